@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* The exported malloc API, with glibc 2.36's semantics for sizes, alignments
+ * and errno.  Fast paths (the thread cache) are here, inline; everything that
+ * takes a lock is out of line. */
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define HG_EXPORT __attribute__((visibility("default")))
+
+/* ---- malloc ---- */
+
+__attribute__((noinline)) static struct hg_chunk *malloc_slow(size_t nb)
+{
+	hg_ensure_init();
+	struct hg_thread *t = &hg_self;
+	size_t tidx = hg_tcache_index(nb);
+	if (tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL)
+		return hg_tcache_get(t, tidx);
+	struct hg_arena *av = hg_arena_get(t);
+	if (HG_UNLIKELY(av == NULL))
+		return NULL;
+	hg_lock_acquire(&av->lock);
+	struct hg_chunk *p = hg_int_malloc(av, nb);
+	hg_lock_release(&av->lock);
+	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
+		hg_lock_acquire(&av->lock);
+		p = hg_int_malloc(av, nb);
+		hg_lock_release(&av->lock);
+	}
+	return p;
+}
+
+static inline struct hg_chunk *chunk_alloc(size_t bytes)
+{
+	size_t nb = hg_request2size(bytes);
+	if (HG_UNLIKELY(nb == 0))
+		return NULL;
+	struct hg_thread *t = &hg_self;
+	size_t tidx = hg_tcache_index(nb);
+	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL))
+		return hg_tcache_get(t, tidx);
+	return malloc_slow(nb);
+}
+
+void *hg_malloc(size_t bytes)
+{
+	struct hg_chunk *p = chunk_alloc(bytes);
+	if (HG_UNLIKELY(p == NULL)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	void *mem = hg_chunk2mem(p);
+	hg_perturb_alloc(mem, bytes);
+	return mem;
+}
+
+/* ---- free ---- */
+
+/* A pointer free/realloc can act on: aligned, and a header in a state that
+ * only a live allocation of ours has.  Reports and returns false otherwise. */
+static bool valid_for_release(void *mem, struct hg_chunk *p, const char *op_invalid)
+{
+	if (HG_UNLIKELY(hg_misaligned(mem))) {
+		hg_corruption("invalid-free", mem, op_invalid);
+		return false;
+	}
+	size_t head = p->head;
+	size_t size = head & HG_SIZE_MASK;
+	if (HG_UNLIKELY(!(head & HG_INUSE))) {
+		hg_corruption("double-free", mem, "free(): double free detected in tcache 2");
+		return false;
+	}
+	if (HG_UNLIKELY(size < HG_MINSIZE || (uintptr_t)p > (uintptr_t)-size)) {
+		hg_corruption("invalid-free", mem, "free(): invalid size");
+		return false;
+	}
+	return true;
+}
+
+__attribute__((noinline)) static void free_mmapped(struct hg_chunk *p)
+{
+	size_t size = hg_chunk_size(p);
+	/* glibc's dynamic threshold: a freed mapping this size will be reused,
+	 * so serve such sizes from the heap from now on. */
+	if (!hg_mp.no_dyn_threshold && size > hg_mp.mmap_threshold &&
+	    size <= HG_MMAP_THRESHOLD_MAX) {
+		hg_mp.mmap_threshold = size;
+		hg_mp.trim_threshold = 2 * size;
+	}
+	hg_munmap_chunk(p);
+}
+
+__attribute__((noinline)) static void free_slow(struct hg_chunk *p)
+{
+	hg_ensure_init();
+	struct hg_thread *t = &hg_self;
+	if (t->state == HG_THREAD_NEW)
+		hg_thread_activate(t);
+	size_t size = hg_chunk_size(p);
+	size_t tidx = hg_tcache_index(size);
+	if (tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
+	    t->tcache.counts[tidx] < hg_mp.tcache_count) {
+		hg_perturb_free(hg_chunk2mem(p), size - HG_CHUNK_HDR);
+		hg_tcache_put(t, p, tidx);
+		return;
+	}
+	hg_int_free(hg_arena_of_chunk(p), p, false);
+}
+
+void hg_free(void *mem)
+{
+	if (mem == NULL)
+		return;
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	if (HG_UNLIKELY(!valid_for_release(mem, p, "free(): invalid pointer")))
+		return;
+	if (HG_UNLIKELY(hg_chunk_is_mmapped(p))) {
+		free_mmapped(p);
+		return;
+	}
+	struct hg_thread *t = &hg_self;
+	size_t size = hg_chunk_size(p);
+	size_t tidx = hg_tcache_index(size);
+	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
+		      t->tcache.counts[tidx] < hg_mp.tcache_count)) {
+		hg_perturb_free(mem, size - HG_CHUNK_HDR);
+		hg_tcache_put(t, p, tidx);
+		return;
+	}
+	free_slow(p);
+}
+
+/* ---- calloc, realloc ---- */
+
+static void *hg_calloc(size_t n, size_t elem)
+{
+	size_t bytes;
+	if (HG_UNLIKELY(__builtin_mul_overflow(n, elem, &bytes))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct hg_chunk *p = chunk_alloc(bytes);
+	if (HG_UNLIKELY(p == NULL)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	void *mem = hg_chunk2mem(p);
+	/* A fresh mapping is already zero. */
+	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb)
+		memset(mem, 0, hg_chunk_usable(p));
+	return mem;
+}
+
+static void *realloc_mmapped(struct hg_chunk *oldp, size_t bytes, size_t nb)
+{
+	struct hg_chunk *newp = hg_mremap_chunk(oldp, nb);
+	if (newp != NULL)
+		return hg_chunk2mem(newp);
+	size_t usable = hg_chunk_usable(oldp);
+	if (usable >= bytes)
+		return hg_chunk2mem(oldp);
+	void *mem = hg_malloc(bytes);
+	if (mem == NULL)
+		return NULL;
+	memcpy(mem, hg_chunk2mem(oldp), usable);
+	hg_munmap_chunk(oldp);
+	return mem;
+}
+
+static void *hg_realloc(void *oldmem, size_t bytes)
+{
+	if (oldmem == NULL)
+		return hg_malloc(bytes);
+	if (bytes == 0) {
+		hg_free(oldmem); /* glibc's REALLOC_ZERO_BYTES_FREES */
+		return NULL;
+	}
+	struct hg_chunk *oldp = hg_mem2chunk(oldmem);
+	if (HG_UNLIKELY(!valid_for_release(oldmem, oldp, "realloc(): invalid pointer"))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	size_t nb = hg_request2size(bytes);
+	if (HG_UNLIKELY(nb == 0)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	hg_ensure_init();
+	if (hg_chunk_is_mmapped(oldp)) {
+		void *mem = realloc_mmapped(oldp, bytes, nb);
+		if (mem == NULL)
+			errno = ENOMEM;
+		return mem;
+	}
+	size_t oldsize = hg_chunk_size(oldp);
+	struct hg_arena *av = hg_arena_of_chunk(oldp);
+	hg_lock_acquire(&av->lock);
+	struct hg_chunk *newp = hg_int_realloc(av, oldp, oldsize, nb);
+	hg_lock_release(&av->lock);
+	if (newp != NULL)
+		return hg_chunk2mem(newp);
+	/* This arena is full: allocate anywhere, copy, free. */
+	void *mem = hg_malloc(bytes);
+	if (mem != NULL) {
+		memcpy(mem, oldmem, oldsize - HG_SIZE_SZ);
+		hg_int_free(av, oldp, false);
+	}
+	return mem;
+}
+
+/* ---- aligned allocation ---- */
+
+static void *hg_memalign(size_t alignment, size_t bytes)
+{
+	if (alignment <= HG_ALIGNMENT)
+		return hg_malloc(bytes);
+	if (alignment > SIZE_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (alignment < HG_MINSIZE)
+		alignment = HG_MINSIZE;
+	if (alignment & (alignment - 1)) /* glibc rounds up to a power of two */
+		alignment = (size_t)1 << (64 - __builtin_clzl(alignment));
+	size_t nb = hg_request2size(bytes);
+	if (nb == 0 || alignment > HG_MAX_REQUEST || nb > HG_MAX_REQUEST - alignment) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	hg_ensure_init();
+	struct hg_arena *av = hg_arena_get(&hg_self);
+	hg_lock_acquire(&av->lock);
+	struct hg_chunk *p = hg_int_memalign(av, alignment, nb);
+	hg_lock_release(&av->lock);
+	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
+		hg_lock_acquire(&av->lock);
+		p = hg_int_memalign(av, alignment, nb);
+		hg_lock_release(&av->lock);
+	}
+	if (p == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	hg_perturb_alloc(hg_chunk2mem(p), bytes);
+	return hg_chunk2mem(p);
+}
+
+static int hg_posix_memalign(void **memptr, size_t alignment, size_t bytes)
+{
+	if (alignment == 0 || alignment % sizeof(void *) != 0 ||
+	    ((alignment / sizeof(void *)) & (alignment / sizeof(void *) - 1)) != 0)
+		return EINVAL;
+	int saved = errno;
+	void *mem = hg_memalign(alignment, bytes);
+	errno = saved;
+	if (mem == NULL)
+		return ENOMEM;
+	*memptr = mem;
+	return 0;
+}
+
+static void *hg_valloc(size_t bytes)
+{
+	hg_ensure_init();
+	return hg_memalign(hg_page_size, bytes);
+}
+
+static void *hg_pvalloc(size_t bytes)
+{
+	hg_ensure_init();
+	size_t rounded;
+	if (__builtin_add_overflow(bytes, hg_page_size - 1, &rounded)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	rounded &= ~(hg_page_size - 1);
+	return hg_memalign(hg_page_size, rounded ? rounded : hg_page_size);
+}
+
+static size_t hg_usable_size(void *mem)
+{
+	if (mem == NULL)
+		return 0;
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	if (hg_misaligned(mem) || !hg_chunk_is_allocated(p))
+		return 0;
+	return hg_chunk_usable(p);
+}
+
+/* ---- the exported names ---- */
+
+HG_EXPORT void *malloc(size_t n)
+{
+	return hg_malloc(n);
+}
+
+HG_EXPORT void free(void *p)
+{
+	hg_free(p);
+}
+
+HG_EXPORT void *calloc(size_t n, size_t size)
+{
+	return hg_calloc(n, size);
+}
+
+HG_EXPORT void *realloc(void *p, size_t n)
+{
+	return hg_realloc(p, n);
+}
+
+HG_EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hg_realloc(p, bytes);
+}
+
+HG_EXPORT void *memalign(size_t alignment, size_t n)
+{
+	return hg_memalign(alignment, n);
+}
+
+/* glibc 2.36's aligned_alloc is memalign (the C11 checks came in 2.38). */
+HG_EXPORT void *aligned_alloc(size_t alignment, size_t n)
+{
+	return hg_memalign(alignment, n);
+}
+
+HG_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t n)
+{
+	return hg_posix_memalign(memptr, alignment, n);
+}
+
+HG_EXPORT void *valloc(size_t n)
+{
+	return hg_valloc(n);
+}
+
+HG_EXPORT void *pvalloc(size_t n)
+{
+	return hg_pvalloc(n);
+}
+
+HG_EXPORT size_t malloc_usable_size(void *p)
+{
+	return hg_usable_size(p);
+}
+
+/* glibc's own entry points, which a few programs and libraries call
+ * directly: they must reach this heap too. */
+#define HG_ALIAS(target) __attribute__((alias(#target), copy(target)))
+HG_EXPORT void *__libc_malloc(size_t n) HG_ALIAS(malloc);
+HG_EXPORT void __libc_free(void *p) HG_ALIAS(free);
+HG_EXPORT void *__libc_calloc(size_t n, size_t size) HG_ALIAS(calloc);
+HG_EXPORT void *__libc_realloc(void *p, size_t n) HG_ALIAS(realloc);
+HG_EXPORT void *__libc_memalign(size_t alignment, size_t n) HG_ALIAS(memalign);
+HG_EXPORT void *__libc_valloc(size_t n) HG_ALIAS(valloc);
+HG_EXPORT void *__libc_pvalloc(size_t n) HG_ALIAS(pvalloc);
+HG_EXPORT void cfree(void *p) HG_ALIAS(free);
+
+HG_EXPORT const char *heapguard_version(void)
+{
+	return PACKAGE_VERSION;
+}

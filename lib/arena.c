@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* Arenas: the main arena (brk) and up to arena_max others (mmap'd heaps),
+ * which thread uses which, the free list of arenas whose threads exited,
+ * and keeping every arena lock consistent across fork(). */
+#include <pthread.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct hg_arena hg_main_arena;
+struct hg_lock hg_arena_list_lock = HG_LOCK_INIT;
+unsigned hg_narenas = 1;
+static struct hg_arena *free_list;	 /* arenas with no attached thread */
+static struct hg_arena *next_to_reuse; /* round-robin start when at the limit */
+static size_t narenas_limit;		 /* 0 until computed */
+static pthread_key_t thread_key;	 /* its destructor returns a thread's cache */
+static bool thread_key_ok;
+
+void hg_arena_init(struct hg_arena *av, unsigned index)
+{
+	hg_lock_reset(&av->lock);
+	for (unsigned i = 1; i < HG_NBINS; i++) {
+		struct hg_chunk *bin = hg_bin_at(av, i);
+		bin->fd = bin->bk = bin;
+	}
+	av->top = &av->initial_top;
+	av->contiguous = index == 0;
+	av->chunk_flags = index == 0 ? 0 : HG_NON_MAIN_ARENA;
+	av->index = index;
+}
+
+void hg_arena_setup_threads(void)
+{
+	thread_key_ok = pthread_key_create(&thread_key, hg_thread_shutdown) == 0;
+}
+
+/* A new arena lives at the start of its first heap, right after the heap
+ * header; its top is the rest of that heap. */
+static struct hg_arena *arena_new(void)
+{
+	struct hg_heap *h = hg_heap_new(sizeof(struct hg_arena) + HG_MINSIZE, hg_mp.top_pad);
+	if (h == NULL)
+		return NULL;
+	struct hg_arena *av = (struct hg_arena *)hg_heap_first_chunk(h);
+	memset(av, 0, sizeof(*av));
+	h->arena = av;
+	hg_lock_acquire(&hg_arena_list_lock);
+	unsigned index = hg_narenas++;
+	hg_lock_release(&hg_arena_list_lock);
+	hg_arena_init(av, index);
+	av->system_mem = av->max_system_mem = h->size;
+	char *top = (char *)av + ((sizeof(*av) + HG_ALIGN_MASK) & ~HG_ALIGN_MASK);
+	av->top = (struct hg_chunk *)top;
+	hg_chunk_set_head(av->top, (size_t)((char *)h + h->size - top) | HG_PREV_INUSE |
+					   HG_NON_MAIN_ARENA);
+	av->attached_threads = 1;
+	hg_lock_acquire(&hg_arena_list_lock);
+	av->next = hg_main_arena.next;
+	/* Publish only when fully built: free() of other threads may walk it. */
+	__atomic_store_n(&hg_main_arena.next, av, __ATOMIC_RELEASE);
+	hg_lock_release(&hg_arena_list_lock);
+	return av;
+}
+
+static struct hg_arena *free_list_pop(void)
+{
+	hg_lock_acquire(&hg_arena_list_lock);
+	struct hg_arena *av = free_list;
+	if (av != NULL) {
+		free_list = av->next_free;
+		av->next_free = NULL;
+		av->attached_threads++;
+	}
+	hg_lock_release(&hg_arena_list_lock);
+	return av;
+}
+
+/* At the limit: share the first arena nobody is using right now. */
+static struct hg_arena *arena_reuse(struct hg_arena *avoid)
+{
+	hg_lock_acquire(&hg_arena_list_lock);
+	struct hg_arena *start = next_to_reuse ? next_to_reuse : &hg_main_arena;
+	struct hg_arena *av = start;
+	do {
+		if (av != avoid && hg_lock_try(&av->lock)) {
+			hg_lock_release(&av->lock);
+			break;
+		}
+		av = av->next;
+	} while (av != start);
+	if (av == avoid)
+		av = av->next;
+	next_to_reuse = av->next;
+	av->attached_threads++;
+	hg_lock_release(&hg_arena_list_lock);
+	return av;
+}
+
+static size_t arena_limit(void)
+{
+	if (narenas_limit == 0) {
+		if (hg_mp.arena_max != 0)
+			narenas_limit = hg_mp.arena_max;
+		else if (__atomic_load_n(&hg_narenas, __ATOMIC_RELAXED) > hg_mp.arena_test)
+			narenas_limit = 8 * (size_t)hg_os_ncpus();
+	}
+	return narenas_limit == 0 ? (size_t)-1 : narenas_limit;
+}
+
+static struct hg_arena *arena_choose(struct hg_arena *avoid)
+{
+	struct hg_arena *av = avoid == NULL ? free_list_pop() : NULL;
+	if (av != NULL)
+		return av;
+	if (__atomic_load_n(&hg_narenas, __ATOMIC_RELAXED) < arena_limit()) {
+		av = arena_new();
+		if (av != NULL)
+			return av;
+	}
+	return arena_reuse(avoid);
+}
+
+/* A thread's first malloc or free: register the hook that returns its cache
+ * at exit; only then may the cache hold chunks. */
+void hg_thread_activate(struct hg_thread *t)
+{
+	if (t->state != HG_THREAD_NEW)
+		return;
+	t->state = HG_THREAD_ACTIVE;
+	if (thread_key_ok)
+		pthread_setspecific(thread_key, t);
+}
+
+/* A thread's first allocation: pick its arena. */
+struct hg_arena *hg_arena_attach_slow(struct hg_thread *t)
+{
+	hg_ensure_init();
+	hg_thread_activate(t);
+	if (t->arena == NULL)
+		t->arena = arena_choose(NULL);
+	return t->arena;
+}
+
+/* An arena could not serve a request: try another (glibc's arena_get_retry). */
+struct hg_arena *hg_arena_retry(struct hg_arena *failed)
+{
+	if (failed != &hg_main_arena)
+		return &hg_main_arena;
+	return arena_choose(failed);
+}
+
+struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p)
+{
+	if (!(p->head & HG_NON_MAIN_ARENA))
+		return &hg_main_arena;
+	return hg_heap_of(p)->arena;
+}
+
+/* Thread exit (pthread key destructor): return the cache, detach the arena.
+ * Later allocations of this thread (other destructors) bypass the cache. */
+void hg_thread_shutdown(void *unused)
+{
+	(void)unused;
+	struct hg_thread *t = &hg_self;
+	t->state = HG_THREAD_GONE;
+	hg_tcache_flush(t);
+	struct hg_arena *av = t->arena;
+	t->arena = NULL;
+	if (av == NULL)
+		return;
+	hg_lock_acquire(&hg_arena_list_lock);
+	if (--av->attached_threads == 0) {
+		av->next_free = free_list;
+		free_list = av;
+	}
+	hg_lock_release(&hg_arena_list_lock);
+}
+
+/* fork(): every arena lock is taken before, so the child sees no arena in
+ * the middle of an update; the child re-initialises them all. */
+void hg_arena_fork_prepare(void)
+{
+	if (!hg_ready)
+		return;
+	hg_lock_acquire(&hg_arena_list_lock);
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		hg_lock_acquire(&av->lock);
+		av = av->next;
+	} while (av != &hg_main_arena);
+}
+
+void hg_arena_fork_parent(void)
+{
+	if (!hg_ready)
+		return;
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		hg_lock_release(&av->lock);
+		av = av->next;
+	} while (av != &hg_main_arena);
+	hg_lock_release(&hg_arena_list_lock);
+}
+
+void hg_arena_fork_child(void)
+{
+	if (!hg_ready)
+		return;
+	/* Only this thread survives: every other arena is now unused. */
+	struct hg_arena *mine = hg_self.arena;
+	free_list = NULL;
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		hg_lock_reset(&av->lock);
+		if (av == mine) {
+			av->attached_threads = 1;
+		} else {
+			av->attached_threads = 0;
+			av->next_free = free_list;
+			free_list = av;
+		}
+		av = av->next;
+	} while (av != &hg_main_arena);
+	hg_lock_reset(&hg_arena_list_lock);
+}

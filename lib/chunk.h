@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* The chunk: ptmalloc2's in-band layout on x86-64, and the only code that
+ * reads or writes a chunk header.  guard/ adds its checksum here, in
+ * hg_chunk_set_head(), so every header store goes through these helpers. */
+#ifndef HG_CHUNK_H
+#define HG_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ *   chunk -> +--------------------------------------------+
+ *            | prev_size: size of the previous chunk, only |
+ *            |   meaningful while that chunk is free       |
+ *            +--------------------------------------------+
+ *            | head: 63..48 checksum (guard/)              |
+ *            |       47..4  chunk size (multiple of 16)    |
+ *            |       3 U: allocated to the program         |
+ *            |       2 A: belongs to a non-main arena      |
+ *            |       1 M: mmap'd on its own                |
+ *            |       0 P: previous chunk in use            |
+ *     mem -> +--------------------------------------------+
+ *            | user data (in use) / fd, bk (free)          |
+ *            | fd_nextsize, bk_nextsize (free, large bins) |
+ *            +- - - - - - - - - - - - - - - - - - - - - - +
+ *            | last 8 bytes: the next chunk's prev_size    |
+ *            +--------------------------------------------+
+ *
+ * As in glibc, an in-use chunk may use the next chunk's prev_size word, so
+ * the usable size of a heap chunk is its size minus 8 (minus 16 when mmap'd).
+ * U is heapguard's own: the allocation state lives in the header, so a double
+ * free is a fact, not a heuristic, whatever bin the chunk went to.
+ */
+struct hg_chunk {
+	size_t prev_size;		   /* previous chunk's size, while it is free */
+	size_t head;			   /* size | U | A | M | P, checksum on top */
+	struct hg_chunk *fd;		   /* next free chunk (free chunks only) */
+	struct hg_chunk *bk;		   /* previous free chunk */
+	struct hg_chunk *fd_nextsize;	   /* large bins: next smaller size group */
+	struct hg_chunk *bk_nextsize;	   /* large bins: next larger size group */
+};
+
+#define HG_PREV_INUSE ((size_t)0x1)
+#define HG_IS_MMAPPED ((size_t)0x2)
+#define HG_NON_MAIN_ARENA ((size_t)0x4)
+#define HG_INUSE ((size_t)0x8)
+#define HG_FLAG_BITS ((size_t)0xf)
+#define HG_SIZE_MASK ((size_t)0x0000fffffffffff0)
+#define HG_CHECKSUM_SHIFT 48
+
+#define HG_SIZE_SZ sizeof(size_t)
+#define HG_ALIGNMENT ((size_t)16)
+#define HG_ALIGN_MASK (HG_ALIGNMENT - 1)
+#define HG_CHUNK_HDR ((size_t)16)		/* prev_size + head */
+#define HG_MINSIZE ((size_t)32)		/* header + fd + bk */
+#define HG_MAX_REQUEST ((size_t)PTRDIFF_MAX - 2 * HG_MINSIZE)
+
+_Static_assert(sizeof(struct hg_chunk) == 48, "chunk struct is 6 words");
+_Static_assert(offsetof(struct hg_chunk, fd) == HG_CHUNK_HDR, "user data follows the header");
+
+static inline struct hg_chunk *hg_mem2chunk(const void *mem)
+{
+	return (struct hg_chunk *)((char *)mem - HG_CHUNK_HDR);
+}
+
+static inline void *hg_chunk2mem(const struct hg_chunk *c)
+{
+	return (char *)c + HG_CHUNK_HDR;
+}
+
+static inline struct hg_chunk *hg_chunk_at(const struct hg_chunk *c, size_t offset)
+{
+	return (struct hg_chunk *)((char *)c + offset);
+}
+
+static inline size_t hg_chunk_size(const struct hg_chunk *c)
+{
+	return c->head & HG_SIZE_MASK;
+}
+
+static inline size_t hg_chunk_flags(const struct hg_chunk *c)
+{
+	return c->head & HG_FLAG_BITS;
+}
+
+static inline int hg_chunk_prev_inuse(const struct hg_chunk *c)
+{
+	return (c->head & HG_PREV_INUSE) != 0;
+}
+
+static inline int hg_chunk_is_mmapped(const struct hg_chunk *c)
+{
+	return (c->head & HG_IS_MMAPPED) != 0;
+}
+
+static inline int hg_chunk_is_allocated(const struct hg_chunk *c)
+{
+	return (c->head & HG_INUSE) != 0;
+}
+
+static inline struct hg_chunk *hg_chunk_next(const struct hg_chunk *c)
+{
+	return hg_chunk_at(c, hg_chunk_size(c));
+}
+
+static inline struct hg_chunk *hg_chunk_prev(const struct hg_chunk *c)
+{
+	return (struct hg_chunk *)((char *)c - c->prev_size);
+}
+
+/* Every header store goes through here (guard/ keys its checksum on it). */
+static inline void hg_chunk_set_head(struct hg_chunk *c, size_t head)
+{
+	c->head = head;
+}
+
+static inline void hg_chunk_set_size(struct hg_chunk *c, size_t size)
+{
+	hg_chunk_set_head(c, (c->head & HG_FLAG_BITS) | size);
+}
+
+static inline void hg_chunk_set_flag(struct hg_chunk *c, size_t flag)
+{
+	hg_chunk_set_head(c, (c->head & (HG_SIZE_MASK | HG_FLAG_BITS)) | flag);
+}
+
+static inline void hg_chunk_clear_flag(struct hg_chunk *c, size_t flag)
+{
+	hg_chunk_set_head(c, c->head & (HG_SIZE_MASK | HG_FLAG_BITS) & ~flag);
+}
+
+/* The boundary tag: a free chunk's size, stored in the next chunk's header. */
+static inline void hg_chunk_set_foot(struct hg_chunk *c, size_t size)
+{
+	hg_chunk_at(c, size)->prev_size = size;
+}
+
+/* Usable bytes of an allocated chunk, as malloc_usable_size reports them. */
+static inline size_t hg_chunk_usable(const struct hg_chunk *c)
+{
+	return hg_chunk_size(c) - (hg_chunk_is_mmapped(c) ? HG_CHUNK_HDR : HG_SIZE_SZ);
+}
+
+/* Request bytes -> chunk size; 0 when the request can never be served. */
+static inline size_t hg_request2size(size_t req)
+{
+	if (req > HG_MAX_REQUEST)
+		return 0;
+	size_t sz = (req + HG_SIZE_SZ + HG_ALIGN_MASK) & ~HG_ALIGN_MASK;
+	return sz < HG_MINSIZE ? HG_MINSIZE : sz;
+}
+
+static inline int hg_misaligned(const void *p)
+{
+	return ((uintptr_t)p & HG_ALIGN_MASK) != 0;
+}
+
+/* Single-list links (tcache, fastbins) are stored protected, as glibc's
+ * safe-linking does: xor with the address of the link >> 12, plus a per-process
+ * secret, so a forged or leaked pointer does not decode to a usable address. */
+extern uintptr_t hg_link_secret;
+
+static inline struct hg_chunk *hg_link_protect(struct hg_chunk **where, struct hg_chunk *ptr)
+{
+	return (struct hg_chunk *)(((uintptr_t)where >> 12) ^ (uintptr_t)ptr ^ hg_link_secret);
+}
+
+static inline struct hg_chunk *hg_link_reveal(struct hg_chunk **where)
+{
+	return (struct hg_chunk *)(((uintptr_t)where >> 12) ^ (uintptr_t)*where ^ hg_link_secret);
+}
+
+#endif

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* Start-up: the first malloc call (often from the dynamic loader, before any
+ * constructor) loads the configuration, seeds the secrets and sets up the
+ * main arena.  Nothing here may allocate. */
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "internal.h"
+
+struct hg_mparams hg_mp;
+struct hg_config hg_config;
+bool hg_ready;
+uintptr_t hg_link_secret;
+__thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
+
+static struct hg_lock init_lock = HG_LOCK_INIT;
+extern char **environ;
+
+/* When malloc runs before libc has set environ, read the environment the
+ * kernel gave us from /proc into static storage. */
+static char *const *early_environment(void)
+{
+	static char buf[64 * 1024];
+	static char *envp[1024];
+	int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	size_t count = 0;
+	for (size_t i = 0; i < len && count < 1023; i += __builtin_strlen(buf + i) + 1)
+		envp[count++] = buf + i;
+	envp[count] = NULL;
+	return envp;
+}
+
+void hg_params_apply_one(enum hg_param which)
+{
+	size_t v = hg_config.params.value[which];
+	switch (which) {
+	case HG_PARAM_MMAP_THRESHOLD:
+		hg_mp.mmap_threshold = v;
+		break;
+	case HG_PARAM_TRIM_THRESHOLD:
+		hg_mp.trim_threshold = v;
+		break;
+	case HG_PARAM_TOP_PAD:
+		hg_mp.top_pad = v;
+		break;
+	case HG_PARAM_MMAP_MAX:
+		hg_mp.mmap_max = v > 0x7fffffff ? 0x7fffffff : (int)v;
+		break;
+	case HG_PARAM_PERTURB:
+		hg_mp.perturb = (int)v;
+		break;
+	case HG_PARAM_ARENA_MAX:
+		hg_mp.arena_max = v;
+		break;
+	case HG_PARAM_ARENA_TEST:
+		hg_mp.arena_test = v;
+		break;
+	case HG_PARAM_TCACHE_MAX:
+		/* As glibc: the bins up to the chunk size a request of v needs. */
+		hg_mp.tcache_bins = hg_tcache_index(hg_request2size(v)) + 1;
+		break;
+	case HG_PARAM_TCACHE_COUNT:
+		hg_mp.tcache_count = v;
+		break;
+	case HG_PARAM_TCACHE_UNSORTED_LIMIT:
+		hg_mp.tcache_unsorted_limit = v;
+		break;
+	case HG_PARAM_MXFAST:
+		/* 0 disables fastbins: no chunk is as small as MINSIZE / 2. */
+		hg_mp.max_fast = v == 0 ? HG_MINSIZE / 2 : (v + HG_SIZE_SZ) & ~HG_ALIGN_MASK;
+		break;
+	case HG_PARAM_HUGETLB:
+		hg_mp.hugetlb = (int)v;
+		break;
+	case HG_PARAM_CHECK:
+	case HG_PARAM_COUNT:
+		break;
+	}
+	/* Any explicit threshold or padding turns glibc's dynamic threshold off. */
+	const struct hg_params *p = &hg_config.params;
+	if (p->set[HG_PARAM_MMAP_THRESHOLD] || p->set[HG_PARAM_TRIM_THRESHOLD] ||
+	    p->set[HG_PARAM_TOP_PAD] || p->set[HG_PARAM_MMAP_MAX])
+		hg_mp.no_dyn_threshold = true;
+}
+
+static void seed_secret(void)
+{
+	uintptr_t s = 0;
+	if (!hg_os_random(&s, sizeof(s)))
+		s = (uintptr_t)&s ^ ((uintptr_t)&hg_mp << 17) ^ (uintptr_t)getpid() * 0x9e3779b97f4a7c15u;
+	/* Keep the low bits zero so an encoded NULL stays recognisable only to
+	 * us, and alignment checks on decoded links stay meaningful. */
+	hg_link_secret = s & ~HG_ALIGN_MASK & 0x00007ffffffffff0u;
+}
+
+void hg_init(void)
+{
+	hg_lock_acquire(&init_lock);
+	if (hg_ready) {
+		hg_lock_release(&init_lock);
+		return;
+	}
+	hg_os_init();
+	char *const *envp = environ != NULL ? environ : early_environment();
+	hg_config_load(&hg_config, envp, getauxval(AT_SECURE) != 0);
+	for (int i = 0; i < HG_PARAM_COUNT; i++)
+		hg_params_apply_one((enum hg_param)i);
+	seed_secret();
+
+	hg_arena_init(&hg_main_arena, 0);
+	hg_main_arena.next = &hg_main_arena;
+	hg_main_arena.attached_threads = 1;
+	hg_self.arena = &hg_main_arena;
+	hg_arena_setup_threads();
+	pthread_atfork(hg_arena_fork_prepare, hg_arena_fork_parent, hg_arena_fork_child);
+	hg_thread_activate(&hg_self);
+	__atomic_store_n(&hg_ready, true, __ATOMIC_RELEASE);
+	hg_lock_release(&init_lock);
+	if (hg_config.options.verbose)
+		hg_config_print(&hg_config, 2);
+}
+
+__attribute__((destructor)) static void hg_fini(void)
+{
+	if (hg_ready && hg_config.options.stats_at_exit)
+		malloc_stats();
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/* The allocator's shared state: arenas, bins, heaps, the tcache and the
+ * run-time parameters.  Only lib/ includes this; guard/ and report/ see the
+ * heap through lib/walk.h and the hooks. */
+#ifndef HG_INTERNAL_H
+#define HG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chunk.h"
+#include "lock.h"
+#include "options.h"
+#include "os.h"
+
+#define HG_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HG_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- bins (glibc 2.36's geometry on 64-bit) ---- */
+#define HG_NBINS 128
+#define HG_NSMALLBINS 64
+#define HG_MIN_LARGE_SIZE ((size_t)HG_NSMALLBINS * HG_ALIGNMENT) /* 1024 */
+#define HG_UNSORTED 1
+#define HG_NFASTBINS 10				/* chunk sizes 32..176 */
+#define HG_MAX_FAST_REQUEST ((size_t)80 * HG_SIZE_SZ / 4) /* 160, mallopt's limit */
+#define HG_FASTBIN_CONSOLIDATION ((size_t)65536)
+#define HG_UNSORTED_MAX_ITERS 10000
+
+#define HG_TCACHE_BINS 64			/* chunk sizes 32..1040 */
+#define HG_TCACHE_MAX_COUNT 65535
+
+#define HG_HEAP_MAX ((size_t)64 << 20)		/* non-main heaps: aligned 64 MiB */
+#define HG_HEAP_MIN ((size_t)32 << 10)
+#define HG_MMAP_THRESHOLD_MAX ((size_t)32 << 20) /* dynamic threshold ceiling */
+#define HG_MMAP_AS_MORECORE ((size_t)1 << 20)	/* brk failed: grow by mmap */
+
+static inline int hg_in_smallbin_range(size_t sz)
+{
+	return sz < HG_MIN_LARGE_SIZE;
+}
+
+static inline unsigned hg_smallbin_index(size_t sz)
+{
+	return (unsigned)(sz >> 4);
+}
+
+/* Large bins get coarser with size: 32 bins 64 B apart, then 16 of 512 B,
+ * 8 of 4 KiB, 4 of 32 KiB, 2 of 256 KiB, and one for the rest (glibc's
+ * largebin_index_64). */
+static inline unsigned hg_largebin_index(size_t sz)
+{
+	if ((sz >> 6) <= 48)
+		return 48 + (unsigned)(sz >> 6);
+	if ((sz >> 9) <= 20)
+		return 91 + (unsigned)(sz >> 9);
+	if ((sz >> 12) <= 10)
+		return 110 + (unsigned)(sz >> 12);
+	if ((sz >> 15) <= 4)
+		return 119 + (unsigned)(sz >> 15);
+	if ((sz >> 18) <= 2)
+		return 124 + (unsigned)(sz >> 18);
+	return 126;
+}
+
+static inline unsigned hg_bin_index(size_t sz)
+{
+	return hg_in_smallbin_range(sz) ? hg_smallbin_index(sz) : hg_largebin_index(sz);
+}
+
+static inline unsigned hg_fastbin_index(size_t sz)
+{
+	return (unsigned)(sz >> 4) - 2;
+}
+
+static inline size_t hg_tcache_index(size_t sz)
+{
+	return (sz - HG_MINSIZE + HG_ALIGN_MASK) / HG_ALIGNMENT;
+}
+
+/* ---- arenas ---- */
+struct hg_arena {
+	struct hg_lock lock;			/* guards everything below */
+	bool have_fastchunks;			/* some fastbin is non-empty */
+	bool contiguous;			/* main arena: brk grows top in place */
+	size_t chunk_flags;			/* HG_NON_MAIN_ARENA or 0, in every head */
+	struct hg_chunk *fastbins[HG_NFASTBINS];/* heads, links protected */
+	struct hg_chunk *top;			/* the wilderness */
+	struct hg_chunk *last_remainder;	/* last split of a small request */
+	struct hg_chunk *bins[HG_NBINS * 2 - 2];/* fd/bk pairs; see hg_bin_at */
+	uint32_t binmap[HG_NBINS / 32];		/* bit set: bin may be non-empty */
+	struct hg_chunk initial_top;		/* size 0: top before the first growth */
+	size_t system_mem;			/* bytes obtained from the system */
+	size_t max_system_mem;
+	unsigned index;				/* 0 for the main arena */
+	struct hg_arena *next;			/* every arena, circular from main */
+	struct hg_arena *next_free;		/* arenas no thread is attached to */
+	size_t attached_threads;		/* guarded by hg_arena_list_lock */
+};
+
+/* A bin header is a fake chunk whose fd/bk are the pair bins[2i-2..2i-1]. */
+static inline struct hg_chunk *hg_bin_at(struct hg_arena *av, unsigned i)
+{
+	return (struct hg_chunk *)((char *)&av->bins[(i - 1) * 2] -
+				   offsetof(struct hg_chunk, fd));
+}
+
+static inline void hg_binmap_mark(struct hg_arena *av, unsigned i)
+{
+	av->binmap[i >> 5] |= 1u << (i & 31);
+}
+
+static inline void hg_binmap_unmark(struct hg_arena *av, unsigned i)
+{
+	av->binmap[i >> 5] &= ~(1u << (i & 31));
+}
+
+/* A heap of a non-main arena: HG_HEAP_MAX-aligned, so a chunk finds its heap
+ * (and its arena) by masking its address. */
+struct hg_heap {
+	struct hg_arena *arena;
+	struct hg_heap *prev;			/* previous heap of the same arena */
+	size_t size;				/* bytes in use (read-write) */
+	size_t mprotect_size;			/* bytes ever made read-write */
+};
+_Static_assert(sizeof(struct hg_heap) % HG_ALIGNMENT == 0, "chunks follow the heap header");
+
+static inline struct hg_heap *hg_heap_of(const void *p)
+{
+	return (struct hg_heap *)((uintptr_t)p & ~(HG_HEAP_MAX - 1));
+}
+
+static inline struct hg_chunk *hg_heap_first_chunk(struct hg_heap *h)
+{
+	return (struct hg_chunk *)((char *)h + sizeof(struct hg_heap));
+}
+
+/* ---- run-time parameters (from options.h, changed by mallopt) ---- */
+struct hg_mparams {
+	size_t mmap_threshold;
+	size_t trim_threshold;
+	size_t top_pad;
+	size_t max_fast;			/* largest fastbin chunk size */
+	int mmap_max;
+	bool no_dyn_threshold;			/* a threshold was set explicitly */
+	int perturb;				/* MALLOC_PERTURB_ byte, 0 off */
+	int hugetlb;
+	size_t arena_max;
+	size_t arena_test;
+	size_t tcache_bins;			/* bins in use (from tcache_max) */
+	size_t tcache_count;
+	size_t tcache_unsorted_limit;
+	/* statistics, updated atomically */
+	size_t n_mmaps;
+	size_t max_n_mmaps;
+	size_t mmapped_mem;
+	size_t max_mmapped_mem;
+};
+
+extern struct hg_mparams hg_mp HG_HIDDEN;
+extern struct hg_config hg_config HG_HIDDEN;
+extern struct hg_arena hg_main_arena HG_HIDDEN;
+extern struct hg_lock hg_arena_list_lock HG_HIDDEN;
+extern bool hg_ready HG_HIDDEN;
+
+/* ---- per-thread state ---- */
+struct hg_tcache {
+	struct hg_chunk *entries[HG_TCACHE_BINS];	/* heads, links protected */
+	uint16_t counts[HG_TCACHE_BINS];
+};
+
+enum hg_thread_state { HG_THREAD_NEW = 0, HG_THREAD_ACTIVE, HG_THREAD_GONE };
+
+struct hg_thread {
+	struct hg_arena *arena;			/* attached arena, NULL before first use */
+	unsigned char state;			/* enum hg_thread_state */
+	struct hg_tcache tcache;
+};
+
+extern __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
+
+/* ---- entry points between lib/ files ---- */
+void hg_init(void);
+static inline void hg_ensure_init(void)
+{
+	if (HG_UNLIKELY(!__atomic_load_n(&hg_ready, __ATOMIC_ACQUIRE)))
+		hg_init();
+}
+void hg_params_apply_one(enum hg_param which);	/* hg_config.params -> hg_mp */
+
+/* arena.c */
+void hg_arena_init(struct hg_arena *av, unsigned index);
+struct hg_arena *hg_arena_attach_slow(struct hg_thread *t);
+void hg_thread_activate(struct hg_thread *t);
+void hg_arena_setup_threads(void);
+struct hg_arena *hg_arena_retry(struct hg_arena *failed);
+struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p);
+void hg_arena_fork_prepare(void);
+void hg_arena_fork_parent(void);
+void hg_arena_fork_child(void);
+void hg_thread_shutdown(void *unused);
+extern unsigned hg_narenas HG_HIDDEN;
+
+static inline struct hg_arena *hg_arena_get(struct hg_thread *t)
+{
+	return HG_LIKELY(t->arena != NULL) ? t->arena : hg_arena_attach_slow(t);
+}
+
+/* malloc.c: the arena algorithms; caller holds av->lock */
+struct hg_chunk *hg_int_malloc(struct hg_arena *av, size_t nb);
+void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock);
+struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size_t oldsize,
+				size_t nb);
+struct hg_chunk *hg_int_memalign(struct hg_arena *av, size_t alignment, size_t nb);
+void hg_malloc_consolidate(struct hg_arena *av);
+void hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p);
+struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb);
+
+/* tcache.c */
+void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t idx);
+struct hg_chunk *hg_tcache_get(struct hg_thread *t, size_t idx);
+void hg_tcache_flush(struct hg_thread *t);
+
+/* top.c: growing and trimming */
+struct hg_chunk *hg_sysmalloc(struct hg_arena *av, size_t nb);
+int hg_systrim(struct hg_arena *av, size_t pad);
+
+/* heap.c: the heaps of non-main arenas */
+struct hg_heap *hg_heap_new(size_t size, size_t top_pad);
+bool hg_heap_grow(struct hg_heap *h, size_t diff);
+int hg_heap_trim(struct hg_heap *h, size_t pad);
+
+/* mmap_chunk.c */
+struct hg_chunk *hg_mmap_chunk(size_t nb);
+void hg_munmap_chunk(struct hg_chunk *p);
+struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb);
+
+/* error.c: corruption the core itself notices (guard/ takes these over) */
+void hg_corruption(const char *kind, const void *ptr, const char *glibc_message)
+	__attribute__((cold, noinline));
+
+/* api.c's internal implementations */
+void *hg_malloc(size_t bytes);
+void hg_free(void *mem);
+
+static inline void hg_perturb_alloc(void *mem, size_t n)
+{
+	if (HG_UNLIKELY(hg_mp.perturb))
+		__builtin_memset(mem, hg_mp.perturb ^ 0xff, n);
+}
+
+static inline void hg_perturb_free(void *mem, size_t n)
+{
+	if (HG_UNLIKELY(hg_mp.perturb))
+		__builtin_memset(mem, hg_mp.perturb, n);
+}
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Chunks of their own mapping, for requests at or above the mmap threshold.
+ * prev_size holds the distance from the mapping's start to the chunk (set by
+ * memalign), so base and length are recovered from the header alone. */
+#include "internal.h"
+
+static void account(ptrdiff_t delta_bytes, int delta_count)
+{
+	size_t n = __atomic_add_fetch(&hg_mp.n_mmaps, (size_t)delta_count, __ATOMIC_RELAXED);
+	size_t m = __atomic_add_fetch(&hg_mp.mmapped_mem, (size_t)delta_bytes, __ATOMIC_RELAXED);
+	if (n > hg_mp.max_n_mmaps)
+		hg_mp.max_n_mmaps = n;
+	if (m > hg_mp.max_mmapped_mem)
+		hg_mp.max_mmapped_mem = m;
+}
+
+struct hg_chunk *hg_mmap_chunk(size_t nb)
+{
+	if ((int)__atomic_load_n(&hg_mp.n_mmaps, __ATOMIC_RELAXED) >= hg_mp.mmap_max)
+		return NULL;
+	size_t size = (nb + HG_SIZE_SZ + hg_page_size - 1) & ~(hg_page_size - 1);
+	if (size <= nb)
+		return NULL;
+	char *mm = hg_os_map(size, hg_mp.hugetlb == 2);
+	if (mm == NULL)
+		return NULL;
+	if (hg_mp.hugetlb == 1)
+		hg_os_advise_huge(mm, size);
+	struct hg_chunk *p = (struct hg_chunk *)mm;
+	p->prev_size = 0;
+	hg_chunk_set_head(p, size | HG_IS_MMAPPED | HG_INUSE);
+	account((ptrdiff_t)size, 1);
+	return p;
+}
+
+static int bad_mapping(const struct hg_chunk *p, size_t total)
+{
+	uintptr_t block = (uintptr_t)p - p->prev_size;
+	return ((block | total) & (hg_page_size - 1)) != 0 || total < hg_chunk_size(p);
+}
+
+void hg_munmap_chunk(struct hg_chunk *p)
+{
+	size_t total = p->prev_size + hg_chunk_size(p);
+	if (HG_UNLIKELY(bad_mapping(p, total))) {
+		hg_corruption("invalid-free", hg_chunk2mem(p), "munmap_chunk(): invalid pointer");
+		return;
+	}
+	account(-(ptrdiff_t)total, -1);
+	hg_os_unmap((char *)p - p->prev_size, total);
+}
+
+struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
+{
+	size_t offset = p->prev_size;
+	size_t total = offset + hg_chunk_size(p);
+	if (HG_UNLIKELY(bad_mapping(p, total))) {
+		hg_corruption("invalid-free", hg_chunk2mem(p), "mremap_chunk(): invalid pointer");
+		return NULL;
+	}
+	size_t new_total = (nb + offset + HG_SIZE_SZ + hg_page_size - 1) & ~(hg_page_size - 1);
+	if (new_total == total)
+		return p;
+	char *mm = hg_os_remap((char *)p - offset, total, new_total);
+	if (mm == NULL)
+		return NULL;
+	p = (struct hg_chunk *)(mm + offset);
+	hg_chunk_set_head(p, (new_total - offset) | HG_IS_MMAPPED | HG_INUSE);
+	account((ptrdiff_t)new_total - (ptrdiff_t)total, 0);
+	return p;
+}

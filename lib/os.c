@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* Kernel interface for memory and raw output; see os.h.  errno is preserved
+ * across calls that may fail harmlessly, since malloc must not clobber it. */
+#define _GNU_SOURCE
+#include "os.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+size_t hg_page_size = 4096;
+
+void hg_os_init(void)
+{
+	unsigned long ps = getauxval(AT_PAGESZ);
+	if (ps >= 4096 && (ps & (ps - 1)) == 0)
+		hg_page_size = ps;
+}
+
+void *hg_os_map(size_t size, bool huge)
+{
+	int saved = errno;
+	void *p = MAP_FAILED;
+	if (huge)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void *hg_os_reserve(size_t size)
+{
+	int saved = errno;
+	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+bool hg_os_commit(void *addr, size_t size)
+{
+	int saved = errno;
+	bool ok = mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+	errno = saved;
+	return ok;
+}
+
+void hg_os_decommit(void *addr, size_t size)
+{
+	int saved = errno;
+	/* A fresh PROT_NONE mapping drops the pages and the commit charge. */
+	mmap(addr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	errno = saved;
+}
+
+void hg_os_unmap(void *addr, size_t size)
+{
+	int saved = errno;
+	munmap(addr, size);
+	errno = saved;
+}
+
+void *hg_os_remap(void *addr, size_t old_size, size_t new_size)
+{
+	int saved = errno;
+	void *p = mremap(addr, old_size, new_size, MREMAP_MAYMOVE);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void hg_os_purge(void *addr, size_t size)
+{
+	int saved = errno;
+	madvise(addr, size, MADV_DONTNEED);
+	errno = saved;
+}
+
+void hg_os_advise_huge(void *addr, size_t size)
+{
+	int saved = errno;
+	madvise(addr, size, MADV_HUGEPAGE);
+	errno = saved;
+}
+
+void *hg_os_sbrk(ptrdiff_t increment)
+{
+	int saved = errno;
+	void *p = sbrk(increment);
+	errno = saved;
+	return p;
+}
+
+void hg_os_write(int fd, const char *buf, size_t len)
+{
+	int saved = errno;
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf += n;
+		len -= (size_t)n;
+	}
+	errno = saved;
+}
+
+bool hg_os_random(void *buf, size_t len)
+{
+	int saved = errno;
+	ssize_t n = getrandom(buf, len, GRND_NONBLOCK);
+	errno = saved;
+	return n == (ssize_t)len;
+}
+
+int hg_os_ncpus(void)
+{
+	int saved = errno;
+	cpu_set_t set;
+	int n = 0;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	errno = saved;
+	return n > 0 ? n : 1;
+}

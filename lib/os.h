@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* The only code that talks to the kernel for memory (mmap, munmap, mremap,
+ * mprotect, madvise, brk) and raw output.  Nothing here allocates. */
+#ifndef HG_OS_H
+#define HG_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+extern size_t hg_page_size;
+
+void hg_os_init(void);
+void *hg_os_map(size_t size, bool huge);		     /* RW anonymous; NULL on failure */
+void *hg_os_reserve(size_t size);		     /* PROT_NONE, no swap reserve */
+bool hg_os_commit(void *addr, size_t size);		     /* make RW */
+void hg_os_decommit(void *addr, size_t size);	     /* back to PROT_NONE, pages dropped */
+void hg_os_unmap(void *addr, size_t size);
+void *hg_os_remap(void *addr, size_t old_size, size_t new_size); /* NULL on failure */
+void hg_os_purge(void *addr, size_t size);		     /* MADV_DONTNEED */
+void hg_os_advise_huge(void *addr, size_t size);	     /* MADV_HUGEPAGE (THP) */
+void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
+void hg_os_write(int fd, const char *buf, size_t len);     /* whole buffer, EINTR-safe */
+bool hg_os_random(void *buf, size_t len);
+int hg_os_ncpus(void);
+
+#endif

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* What glibc reports about its heap, computed the same way: mallinfo,
+ * mallinfo2, malloc_stats, malloc_info (same XML), malloc_trim and mallopt.
+ * Figures are gathered under each arena's lock and printed after it is
+ * released, since printing may allocate. */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define HG_EXPORT __attribute__((visibility("default")))
+
+#define for_each_arena(av) \
+	for (struct hg_arena *av = &hg_main_arena; av != NULL; \
+	     av = av->next == &hg_main_arena ? NULL : av->next)
+
+struct bin_stats {
+	size_t from, to, total, count;
+};
+
+struct arena_stats {
+	size_t nfast, fastavail;	/* chunks and bytes in fastbins */
+	size_t nblocks, avail;		/* free chunks and bytes, top and fastbins included */
+	size_t system_mem, max_system_mem, top_size;
+	size_t heap_size, heap_mprotect, heap_count; /* non-main arenas */
+	struct bin_stats sizes[HG_NFASTBINS + HG_NBINS];
+};
+
+static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin)
+{
+	memset(s, 0, sizeof(*s));
+	hg_lock_acquire(&av->lock);
+	s->top_size = hg_chunk_size(av->top);
+	for (unsigned i = 0; i < HG_NFASTBINS; i++) {
+		struct bin_stats *b = &s->sizes[i];
+		for (struct hg_chunk *p = av->fastbins[i]; p != NULL; p = hg_link_reveal(&p->fd)) {
+			if (hg_misaligned(p))
+				hg_corruption("freelist-corruption", p,
+					      "int_mallinfo(): unaligned fastbin chunk detected");
+			size_t sz = hg_chunk_size(p);
+			s->nfast++;
+			s->fastavail += sz;
+			b->from = sz - HG_ALIGN_MASK;
+			b->to = sz;
+			b->total += sz;
+			b->count++;
+		}
+	}
+	s->nblocks = 1;
+	s->avail = s->top_size + s->fastavail;
+	for (unsigned i = 1; i < HG_NBINS; i++) {
+		struct hg_chunk *bin = hg_bin_at(av, i);
+		struct bin_stats *b = &s->sizes[HG_NFASTBINS - 1 + i];
+		b->from = (size_t)-1;
+		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
+			size_t sz = hg_chunk_size(p);
+			s->nblocks++;
+			s->avail += sz;
+			if (sz < b->from)
+				b->from = sz;
+			if (sz > b->to)
+				b->to = sz;
+			b->total += sz;
+			b->count++;
+		}
+	}
+	s->system_mem = av->system_mem;
+	s->max_system_mem = av->max_system_mem;
+	if (per_bin && av != &hg_main_arena) {
+		for (struct hg_heap *h = hg_heap_of(av->top); h != NULL; h = h->prev) {
+			s->heap_size += h->size;
+			s->heap_mprotect += h->mprotect_size;
+			s->heap_count++;
+		}
+	}
+	hg_lock_release(&av->lock);
+}
+
+HG_EXPORT struct mallinfo2 mallinfo2(void)
+{
+	struct mallinfo2 m;
+	struct arena_stats s;
+	memset(&m, 0, sizeof(m));
+	hg_ensure_init();
+	for_each_arena(av) {
+		arena_stats(av, &s, false);
+		m.smblks += s.nfast;
+		m.ordblks += s.nblocks;
+		m.fordblks += s.avail;
+		m.uordblks += s.system_mem - s.avail;
+		m.arena += s.system_mem;
+		m.fsmblks += s.fastavail;
+		if (av == &hg_main_arena)
+			m.keepcost = s.top_size;
+	}
+	m.hblks = hg_mp.n_mmaps;
+	m.hblkhd = hg_mp.mmapped_mem;
+	return m;
+}
+
+HG_EXPORT struct mallinfo mallinfo(void)
+{
+	struct mallinfo2 m2 = mallinfo2();
+	struct mallinfo m;
+	m.arena = (int)m2.arena;
+	m.ordblks = (int)m2.ordblks;
+	m.smblks = (int)m2.smblks;
+	m.hblks = (int)m2.hblks;
+	m.hblkhd = (int)m2.hblkhd;
+	m.usmblks = (int)m2.usmblks;
+	m.fsmblks = (int)m2.fsmblks;
+	m.uordblks = (int)m2.uordblks;
+	m.fordblks = (int)m2.fordblks;
+	m.keepcost = (int)m2.keepcost;
+	return m;
+}
+
+HG_EXPORT void malloc_stats(void)
+{
+	struct arena_stats s;
+	hg_ensure_init();
+	size_t system_b = hg_mp.mmapped_mem, in_use_b = hg_mp.mmapped_mem;
+	int i = 0;
+	for_each_arena(av) {
+		arena_stats(av, &s, false);
+		fprintf(stderr, "Arena %d:\n", i++);
+		fprintf(stderr, "system bytes     = %10u\n", (unsigned)s.system_mem);
+		fprintf(stderr, "in use bytes     = %10u\n", (unsigned)(s.system_mem - s.avail));
+		system_b += s.system_mem;
+		in_use_b += s.system_mem - s.avail;
+	}
+	fprintf(stderr, "Total (incl. mmap):\n");
+	fprintf(stderr, "system bytes     = %10u\n", (unsigned)system_b);
+	fprintf(stderr, "in use bytes     = %10u\n", (unsigned)in_use_b);
+	fprintf(stderr, "max mmap regions = %10u\n", (unsigned)hg_mp.max_n_mmaps);
+	fprintf(stderr, "max mmap bytes   = %10lu\n", (unsigned long)hg_mp.max_mmapped_mem);
+}
+
+HG_EXPORT int malloc_info(int options, FILE *fp)
+{
+	if (options != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	hg_ensure_init();
+	/* One arena's figures at a time, so the stack stays small. */
+	static __thread struct arena_stats s;
+	size_t t_nfast = 0, t_fastavail = 0, t_nblocks = 0, t_avail = 0;
+	size_t t_system = 0, t_max_system = 0, t_aspace = 0, t_mprotect = 0;
+	int n = 0;
+	fputs("<malloc version=\"1\">\n", fp);
+	for_each_arena(av) {
+		arena_stats(av, &s, true);
+		fprintf(fp, "<heap nr=\"%d\">\n<sizes>\n", n++);
+		for (size_t i = 0; i < HG_NFASTBINS + HG_NBINS - 1; i++) {
+			struct bin_stats *b = &s.sizes[i];
+			if (b->count != 0 && i != HG_NFASTBINS)
+				fprintf(fp,
+					"  <size from=\"%zu\" to=\"%zu\" total=\"%zu\" count=\"%zu\"/>\n",
+					b->from, b->to, b->total, b->count);
+		}
+		struct bin_stats *u = &s.sizes[HG_NFASTBINS];
+		if (u->count != 0)
+			fprintf(fp,
+				"  <unsorted from=\"%zu\" to=\"%zu\" total=\"%zu\" count=\"%zu\"/>\n",
+				u->from, u->to, u->total, u->count);
+		fprintf(fp,
+			"</sizes>\n<total type=\"fast\" count=\"%zu\" size=\"%zu\"/>\n"
+			"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
+			"<system type=\"current\" size=\"%zu\"/>\n"
+			"<system type=\"max\" size=\"%zu\"/>\n",
+			s.nfast, s.fastavail, s.nblocks - 1, s.avail - s.fastavail - s.top_size,
+			s.system_mem, s.max_system_mem);
+		if (av != &hg_main_arena) {
+			fprintf(fp,
+				"<aspace type=\"total\" size=\"%zu\"/>\n"
+				"<aspace type=\"mprotect\" size=\"%zu\"/>\n"
+				"<aspace type=\"subheaps\" size=\"%zu\"/>\n",
+				s.heap_size, s.heap_mprotect, s.heap_count);
+			t_aspace += s.heap_size;
+			t_mprotect += s.heap_mprotect;
+		} else {
+			fprintf(fp,
+				"<aspace type=\"total\" size=\"%zu\"/>\n"
+				"<aspace type=\"mprotect\" size=\"%zu\"/>\n",
+				s.system_mem, s.system_mem);
+			t_aspace += s.system_mem;
+			t_mprotect += s.system_mem;
+		}
+		fputs("</heap>\n", fp);
+		t_nfast += s.nfast;
+		t_fastavail += s.fastavail;
+		t_nblocks += s.nblocks - 1;
+		t_avail += s.avail - s.fastavail - s.top_size;
+		t_system += s.system_mem;
+		t_max_system += s.max_system_mem;
+	}
+	fprintf(fp,
+		"<total type=\"fast\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<total type=\"mmap\" count=\"%d\" size=\"%zu\"/>\n"
+		"<system type=\"current\" size=\"%zu\"/>\n"
+		"<system type=\"max\" size=\"%zu\"/>\n"
+		"<aspace type=\"total\" size=\"%zu\"/>\n"
+		"<aspace type=\"mprotect\" size=\"%zu\"/>\n"
+		"</malloc>\n",
+		t_nfast, t_fastavail, t_nblocks, t_avail, (int)hg_mp.n_mmaps, hg_mp.mmapped_mem,
+		t_system, t_max_system, t_aspace, t_mprotect);
+	return 0;
+}
+
+/* Give back whole free pages inside the bins (MADV_DONTNEED keeps the chunk
+ * headers and links, which live below the first page boundary), then top. */
+static int arena_trim(struct hg_arena *av, size_t pad)
+{
+	int result = 0;
+	size_t psm1 = hg_page_size - 1;
+	hg_lock_acquire(&av->lock);
+	hg_malloc_consolidate(av);
+	for (unsigned i = 1; i < HG_NBINS; i++) {
+		struct hg_chunk *bin = hg_bin_at(av, i);
+		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
+			size_t size = hg_chunk_size(p);
+			char *start = (char *)(((uintptr_t)p + sizeof(struct hg_chunk) + psm1) & ~psm1);
+			char *end = (char *)p + size;
+			if (end > start && (size_t)(end - start) > psm1) {
+				hg_os_purge(start, (size_t)(end - start) & ~psm1);
+				result = 1;
+			}
+		}
+	}
+	if (av == &hg_main_arena)
+		result |= hg_systrim(av, pad);
+	else
+		result |= hg_heap_trim(hg_heap_of(av->top), pad);
+	hg_lock_release(&av->lock);
+	return result;
+}
+
+HG_EXPORT int malloc_trim(size_t pad)
+{
+	hg_ensure_init();
+	int result = 0;
+	for_each_arena(av)
+		result |= arena_trim(av, pad);
+	return result;
+}
+
+/* mallopt's parameter numbers (malloc.h) and glibc's handling of each. */
+HG_EXPORT int mallopt(int param, int value)
+{
+	hg_ensure_init();
+	enum hg_param which;
+	switch (param) {
+	case M_MXFAST:
+		which = HG_PARAM_MXFAST;
+		if (value < 0)
+			return 0;
+		break;
+	case M_TRIM_THRESHOLD:
+		which = HG_PARAM_TRIM_THRESHOLD;
+		break;
+	case M_TOP_PAD:
+		which = HG_PARAM_TOP_PAD;
+		break;
+	case M_MMAP_THRESHOLD:
+		which = HG_PARAM_MMAP_THRESHOLD;
+		break;
+	case M_MMAP_MAX:
+		which = HG_PARAM_MMAP_MAX;
+		if (value < 0)
+			value = 0; /* glibc: a negative count allows no mapping */
+		break;
+	case M_PERTURB:
+		which = HG_PARAM_PERTURB;
+		value &= 0xff;
+		break;
+	case M_ARENA_TEST:
+		which = HG_PARAM_ARENA_TEST;
+		if (value <= 0)
+			return 1;
+		break;
+	case M_ARENA_MAX:
+		which = HG_PARAM_ARENA_MAX;
+		if (value <= 0)
+			return 1;
+		break;
+	default: /* M_CHECK_ACTION and unknown numbers: accepted, no effect */
+		return 1;
+	}
+	struct hg_arena *av = &hg_main_arena;
+	hg_lock_acquire(&av->lock);
+	hg_malloc_consolidate(av);
+	bool ok = hg_params_set(&hg_config.params, which, (size_t)(long)value, HG_SOURCE_MALLOPT);
+	if (ok)
+		hg_params_apply_one(which);
+	hg_lock_release(&av->lock);
+	return ok ? 1 : 0;
+}
