@@ -1,0 +1,966 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of lib/options.c: HEAPGUARD_OPTIONS parsing (good and malformed
+ * strings), glibc's validity rules for MALLOC_* / GLIBC_TUNABLES / mallopt,
+ * precedence and sources, AT_SECURE, and the verbose and help listings.
+ * Warnings are read back from fd 2 through a pipe. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "options.h"
+
+#define MiB (1024UL * 1024)
+
+/* ---- helpers ---- */
+
+/* Runs hg_config_load with fd 2 on a pipe; returns what it wrote (static). */
+static const char *load_capture(struct hg_config *cfg, char *const *envp,
+				bool secure)
+{
+	static char out[65536];
+	int fds[2], saved;
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_true(dup2(fds[1], 2) >= 0);
+	hg_config_load(cfg, envp, secure);
+	dup2(saved, 2);
+	close(saved);
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	out[n > 0 ? n : 0] = '\0';
+	return out;
+}
+
+/* Loads with one environment entry and expects no warning. */
+static void load1(struct hg_config *cfg, const char *entry)
+{
+	char *envp[] = { (char *)entry, NULL };
+
+	assert_string_equal(load_capture(cfg, envp, false), "");
+}
+
+/* Loads with HEAPGUARD_OPTIONS=opts; returns the warning text. */
+static const char *load_options(struct hg_config *cfg, const char *opts)
+{
+	static char entry[4096];
+	char *envp[] = { entry, NULL };
+
+	snprintf(entry, sizeof(entry), "HEAPGUARD_OPTIONS=%s", opts);
+	return load_capture(cfg, envp, false);
+}
+
+static void assert_options_default(const struct hg_config *cfg)
+{
+	assert_int_equal(cfg->options.check, 3);
+	assert_string_equal(cfg->options.log, "");
+	assert_false(cfg->options.verbose);
+	assert_false(cfg->options.stats_at_exit);
+	for (int i = 0; i < HG_OPTION_COUNT; i++)
+		assert_int_equal(cfg->option_source[i], HG_SOURCE_DEFAULT);
+}
+
+/* Expects HEAPGUARD_OPTIONS=opts to be rejected for token and reason. */
+static void expect_rejected(const char *opts, const char *token,
+			    const char *reason)
+{
+	struct hg_config cfg;
+	char want[1024];
+
+	snprintf(want, sizeof(want),
+		 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (%s)\n",
+		 token, reason);
+	assert_string_equal(load_options(&cfg, opts), want);
+	assert_options_default(&cfg);
+}
+
+/* ---- defaults ---- */
+
+static void test_defaults_without_environment(void **state)
+{
+	struct hg_config cfg;
+	const struct hg_params *p = &cfg.params;
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, NULL, false), "");
+	assert_int_equal(p->value[HG_PARAM_CHECK], 3);
+	assert_int_equal(p->value[HG_PARAM_TOP_PAD], 128 * 1024);
+	assert_int_equal(p->value[HG_PARAM_PERTURB], 0);
+	assert_int_equal(p->value[HG_PARAM_MMAP_THRESHOLD], 128 * 1024);
+	assert_int_equal(p->value[HG_PARAM_TRIM_THRESHOLD], 128 * 1024);
+	assert_int_equal(p->value[HG_PARAM_MMAP_MAX], 65536);
+	assert_int_equal(p->value[HG_PARAM_ARENA_MAX], 0);
+	assert_int_equal(p->value[HG_PARAM_ARENA_TEST], 8);
+	assert_int_equal(p->value[HG_PARAM_TCACHE_MAX], 1032);
+	assert_int_equal(p->value[HG_PARAM_TCACHE_COUNT], 7);
+	assert_int_equal(p->value[HG_PARAM_TCACHE_UNSORTED_LIMIT], 0);
+	assert_int_equal(p->value[HG_PARAM_MXFAST], 128);
+	assert_int_equal(p->value[HG_PARAM_HUGETLB], 0);
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		assert_false(p->set[i]);
+		assert_int_equal(p->source[i], HG_SOURCE_DEFAULT);
+	}
+	assert_false(hg_params_no_dyn_threshold(p));
+	assert_options_default(&cfg);
+}
+
+static void test_empty_environment_and_empty_options_keep_defaults(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "PATH=/bin", "HOME=/root", NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	assert_options_default(&cfg);
+	assert_string_equal(load_options(&cfg, ""), "");
+	assert_options_default(&cfg);
+	assert_string_equal(load_options(&cfg, "::::"), "");
+	assert_options_default(&cfg);
+}
+
+/* ---- good HEAPGUARD_OPTIONS ---- */
+
+static void test_good_string_sets_every_option(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	assert_string_equal(
+		load_options(&cfg,
+			     "check=1:log=/tmp/hg log.txt:verbose=true:stats_at_exit=yes:"),
+		"");
+	assert_int_equal(cfg.options.check, 1);
+	assert_string_equal(cfg.options.log, "/tmp/hg log.txt");
+	assert_true(cfg.options.verbose);
+	assert_true(cfg.options.stats_at_exit);
+	for (int i = 0; i < HG_OPTION_COUNT; i++)
+		assert_int_equal(cfg.option_source[i], HG_SOURCE_HEAPGUARD_ENV);
+	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 1);
+	assert_int_equal(cfg.params.source[HG_PARAM_CHECK],
+			 HG_SOURCE_HEAPGUARD_ENV);
+}
+
+static void test_bool_spellings(void **state)
+{
+	static const char *const yes[] = { "1", "true", "yes", "TRUE", "Yes" };
+	static const char *const no[] = { "0", "false", "no", "FALSE", "No" };
+	struct hg_config cfg;
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(buf, sizeof(buf), "verbose=%s", yes[i]);
+		assert_string_equal(load_options(&cfg, buf), "");
+		assert_true(cfg.options.verbose);
+		snprintf(buf, sizeof(buf), "verbose=1:verbose=%s", no[i]);
+		assert_string_equal(load_options(&cfg, buf), "");
+		assert_false(cfg.options.verbose);
+	}
+}
+
+static void test_integer_forms(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	assert_string_equal(load_options(&cfg, "check=0x2"), "");
+	assert_int_equal(cfg.options.check, 2);
+	assert_string_equal(load_options(&cfg, "check=0X1"), "");
+	assert_int_equal(cfg.options.check, 1);
+	assert_string_equal(load_options(&cfg, "check=0k"), "");
+	assert_int_equal(cfg.options.check, 0);
+	assert_string_equal(load_options(&cfg, "check=00003"), "");
+	assert_int_equal(cfg.options.check, 3);
+}
+
+static void test_last_duplicate_wins(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	assert_string_equal(load_options(&cfg, "check=1:check=2:log=a:log=bc"), "");
+	assert_int_equal(cfg.options.check, 2);
+	assert_string_equal(cfg.options.log, "bc");
+}
+
+static void test_longest_string_accepted(void **state)
+{
+	struct hg_config cfg;
+	char opts[HG_OPTION_STRING_MAX + 8];
+
+	(void)state;
+	strcpy(opts, "log=");
+	memset(opts + 4, 'a', HG_OPTION_STRING_MAX - 1);
+	opts[4 + HG_OPTION_STRING_MAX - 1] = '\0';
+	assert_string_equal(load_options(&cfg, opts), "");
+	assert_int_equal(strlen(cfg.options.log), HG_OPTION_STRING_MAX - 1);
+}
+
+static void test_string_may_hold_utf8_and_equals(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	assert_string_equal(load_options(&cfg, "log=/tmp/\xc3\xa9t\xc3\xa9=1"), "");
+	assert_string_equal(cfg.options.log, "/tmp/\xc3\xa9t\xc3\xa9=1");
+}
+
+/* ---- malformed HEAPGUARD_OPTIONS: one line, all defaults ---- */
+
+static void test_unknown_option_rejects_whole_string(void **state)
+{
+	(void)state;
+	expect_rejected("verbose=1:bogus=2:check=1", "bogus=2", "unknown option");
+}
+
+static void test_missing_equals(void **state)
+{
+	(void)state;
+	expect_rejected("verbose", "verbose", "missing '='");
+	expect_rejected("check=1:verbose:", "verbose", "missing '='");
+}
+
+static void test_missing_name(void **state)
+{
+	(void)state;
+	expect_rejected("=1", "=1", "missing option name");
+}
+
+static void test_empty_values(void **state)
+{
+	(void)state;
+	expect_rejected("verbose=", "verbose=", "empty value");
+	expect_rejected("check=", "check=", "empty value");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_rejected("verbose=2", "verbose=2", "not a boolean");
+	expect_rejected("verbose=yess", "verbose=yess", "not a boolean");
+	expect_rejected("check=abc", "check=abc", "not a number");
+	expect_rejected("check=1x", "check=1x", "not a number");
+	expect_rejected("check=0x", "check=0x", "not a number");
+	expect_rejected("check=1kk", "check=1kk", "not a number");
+	expect_rejected("check=-1", "check=-1", "not a number");
+	expect_rejected("check= 1", "check= 1", "not a number");
+}
+
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	expect_rejected("check=4", "check=4", "out of range");
+	expect_rejected("check=1k", "check=1k", "out of range");
+	expect_rejected("check=0x10", "check=0x10", "out of range");
+}
+
+static void test_overflow(void **state)
+{
+	(void)state;
+	expect_rejected("check=99999999999999999999999",
+			"check=99999999999999999999999", "number too large");
+	expect_rejected("check=18446744073709551616",
+			"check=18446744073709551616", "number too large");
+	expect_rejected("check=0xffffffffffffffffff", "check=0xffffffffffffffffff",
+			"number too large");
+	expect_rejected("check=17179869184g", "check=17179869184g",
+			"number too large");
+	expect_rejected("check=9223372036854775808", "check=9223372036854775808",
+			"number too large");
+}
+
+static void test_string_one_byte_too_long(void **state)
+{
+	struct hg_config cfg;
+	char opts[HG_OPTION_STRING_MAX + 8];
+	const char *out;
+
+	(void)state;
+	strcpy(opts, "log=");
+	memset(opts + 4, 'a', HG_OPTION_STRING_MAX);
+	opts[4 + HG_OPTION_STRING_MAX] = '\0';
+	out = load_options(&cfg, opts);
+	assert_non_null(strstr(out, "(value too long)\n"));
+	assert_non_null(strstr(out, "bad token 'log=aaaa"));
+	assert_options_default(&cfg);
+}
+
+static void test_control_and_binary_bytes(void **state)
+{
+	(void)state;
+	expect_rejected("log=a\tb", "log=a\\x09b", "control character");
+	expect_rejected("verbose=1:\x01\x02\x7f", "\\x01\\x02\\x7f",
+			"control character");
+	expect_rejected("che\x1b[31mck=1", "che\\x1b[31mck=1", "control character");
+	/* high bytes are allowed in strings but not in a key */
+	expect_rejected("\xff\xfe=1", "\\xff\\xfe=1", "unknown option");
+}
+
+static void test_quote_and_backslash_are_escaped(void **state)
+{
+	(void)state;
+	expect_rejected("it's=1", "it\\x27s=1", "unknown option");
+	expect_rejected("a\\b=1", "a\\x5cb=1", "unknown option");
+}
+
+static void test_long_token_is_truncated_in_warning(void **state)
+{
+	struct hg_config cfg;
+	char opts[200], want[256];
+
+	(void)state;
+	memset(opts, 'z', 100);
+	strcpy(opts + 100, "=1");
+	memset(want, 'z', 48);
+	strcpy(want + 48, "...");
+	{
+		char line[512];
+
+		snprintf(line, sizeof(line),
+			 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (unknown option)\n",
+			 want);
+		assert_string_equal(load_options(&cfg, opts), line);
+	}
+}
+
+/* A megabyte of junk (and of binary) gives one short line, no crash. */
+static void test_one_megabyte_string(void **state)
+{
+	struct hg_config cfg;
+	size_t n = 1024 * 1024;
+	char *entry = malloc(n + 32);
+	char *envp[] = { entry, NULL };
+	const char *out;
+
+	(void)state;
+	assert_non_null(entry);
+	strcpy(entry, "HEAPGUARD_OPTIONS=log=");
+	memset(entry + strlen(entry), 'x', n);
+	entry[n + 20] = '\0';
+	out = load_capture(&cfg, envp, false);
+	assert_non_null(strstr(out, "(token too long)\n"));
+	assert_true(strlen(out) < 160);
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	assert_options_default(&cfg);
+
+	/* random binary bytes, NUL-terminated */
+	srand(42);
+	for (size_t i = 18; i < n + 20; i++)
+		entry[i] = (char)(1 + rand() % 255);
+	entry[n + 20] = '\0';
+	out = load_capture(&cfg, envp, false);
+	assert_non_null(strstr(out, "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '"));
+	assert_true(strlen(out) < 260);
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	for (const char *c = out; *c != '\0'; c++)
+		assert_true(*c == '\n' || (*c >= 0x20 && *c < 0x7f));
+	assert_options_default(&cfg);
+
+	/* a megabyte of empty tokens is fine */
+	memset(entry + 18, ':', n);
+	entry[n + 18] = '\0';
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	free(entry);
+}
+
+/* The string ends right before an unmapped page: the parser must stop at
+ * the NUL (a read past it would fault). */
+static void test_no_read_past_terminator(void **state)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, page * 2, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct hg_options opts;
+	enum hg_source src[HG_OPTION_COUNT];
+	struct hg_parse_error err;
+	char bad[16];
+	char *s;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
+	memset(&opts, 0, sizeof(opts));
+	memset(src, 0, sizeof(src));
+	s = map + page - 10;
+	memcpy(s, "verbose=1", 10);
+	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), 0);
+	assert_true(opts.verbose);
+	s = map + page - 8;
+	memcpy(s, "verbose", 8);
+	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), -1);
+	assert_string_equal(bad, "verbose");
+	s = map + page - 7;
+	memcpy(s, "check=", 7);
+	assert_int_equal(hg_options_parse_ex(&opts, src, s, &err), -1);
+	assert_string_equal(err.reason, "empty value");
+	s = map + page - 1;
+	*s = '\0';
+	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), 0);
+	munmap(map, page * 2);
+}
+
+static void test_parse_reports_token_into_bad_buffer(void **state)
+{
+	struct hg_options opts;
+	enum hg_source src[HG_OPTION_COUNT];
+	struct hg_parse_error err;
+	char bad[8];
+
+	(void)state;
+	memset(&opts, 0, sizeof(opts));
+	memset(src, 0, sizeof(src));
+	opts.check = 2;
+	assert_int_equal(hg_options_parse(&opts, src, "check=1:nonsense=3", bad,
+					  sizeof(bad)),
+			 -1);
+	assert_string_equal(bad, "nonsens"); /* truncated to bad_len - 1 */
+	assert_int_equal(opts.check, 2);     /* unchanged */
+	assert_int_equal(src[HG_OPTION_ID_check], HG_SOURCE_DEFAULT);
+	assert_int_equal(hg_options_parse_ex(&opts, src, "a=1", &err), -1);
+	assert_int_equal(err.token_len, 3);
+	assert_string_equal(err.reason, "unknown option");
+	assert_int_equal(hg_options_parse(&opts, NULL, "check=1", NULL, 0), 0);
+	assert_int_equal(opts.check, 1);
+}
+
+static void test_format_error_keeps_newline_when_truncated(void **state)
+{
+	struct hg_parse_error err = { "check=9", 7, "out of range" };
+	char buf[20];
+	size_t n;
+
+	(void)state;
+	n = hg_options_format_error(&err, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_int_equal(n, sizeof(buf) - 1);
+	assert_int_equal(buf[n - 1], '\n');
+}
+
+/* ---- glibc parameters: precedence and sources ---- */
+
+static void test_malloc_variables_are_read(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "MALLOC_CHECK_=1",	     "MALLOC_TOP_PAD_=4096",
+			 "MALLOC_PERTURB_=165",	     "MALLOC_MMAP_THRESHOLD_=65536",
+			 "MALLOC_TRIM_THRESHOLD_=0", "MALLOC_MMAP_MAX_=0",
+			 "MALLOC_ARENA_MAX=2",	     "MALLOC_ARENA_TEST=3",
+			 NULL };
+	static const size_t want[] = { 1, 4096, 165, 65536, 0, 0, 2, 3 };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	for (int i = 0; i <= HG_PARAM_ARENA_TEST; i++) {
+		assert_int_equal(cfg.params.value[i], want[i]);
+		assert_true(cfg.params.set[i]);
+		assert_int_equal(cfg.params.source[i], HG_SOURCE_MALLOC_ENV);
+	}
+	assert_true(hg_params_no_dyn_threshold(&cfg.params));
+	/* MALLOC_CHECK_ is the check policy unless check= overrides it */
+	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_check],
+			 HG_SOURCE_MALLOC_ENV);
+}
+
+static void test_every_tunable_is_read(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = {
+		"GLIBC_TUNABLES=glibc.malloc.check=2:glibc.malloc.top_pad=1:"
+		"glibc.malloc.perturb=2:glibc.malloc.mmap_threshold=3:"
+		"glibc.malloc.trim_threshold=4:glibc.malloc.mmap_max=5:"
+		"glibc.malloc.arena_max=6:glibc.malloc.arena_test=7:"
+		"glibc.malloc.tcache_max=8:glibc.malloc.tcache_count=9:"
+		"glibc.malloc.tcache_unsorted_limit=10:glibc.malloc.mxfast=11:"
+		"glibc.malloc.hugetlb=1",
+		NULL
+	};
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 2);
+	for (int i = 1; i < HG_PARAM_COUNT - 1; i++)
+		assert_int_equal(cfg.params.value[i], (size_t)i);
+	assert_int_equal(cfg.params.value[HG_PARAM_HUGETLB], 1);
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		assert_true(cfg.params.set[i]);
+		assert_int_equal(cfg.params.source[i], HG_SOURCE_TUNABLES);
+	}
+}
+
+static void test_precedence_tunables_over_malloc_variables(void **state)
+{
+	struct hg_config cfg;
+	/* order in envp does not matter */
+	char *envp[] = { "GLIBC_TUNABLES=glibc.malloc.top_pad=8192",
+			 "MALLOC_TOP_PAD_=4096", "MALLOC_ARENA_MAX=4", NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	assert_int_equal(cfg.params.value[HG_PARAM_TOP_PAD], 8192);
+	assert_int_equal(cfg.params.source[HG_PARAM_TOP_PAD], HG_SOURCE_TUNABLES);
+	assert_int_equal(cfg.params.value[HG_PARAM_ARENA_MAX], 4);
+	assert_int_equal(cfg.params.source[HG_PARAM_ARENA_MAX],
+			 HG_SOURCE_MALLOC_ENV);
+}
+
+static void test_invalid_tunable_keeps_malloc_variable(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "MALLOC_PERTURB_=7",
+			 "GLIBC_TUNABLES=glibc.malloc.perturb=256", NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	assert_int_equal(cfg.params.value[HG_PARAM_PERTURB], 7);
+	assert_int_equal(cfg.params.source[HG_PARAM_PERTURB], HG_SOURCE_MALLOC_ENV);
+}
+
+static void test_check_precedence(void **state)
+{
+	struct hg_config cfg;
+	char *all[] = { "MALLOC_CHECK_=1", "GLIBC_TUNABLES=glibc.malloc.check=2",
+			"HEAPGUARD_OPTIONS=check=0", NULL };
+	char *two[] = { "MALLOC_CHECK_=1", "GLIBC_TUNABLES=glibc.malloc.check=2",
+			NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, all, false), "");
+	assert_int_equal(cfg.options.check, 0);
+	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 0);
+	assert_int_equal(cfg.params.source[HG_PARAM_CHECK], HG_SOURCE_HEAPGUARD_ENV);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_check],
+			 HG_SOURCE_HEAPGUARD_ENV);
+
+	assert_string_equal(load_capture(&cfg, two, false), "");
+	assert_int_equal(cfg.options.check, 2);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_check], HG_SOURCE_TUNABLES);
+}
+
+static void test_rejected_options_keep_glibc_check(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "MALLOC_CHECK_=2", "HEAPGUARD_OPTIONS=check=0:oops", NULL };
+
+	(void)state;
+	assert_non_null(strstr(load_capture(&cfg, envp, false), "'oops'"));
+	assert_int_equal(cfg.options.check, 2);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_check],
+			 HG_SOURCE_MALLOC_ENV);
+}
+
+static void test_first_of_duplicate_variables_wins(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "HEAPGUARD_OPTIONS=check=1", "HEAPGUARD_OPTIONS=check=2",
+			 "MALLOC_ARENA_MAX=3", "MALLOC_ARENA_MAX=5",
+			 "GLIBC_TUNABLES=glibc.malloc.mxfast=16",
+			 "GLIBC_TUNABLES=glibc.malloc.mxfast=32", NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.params.value[HG_PARAM_ARENA_MAX], 3);
+	/* glibc applies every GLIBC_TUNABLES in turn: the last one wins */
+	assert_int_equal(cfg.params.value[HG_PARAM_MXFAST], 32);
+}
+
+static void test_similar_names_are_not_matched(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "MALLOC_CHECK=1", "XMALLOC_TOP_PAD_=1",
+			 "MALLOC_ARENA_MAX_=2", "HEAPGUARD_OPTIONSX=bogus",
+			 "GLIBC_TUNABLESX=glibc.malloc.perturb=1", NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	for (int i = 0; i < HG_PARAM_COUNT; i++)
+		assert_int_equal(cfg.params.source[i], HG_SOURCE_DEFAULT);
+	assert_options_default(&cfg);
+}
+
+/* ---- glibc's validity rules ---- */
+
+struct rule_case {
+	enum hg_param which;
+	size_t good, bad; /* last accepted, first ignored */
+};
+
+static void test_params_set_boundaries(void **state)
+{
+	static const struct rule_case cases[] = {
+		{ HG_PARAM_CHECK, 3, 4 },
+		{ HG_PARAM_PERTURB, 255, 256 },
+		{ HG_PARAM_MMAP_THRESHOLD, 32 * MiB, 32 * MiB + 1 },
+		{ HG_PARAM_MMAP_MAX, INT32_MAX, (size_t)INT32_MAX + 1 },
+		{ HG_PARAM_TCACHE_MAX, 1032, 1033 },
+		{ HG_PARAM_TCACHE_COUNT, 65535, 65536 },
+		{ HG_PARAM_MXFAST, 160, 161 },
+		{ HG_PARAM_HUGETLB, 2, 3 },
+	};
+	struct hg_params p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum hg_param w = cases[i].which;
+		size_t before;
+
+		hg_params_defaults(&p);
+		before = p.value[w];
+		assert_false(hg_params_set(&p, w, cases[i].bad, HG_SOURCE_MALLOPT));
+		assert_int_equal(p.value[w], before);
+		assert_false(p.set[w]);
+		assert_int_equal(p.source[w], HG_SOURCE_DEFAULT);
+		assert_true(hg_params_set(&p, w, cases[i].good, HG_SOURCE_MALLOPT));
+		assert_int_equal(p.value[w], cases[i].good);
+		assert_true(p.set[w]);
+		assert_int_equal(p.source[w], HG_SOURCE_MALLOPT);
+		assert_true(hg_params_set(&p, w, 0, HG_SOURCE_MALLOPT));
+	}
+	/* arena_max and arena_test need at least 1 */
+	hg_params_defaults(&p);
+	assert_false(hg_params_set(&p, HG_PARAM_ARENA_MAX, 0, HG_SOURCE_MALLOPT));
+	assert_false(hg_params_set(&p, HG_PARAM_ARENA_TEST, 0, HG_SOURCE_MALLOPT));
+	assert_int_equal(p.value[HG_PARAM_ARENA_TEST], 8);
+	assert_true(hg_params_set(&p, HG_PARAM_ARENA_MAX, 1, HG_SOURCE_MALLOPT));
+	assert_true(hg_params_set(&p, HG_PARAM_ARENA_TEST, 1, HG_SOURCE_MALLOPT));
+	/* unbounded ones */
+	assert_true(hg_params_set(&p, HG_PARAM_TOP_PAD, SIZE_MAX, HG_SOURCE_MALLOPT));
+	assert_true(hg_params_set(&p, HG_PARAM_TRIM_THRESHOLD, SIZE_MAX,
+				  HG_SOURCE_MALLOPT));
+	assert_true(hg_params_set(&p, HG_PARAM_TCACHE_UNSORTED_LIMIT, SIZE_MAX,
+				  HG_SOURCE_MALLOPT));
+	assert_false(hg_params_set(&p, HG_PARAM_COUNT, 1, HG_SOURCE_MALLOPT));
+	assert_false(hg_params_set(&p, (enum hg_param)-1, 1, HG_SOURCE_MALLOPT));
+}
+
+static void test_dynamic_threshold_disabled_by_the_four(void **state)
+{
+	static const enum hg_param four[] = { HG_PARAM_MMAP_THRESHOLD,
+					      HG_PARAM_TRIM_THRESHOLD,
+					      HG_PARAM_TOP_PAD, HG_PARAM_MMAP_MAX };
+	struct hg_params p;
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		hg_params_defaults(&p);
+		assert_true(hg_params_set(&p, four[i], 4096, HG_SOURCE_MALLOPT));
+		assert_true(hg_params_no_dyn_threshold(&p));
+	}
+	hg_params_defaults(&p);
+	assert_true(hg_params_set(&p, HG_PARAM_PERTURB, 1, HG_SOURCE_MALLOPT));
+	assert_true(hg_params_set(&p, HG_PARAM_ARENA_MAX, 1, HG_SOURCE_MALLOPT));
+	assert_false(hg_params_no_dyn_threshold(&p));
+	/* an ignored value does not count */
+	assert_false(hg_params_set(&p, HG_PARAM_MMAP_THRESHOLD, 64 * MiB,
+				   HG_SOURCE_MALLOPT));
+	assert_false(hg_params_no_dyn_threshold(&p));
+}
+
+/* One MALLOC_* value: expect it applied (want) or ignored (ignored=true). */
+static void env_case(const char *entry, enum hg_param which, bool ignored,
+		     size_t want)
+{
+	struct hg_config cfg;
+
+	load1(&cfg, entry);
+	if (ignored) {
+		assert_int_equal(cfg.params.source[which], HG_SOURCE_DEFAULT);
+		assert_false(cfg.params.set[which]);
+	} else {
+		assert_int_equal(cfg.params.value[which], want);
+		assert_true(cfg.params.set[which]);
+	}
+}
+
+static void test_malloc_variable_rules(void **state)
+{
+	(void)state;
+	env_case("MALLOC_MMAP_THRESHOLD_=33554432", HG_PARAM_MMAP_THRESHOLD, false,
+		 32 * MiB);
+	env_case("MALLOC_MMAP_THRESHOLD_=33554433", HG_PARAM_MMAP_THRESHOLD, true, 0);
+	env_case("MALLOC_PERTURB_=255", HG_PARAM_PERTURB, false, 255);
+	env_case("MALLOC_PERTURB_=256", HG_PARAM_PERTURB, true, 0);
+	env_case("MALLOC_CHECK_=3", HG_PARAM_CHECK, false, 3);
+	env_case("MALLOC_CHECK_=4", HG_PARAM_CHECK, true, 0);
+	env_case("MALLOC_ARENA_MAX=0", HG_PARAM_ARENA_MAX, true, 0);
+	env_case("MALLOC_ARENA_MAX=1", HG_PARAM_ARENA_MAX, false, 1);
+	env_case("MALLOC_ARENA_TEST=0", HG_PARAM_ARENA_TEST, true, 0);
+	env_case("MALLOC_ARENA_TEST=1", HG_PARAM_ARENA_TEST, false, 1);
+	env_case("MALLOC_MMAP_MAX_=2147483647", HG_PARAM_MMAP_MAX, false, INT32_MAX);
+	env_case("MALLOC_MMAP_MAX_=2147483648", HG_PARAM_MMAP_MAX, true, 0);
+	/* glibc's number syntax: hex, octal, '+', leading blanks */
+	env_case("MALLOC_TOP_PAD_=0x1000", HG_PARAM_TOP_PAD, false, 4096);
+	env_case("MALLOC_TOP_PAD_=010", HG_PARAM_TOP_PAD, false, 8);
+	env_case("MALLOC_TOP_PAD_=0", HG_PARAM_TOP_PAD, false, 0);
+	env_case("MALLOC_TOP_PAD_=+5", HG_PARAM_TOP_PAD, false, 5);
+	env_case("MALLOC_TOP_PAD_= 6", HG_PARAM_TOP_PAD, false, 6);
+	/* non-numeric, negative, trailing junk, empty, overflow: ignored */
+	env_case("MALLOC_TOP_PAD_=abc", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_TOP_PAD_=-1", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_TOP_PAD_=12k", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_TOP_PAD_=", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_TOP_PAD_=0x", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_TOP_PAD_=08", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_TOP_PAD_=99999999999999999999999", HG_PARAM_TOP_PAD, true, 0);
+	env_case("MALLOC_PERTURB_=-1", HG_PARAM_PERTURB, true, 0);
+}
+
+static void test_tunable_rules(void **state)
+{
+	(void)state;
+	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_max=1032",
+		 HG_PARAM_TCACHE_MAX, false, 1032);
+	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_max=1033",
+		 HG_PARAM_TCACHE_MAX, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_count=65535",
+		 HG_PARAM_TCACHE_COUNT, false, 65535);
+	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_count=65536",
+		 HG_PARAM_TCACHE_COUNT, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+		 HG_PARAM_TCACHE_COUNT, false, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.mxfast=160", HG_PARAM_MXFAST, false,
+		 160);
+	env_case("GLIBC_TUNABLES=glibc.malloc.mxfast=161", HG_PARAM_MXFAST, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.mxfast=0", HG_PARAM_MXFAST, false, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.hugetlb=2", HG_PARAM_HUGETLB, false, 2);
+	env_case("GLIBC_TUNABLES=glibc.malloc.hugetlb=3", HG_PARAM_HUGETLB, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.arena_max=0", HG_PARAM_ARENA_MAX, true,
+		 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.arena_test=0", HG_PARAM_ARENA_TEST,
+		 true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0x2000000",
+		 HG_PARAM_MMAP_THRESHOLD, false, 32 * MiB);
+	env_case("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0x2000001",
+		 HG_PARAM_MMAP_THRESHOLD, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.check=4", HG_PARAM_CHECK, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.perturb=-3", HG_PARAM_PERTURB, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_unsorted_limit=1000000",
+		 HG_PARAM_TCACHE_UNSORTED_LIMIT, false, 1000000);
+}
+
+static void test_tunables_other_namespaces_and_garbage(void **state)
+{
+	struct hg_config cfg;
+	static const char *const junk[] = {
+		"GLIBC_TUNABLES=",
+		"GLIBC_TUNABLES=:",
+		"GLIBC_TUNABLES=::=::==:",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad=",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad=x1",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad=1=2",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad =1",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad\x01=1",
+		"GLIBC_TUNABLES=glibc.malloc.top_padx=1",
+		"GLIBC_TUNABLES=glibc.malloc.top_=1",
+		"GLIBC_TUNABLES=GLIBC.MALLOC.TOP_PAD=1",
+		"GLIBC_TUNABLES=glibc.malloc.unknown=3",
+		"GLIBC_TUNABLES=glibc.pthread.mutex_spin_count=5",
+		"GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2_Usable,-AVX_Fast_Unaligned_Load",
+		"GLIBC_TUNABLES=malloc.top_pad=1",
+		"GLIBC_TUNABLES=\xff\xfe\x01\x7f:=",
+		"GLIBC_TUNABLES=glibc.malloc.top_pad=1111111111111111111111111111111111111111",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		load1(&cfg, junk[i]);
+		for (int k = 0; k < HG_PARAM_COUNT; k++)
+			assert_int_equal(cfg.params.source[k], HG_SOURCE_DEFAULT);
+	}
+	/* good entries around junk still apply */
+	load1(&cfg, "GLIBC_TUNABLES=glibc.rtld.nns=8:garbage:glibc.malloc.arena_max=2:"
+		    "glibc.elision.enable=1:=:glibc.malloc.perturb=0x41:");
+	assert_int_equal(cfg.params.value[HG_PARAM_ARENA_MAX], 2);
+	assert_int_equal(cfg.params.value[HG_PARAM_PERTURB], 0x41);
+	assert_int_equal(cfg.params.source[HG_PARAM_TOP_PAD], HG_SOURCE_DEFAULT);
+}
+
+/* ---- AT_SECURE ---- */
+
+static void test_secure_ignores_whole_environment(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "MALLOC_CHECK_=0", "MALLOC_PERTURB_=9",
+			 "MALLOC_ARENA_MAX=1",
+			 "GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+			 "HEAPGUARD_OPTIONS=log=/etc/shadow:verbose=1", NULL };
+	char *bad[] = { "HEAPGUARD_OPTIONS=garbage", NULL };
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, true), "");
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		assert_int_equal(cfg.params.source[i], HG_SOURCE_DEFAULT);
+		assert_false(cfg.params.set[i]);
+	}
+	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 3);
+	assert_options_default(&cfg);
+	/* not even a warning for a bad string */
+	assert_string_equal(load_capture(&cfg, bad, true), "");
+}
+
+/* ---- listings ---- */
+
+static const char *capture_fd(void (*fn)(const struct hg_config *, int),
+			      const struct hg_config *cfg, void (*help)(int))
+{
+	static char out[65536];
+	int fds[2];
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	if (fn != NULL)
+		fn(cfg, fds[1]);
+	else
+		help(fds[1]);
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	out[n > 0 ? n : 0] = '\0';
+	return out;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_config_print_names_value_and_source(void **state)
+{
+	struct hg_config cfg;
+	char *envp[] = { "MALLOC_TOP_PAD_=4096",
+			 "GLIBC_TUNABLES=glibc.malloc.arena_max=2",
+			 "HEAPGUARD_OPTIONS=verbose=1:log=/tmp/a'b", NULL };
+	const char *out;
+
+	(void)state;
+	assert_string_equal(load_capture(&cfg, envp, false), "");
+	assert_true(hg_params_set(&cfg.params, HG_PARAM_PERTURB, 42,
+				  HG_SOURCE_MALLOPT));
+	out = capture_fd(hg_config_print, &cfg, NULL);
+	assert_int_equal(count_lines(out), HG_PARAM_COUNT + HG_OPTION_COUNT);
+	assert_non_null(strstr(out, "heapguard: glibc.malloc.top_pad = 4096 (MALLOC_TOP_PAD_)\n"));
+	assert_non_null(strstr(out, "heapguard: glibc.malloc.arena_max = 2 (GLIBC_TUNABLES)\n"));
+	assert_non_null(strstr(out, "heapguard: glibc.malloc.perturb = 42 (mallopt)\n"));
+	assert_non_null(strstr(out, "heapguard: glibc.malloc.mmap_threshold = 131072 (default)\n"));
+	assert_non_null(strstr(out, "heapguard: check = 3 (default)\n"));
+	assert_non_null(strstr(out, "heapguard: verbose = 1 (HEAPGUARD_OPTIONS)\n"));
+	assert_non_null(strstr(out, "heapguard: log = \"/tmp/a\\x27b\" (HEAPGUARD_OPTIONS)\n"));
+	assert_non_null(strstr(out, "heapguard: stats_at_exit = 0 (default)\n"));
+	for (int i = 0; i < HG_PARAM_COUNT; i++)
+		assert_non_null(strstr(out, hg_param_tunable_name((enum hg_param)i)));
+}
+
+static void test_config_print_check_from_malloc_check(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	load1(&cfg, "MALLOC_CHECK_=2");
+	assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL),
+			       "heapguard: check = 2 (MALLOC_CHECK_)\n"));
+}
+
+static void test_help_lists_every_option(void **state)
+{
+	const char *out = capture_fd(NULL, NULL, hg_options_help);
+	const char *line = out;
+
+	(void)state;
+	assert_int_equal(count_lines(out), HG_OPTION_COUNT);
+	for (int i = 0; i < hg_option_count(); i++) {
+		size_t n = strlen(hg_option_name(i));
+
+		assert_memory_equal(line, hg_option_name(i), n);
+		assert_int_equal(line[n], ' ');
+		line = strchr(line, '\n') + 1;
+	}
+	assert_non_null(strstr(out, "check           int     3  [0..3]  "));
+	assert_non_null(strstr(out, "log             string  \"\"  [0..255 bytes]  "));
+	assert_non_null(strstr(out, "verbose         bool    0  [0..1]  "));
+}
+
+static void test_option_iteration(void **state)
+{
+	(void)state;
+	assert_int_equal(hg_option_count(), HG_OPTION_COUNT);
+	assert_string_equal(hg_option_name(HG_OPTION_ID_check), "check");
+	assert_string_equal(hg_option_name(HG_OPTION_ID_stats_at_exit),
+			    "stats_at_exit");
+	assert_null(hg_option_name(-1));
+	assert_null(hg_option_name(HG_OPTION_COUNT));
+	assert_true(hg_option_exists("verbose", 7));
+	assert_true(hg_option_exists("verbose=1", 7));
+	assert_false(hg_option_exists("verbos", 6));
+	assert_false(hg_option_exists("verbose", 8 - 1 + 1));
+	assert_false(hg_option_exists(NULL, 0));
+	assert_string_equal(hg_param_env_name(HG_PARAM_ARENA_MAX), "MALLOC_ARENA_MAX");
+	assert_null(hg_param_env_name(HG_PARAM_MXFAST));
+	assert_string_equal(hg_source_name(HG_SOURCE_HEAPGUARD_ENV),
+			    "HEAPGUARD_OPTIONS");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_without_environment),
+		cmocka_unit_test(test_empty_environment_and_empty_options_keep_defaults),
+		cmocka_unit_test(test_good_string_sets_every_option),
+		cmocka_unit_test(test_bool_spellings),
+		cmocka_unit_test(test_integer_forms),
+		cmocka_unit_test(test_last_duplicate_wins),
+		cmocka_unit_test(test_longest_string_accepted),
+		cmocka_unit_test(test_string_may_hold_utf8_and_equals),
+		cmocka_unit_test(test_unknown_option_rejects_whole_string),
+		cmocka_unit_test(test_missing_equals),
+		cmocka_unit_test(test_missing_name),
+		cmocka_unit_test(test_empty_values),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_string_one_byte_too_long),
+		cmocka_unit_test(test_control_and_binary_bytes),
+		cmocka_unit_test(test_quote_and_backslash_are_escaped),
+		cmocka_unit_test(test_long_token_is_truncated_in_warning),
+		cmocka_unit_test(test_one_megabyte_string),
+		cmocka_unit_test(test_no_read_past_terminator),
+		cmocka_unit_test(test_parse_reports_token_into_bad_buffer),
+		cmocka_unit_test(test_format_error_keeps_newline_when_truncated),
+		cmocka_unit_test(test_malloc_variables_are_read),
+		cmocka_unit_test(test_every_tunable_is_read),
+		cmocka_unit_test(test_precedence_tunables_over_malloc_variables),
+		cmocka_unit_test(test_invalid_tunable_keeps_malloc_variable),
+		cmocka_unit_test(test_check_precedence),
+		cmocka_unit_test(test_rejected_options_keep_glibc_check),
+		cmocka_unit_test(test_first_of_duplicate_variables_wins),
+		cmocka_unit_test(test_similar_names_are_not_matched),
+		cmocka_unit_test(test_params_set_boundaries),
+		cmocka_unit_test(test_dynamic_threshold_disabled_by_the_four),
+		cmocka_unit_test(test_malloc_variable_rules),
+		cmocka_unit_test(test_tunable_rules),
+		cmocka_unit_test(test_tunables_other_namespaces_and_garbage),
+		cmocka_unit_test(test_secure_ignores_whole_environment),
+		cmocka_unit_test(test_config_print_names_value_and_source),
+		cmocka_unit_test(test_config_print_check_from_malloc_check),
+		cmocka_unit_test(test_help_lists_every_option),
+		cmocka_unit_test(test_option_iteration),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
