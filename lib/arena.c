@@ -36,7 +36,7 @@ void hg_arena_setup_threads(void)
 
 /* A new arena lives at the start of its first heap, right after the heap
  * header; its top is the rest of that heap. */
-static struct hg_arena *arena_new(void)
+static struct hg_arena *arena_new(unsigned index)
 {
 	struct hg_heap *h = hg_heap_new(sizeof(struct hg_arena) + HG_MINSIZE, hg_mp.top_pad);
 	if (h == NULL)
@@ -44,9 +44,6 @@ static struct hg_arena *arena_new(void)
 	struct hg_arena *av = (struct hg_arena *)hg_heap_first_chunk(h);
 	memset(av, 0, sizeof(*av));
 	h->arena = av;
-	hg_lock_acquire(&hg_arena_list_lock);
-	unsigned index = hg_narenas++;
-	hg_lock_release(&hg_arena_list_lock);
 	hg_arena_init(av, index);
 	av->system_mem = av->max_system_mem = h->size;
 	char *top = (char *)av + ((sizeof(*av) + HG_ALIGN_MASK) & ~HG_ALIGN_MASK);
@@ -112,10 +109,18 @@ static struct hg_arena *arena_choose(struct hg_arena *avoid)
 	struct hg_arena *av = avoid == NULL ? free_list_pop() : NULL;
 	if (av != NULL)
 		return av;
-	if (__atomic_load_n(&hg_narenas, __ATOMIC_RELAXED) < arena_limit()) {
-		av = arena_new();
-		if (av != NULL)
-			return av;
+	/* Claim an index below the limit first, so racing threads can't
+	 * overshoot it. */
+	unsigned n = __atomic_load_n(&hg_narenas, __ATOMIC_RELAXED);
+	while (n < arena_limit()) {
+		if (__atomic_compare_exchange_n(&hg_narenas, &n, n + 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			av = arena_new(n);
+			if (av != NULL)
+				return av;
+			__atomic_fetch_sub(&hg_narenas, 1, __ATOMIC_RELAXED);
+			break;
+		}
 	}
 	return arena_reuse(avoid);
 }

@@ -133,6 +133,12 @@ void hg_init(void)
 		hg_config_print(&hg_config, 2);
 }
 
+/* Programs that never allocate still get their configuration checked. */
+__attribute__((constructor)) static void hg_ctor(void)
+{
+	hg_ensure_init();
+}
+
 __attribute__((destructor)) static void hg_fini(void)
 {
 	if (hg_ready && hg_config.options.stats_at_exit)
