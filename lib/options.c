@@ -172,8 +172,8 @@ static const struct hg_param_desc hg_param_table[HG_PARAM_COUNT] = {
 			       255, false },
 	[HG_PARAM_MMAP_THRESHOLD] = { "glibc.malloc.mmap_threshold",
 				      "MALLOC_MMAP_THRESHOLD_",
-				      HG_DEFAULT_MMAP_THRESHOLD, 0,
-				      HG_MAX_MMAP_THRESHOLD, true },
+				      HG_DEFAULT_MMAP_THRESHOLD, 0, SIZE_MAX,
+				      true },
 	[HG_PARAM_TRIM_THRESHOLD] = { "glibc.malloc.trim_threshold",
 				      "MALLOC_TRIM_THRESHOLD_",
 				      HG_DEFAULT_TRIM_THRESHOLD, 0, SIZE_MAX,
@@ -262,8 +262,10 @@ bool hg_params_no_dyn_threshold(const struct hg_params *p)
 }
 
 /* A glibc number as the tunables parser reads it: blanks, an optional '+',
- * then decimal, 0x hexadecimal or 0-prefixed octal, and nothing after.
- * Empty, non-numeric, negative and overflowing values are refused. */
+ * then decimal, 0x hexadecimal or 0-prefixed octal.  Stricter than glibc
+ * 2.36, which reads "abc" as 0, "9x" as 9, "-1" and overflows as SIZE_MAX:
+ * here empty, non-numeric, trailing junk, negative and overflowing values
+ * are ignored, so a typo never turns into mmap_threshold=0. */
 static bool hg_parse_glibc_number(const char *s, size_t *out)
 {
 	unsigned base = 10;

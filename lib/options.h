@@ -44,7 +44,8 @@ struct hg_params {
 };
 
 /* glibc 2.36's defaults on 64-bit and the bounds its do_set_* functions and
- * dl-tunables.list enforce. */
+ * dl-tunables.list enforce (checked against Debian 12's glibc 2.36: it has no
+ * upper bound on mmap_threshold, neither for mallopt nor for the tunable). */
 #define HG_DEFAULT_MMAP_THRESHOLD (128 * 1024)
 #define HG_DEFAULT_TRIM_THRESHOLD (128 * 1024)
 #define HG_DEFAULT_TOP_PAD	  (128 * 1024) /* DEFAULT_TOP_PAD of malloc-machine.h */
@@ -54,7 +55,6 @@ struct hg_params {
 #define HG_DEFAULT_TCACHE_COUNT	  7
 #define HG_DEFAULT_MXFAST	  128	      /* 64 * sizeof(size_t) / 4 */
 #define HG_DEFAULT_CHECK	  3	      /* heapguard's policy: print and abort */
-#define HG_MAX_MMAP_THRESHOLD	  (32UL * 1024 * 1024) /* HEAP_MAX_SIZE / 2 */
 #define HG_MAX_TCACHE_MAX	  1032
 #define HG_MAX_TCACHE_COUNT	  65535
 #define HG_MAX_MXFAST		  160	      /* 80 * sizeof(size_t) / 4 */

@@ -34,7 +34,8 @@ done
 # names must match too.
 launcher=${top_builddir:-.}/tools/heapguard
 if [ -x "$launcher" ]; then
-	listed=$("$launcher" --help-options 2>/dev/null | awk '{ print $1 }')
+	listed=$("$launcher" --help-options 2>/dev/null |
+		awk '$2 == "int" || $2 == "bool" || $2 == "string" { print $1 }')
 	for name in $listed; do
 		case " $(echo $names) " in
 		*" $name "*) ;;

@@ -602,7 +602,6 @@ static void test_params_set_boundaries(void **state)
 	static const struct rule_case cases[] = {
 		{ HG_PARAM_CHECK, 3, 4 },
 		{ HG_PARAM_PERTURB, 255, 256 },
-		{ HG_PARAM_MMAP_THRESHOLD, 32 * MiB, 32 * MiB + 1 },
 		{ HG_PARAM_MMAP_MAX, INT32_MAX, (size_t)INT32_MAX + 1 },
 		{ HG_PARAM_TCACHE_MAX, 1032, 1033 },
 		{ HG_PARAM_TCACHE_COUNT, 65535, 65536 },
@@ -637,6 +636,11 @@ static void test_params_set_boundaries(void **state)
 	assert_true(hg_params_set(&p, HG_PARAM_ARENA_TEST, 1, HG_SOURCE_MALLOPT));
 	/* unbounded ones */
 	assert_true(hg_params_set(&p, HG_PARAM_TOP_PAD, SIZE_MAX, HG_SOURCE_MALLOPT));
+	/* glibc 2.36 (measured) takes any mmap threshold, even above 32 MiB */
+	assert_true(hg_params_set(&p, HG_PARAM_MMAP_THRESHOLD, 64 * MiB,
+				  HG_SOURCE_MALLOPT));
+	assert_true(hg_params_set(&p, HG_PARAM_MMAP_THRESHOLD, SIZE_MAX,
+				  HG_SOURCE_MALLOPT));
 	assert_true(hg_params_set(&p, HG_PARAM_TRIM_THRESHOLD, SIZE_MAX,
 				  HG_SOURCE_MALLOPT));
 	assert_true(hg_params_set(&p, HG_PARAM_TCACHE_UNSORTED_LIMIT, SIZE_MAX,
@@ -663,7 +667,7 @@ static void test_dynamic_threshold_disabled_by_the_four(void **state)
 	assert_true(hg_params_set(&p, HG_PARAM_ARENA_MAX, 1, HG_SOURCE_MALLOPT));
 	assert_false(hg_params_no_dyn_threshold(&p));
 	/* an ignored value does not count */
-	assert_false(hg_params_set(&p, HG_PARAM_MMAP_THRESHOLD, 64 * MiB,
+	assert_false(hg_params_set(&p, HG_PARAM_MMAP_MAX, (size_t)INT32_MAX + 1,
 				   HG_SOURCE_MALLOPT));
 	assert_false(hg_params_no_dyn_threshold(&p));
 }
@@ -689,7 +693,8 @@ static void test_malloc_variable_rules(void **state)
 	(void)state;
 	env_case("MALLOC_MMAP_THRESHOLD_=33554432", HG_PARAM_MMAP_THRESHOLD, false,
 		 32 * MiB);
-	env_case("MALLOC_MMAP_THRESHOLD_=33554433", HG_PARAM_MMAP_THRESHOLD, true, 0);
+	env_case("MALLOC_MMAP_THRESHOLD_=33554433", HG_PARAM_MMAP_THRESHOLD, false,
+		 32 * MiB + 1);
 	env_case("MALLOC_PERTURB_=255", HG_PARAM_PERTURB, false, 255);
 	env_case("MALLOC_PERTURB_=256", HG_PARAM_PERTURB, true, 0);
 	env_case("MALLOC_CHECK_=3", HG_PARAM_CHECK, false, 3);
@@ -715,6 +720,10 @@ static void test_malloc_variable_rules(void **state)
 	env_case("MALLOC_TOP_PAD_=08", HG_PARAM_TOP_PAD, true, 0);
 	env_case("MALLOC_TOP_PAD_=99999999999999999999999", HG_PARAM_TOP_PAD, true, 0);
 	env_case("MALLOC_PERTURB_=-1", HG_PARAM_PERTURB, true, 0);
+	/* stricter than glibc 2.36, which reads these as 0, 9 and SIZE_MAX */
+	env_case("MALLOC_MMAP_THRESHOLD_=abc", HG_PARAM_MMAP_THRESHOLD, true, 0);
+	env_case("MALLOC_PERTURB_=9x", HG_PARAM_PERTURB, true, 0);
+	env_case("MALLOC_MMAP_THRESHOLD_=-1", HG_PARAM_MMAP_THRESHOLD, true, 0);
 }
 
 static void test_tunable_rules(void **state)
@@ -742,8 +751,8 @@ static void test_tunable_rules(void **state)
 		 true, 0);
 	env_case("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0x2000000",
 		 HG_PARAM_MMAP_THRESHOLD, false, 32 * MiB);
-	env_case("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0x2000001",
-		 HG_PARAM_MMAP_THRESHOLD, true, 0);
+	env_case("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0x4000000",
+		 HG_PARAM_MMAP_THRESHOLD, false, 64 * MiB);
 	env_case("GLIBC_TUNABLES=glibc.malloc.check=4", HG_PARAM_CHECK, true, 0);
 	env_case("GLIBC_TUNABLES=glibc.malloc.perturb=-3", HG_PARAM_PERTURB, true, 0);
 	env_case("GLIBC_TUNABLES=glibc.malloc.tcache_unsorted_limit=1000000",
