@@ -32,7 +32,7 @@ done
 
 # The launcher's listing comes from the same table; when it is built, its
 # names must match too.
-launcher=${top_builddir:-.}/tools/heapguard
+launcher=${HEAPGUARD_BIN:-${top_builddir:-.}/heapguard}
 if [ -x "$launcher" ]; then
 	listed=$("$launcher" --help-options 2>/dev/null |
 		awk '$2 == "int" || $2 == "bool" || $2 == "string" { print $1 }')
