@@ -719,11 +719,11 @@ done:
 
 /* ---- printing ---- */
 
-static void hg_put_source(struct hg_buf *b, enum hg_source source,
-			  enum hg_param which)
+/* which: the glibc parameter the value belongs to, or -1 for none. */
+static void hg_put_source(struct hg_buf *b, enum hg_source source, int which)
 {
-	if (source == HG_SOURCE_MALLOC_ENV && (int)which >= 0 &&
-	    hg_param_table[which].env != NULL)
+	if (source == HG_SOURCE_MALLOC_ENV && which >= 0 &&
+	    which < HG_PARAM_COUNT && hg_param_table[which].env != NULL)
 		hg_buf_puts(b, hg_param_table[which].env);
 	else
 		hg_buf_puts(b, hg_source_name(source));
@@ -741,7 +741,7 @@ void hg_config_print(const struct hg_config *cfg, int fd)
 		hg_buf_puts(&b, " = ");
 		hg_buf_putu(&b, cfg->params.value[i]);
 		hg_buf_puts(&b, " (");
-		hg_put_source(&b, cfg->params.source[i], (enum hg_param)i);
+		hg_put_source(&b, cfg->params.source[i], i);
 		hg_buf_puts(&b, ")\n");
 		hg_write_all(fd, line, b.used);
 	}
@@ -769,8 +769,7 @@ void hg_config_print(const struct hg_config *cfg, int fd)
 		}
 		hg_buf_puts(&b, " (");
 		/* the check option may come from MALLOC_CHECK_ */
-		hg_put_source(&b, src, i == HG_OPTION_ID_check ? HG_PARAM_CHECK
-							       : (enum hg_param)-1);
+		hg_put_source(&b, src, i == HG_OPTION_ID_check ? HG_PARAM_CHECK : -1);
 		hg_buf_puts(&b, ")\n");
 		hg_write_all(fd, line, b.used);
 	}
