@@ -13,9 +13,9 @@
  *            | prev_size: size of the previous chunk, only |
  *            |   meaningful while that chunk is free       |
  *            +--------------------------------------------+
- *            | head: 63..48 checksum (guard/)              |
+ *            | head: 63..49 owner bits (guard/'s checksum) |
+ *            |       48 U: allocated to the program        |
  *            |       47..4  chunk size (multiple of 16)    |
- *            |       3 U: allocated to the program         |
  *            |       2 A: belongs to a non-main arena      |
  *            |       1 M: mmap'd on its own                |
  *            |       0 P: previous chunk in use            |
@@ -30,10 +30,15 @@
  * the usable size of a heap chunk is its size minus 8 (minus 16 when mmap'd).
  * U is heapguard's own: the allocation state lives in the header, so a double
  * free is a fact, not a heuristic, whatever bin the chunk went to.
+ *
+ * Two writers share the head word without a common lock: the chunk's owner
+ * flips U when a thread cache takes or gives the chunk (no lock), while the
+ * previous chunk's owner flips P under the arena lock.  So the owner writes
+ * only bytes 6..7 and the neighbour only byte 0, each as a single store.
  */
 struct hg_chunk {
 	size_t prev_size;		   /* previous chunk's size, while it is free */
-	size_t head;			   /* size | U | A | M | P, checksum on top */
+	size_t head;			   /* size | A | M | P, U and owner bits on top */
 	struct hg_chunk *fd;		   /* next free chunk (free chunks only) */
 	struct hg_chunk *bk;		   /* previous free chunk */
 	struct hg_chunk *fd_nextsize;	   /* large bins: next smaller size group */
@@ -43,10 +48,10 @@ struct hg_chunk {
 #define HG_PREV_INUSE ((size_t)0x1)
 #define HG_IS_MMAPPED ((size_t)0x2)
 #define HG_NON_MAIN_ARENA ((size_t)0x4)
-#define HG_INUSE ((size_t)0x8)
-#define HG_FLAG_BITS ((size_t)0xf)
+#define HG_FLAG_BITS ((size_t)0x7)
 #define HG_SIZE_MASK ((size_t)0x0000fffffffffff0)
-#define HG_CHECKSUM_SHIFT 48
+#define HG_OWNER_SHIFT 48			/* bytes 6..7: the owner's half */
+#define HG_INUSE ((size_t)1 << HG_OWNER_SHIFT)
 
 #define HG_SIZE_SZ sizeof(size_t)
 #define HG_ALIGNMENT ((size_t)16)
@@ -78,9 +83,10 @@ static inline size_t hg_chunk_size(const struct hg_chunk *c)
 	return c->head & HG_SIZE_MASK;
 }
 
+/* Everything but the size: flags, U and the owner bits. */
 static inline size_t hg_chunk_flags(const struct hg_chunk *c)
 {
-	return c->head & HG_FLAG_BITS;
+	return c->head & ~HG_SIZE_MASK;
 }
 
 static inline int hg_chunk_prev_inuse(const struct hg_chunk *c)
@@ -108,7 +114,9 @@ static inline struct hg_chunk *hg_chunk_prev(const struct hg_chunk *c)
 	return (struct hg_chunk *)((char *)c - c->prev_size);
 }
 
-/* Every header store goes through here (guard/ keys its checksum on it). */
+/* Every header store goes through these (guard/ keys its checksum on them).
+ * A whole-word store is only for a chunk the caller owns outright, under
+ * the arena lock. */
 static inline void hg_chunk_set_head(struct hg_chunk *c, size_t head)
 {
 	c->head = head;
@@ -116,17 +124,26 @@ static inline void hg_chunk_set_head(struct hg_chunk *c, size_t head)
 
 static inline void hg_chunk_set_size(struct hg_chunk *c, size_t size)
 {
-	hg_chunk_set_head(c, (c->head & HG_FLAG_BITS) | size);
+	hg_chunk_set_head(c, (c->head & ~HG_SIZE_MASK) | size);
 }
 
-static inline void hg_chunk_set_flag(struct hg_chunk *c, size_t flag)
+/* The neighbour's write: P lives alone in byte 0 with M, A and size bits
+ * nobody changes concurrently. */
+static inline void hg_chunk_set_prev_inuse(struct hg_chunk *c, int inuse)
 {
-	hg_chunk_set_head(c, (c->head & (HG_SIZE_MASK | HG_FLAG_BITS)) | flag);
+	uint8_t *low = (uint8_t *)&c->head;
+	uint8_t v = __atomic_load_n(low, __ATOMIC_RELAXED);
+	v = inuse ? (uint8_t)(v | HG_PREV_INUSE) : (uint8_t)(v & ~HG_PREV_INUSE);
+	__atomic_store_n(low, v, __ATOMIC_RELAXED);
 }
 
-static inline void hg_chunk_clear_flag(struct hg_chunk *c, size_t flag)
+/* The owner's write: U (and later guard/'s bits) in bytes 6..7. */
+static inline void hg_chunk_set_allocated(struct hg_chunk *c, int allocated)
 {
-	hg_chunk_set_head(c, c->head & (HG_SIZE_MASK | HG_FLAG_BITS) & ~flag);
+	uint16_t *owner = (uint16_t *)&c->head + 3;
+	uint16_t v = __atomic_load_n(owner, __ATOMIC_RELAXED);
+	v = allocated ? (uint16_t)(v | 1) : (uint16_t)(v & ~1);
+	__atomic_store_n(owner, v, __ATOMIC_RELAXED);
 }
 
 /* The boundary tag: a free chunk's size, stored in the next chunk's header. */

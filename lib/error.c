@@ -11,17 +11,11 @@
 #include "fmt.h"
 #include "internal.h"
 
-/* check= in HEAPGUARD_OPTIONS wins; otherwise MALLOC_CHECK_/glibc.malloc.check. */
+/* The effective check= policy: hg_config_load has already let check= in
+ * HEAPGUARD_OPTIONS win over MALLOC_CHECK_ and glibc.malloc.check. */
 static int check_policy(void)
 {
-	const struct hg_params *p = &hg_config.params;
-	bool from_options = false;
-	for (int i = 0; i < hg_option_count(); i++)
-		if (__builtin_strcmp(hg_option_name(i), "check") == 0)
-			from_options = hg_config.option_source[i] != HG_SOURCE_DEFAULT;
-	if (from_options || !p->set[HG_PARAM_CHECK])
-		return (int)hg_config.options.check;
-	return (int)p->value[HG_PARAM_CHECK];
+	return (int)hg_config.options.check;
 }
 
 static void emit(const char *buf, size_t len)

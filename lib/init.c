@@ -90,9 +90,7 @@ void hg_params_apply_one(enum hg_param which)
 		break;
 	}
 	/* Any explicit threshold or padding turns glibc's dynamic threshold off. */
-	const struct hg_params *p = &hg_config.params;
-	if (p->set[HG_PARAM_MMAP_THRESHOLD] || p->set[HG_PARAM_TRIM_THRESHOLD] ||
-	    p->set[HG_PARAM_TOP_PAD] || p->set[HG_PARAM_MMAP_MAX])
+	if (hg_params_no_dyn_threshold(&hg_config.params))
 		hg_mp.no_dyn_threshold = true;
 }
 

@@ -125,7 +125,7 @@ static struct hg_chunk *split_and_take(struct hg_arena *av, struct hg_chunk *vic
 {
 	size_t rsize = size - nb;
 	if (rsize < HG_MINSIZE) {
-		hg_chunk_set_flag(hg_chunk_at(victim, size), HG_PREV_INUSE);
+		hg_chunk_set_prev_inuse(hg_chunk_at(victim, size), 1);
 		hg_chunk_set_head(victim, size | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
 		return victim;
 	}
@@ -202,7 +202,7 @@ static void stash_smallbin(struct hg_arena *av, struct hg_chunk *bin, size_t nb)
 		if (HG_UNLIKELY(bck->fd != c))
 			hg_corruption("freelist-corruption", hg_chunk2mem(c),
 				      "malloc(): smallbin double linked list corrupted");
-		hg_chunk_set_flag(hg_chunk_at(c, nb), HG_PREV_INUSE);
+		hg_chunk_set_prev_inuse(hg_chunk_at(c, nb), 1);
 		hg_chunk_set_head(c, nb | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
 		bin->bk = bck;
 		bck->fd = bin;
@@ -220,7 +220,7 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 	if (HG_UNLIKELY(bck->fd != victim))
 		hg_corruption("freelist-corruption", hg_chunk2mem(victim),
 			      "malloc(): smallbin double linked list corrupted");
-	hg_chunk_set_flag(hg_chunk_at(victim, nb), HG_PREV_INUSE);
+	hg_chunk_set_prev_inuse(hg_chunk_at(victim, nb), 1);
 	hg_chunk_set_head(victim, nb | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
 	bin->bk = bck;
 	bck->fd = bin;
@@ -327,7 +327,7 @@ static struct hg_chunk *unsorted_sweep(struct hg_arena *av, size_t nb, bool *sta
 		unsorted->bk = bck;
 		bck->fd = unsorted;
 		if (size == nb) {
-			hg_chunk_set_flag(hg_chunk_at(victim, size), HG_PREV_INUSE);
+			hg_chunk_set_prev_inuse(hg_chunk_at(victim, size), 1);
 			hg_chunk_set_head(victim, nb | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
 			if (can_stash && t->tcache.counts[tidx] < hg_mp.tcache_count) {
 				hg_tcache_put(t, victim, tidx);
@@ -354,7 +354,7 @@ struct hg_chunk *hg_int_malloc(struct hg_arena *av, size_t nb)
 		unsigned fidx = hg_fastbin_index(nb);
 		victim = fastbin_pop(av, fidx);
 		if (victim != NULL) {
-			hg_chunk_set_flag(victim, HG_INUSE);
+			hg_chunk_set_allocated(victim, 1);
 			stash_fastbin(av, fidx, nb);
 			return victim;
 		}
@@ -412,7 +412,7 @@ static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 			hg_unlink_chunk(av, next);
 			size += nextsize;
 		} else {
-			hg_chunk_clear_flag(next, HG_PREV_INUSE);
+			hg_chunk_set_prev_inuse(next, 0);
 		}
 		hg_chunk_set_head(p, size | HG_PREV_INUSE | av->chunk_flags);
 		hg_chunk_set_foot(p, size);
@@ -447,7 +447,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 		if (HG_UNLIKELY(old == p))
 			hg_corruption("double-free", hg_chunk2mem(p),
 				      "double free or corruption (fasttop)");
-		hg_chunk_clear_flag(p, HG_INUSE);
+		hg_chunk_set_allocated(p, 0);
 		p->fd = hg_link_protect(&p->fd, old);
 		*fb = p;
 		av->have_fastchunks = true;
@@ -537,12 +537,12 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 	size_t rsize = newsize - nb;
 	if (rsize < HG_MINSIZE) {
 		hg_chunk_set_size(oldp, newsize);
-		hg_chunk_set_flag(hg_chunk_at(oldp, newsize), HG_PREV_INUSE);
+		hg_chunk_set_prev_inuse(hg_chunk_at(oldp, newsize), 1);
 	} else {
 		struct hg_chunk *rem = hg_chunk_at(oldp, nb);
 		hg_chunk_set_size(oldp, nb);
 		hg_chunk_set_head(rem, rsize | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
-		hg_chunk_set_flag(hg_chunk_at(rem, rsize), HG_PREV_INUSE);
+		hg_chunk_set_prev_inuse(hg_chunk_at(rem, rsize), 1);
 		hg_int_free(av, rem, true);
 	}
 	return oldp;

@@ -291,19 +291,7 @@ HG_EXPORT int mallopt(int param, int value)
 	struct hg_arena *av = &hg_main_arena;
 	hg_lock_acquire(&av->lock);
 	hg_malloc_consolidate(av);
-	bool ok;
-	if (which == HG_PARAM_MMAP_THRESHOLD) {
-		/* glibc 2.36's mallopt takes any value here (-1: never mmap);
-		 * only the tunable and MALLOC_MMAP_THRESHOLD_ are bounded. */
-		struct hg_params *p = &hg_config.params;
-		p->value[which] = (size_t)(long)value;
-		p->set[which] = true;
-		p->source[which] = HG_SOURCE_MALLOPT;
-		ok = true;
-	} else {
-		ok = hg_params_set(&hg_config.params, which, (size_t)(long)value,
-				   HG_SOURCE_MALLOPT);
-	}
+	bool ok = hg_params_set(&hg_config.params, which, (size_t)(long)value, HG_SOURCE_MALLOPT);
 	if (ok)
 		hg_params_apply_one(which);
 	hg_lock_release(&av->lock);

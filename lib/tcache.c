@@ -6,7 +6,7 @@
 
 void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t idx)
 {
-	hg_chunk_clear_flag(p, HG_INUSE);
+	hg_chunk_set_allocated(p, 0);
 	p->fd = hg_link_protect(&p->fd, t->tcache.entries[idx]);
 	t->tcache.entries[idx] = p;
 	t->tcache.counts[idx]++;
@@ -21,7 +21,7 @@ struct hg_chunk *hg_tcache_get(struct hg_thread *t, size_t idx)
 			      "malloc(): unaligned tcache chunk detected");
 	t->tcache.entries[idx] = next;
 	t->tcache.counts[idx]--;
-	hg_chunk_set_flag(p, HG_INUSE);
+	hg_chunk_set_allocated(p, 1);
 	return p;
 }
 
