@@ -24,13 +24,13 @@ __attribute__((noinline)) static struct hg_chunk *malloc_slow(size_t nb)
 	struct hg_arena *av = hg_arena_get(t);
 	if (HG_UNLIKELY(av == NULL))
 		return NULL;
-	hg_lock_acquire(&av->lock);
+	hg_arena_lock(av);
 	struct hg_chunk *p = hg_int_malloc(av, nb);
-	hg_lock_release(&av->lock);
+	hg_arena_unlock(av);
 	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
-		hg_lock_acquire(&av->lock);
+		hg_arena_lock(av);
 		p = hg_int_malloc(av, nb);
-		hg_lock_release(&av->lock);
+		hg_arena_unlock(av);
 	}
 	return p;
 }
@@ -61,25 +61,32 @@ void *hg_malloc(size_t bytes)
 
 /* ---- free ---- */
 
-/* A pointer free/realloc can act on: aligned, and a header in a state that
- * only a live allocation of ours has.  Reports and returns false otherwise. */
-static bool valid_for_release(void *mem, struct hg_chunk *p, const char *op_invalid)
+/* Why free/realloc can't act on a pointer: reported here, out of line. */
+__attribute__((cold, noinline)) static void report_bad_release(void *mem, const char *op_invalid)
 {
-	if (HG_UNLIKELY(hg_misaligned(mem))) {
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	if (hg_misaligned(mem))
 		hg_corruption("invalid-free", mem, op_invalid);
-		return false;
-	}
-	size_t head = p->head;
-	size_t size = head & HG_SIZE_MASK;
-	if (HG_UNLIKELY(!(head & HG_INUSE))) {
+	else if (!hg_chunk_is_allocated(p))
 		hg_corruption("double-free", mem, "free(): double free detected in tcache 2");
-		return false;
-	}
-	if (HG_UNLIKELY(size < HG_MINSIZE || (uintptr_t)p > (uintptr_t)-size)) {
+	else
 		hg_corruption("invalid-free", mem, "free(): invalid size");
-		return false;
-	}
-	return true;
+}
+
+/* A pointer free/realloc can act on: aligned, and a header in a state that
+ * only a live allocation of ours has. */
+static inline bool valid_for_release(void *mem, struct hg_chunk *p, const char *op_invalid)
+{
+	size_t head;
+	if (HG_UNLIKELY(hg_misaligned(mem)))
+		goto bad;
+	head = p->head;
+	if (HG_LIKELY((head & HG_INUSE) && (head & HG_SIZE_MASK) >= HG_MINSIZE &&
+		      (uintptr_t)p <= (uintptr_t) - (head & HG_SIZE_MASK)))
+		return true;
+bad:
+	report_bad_release(mem, op_invalid);
+	return false;
 }
 
 __attribute__((noinline)) static void free_mmapped(struct hg_chunk *p)
@@ -199,9 +206,9 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	}
 	size_t oldsize = hg_chunk_size(oldp);
 	struct hg_arena *av = hg_arena_of_chunk(oldp);
-	hg_lock_acquire(&av->lock);
+	hg_arena_lock(av);
 	struct hg_chunk *newp = hg_int_realloc(av, oldp, oldsize, nb);
-	hg_lock_release(&av->lock);
+	hg_arena_unlock(av);
 	if (newp != NULL)
 		return hg_chunk2mem(newp);
 	/* This arena is full: allocate anywhere, copy, free. */
@@ -234,13 +241,13 @@ static void *hg_memalign(size_t alignment, size_t bytes)
 	}
 	hg_ensure_init();
 	struct hg_arena *av = hg_arena_get(&hg_self);
-	hg_lock_acquire(&av->lock);
+	hg_arena_lock(av);
 	struct hg_chunk *p = hg_int_memalign(av, alignment, nb);
-	hg_lock_release(&av->lock);
+	hg_arena_unlock(av);
 	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
-		hg_lock_acquire(&av->lock);
+		hg_arena_lock(av);
 		p = hg_int_memalign(av, alignment, nb);
-		hg_lock_release(&av->lock);
+		hg_arena_unlock(av);
 	}
 	if (p == NULL) {
 		errno = ENOMEM;

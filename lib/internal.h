@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/single_threaded.h>
 
 #include "chunk.h"
 #include "lock.h"
@@ -116,6 +117,22 @@ static inline void hg_binmap_unmark(struct hg_arena *av, unsigned i)
 	av->binmap[i >> 5] &= ~(1u << (i & 31));
 }
 
+/* glibc's SINGLE_THREAD_P: while the process has one thread nothing else can
+ * enter the allocator, so arena locks are skipped.  glibc clears the flag in
+ * pthread_create before the new thread exists, never inside malloc, so a
+ * lock and its unlock always agree. */
+static inline void hg_arena_lock(struct hg_arena *av)
+{
+	if (!__libc_single_threaded)
+		hg_lock_acquire(&av->lock);
+}
+
+static inline void hg_arena_unlock(struct hg_arena *av)
+{
+	if (!__libc_single_threaded)
+		hg_lock_release(&av->lock);
+}
+
 /* A heap of a non-main arena: HG_HEAP_MAX-aligned, so a chunk finds its heap
  * (and its arena) by masking its address. */
 struct hg_heap {
@@ -217,9 +234,7 @@ void hg_malloc_consolidate(struct hg_arena *av);
 void hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p);
 struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb);
 
-/* tcache.c */
-void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t idx);
-struct hg_chunk *hg_tcache_get(struct hg_thread *t, size_t idx);
+/* tcache.c; put and get are the fast path, so they live here. */
 void hg_tcache_flush(struct hg_thread *t);
 
 /* top.c: growing and trimming */
@@ -243,6 +258,27 @@ void hg_corruption(const char *kind, const void *ptr, const char *glibc_message)
 /* api.c's internal implementations */
 void *hg_malloc(size_t bytes);
 void hg_free(void *mem);
+
+static inline void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t idx)
+{
+	hg_chunk_set_allocated(p, 0);
+	p->fd = hg_link_protect(&p->fd, t->tcache.entries[idx]);
+	t->tcache.entries[idx] = p;
+	t->tcache.counts[idx]++;
+}
+
+static inline struct hg_chunk *hg_tcache_get(struct hg_thread *t, size_t idx)
+{
+	struct hg_chunk *p = t->tcache.entries[idx];
+	struct hg_chunk *next = hg_link_reveal(&p->fd);
+	if (HG_UNLIKELY(hg_misaligned(next)))
+		hg_corruption("freelist-corruption", next,
+			      "malloc(): unaligned tcache chunk detected");
+	t->tcache.entries[idx] = next;
+	t->tcache.counts[idx]--;
+	hg_chunk_set_allocated(p, 1);
+	return p;
+}
 
 static inline void hg_perturb_alloc(void *mem, size_t n)
 {

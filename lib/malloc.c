@@ -439,7 +439,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 	size_t size = hg_chunk_size(p);
 	hg_perturb_free(hg_chunk2mem(p), size - HG_CHUNK_HDR);
 	if (!have_lock)
-		hg_lock_acquire(&av->lock);
+		hg_arena_lock(av);
 	if (size <= hg_mp.max_fast) {
 		check_next_size(av, p, size, "free(): invalid next size (fast)");
 		struct hg_chunk **fb = &av->fastbins[hg_fastbin_index(size)];
@@ -452,7 +452,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 		*fb = p;
 		av->have_fastchunks = true;
 		if (!have_lock)
-			hg_lock_release(&av->lock);
+			hg_arena_unlock(av);
 		return;
 	}
 	if (HG_UNLIKELY(p == av->top))
@@ -476,7 +476,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 		}
 	}
 	if (!have_lock)
-		hg_lock_release(&av->lock);
+		hg_arena_unlock(av);
 }
 
 void hg_malloc_consolidate(struct hg_arena *av)

@@ -31,7 +31,7 @@ struct arena_stats {
 static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin)
 {
 	memset(s, 0, sizeof(*s));
-	hg_lock_acquire(&av->lock);
+	hg_arena_lock(av);
 	s->top_size = hg_chunk_size(av->top);
 	for (unsigned i = 0; i < HG_NFASTBINS; i++) {
 		struct bin_stats *b = &s->sizes[i];
@@ -75,7 +75,7 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 			s->heap_count++;
 		}
 	}
-	hg_lock_release(&av->lock);
+	hg_arena_unlock(av);
 }
 
 HG_EXPORT struct mallinfo2 mallinfo2(void)
@@ -215,7 +215,7 @@ static int arena_trim(struct hg_arena *av, size_t pad)
 {
 	int result = 0;
 	size_t psm1 = hg_page_size - 1;
-	hg_lock_acquire(&av->lock);
+	hg_arena_lock(av);
 	hg_malloc_consolidate(av);
 	for (unsigned i = 1; i < HG_NBINS; i++) {
 		struct hg_chunk *bin = hg_bin_at(av, i);
@@ -233,7 +233,7 @@ static int arena_trim(struct hg_arena *av, size_t pad)
 		result |= hg_systrim(av, pad);
 	else
 		result |= hg_heap_trim(hg_heap_of(av->top), pad);
-	hg_lock_release(&av->lock);
+	hg_arena_unlock(av);
 	return result;
 }
 
@@ -289,11 +289,11 @@ HG_EXPORT int mallopt(int param, int value)
 		return 1;
 	}
 	struct hg_arena *av = &hg_main_arena;
-	hg_lock_acquire(&av->lock);
+	hg_arena_lock(av);
 	hg_malloc_consolidate(av);
 	bool ok = hg_params_set(&hg_config.params, which, (size_t)(long)value, HG_SOURCE_MALLOPT);
 	if (ok)
 		hg_params_apply_one(which);
-	hg_lock_release(&av->lock);
+	hg_arena_unlock(av);
 	return ok ? 1 : 0;
 }

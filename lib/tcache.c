@@ -4,27 +4,6 @@
  * cache goes back to the arenas. */
 #include "internal.h"
 
-void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t idx)
-{
-	hg_chunk_set_allocated(p, 0);
-	p->fd = hg_link_protect(&p->fd, t->tcache.entries[idx]);
-	t->tcache.entries[idx] = p;
-	t->tcache.counts[idx]++;
-}
-
-struct hg_chunk *hg_tcache_get(struct hg_thread *t, size_t idx)
-{
-	struct hg_chunk *p = t->tcache.entries[idx];
-	struct hg_chunk *next = hg_link_reveal(&p->fd);
-	if (HG_UNLIKELY(hg_misaligned(next)))
-		hg_corruption("freelist-corruption", next,
-			      "malloc(): unaligned tcache chunk detected");
-	t->tcache.entries[idx] = next;
-	t->tcache.counts[idx]--;
-	hg_chunk_set_allocated(p, 1);
-	return p;
-}
-
 /* Give every cached chunk back to its arena (thread exit, or the cache is
  * being resized by mallopt/tunables). */
 void hg_tcache_flush(struct hg_thread *t)
