@@ -94,7 +94,7 @@ static bool heap_delete_if_empty(struct hg_arena *av, struct hg_heap **hp)
 	return true;
 }
 
-int hg_heap_trim(struct hg_heap *h, size_t pad)
+int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free)
 {
 	struct hg_arena *av = h->arena;
 	bool released = false;
@@ -103,9 +103,9 @@ int hg_heap_trim(struct hg_heap *h, size_t pad)
 	struct hg_chunk *top = av->top;
 	size_t top_size = hg_chunk_size(top);
 	size_t top_offset = (size_t)((char *)top - (char *)h);
-	/* As glibc: below trim_threshold, shrinking now would only mean growing
-	 * again soon. */
-	if (top_size < hg_mp.trim_threshold || top_size < HG_MINSIZE + 1 + pad)
+	/* After a free, as glibc: below trim_threshold, shrinking now would only
+	 * mean growing again soon.  malloc_trim() asks for everything. */
+	if ((on_free && top_size < hg_mp.trim_threshold) || top_size < HG_MINSIZE + 1 + pad)
 		return released;
 	size_t extra = (top_size - pad - HG_MINSIZE - 1) & ~(hg_page_size - 1);
 	/* Keep the heap header and everything below top mapped. */

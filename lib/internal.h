@@ -244,7 +244,7 @@ int hg_systrim(struct hg_arena *av, size_t pad);
 /* heap.c: the heaps of non-main arenas */
 struct hg_heap *hg_heap_new(size_t size, size_t top_pad);
 bool hg_heap_grow(struct hg_heap *h, size_t diff);
-int hg_heap_trim(struct hg_heap *h, size_t pad);
+int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free);
 
 /* mmap_chunk.c */
 struct hg_chunk *hg_mmap_chunk(size_t nb);

@@ -472,7 +472,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 			if (hg_chunk_size(av->top) >= hg_mp.trim_threshold)
 				hg_systrim(av, hg_mp.top_pad);
 		} else {
-			hg_heap_trim(hg_heap_of(av->top), hg_mp.top_pad);
+			hg_heap_trim(hg_heap_of(av->top), hg_mp.top_pad, true);
 		}
 	}
 	if (!have_lock)

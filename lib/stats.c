@@ -232,7 +232,7 @@ static int arena_trim(struct hg_arena *av, size_t pad)
 	if (av == &hg_main_arena)
 		result |= hg_systrim(av, pad);
 	else
-		result |= hg_heap_trim(hg_heap_of(av->top), pad);
+		result |= hg_heap_trim(hg_heap_of(av->top), pad, false);
 	hg_arena_unlock(av);
 	return result;
 }
