@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the chunk layout and bin geometry (lib/chunk.h,
+ * lib/internal.h): request sizes, bin indices against glibc 2.36's tables,
+ * protected links, and the byte ownership rule of the head word. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+static void test_request2size_matches_glibc(void **state)
+{
+	(void)state;
+	assert_int_equal(hg_request2size(0), 32);
+	assert_int_equal(hg_request2size(1), 32);
+	assert_int_equal(hg_request2size(24), 32);
+	assert_int_equal(hg_request2size(25), 48);
+	assert_int_equal(hg_request2size(100), 112);
+	assert_int_equal(hg_request2size(1032), 1040);
+	assert_int_not_equal(hg_request2size(HG_MAX_REQUEST), 0);
+	/* Requests that can never be served map to 0 (NULL + ENOMEM). */
+	assert_int_equal(hg_request2size(HG_MAX_REQUEST + 1), 0);
+	assert_int_equal(hg_request2size(PTRDIFF_MAX), 0);
+	assert_int_equal(hg_request2size(SIZE_MAX), 0);
+	for (size_t req = 0; req < 5000; req++) {
+		size_t sz = hg_request2size(req);
+		assert_true(sz % 16 == 0);
+		assert_true(sz - HG_SIZE_SZ >= req); /* usable covers the request */
+		assert_true(sz < HG_MINSIZE + 1 || sz - 16 - HG_SIZE_SZ < req);
+	}
+}
+
+static void test_mem_and_chunk_convert(void **state)
+{
+	(void)state;
+	_Alignas(16) char buf[256] = { 0 };
+	struct hg_chunk *c = (struct hg_chunk *)buf;
+	assert_ptr_equal(hg_chunk2mem(c), buf + 16);
+	assert_ptr_equal(hg_mem2chunk(buf + 16), c);
+	assert_ptr_equal(hg_chunk_at(c, 64), (void *)(buf + 64));
+	hg_chunk_set_head(c, 112 | HG_PREV_INUSE | HG_INUSE);
+	assert_int_equal(hg_chunk_size(c), 112);
+	assert_int_equal(hg_chunk_usable(c), 104); /* overlaps next prev_size */
+	assert_ptr_equal(hg_chunk_next(c), (void *)(buf + 112));
+	hg_chunk_set_head(c, 4096 | HG_IS_MMAPPED | HG_INUSE);
+	assert_int_equal(hg_chunk_usable(c), 4096 - 16);
+	assert_true(hg_misaligned(buf + 8));
+	assert_false(hg_misaligned(buf + 32));
+}
+
+static void test_small_and_fast_indices(void **state)
+{
+	(void)state;
+	assert_int_equal(hg_smallbin_index(32), 2);
+	assert_int_equal(hg_smallbin_index(1008), 63);
+	assert_true(hg_in_smallbin_range(1008));
+	assert_false(hg_in_smallbin_range(1024));
+	assert_int_equal(hg_fastbin_index(32), 0);
+	assert_int_equal(hg_fastbin_index(176), HG_NFASTBINS - 1);
+	assert_int_equal(hg_tcache_index(32), 0);
+	assert_int_equal(hg_tcache_index(1040), HG_TCACHE_BINS - 1);
+}
+
+/* glibc's largebin_index_64 spacing: 64, 512, 4096, 32768, 262144 bytes. */
+static void test_large_bins_cover_sizes_in_order(void **state)
+{
+	(void)state;
+	assert_int_equal(hg_largebin_index(1024), 64);
+	assert_int_equal(hg_largebin_index(1024 + 63), 64);
+	assert_int_equal(hg_largebin_index(1024 + 64), 65);
+	assert_int_equal(hg_largebin_index(3072), 96);
+	assert_int_equal(hg_largebin_index(10240), 111);
+	assert_int_equal(hg_largebin_index((size_t)1 << 30), 126);
+	unsigned prev = hg_bin_index(32);
+	for (size_t sz = 48; sz < ((size_t)4 << 20); sz += 16) {
+		unsigned idx = hg_bin_index(sz);
+		assert_true(idx == prev || idx == prev + 1);
+		assert_true(idx < HG_NBINS);
+		prev = idx;
+	}
+	assert_int_equal(prev, 126);
+}
+
+uintptr_t hg_link_secret;
+
+static void test_links_are_protected(void **state)
+{
+	(void)state;
+	_Alignas(16) struct hg_chunk a = { 0 }, b = { 0 };
+	hg_link_secret = 0x5a5a5a5a5a50;
+	a.fd = hg_link_protect(&a.fd, &b);
+	assert_ptr_not_equal(a.fd, &b);
+	assert_ptr_equal(hg_link_reveal(&a.fd), &b);
+	a.fd = hg_link_protect(&a.fd, NULL);
+	assert_null(hg_link_reveal(&a.fd));
+	/* A raw pointer written by an attacker does not decode to itself. */
+	a.fd = &b;
+	assert_ptr_not_equal(hg_link_reveal(&a.fd), &b);
+}
+
+/* The owner writes bytes 6..7 only, the neighbour byte 0 only. */
+static void test_head_writers_touch_their_own_bytes(void **state)
+{
+	(void)state;
+	struct hg_chunk c = { 0 };
+	hg_chunk_set_head(&c, 0x12340 | HG_NON_MAIN_ARENA);
+	uint8_t before[8];
+	memcpy(before, &c.head, 8);
+	hg_chunk_set_allocated(&c, 1);
+	assert_true(hg_chunk_is_allocated(&c));
+	assert_memory_equal(&c.head, before, 6);
+	memcpy(before, &c.head, 8);
+	hg_chunk_set_prev_inuse(&c, 1);
+	assert_true(hg_chunk_prev_inuse(&c));
+	assert_memory_equal((char *)&c.head + 1, before + 1, 7);
+	hg_chunk_set_prev_inuse(&c, 0);
+	assert_false(hg_chunk_prev_inuse(&c));
+	hg_chunk_set_allocated(&c, 0);
+	assert_false(hg_chunk_is_allocated(&c));
+	assert_int_equal(hg_chunk_size(&c), 0x12340);
+	assert_int_equal(hg_chunk_flags(&c), HG_NON_MAIN_ARENA);
+	hg_chunk_set_head(&c, 64 | HG_PREV_INUSE | HG_INUSE);
+	hg_chunk_set_size(&c, 128);
+	assert_int_equal(c.head, 128 | HG_PREV_INUSE | HG_INUSE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request2size_matches_glibc),
+		cmocka_unit_test(test_mem_and_chunk_convert),
+		cmocka_unit_test(test_small_and_fast_indices),
+		cmocka_unit_test(test_large_bins_cover_sizes_in_order),
+		cmocka_unit_test(test_links_are_protected),
+		cmocka_unit_test(test_head_writers_touch_their_own_bytes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
