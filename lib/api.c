@@ -14,7 +14,9 @@
 
 /* ---- malloc ---- */
 
-__attribute__((noinline)) static struct hg_chunk *malloc_slow(size_t nb)
+/* Any chunk for a request: the thread cache if it has one, else an arena
+ * (and another arena if that one is full). */
+__attribute__((noinline)) static struct hg_chunk *chunk_alloc_slow(size_t nb)
 {
 	hg_ensure_init();
 	struct hg_thread *t = &hg_self;
@@ -44,10 +46,11 @@ static inline struct hg_chunk *chunk_alloc(size_t bytes)
 	size_t tidx = hg_tcache_index(nb);
 	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL))
 		return hg_tcache_get(t, tidx);
-	return malloc_slow(nb);
+	return chunk_alloc_slow(nb);
 }
 
-void *hg_malloc(size_t bytes)
+/* Everything malloc's fast path declines: errno, perturbation, arenas. */
+__attribute__((noinline)) static void *malloc_slow(size_t bytes)
 {
 	struct hg_chunk *p = chunk_alloc(bytes);
 	if (HG_UNLIKELY(p == NULL)) {
@@ -57,6 +60,27 @@ void *hg_malloc(size_t bytes)
 	void *mem = hg_chunk2mem(p);
 	hg_perturb_alloc(mem, bytes);
 	return mem;
+}
+
+/* The fast path is a leaf: pop the thread cache, or hand over (a bad link
+ * is left for the slow path to report). */
+void *hg_malloc(size_t bytes)
+{
+	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.perturb)) {
+		struct hg_thread *t = &hg_self;
+		size_t tidx = hg_tcache_index(hg_request2size(bytes));
+		struct hg_chunk *p;
+		if (HG_LIKELY(tidx < hg_mp.tcache_bins && (p = t->tcache.entries[tidx]) != NULL)) {
+			struct hg_chunk *next = hg_link_reveal(&p->fd);
+			if (HG_LIKELY(!hg_misaligned(next))) {
+				t->tcache.entries[tidx] = next;
+				t->tcache.counts[tidx]--;
+				hg_chunk_set_allocated(p, 1);
+				return hg_chunk2mem(p);
+			}
+		}
+	}
+	return malloc_slow(bytes);
 }
 
 /* ---- free ---- */
@@ -102,8 +126,19 @@ __attribute__((noinline)) static void free_mmapped(struct hg_chunk *p)
 	hg_munmap_chunk(p);
 }
 
-__attribute__((noinline)) static void free_slow(struct hg_chunk *p)
+/* Everything free's fast path declines: checks with a report, mappings,
+ * a thread's first free, perturbation, arenas. */
+__attribute__((noinline)) static void free_slow(void *mem)
 {
+	if (mem == NULL)
+		return;
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	if (HG_UNLIKELY(!valid_for_release(mem, p, "free(): invalid pointer")))
+		return;
+	if (hg_chunk_is_mmapped(p)) {
+		free_mmapped(p);
+		return;
+	}
 	hg_ensure_init();
 	struct hg_thread *t = &hg_self;
 	if (t->state == HG_THREAD_NEW)
@@ -112,34 +147,32 @@ __attribute__((noinline)) static void free_slow(struct hg_chunk *p)
 	size_t tidx = hg_tcache_index(size);
 	if (tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
 	    t->tcache.counts[tidx] < hg_mp.tcache_count) {
-		hg_perturb_free(hg_chunk2mem(p), size - HG_CHUNK_HDR);
+		hg_perturb_free(mem, size - HG_CHUNK_HDR);
 		hg_tcache_put(t, p, tidx);
 		return;
 	}
 	hg_int_free(hg_arena_of_chunk(p), p, false);
 }
 
+/* The fast path is a leaf: an aligned, allocated heap chunk of a cached
+ * size goes to the thread cache; anything else is checked in full. */
 void hg_free(void *mem)
 {
-	if (mem == NULL)
-		return;
-	struct hg_chunk *p = hg_mem2chunk(mem);
-	if (HG_UNLIKELY(!valid_for_release(mem, p, "free(): invalid pointer")))
-		return;
-	if (HG_UNLIKELY(hg_chunk_is_mmapped(p))) {
-		free_mmapped(p);
-		return;
-	}
 	struct hg_thread *t = &hg_self;
-	size_t size = hg_chunk_size(p);
-	size_t tidx = hg_tcache_index(size);
-	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
-		      t->tcache.counts[tidx] < hg_mp.tcache_count)) {
-		hg_perturb_free(mem, size - HG_CHUNK_HDR);
-		hg_tcache_put(t, p, tidx);
-		return;
+	if (HG_LIKELY(mem != NULL && !hg_misaligned(mem) && t->state == HG_THREAD_ACTIVE &&
+		      !hg_mp.perturb)) {
+		struct hg_chunk *p = hg_mem2chunk(mem);
+		size_t head = p->head;
+		size_t size = head & HG_SIZE_MASK;
+		size_t tidx = hg_tcache_index(size);
+		if (HG_LIKELY((head & (HG_INUSE | HG_IS_MMAPPED)) == HG_INUSE &&
+			      size >= HG_MINSIZE && tidx < hg_mp.tcache_bins &&
+			      t->tcache.counts[tidx] < hg_mp.tcache_count)) {
+			hg_tcache_put(t, p, tidx);
+			return;
+		}
 	}
-	free_slow(p);
+	free_slow(mem);
 }
 
 /* ---- calloc, realloc ---- */
@@ -301,15 +334,8 @@ static size_t hg_usable_size(void *mem)
 
 /* ---- the exported names ---- */
 
-HG_EXPORT void *malloc(size_t n)
-{
-	return hg_malloc(n);
-}
-
-HG_EXPORT void free(void *p)
-{
-	hg_free(p);
-}
+HG_EXPORT void *malloc(size_t n) __attribute__((alias("hg_malloc")));
+HG_EXPORT void free(void *p) __attribute__((alias("hg_free")));
 
 HG_EXPORT void *calloc(size_t n, size_t size)
 {

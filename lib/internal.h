@@ -31,6 +31,7 @@
 
 #define HG_TCACHE_BINS 64			/* chunk sizes 32..1040 */
 #define HG_TCACHE_MAX_COUNT 65535
+#define HG_TCACHE_MAX_REQUEST ((size_t)1032)	/* largest request a cache bin holds */
 
 #define HG_HEAP_MAX ((size_t)64 << 20)		/* non-main heaps: aligned 64 MiB */
 #define HG_HEAP_MIN ((size_t)32 << 10)

@@ -143,8 +143,7 @@ HG_EXPORT int malloc_info(int options, FILE *fp)
 	if (options != 0)
 		return EINVAL; /* glibc returns it rather than setting errno */
 	hg_ensure_init();
-	/* One arena's figures at a time, so the stack stays small. */
-	static __thread struct arena_stats s;
+	struct arena_stats s; /* one arena at a time */
 	size_t t_nfast = 0, t_fastavail = 0, t_nblocks = 0, t_avail = 0;
 	size_t t_system = 0, t_max_system = 0, t_aspace = 0, t_mprotect = 0;
 	int n = 0;
