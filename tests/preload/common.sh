@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+# Shared by the tests in tests/preload/ (sourced, not run): start a real
+# program once on plain glibc and once with LD_PRELOAD=$HEAPGUARD_LIB, and
+# require the same stdout and exit status. Only the program under test is
+# preloaded, never this shell. Without HEAPGUARD_LIB both runs use glibc,
+# which validates the test itself.
+
+set -u
+
+HG_PRELOAD=${HEAPGUARD_LIB:-}
+if [ -n "$HG_PRELOAD" ] && [ ! -f "$HG_PRELOAD" ]; then
+	echo "ERROR: HEAPGUARD_LIB=$HG_PRELOAD does not exist" >&2
+	exit 99
+fi
+HG_TIMEOUT=${HG_TIMEOUT:-180}
+hg_srcdir=${top_srcdir:-.}
+
+# hg_skip REASON: exit 77 (automake SKIP)
+hg_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# hg_need PROGRAM...: skip unless every program is installed
+hg_need() {
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || hg_skip "$p not installed"
+	done
+}
+
+# A private scratch directory removed on exit.
+HG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hg-preload.XXXXXX") || exit 99
+trap 'rm -rf "$HG_TMP"' EXIT
+
+# hg_exec MODE CMD...: run CMD with (MODE=hg) or without (MODE=plain) the
+# preload, under a timeout. The exit status is the command's.
+hg_exec() {
+	mode=$1
+	shift
+	if [ "$mode" = hg ] && [ -n "$HG_PRELOAD" ]; then
+		timeout -k 10 "$HG_TIMEOUT" env LD_PRELOAD="$HG_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}" "$@"
+	else
+		timeout -k 10 "$HG_TIMEOUT" "$@"
+	fi
+}
+
+# hg_compare NAME CMD...: run CMD both ways, stdout to files, compare stdout
+# and exit status; stderr is shown on failure only (heapguard may add its
+# own summary there). CMD runs in the current directory. Returns 0 if same.
+hg_compare() {
+	name=$1
+	shift
+	hg_exec plain "$@" >"$HG_TMP/$name.plain.out" 2>"$HG_TMP/$name.plain.err"
+	st_plain=$?
+	hg_exec hg "$@" >"$HG_TMP/$name.hg.out" 2>"$HG_TMP/$name.hg.err"
+	st_hg=$?
+	hg_check_same "$name" "$st_plain" "$st_hg"
+}
+
+# hg_check_same NAME STATUS_PLAIN STATUS_HG: compare $HG_TMP/NAME.{plain,hg}.out
+# If HG_FILTER is set, it is a sed script applied to both outputs first
+# (to drop timings and other run-dependent text).
+hg_check_same() {
+	name=$1
+	ok=0
+	if [ -n "${HG_FILTER:-}" ]; then
+		sed -i "$HG_FILTER" "$HG_TMP/$name.plain.out" "$HG_TMP/$name.hg.out"
+	fi
+	if [ "$2" -eq 124 ] || [ "$3" -eq 124 ]; then
+		echo "FAIL: $name timed out after ${HG_TIMEOUT}s (plain status $2, preloaded status $3)"
+		ok=1
+	elif [ "$2" -ne "$3" ]; then
+		echo "FAIL: $name exit status $3 under heapguard, $2 without"
+		ok=1
+	fi
+	if ! cmp -s "$HG_TMP/$name.plain.out" "$HG_TMP/$name.hg.out"; then
+		echo "FAIL: $name output differs under heapguard (diff head):"
+		diff -u "$HG_TMP/$name.plain.out" "$HG_TMP/$name.hg.out" | head -40
+		ok=1
+	fi
+	if [ $ok -ne 0 ]; then
+		echo "--- stderr without preload (tail):"
+		tail -20 "$HG_TMP/$name.plain.err" 2>/dev/null
+		echo "--- stderr with preload (tail):"
+		tail -20 "$HG_TMP/$name.hg.err" 2>/dev/null
+	else
+		echo "ok: $name ($(wc -l <"$HG_TMP/$name.plain.out") lines of output, status $2)"
+	fi
+	return $ok
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The seed's lesson: malloc is not a system call. 1,000,000 malloc/free
+# pairs may add at most 10 brk/mmap/munmap/mremap calls to those of the same
+# program doing one pair (strace -c; the loader's own mappings cancel out),
+# under LD_PRELOAD=$HEAPGUARD_LIB in each heapguard level. Skips (77) when
+# strace is missing or ptrace is not permitted.
+set -u
+
+builddir=${top_builddir:-.}
+prog=$builddir/tests/sys/malloc_pairs
+limit=10
+
+command -v strace >/dev/null 2>&1 || { echo "SKIP: strace not installed"; exit 77; }
+[ -x "$prog" ] || { echo "FAIL: $prog not built"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-sys.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+strace -f -o /dev/null true >/dev/null 2>&1 || { echo "SKIP: strace cannot trace here (ptrace not permitted)"; exit 77; }
+
+preload=${HEAPGUARD_LIB:-}
+if [ -n "$preload" ] && [ ! -f "$preload" ]; then
+	echo "FAIL: HEAPGUARD_LIB=$preload does not exist"; exit 1
+fi
+
+# count_calls N SIZE OPTIONS: memory-management syscalls of one run
+count_calls() {
+	out=$tmp/strace.$1.$2
+	if [ -n "$preload" ]; then
+		HEAPGUARD_OPTIONS=$3 strace -f -c -o "$out" -E LD_PRELOAD="$preload" \
+			-e trace=brk,mmap,munmap,mremap "$prog" "$1" "$2" >/dev/null || return 1
+	else
+		strace -f -c -o "$out" -e trace=brk,mmap,munmap,mremap \
+			"$prog" "$1" "$2" >/dev/null || return 1
+	fi
+	# columns: % time, seconds, usecs/call, calls, [errors], syscall
+	awk '$NF ~ /^(brk|mmap|munmap|mremap)$/ { n += $4 } END { print n + 0 }' "$out"
+}
+
+status=0
+for opts in "" "level=fast" "level=full"; do
+	for size in 100 1000 40000 200000; do
+		small=$(count_calls 1 $size "$opts") || { echo "FAIL: run with N=1 size=$size failed"; exit 1; }
+		big=$(count_calls 1000000 $size "$opts") || { echo "FAIL: run with N=1000000 size=$size failed"; exit 1; }
+		echo "options='$opts' size=$size: N=1 -> $small calls, N=1000000 -> $big calls"
+		if [ "$big" -gt $((small + limit)) ]; then
+			echo "FAIL: 1000000 malloc($size)/free pairs made $((big - small)) extra brk/mmap/munmap/mremap calls (limit $limit)"
+			sed 's/^/    /' "$tmp/strace.1000000.$size"
+			status=1
+		fi
+	done
+	[ -n "$preload" ] || break   # plain glibc: the options mean nothing
+done
+exit $status
