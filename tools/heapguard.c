@@ -197,12 +197,17 @@ static bool hg_readable(const char *path)
 	return path != NULL && path[0] != '\0' && access(path, R_OK) == 0;
 }
 
-/* An absolute path, so that the program may chdir and still find it. */
+/* An absolute path, so that the program may chdir and still find it; symbolic
+ * links are kept (libheapguard.so, not the versioned file it points to). */
 static char *hg_absolute(const char *path)
 {
-	char *abs = realpath(path, NULL);
+	char *cwd, *abs;
 
-	return abs ? abs : hg_xstrdup(path);
+	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
+		return hg_xstrdup(path);
+	abs = hg_join(cwd, path, '/');
+	free(cwd);
+	return abs;
 }
 
 /* --lib, $HEAPGUARD_LIB, the build tree next to the launcher, the prefix. */

@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# heapguard(1), the launcher: option handling, library lookup, the environment
+# it hands to the program, and exit statuses (the program's own, or 2/126/127).
+# Needs HEAPGUARD_BIN and HEAPGUARD_LIB (set by `make check`).
+# shellcheck disable=SC2016 # the single-quoted $VARS expand in the program
+
+bin=${HEAPGUARD_BIN:?HEAPGUARD_BIN is not set}
+lib=${HEAPGUARD_LIB:?HEAPGUARD_LIB is not set}
+top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# expect_status WANT CMD...: run CMD, stderr to $tmp/err, stdout to $tmp/out
+expect_status() {
+	want=$1
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want ($(cat "$tmp/err"))"
+}
+
+# expect_one_error_line PATTERN: stderr is one line, prefixed, matching PATTERN
+expect_one_error_line() {
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "expected one line on stderr, got: $(cat "$tmp/err")"
+	grep -q "^heapguard: .*$1" "$tmp/err" || fail "stderr '$(cat "$tmp/err")' does not match '$1'"
+}
+
+# --version, --help, --help-options
+expect_status 0 "$bin" --version
+grep -qx 'heapguard [0-9][0-9.]*' "$tmp/out" || fail "--version printed '$(cat "$tmp/out")'"
+expect_status 0 "$bin" --help
+grep -q '^usage: heapguard' "$tmp/out" || fail "--help has no usage line"
+expect_status 0 "$bin" --help-options
+for name in $(sed -n 's/^HG_OPTION(\([A-Za-z0-9_]*\),.*/\1/p' "$top/lib/options.def"); do
+	grep -q "^$name " "$tmp/out" || fail "--help-options does not list '$name'"
+done
+
+# The program's exit status and death by signal pass through unchanged.
+expect_status 7 "$bin" -- sh -c 'exit 7'
+expect_status 0 "$bin" true
+# (in a subshell with stderr closed off: the shell reports the death itself)
+st=$( ("$bin" sh -c 'kill -TERM $$'; echo $?) 2>/dev/null)
+[ "$st" = 143 ] || fail "a program killed by SIGTERM did not die of SIGTERM ($st)"
+
+# The library is preloaded into the program, from the build tree or HEAPGUARD_LIB.
+expect_status 0 "$bin" cat /proc/self/maps
+grep -q 'libheapguard\.so' "$tmp/out" || fail "libheapguard.so is not mapped in the program"
+expect_status 0 env -u HEAPGUARD_LIB "$bin" cat /proc/self/maps
+grep -q 'libheapguard\.so' "$tmp/out" || fail "build-tree lookup (.libs/ beside the launcher) failed"
+expect_status 0 env -u HEAPGUARD_LIB "$bin" --lib="$lib" sh -c 'echo "$LD_PRELOAD"'
+case $(cat "$tmp/out") in /*libheapguard.so) ;; *) fail "--lib: LD_PRELOAD is '$(cat "$tmp/out")'" ;; esac
+
+# LD_PRELOAD: the library first, existing entries kept.
+expect_status 0 env LD_PRELOAD=libc.so.6 "$bin" sh -c 'echo "$LD_PRELOAD"'
+case $(cat "$tmp/out") in /*libheapguard.so:libc.so.6) ;; *) fail "LD_PRELOAD is '$(cat "$tmp/out")'" ;; esac
+
+# HEAPGUARD_OPTIONS: the existing string first, then ours in command-line order.
+expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 -o stats_at_exit=0 \
+	--options=log="$tmp/log" sh -c 'echo "$HEAPGUARD_OPTIONS"'
+[ "$(cat "$tmp/out")" = "verbose=0:check=1:stats_at_exit=0:log=$tmp/log" ] ||
+	fail "HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
+
+# Usage errors: exit 2, one line.
+expect_status 2 "$bin" --check=9 true
+expect_one_error_line "check=9.*out of range"
+expect_status 2 "$bin" --no-such-option=1 true
+expect_one_error_line "unknown option"
+expect_status 2 "$bin" -o 'verbose' true
+expect_one_error_line "verbose"
+expect_status 2 "$bin" --verbose=1
+expect_one_error_line "no program"
+expect_status 2 "$bin" --lib="$tmp/missing.so" true
+expect_one_error_line "library not found"
+expect_status 2 env HEAPGUARD_LIB="$tmp/missing.so" "$bin" true
+expect_one_error_line "library not found"
+
+# The program cannot be run: 127 not found, 126 not executable.
+expect_status 127 "$bin" heapguard-no-such-program
+expect_one_error_line "command not found"
+expect_status 127 "$bin" "$tmp/no-such-file"
+expect_one_error_line "no such file"
+: >"$tmp/plain"
+chmod 644 "$tmp/plain"
+expect_status 126 "$bin" "$tmp/plain"
+expect_one_error_line "cannot execute"
+
+[ "$failures" -eq 0 ] || exit 1
+exit 0
