@@ -172,6 +172,11 @@ int main(void)
 	test_aligned();
 	test_page();
 	test_live_set();
+	/* again with a fixed threshold: every block above 128 KiB is mmap'd
+	 * (glibc raises its dynamic threshold after the first frees) */
+	CHECK(mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1, "M_MMAP_THRESHOLD");
+	test_plain();
+	test_aligned();
 	printf("PASS: %zu sizes, alignments 16..65536\n", nsizes);
 	return 0;
 }

@@ -19,8 +19,9 @@ static int comes_from_mmap(size_t n)
 {
 	malloc_trim(0);
 	size_t before = hblks();
-	void *p = malloc(n);
+	char *volatile p = malloc(n);
 	CHECK(p != NULL, "malloc(%zu)", n);
+	p[0] = 1;
 	size_t after = hblks();
 	free(p);
 	return after > before;

@@ -164,6 +164,10 @@ int main(void)
 	hgtest_timeout(60);
 	test_edges();
 	test_chain();
+	/* with a fixed 128 KiB threshold the chain crosses heap <-> mmap at
+	 * every step above and below it */
+	CHECK(mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1, "M_MMAP_THRESHOLD");
+	test_chain();
 	test_moves();
 	test_random_walk();
 	printf("PASS: realloc\n");
