@@ -58,6 +58,8 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 			size_t sz = hg_chunk_size(p);
 			s->nblocks++;
 			s->avail += sz;
+			/* malloc_info shows binned sizes as glibc does: with P set. */
+			sz |= HG_PREV_INUSE;
 			if (sz < b->from)
 				b->from = sz;
 			if (sz > b->to)
@@ -138,6 +140,15 @@ HG_EXPORT void malloc_stats(void)
 	fprintf(stderr, "max mmap bytes   = %10lu\n", (unsigned long)hg_mp.max_mmapped_mem);
 }
 
+/* glibc's "rest" total: top and the binned chunks, sizes as shown above. */
+static size_t rest_bytes(const struct arena_stats *s)
+{
+	size_t bytes = s->top_size;
+	for (unsigned i = HG_NFASTBINS; i < HG_NFASTBINS + HG_NBINS - 1; i++)
+		bytes += s->sizes[i].total;
+	return bytes;
+}
+
 HG_EXPORT int malloc_info(int options, FILE *fp)
 {
 	if (options != 0)
@@ -168,8 +179,8 @@ HG_EXPORT int malloc_info(int options, FILE *fp)
 			"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
 			"<system type=\"current\" size=\"%zu\"/>\n"
 			"<system type=\"max\" size=\"%zu\"/>\n",
-			s.nfast, s.fastavail, s.nblocks - 1, s.avail - s.fastavail - s.top_size,
-			s.system_mem, s.max_system_mem);
+			s.nfast, s.fastavail, s.nblocks, rest_bytes(&s), s.system_mem,
+			s.max_system_mem);
 		if (av != &hg_main_arena) {
 			fprintf(fp,
 				"<aspace type=\"total\" size=\"%zu\"/>\n"
@@ -189,8 +200,8 @@ HG_EXPORT int malloc_info(int options, FILE *fp)
 		fputs("</heap>\n", fp);
 		t_nfast += s.nfast;
 		t_fastavail += s.fastavail;
-		t_nblocks += s.nblocks - 1;
-		t_avail += s.avail - s.fastavail - s.top_size;
+		t_nblocks += s.nblocks;
+		t_avail += rest_bytes(&s);
 		t_system += s.system_mem;
 		t_max_system += s.max_system_mem;
 	}
