@@ -155,17 +155,22 @@ __attribute__((noinline)) static void free_slow(void *mem)
 }
 
 /* The fast path is a leaf: an aligned, allocated heap chunk of a cached
- * size goes to the thread cache; anything else is checked in full. */
+ * size goes to the thread cache; anything else is checked in full.  The
+ * head is read as two halves: the owner half was just stored whole by
+ * malloc, so the load forwards from that store instead of stalling. */
 void hg_free(void *mem)
 {
 	struct hg_thread *t = &hg_self;
 	if (HG_LIKELY(mem != NULL && !hg_misaligned(mem) && t->state == HG_THREAD_ACTIVE &&
 		      !hg_mp.perturb)) {
 		struct hg_chunk *p = hg_mem2chunk(mem);
-		size_t head = p->head;
-		size_t size = head & HG_SIZE_MASK;
+		uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
+		uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
+		size_t size = low & (uint32_t)~HG_ALIGN_MASK;
 		size_t tidx = hg_tcache_index(size);
-		if (HG_LIKELY((head & (HG_INUSE | HG_IS_MMAPPED)) == HG_INUSE &&
+		uint32_t state_mask = (uint32_t)((HG_INUSE | HG_SIZE_MASK) >> HG_OWNER_SHIFT);
+		if (HG_LIKELY((low & HG_IS_MMAPPED) == 0 &&
+			      (owner & state_mask) == (uint32_t)(HG_INUSE >> HG_OWNER_SHIFT) &&
 			      size >= HG_MINSIZE && tidx < hg_mp.tcache_bins &&
 			      t->tcache.counts[tidx] < hg_mp.tcache_count)) {
 			hg_tcache_put(t, p, tidx);

@@ -13,9 +13,10 @@
  *            | prev_size: size of the previous chunk, only |
  *            |   meaningful while that chunk is free       |
  *            +--------------------------------------------+
- *            | head: 63..49 owner bits (guard/'s checksum) |
- *            |       48 U: allocated to the program        |
- *            |       47..4  chunk size (multiple of 16)    |
+ *            | head: 63..48 guard/'s checksum              |
+ *            |       47..41 guard/'s chunk states          |
+ *            |       40 U: allocated to the program        |
+ *            |       39..4  chunk size (multiple of 16)    |
  *            |       2 A: belongs to a non-main arena      |
  *            |       1 M: mmap'd on its own                |
  *            |       0 P: previous chunk in use            |
@@ -29,12 +30,14 @@
  * As in glibc, an in-use chunk may use the next chunk's prev_size word, so
  * the usable size of a heap chunk is its size minus 8 (minus 16 when mmap'd).
  * U is heapguard's own: the allocation state lives in the header, so a double
- * free is a fact, not a heuristic, whatever bin the chunk went to.
+ * free is a fact, not a heuristic, whatever bin the chunk went to.  Sizes
+ * stop below 1 TiB, which leaves the upper half of the word to the owner.
  *
  * Two writers share the head word without a common lock: the chunk's owner
  * flips U when a thread cache takes or gives the chunk (no lock), while the
  * previous chunk's owner flips P under the arena lock.  So the owner writes
- * only bytes 6..7 and the neighbour only byte 0, each as a single store.
+ * only the upper 32 bits (one aligned store, which a later load of the same
+ * half forwards from) and the neighbour only byte 0.
  */
 struct hg_chunk {
 	size_t prev_size;		   /* previous chunk's size, while it is free */
@@ -49,16 +52,17 @@ struct hg_chunk {
 #define HG_IS_MMAPPED ((size_t)0x2)
 #define HG_NON_MAIN_ARENA ((size_t)0x4)
 #define HG_FLAG_BITS ((size_t)0x7)
-#define HG_SIZE_MASK ((size_t)0x0000fffffffffff0)
-#define HG_OWNER_SHIFT 48			/* bytes 6..7: the owner's half */
-#define HG_INUSE ((size_t)1 << HG_OWNER_SHIFT)
+#define HG_SIZE_MASK ((size_t)0x000000fffffffff0)
+#define HG_OWNER_SHIFT 32			/* bytes 4..7: the owner's half */
+#define HG_INUSE ((size_t)1 << 40)
 
 #define HG_SIZE_SZ sizeof(size_t)
 #define HG_ALIGNMENT ((size_t)16)
 #define HG_ALIGN_MASK (HG_ALIGNMENT - 1)
 #define HG_CHUNK_HDR ((size_t)16)		/* prev_size + head */
 #define HG_MINSIZE ((size_t)32)		/* header + fd + bk */
-#define HG_MAX_REQUEST ((size_t)PTRDIFF_MAX - 2 * HG_MINSIZE)
+/* Largest request: chunk sizes must fit the 36-bit size field. */
+#define HG_MAX_REQUEST (((size_t)1 << 40) - ((size_t)1 << 20))
 
 _Static_assert(sizeof(struct hg_chunk) == 48, "chunk struct is 6 words");
 _Static_assert(offsetof(struct hg_chunk, fd) == HG_CHUNK_HDR, "user data follows the header");
@@ -137,13 +141,19 @@ static inline void hg_chunk_set_prev_inuse(struct hg_chunk *c, int inuse)
 	__atomic_store_n(low, v, __ATOMIC_RELAXED);
 }
 
-/* The owner's write: U (and later guard/'s bits) in bytes 6..7. */
+/* The owner's half of the head: loaded and stored as one 32-bit word. */
+static inline uint32_t *hg_chunk_owner_word(struct hg_chunk *c)
+{
+	return (uint32_t *)&c->head + 1;
+}
+
+/* The owner's write: U (and guard/'s bits) in the upper half. */
 static inline void hg_chunk_set_allocated(struct hg_chunk *c, int allocated)
 {
-	uint16_t *owner = (uint16_t *)&c->head + 3;
-	uint16_t v = __atomic_load_n(owner, __ATOMIC_RELAXED);
-	v = allocated ? (uint16_t)(v | 1) : (uint16_t)(v & ~1);
-	__atomic_store_n(owner, v, __ATOMIC_RELAXED);
+	uint32_t bit = (uint32_t)(HG_INUSE >> HG_OWNER_SHIFT);
+	uint32_t v = __atomic_load_n(hg_chunk_owner_word(c), __ATOMIC_RELAXED);
+	v = allocated ? (v | bit) : (v & ~bit);
+	__atomic_store_n(hg_chunk_owner_word(c), v, __ATOMIC_RELAXED);
 }
 
 /* The boundary tag: a free chunk's size, stored in the next chunk's header. */
