@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* 1-byte overflow of a memalign(64, 40) block.
+ * EXPECT-FULL: heap-overflow
+ * EXPECT-FAST: none
+ * glibc 2.36: not detected. */
+#include "corpus.h"
+
+int main(void)
+{
+	char *p = memalign(64, 40);
+	memset(p, 'a', 41); /* the overflow */
+	free(p);
+	return corpus_result(0);
+}
