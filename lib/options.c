@@ -16,9 +16,11 @@ struct hg_option_desc {
 	const char *name;
 	enum hg_option_type type;
 	const char *type_name;
-	long def_int;		/* INT and BOOL */
+	long def_int;		/* INT, BOOL and ENUM (an index) */
 	const char *def_string; /* STRING */
 	long min, max;		/* value range; length range for STRING */
+	const char *choices;	/* ENUM: "name|name|..."; "" otherwise */
+	const char *bad_choice; /* ENUM: the reason for a value not in it */
 	const char *help;
 	size_t offset;		/* of the field in struct hg_options */
 };
@@ -26,18 +28,40 @@ struct hg_option_desc {
 #define HG_DEF_HG_TYPE_INT(def) .def_int = (def), .def_string = NULL
 #define HG_DEF_HG_TYPE_BOOL(def) .def_int = (def), .def_string = NULL
 #define HG_DEF_HG_TYPE_STRING(def) .def_int = 0, .def_string = (def)
+#define HG_DEF_HG_TYPE_ENUM(def) .def_int = (def), .def_string = NULL
 #define HG_TYPENAME_HG_TYPE_INT "int"
 #define HG_TYPENAME_HG_TYPE_BOOL "bool"
 #define HG_TYPENAME_HG_TYPE_STRING "string"
+#define HG_TYPENAME_HG_TYPE_ENUM "enum"
 
 static const struct hg_option_desc hg_option_table[] = {
-#define HG_OPTION(oname, otype, odef, omin, omax, ohelp)                       \
+#define HG_OPTION(oname, otype, odef, omin, omax, ochoices, ohelp)             \
 	{ .name = #oname, .type = otype, .type_name = HG_TYPENAME_##otype,      \
-	  HG_DEF_##otype(odef), .min = (omin), .max = (omax), .help = ohelp,   \
-	  .offset = offsetof(struct hg_options, oname) },
+	  HG_DEF_##otype(odef), .min = (omin), .max = (omax),                  \
+	  .choices = ochoices, .bad_choice = "expected " ochoices,             \
+	  .help = ohelp, .offset = offsetof(struct hg_options, oname) },
 #include "options.def"
 #undef HG_OPTION
 };
+
+/* Choices belong to enums alone, and an enum's indices start at 0 and its
+ * default is one of them.  (That max is the number of names less one is
+ * checked by the unit test: C11 cannot count the '|' at compile time.) */
+#define HG_OPTION(oname, otype, odef, omin, omax, ochoices, ohelp)             \
+	_Static_assert((otype == HG_TYPE_ENUM) == (sizeof(ochoices) > 1),      \
+		       #oname ": choices are for HG_TYPE_ENUM options only");  \
+	_Static_assert(otype != HG_TYPE_ENUM || ((omin) == 0 && (omax) >= 0), \
+		       #oname ": an enum's range is 0..choices-1");          \
+	_Static_assert(otype != HG_TYPE_ENUM ||                               \
+			       (HG_DEF_INDEX_##otype(odef) >= (omin) &&       \
+				HG_DEF_INDEX_##otype(odef) <= (omax)),        \
+		       #oname ": the default is not one of the choices");
+#define HG_DEF_INDEX_HG_TYPE_INT(def) 0
+#define HG_DEF_INDEX_HG_TYPE_BOOL(def) 0
+#define HG_DEF_INDEX_HG_TYPE_STRING(def) 0
+#define HG_DEF_INDEX_HG_TYPE_ENUM(def) (def)
+#include "options.def"
+#undef HG_OPTION
 
 /* Longest token worth looking at: a key, '=', the longest value. */
 #define HG_TOKEN_MAX (HG_OPTION_STRING_MAX + 64)
@@ -77,6 +101,23 @@ static bool hg_word_eq_nocase(const char *a, size_t alen, const char *word)
 			return false;
 	}
 	return word[i] == '\0';
+}
+
+/* a[0..alen) equals word[0..wlen), ignoring ASCII case in a. */
+static bool hg_span_eq_nocase(const char *a, size_t alen, const char *word,
+			      size_t wlen)
+{
+	if (alen != wlen)
+		return false;
+	for (size_t i = 0; i < alen; i++) {
+		char c = a[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != word[i])
+			return false;
+	}
+	return true;
 }
 
 static void hg_write_all(int fd, const char *buf, size_t len)
@@ -410,6 +451,44 @@ bool hg_option_exists(const char *name, size_t len)
 	return name != NULL && hg_option_find(name, len) >= 0;
 }
 
+/* The index-th name of "a|b|c", or NULL past the last one. */
+static const char *hg_choice_at(const char *choices, long index, size_t *len)
+{
+	const char *p = choices;
+
+	for (long k = 0; index >= 0; k++) {
+		size_t n = 0;
+
+		while (p[n] != '|' && p[n] != '\0')
+			n++;
+		if (k == index) {
+			*len = n;
+			return p;
+		}
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	return NULL;
+}
+
+const char *hg_option_choice(int i, long value, size_t *len)
+{
+	const struct hg_option_desc *d;
+	size_t n;
+	const char *name;
+
+	if (i < 0 || i >= HG_OPTION_COUNT)
+		return NULL;
+	d = &hg_option_table[i];
+	if (d->type != HG_TYPE_ENUM || value < d->min || value > d->max)
+		return NULL;
+	name = hg_choice_at(d->choices, value, &n);
+	if (name != NULL && len != NULL)
+		*len = n;
+	return name;
+}
+
 static void hg_options_defaults(struct hg_options *opts, enum hg_source *sources)
 {
 	for (int i = 0; i < HG_OPTION_COUNT; i++) {
@@ -418,6 +497,7 @@ static void hg_options_defaults(struct hg_options *opts, enum hg_source *sources
 
 		switch (d->type) {
 		case HG_TYPE_INT:
+		case HG_TYPE_ENUM:
 			*(long *)field = d->def_int;
 			break;
 		case HG_TYPE_BOOL:
@@ -524,6 +604,26 @@ static const char *hg_parse_bool(const char *s, size_t n, bool *out)
 	return n == 0 ? "empty value" : "not a boolean";
 }
 
+/* An enum option: one of its names (ignoring case) or its index. */
+static const char *hg_parse_enum(const struct hg_option_desc *d, const char *s,
+				 size_t n, long *out)
+{
+	const char *name;
+	size_t len;
+
+	if (n == 0)
+		return "empty value";
+	for (long k = 0; (name = hg_choice_at(d->choices, k, &len)) != NULL; k++) {
+		if (hg_span_eq_nocase(s, n, name, len)) {
+			*out = k;
+			return NULL;
+		}
+	}
+	if (hg_parse_int(s, n, d->min, d->max, out) == NULL)
+		return NULL;
+	return d->bad_choice;
+}
+
 /* One key=value token into opts; NULL or the reason it is bad. */
 static const char *hg_parse_token(struct hg_options *opts,
 				  enum hg_source *sources, const char *tok,
@@ -565,6 +665,15 @@ static const char *hg_parse_token(struct hg_options *opts,
 		if (why != NULL)
 			return why;
 		*(bool *)field = v;
+		break;
+	}
+	case HG_TYPE_ENUM: {
+		long v;
+		const char *why = hg_parse_enum(d, value, value_len, &v);
+
+		if (why != NULL)
+			return why;
+		*(long *)field = v;
 		break;
 	}
 	case HG_TYPE_STRING:
@@ -729,6 +838,20 @@ static void hg_put_source(struct hg_buf *b, enum hg_source source, int which)
 		hg_buf_puts(b, hg_source_name(source));
 }
 
+/* An enum's value by name; a number only if it is none of them. */
+static void hg_buf_put_choice(struct hg_buf *b, int option, long value)
+{
+	size_t n;
+	const char *name = hg_option_choice(option, value, &n);
+
+	if (name == NULL) {
+		hg_buf_puti(b, value);
+		return;
+	}
+	while (n-- > 0)
+		hg_buf_putc(b, *name++);
+}
+
 void hg_config_print(const struct hg_config *cfg, int fd)
 {
 	char line[HG_OPTION_STRING_MAX * 4 + 128];
@@ -766,6 +889,9 @@ void hg_config_print(const struct hg_config *cfg, int fd)
 			hg_buf_put_escaped(&b, field, hg_strlen(field));
 			hg_buf_putc(&b, '"');
 			break;
+		case HG_TYPE_ENUM:
+			hg_buf_put_choice(&b, i, *(const long *)field);
+			break;
 		}
 		hg_buf_puts(&b, " (");
 		/* the check option may come from MALLOC_CHECK_ */
@@ -793,13 +919,19 @@ void hg_options_help(int fd)
 			hg_buf_putc(&b, '"');
 			hg_buf_puts(&b, d->def_string);
 			hg_buf_putc(&b, '"');
+		} else if (d->type == HG_TYPE_ENUM) {
+			hg_buf_put_choice(&b, i, d->def_int);
 		} else {
 			hg_buf_puti(&b, d->def_int);
 		}
 		hg_buf_puts(&b, "  [");
-		hg_buf_puti(&b, d->min);
-		hg_buf_puts(&b, "..");
-		hg_buf_puti(&b, d->max);
+		if (d->type == HG_TYPE_ENUM) {
+			hg_buf_puts(&b, d->choices);
+		} else {
+			hg_buf_puti(&b, d->min);
+			hg_buf_puts(&b, "..");
+			hg_buf_puti(&b, d->max);
+		}
 		hg_buf_puts(&b, d->type == HG_TYPE_STRING ? " bytes]  " : "]  ");
 		hg_buf_puts(&b, d->help);
 		hg_buf_putc(&b, '\n');

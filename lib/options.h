@@ -59,22 +59,31 @@ struct hg_params {
 #define HG_MAX_TCACHE_COUNT	  65535
 #define HG_MAX_MXFAST		  160	      /* 80 * sizeof(size_t) / 4 */
 
-/* heapguard's own options: one field per HG_OPTION line of options.def. */
-enum hg_option_type { HG_TYPE_INT, HG_TYPE_BOOL, HG_TYPE_STRING };
+/* heapguard's own options: one field per HG_OPTION line of options.def.
+ * An HG_TYPE_ENUM field is a long holding the index of the chosen name. */
+enum hg_option_type { HG_TYPE_INT, HG_TYPE_BOOL, HG_TYPE_STRING, HG_TYPE_ENUM };
 #define HG_OPTION_STRING_MAX 256
 
 struct hg_options {
-#define HG_OPTION(name, type, def, min, max, help) HG_FIELD_##type(name)
+#define HG_OPTION(name, type, def, min, max, choices, help) HG_FIELD_##type(name)
 #define HG_FIELD_HG_TYPE_INT(name) long name;
 #define HG_FIELD_HG_TYPE_BOOL(name) bool name;
 #define HG_FIELD_HG_TYPE_STRING(name) char name[HG_OPTION_STRING_MAX];
+#define HG_FIELD_HG_TYPE_ENUM(name) long name;
 #include "options.def"
 #undef HG_OPTION
 };
 
+/* The values of the enum options, in the order of their "choices" in
+ * options.def (tests/unit/test_options.c checks that they agree). */
+enum hg_level {
+	HG_LEVEL_FAST = 0, /* level=fast */
+	HG_LEVEL_FULL = 1, /* level=full, the default */
+};
+
 /* Index of each option in options.def order: HG_OPTION_ID_check, ... */
 enum hg_option_id {
-#define HG_OPTION(name, type, def, min, max, help) HG_OPTION_ID_##name,
+#define HG_OPTION(name, type, def, min, max, choices, help) HG_OPTION_ID_##name,
 #include "options.def"
 #undef HG_OPTION
 	HG_OPTION_COUNT
@@ -142,6 +151,9 @@ void hg_options_help(int fd);
 /* Iterating the option table (the launcher links options.c directly). */
 int hg_option_count(void);
 const char *hg_option_name(int i);	/* NULL when out of range */
+/* Name of value of enum option i, not NUL-terminated: its length goes to
+ * *len.  NULL when i is not an enum option or value is out of range. */
+const char *hg_option_choice(int i, long value, size_t *len);
 bool hg_option_exists(const char *name, size_t len);
 
 #endif

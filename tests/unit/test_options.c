@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of lib/options.c: HEAPGUARD_OPTIONS parsing (good and malformed
  * strings), glibc's validity rules for MALLOC_* / GLIBC_TUNABLES / mallopt,
- * precedence and sources, AT_SECURE, and the verbose and help listings.
+ * precedence and sources, AT_SECURE, enum options (names, index, listing),
+ * and the verbose and help listings.
  * Warnings are read back from fd 2 through a pipe. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,6 +65,8 @@ static const char *load_options(struct hg_config *cfg, const char *opts)
 static void assert_options_default(const struct hg_config *cfg)
 {
 	assert_int_equal(cfg->options.check, 3);
+	assert_int_equal(cfg->options.level, HG_LEVEL_FULL);
+	assert_int_equal(cfg->options.quarantine, 4 * MiB);
 	assert_string_equal(cfg->options.log, "");
 	assert_false(cfg->options.verbose);
 	assert_false(cfg->options.stats_at_exit);
@@ -138,9 +141,12 @@ static void test_good_string_sets_every_option(void **state)
 	(void)state;
 	assert_string_equal(
 		load_options(&cfg,
-			     "check=1:log=/tmp/hg log.txt:verbose=true:stats_at_exit=yes:"),
+			     "check=1:level=fast:quarantine=64k:log=/tmp/hg log.txt:"
+			     "verbose=true:stats_at_exit=yes:"),
 		"");
 	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
+	assert_int_equal(cfg.options.quarantine, 64 * 1024);
 	assert_string_equal(cfg.options.log, "/tmp/hg log.txt");
 	assert_true(cfg.options.verbose);
 	assert_true(cfg.options.stats_at_exit);
@@ -214,6 +220,122 @@ static void test_string_may_hold_utf8_and_equals(void **state)
 	(void)state;
 	assert_string_equal(load_options(&cfg, "log=/tmp/\xc3\xa9t\xc3\xa9=1"), "");
 	assert_string_equal(cfg.options.log, "/tmp/\xc3\xa9t\xc3\xa9=1");
+}
+
+/* ---- enum options ---- */
+
+static void test_enum_accepts_names_in_any_case(void **state)
+{
+	static const struct {
+		const char *opts;
+		long want;
+	} cases[] = {
+		{ "level=fast", HG_LEVEL_FAST }, { "level=full", HG_LEVEL_FULL },
+		{ "level=FAST", HG_LEVEL_FAST }, { "level=Full", HG_LEVEL_FULL },
+		{ "level=fast:level=full", HG_LEVEL_FULL },
+		{ "level=full:level=fast", HG_LEVEL_FAST },
+	};
+	struct hg_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_string_equal(load_options(&cfg, cases[i].opts), "");
+		assert_int_equal(cfg.options.level, cases[i].want);
+		assert_int_equal(cfg.option_source[HG_OPTION_ID_level],
+				 HG_SOURCE_HEAPGUARD_ENV);
+	}
+}
+
+static void test_enum_accepts_the_index(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	assert_string_equal(load_options(&cfg, "level=0"), "");
+	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
+	assert_string_equal(load_options(&cfg, "level=1"), "");
+	assert_int_equal(cfg.options.level, HG_LEVEL_FULL);
+	assert_string_equal(load_options(&cfg, "level=0x0"), "");
+	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
+	assert_string_equal(load_options(&cfg, "level=001"), "");
+	assert_int_equal(cfg.options.level, HG_LEVEL_FULL);
+}
+
+static void test_enum_rejects_other_values(void **state)
+{
+	static const char *const bad[] = {
+		"level=medium", "level=fas",	   "level=fastt", "level=fast ",
+		"level= fast",	"level=fast|full", "level=|",	  "level=2",
+		"level=-1",	"level=1x",	   "level=fu ll", "level=99999999999999999999999",
+	};
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_rejected(bad[i], bad[i], "expected fast|full");
+	expect_rejected("level=", "level=", "empty value");
+	/* the whole string is dropped, valid tokens included */
+	snprintf(opts, sizeof(opts), "check=1:level=fastest:quarantine=0");
+	expect_rejected(opts, "level=fastest", "expected fast|full");
+}
+
+static void test_enum_constants_match_the_table(void **state)
+{
+	size_t len = 99;
+	const char *name;
+
+	(void)state;
+	name = hg_option_choice(HG_OPTION_ID_level, HG_LEVEL_FAST, &len);
+	assert_non_null(name);
+	assert_int_equal(len, 4);
+	assert_memory_equal(name, "fast", 4);
+	name = hg_option_choice(HG_OPTION_ID_level, HG_LEVEL_FULL, &len);
+	assert_non_null(name);
+	assert_int_equal(len, 4);
+	assert_memory_equal(name, "full", 4);
+	assert_non_null(hg_option_choice(HG_OPTION_ID_level, HG_LEVEL_FULL, NULL));
+	assert_null(hg_option_choice(HG_OPTION_ID_level, 2, &len));
+	assert_null(hg_option_choice(HG_OPTION_ID_level, -1, &len));
+	/* not an enum, not an option */
+	assert_null(hg_option_choice(HG_OPTION_ID_check, 0, &len));
+	assert_null(hg_option_choice(HG_OPTION_ID_log, 0, &len));
+	assert_null(hg_option_choice(-1, 0, &len));
+	assert_null(hg_option_choice(HG_OPTION_COUNT, 0, &len));
+}
+
+/* ---- quarantine: bytes with suffixes, 0..1 GiB ---- */
+
+static void test_quarantine_sizes(void **state)
+{
+	static const struct {
+		const char *opts;
+		long want;
+	} good[] = {
+		{ "quarantine=0", 0 },
+		{ "quarantine=1", 1 },
+		{ "quarantine=64k", 64 * 1024 },
+		{ "quarantine=4M", 4 * MiB },
+		{ "quarantine=0x100000", MiB },
+		{ "quarantine=1g", 1024 * MiB },
+		{ "quarantine=1073741824", 1024 * MiB },
+		{ "quarantine=1048576k", 1024 * MiB },
+	};
+	struct hg_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_string_equal(load_options(&cfg, good[i].opts), "");
+		assert_int_equal(cfg.options.quarantine, good[i].want);
+	}
+	expect_rejected("quarantine=1073741825", "quarantine=1073741825",
+			"out of range");
+	expect_rejected("quarantine=2g", "quarantine=2g", "out of range");
+	expect_rejected("quarantine=1048577k", "quarantine=1048577k",
+			"out of range");
+	expect_rejected("quarantine=-1", "quarantine=-1", "not a number");
+	expect_rejected("quarantine=4mb", "quarantine=4mb", "not a number");
+	expect_rejected("quarantine=", "quarantine=", "empty value");
+	expect_rejected("quarantine=full", "quarantine=full", "not a number");
 }
 
 /* ---- malformed HEAPGUARD_OPTIONS: one line, all defaults ---- */
@@ -872,6 +994,8 @@ static void test_config_print_names_value_and_source(void **state)
 	assert_non_null(strstr(out, "heapguard: verbose = 1 (HEAPGUARD_OPTIONS)\n"));
 	assert_non_null(strstr(out, "heapguard: log = \"/tmp/a\\x27b\" (HEAPGUARD_OPTIONS)\n"));
 	assert_non_null(strstr(out, "heapguard: stats_at_exit = 0 (default)\n"));
+	assert_non_null(strstr(out, "heapguard: level = full (default)\n"));
+	assert_non_null(strstr(out, "heapguard: quarantine = 4194304 (default)\n"));
 	for (int i = 0; i < HG_PARAM_COUNT; i++)
 		assert_non_null(strstr(out, hg_param_tunable_name((enum hg_param)i)));
 }
@@ -884,6 +1008,25 @@ static void test_config_print_check_from_malloc_check(void **state)
 	load1(&cfg, "MALLOC_CHECK_=2");
 	assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL),
 			       "heapguard: check = 2 (MALLOC_CHECK_)\n"));
+}
+
+static void test_config_print_names_enum_values(void **state)
+{
+	struct hg_config cfg;
+
+	(void)state;
+	load1(&cfg, "HEAPGUARD_OPTIONS=level=0:quarantine=0");
+	assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL),
+			       "heapguard: level = fast (HEAPGUARD_OPTIONS)\n"));
+	assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL),
+			       "heapguard: quarantine = 0 (HEAPGUARD_OPTIONS)\n"));
+	load1(&cfg, "HEAPGUARD_OPTIONS=level=FULL");
+	assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL),
+			       "heapguard: level = full (HEAPGUARD_OPTIONS)\n"));
+	/* a value no parser would store still prints, as its number */
+	cfg.options.level = 7;
+	assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL),
+			       "heapguard: level = 7 (HEAPGUARD_OPTIONS)\n"));
 }
 
 static void test_help_lists_every_option(void **state)
@@ -903,6 +1046,76 @@ static void test_help_lists_every_option(void **state)
 	assert_non_null(strstr(out, "check           int     3  [0..3]  "));
 	assert_non_null(strstr(out, "log             string  \"\"  [0..255 bytes]  "));
 	assert_non_null(strstr(out, "verbose         bool    0  [0..1]  "));
+	assert_non_null(strstr(out, "\nlevel           enum    full  [fast|full]  checks: "));
+	assert_non_null(strstr(out, "\nquarantine      int     4194304  [0..1073741824]  bytes "));
+}
+
+/* Every enum option: its help line lists the choices; the names are
+ * distinct lowercase words; the indices accepted are exactly 0..names-1,
+ * and each name parses to its own index. */
+static void test_every_enum_is_consistent(void **state)
+{
+	static char out[65536]; /* capture_fd's buffer is reused below */
+	int enums = 0;
+
+	(void)state;
+	strcpy(out, capture_fd(NULL, NULL, hg_options_help));
+	for (int i = 0; i < hg_option_count(); i++) {
+		const char *line = out, *open;
+		char want[128], opts[128];
+		size_t len, names = 1;
+		struct hg_config cfg;
+
+		for (int k = 0; k < i; k++)
+			line = strchr(line, '\n') + 1;
+		if (strncmp(line + 16, "enum ", 5) != 0) {
+			assert_null(hg_option_choice(i, 0, &len));
+			continue;
+		}
+		enums++;
+		open = strchr(line, '[');
+		assert_non_null(open);
+		for (const char *c = open + 1; *c != ']'; c++) {
+			assert_true(*c == '|' || (*c >= 'a' && *c <= 'z') ||
+				    (*c >= '0' && *c <= '9') || *c == '_');
+			names += *c == '|';
+		}
+		for (size_t k = 0; k < names; k++) {
+			const char *name = hg_option_choice(i, (long)k, &len);
+
+			assert_non_null(name);
+			assert_true(len > 0 && len < 32);
+			assert_false(name[0] >= '0' && name[0] <= '9');
+			snprintf(opts, sizeof(opts), "%s=%.*s", hg_option_name(i),
+				 (int)len, name);
+			snprintf(want, sizeof(want), "heapguard: %s = %.*s (HEAPGUARD_OPTIONS)\n",
+				 hg_option_name(i), (int)len, name);
+			assert_string_equal(load_options(&cfg, opts), "");
+			assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL), want));
+			snprintf(opts, sizeof(opts), "%s=%zu", hg_option_name(i), k);
+			assert_string_equal(load_options(&cfg, opts), "");
+			assert_non_null(strstr(capture_fd(hg_config_print, &cfg, NULL), want));
+			for (size_t m = 0; m < k; m++) {
+				size_t mlen;
+				const char *other = hg_option_choice(i, (long)m, &mlen);
+
+				assert_false(mlen == len && memcmp(other, name, len) == 0);
+			}
+		}
+		assert_null(hg_option_choice(i, (long)names, &len));
+		snprintf(opts, sizeof(opts), "%s=%zu", hg_option_name(i), names);
+		snprintf(want, sizeof(want), "%.*s", (int)(strchr(open, ']') - open - 1),
+			 open + 1);
+		{
+			char line_want[512];
+
+			snprintf(line_want, sizeof(line_want),
+				 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (expected %s)\n",
+				 opts, want);
+			assert_string_equal(load_options(&cfg, opts), line_want);
+		}
+	}
+	assert_true(enums >= 1);
 }
 
 static void test_option_iteration(void **state)
@@ -912,6 +1125,10 @@ static void test_option_iteration(void **state)
 	assert_string_equal(hg_option_name(HG_OPTION_ID_check), "check");
 	assert_string_equal(hg_option_name(HG_OPTION_ID_stats_at_exit),
 			    "stats_at_exit");
+	assert_string_equal(hg_option_name(HG_OPTION_ID_level), "level");
+	assert_string_equal(hg_option_name(HG_OPTION_ID_quarantine), "quarantine");
+	assert_true(hg_option_exists("level=fast", 5));
+	assert_true(hg_option_exists("quarantine", 10));
 	assert_null(hg_option_name(-1));
 	assert_null(hg_option_name(HG_OPTION_COUNT));
 	assert_true(hg_option_exists("verbose", 7));
@@ -936,6 +1153,11 @@ int main(void)
 		cmocka_unit_test(test_last_duplicate_wins),
 		cmocka_unit_test(test_longest_string_accepted),
 		cmocka_unit_test(test_string_may_hold_utf8_and_equals),
+		cmocka_unit_test(test_enum_accepts_names_in_any_case),
+		cmocka_unit_test(test_enum_accepts_the_index),
+		cmocka_unit_test(test_enum_rejects_other_values),
+		cmocka_unit_test(test_enum_constants_match_the_table),
+		cmocka_unit_test(test_quarantine_sizes),
 		cmocka_unit_test(test_unknown_option_rejects_whole_string),
 		cmocka_unit_test(test_missing_equals),
 		cmocka_unit_test(test_missing_name),
@@ -967,7 +1189,9 @@ int main(void)
 		cmocka_unit_test(test_secure_ignores_whole_environment),
 		cmocka_unit_test(test_config_print_names_value_and_source),
 		cmocka_unit_test(test_config_print_check_from_malloc_check),
+		cmocka_unit_test(test_config_print_names_enum_values),
 		cmocka_unit_test(test_help_lists_every_option),
+		cmocka_unit_test(test_every_enum_is_consistent),
 		cmocka_unit_test(test_option_iteration),
 	};
 
