@@ -4,6 +4,15 @@
  * printed before an abort at exit is never lost in a stdio buffer. */
 #ifndef HG_CORPUS_H
 #define HG_CORPUS_H
+/* No optimisation, whatever CFLAGS say (automake puts the user's -O2 after
+ * the per-target -O0): malloc/free carry attribute malloc and alloc_size in
+ * glibc's headers, so at -O2 GCC drops stores it can prove out of bounds
+ * or never read again, which is exactly what these programs do. */
+#if defined(__clang__)
+#pragma clang optimize off
+#elif defined(__GNUC__)
+#pragma GCC optimize("O0")
+#endif
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>

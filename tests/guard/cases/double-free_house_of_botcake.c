@@ -2,7 +2,8 @@
 /* house_of_botcake: with the 0x110 tcache bin full, free a (unsorted) and
  * its neighbour prev (they consolidate), take one chunk out of the tcache,
  * then free a again: it enters the tcache while also inside the big free
- * chunk, and a larger malloc returns memory overlapping it.
+ * chunk; a larger malloc returns memory overlapping a, and malloc(0x100)
+ * returns a itself: two live blocks overlap.
  * EXPECT-FULL: double-free
  * EXPECT-FAST: double-free
  * glibc 2.36: attack succeeds. */
@@ -23,5 +24,6 @@ int main(void)
 	corpus_sink = malloc(0x100); /* one slot free in the tcache */
 	free(a);		     /* the double free: into the tcache */
 	char *big = malloc(0x120);   /* carved from prev+a */
-	return corpus_result(big != NULL && big <= a && a < big + 0x120);
+	char *again = malloc(0x100); /* a, from the tcache */
+	return corpus_result(big != NULL && again == a && big <= a && a < big + 0x120);
 }
