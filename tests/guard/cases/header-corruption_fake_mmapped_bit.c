@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Set IS_MMAPPED on an ordinary heap chunk so that free() would munmap
  * heap memory.
- * EXPECT-FULL: header-corruption
- * EXPECT-FAST: header-corruption
+ * EXPECT-FULL: header-corruption,mmap-corruption
+ * EXPECT-FAST: header-corruption,mmap-corruption
  * glibc 2.36: "munmap_chunk(): invalid pointer". */
 #include "corpus.h"
 

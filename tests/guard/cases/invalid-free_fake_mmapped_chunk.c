@@ -2,8 +2,8 @@
 /* Free of a fake mmapped chunk: forge a header with IS_MMAPPED at the
  * start of a page the program mapped itself; glibc's munmap_chunk only
  * checks page alignment and unmaps the program's page.
- * EXPECT-FULL: invalid-free,header-corruption
- * EXPECT-FAST: invalid-free,header-corruption
+ * EXPECT-FULL: invalid-free,mmap-corruption,header-corruption
+ * EXPECT-FAST: invalid-free,mmap-corruption,header-corruption
  * glibc 2.36: attack succeeds (the foreign page is unmapped). */
 #include "corpus.h"
 #include <errno.h>

@@ -2,8 +2,8 @@
 /* mmap_overlapping_chunks: two mmapped chunks side by side; the lower
  * one's size is enlarged to cover the upper one, so free() unmaps both and
  * a later big malloc maps memory over the still-live upper chunk.
- * EXPECT-FULL: header-corruption,top-corruption
- * EXPECT-FAST: header-corruption,top-corruption
+ * EXPECT-FULL: mmap-corruption,header-corruption
+ * EXPECT-FAST: mmap-corruption,header-corruption
  * glibc 2.36: attack succeeds. */
 #include "corpus.h"
 
