@@ -15,7 +15,10 @@ int main(void)
 	size_t small = (*topsz & 0xfff) | 1; /* keeps the top's end page-aligned */
 	char *top = p + 0x3f0;
 	*topsz = small; /* the overflow: top size */
-	corpus_sink = malloc(0x1000);
+	char *big = malloc(0x1000); /* does not fit: sysmalloc */
 	char *q = malloc(0x80);
-	return corpus_result(q != NULL && q >= top && q < top + (small & ~(size_t)7));
+	/* Served from the freed old top, q lies below big (an intact top
+	 * hands out big first, then q after it). */
+	return corpus_result(q != NULL && big != NULL && q > p && q < big &&
+			     q < top + (small & ~(size_t)7));
 }
