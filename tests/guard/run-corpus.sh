@@ -104,16 +104,16 @@ describe_rc() {
 }
 
 # One program, all levels; result lines go to stdout, a tally line
-# "TALLY <pass> <fail> <fullstop> <faststop> <glibcstop> <glibcsucc>" last.
+# "TALLY <pass> <fail> <fullstop> <faststop> <glibcstop> <glibcsucc> <glibccrash>" last.
 one() {
 	p=$1
 	n=$(basename "$p")
 	w=$HG_CORPUS_TMP/run/$(echo "$p" | tr / _)
 	mkdir -p "$HG_CORPUS_TMP/run"
-	pass=0 fail=0 fs=0 ff=0 gs=0 gw=0
+	pass=0 fail=0 fs=0 ff=0 gs=0 gw=0 gc=0
 	if ! bin=$(binary "$p"); then
 		echo "FAIL: $n: cannot build"
-		echo "TALLY 0 1 0 0 0 0"
+		echo "TALLY 0 1 0 0 0 0 0"
 		return
 	fi
 	ok() { echo "PASS: $n [$1] $2"; pass=$((pass + 1)); }
@@ -172,9 +172,12 @@ one() {
 		if grep -q "$MARK" "$w.plain.out"; then
 			gw=1
 			echo "INFO: $n [glibc] attack succeeded ($(describe_rc $rc))"
-		elif [ $rc -gt 128 ] && [ $rc != 124 ]; then
+		elif [ $rc = 134 ]; then
 			gs=1
-			echo "INFO: $n [glibc] stopped: $(describe_rc $rc): $(head -n 1 "$w.plain.err")"
+			echo "INFO: $n [glibc] stopped: $(head -n 1 "$w.plain.err")"
+		elif [ $rc != 0 ]; then
+			gc=1
+			echo "INFO: $n [glibc] crashed: $(describe_rc $rc)"
 		else
 			echo "INFO: $n [glibc] not stopped, attack failed ($(describe_rc $rc))"
 		fi
@@ -194,7 +197,7 @@ one() {
 		[ $rc = 0 ] || echo "INFO: $n [glibc] $(describe_rc $rc) (not a failure)"
 		;;
 	esac
-	echo "TALLY $pass $fail $fs $ff $gs $gw"
+	echo "TALLY $pass $fail $fs $ff $gs $gw $gc"
 }
 
 case ${1:-} in
@@ -250,7 +253,7 @@ echo "heapguard guard corpus: HEAPGUARD_LIB=$HEAPGUARD_LIB"
 # shellcheck disable=SC2086
 printf '%s\n' $sel | xargs -P "$HG_CORPUS_JOBS" -n 4 sh "$0" --one "$HG_CORPUS_TMP"
 
-pass=0 fail=0 fs=0 ff=0 gs=0 gw=0 ncase=0
+pass=0 fail=0 fs=0 ff=0 gs=0 gw=0 gc=0 ncase=0
 for p in $sel; do
 	r=$HG_CORPUS_TMP/res.$(echo "$p" | tr / _)
 	if [ ! -s "$r" ]; then
@@ -262,7 +265,7 @@ for p in $sel; do
 	case $p in cases/*) ncase=$((ncase + 1)) ;; esac
 	set -- $(grep '^TALLY ' "$r")
 	pass=$((pass + $2)) fail=$((fail + $3)) fs=$((fs + $4)) ff=$((ff + $5))
-	gs=$((gs + $6)) gw=$((gw + $7))
+	gs=$((gs + $6)) gw=$((gw + $7)) gc=$((gc + $8))
 done
-echo "$pass passed, $fail failed (misuse cases: $ncase; stopped by heapguard full: $fs, fast: $ff, plain glibc: $gs; attack succeeded on plain glibc: $gw)"
+echo "$pass passed, $fail failed (misuse cases: $ncase; stopped by heapguard full: $fs, fast: $ff, plain glibc: $gs; on plain glibc the attack succeeded: $gw, crashed: $gc)"
 [ "$fail" -eq 0 ]
