@@ -58,6 +58,7 @@ expect() { # expect FILE FULL|FAST
 # Find or build the binary for $1 (cases/NAME); prints its path.
 binary() {
 	b=$top_builddir/tests/guard/$1
+	# shellcheck disable=SC3013 # -nt: dash, bash and busybox have it
 	if [ -x "$b" ] && [ "$b" -nt "$src/$1.c" ]; then
 		echo "$b"
 		return 0
@@ -205,6 +206,7 @@ case ${1:-} in
 	shift
 	HG_CORPUS_TMP=$1
 	shift
+	# shellcheck disable=SC3045 # no core files for the expected aborts
 	ulimit -c 0 2>/dev/null
 	for p in "$@"; do one "$p" >"$HG_CORPUS_TMP/res.$(echo "$p" | tr / _)"; done
 	exit 0
@@ -263,6 +265,7 @@ for p in $sel; do
 	fi
 	grep -v '^TALLY ' "$r"
 	case $p in cases/*) ncase=$((ncase + 1)) ;; esac
+	# shellcheck disable=SC2046 # the tally is split into fields on purpose
 	set -- $(grep '^TALLY ' "$r")
 	pass=$((pass + $2)) fail=$((fail + $3)) fs=$((fs + $4)) ff=$((ff + $5))
 	gs=$((gs + $6)) gw=$((gw + $7)) gc=$((gc + $8))
