@@ -14,8 +14,11 @@ extern "C" {
 /* The library's version string, e.g. "0.1.0". */
 const char *heapguard_version(void);
 
-/* Later issues add heapguard_check_heap() (walk and verify the whole heap now)
- * and heapguard_report() (write the leak and fragmentation reports now). */
+/* Walk and verify the whole heap now: every chunk header, every free list,
+ * and at level=full every live block's canary and every quarantined block's
+ * fill.  Each error is reported as heapguard(7) describes (and, with the
+ * default check=3, the first one aborts).  Returns the number of errors. */
+int heapguard_check_heap(void);
 
 #ifdef __cplusplus
 }

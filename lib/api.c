@@ -9,25 +9,40 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../guard/guard.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
 
-/* ---- malloc ---- */
+/* ---- requests ---- */
 
-/* Any chunk for a request: the thread cache if it has one, else an arena
+/* Chunk size for a request; level=full adds the trailer and a canary byte.
+ * 0 when the request can never be served. */
+static inline size_t request_size(size_t bytes)
+{
+	if (hg_mp.full) {
+		if (bytes > HG_MAX_REQUEST - HG_GUARD_EXTRA)
+			return 0;
+		bytes += HG_GUARD_EXTRA;
+	}
+	return hg_request2size(bytes);
+}
+
+/* Any chunk of nb bytes: the thread cache if it has one, else an arena
  * (and another arena if that one is full). */
 __attribute__((noinline)) static struct hg_chunk *chunk_alloc_slow(size_t nb)
 {
 	hg_ensure_init();
 	struct hg_thread *t = &hg_self;
 	size_t tidx = hg_tcache_index(nb);
-	if (tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL)
-		return hg_tcache_get(t, tidx);
+	struct hg_chunk *p;
+	if (tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL &&
+	    (p = hg_tcache_get(t, tidx)) != NULL)
+		return p;
 	struct hg_arena *av = hg_arena_get(t);
 	if (HG_UNLIKELY(av == NULL))
 		return NULL;
 	hg_arena_lock(av);
-	struct hg_chunk *p = hg_int_malloc(av, nb);
+	p = hg_int_malloc(av, nb);
 	hg_arena_unlock(av);
 	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
 		hg_arena_lock(av);
@@ -37,45 +52,63 @@ __attribute__((noinline)) static struct hg_chunk *chunk_alloc_slow(size_t nb)
 	return p;
 }
 
-static inline struct hg_chunk *chunk_alloc(size_t bytes)
+static inline struct hg_chunk *chunk_alloc(size_t nb)
 {
-	size_t nb = hg_request2size(bytes);
-	if (HG_UNLIKELY(nb == 0))
-		return NULL;
 	struct hg_thread *t = &hg_self;
 	size_t tidx = hg_tcache_index(nb);
-	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL))
-		return hg_tcache_get(t, tidx);
+	struct hg_chunk *p;
+	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL &&
+		      (p = hg_tcache_get(t, tidx)) != NULL))
+		return p;
 	return chunk_alloc_slow(nb);
 }
 
-/* Everything malloc's fast path declines: errno, perturbation, arenas. */
-__attribute__((noinline)) static void *malloc_slow(size_t bytes)
+/* A chunk becomes the program's block of `bytes`. */
+static inline void *hand_out(struct hg_chunk *p, size_t bytes)
 {
-	struct hg_chunk *p = chunk_alloc(bytes);
-	if (HG_UNLIKELY(p == NULL)) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	void *mem = hg_chunk2mem(p);
+	if (hg_mp.full)
+		hg_guard_arm(p, bytes);
 	hg_perturb_alloc(mem, bytes);
 	return mem;
 }
 
-/* The fast path is a leaf: pop the thread cache, or hand over (a bad link
- * is left for the slow path to report). */
+/* ---- malloc ---- */
+
+/* Everything malloc's fast path declines: errno, level=full, perturbation,
+ * arenas. */
+__attribute__((noinline)) static void *malloc_slow(size_t bytes)
+{
+	hg_ensure_init();
+	size_t nb = request_size(bytes);
+	struct hg_chunk *p = nb ? chunk_alloc(nb) : NULL;
+	if (HG_UNLIKELY(p == NULL)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hand_out(p, bytes);
+}
+
+/* The fast path is a leaf: pop the thread cache, or hand over.  A link or
+ * header that does not verify is left for the slow path to report. */
 void *hg_malloc(size_t bytes)
 {
-	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.perturb)) {
+	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.slow_paths)) {
 		struct hg_thread *t = &hg_self;
 		size_t tidx = hg_tcache_index(hg_request2size(bytes));
 		struct hg_chunk *p;
-		if (HG_LIKELY(tidx < hg_mp.tcache_bins && (p = t->tcache.entries[tidx]) != NULL)) {
+		if (HG_LIKELY(tidx < hg_mp.tcache_bins && (p = t->tcache.entries[tidx]) != NULL &&
+			      hg_region_heap_chunk(p))) {
+			size_t head = p->head;
 			struct hg_chunk *next = hg_link_reveal(&p->fd);
-			if (HG_LIKELY(!hg_misaligned(next))) {
+			if (HG_LIKELY(!hg_misaligned(next) && !hg_chunk_bad_checksum(p, head) &&
+				      (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0 &&
+				      (head & HG_SIZE_MASK) == hg_request2size(bytes))) {
 				t->tcache.entries[tidx] = next;
 				t->tcache.counts[tidx]--;
-				hg_chunk_set_allocated(p, 1);
+				head = hg_chunk_seal(p, head | HG_INUSE);
+				__atomic_store_n(hg_chunk_owner_word(p),
+						 (uint32_t)(head >> HG_OWNER_SHIFT), __ATOMIC_RELAXED);
 				return hg_chunk2mem(p);
 			}
 		}
@@ -84,34 +117,6 @@ void *hg_malloc(size_t bytes)
 }
 
 /* ---- free ---- */
-
-/* Why free/realloc can't act on a pointer: reported here, out of line. */
-__attribute__((cold, noinline)) static void report_bad_release(void *mem, const char *op_invalid)
-{
-	struct hg_chunk *p = hg_mem2chunk(mem);
-	if (hg_misaligned(mem))
-		hg_corruption("invalid-free", mem, op_invalid);
-	else if (!hg_chunk_is_allocated(p))
-		hg_corruption("double-free", mem, "free(): double free detected in tcache 2");
-	else
-		hg_corruption("invalid-free", mem, "free(): invalid size");
-}
-
-/* A pointer free/realloc can act on: aligned, and a header in a state that
- * only a live allocation of ours has. */
-static inline bool valid_for_release(void *mem, struct hg_chunk *p, const char *op_invalid)
-{
-	size_t head;
-	if (HG_UNLIKELY(hg_misaligned(mem)))
-		goto bad;
-	head = p->head;
-	if (HG_LIKELY((head & HG_INUSE) && (head & HG_SIZE_MASK) >= HG_MINSIZE &&
-		      (uintptr_t)p <= (uintptr_t) - (head & HG_SIZE_MASK)))
-		return true;
-bad:
-	report_bad_release(mem, op_invalid);
-	return false;
-}
 
 __attribute__((noinline)) static void free_mmapped(struct hg_chunk *p)
 {
@@ -126,20 +131,13 @@ __attribute__((noinline)) static void free_mmapped(struct hg_chunk *p)
 	hg_munmap_chunk(p);
 }
 
-/* Everything free's fast path declines: checks with a report, mappings,
- * a thread's first free, perturbation, arenas. */
-__attribute__((noinline)) static void free_slow(void *mem)
+/* A free chunk goes back to the heap: the thread cache, or its arena. */
+void hg_release_freed(struct hg_chunk *p)
 {
-	if (mem == NULL)
-		return;
-	struct hg_chunk *p = hg_mem2chunk(mem);
-	if (HG_UNLIKELY(!valid_for_release(mem, p, "free(): invalid pointer")))
-		return;
 	if (hg_chunk_is_mmapped(p)) {
 		free_mmapped(p);
 		return;
 	}
-	hg_ensure_init();
 	struct hg_thread *t = &hg_self;
 	if (t->state == HG_THREAD_NEW)
 		hg_thread_activate(t);
@@ -147,33 +145,62 @@ __attribute__((noinline)) static void free_slow(void *mem)
 	size_t tidx = hg_tcache_index(size);
 	if (tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
 	    t->tcache.counts[tidx] < hg_mp.tcache_count) {
-		hg_perturb_free(mem, size - HG_CHUNK_HDR);
+		hg_perturb_free(hg_chunk2mem(p), size - HG_CHUNK_HDR);
 		hg_tcache_put(t, p, tidx);
 		return;
 	}
 	hg_int_free(hg_arena_of_chunk(p), p, false);
 }
 
-/* The fast path is a leaf: an aligned, allocated heap chunk of a cached
- * size goes to the thread cache; anything else is checked in full.  The
- * head is read as two halves: the owner half was just stored whole by
- * malloc, so the load forwards from that store instead of stalling. */
+/* Everything free's fast path declines: full checks with a report,
+ * mappings, level=full, a thread's first free, perturbation, arenas. */
+__attribute__((noinline)) static void free_slow(void *mem)
+{
+	if (mem == NULL)
+		return;
+	hg_ensure_init();
+	if (HG_UNLIKELY(!hg_guard_check_release(mem, "free")))
+		return;
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	if (hg_mp.full && !hg_guard_canary_ok(p, "free"))
+		return;
+	size_t held = (size_t)hg_config.options.quarantine;
+	if (hg_chunk_is_mmapped(p) && !(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
+		free_mmapped(p);
+		return;
+	}
+	if (hg_mp.full && held > 0) {
+		hg_guard_quarantine(p);
+		return;
+	}
+	hg_release_freed(p);
+}
+
+/* The fast path is a leaf: an allocated heap chunk of a cached size whose
+ * header verifies goes to the thread cache; anything else is checked in
+ * full.  The head is read as two halves: the owner half was just stored
+ * whole by malloc, so the load forwards from that store. */
 void hg_free(void *mem)
 {
 	struct hg_thread *t = &hg_self;
-	if (HG_LIKELY(mem != NULL && !hg_misaligned(mem) && t->state == HG_THREAD_ACTIVE &&
-		      !hg_mp.perturb)) {
-		struct hg_chunk *p = hg_mem2chunk(mem);
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	if (HG_LIKELY(!hg_misaligned(mem) && t->state == HG_THREAD_ACTIVE && !hg_mp.slow_paths &&
+		      hg_region_heap_chunk(p))) {
 		uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
 		uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
-		size_t size = low & (uint32_t)~HG_ALIGN_MASK;
+		size_t head = (size_t)owner << HG_OWNER_SHIFT | low;
+		size_t size = head & HG_SIZE_MASK;
 		size_t tidx = hg_tcache_index(size);
-		uint32_t state_mask = (uint32_t)((HG_INUSE | HG_SIZE_MASK) >> HG_OWNER_SHIFT);
-		if (HG_LIKELY((low & HG_IS_MMAPPED) == 0 &&
-			      (owner & state_mask) == (uint32_t)(HG_INUSE >> HG_OWNER_SHIFT) &&
+		if (HG_LIKELY((head & (HG_STATE_BITS | HG_IS_MMAPPED)) == HG_INUSE &&
 			      size >= HG_MINSIZE && tidx < hg_mp.tcache_bins &&
-			      t->tcache.counts[tidx] < hg_mp.tcache_count)) {
-			hg_tcache_put(t, p, tidx);
+			      t->tcache.counts[tidx] < hg_mp.tcache_count &&
+			      !hg_chunk_bad_checksum(p, head))) {
+			head = hg_chunk_seal(p, head & ~HG_INUSE);
+			__atomic_store_n(hg_chunk_owner_word(p), (uint32_t)(head >> HG_OWNER_SHIFT),
+					 __ATOMIC_RELAXED);
+			p->fd = hg_link_protect(&p->fd, t->tcache.entries[tidx]);
+			t->tcache.entries[tidx] = p;
+			t->tcache.counts[tidx]++;
 			return;
 		}
 	}
@@ -189,7 +216,9 @@ static void *hg_calloc(size_t n, size_t elem)
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct hg_chunk *p = chunk_alloc(bytes);
+	hg_ensure_init();
+	size_t nb = request_size(bytes);
+	struct hg_chunk *p = nb ? chunk_alloc(nb) : NULL;
 	if (HG_UNLIKELY(p == NULL)) {
 		errno = ENOMEM;
 		return NULL;
@@ -197,24 +226,33 @@ static void *hg_calloc(size_t n, size_t elem)
 	void *mem = hg_chunk2mem(p);
 	/* A fresh mapping is already zero. */
 	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb)
-		memset(mem, 0, hg_chunk_usable(p));
+		memset(mem, 0, hg_mp.full ? bytes : hg_chunk_usable(p));
+	if (hg_mp.full)
+		hg_guard_arm(p, bytes);
 	return mem;
 }
 
-static void *realloc_mmapped(struct hg_chunk *oldp, size_t bytes, size_t nb)
+/* Bytes of the old block a move must keep. */
+static size_t live_bytes(struct hg_chunk *p)
+{
+	size_t requested;
+	return hg_mp.full && hg_chunk_requested(p, &requested) ? requested : hg_chunk_usable(p);
+}
+
+static struct hg_chunk *realloc_mmapped(struct hg_chunk *oldp, size_t bytes, size_t nb)
 {
 	struct hg_chunk *newp = hg_mremap_chunk(oldp, nb);
 	if (newp != NULL)
-		return hg_chunk2mem(newp);
-	size_t usable = hg_chunk_usable(oldp);
-	if (usable >= bytes)
-		return hg_chunk2mem(oldp);
-	void *mem = hg_malloc(bytes);
-	if (mem == NULL)
+		return newp;
+	if (hg_chunk_usable(oldp) >= nb - HG_SIZE_SZ)
+		return oldp;
+	struct hg_chunk *p = chunk_alloc(nb);
+	if (p == NULL)
 		return NULL;
-	memcpy(mem, hg_chunk2mem(oldp), usable);
+	size_t keep = live_bytes(oldp);
+	memcpy(hg_chunk2mem(p), hg_chunk2mem(oldp), keep < bytes ? keep : bytes);
 	hg_munmap_chunk(oldp);
-	return mem;
+	return p;
 }
 
 static void *hg_realloc(void *oldmem, size_t bytes)
@@ -225,37 +263,64 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 		hg_free(oldmem); /* glibc's REALLOC_ZERO_BYTES_FREES */
 		return NULL;
 	}
-	struct hg_chunk *oldp = hg_mem2chunk(oldmem);
-	if (HG_UNLIKELY(!valid_for_release(oldmem, oldp, "realloc(): invalid pointer"))) {
+	hg_ensure_init();
+	if (HG_UNLIKELY(!hg_guard_check_release(oldmem, "realloc"))) {
 		errno = EINVAL;
 		return NULL;
 	}
-	size_t nb = hg_request2size(bytes);
+	struct hg_chunk *oldp = hg_mem2chunk(oldmem);
+	size_t nb = request_size(bytes);
 	if (HG_UNLIKELY(nb == 0)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	hg_ensure_init();
-	if (hg_chunk_is_mmapped(oldp)) {
-		void *mem = realloc_mmapped(oldp, bytes, nb);
-		if (mem == NULL)
-			errno = ENOMEM;
+	if (hg_mp.full && !hg_guard_canary_ok(oldp, "realloc")) {
+		/* The old block is isolated; the program gets a copy. */
+		void *mem = hg_malloc(bytes);
+		if (mem != NULL)
+			memcpy(mem, oldmem, bytes < hg_chunk_usable(oldp) ? bytes : hg_chunk_usable(oldp));
 		return mem;
 	}
-	size_t oldsize = hg_chunk_size(oldp);
-	struct hg_arena *av = hg_arena_of_chunk(oldp);
-	hg_arena_lock(av);
-	struct hg_chunk *newp = hg_int_realloc(av, oldp, oldsize, nb);
-	hg_arena_unlock(av);
-	if (newp != NULL)
-		return hg_chunk2mem(newp);
-	/* This arena is full: allocate anywhere, copy, free. */
-	void *mem = hg_malloc(bytes);
-	if (mem != NULL) {
-		memcpy(mem, oldmem, oldsize - HG_SIZE_SZ);
-		hg_int_free(av, oldp, false);
+	/* The block's size and canary are about to change: not armed until
+	 * hg_guard_arm() below, so no check meets it half-done. */
+	if (hg_mp.full)
+		hg_chunk_set_state(oldp, HG_ARMED, 0);
+	struct hg_chunk *newp;
+	if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
+	    hg_config.options.quarantine > 0) {
+		/* level=full moves a growing block, so the old one goes through
+		 * the quarantine and a write through a stale pointer is seen. */
+		newp = chunk_alloc(nb);
+		if (newp != NULL) {
+			size_t keep = live_bytes(oldp);
+			memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
+			hg_guard_quarantine(oldp);
+		}
+	} else if (hg_chunk_is_mmapped(oldp)) {
+		newp = realloc_mmapped(oldp, bytes, nb);
+	} else {
+		size_t oldsize = hg_chunk_size(oldp);
+		size_t keep = live_bytes(oldp);
+		struct hg_arena *av = hg_arena_of_chunk(oldp);
+		hg_arena_lock(av);
+		newp = hg_int_realloc(av, oldp, oldsize, nb);
+		hg_arena_unlock(av);
+		if (newp == NULL) {
+			/* This arena is full: allocate anywhere, copy, free. */
+			newp = chunk_alloc(nb);
+			if (newp != NULL) {
+				memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
+				hg_int_free(av, oldp, false);
+			}
+		}
 	}
-	return mem;
+	if (newp == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (hg_mp.full)
+		hg_guard_arm(newp, bytes);
+	return hg_chunk2mem(newp);
 }
 
 /* ---- aligned allocation ---- */
@@ -272,12 +337,12 @@ static void *hg_memalign(size_t alignment, size_t bytes)
 		alignment = HG_MINSIZE;
 	if (alignment & (alignment - 1)) /* glibc rounds up to a power of two */
 		alignment = (size_t)1 << (64 - __builtin_clzl(alignment));
-	size_t nb = hg_request2size(bytes);
+	hg_ensure_init();
+	size_t nb = request_size(bytes);
 	if (nb == 0 || alignment > HG_MAX_REQUEST || nb > HG_MAX_REQUEST - alignment) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	hg_ensure_init();
 	struct hg_arena *av = hg_arena_get(&hg_self);
 	hg_arena_lock(av);
 	struct hg_chunk *p = hg_int_memalign(av, alignment, nb);
@@ -291,8 +356,7 @@ static void *hg_memalign(size_t alignment, size_t bytes)
 		errno = ENOMEM;
 		return NULL;
 	}
-	hg_perturb_alloc(hg_chunk2mem(p), bytes);
-	return hg_chunk2mem(p);
+	return hand_out(p, bytes);
 }
 
 static int hg_posix_memalign(void **memptr, size_t alignment, size_t bytes)
@@ -327,14 +391,16 @@ static void *hg_pvalloc(size_t bytes)
 	return hg_memalign(hg_page_size, rounded ? rounded : hg_page_size);
 }
 
+/* glibc's usable size; level=full reports the request, since the bytes
+ * after it are the canary. */
 static size_t hg_usable_size(void *mem)
 {
 	if (mem == NULL)
 		return 0;
-	struct hg_chunk *p = hg_mem2chunk(mem);
-	if (hg_misaligned(mem) || !hg_chunk_is_allocated(p))
+	hg_ensure_init();
+	if (!hg_guard_check_release(mem, "malloc_usable_size"))
 		return 0;
-	return hg_chunk_usable(p);
+	return live_bytes(hg_mem2chunk(mem));
 }
 
 /* ---- the exported names ---- */

@@ -181,6 +181,27 @@ void hg_thread_shutdown(void *unused)
 	hg_lock_release(&hg_arena_list_lock);
 }
 
+/* Every arena locked (heapguard_check_heap): the list lock, then each. */
+void hg_arena_lock_all(void)
+{
+	hg_lock_acquire(&hg_arena_list_lock);
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		hg_lock_acquire(&av->lock);
+		av = av->next;
+	} while (av != &hg_main_arena);
+}
+
+void hg_arena_unlock_all(void)
+{
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		hg_lock_release(&av->lock);
+		av = av->next;
+	} while (av != &hg_main_arena);
+	hg_lock_release(&hg_arena_list_lock);
+}
+
 /* fork(): every arena lock is taken before, so the child sees no arena in
  * the middle of an update; the child re-initialises them all. */
 void hg_arena_fork_prepare(void)
@@ -188,6 +209,7 @@ void hg_arena_fork_prepare(void)
 	if (!hg_ready)
 		return;
 	hg_lock_acquire(&hg_arena_list_lock);
+	hg_region_fork_prepare();
 	struct hg_arena *av = &hg_main_arena;
 	do {
 		hg_lock_acquire(&av->lock);
@@ -204,6 +226,7 @@ void hg_arena_fork_parent(void)
 		hg_lock_release(&av->lock);
 		av = av->next;
 	} while (av != &hg_main_arena);
+	hg_region_fork_parent();
 	hg_lock_release(&hg_arena_list_lock);
 }
 
@@ -226,5 +249,6 @@ void hg_arena_fork_child(void)
 		}
 		av = av->next;
 	} while (av != &hg_main_arena);
+	hg_region_fork_child();
 	hg_lock_reset(&hg_arena_list_lock);
 }

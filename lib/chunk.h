@@ -5,8 +5,11 @@
 #ifndef HG_CHUNK_H
 #define HG_CHUNK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../guard/checksum.h"
 
 /*
  *   chunk -> +--------------------------------------------+
@@ -55,6 +58,15 @@ struct hg_chunk {
 #define HG_SIZE_MASK ((size_t)0x000000fffffffff0)
 #define HG_OWNER_SHIFT 32			/* bytes 4..7: the owner's half */
 #define HG_INUSE ((size_t)1 << 40)
+#define HG_QUARANTINED ((size_t)1 << 41)	/* freed, held by guard/'s quarantine */
+#define HG_ISOLATED ((size_t)1 << 42)		/* found corrupt: never reused */
+#define HG_ARMED ((size_t)1 << 43)		/* level=full: canary and trailer written */
+#define HG_STATE_BITS (HG_INUSE | HG_QUARANTINED | HG_ISOLATED)
+#define HG_CHECKSUM_SHIFT 48
+#define HG_CHECKSUM_MASK ((size_t)0xffff << HG_CHECKSUM_SHIFT)
+/* P is not covered: the previous chunk's owner writes it alone.  It is
+ * checked by verifying the chunk it points back to instead. */
+#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK))
 
 #define HG_SIZE_SZ sizeof(size_t)
 #define HG_ALIGNMENT ((size_t)16)
@@ -118,12 +130,34 @@ static inline struct hg_chunk *hg_chunk_prev(const struct hg_chunk *c)
 	return (struct hg_chunk *)((char *)c - c->prev_size);
 }
 
-/* Every header store goes through these (guard/ keys its checksum on them).
- * A whole-word store is only for a chunk the caller owns outright, under
- * the arena lock. */
+/* What the checksum covers: the head's checked bits, and for an mmap'd
+ * chunk its prev_size too (the offset to its mapping, which only it owns). */
+static inline uint64_t hg_chunk_checked(const struct hg_chunk *c, size_t head)
+{
+	uint64_t bits = head & HG_CHECKED_BITS;
+	if (head & HG_IS_MMAPPED)
+		bits ^= (uint64_t)c->prev_size * 0x9e3779b97f4a7c15ull;
+	return bits;
+}
+
+/* The head word with its checksum for this address. */
+static inline size_t hg_chunk_seal(const struct hg_chunk *c, size_t head)
+{
+	return (head & ~HG_CHECKSUM_MASK) |
+	       ((size_t)hg_checksum(c, hg_chunk_checked(c, head)) << HG_CHECKSUM_SHIFT);
+}
+
+/* True when the head word was not written by us at this address. */
+static inline bool hg_chunk_bad_checksum(const struct hg_chunk *c, size_t head)
+{
+	return (head >> HG_CHECKSUM_SHIFT) != hg_checksum(c, hg_chunk_checked(c, head));
+}
+
+/* Every header store goes through these.  A whole-word store is only for a
+ * chunk the caller owns outright, under the arena lock. */
 static inline void hg_chunk_set_head(struct hg_chunk *c, size_t head)
 {
-	c->head = head;
+	c->head = hg_chunk_seal(c, head);
 }
 
 static inline void hg_chunk_set_size(struct hg_chunk *c, size_t size)
@@ -147,13 +181,23 @@ static inline uint32_t *hg_chunk_owner_word(struct hg_chunk *c)
 	return (uint32_t *)&c->head + 1;
 }
 
-/* The owner's write: U (and guard/'s bits) in the upper half. */
+/* The owner's write: state bits and checksum, the upper half only. */
+static inline void hg_chunk_set_state(struct hg_chunk *c, size_t clear, size_t set)
+{
+	uint32_t low = __atomic_load_n((uint32_t *)&c->head, __ATOMIC_RELAXED);
+	uint32_t high = __atomic_load_n(hg_chunk_owner_word(c), __ATOMIC_RELAXED);
+	size_t head = ((size_t)high << HG_OWNER_SHIFT | low) & ~clear;
+	head = hg_chunk_seal(c, head | set);
+	__atomic_store_n(hg_chunk_owner_word(c), (uint32_t)(head >> HG_OWNER_SHIFT),
+			 __ATOMIC_RELAXED);
+}
+
 static inline void hg_chunk_set_allocated(struct hg_chunk *c, int allocated)
 {
-	uint32_t bit = (uint32_t)(HG_INUSE >> HG_OWNER_SHIFT);
-	uint32_t v = __atomic_load_n(hg_chunk_owner_word(c), __ATOMIC_RELAXED);
-	v = allocated ? (v | bit) : (v & ~bit);
-	__atomic_store_n(hg_chunk_owner_word(c), v, __ATOMIC_RELAXED);
+	if (allocated)
+		hg_chunk_set_state(c, 0, HG_INUSE);
+	else
+		hg_chunk_set_state(c, HG_INUSE | HG_ARMED, 0);
 }
 
 /* The boundary tag: a free chunk's size, stored in the next chunk's header. */

@@ -42,6 +42,7 @@ struct hg_heap *hg_heap_new(size_t size, size_t top_pad)
 	h->prev = NULL;
 	h->size = size;
 	h->mprotect_size = size;
+	hg_region_heap_mark(h, true);
 	return h;
 }
 
@@ -82,11 +83,14 @@ static bool heap_delete_if_empty(struct hg_arena *av, struct hg_heap **hp)
 	size_t top_size = 2 * HG_CHUNK_HDR;
 	struct hg_chunk *newtop = fence;
 	if (!hg_chunk_prev_inuse(fence)) {
-		newtop = hg_chunk_prev(fence);
-		top_size += hg_chunk_size(newtop);
-		hg_unlink_chunk(av, newtop);
+		struct hg_chunk *prev_free = hg_chunk_prev(fence);
+		if (hg_unlink_chunk(av, prev_free)) {
+			newtop = prev_free;
+			top_size += hg_chunk_size(prev_free);
+		}
 	}
 	av->system_mem -= h->size;
+	hg_region_heap_mark(h, false);
 	hg_os_unmap(h, HG_HEAP_MAX);
 	hg_chunk_set_head(newtop, top_size | HG_PREV_INUSE | av->chunk_flags);
 	av->top = newtop;

@@ -9,6 +9,8 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "../guard/guard.h"
+#include "../guard/quarantine.h"
 #include "fmt.h"
 #include "internal.h"
 
@@ -89,6 +91,7 @@ void hg_params_apply_one(enum hg_param which)
 	case HG_PARAM_COUNT:
 		break;
 	}
+	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb;
 	/* Any explicit threshold or padding turns glibc's dynamic threshold off. */
 	if (hg_params_no_dyn_threshold(&hg_config.params))
 		hg_mp.no_dyn_threshold = true;
@@ -102,6 +105,34 @@ static void seed_secret(void)
 	/* Keep the low bits zero so an encoded NULL stays recognisable only to
 	 * us, and alignment checks on decoded links stay meaningful. */
 	hg_link_secret = s & ~HG_ALIGN_MASK & 0x00007ffffffffff0u;
+	if (!hg_os_random(&hg_checksum_key, sizeof(hg_checksum_key)))
+		hg_checksum_key = s * 0xbf58476d1ce4e5b9u ^ (uintptr_t)&s;
+}
+
+/* fork(): the quarantine, then every arena (and the registry) are locked
+ * so the child sees no structure in the middle of an update. */
+static void fork_prepare(void)
+{
+	if (!hg_ready)
+		return;
+	hg_quarantine_fork_prepare();
+	hg_arena_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+	if (!hg_ready)
+		return;
+	hg_arena_fork_parent();
+	hg_quarantine_fork_parent();
+}
+
+static void fork_child(void)
+{
+	if (!hg_ready)
+		return;
+	hg_arena_fork_child();
+	hg_quarantine_fork_child();
 }
 
 void hg_init(void)
@@ -114,6 +145,7 @@ void hg_init(void)
 	hg_os_init();
 	char *const *envp = environ != NULL ? environ : early_environment();
 	hg_config_load(&hg_config, envp, getauxval(AT_SECURE) != 0);
+	hg_mp.full = hg_config.options.level == HG_LEVEL_FULL;
 	for (int i = 0; i < HG_PARAM_COUNT; i++)
 		hg_params_apply_one((enum hg_param)i);
 	seed_secret();
@@ -123,7 +155,7 @@ void hg_init(void)
 	hg_main_arena.attached_threads = 1;
 	hg_self.arena = &hg_main_arena;
 	hg_arena_setup_threads();
-	pthread_atfork(hg_arena_fork_prepare, hg_arena_fork_parent, hg_arena_fork_child);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	hg_thread_activate(&hg_self);
 	__atomic_store_n(&hg_ready, true, __ATOMIC_RELEASE);
 	hg_lock_release(&init_lock);
@@ -137,8 +169,12 @@ __attribute__((constructor)) static void hg_ctor(void)
 	hg_ensure_init();
 }
 
+/* At exit: level=full checks what it still holds; then the statistics. */
 __attribute__((destructor)) static void hg_fini(void)
 {
-	if (hg_ready && hg_config.options.stats_at_exit)
+	if (!hg_ready)
+		return;
+	hg_guard_exit();
+	if (hg_config.options.stats_at_exit)
 		malloc_stats();
 }

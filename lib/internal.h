@@ -14,6 +14,8 @@
 #include "lock.h"
 #include "options.h"
 #include "os.h"
+#include "region.h"
+#include "../guard/diag.h"
 
 #define HG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HG_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -163,6 +165,8 @@ struct hg_mparams {
 	int mmap_max;
 	bool no_dyn_threshold;			/* a threshold was set explicitly */
 	int perturb;				/* MALLOC_PERTURB_ byte, 0 off */
+	bool full;				/* level=full: canaries, fill, quarantine */
+	bool slow_paths;			/* full or perturb: no inline fast paths */
 	int hugetlb;
 	size_t arena_max;
 	size_t arena_test;
@@ -214,6 +218,8 @@ void hg_thread_activate(struct hg_thread *t);
 void hg_arena_setup_threads(void);
 struct hg_arena *hg_arena_retry(struct hg_arena *failed);
 struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p);
+void hg_arena_lock_all(void);
+void hg_arena_unlock_all(void);
 void hg_arena_fork_prepare(void);
 void hg_arena_fork_parent(void);
 void hg_arena_fork_child(void);
@@ -232,8 +238,10 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 				size_t nb);
 struct hg_chunk *hg_int_memalign(struct hg_arena *av, size_t alignment, size_t nb);
 void hg_malloc_consolidate(struct hg_arena *av);
-void hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p);
+bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p);
 struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb);
+void hg_check_top(struct hg_arena *av);
+bool hg_free_prev_ok(struct hg_chunk *p);
 
 /* tcache.c; put and get are the fast path, so they live here. */
 void hg_tcache_flush(struct hg_thread *t);
@@ -252,9 +260,9 @@ struct hg_chunk *hg_mmap_chunk(size_t nb);
 void hg_munmap_chunk(struct hg_chunk *p);
 struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb);
 
-/* error.c: corruption the core itself notices (guard/ takes these over) */
-void hg_corruption(const char *kind, const void *ptr, const char *glibc_message)
-	__attribute__((cold, noinline));
+/* guard/diag.c reports; the core's own structural checks use this form. */
+#define hg_corruption(kind, ptr, glibc_message) \
+	hg_report(kind, ptr, NULL, NULL, glibc_message, NULL)
 
 /* api.c's internal implementations */
 void *hg_malloc(size_t bytes);
@@ -268,13 +276,28 @@ static inline void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t
 	t->tcache.counts[idx]++;
 }
 
+/* A free heap chunk, as a free list may hand out: in our memory, header
+ * verifies, no state bit set.  Anything else is a forged or stale link. */
+static inline bool hg_free_chunk_ok(const struct hg_chunk *c)
+{
+	if (hg_misaligned(hg_chunk2mem(c)) || !hg_region_heap_chunk(c))
+		return false;
+	size_t head = c->head;
+	return !hg_chunk_bad_checksum(c, head) && (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0;
+}
+
+struct hg_chunk *hg_tcache_corrupt(struct hg_thread *t, size_t idx);
+
+/* Links can be overwritten after a free, so each chunk is verified as it
+ * leaves the cache, before its own link is read. */
 static inline struct hg_chunk *hg_tcache_get(struct hg_thread *t, size_t idx)
 {
 	struct hg_chunk *p = t->tcache.entries[idx];
+	if (HG_UNLIKELY(!hg_free_chunk_ok(p) || hg_tcache_index(hg_chunk_size(p)) != idx))
+		return hg_tcache_corrupt(t, idx);
 	struct hg_chunk *next = hg_link_reveal(&p->fd);
 	if (HG_UNLIKELY(hg_misaligned(next)))
-		hg_corruption("freelist-corruption", next,
-			      "malloc(): unaligned tcache chunk detected");
+		return hg_tcache_corrupt(t, idx);
 	t->tcache.entries[idx] = next;
 	t->tcache.counts[idx]--;
 	hg_chunk_set_allocated(p, 1);

@@ -9,23 +9,67 @@
 
 /* ---- doubly linked bins ---- */
 
-void hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p)
+/* A link as a bin may hold it: one of av's bin headers, or a free chunk of
+ * ours whose header verifies. */
+static bool link_ok(struct hg_arena *av, const struct hg_chunk *c)
 {
+	uintptr_t first = (uintptr_t)hg_bin_at(av, 1), last = (uintptr_t)hg_bin_at(av, HG_NBINS - 1);
+	if ((uintptr_t)c >= first && (uintptr_t)c <= last)
+		return ((uintptr_t)c - first) % (2 * sizeof(void *)) == 0;
+	return hg_free_chunk_ok(c);
+}
+
+/* A bin that no longer holds together: report once, then empty it.  Its
+ * chunks are never handed out again (isolated by being unreachable). */
+__attribute__((cold, noinline)) static void bin_corrupt(struct hg_chunk *bin,
+							const struct hg_chunk *where,
+							const char *glibc, const char *what)
+{
+	hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(where), NULL, "malloc", glibc,
+		  "%s", what);
+	bin->fd = bin->bk = bin;
+}
+
+/* Take a free chunk off its doubly linked list after verifying it and its
+ * neighbours (safe unlinking, plus checksums, so forged links are refused).
+ * Returns false, changing nothing, when they do not hold up. */
+bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p)
+{
+	if (HG_UNLIKELY(!hg_free_chunk_ok(p))) {
+		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), NULL, NULL,
+			  "corrupted size vs. prev_size", "a free chunk's header does not verify");
+		return false;
+	}
 	size_t size = hg_chunk_size(p);
-	if (HG_UNLIKELY(hg_chunk_next(p)->prev_size != size))
-		hg_corruption("header-corruption", hg_chunk2mem(p), "corrupted size vs. prev_size");
+	if (HG_UNLIKELY(hg_chunk_next(p)->prev_size != size)) {
+		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), p, NULL,
+			  "corrupted size vs. prev_size",
+			  "the next chunk's prev_size is 0x%zx, the chunk's size 0x%zx",
+			  hg_chunk_next(p)->prev_size, size);
+		return false;
+	}
 	struct hg_chunk *fd = p->fd, *bk = p->bk;
-	if (HG_UNLIKELY(fd->bk != p || bk->fd != p))
-		hg_corruption("freelist-corruption", hg_chunk2mem(p),
-			      "corrupted double-linked list");
+	if (HG_UNLIKELY(!link_ok(av, fd) || !link_ok(av, bk) || fd->bk != p || bk->fd != p)) {
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
+			  "corrupted double-linked list",
+			  "fd %p / bk %p do not link back to the chunk", (void *)fd, (void *)bk);
+		return false;
+	}
+	bool leader = !hg_in_smallbin_range(size) && p->fd_nextsize != NULL;
+	if (leader && HG_UNLIKELY(!link_ok(av, p->fd_nextsize) || !link_ok(av, p->bk_nextsize) ||
+				  p->fd_nextsize->bk_nextsize != p ||
+				  p->bk_nextsize->fd_nextsize != p)) {
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
+			  "corrupted double-linked list (not small)",
+			  "fd_nextsize %p / bk_nextsize %p do not link back to the chunk",
+			  (void *)p->fd_nextsize, (void *)p->bk_nextsize);
+		return false;
+	}
 	fd->bk = bk;
 	bk->fd = fd;
-	if (hg_in_smallbin_range(size) || p->fd_nextsize == NULL)
-		return;
+	if (!leader)
+		return true;
 	/* p leads its size group in a large bin's skip list. */
-	if (HG_UNLIKELY(p->fd_nextsize->bk_nextsize != p || p->bk_nextsize->fd_nextsize != p))
-		hg_corruption("freelist-corruption", hg_chunk2mem(p),
-			      "corrupted double-linked list (not small)");
 	struct hg_chunk *bin = hg_bin_at(av, hg_largebin_index(size));
 	if (fd != bin && fd->fd_nextsize == NULL) {
 		/* The next chunk has p's size: it becomes the group's leader. */
@@ -41,6 +85,7 @@ void hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p)
 		p->fd_nextsize->bk_nextsize = p->bk_nextsize;
 		p->bk_nextsize->fd_nextsize = p->fd_nextsize;
 	}
+	return true;
 }
 
 /* New free chunks enter at the head of the unsorted bin. */
@@ -48,9 +93,10 @@ static void unsorted_insert(struct hg_arena *av, struct hg_chunk *p, size_t size
 {
 	struct hg_chunk *bck = hg_bin_at(av, HG_UNSORTED);
 	struct hg_chunk *fwd = bck->fd;
-	if (HG_UNLIKELY(fwd->bk != bck))
-		hg_corruption("freelist-corruption", hg_chunk2mem(p),
-			      "free(): corrupted unsorted chunks");
+	if (HG_UNLIKELY(!link_ok(av, fwd) || fwd->bk != bck))
+		bin_corrupt(bck, fwd, "free(): corrupted unsorted chunks",
+			    "the unsorted bin's first chunk does not link back to the bin");
+	fwd = bck->fd;
 	if (!hg_in_smallbin_range(size)) {
 		p->fd_nextsize = NULL;
 		p->bk_nextsize = NULL;
@@ -78,6 +124,15 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 		fwd = bck->fd;
 		if (fwd == bck) {
 			victim->fd_nextsize = victim->bk_nextsize = victim;
+		} else if (HG_UNLIKELY(!hg_free_chunk_ok(fwd) || !hg_free_chunk_ok(bck->bk) ||
+				       !link_ok(av, fwd->bk_nextsize) ||
+				       fwd->bk_nextsize->fd_nextsize != fwd)) {
+			/* The links this insert would write through are forged
+			 * (large bin attack): drop the bin, file victim alone. */
+			bin_corrupt(bck, fwd, "malloc(): largebin double linked list corrupted (nextsize)",
+				    "a large bin's size list does not link back to its largest chunk");
+			victim->fd_nextsize = victim->bk_nextsize = victim;
+			fwd = bck;
 		} else if (size < hg_chunk_size(bck->bk)) {
 			/* Smaller than everything: append, as the smallest leader. */
 			struct hg_chunk *largest = bck->fd;
@@ -98,14 +153,14 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 				victim->fd_nextsize = fwd;
 				victim->bk_nextsize = fwd->bk_nextsize;
 				if (HG_UNLIKELY(fwd->bk_nextsize->fd_nextsize != fwd))
-					hg_corruption("freelist-corruption", hg_chunk2mem(fwd),
+					hg_corruption(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(fwd),
 						      "malloc(): largebin double linked list corrupted (nextsize)");
 				fwd->bk_nextsize = victim;
 				victim->bk_nextsize->fd_nextsize = victim;
 			}
 			bck = fwd->bk;
 			if (HG_UNLIKELY(bck->fd != fwd))
-				hg_corruption("freelist-corruption", hg_chunk2mem(fwd),
+				hg_corruption(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(fwd),
 					      "malloc(): largebin double linked list corrupted (bk)");
 		}
 	}
@@ -139,12 +194,50 @@ static struct hg_chunk *split_and_take(struct hg_arena *av, struct hg_chunk *vic
 	return victim;
 }
 
+/* Where top must end: the end of its segment or heap. */
+static uintptr_t top_end(struct hg_arena *av)
+{
+	uintptr_t top = (uintptr_t)av->top;
+	if (av != &hg_main_arena) {
+		uintptr_t heap = top & ~(HG_HEAP_MAX - 1);
+		return heap + hg_region_heap_size(heap);
+	}
+	if (top >= hg_region_first.lo && top < hg_region_first.hi)
+		return hg_region_first.hi;
+	const struct hg_segment *seg;
+	unsigned n = hg_region_other_segments(&seg);
+	for (unsigned i = 0; i < n; i++)
+		if (top >= seg[i].lo && top < seg[i].hi)
+			return seg[i].hi;
+	return top + hg_chunk_size(av->top); /* untracked: trust it */
+}
+
+/* Top's header must verify and its size reach exactly the end of its
+ * memory: a forged size (house of force) would hand out memory that is not
+ * the heap's.  On failure the size is repaired from the real extent. */
+void hg_check_top(struct hg_arena *av)
+{
+	struct hg_chunk *top = av->top;
+	size_t head = top->head;
+	uintptr_t end = top_end(av);
+	if (HG_LIKELY(!hg_chunk_bad_checksum(top, head) &&
+		      (uintptr_t)top + (head & HG_SIZE_MASK) == end))
+		return;
+	hg_report(HG_ERR_TOP_CORRUPTION, hg_chunk2mem(top), NULL, "malloc",
+		  "malloc(): corrupted top size",
+		  "the top chunk's header says 0x%zx bytes (checksum %s); its memory ends %zu bytes after it",
+		  head & HG_SIZE_MASK, hg_chunk_bad_checksum(top, head) ? "bad" : "good",
+		  (size_t)(end - (uintptr_t)top));
+	hg_chunk_set_head(top, (end - (uintptr_t)top) | HG_PREV_INUSE | av->chunk_flags);
+}
+
 struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb)
 {
 	struct hg_chunk *victim = av->top;
+	if (victim == &av->initial_top)
+		return NULL;
+	hg_check_top(av);
 	size_t size = hg_chunk_size(victim);
-	if (HG_UNLIKELY(size > av->system_mem))
-		hg_corruption("top-corruption", hg_chunk2mem(victim), "malloc(): corrupted top size");
 	if (size < nb + HG_MINSIZE)
 		return NULL;
 	struct hg_chunk *rem = hg_chunk_at(victim, nb);
@@ -160,16 +253,23 @@ static struct hg_chunk *fastbin_pop(struct hg_arena *av, unsigned idx)
 	struct hg_chunk *victim = *fb;
 	if (victim == NULL)
 		return NULL;
-	if (HG_UNLIKELY(hg_misaligned(victim)))
-		hg_corruption("freelist-corruption", victim,
-			      "malloc(): unaligned fastbin chunk detected 2");
+	if (HG_UNLIKELY(!hg_free_chunk_ok(victim) ||
+			hg_fastbin_index(hg_chunk_size(victim)) != idx)) {
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(victim), NULL, "malloc",
+			  "malloc(): memory corruption (fast)",
+			  "the fastbin for %u-byte chunks points to %p, which is not a free chunk of that size",
+			  (idx + 2) * 16, (void *)victim);
+		*fb = NULL; /* drop the list: nothing after a bad link can be trusted */
+		return NULL;
+	}
 	struct hg_chunk *next = hg_link_reveal(&victim->fd);
-	if (HG_UNLIKELY(hg_misaligned(next)))
-		hg_corruption("freelist-corruption", next,
-			      "malloc(): unaligned fastbin chunk detected");
-	if (HG_UNLIKELY(hg_fastbin_index(hg_chunk_size(victim)) != idx))
-		hg_corruption("freelist-corruption", hg_chunk2mem(victim),
-			      "malloc(): memory corruption (fast)");
+	if (HG_UNLIKELY(hg_misaligned(next))) {
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(victim), victim, "malloc",
+			  "malloc(): unaligned fastbin chunk detected",
+			  "the freed chunk's next pointer was overwritten (decodes to %p)", (void *)next);
+		*fb = NULL;
+		return NULL;
+	}
 	*fb = next;
 	return victim;
 }
@@ -199,9 +299,12 @@ static void stash_smallbin(struct hg_arena *av, struct hg_chunk *bin, size_t nb)
 	struct hg_chunk *c;
 	while (t->tcache.counts[tidx] < hg_mp.tcache_count && (c = bin->bk) != bin) {
 		struct hg_chunk *bck = c->bk;
-		if (HG_UNLIKELY(bck->fd != c))
-			hg_corruption("freelist-corruption", hg_chunk2mem(c),
-				      "malloc(): smallbin double linked list corrupted");
+		if (HG_UNLIKELY(!hg_free_chunk_ok(c) || hg_chunk_size(c) != nb || !link_ok(av, bck) ||
+				bck->fd != c)) {
+			bin_corrupt(bin, c, "malloc(): smallbin double linked list corrupted",
+				    "a small bin's last chunk or its back link does not hold up");
+			return;
+		}
 		hg_chunk_set_prev_inuse(hg_chunk_at(c, nb), 1);
 		hg_chunk_set_head(c, nb | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
 		bin->bk = bck;
@@ -217,9 +320,12 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 	if (victim == bin)
 		return NULL;
 	struct hg_chunk *bck = victim->bk;
-	if (HG_UNLIKELY(bck->fd != victim))
-		hg_corruption("freelist-corruption", hg_chunk2mem(victim),
-			      "malloc(): smallbin double linked list corrupted");
+	if (HG_UNLIKELY(!hg_free_chunk_ok(victim) || hg_chunk_size(victim) != nb ||
+			!link_ok(av, bck) || bck->fd != victim)) {
+		bin_corrupt(bin, victim, "malloc(): smallbin double linked list corrupted",
+			    "a small bin's last chunk or its back link does not hold up");
+		return NULL;
+	}
 	hg_chunk_set_prev_inuse(hg_chunk_at(victim, nb), 1);
 	hg_chunk_set_head(victim, nb | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);
 	bin->bk = bck;
@@ -228,25 +334,29 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 	return victim;
 }
 
-static void check_unsorted_victim(struct hg_arena *av, struct hg_chunk *victim, size_t size)
+static bool unsorted_victim_ok(struct hg_arena *av, struct hg_chunk *victim)
 {
+	const char *glibc = NULL;
+	if (!hg_free_chunk_ok(victim))
+		glibc = "malloc(): invalid size (unsorted)";
+	size_t size = hg_chunk_size(victim);
 	struct hg_chunk *next = hg_chunk_at(victim, size);
-	if (HG_UNLIKELY(size <= HG_CHUNK_HDR || size > av->system_mem))
-		hg_corruption("header-corruption", hg_chunk2mem(victim),
-			      "malloc(): invalid size (unsorted)");
-	if (HG_UNLIKELY(hg_chunk_size(next) < HG_CHUNK_HDR || hg_chunk_size(next) > av->system_mem))
-		hg_corruption("header-corruption", hg_chunk2mem(next),
-			      "malloc(): invalid next size (unsorted)");
-	if (HG_UNLIKELY(next->prev_size != size))
-		hg_corruption("header-corruption", hg_chunk2mem(victim),
-			      "malloc(): mismatching next->prev_size (unsorted)");
-	if (HG_UNLIKELY(victim->bk->fd != victim ||
-			victim->fd != hg_bin_at(av, HG_UNSORTED)))
-		hg_corruption("freelist-corruption", hg_chunk2mem(victim),
-			      "malloc(): unsorted double linked list corrupted");
-	if (HG_UNLIKELY(hg_chunk_prev_inuse(next)))
-		hg_corruption("header-corruption", hg_chunk2mem(next),
-			      "malloc(): invalid next->prev_inuse (unsorted)");
+	if (glibc == NULL && (size <= HG_CHUNK_HDR || size > av->system_mem))
+		glibc = "malloc(): invalid size (unsorted)";
+	else if (glibc == NULL && !hg_region_heap_chunk(next))
+		glibc = "malloc(): invalid next size (unsorted)";
+	else if (glibc == NULL && next->prev_size != size)
+		glibc = "malloc(): mismatching next->prev_size (unsorted)";
+	else if (glibc == NULL && (!link_ok(av, victim->bk) || victim->bk->fd != victim ||
+				   victim->fd != hg_bin_at(av, HG_UNSORTED)))
+		glibc = "malloc(): unsorted double linked list corrupted";
+	else if (glibc == NULL && hg_chunk_prev_inuse(next))
+		glibc = "malloc(): invalid next->prev_inuse (unsorted)";
+	if (glibc == NULL)
+		return true;
+	bin_corrupt(hg_bin_at(av, HG_UNSORTED), victim, glibc,
+		    "the unsorted bin's oldest chunk does not hold up (header, links or boundary tag)");
+	return false;
 }
 
 /* The smallest chunk of at least nb in nb's own large bin. */
@@ -254,16 +364,36 @@ static struct hg_chunk *largebin_take(struct hg_arena *av, size_t nb)
 {
 	struct hg_chunk *bin = hg_bin_at(av, hg_largebin_index(nb));
 	struct hg_chunk *victim = bin->fd;
-	if (victim == bin || hg_chunk_size(victim) < nb)
+	if (victim == bin)
+		return NULL;
+	if (!hg_free_chunk_ok(victim)) {
+		bin_corrupt(bin, victim, "malloc(): largebin double linked list corrupted (nextsize)",
+			    "a large bin's first chunk does not verify");
+		return NULL;
+	}
+	if (hg_chunk_size(victim) < nb)
 		return NULL;
 	victim = victim->bk_nextsize;
-	while (hg_chunk_size(victim) < nb)
+	for (;;) {
+		if (!hg_free_chunk_ok(victim)) {
+			bin_corrupt(bin, victim,
+				    "malloc(): largebin double linked list corrupted (nextsize)",
+				    "a large bin's size list leads to something that is not a free chunk");
+			return NULL;
+		}
+		if (hg_chunk_size(victim) >= nb)
+			break;
 		victim = victim->bk_nextsize;
+	}
 	/* Prefer a follower: taking it leaves the skip list alone. */
-	if (victim != bin->bk && hg_chunk_size(victim->fd) == hg_chunk_size(victim))
+	if (victim != bin->bk && hg_free_chunk_ok(victim->fd) &&
+	    hg_chunk_size(victim->fd) == hg_chunk_size(victim))
 		victim = victim->fd;
 	size_t size = hg_chunk_size(victim);
-	hg_unlink_chunk(av, victim);
+	if (!hg_unlink_chunk(av, victim)) {
+		bin->fd = bin->bk = bin;
+		return NULL;
+	}
 	return split_and_take(av, victim, size, nb, false);
 }
 
@@ -285,8 +415,13 @@ static struct hg_chunk *binmap_take(struct hg_arena *av, size_t nb, unsigned idx
 			i++;
 			continue;
 		}
+		if (!hg_unlink_chunk(av, victim)) {
+			bin->fd = bin->bk = bin;
+			hg_binmap_unmark(av, i);
+			i++;
+			continue;
+		}
 		size_t size = hg_chunk_size(victim);
-		hg_unlink_chunk(av, victim);
 		return split_and_take(av, victim, size, nb, hg_in_smallbin_range(nb));
 	}
 	return NULL;
@@ -303,8 +438,9 @@ static struct hg_chunk *unsorted_sweep(struct hg_arena *av, size_t nb, bool *sta
 	size_t processed = 0;
 	struct hg_chunk *victim;
 	for (int iters = 0; (victim = unsorted->bk) != unsorted;) {
+		if (!unsorted_victim_ok(av, victim))
+			break;
 		size_t size = hg_chunk_size(victim);
-		check_unsorted_victim(av, victim, size);
 		struct hg_chunk *bck = victim->bk;
 		if (hg_in_smallbin_range(nb) && bck == unsorted && victim == av->last_remainder &&
 		    size > nb + HG_MINSIZE) {
@@ -321,9 +457,6 @@ static struct hg_chunk *unsorted_sweep(struct hg_arena *av, size_t nb, bool *sta
 			av->last_remainder = rem;
 			return victim;
 		}
-		if (HG_UNLIKELY(bck->fd != victim))
-			hg_corruption("freelist-corruption", hg_chunk2mem(victim),
-				      "malloc(): corrupted unsorted chunks 3");
 		unsorted->bk = bck;
 		bck->fd = unsorted;
 		if (size == nb) {
@@ -374,8 +507,8 @@ struct hg_chunk *hg_int_malloc(struct hg_arena *av, size_t nb)
 		victim = unsorted_sweep(av, nb, &stashed);
 		if (victim != NULL)
 			return victim;
-		if (stashed)
-			return hg_tcache_get(&hg_self, hg_tcache_index(nb));
+		if (stashed && (victim = hg_tcache_get(&hg_self, hg_tcache_index(nb))) != NULL)
+			return victim;
 		if (!hg_in_smallbin_range(nb) && (victim = largebin_take(av, nb)) != NULL)
 			return victim;
 		if ((victim = binmap_take(av, nb, idx)) != NULL)
@@ -391,29 +524,63 @@ struct hg_chunk *hg_int_malloc(struct hg_arena *av, size_t nb)
 
 /* ---- giving a chunk back ---- */
 
+static bool coalesce_backward_ok(struct hg_chunk *p, struct hg_chunk *prev, size_t prevsize)
+{
+	if (prevsize >= HG_MINSIZE && (prevsize & HG_ALIGN_MASK) == 0 && prevsize < (uintptr_t)p &&
+	    hg_free_chunk_ok(prev) && hg_chunk_size(prev) == prevsize)
+		return true;
+	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), p, "free",
+		  "corrupted size vs. prev_size while consolidating",
+		  "the chunk says the one before it is free, but prev_size 0x%zx leads to %p, not a free chunk of that size (forged prev_size or P bit)",
+		  prevsize, (void *)prev);
+	return false;
+}
+
+/* A chunk about to be freed claims its predecessor is free (P clear): that
+ * chunk must exist, verify and be free (house of einherjar, poison null
+ * byte).  Reported; false when it does not hold. */
+bool hg_free_prev_ok(struct hg_chunk *p)
+{
+	if (hg_chunk_prev_inuse(p))
+		return true;
+	size_t prevsize = p->prev_size;
+	return coalesce_backward_ok(p, hg_chunk_at(p, -prevsize), prevsize);
+}
+
 /* Merge p (free, not in any bin) with free neighbours, then file it in the
- * unsorted bin or in top.  Returns the size of the resulting chunk. */
+ * unsorted bin or in top.  Every header it relies on is verified first; a
+ * neighbour that fails is reported and left alone, and p is isolated
+ * (never reused).  Returns the merged size, 0 if p was isolated. */
 static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 {
 	struct hg_chunk *next = hg_chunk_at(p, size);
+	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, next->head))) {
+		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
+			  "free(): invalid next size (normal)",
+			  "the header of the chunk after the freed one (at %p) does not verify",
+			  (void *)next);
+		hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
+		return 0;
+	}
 	size_t nextsize = hg_chunk_size(next);
 	if (!hg_chunk_prev_inuse(p)) {
 		size_t prevsize = p->prev_size;
-		p = hg_chunk_at(p, -prevsize);
-		if (HG_UNLIKELY(hg_chunk_size(p) != prevsize))
-			hg_corruption("header-corruption", hg_chunk2mem(p),
-				      "corrupted size vs. prev_size while consolidating");
-		hg_unlink_chunk(av, p);
-		size += prevsize;
+		struct hg_chunk *prev = hg_chunk_at(p, -prevsize);
+		if (coalesce_backward_ok(p, prev, prevsize) && hg_unlink_chunk(av, prev)) {
+			p = prev;
+			size += prevsize;
+		} else {
+			hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
+			return 0;
+		}
 	}
 	if (next != av->top) {
-		bool next_free = !hg_chunk_prev_inuse(hg_chunk_at(next, nextsize));
-		if (next_free) {
-			hg_unlink_chunk(av, next);
+		struct hg_chunk *after = hg_chunk_at(next, nextsize);
+		bool next_free = hg_region_heap_chunk(after) && !hg_chunk_prev_inuse(after);
+		if (next_free && hg_unlink_chunk(av, next))
 			size += nextsize;
-		} else {
+		else
 			hg_chunk_set_prev_inuse(next, 0);
-		}
 		hg_chunk_set_head(p, size | HG_PREV_INUSE | av->chunk_flags);
 		hg_chunk_set_foot(p, size);
 		unsorted_insert(av, p, size);
@@ -425,15 +592,6 @@ static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 	return size;
 }
 
-static void check_next_size(struct hg_arena *av, struct hg_chunk *p, size_t size,
-			    const char *glibc_message)
-{
-	struct hg_chunk *next = hg_chunk_at(p, size);
-	size_t ns = hg_chunk_size(next);
-	if (HG_UNLIKELY(ns < HG_CHUNK_HDR || ns >= av->system_mem))
-		hg_corruption("header-corruption", hg_chunk2mem(p), glibc_message);
-}
-
 void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 {
 	size_t size = hg_chunk_size(p);
@@ -441,11 +599,21 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 	if (!have_lock)
 		hg_arena_lock(av);
 	if (size <= hg_mp.max_fast) {
-		check_next_size(av, p, size, "free(): invalid next size (fast)");
+		struct hg_chunk *next = hg_chunk_at(p, size);
+		if (HG_UNLIKELY(!hg_region_heap_chunk(next) ||
+				hg_chunk_bad_checksum(next, next->head))) {
+			hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
+				  "free(): invalid next size (fast)",
+				  "the header of the chunk after the freed one does not verify");
+			hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
+			if (!have_lock)
+				hg_arena_unlock(av);
+			return;
+		}
 		struct hg_chunk **fb = &av->fastbins[hg_fastbin_index(size)];
 		struct hg_chunk *old = *fb;
 		if (HG_UNLIKELY(old == p))
-			hg_corruption("double-free", hg_chunk2mem(p),
+			hg_corruption(HG_ERR_DOUBLE_FREE, hg_chunk2mem(p),
 				      "double free or corruption (fasttop)");
 		hg_chunk_set_allocated(p, 0);
 		p->fd = hg_link_protect(&p->fd, old);
@@ -456,14 +624,11 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 		return;
 	}
 	if (HG_UNLIKELY(p == av->top))
-		hg_corruption("invalid-free", hg_chunk2mem(p), "double free or corruption (top)");
+		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "double free or corruption (top)");
 	struct hg_chunk *next = hg_chunk_at(p, size);
 	if (HG_UNLIKELY(av->contiguous &&
 			(char *)next >= (char *)av->top + hg_chunk_size(av->top)))
-		hg_corruption("invalid-free", hg_chunk2mem(p), "double free or corruption (out)");
-	if (HG_UNLIKELY(!hg_chunk_prev_inuse(next)))
-		hg_corruption("double-free", hg_chunk2mem(p), "double free or corruption (!prev)");
-	check_next_size(av, p, size, "free(): invalid next size (normal)");
+		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "double free or corruption (out)");
 	size = coalesce(av, p, size);
 	if (size >= HG_FASTBIN_CONSOLIDATION) {
 		if (av->have_fastchunks)
@@ -487,10 +652,10 @@ void hg_malloc_consolidate(struct hg_arena *av)
 		av->fastbins[i] = NULL;
 		while (p != NULL) {
 			if (HG_UNLIKELY(hg_misaligned(p)))
-				hg_corruption("freelist-corruption", p,
+				hg_corruption(HG_ERR_FREELIST_CORRUPTION, p,
 					      "malloc_consolidate(): unaligned fastbin chunk detected");
 			if (HG_UNLIKELY(hg_fastbin_index(hg_chunk_size(p)) != i))
-				hg_corruption("freelist-corruption", hg_chunk2mem(p),
+				hg_corruption(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p),
 					      "malloc_consolidate(): invalid chunk size");
 			struct hg_chunk *next = hg_link_reveal(&p->fd);
 			coalesce(av, p, hg_chunk_size(p));
@@ -505,9 +670,13 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 				size_t nb)
 {
 	struct hg_chunk *next = hg_chunk_at(oldp, oldsize);
+	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, next->head))) {
+		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "realloc",
+			  "realloc(): invalid next size",
+			  "the header of the chunk after the reallocated one does not verify");
+		return NULL;
+	}
 	size_t nextsize = hg_chunk_size(next);
-	if (HG_UNLIKELY(nextsize < HG_CHUNK_HDR || nextsize >= av->system_mem))
-		hg_corruption("header-corruption", hg_chunk2mem(oldp), "realloc(): invalid next size");
 	size_t newsize = oldsize;
 	if (oldsize < nb) {
 		if (next == av->top && oldsize + nextsize >= nb + HG_MINSIZE) {
@@ -519,10 +688,10 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 			av->top = rem;
 			return oldp;
 		}
-		if (next != av->top && !hg_chunk_prev_inuse(hg_chunk_at(next, nextsize)) &&
-		    oldsize + nextsize >= nb) {
+		struct hg_chunk *after = hg_chunk_at(next, nextsize);
+		if (next != av->top && hg_region_heap_chunk(after) && !hg_chunk_prev_inuse(after) &&
+		    oldsize + nextsize >= nb && hg_unlink_chunk(av, next)) {
 			/* Grow into the free chunk that follows. */
-			hg_unlink_chunk(av, next);
 			newsize = oldsize + nextsize;
 		} else {
 			struct hg_chunk *newp = hg_int_malloc(av, nb);
@@ -565,6 +734,8 @@ struct hg_chunk *hg_int_memalign(struct hg_arena *av, size_t alignment, size_t n
 		if (hg_chunk_is_mmapped(p)) {
 			newp->prev_size = p->prev_size + leadsize;
 			hg_chunk_set_head(newp, newsize | HG_IS_MMAPPED | HG_INUSE);
+			hg_region_mmap_remove(p);
+			hg_region_mmap_add(newp);
 			return newp;
 		}
 		hg_chunk_set_head(newp, newsize | HG_PREV_INUSE | HG_INUSE | av->chunk_flags);

@@ -29,6 +29,7 @@ struct hg_chunk *hg_mmap_chunk(size_t nb)
 	struct hg_chunk *p = (struct hg_chunk *)mm;
 	p->prev_size = 0;
 	hg_chunk_set_head(p, size | HG_IS_MMAPPED | HG_INUSE);
+	hg_region_mmap_add(p);
 	account((ptrdiff_t)size, 1);
 	return p;
 }
@@ -43,10 +44,11 @@ void hg_munmap_chunk(struct hg_chunk *p)
 {
 	size_t total = p->prev_size + hg_chunk_size(p);
 	if (HG_UNLIKELY(bad_mapping(p, total))) {
-		hg_corruption("invalid-free", hg_chunk2mem(p), "munmap_chunk(): invalid pointer");
+		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "munmap_chunk(): invalid pointer");
 		return;
 	}
 	account(-(ptrdiff_t)total, -1);
+	hg_region_mmap_remove(p);
 	hg_os_unmap((char *)p - p->prev_size, total);
 }
 
@@ -55,7 +57,7 @@ struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
 	size_t offset = p->prev_size;
 	size_t total = offset + hg_chunk_size(p);
 	if (HG_UNLIKELY(bad_mapping(p, total))) {
-		hg_corruption("invalid-free", hg_chunk2mem(p), "mremap_chunk(): invalid pointer");
+		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "mremap_chunk(): invalid pointer");
 		return NULL;
 	}
 	size_t new_total = (nb + offset + HG_SIZE_SZ + hg_page_size - 1) & ~(hg_page_size - 1);
@@ -64,7 +66,9 @@ struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
 	char *mm = hg_os_remap((char *)p - offset, total, new_total);
 	if (mm == NULL)
 		return NULL;
+	hg_region_mmap_remove(p);
 	p = (struct hg_chunk *)(mm + offset);
+	hg_region_mmap_add(p);
 	hg_chunk_set_head(p, (new_total - offset) | HG_IS_MMAPPED | HG_INUSE);
 	account((ptrdiff_t)new_total - (ptrdiff_t)total, 0);
 	return p;

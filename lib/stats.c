@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../guard/quarantine.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
 
@@ -37,7 +38,7 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 		struct bin_stats *b = &s->sizes[i];
 		for (struct hg_chunk *p = av->fastbins[i]; p != NULL; p = hg_link_reveal(&p->fd)) {
 			if (hg_misaligned(p))
-				hg_corruption("freelist-corruption", p,
+				hg_corruption(HG_ERR_FREELIST_CORRUPTION, p,
 					      "int_mallinfo(): unaligned fastbin chunk detected");
 			size_t sz = hg_chunk_size(p);
 			s->nfast++;
@@ -80,6 +81,21 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 	hg_arena_unlock(av);
 }
 
+struct held {
+	size_t heap_bytes, mmaps, mmap_bytes;
+};
+
+static void count_held(struct hg_chunk *c, void *ctx)
+{
+	struct held *h = ctx;
+	if (hg_chunk_is_mmapped(c)) {
+		h->mmaps++;
+		h->mmap_bytes += hg_chunk_size(c) + c->prev_size;
+	} else {
+		h->heap_bytes += hg_chunk_size(c);
+	}
+}
+
 HG_EXPORT struct mallinfo2 mallinfo2(void)
 {
 	struct mallinfo2 m;
@@ -97,8 +113,14 @@ HG_EXPORT struct mallinfo2 mallinfo2(void)
 		if (av == &hg_main_arena)
 			m.keepcost = s.top_size;
 	}
-	m.hblks = hg_mp.n_mmaps;
-	m.hblkhd = hg_mp.mmapped_mem;
+	/* Chunks in level=full's quarantine are not the program's any more. */
+	struct held held = { 0, 0, 0 };
+	hg_quarantine_each(count_held, &held);
+	held.heap_bytes = held.heap_bytes < m.uordblks ? held.heap_bytes : m.uordblks;
+	m.uordblks -= held.heap_bytes;
+	m.fordblks += held.heap_bytes;
+	m.hblks = hg_mp.n_mmaps - held.mmaps;
+	m.hblkhd = hg_mp.mmapped_mem - held.mmap_bytes;
 	return m;
 }
 

@@ -4,14 +4,35 @@
  * cache goes back to the arenas. */
 #include "internal.h"
 
+/* A cache list that does not hold up (tcache poisoning, a write after free
+ * into a link): report, and drop the whole list, since nothing after the
+ * bad link can be trusted.  The dropped chunks are never reused. */
+struct hg_chunk *hg_tcache_corrupt(struct hg_thread *t, size_t idx)
+{
+	struct hg_chunk *p = t->tcache.entries[idx];
+	bool bad_head = !hg_free_chunk_ok(p) || hg_tcache_index(hg_chunk_size(p)) != idx;
+	if (bad_head)
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "malloc",
+			  "malloc(): unaligned tcache chunk detected",
+			  "the thread cache for %zu-byte chunks points to %p, which is not a free chunk (forged or overwritten next pointer)",
+			  HG_MINSIZE + idx * HG_ALIGNMENT, (void *)p);
+	else
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, "malloc",
+			  "malloc(): unaligned tcache chunk detected",
+			  "the freed chunk's next pointer was overwritten (decodes to %p)",
+			  (void *)hg_link_reveal(&p->fd));
+	t->tcache.entries[idx] = NULL;
+	t->tcache.counts[idx] = 0;
+	return NULL;
+}
+
 /* Give every cached chunk back to its arena (thread exit, or the cache is
  * being resized by mallopt/tunables). */
 void hg_tcache_flush(struct hg_thread *t)
 {
 	for (size_t i = 0; i < HG_TCACHE_BINS; i++) {
-		while (t->tcache.entries[i] != NULL) {
-			struct hg_chunk *p = hg_tcache_get(t, i);
+		struct hg_chunk *p;
+		while (t->tcache.entries[i] != NULL && (p = hg_tcache_get(t, i)) != NULL)
 			hg_int_free(hg_arena_of_chunk(p), p, false);
-		}
 	}
 }

@@ -87,11 +87,12 @@ static bool grow_main_arena(struct hg_arena *av, size_t nb)
 	if (base != (char *)-1 && !first) {
 		if (base == old_end) {
 			note_growth(av, size);
+			hg_region_main_grew(0, (uintptr_t)base + size, false);
 			hg_chunk_set_head(old_top, (old_size + size) | HG_PREV_INUSE);
 			return true;
 		}
 		if (HG_UNLIKELY(base < old_end))
-			hg_corruption("top-corruption", old_top, "break adjusted to free malloc space");
+			hg_corruption(HG_ERR_TOP_CORRUPTION, old_top, "break adjusted to free malloc space");
 	}
 	char *start;
 	if (base == (char *)-1) {
@@ -110,6 +111,7 @@ static bool grow_main_arena(struct hg_arena *av, size_t nb)
 		start = align_brk_start(base, &size);
 	}
 	note_growth(av, size);
+	hg_region_main_grew((uintptr_t)start, (uintptr_t)base + size, true);
 	struct hg_chunk *top = (struct hg_chunk *)start;
 	hg_chunk_set_head(top, ((size_t)(base + size - start) & ~HG_ALIGN_MASK) | HG_PREV_INUSE);
 	av->top = top;
@@ -119,6 +121,8 @@ static bool grow_main_arena(struct hg_arena *av, size_t nb)
 
 struct hg_chunk *hg_sysmalloc(struct hg_arena *av, size_t nb)
 {
+	if (av->top != &av->initial_top)
+		hg_check_top(av); /* house of orange shrinks top to get here */
 	if (nb >= hg_mp.mmap_threshold) {
 		struct hg_chunk *p = hg_mmap_chunk(nb);
 		if (p != NULL)
@@ -150,6 +154,7 @@ int hg_systrim(struct hg_arena *av, size_t pad)
 		return 0;
 	size_t released = (size_t)(end - new_end);
 	av->system_mem -= released;
+	hg_region_main_shrank((uintptr_t)new_end);
 	hg_chunk_set_head(top, (top_size - released) | HG_PREV_INUSE);
 	return 1;
 }

@@ -23,7 +23,7 @@ static void test_request2size_matches_glibc(void **state)
 	assert_int_equal(hg_request2size(1032), 1040);
 	assert_int_not_equal(hg_request2size(HG_MAX_REQUEST), 0);
 	/* Requests that can never be served map to 0 (NULL + ENOMEM). */
-	assert_int_equal(hg_request2size(HG_MAX_REQUEST + 1), 0);
+	assert_int_equal(hg_request2size(HG_MAX_REQUEST + 1), 0); /* sizes stay below 1 TiB */
 	assert_int_equal(hg_request2size(PTRDIFF_MAX), 0);
 	assert_int_equal(hg_request2size(SIZE_MAX), 0);
 	for (size_t req = 0; req < 5000; req++) {
@@ -86,6 +86,7 @@ static void test_large_bins_cover_sizes_in_order(void **state)
 }
 
 uintptr_t hg_link_secret;
+uint64_t hg_checksum_key;
 
 static void test_links_are_protected(void **state)
 {
@@ -102,30 +103,56 @@ static void test_links_are_protected(void **state)
 	assert_ptr_not_equal(hg_link_reveal(&a.fd), &b);
 }
 
-/* The owner writes bytes 6..7 only, the neighbour byte 0 only. */
+/* The owner writes the upper half only, the neighbour byte 0 only; every
+ * write leaves a header that verifies, and any other change does not. */
 static void test_head_writers_touch_their_own_bytes(void **state)
 {
 	(void)state;
 	struct hg_chunk c = { 0 };
 	hg_chunk_set_head(&c, 0x12340 | HG_NON_MAIN_ARENA);
+	assert_false(hg_chunk_bad_checksum(&c, c.head));
 	uint8_t before[8];
 	memcpy(before, &c.head, 8);
 	hg_chunk_set_allocated(&c, 1);
 	assert_true(hg_chunk_is_allocated(&c));
-	assert_memory_equal(&c.head, before, 6);
+	assert_false(hg_chunk_bad_checksum(&c, c.head));
+	assert_memory_equal(&c.head, before, 4);
 	memcpy(before, &c.head, 8);
 	hg_chunk_set_prev_inuse(&c, 1);
 	assert_true(hg_chunk_prev_inuse(&c));
+	assert_false(hg_chunk_bad_checksum(&c, c.head)); /* P is not covered */
 	assert_memory_equal((char *)&c.head + 1, before + 1, 7);
 	hg_chunk_set_prev_inuse(&c, 0);
 	assert_false(hg_chunk_prev_inuse(&c));
 	hg_chunk_set_allocated(&c, 0);
 	assert_false(hg_chunk_is_allocated(&c));
 	assert_int_equal(hg_chunk_size(&c), 0x12340);
-	assert_int_equal(hg_chunk_flags(&c), HG_NON_MAIN_ARENA);
+	assert_int_equal(hg_chunk_flags(&c) & ~HG_CHECKSUM_MASK, HG_NON_MAIN_ARENA);
 	hg_chunk_set_head(&c, 64 | HG_PREV_INUSE | HG_INUSE);
 	hg_chunk_set_size(&c, 128);
-	assert_int_equal(c.head, 128 | HG_PREV_INUSE | HG_INUSE);
+	assert_int_equal(c.head & ~HG_CHECKSUM_MASK, 128 | HG_PREV_INUSE | HG_INUSE);
+	assert_false(hg_chunk_bad_checksum(&c, c.head));
+}
+
+/* Flipping any one bit of a header outside P is caught, and so is the same
+ * header copied to another address. */
+static void test_checksum_catches_every_bit_and_copies(void **state)
+{
+	(void)state;
+	_Alignas(16) struct hg_chunk c[2] = { { 0 }, { 0 } };
+	hg_checksum_key = 0x1234567887654321ull;
+	hg_chunk_set_head(&c[0], 0x4a0 | HG_PREV_INUSE | HG_INUSE);
+	for (int bit = 1; bit < 64; bit++) {
+		size_t forged = c[0].head ^ ((size_t)1 << bit);
+		assert_true(hg_chunk_bad_checksum(&c[0], forged));
+	}
+	assert_true(hg_chunk_bad_checksum(&c[1], c[0].head));
+	/* An mmap'd chunk's prev_size (its offset into its mapping) is covered. */
+	c[0].prev_size = 0x1000;
+	hg_chunk_set_head(&c[0], 0x20000 | HG_IS_MMAPPED | HG_INUSE);
+	assert_false(hg_chunk_bad_checksum(&c[0], c[0].head));
+	c[0].prev_size = 0x2000;
+	assert_true(hg_chunk_bad_checksum(&c[0], c[0].head));
 }
 
 int main(void)
@@ -137,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_large_bins_cover_sizes_in_order),
 		cmocka_unit_test(test_links_are_protected),
 		cmocka_unit_test(test_head_writers_touch_their_own_bytes),
+		cmocka_unit_test(test_checksum_catches_every_bit_and_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

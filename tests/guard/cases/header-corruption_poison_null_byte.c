@@ -4,7 +4,7 @@
  * carved from it while c's prev_size still says 0x510; freeing b1 and c
  * would consolidate c over the live b2.
  * EXPECT-FULL: header-corruption,heap-overflow
- * EXPECT-FAST: header-corruption
+ * EXPECT-FAST: header-corruption,freelist-corruption
  * glibc 2.36: "corrupted size vs. prev_size while consolidating". */
 #include "corpus.h"
 

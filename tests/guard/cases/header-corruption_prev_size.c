@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* prev_size forgery: with a free, the next chunk's prev_size is changed
  * from 0x510 to 0x520, so that freeing b would merge with a wrong chunk.
- * EXPECT-FULL: header-corruption
+ * EXPECT-FULL: header-corruption,write-after-free
  * EXPECT-FAST: header-corruption
  * glibc 2.36: "corrupted size vs. prev_size while consolidating". */
 #include "corpus.h"

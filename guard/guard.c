@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/* The checks behind guard.h.  Reads chunks through lib/chunk.h and lib's
+ * registry of its memory; changes nothing but a chunk's state bits. */
+#include "guard.h"
+
+#include "../lib/internal.h"
+#include "../include/heapguard.h"
+#include "../lib/walk.h"
+#include "quarantine.h"
+
+/* ---- releasing a pointer ---- */
+
+/* Why mem can't be released: a precise report, out of line. */
+__attribute__((cold, noinline)) static void explain_bad_release(void *mem, const char *op,
+								 bool readable)
+{
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	const char *glibc = op[0] == 'r' ? "realloc(): invalid pointer" : "free(): invalid pointer";
+	if (hg_misaligned(mem)) {
+		hg_report(HG_ERR_INVALID_FREE, mem, NULL, op, glibc,
+			  "the pointer is not 16-byte aligned: not the start of a heapguard block");
+		return;
+	}
+	if (!readable) {
+		if (hg_region_mmap_was(p))
+			hg_report(HG_ERR_DOUBLE_FREE, mem, NULL, op, "munmap_chunk(): invalid pointer",
+				  "the block was mmap'd on its own and has already been freed (unmapped)");
+		else
+			hg_report(HG_ERR_INVALID_FREE, mem, NULL, op, glibc,
+				  "the pointer is not in heapguard's heap (stack, global, another mapping, or never allocated)");
+		return;
+	}
+	size_t head = p->head;
+	if (hg_chunk_bad_checksum(p, head) && hg_region_mmap_has(p)) {
+		hg_report(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
+			  "the header of a block mmap'd on its own was overwritten (size or offset to its mapping): reads 0x%zx, prev_size 0x%zx",
+			  head, p->prev_size);
+		return;
+	}
+	if (hg_chunk_bad_checksum(p, head)) {
+		/* A chunk whose header was overwritten, or no chunk at all: the
+		 * heap walk from a trusted start tells them apart. */
+		struct hg_chunk *found;
+		switch (hg_walk_locate((uintptr_t)p, &found)) {
+		case HG_AT_CHUNK:
+			hg_report(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
+				  "the block's chunk header was overwritten: it reads 0x%zx and does not verify",
+				  head);
+			return;
+		case HG_INSIDE_CHUNK:
+			hg_report(HG_ERR_INVALID_FREE, mem, found, op, glibc,
+				  "the pointer is %zu bytes inside a chunk, not the start of a block",
+				  (size_t)((char *)mem - (char *)hg_chunk2mem(found)));
+			return;
+		case HG_AFTER_BROKEN:
+			hg_report(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
+				  "the heap is corrupt before this block: the chunk header at %p does not verify",
+				  (void *)found);
+			return;
+		case HG_NOT_FOUND:
+			break;
+		}
+		hg_report(HG_ERR_INVALID_FREE, mem, NULL, op, glibc,
+			  "no chunk of heapguard's starts here (found 0x%zx where its header would be)",
+			  head);
+		return;
+	}
+	if (head & HG_QUARANTINED) {
+		hg_report(HG_ERR_DOUBLE_FREE, mem, p, op, "free(): double free detected in tcache 2",
+			  "the chunk was already freed and is in the quarantine");
+		return;
+	}
+	if (head & HG_ISOLATED) {
+		hg_report(HG_ERR_DOUBLE_FREE, mem, p, op, NULL,
+			  "the chunk was already freed and isolated after an earlier error");
+		return;
+	}
+	hg_report(HG_ERR_DOUBLE_FREE, mem, p, op,
+		  hg_chunk_size(p) <= hg_mp.max_fast ? "double free or corruption (fasttop)"
+						    : "free(): double free detected in tcache 2",
+		  "the chunk is already free (in a thread cache, a bin or merged into top)");
+}
+
+bool hg_guard_check_release(void *mem, const char *op)
+{
+	struct hg_chunk *p = hg_mem2chunk(mem);
+	bool readable = false;
+	if (hg_misaligned(mem))
+		goto bad;
+	readable = hg_region_heap_chunk(p);
+	if (!readable && ((uintptr_t)mem & (hg_page_size - 1)) == HG_CHUNK_HDR)
+		readable = hg_region_mmap_has(p);
+	if (!readable) {
+		/* memalign'd mmap'd chunks start anywhere in their mapping. */
+		readable = hg_region_mmap_has(p);
+	}
+	if (!readable)
+		goto bad;
+	size_t head = p->head;
+	if (hg_chunk_bad_checksum(p, head) || (head & HG_STATE_BITS) != HG_INUSE)
+		goto bad;
+	size_t size = head & HG_SIZE_MASK;
+	if (HG_UNLIKELY(size < HG_MINSIZE || (uintptr_t)p > (uintptr_t)-size)) {
+		hg_report(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
+			  "the chunk's size field (0x%zx) is impossible", size);
+		return false;
+	}
+	if ((head & HG_IS_MMAPPED) && !hg_region_mmap_has(p)) {
+		hg_report(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
+			  "the header says mmap'd but heapguard made no such mapping");
+		return false;
+	}
+	return true;
+bad:
+	explain_bad_release(mem, op, readable);
+	return false;
+}
+
+/* ---- level=full: trailer, canary, requested size ---- */
+
+static struct hg_trailer *trailer_of(const struct hg_chunk *c)
+{
+	return (struct hg_trailer *)((char *)hg_chunk2mem(c) + hg_chunk_usable(c) -
+				     HG_TRAILER_SIZE);
+}
+
+static uint32_t trailer_check(const struct hg_chunk *c, uint32_t slack)
+{
+	return hg_checksum(c, slack) ^ 0x5a5au;
+}
+
+void hg_guard_arm(struct hg_chunk *c, size_t requested)
+{
+	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	size_t slack = room - requested;
+	struct hg_trailer *t = trailer_of(c);
+	t->slack = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
+	t->stack_id = trailer_check(c, t->slack);
+	memset((char *)hg_chunk2mem(c) + requested, HG_CANARY_BYTE,
+	       slack > UINT32_MAX ? 0 : slack);
+	/* Only now is there a canary to check (a walk at exit, or in a forked
+	 * child, may meet chunks another thread has not armed yet). */
+	hg_chunk_set_state(c, 0, HG_ARMED);
+}
+
+bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
+{
+	if (hg_config.options.level == 0 || !(c->head & (HG_ARMED | HG_QUARANTINED)))
+		return false;
+	const struct hg_trailer *t = trailer_of(c);
+	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	if (t->slack > room || t->stack_id != trailer_check(c, t->slack))
+		return false;
+	*requested = room - t->slack;
+	return true;
+}
+
+bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
+{
+	if (!(c->head & HG_ARMED))
+		return true;
+	void *mem = hg_chunk2mem(c);
+	struct hg_trailer *t = trailer_of(c);
+	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	if (t->slack > room || t->stack_id != trailer_check(c, t->slack)) {
+		hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
+			  "the bookkeeping after the canary (offset %zu) was overwritten",
+			  (size_t)((char *)t - (char *)mem));
+		hg_chunk_set_state(c, 0, HG_ISOLATED);
+		return false;
+	}
+	if (t->slack == UINT32_MAX)
+		return true;
+	size_t requested = room - t->slack;
+	const unsigned char *canary = (const unsigned char *)mem + requested;
+	size_t bad = hg_first_mismatch(canary, t->slack, HG_CANARY_BYTE);
+	if (bad == t->slack)
+		return true;
+	hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
+		  "%zu byte(s) past the requested %zu: byte at offset %zu is 0x%02x, expected 0x%02x",
+		  bad + 1, requested, requested + bad, canary[bad], HG_CANARY_BYTE);
+	hg_chunk_set_state(c, 0, HG_ISOLATED);
+	return false;
+}
+
+/* ---- level=full: fill and quarantine ---- */
+
+static unsigned char fill_byte(void)
+{
+	return hg_mp.perturb ? (unsigned char)hg_mp.perturb : HG_FILL_BYTE;
+}
+
+/* A chunk leaves the quarantine: its header and fill must be as we left
+ * them, or something wrote to it after it was freed. */
+bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
+{
+	void *mem = hg_chunk2mem(c);
+	size_t head = c->head;
+	if (hg_chunk_bad_checksum(c, head) || (head & HG_STATE_BITS) != HG_QUARANTINED) {
+		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, NULL, op, NULL,
+			  "the freed chunk's header was overwritten (found 0x%zx)", head);
+		return false;
+	}
+	size_t len = hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	unsigned char fill = fill_byte();
+	size_t bad = hg_first_mismatch(mem, len, fill);
+	if (bad == len) {
+		const struct hg_trailer *t = trailer_of(c);
+		if (t->slack <= len && t->stack_id == trailer_check(c, t->slack))
+			return true;
+		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
+			  "the last 8 bytes of the freed block (offset %zu) were overwritten", len);
+		hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
+		return false;
+	}
+	hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
+		  "byte at offset %zu of the freed block is 0x%02x, expected the fill 0x%02x",
+		  bad, ((unsigned char *)mem)[bad], fill);
+	hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
+	return false;
+}
+
+static void leave_quarantine(struct hg_chunk *c)
+{
+	if (!hg_guard_fill_ok(c, "free"))
+		return;
+	hg_chunk_set_state(c, HG_QUARANTINED, 0);
+	hg_release_freed(c);
+}
+
+/* Before a chunk waits in the quarantine (where it does not merge with
+ * anything), check what merging would have checked: the chunk before it,
+ * if the header says it is free, and the header after it. */
+static bool neighbours_ok(struct hg_chunk *c)
+{
+	if (hg_chunk_is_mmapped(c))
+		return true;
+	/* The neighbours belong to the arena: read them under its lock. */
+	struct hg_arena *av = hg_arena_of_chunk(c);
+	hg_arena_lock(av);
+	bool ok = hg_free_prev_ok(c);
+	struct hg_chunk *next = hg_chunk_next(c);
+	if (ok && !(hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, next->head))) {
+		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
+			  "free(): invalid next size (normal)",
+			  "the header of the chunk after the freed one (at %p) does not verify",
+			  (void *)next);
+		ok = false;
+	}
+	hg_arena_unlock(av);
+	return ok;
+}
+
+void hg_guard_quarantine(struct hg_chunk *c)
+{
+	if (!neighbours_ok(c)) {
+		hg_chunk_set_state(c, 0, HG_ISOLATED);
+		return;
+	}
+	memset(hg_chunk2mem(c), fill_byte(), hg_chunk_usable(c) - HG_TRAILER_SIZE);
+	hg_chunk_set_state(c, HG_INUSE | HG_ARMED, HG_QUARANTINED);
+	size_t limit = (size_t)hg_config.options.quarantine;
+	hg_quarantine_put(c, hg_chunk_size(c), limit, leave_quarantine);
+}
+
+/* At exit: every quarantined chunk's fill is checked (it is released, so
+ * allocations made by later destructors still work). */
+void hg_guard_exit(void)
+{
+	if (hg_mp.full)
+		hg_quarantine_drain(leave_quarantine);
+	heapguard_check_heap();
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* A bounded FIFO of freed chunks (level=full): a chunk stays out of reuse
+ * until `quarantine` bytes were freed after it, so a write after free lands
+ * in memory nobody owns and is seen when the chunk leaves.  Knows nothing
+ * of arenas: the caller gives the chunk's size and a release callback. */
+#ifndef HG_QUARANTINE_H
+#define HG_QUARANTINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hg_chunk;
+
+typedef void (*hg_quarantine_release_fn)(struct hg_chunk *c);
+
+/* Hold c (size bytes); release the oldest chunks beyond `limit` bytes. */
+void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
+		       hg_quarantine_release_fn release);
+/* Release every held chunk (exit, heapguard_check_heap). */
+void hg_quarantine_drain(hg_quarantine_release_fn release);
+/* Visit every held chunk without releasing it. */
+void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
+size_t hg_quarantine_bytes(void);
+void hg_quarantine_fork_prepare(void);
+void hg_quarantine_fork_parent(void);
+void hg_quarantine_fork_child(void);
+
+#endif

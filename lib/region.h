@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Which addresses hold heapguard's chunks: the main arena's segments (brk,
+ * or mmap'd when brk fails), the HG_HEAP_MAX-aligned heaps of the other
+ * arenas, and the mmap'd chunks.  free() and friends ask here before they
+ * read a header, so a wild pointer is reported, never dereferenced. */
+#ifndef HG_REGION_H
+#define HG_REGION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chunk.h"
+
+#define HG_HEAP_SHIFT 26			/* HG_HEAP_MAX is 64 MiB */
+#define HG_HEAP_SLOTS ((size_t)1 << (47 - HG_HEAP_SHIFT))
+
+struct hg_segment {
+	uintptr_t lo, hi;			/* [lo, hi): chunk memory */
+};
+
+extern struct hg_segment hg_region_first;	/* the main arena's first segment */
+extern uint64_t hg_region_heap_bits[HG_HEAP_SLOTS / 64];
+
+bool hg_region_in_other_segments(uintptr_t a);
+/* The main arena's further segments, for the heap walker. */
+unsigned hg_region_other_segments(const struct hg_segment **segments);
+void hg_region_main_grew(uintptr_t lo, uintptr_t hi, bool new_segment);
+void hg_region_main_shrank(uintptr_t new_hi);
+void hg_region_heap_mark(const void *heap, bool live);
+size_t hg_region_heap_size(uintptr_t heap);	/* the heap's read-write bytes */
+
+/* mmap'd chunks, by chunk address (a hash set in internal memory). */
+void hg_region_mmap_add(const struct hg_chunk *c);
+void hg_region_mmap_remove(const struct hg_chunk *c);
+bool hg_region_mmap_has(const struct hg_chunk *c);
+bool hg_region_mmap_was(const struct hg_chunk *c);	/* unmapped recently */
+void hg_region_mmap_each(void (*visit)(struct hg_chunk *c));
+void hg_region_fork_prepare(void);
+void hg_region_fork_parent(void);
+void hg_region_fork_child(void);
+
+static inline bool hg_region_heap_slot(uintptr_t a)
+{
+	uintptr_t slot = a >> HG_HEAP_SHIFT;
+	if (slot >= HG_HEAP_SLOTS)
+		return false;
+	return (__atomic_load_n(&hg_region_heap_bits[slot / 64], __ATOMIC_RELAXED) >>
+		(slot % 64)) & 1;
+}
+
+/* A chunk header at c lies in readable heap memory of ours (not an mmap'd
+ * chunk: those are looked up with hg_region_mmap_has). */
+static inline bool hg_region_heap_chunk(const struct hg_chunk *c)
+{
+	uintptr_t a = (uintptr_t)c;
+	if (a - hg_region_first.lo < hg_region_first.hi - hg_region_first.lo)
+		return a + sizeof(size_t) * 2 <= hg_region_first.hi;
+	if (hg_region_heap_slot(a)) {
+		uintptr_t heap = a & ~(((uintptr_t)1 << HG_HEAP_SHIFT) - 1);
+		return a + sizeof(size_t) * 2 <= heap + hg_region_heap_size(heap);
+	}
+	return hg_region_in_other_segments(a);
+}
+
+#endif
