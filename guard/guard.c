@@ -190,6 +190,15 @@ static unsigned char fill_byte(void)
 	return hg_mp.perturb ? (unsigned char)hg_mp.perturb : HG_FILL_BYTE;
 }
 
+/* Bytes of a freed block that are filled and checked: its start (where
+ * stale pointers to structures write), up to fill_max. */
+static size_t fill_length(const struct hg_chunk *c)
+{
+	size_t len = hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	size_t max = (size_t)hg_config.options.fill_max;
+	return len < max ? len : max;
+}
+
 /* A chunk leaves the quarantine: its header and fill must be as we left
  * them, or something wrote to it after it was freed. */
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
@@ -201,15 +210,17 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 			  "the freed chunk's header was overwritten (found 0x%zx)", head);
 		return false;
 	}
-	size_t len = hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	size_t len = fill_length(c);
 	unsigned char fill = fill_byte();
 	size_t bad = hg_first_mismatch(mem, len, fill);
 	if (bad == len) {
 		const struct hg_trailer *t = trailer_of(c);
-		if (t->slack <= len && t->stack_id == trailer_check(c, t->slack))
+		if (t->slack <= hg_chunk_usable(c) - HG_TRAILER_SIZE &&
+		    t->stack_id == trailer_check(c, t->slack))
 			return true;
 		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
-			  "the last 8 bytes of the freed block (offset %zu) were overwritten", len);
+			  "the last 8 bytes of the freed block (offset %zu) were overwritten",
+			  hg_chunk_usable(c) - HG_TRAILER_SIZE);
 		hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
 		return false;
 	}
@@ -257,7 +268,7 @@ void hg_guard_quarantine(struct hg_chunk *c)
 		hg_chunk_set_state(c, 0, HG_ISOLATED);
 		return;
 	}
-	memset(hg_chunk2mem(c), fill_byte(), hg_chunk_usable(c) - HG_TRAILER_SIZE);
+	memset(hg_chunk2mem(c), fill_byte(), fill_length(c));
 	hg_chunk_set_state(c, HG_INUSE | HG_ARMED, HG_QUARANTINED);
 	size_t limit = (size_t)hg_config.options.quarantine;
 	hg_quarantine_put(c, hg_chunk_size(c), limit, leave_quarantine);

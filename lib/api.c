@@ -118,40 +118,6 @@ void *hg_malloc(size_t bytes)
 
 /* ---- free ---- */
 
-__attribute__((noinline)) static void free_mmapped(struct hg_chunk *p)
-{
-	size_t size = hg_chunk_size(p);
-	/* glibc's dynamic threshold: a freed mapping this size will be reused,
-	 * so serve such sizes from the heap from now on. */
-	if (!hg_mp.no_dyn_threshold && size > hg_mp.mmap_threshold &&
-	    size <= HG_MMAP_THRESHOLD_MAX) {
-		hg_mp.mmap_threshold = size;
-		hg_mp.trim_threshold = 2 * size;
-	}
-	hg_munmap_chunk(p);
-}
-
-/* A free chunk goes back to the heap: the thread cache, or its arena. */
-void hg_release_freed(struct hg_chunk *p)
-{
-	if (hg_chunk_is_mmapped(p)) {
-		free_mmapped(p);
-		return;
-	}
-	struct hg_thread *t = &hg_self;
-	if (t->state == HG_THREAD_NEW)
-		hg_thread_activate(t);
-	size_t size = hg_chunk_size(p);
-	size_t tidx = hg_tcache_index(size);
-	if (tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
-	    t->tcache.counts[tidx] < hg_mp.tcache_count) {
-		hg_perturb_free(hg_chunk2mem(p), size - HG_CHUNK_HDR);
-		hg_tcache_put(t, p, tidx);
-		return;
-	}
-	hg_int_free(hg_arena_of_chunk(p), p, false);
-}
-
 /* Everything free's fast path declines: full checks with a report,
  * mappings, level=full, a thread's first free, perturbation, arenas. */
 __attribute__((noinline)) static void free_slow(void *mem)
@@ -166,7 +132,7 @@ __attribute__((noinline)) static void free_slow(void *mem)
 		return;
 	size_t held = (size_t)hg_config.options.quarantine;
 	if (hg_chunk_is_mmapped(p) && !(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
-		free_mmapped(p);
+		hg_free_mmapped(p);
 		return;
 	}
 	if (hg_mp.full && held > 0) {

@@ -258,6 +258,7 @@ int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free);
 /* mmap_chunk.c */
 struct hg_chunk *hg_mmap_chunk(size_t nb);
 void hg_munmap_chunk(struct hg_chunk *p);
+void hg_free_mmapped(struct hg_chunk *p);
 struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb);
 
 /* guard/diag.c reports; the core's own structural checks use this form. */

@@ -73,3 +73,17 @@ struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
 	account((ptrdiff_t)new_total - (ptrdiff_t)total, 0);
 	return p;
 }
+
+/* free() of an mmap'd chunk. */
+void hg_free_mmapped(struct hg_chunk *p)
+{
+	size_t size = hg_chunk_size(p);
+	/* glibc's dynamic threshold: a freed mapping this size will be reused,
+	 * so serve such sizes from the heap from now on. */
+	if (!hg_mp.no_dyn_threshold && size > hg_mp.mmap_threshold &&
+	    size <= HG_MMAP_THRESHOLD_MAX) {
+		hg_mp.mmap_threshold = size;
+		hg_mp.trim_threshold = 2 * size;
+	}
+	hg_munmap_chunk(p);
+}

@@ -2,6 +2,7 @@
 /* The per-thread cache: up to tcache_count free chunks per size class up to
  * tcache_max bytes, taken and given back without a lock.  A dying thread's
  * cache goes back to the arenas. */
+#include "../guard/guard.h"
 #include "internal.h"
 
 /* A cache list that does not hold up (tcache poisoning, a write after free
@@ -35,4 +36,25 @@ void hg_tcache_flush(struct hg_thread *t)
 		while (t->tcache.entries[i] != NULL && (p = hg_tcache_get(t, i)) != NULL)
 			hg_int_free(hg_arena_of_chunk(p), p, false);
 	}
+}
+
+/* A free chunk goes back to the heap: the thread cache, or its arena. */
+void hg_release_freed(struct hg_chunk *p)
+{
+	if (hg_chunk_is_mmapped(p)) {
+		hg_free_mmapped(p);
+		return;
+	}
+	struct hg_thread *t = &hg_self;
+	if (t->state == HG_THREAD_NEW)
+		hg_thread_activate(t);
+	size_t size = hg_chunk_size(p);
+	size_t tidx = hg_tcache_index(size);
+	if (tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE &&
+	    t->tcache.counts[tidx] < hg_mp.tcache_count) {
+		hg_perturb_free(hg_chunk2mem(p), size - HG_CHUNK_HDR);
+		hg_tcache_put(t, p, tidx);
+		return;
+	}
+	hg_int_free(hg_arena_of_chunk(p), p, false);
 }
