@@ -185,9 +185,11 @@ bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
 
 /* ---- level=full: fill and quarantine ---- */
 
+/* Fixed at start-up: chunks already in the quarantine keep the byte they
+ * were filled with even if mallopt(M_PERTURB) changes later. */
 static unsigned char fill_byte(void)
 {
-	return hg_mp.perturb ? (unsigned char)hg_mp.perturb : HG_FILL_BYTE;
+	return hg_mp.fill;
 }
 
 /* Bytes of a freed block that are filled and checked: its start (where

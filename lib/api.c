@@ -131,9 +131,12 @@ __attribute__((noinline)) static void free_slow(void *mem)
 	if (hg_mp.full && !hg_guard_canary_ok(p, "free"))
 		return;
 	size_t held = (size_t)hg_config.options.quarantine;
-	if (hg_chunk_is_mmapped(p) && !(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
-		hg_free_mmapped(p);
-		return;
+	if (hg_chunk_is_mmapped(p)) {
+		hg_mmap_freed(p);
+		if (!(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
+			hg_munmap_chunk(p);
+			return;
+		}
 	}
 	if (hg_mp.full && held > 0) {
 		hg_guard_quarantine(p);

@@ -9,6 +9,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "../guard/canary.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "fmt.h"
@@ -135,6 +136,20 @@ static void fork_child(void)
 	hg_quarantine_fork_child();
 }
 
+/* level=full holds `quarantine` bytes of freed chunks out of reuse, so the
+ * heap grows by about that much: grow (and keep before trimming) in steps
+ * of a quarter of it rather than glibc's 128 KiB, or the quarantine's
+ * ramp-up alone would cost dozens of brk calls.  Explicit settings win. */
+static void size_growth_for_quarantine(void)
+{
+	size_t step = (size_t)hg_config.options.quarantine / 4;
+	const struct hg_params *p = &hg_config.params;
+	if (!p->set[HG_PARAM_TOP_PAD] && hg_mp.top_pad < step)
+		hg_mp.top_pad = step;
+	if (!p->set[HG_PARAM_TRIM_THRESHOLD] && hg_mp.trim_threshold < 2 * step)
+		hg_mp.trim_threshold = 2 * step;
+}
+
 void hg_init(void)
 {
 	hg_lock_acquire(&init_lock);
@@ -148,6 +163,9 @@ void hg_init(void)
 	hg_mp.full = hg_config.options.level == HG_LEVEL_FULL;
 	for (int i = 0; i < HG_PARAM_COUNT; i++)
 		hg_params_apply_one((enum hg_param)i);
+	hg_mp.fill = hg_mp.perturb ? (unsigned char)hg_mp.perturb : HG_FILL_BYTE;
+	if (hg_mp.full)
+		size_growth_for_quarantine();
 	seed_secret();
 
 	hg_arena_init(&hg_main_arena, 0);

@@ -166,6 +166,7 @@ struct hg_mparams {
 	bool no_dyn_threshold;			/* a threshold was set explicitly */
 	int perturb;				/* MALLOC_PERTURB_ byte, 0 off */
 	bool full;				/* level=full: canaries, fill, quarantine */
+	unsigned char fill;			/* level=full's free-fill byte, fixed at start */
 	bool slow_paths;			/* full or perturb: no inline fast paths */
 	int hugetlb;
 	size_t arena_max;
@@ -258,7 +259,7 @@ int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free);
 /* mmap_chunk.c */
 struct hg_chunk *hg_mmap_chunk(size_t nb);
 void hg_munmap_chunk(struct hg_chunk *p);
-void hg_free_mmapped(struct hg_chunk *p);
+void hg_mmap_freed(struct hg_chunk *p);
 struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb);
 
 /* guard/diag.c reports; the core's own structural checks use this form. */

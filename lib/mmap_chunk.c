@@ -74,16 +74,15 @@ struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
 	return p;
 }
 
-/* free() of an mmap'd chunk. */
-void hg_free_mmapped(struct hg_chunk *p)
+/* glibc's dynamic threshold, when the program frees a mapping: one this
+ * size will be asked for again, so serve such sizes from the heap. */
+void hg_mmap_freed(struct hg_chunk *p)
 {
 	size_t size = hg_chunk_size(p);
-	/* glibc's dynamic threshold: a freed mapping this size will be reused,
-	 * so serve such sizes from the heap from now on. */
 	if (!hg_mp.no_dyn_threshold && size > hg_mp.mmap_threshold &&
 	    size <= HG_MMAP_THRESHOLD_MAX) {
 		hg_mp.mmap_threshold = size;
-		hg_mp.trim_threshold = 2 * size;
+		if (hg_mp.trim_threshold < 2 * size)
+			hg_mp.trim_threshold = 2 * size;
 	}
-	hg_munmap_chunk(p);
 }

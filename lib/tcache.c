@@ -42,7 +42,7 @@ void hg_tcache_flush(struct hg_thread *t)
 void hg_release_freed(struct hg_chunk *p)
 {
 	if (hg_chunk_is_mmapped(p)) {
-		hg_free_mmapped(p);
+		hg_munmap_chunk(p);
 		return;
 	}
 	struct hg_thread *t = &hg_self;

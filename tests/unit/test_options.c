@@ -67,6 +67,7 @@ static void assert_options_default(const struct hg_config *cfg)
 	assert_int_equal(cfg->options.check, 3);
 	assert_int_equal(cfg->options.level, HG_LEVEL_FULL);
 	assert_int_equal(cfg->options.quarantine, 4 * MiB);
+	assert_int_equal(cfg->options.fill_max, 4096);
 	assert_string_equal(cfg->options.log, "");
 	assert_false(cfg->options.verbose);
 	assert_false(cfg->options.stats_at_exit);
@@ -141,12 +142,13 @@ static void test_good_string_sets_every_option(void **state)
 	(void)state;
 	assert_string_equal(
 		load_options(&cfg,
-			     "check=1:level=fast:quarantine=64k:log=/tmp/hg log.txt:"
+			     "check=1:level=fast:quarantine=64k:fill_max=1k:log=/tmp/hg log.txt:"
 			     "verbose=true:stats_at_exit=yes:"),
 		"");
 	assert_int_equal(cfg.options.check, 1);
 	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
 	assert_int_equal(cfg.options.quarantine, 64 * 1024);
+	assert_int_equal(cfg.options.fill_max, 1024);
 	assert_string_equal(cfg.options.log, "/tmp/hg log.txt");
 	assert_true(cfg.options.verbose);
 	assert_true(cfg.options.stats_at_exit);
