@@ -270,8 +270,11 @@ void hg_guard_quarantine(struct hg_chunk *c)
 		hg_chunk_set_state(c, 0, HG_ISOLATED);
 		return;
 	}
+	/* Disarm first: the fill covers the canary, and a heap check (at exit,
+	 * or in a child forked right now) must not read the chunk half-filled. */
+	hg_chunk_set_state(c, HG_ARMED, 0);
 	memset(hg_chunk2mem(c), fill_byte(), fill_length(c));
-	hg_chunk_set_state(c, HG_INUSE | HG_ARMED, HG_QUARANTINED);
+	hg_chunk_set_state(c, HG_INUSE, HG_QUARANTINED);
 	size_t limit = (size_t)hg_config.options.quarantine;
 	hg_quarantine_put(c, hg_chunk_size(c), limit, leave_quarantine);
 }
