@@ -11,17 +11,27 @@ uint64_t hg_region_heap_bits[HG_HEAP_SLOTS / 64];
 /* Further main-arena segments (after brk failed or was moved by someone
  * else): rare, so a short list.  Past its end, pointers there are trusted
  * as before the registry existed (counted in hg_region_untracked). */
-#define HG_MAX_SEGMENTS 64
+#define HG_MAX_SEGMENTS 1024
 static struct hg_segment segments[HG_MAX_SEGMENTS];
 static unsigned nsegments;
 static bool untracked_segments;
 
+/* Segments are appended in address order only by chance, so the search is
+ * linear; the last hit is tried first, as lookups cluster. */
+static unsigned last_hit;
+
 bool hg_region_in_other_segments(uintptr_t a)
 {
 	unsigned n = __atomic_load_n(&nsegments, __ATOMIC_ACQUIRE);
-	for (unsigned i = 0; i < n; i++)
-		if (a >= segments[i].lo && a + 2 * sizeof(size_t) <= segments[i].hi)
+	unsigned hint = __atomic_load_n(&last_hit, __ATOMIC_RELAXED);
+	if (hint < n && a >= segments[hint].lo && a + 2 * sizeof(size_t) <= segments[hint].hi)
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		if (a >= segments[i].lo && a + 2 * sizeof(size_t) <= segments[i].hi) {
+			__atomic_store_n(&last_hit, i, __ATOMIC_RELAXED);
 			return true;
+		}
+	}
 	return untracked_segments;
 }
 
