@@ -3,3 +3,4 @@
 #include "checksum.h"
 
 uint64_t hg_checksum_key;
+uint16_t hg_checksum_inuse_mask = 0x5a3c;

@@ -106,9 +106,9 @@ void *hg_malloc(size_t bytes)
 				      (head & HG_SIZE_MASK) == hg_request2size(bytes))) {
 				t->tcache.entries[tidx] = next;
 				t->tcache.counts[tidx]--;
-				head = hg_chunk_seal(p, head | HG_INUSE);
 				__atomic_store_n(hg_chunk_owner_word(p),
-						 (uint32_t)(head >> HG_OWNER_SHIFT), __ATOMIC_RELAXED);
+						 (uint32_t)(head >> HG_OWNER_SHIFT) ^ hg_chunk_inuse_flip(),
+						 __ATOMIC_RELAXED);
 				return hg_chunk2mem(p);
 			}
 		}
@@ -164,8 +164,7 @@ void hg_free(void *mem)
 			      size >= HG_MINSIZE && tidx < hg_mp.tcache_bins &&
 			      t->tcache.counts[tidx] < hg_mp.tcache_count &&
 			      !hg_chunk_bad_checksum(p, head))) {
-			head = hg_chunk_seal(p, head & ~HG_INUSE);
-			__atomic_store_n(hg_chunk_owner_word(p), (uint32_t)(head >> HG_OWNER_SHIFT),
+			__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(),
 					 __ATOMIC_RELAXED);
 			p->fd = hg_link_protect(&p->fd, t->tcache.entries[tidx]);
 			t->tcache.entries[tidx] = p;

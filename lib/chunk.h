@@ -65,8 +65,18 @@ struct hg_chunk {
 #define HG_CHECKSUM_SHIFT 48
 #define HG_CHECKSUM_MASK ((size_t)0xffff << HG_CHECKSUM_SHIFT)
 /* P is not covered: the previous chunk's owner writes it alone.  It is
- * checked by verifying the chunk it points back to instead. */
-#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK))
+ * checked by verifying the chunk it points back to instead.  U is covered
+ * by a secret mask xor'd into the checksum when U is set, so the thread
+ * cache flips U and the checksum with one xor, without rehashing. */
+#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK | HG_INUSE))
+extern uint16_t hg_checksum_inuse_mask;
+
+/* The owner half's xor that flips U and keeps the header verifying. */
+static inline uint32_t hg_chunk_inuse_flip(void)
+{
+	return (uint32_t)(HG_INUSE >> 32) |
+	       ((uint32_t)hg_checksum_inuse_mask << (HG_CHECKSUM_SHIFT - 32));
+}
 
 #define HG_SIZE_SZ sizeof(size_t)
 #define HG_ALIGNMENT ((size_t)16)
@@ -140,17 +150,22 @@ static inline uint64_t hg_chunk_checked(const struct hg_chunk *c, size_t head)
 	return bits;
 }
 
+static inline uint16_t hg_chunk_checksum(const struct hg_chunk *c, size_t head)
+{
+	uint16_t sum = hg_checksum(c, hg_chunk_checked(c, head));
+	return (head & HG_INUSE) ? (uint16_t)(sum ^ hg_checksum_inuse_mask) : sum;
+}
+
 /* The head word with its checksum for this address. */
 static inline size_t hg_chunk_seal(const struct hg_chunk *c, size_t head)
 {
-	return (head & ~HG_CHECKSUM_MASK) |
-	       ((size_t)hg_checksum(c, hg_chunk_checked(c, head)) << HG_CHECKSUM_SHIFT);
+	return (head & ~HG_CHECKSUM_MASK) | ((size_t)hg_chunk_checksum(c, head) << HG_CHECKSUM_SHIFT);
 }
 
 /* True when the head word was not written by us at this address. */
 static inline bool hg_chunk_bad_checksum(const struct hg_chunk *c, size_t head)
 {
-	return (head >> HG_CHECKSUM_SHIFT) != hg_checksum(c, hg_chunk_checked(c, head));
+	return (head >> HG_CHECKSUM_SHIFT) != hg_chunk_checksum(c, head);
 }
 
 /* Every header store goes through these.  A whole-word store is only for a

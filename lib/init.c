@@ -108,6 +108,8 @@ static void seed_secret(void)
 	hg_link_secret = s & ~HG_ALIGN_MASK & 0x00007ffffffffff0u;
 	if (!hg_os_random(&hg_checksum_key, sizeof(hg_checksum_key)))
 		hg_checksum_key = s * 0xbf58476d1ce4e5b9u ^ (uintptr_t)&s;
+	uint16_t mask = (uint16_t)(hg_checksum_key >> 48 ^ hg_checksum_key >> 7);
+	hg_checksum_inuse_mask = mask ? mask : 0x5a3c;
 }
 
 /* fork(): the quarantine, then every arena (and the registry) are locked

@@ -87,6 +87,7 @@ static void test_large_bins_cover_sizes_in_order(void **state)
 
 uintptr_t hg_link_secret;
 uint64_t hg_checksum_key;
+uint16_t hg_checksum_inuse_mask = 0x1234;
 
 static void test_links_are_protected(void **state)
 {
