@@ -279,6 +279,12 @@ void hg_guard_quarantine(struct hg_chunk *c)
 	hg_quarantine_put(c, hg_chunk_size(c), limit, leave_quarantine);
 }
 
+void hg_guard_thread_exit(void)
+{
+	if (hg_mp.full)
+		hg_quarantine_thread_exit((size_t)hg_config.options.quarantine, leave_quarantine);
+}
+
 /* At exit: every quarantined chunk's fill is checked (it is released, so
  * allocations made by later destructors still work). */
 void hg_guard_exit(void)

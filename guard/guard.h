@@ -24,6 +24,7 @@ bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested);
 void hg_guard_quarantine(struct hg_chunk *c);
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op);
 void hg_guard_exit(void);
+void hg_guard_thread_exit(void);
 
 /* lib/ gives a chunk that left the quarantine back to the heap. */
 void hg_release_freed(struct hg_chunk *c);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The quarantine: a ring of chunk pointers in static memory under one
- * lock.  Chunks are released outside the lock (release may take an arena
- * lock), in the order they came in. */
+ * lock, fed by per-thread batches.  Chunks are released outside the lock
+ * (release may take an arena lock), in about the order they came in. */
 #include "quarantine.h"
 
 #include "../lib/lock.h"
@@ -13,20 +13,41 @@ static struct hg_chunk *ring[HG_QUARANTINE_SLOTS];
 static size_t sizes[HG_QUARANTINE_SLOTS];
 static size_t head, count, bytes;
 
-#define HG_RELEASE_BATCH 32
+/* Each thread collects its frees in a small batch and moves the batch into
+ * the ring under one lock acquisition, so the lock is taken once per
+ * HG_BATCH frees; the batch is emptied at thread exit and by drain. */
+#define HG_BATCH 16
+#define HG_RELEASE_MAX (HG_BATCH * 4)
 
-void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
-		       hg_quarantine_release_fn release)
+struct hg_batch {
+	struct hg_chunk *chunk[HG_BATCH];
+	size_t size[HG_BATCH];
+	unsigned n;
+};
+
+static __thread struct hg_batch batch __attribute__((tls_model("initial-exec")));
+
+/* Move the batch into the ring; release what is beyond limit (at most
+ * HG_RELEASE_MAX, oldest first), outside the lock. */
+static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 {
-	struct hg_chunk *out[HG_RELEASE_BATCH];
+	struct hg_chunk *out[HG_RELEASE_MAX];
 	size_t nout = 0;
 	hg_lock_acquire(&lock);
-	ring[(head + count) % HG_QUARANTINE_SLOTS] = c;
-	sizes[(head + count) % HG_QUARANTINE_SLOTS] = size;
-	count++;
-	bytes += size;
-	while (count > 0 && nout < HG_RELEASE_BATCH &&
-	       (bytes > limit || count == HG_QUARANTINE_SLOTS)) {
+	for (unsigned i = 0; i < batch.n; i++) {
+		if (count == HG_QUARANTINE_SLOTS) {
+			out[nout++] = ring[head];
+			bytes -= sizes[head];
+			head = (head + 1) % HG_QUARANTINE_SLOTS;
+			count--;
+		}
+		ring[(head + count) % HG_QUARANTINE_SLOTS] = batch.chunk[i];
+		sizes[(head + count) % HG_QUARANTINE_SLOTS] = batch.size[i];
+		count++;
+		bytes += batch.size[i];
+	}
+	batch.n = 0;
+	while (count > 0 && nout < HG_RELEASE_MAX && bytes > limit) {
 		out[nout++] = ring[head];
 		bytes -= sizes[head];
 		head = (head + 1) % HG_QUARANTINE_SLOTS;
@@ -37,8 +58,26 @@ void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
 		release(out[i]);
 }
 
+void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
+		       hg_quarantine_release_fn release)
+{
+	batch.chunk[batch.n] = c;
+	batch.size[batch.n] = size;
+	if (++batch.n == HG_BATCH)
+		flush_batch(limit, release);
+}
+
+void hg_quarantine_thread_exit(size_t limit, hg_quarantine_release_fn release)
+{
+	if (batch.n > 0)
+		flush_batch(limit, release);
+}
+
 void hg_quarantine_drain(hg_quarantine_release_fn release)
 {
+	for (unsigned i = 0; i < batch.n; i++)
+		release(batch.chunk[i]);
+	batch.n = 0;
 	for (;;) {
 		hg_lock_acquire(&lock);
 		if (count == 0) {
@@ -56,6 +95,8 @@ void hg_quarantine_drain(hg_quarantine_release_fn release)
 
 void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx)
 {
+	for (unsigned i = 0; i < batch.n; i++)
+		visit(batch.chunk[i], ctx);
 	hg_lock_acquire(&lock);
 	for (size_t i = 0; i < count; i++)
 		visit(ring[(head + i) % HG_QUARANTINE_SLOTS], ctx);

@@ -16,9 +16,12 @@ typedef void (*hg_quarantine_release_fn)(struct hg_chunk *c);
 /* Hold c (size bytes); release the oldest chunks beyond `limit` bytes. */
 void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
 		       hg_quarantine_release_fn release);
-/* Release every held chunk (exit, heapguard_check_heap). */
+/* A thread exits: its batch joins the ring. */
+void hg_quarantine_thread_exit(size_t limit, hg_quarantine_release_fn release);
+/* Release every held chunk (exit): the ring and the caller's batch. */
 void hg_quarantine_drain(hg_quarantine_release_fn release);
-/* Visit every held chunk without releasing it. */
+/* Visit every held chunk without releasing it (other threads' batches,
+ * at most HG_BATCH chunks each, are not seen). */
 void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
 size_t hg_quarantine_bytes(void);
 void hg_quarantine_fork_prepare(void);

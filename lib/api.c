@@ -139,6 +139,9 @@ __attribute__((noinline)) static void free_slow(void *mem)
 		}
 	}
 	if (hg_mp.full && held > 0) {
+		/* The thread's quarantine batch is handed on at its exit. */
+		if (hg_self.state == HG_THREAD_NEW)
+			hg_thread_activate(&hg_self);
 		hg_guard_quarantine(p);
 		return;
 	}

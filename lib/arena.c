@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "../guard/guard.h"
 #include "internal.h"
 
 struct hg_arena hg_main_arena;
@@ -167,6 +168,7 @@ void hg_thread_shutdown(void *unused)
 {
 	(void)unused;
 	struct hg_thread *t = &hg_self;
+	hg_guard_thread_exit(); /* its quarantine batch, while the cache still works */
 	t->state = HG_THREAD_GONE;
 	hg_tcache_flush(t);
 	struct hg_arena *av = t->arena;
