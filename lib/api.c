@@ -99,15 +99,17 @@ void *hg_malloc(size_t bytes)
 		struct hg_chunk *p;
 		if (HG_LIKELY(tidx < hg_mp.tcache_bins && (p = t->tcache.entries[tidx]) != NULL &&
 			      hg_region_heap_chunk(p))) {
-			size_t head = p->head;
+			/* Two halves: free just stored the owner half (see hg_free). */
+			uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
+			uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
+			size_t head = (size_t)owner << HG_OWNER_SHIFT | low;
 			struct hg_chunk *next = hg_link_reveal(&p->fd);
 			if (HG_LIKELY(!hg_misaligned(next) && !hg_chunk_bad_checksum(p, head) &&
 				      (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0 &&
 				      (head & HG_SIZE_MASK) == hg_request2size(bytes))) {
 				t->tcache.entries[tidx] = next;
 				t->tcache.counts[tidx]--;
-				__atomic_store_n(hg_chunk_owner_word(p),
-						 (uint32_t)(head >> HG_OWNER_SHIFT) ^ hg_chunk_inuse_flip(),
+				__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(),
 						 __ATOMIC_RELAXED);
 				return hg_chunk2mem(p);
 			}

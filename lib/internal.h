@@ -145,6 +145,8 @@ struct hg_heap {
 	size_t mprotect_size;			/* bytes ever made read-write */
 };
 _Static_assert(sizeof(struct hg_heap) % HG_ALIGNMENT == 0, "chunks follow the heap header");
+_Static_assert(offsetof(struct hg_heap, size) == 2 * sizeof(size_t),
+	       "region.h reads a heap's size as its third word");
 
 static inline struct hg_heap *hg_heap_of(const void *p)
 {

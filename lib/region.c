@@ -84,10 +84,6 @@ void hg_region_heap_mark(const void *heap, bool live)
 		__atomic_fetch_and(&hg_region_heap_bits[slot / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-size_t hg_region_heap_size(uintptr_t heap)
-{
-	return __atomic_load_n(&((struct hg_heap *)heap)->size, __ATOMIC_RELAXED);
-}
 
 /* ---- mmap'd chunks: open addressing, linear probing, tombstones ---- */
 

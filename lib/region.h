@@ -27,7 +27,6 @@ unsigned hg_region_other_segments(const struct hg_segment **segments);
 void hg_region_main_grew(uintptr_t lo, uintptr_t hi, bool new_segment);
 void hg_region_main_shrank(uintptr_t new_hi);
 void hg_region_heap_mark(const void *heap, bool live);
-size_t hg_region_heap_size(uintptr_t heap);	/* the heap's read-write bytes */
 
 /* mmap'd chunks, by chunk address (a hash set in internal memory). */
 void hg_region_mmap_add(const struct hg_chunk *c);
@@ -38,6 +37,13 @@ void hg_region_mmap_each(void (*visit)(struct hg_chunk *c));
 void hg_region_fork_prepare(void);
 void hg_region_fork_parent(void);
 void hg_region_fork_child(void);
+
+/* The read-write bytes of the heap at `heap` (its header's size field,
+ * the third word of struct hg_heap). */
+static inline size_t hg_region_heap_size(uintptr_t heap)
+{
+	return __atomic_load_n((size_t *)heap + 2, __ATOMIC_RELAXED);
+}
 
 static inline bool hg_region_heap_slot(uintptr_t a)
 {
