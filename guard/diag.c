@@ -58,6 +58,11 @@ static bool already_reported(enum hg_error_kind kind, const void *addr)
 	return found;
 }
 
+void hg_diag_fork_child(void)
+{
+	hg_lock_reset(&seen_lock);
+}
+
 static void emit(const char *buf, size_t len)
 {
 	hg_os_write(2, buf, len);

@@ -35,6 +35,10 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 	       const char *op, const char *glibc, const char *detail, ...)
 	__attribute__((cold, noinline, format(printf, 6, 7)));
 
+/* A forked child: the reporter's own lock may have been held by a thread
+ * that does not exist there. */
+void hg_diag_fork_child(void);
+
 /* How many errors were reported (for heapguard_check_heap and tests). */
 extern unsigned long hg_errors_reported;
 

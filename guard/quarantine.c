@@ -103,11 +103,6 @@ void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx)
 	hg_lock_release(&lock);
 }
 
-size_t hg_quarantine_bytes(void)
-{
-	return __atomic_load_n(&bytes, __ATOMIC_RELAXED);
-}
-
 void hg_quarantine_fork_prepare(void)
 {
 	hg_lock_acquire(&lock);

@@ -23,7 +23,6 @@ void hg_quarantine_drain(hg_quarantine_release_fn release);
 /* Visit every held chunk without releasing it (other threads' batches,
  * at most HG_BATCH chunks each, are not seen). */
 void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
-size_t hg_quarantine_bytes(void);
 void hg_quarantine_fork_prepare(void);
 void hg_quarantine_fork_parent(void);
 void hg_quarantine_fork_child(void);

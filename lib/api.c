@@ -75,18 +75,23 @@ static inline void *hand_out(struct hg_chunk *p, size_t bytes)
 
 /* ---- malloc ---- */
 
-/* Everything malloc's fast path declines: errno, level=full, perturbation,
- * arenas. */
-__attribute__((noinline)) static void *malloc_slow(size_t bytes)
+/* A chunk for a request of `bytes`, or NULL with errno ENOMEM. */
+static struct hg_chunk *chunk_for_request(size_t bytes)
 {
 	hg_ensure_init();
 	size_t nb = request_size(bytes);
 	struct hg_chunk *p = nb ? chunk_alloc(nb) : NULL;
-	if (HG_UNLIKELY(p == NULL)) {
+	if (HG_UNLIKELY(p == NULL))
 		errno = ENOMEM;
-		return NULL;
-	}
-	return hand_out(p, bytes);
+	return p;
+}
+
+/* Everything malloc's fast path declines: errno, level=full, perturbation,
+ * arenas. */
+__attribute__((noinline)) static void *malloc_slow(size_t bytes)
+{
+	struct hg_chunk *p = chunk_for_request(bytes);
+	return p != NULL ? hand_out(p, bytes) : NULL;
 }
 
 /* The fast path is a leaf: pop the thread cache, or hand over.  A link or
@@ -189,13 +194,9 @@ static void *hg_calloc(size_t n, size_t elem)
 		errno = ENOMEM;
 		return NULL;
 	}
-	hg_ensure_init();
-	size_t nb = request_size(bytes);
-	struct hg_chunk *p = nb ? chunk_alloc(nb) : NULL;
-	if (HG_UNLIKELY(p == NULL)) {
-		errno = ENOMEM;
+	struct hg_chunk *p = chunk_for_request(bytes);
+	if (HG_UNLIKELY(p == NULL))
 		return NULL;
-	}
 	void *mem = hg_chunk2mem(p);
 	/* A fresh mapping is already zero. */
 	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb)

@@ -210,26 +210,17 @@ void hg_arena_fork_prepare(void)
 {
 	if (!hg_ready)
 		return;
-	hg_lock_acquire(&hg_arena_list_lock);
+	hg_arena_lock_all();
+	/* After the arenas: sysmalloc takes the registry's lock under one. */
 	hg_region_fork_prepare();
-	struct hg_arena *av = &hg_main_arena;
-	do {
-		hg_lock_acquire(&av->lock);
-		av = av->next;
-	} while (av != &hg_main_arena);
 }
 
 void hg_arena_fork_parent(void)
 {
 	if (!hg_ready)
 		return;
-	struct hg_arena *av = &hg_main_arena;
-	do {
-		hg_lock_release(&av->lock);
-		av = av->next;
-	} while (av != &hg_main_arena);
 	hg_region_fork_parent();
-	hg_lock_release(&hg_arena_list_lock);
+	hg_arena_unlock_all();
 }
 
 void hg_arena_fork_child(void)

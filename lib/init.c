@@ -136,6 +136,7 @@ static void fork_child(void)
 		return;
 	hg_arena_fork_child();
 	hg_quarantine_fork_child();
+	hg_diag_fork_child();
 }
 
 /* level=full holds `quarantine` bytes of freed chunks out of reuse, so the
