@@ -87,13 +87,9 @@ bool hg_guard_check_release(void *mem, const char *op)
 	bool readable = false;
 	if (hg_misaligned(mem))
 		goto bad;
-	readable = hg_region_heap_chunk(p);
-	if (!readable && ((uintptr_t)mem & (hg_page_size - 1)) == HG_CHUNK_HDR)
-		readable = hg_region_mmap_has(p);
-	if (!readable) {
-		/* memalign'd mmap'd chunks start anywhere in their mapping. */
-		readable = hg_region_mmap_has(p);
-	}
+	/* A heap chunk, or an mmap'd one (memalign'd ones start anywhere in
+	 * their mapping, so the registry is asked whatever the offset). */
+	readable = hg_region_heap_chunk(p) || hg_region_mmap_has(p);
 	if (!readable)
 		goto bad;
 	size_t head = p->head;
