@@ -285,7 +285,12 @@ void hg_guard_thread_exit(void)
  * allocations made by later destructors still work). */
 void hg_guard_exit(void)
 {
+	/* exit() may come from a signal handler that interrupted malloc in
+	 * this thread: if an arena stays locked, check nothing. */
+	if (!hg_arena_try_lock_all())
+		return;
+	hg_arena_unlock_all();
 	if (hg_mp.full)
 		hg_quarantine_drain(leave_quarantine);
-	heapguard_check_heap();
+	hg_guard_check_heap(true);
 }

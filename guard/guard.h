@@ -25,6 +25,7 @@ void hg_guard_quarantine(struct hg_chunk *c);
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op);
 void hg_guard_exit(void);
 void hg_guard_thread_exit(void);
+int hg_guard_check_heap(bool at_exit);
 
 /* lib/ gives a chunk that left the quarantine back to the heap. */
 void hg_release_freed(struct hg_chunk *c);

@@ -116,14 +116,17 @@ static void check_mmapped(struct hg_chunk *c)
 		hg_guard_canary_ok(c, "heapguard_check_heap");
 }
 
-HG_EXPORT int heapguard_check_heap(void)
+/* at_exit: never wait for a lock (see hg_arena_try_lock_all). */
+int hg_guard_check_heap(bool at_exit)
 {
-	hg_ensure_init();
 	unsigned long before = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
 	hg_quarantine_each(check_quarantined, NULL);
 	hg_region_mmap_each(check_mmapped);
 	check_tcache(&hg_self);
-	hg_arena_lock_all();
+	if (!at_exit)
+		hg_arena_lock_all();
+	else if (!hg_arena_try_lock_all())
+		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
 	hg_walk_heap(visit_chunk, broken_chunk, NULL);
 	struct hg_arena *av = &hg_main_arena;
 	do {
@@ -135,4 +138,10 @@ HG_EXPORT int heapguard_check_heap(void)
 	} while (av != &hg_main_arena);
 	hg_arena_unlock_all();
 	return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
+}
+
+HG_EXPORT int heapguard_check_heap(void)
+{
+	hg_ensure_init();
+	return hg_guard_check_heap(false);
 }

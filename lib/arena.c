@@ -194,6 +194,31 @@ void hg_arena_lock_all(void)
 	} while (av != &hg_main_arena);
 }
 
+/* The same without waiting (the exit check: exit() may have been called
+ * from a signal handler that interrupted malloc).  False, holding
+ * nothing, if some lock stayed busy. */
+bool hg_arena_try_lock_all(void)
+{
+	int spins = 0;
+	while (!hg_lock_try(&hg_arena_list_lock))
+		if (++spins > 1000000)
+			return false;
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		spins = 0;
+		while (!hg_lock_try(&av->lock)) {
+			if (++spins > 1000000) {
+				for (struct hg_arena *b = &hg_main_arena; b != av; b = b->next)
+					hg_lock_release(&b->lock);
+				hg_lock_release(&hg_arena_list_lock);
+				return false;
+			}
+		}
+		av = av->next;
+	} while (av != &hg_main_arena);
+	return true;
+}
+
 void hg_arena_unlock_all(void)
 {
 	struct hg_arena *av = &hg_main_arena;

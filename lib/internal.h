@@ -222,6 +222,7 @@ void hg_arena_setup_threads(void);
 struct hg_arena *hg_arena_retry(struct hg_arena *failed);
 struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p);
 void hg_arena_lock_all(void);
+bool hg_arena_try_lock_all(void);
 void hg_arena_unlock_all(void);
 void hg_arena_fork_prepare(void);
 void hg_arena_fork_parent(void);
