@@ -237,14 +237,30 @@ static void leave_quarantine(struct hg_chunk *c)
 	hg_release_freed(c);
 }
 
+/* What merging would have checked, read without the arena lock: the
+ * chunk before c if its header says that one is free, and the header
+ * after c.  A concurrent update can only make this fail, never pass. */
+static bool neighbours_look_ok(const struct hg_chunk *c)
+{
+	if (!hg_chunk_prev_inuse(c)) {
+		size_t prevsize = c->prev_size;
+		const struct hg_chunk *prev = hg_chunk_at(c, -prevsize);
+		if (prevsize < HG_MINSIZE || (prevsize & HG_ALIGN_MASK) != 0 ||
+		    prevsize >= (uintptr_t)c || !hg_free_chunk_ok(prev) ||
+		    hg_chunk_size(prev) != prevsize)
+			return false;
+	}
+	const struct hg_chunk *next = hg_chunk_next(c);
+	return hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, next->head);
+}
+
 /* Before a chunk waits in the quarantine (where it does not merge with
- * anything), check what merging would have checked: the chunk before it,
- * if the header says it is free, and the header after it. */
+ * anything), check what merging would have checked.  Only when the quick
+ * look fails is it done again under the arena's lock, with a report. */
 static bool neighbours_ok(struct hg_chunk *c)
 {
-	if (hg_chunk_is_mmapped(c))
+	if (hg_chunk_is_mmapped(c) || neighbours_look_ok(c))
 		return true;
-	/* The neighbours belong to the arena: read them under its lock. */
 	struct hg_arena *av = hg_arena_of_chunk(c);
 	hg_arena_lock(av);
 	bool ok = hg_free_prev_ok(c);
