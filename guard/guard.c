@@ -30,7 +30,7 @@ __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const
 				  "the pointer is not in heapguard's heap (stack, global, another mapping, or never allocated)");
 		return;
 	}
-	size_t head = p->head;
+	size_t head = hg_chunk_head(p);
 	if (hg_chunk_bad_checksum(p, head) && hg_region_mmap_has(p)) {
 		hg_report(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
 			  "the header of a block mmap'd on its own was overwritten (size or offset to its mapping): reads 0x%zx, prev_size 0x%zx",
@@ -92,7 +92,7 @@ bool hg_guard_check_release(void *mem, const char *op)
 	readable = hg_region_heap_chunk(p) || hg_region_mmap_has(p);
 	if (!readable)
 		goto bad;
-	size_t head = p->head;
+	size_t head = hg_chunk_head(p);
 	if (hg_chunk_bad_checksum(p, head) || (head & HG_STATE_BITS) != HG_INUSE)
 		goto bad;
 	size_t size = head & HG_SIZE_MASK;
@@ -141,7 +141,7 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 
 bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
 {
-	if (hg_config.options.level == 0 || !(c->head & (HG_ARMED | HG_QUARANTINED)))
+	if (hg_config.options.level == 0 || !(hg_chunk_state(c) & (HG_ARMED | HG_QUARANTINED)))
 		return false;
 	const struct hg_trailer *t = trailer_of(c);
 	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
@@ -153,7 +153,7 @@ bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
 
 bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
 {
-	if (!(c->head & HG_ARMED))
+	if (!(hg_chunk_state(c) & HG_ARMED))
 		return true;
 	void *mem = hg_chunk2mem(c);
 	struct hg_trailer *t = trailer_of(c);
@@ -202,7 +202,7 @@ static size_t fill_length(const struct hg_chunk *c)
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 {
 	void *mem = hg_chunk2mem(c);
-	size_t head = c->head;
+	size_t head = hg_chunk_head(c);
 	if (hg_chunk_bad_checksum(c, head) || (head & HG_STATE_BITS) != HG_QUARANTINED) {
 		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, NULL, op, NULL,
 			  "the freed chunk's header was overwritten (found 0x%zx)", head);
@@ -251,7 +251,7 @@ static bool neighbours_look_ok(const struct hg_chunk *c)
 			return false;
 	}
 	const struct hg_chunk *next = hg_chunk_next(c);
-	return hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, next->head);
+	return hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, hg_chunk_head(next));
 }
 
 /* Before a chunk waits in the quarantine (where it does not merge with
@@ -265,7 +265,7 @@ static bool neighbours_ok(struct hg_chunk *c)
 	hg_arena_lock(av);
 	bool ok = hg_free_prev_ok(c);
 	struct hg_chunk *next = hg_chunk_next(c);
-	if (ok && !(hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, next->head))) {
+	if (ok && !(hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
 		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
 			  "free(): invalid next size (normal)",
 			  "the header of the chunk after the freed one (at %p) does not verify",

@@ -15,7 +15,7 @@
 static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 {
 	(void)ctx;
-	size_t head = c->head;
+	size_t head = hg_chunk_head(c);
 	if (c == av->top || (head & HG_SIZE_MASK) <= HG_CHUNK_HDR)
 		return true; /* top is checked on its own; fenceposts carry nothing */
 	if ((head & HG_STATE_BITS) == HG_INUSE && hg_mp.full)
@@ -107,7 +107,7 @@ static void check_quarantined(struct hg_chunk *c, void *ctx)
 
 static void check_mmapped(struct hg_chunk *c)
 {
-	size_t head = c->head;
+	size_t head = hg_chunk_head(c);
 	if (hg_chunk_bad_checksum(c, head))
 		hg_report(HG_ERR_MMAP_CORRUPTION, hg_chunk2mem(c), NULL, "heapguard_check_heap",
 			  "munmap_chunk(): invalid pointer",

@@ -157,7 +157,7 @@ struct hg_arena *hg_arena_retry(struct hg_arena *failed)
 
 struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p)
 {
-	if (!(p->head & HG_NON_MAIN_ARENA))
+	if (!(hg_chunk_low_word(p) & HG_NON_MAIN_ARENA))
 		return &hg_main_arena;
 	return hg_heap_of(p)->arena;
 }

@@ -104,9 +104,26 @@ static inline struct hg_chunk *hg_chunk_at(const struct hg_chunk *c, size_t offs
 	return (struct hg_chunk *)((char *)c + offset);
 }
 
+/* Reads of one half of the head word.  The halves have different writers
+ * (see above), and a whole-word load right after a half-word store stalls
+ * store forwarding, so flags and size are read from the half they live in
+ * (size bits 32..39 from the first byte of the owner half). */
+static inline uint32_t hg_chunk_low_word(const struct hg_chunk *c)
+{
+	return __atomic_load_n((const uint32_t *)&c->head, __ATOMIC_RELAXED);
+}
+
+/* The whole head word, read as its two halves. */
+static inline size_t hg_chunk_head(const struct hg_chunk *c)
+{
+	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
+	return (size_t)owner << 32 | hg_chunk_low_word(c);
+}
+
 static inline size_t hg_chunk_size(const struct hg_chunk *c)
 {
-	return c->head & HG_SIZE_MASK;
+	size_t high = __atomic_load_n((const uint8_t *)&c->head + 4, __ATOMIC_RELAXED);
+	return (high << 32 | hg_chunk_low_word(c)) & HG_SIZE_MASK;
 }
 
 /* Everything but the size: flags, U and the owner bits. */
@@ -117,17 +134,24 @@ static inline size_t hg_chunk_flags(const struct hg_chunk *c)
 
 static inline int hg_chunk_prev_inuse(const struct hg_chunk *c)
 {
-	return (c->head & HG_PREV_INUSE) != 0;
+	return (hg_chunk_low_word(c) & HG_PREV_INUSE) != 0;
 }
 
 static inline int hg_chunk_is_mmapped(const struct hg_chunk *c)
 {
-	return (c->head & HG_IS_MMAPPED) != 0;
+	return (hg_chunk_low_word(c) & HG_IS_MMAPPED) != 0;
+}
+
+/* The owner's state bits (U, guard/'s states), from the owner half. */
+static inline size_t hg_chunk_state(const struct hg_chunk *c)
+{
+	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
+	return ((size_t)owner << 32) & (HG_INUSE | ((size_t)0x7f << 41));
 }
 
 static inline int hg_chunk_is_allocated(const struct hg_chunk *c)
 {
-	return (c->head & HG_INUSE) != 0;
+	return (hg_chunk_state(c) & HG_INUSE) != 0;
 }
 
 static inline struct hg_chunk *hg_chunk_next(const struct hg_chunk *c)

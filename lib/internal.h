@@ -287,7 +287,7 @@ static inline bool hg_free_chunk_ok(const struct hg_chunk *c)
 {
 	if (hg_misaligned(hg_chunk2mem(c)) || !hg_region_heap_chunk(c))
 		return false;
-	size_t head = c->head;
+	size_t head = hg_chunk_head(c);
 	return !hg_chunk_bad_checksum(c, head) && (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0;
 }
 

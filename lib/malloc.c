@@ -218,7 +218,7 @@ static uintptr_t top_end(struct hg_arena *av)
 void hg_check_top(struct hg_arena *av)
 {
 	struct hg_chunk *top = av->top;
-	size_t head = top->head;
+	size_t head = hg_chunk_head(top);
 	uintptr_t end = top_end(av);
 	if (HG_LIKELY(!hg_chunk_bad_checksum(top, head) &&
 		      (uintptr_t)top + (head & HG_SIZE_MASK) == end))
@@ -554,7 +554,7 @@ bool hg_free_prev_ok(struct hg_chunk *p)
 static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 {
 	struct hg_chunk *next = hg_chunk_at(p, size);
-	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, next->head))) {
+	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
 		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
 			  "free(): invalid next size (normal)",
 			  "the header of the chunk after the freed one (at %p) does not verify",
@@ -601,7 +601,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 	if (size <= hg_mp.max_fast) {
 		struct hg_chunk *next = hg_chunk_at(p, size);
 		if (HG_UNLIKELY(!hg_region_heap_chunk(next) ||
-				hg_chunk_bad_checksum(next, next->head))) {
+				hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
 			hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
 				  "free(): invalid next size (fast)",
 				  "the header of the chunk after the freed one does not verify");
@@ -670,7 +670,7 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 				size_t nb)
 {
 	struct hg_chunk *next = hg_chunk_at(oldp, oldsize);
-	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, next->head))) {
+	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
 		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "realloc",
 			  "realloc(): invalid next size",
 			  "the header of the chunk after the reallocated one does not verify");

@@ -12,7 +12,7 @@ static bool walk_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, hg_wal
 	uintptr_t a = lo;
 	while (a + HG_CHUNK_HDR <= hi) {
 		struct hg_chunk *c = (struct hg_chunk *)a;
-		size_t head = c->head;
+		size_t head = hg_chunk_head(c);
 		size_t size = head & HG_SIZE_MASK;
 		if (hg_chunk_bad_checksum(c, head) || (size != 0 && size < HG_CHUNK_HDR) ||
 		    size > hi - a) {

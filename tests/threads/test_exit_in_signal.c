@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hgtest.h"
+#include "../lib/hgtest.h"
 
 static void on_timer(int sig)
 {
