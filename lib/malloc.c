@@ -118,6 +118,11 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 		idx = hg_smallbin_index(size);
 		bck = hg_bin_at(av, idx);
 		fwd = bck->fd;
+		if (HG_UNLIKELY(!link_ok(av, fwd) || fwd->bk != bck)) {
+			bin_corrupt(bck, fwd, "malloc(): smallbin double linked list corrupted",
+				    "a small bin's first chunk does not link back to the bin");
+			fwd = bck;
+		}
 	} else {
 		idx = hg_largebin_index(size);
 		bck = hg_bin_at(av, idx);
