@@ -44,7 +44,7 @@ __attribute__((noinline)) static struct hg_chunk *chunk_alloc_slow(size_t nb)
 	hg_arena_lock(av);
 	p = hg_int_malloc(av, nb);
 	hg_arena_unlock(av);
-	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
+	if (p == NULL && (av = hg_arena_retry(av, nb)) != NULL) {
 		hg_arena_lock(av);
 		p = hg_int_malloc(av, nb);
 		hg_arena_unlock(av);
@@ -321,7 +321,7 @@ static void *hg_memalign(size_t alignment, size_t bytes)
 	hg_arena_lock(av);
 	struct hg_chunk *p = hg_int_memalign(av, alignment, nb);
 	hg_arena_unlock(av);
-	if (p == NULL && (av = hg_arena_retry(av)) != NULL) {
+	if (p == NULL && (av = hg_arena_retry(av, nb + alignment)) != NULL) {
 		hg_arena_lock(av);
 		p = hg_int_memalign(av, alignment, nb);
 		hg_arena_unlock(av);

@@ -147,11 +147,15 @@ struct hg_arena *hg_arena_attach_slow(struct hg_thread *t)
 	return t->arena;
 }
 
-/* An arena could not serve a request: try another (glibc's arena_get_retry). */
-struct hg_arena *hg_arena_retry(struct hg_arena *failed)
+/* An arena could not serve a request of nb bytes: try another (glibc's
+ * arena_get_retry).  After the main arena, a new arena is worth making only
+ * if its first heap could hold the request, as glibc sizes it. */
+struct hg_arena *hg_arena_retry(struct hg_arena *failed, size_t nb)
 {
 	if (failed != &hg_main_arena)
 		return &hg_main_arena;
+	if (nb + sizeof(struct hg_heap) + sizeof(struct hg_arena) + HG_MINSIZE > HG_HEAP_MAX)
+		return NULL;
 	return arena_choose(failed);
 }
 

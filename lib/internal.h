@@ -219,7 +219,7 @@ void hg_arena_init(struct hg_arena *av, unsigned index);
 struct hg_arena *hg_arena_attach_slow(struct hg_thread *t);
 void hg_thread_activate(struct hg_thread *t);
 void hg_arena_setup_threads(void);
-struct hg_arena *hg_arena_retry(struct hg_arena *failed);
+struct hg_arena *hg_arena_retry(struct hg_arena *failed, size_t nb);
 struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p);
 void hg_arena_lock_all(void);
 bool hg_arena_try_lock_all(void);
