@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Side-by-side runs of each workload under glibc and heapguard, alternated
-# (A B A B ...) after one warm-up pair; prints the median time and peak-RSS
-# ratios against glibc with their min..max, as a Markdown table.
-# Usage: bench/run.sh [pairs]   (environment: HEAPGUARD_LIB, BENCH_DIR)
+# Side-by-side runs of each workload under glibc and heapguard (each level),
+# alternated (A B A B ...) after one warm-up pair; prints the median time and
+# peak-RSS ratios against glibc with their min..max, as a Markdown table.
+# Usage: bench/run.sh [pairs]   (environment: HEAPGUARD_LIB, BENCH_DIR,
+# BENCH_LEVELS: the heapguard levels to run, default "fast full")
 set -eu
 pairs=${1:-5}
 lib=${HEAPGUARD_LIB:?set HEAPGUARD_LIB to libheapguard.so}
@@ -18,8 +19,10 @@ workloads=(
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "| workload | time ratio (median, min..max) | peak RSS ratio (median, min..max) | glibc s | heapguard s |"
-echo "|---|---|---|---|---|"
+echo "| workload | level | time ratio (median, min..max) | peak RSS ratio (median, min..max) | glibc s | heapguard s |"
+echo "|---|---|---|---|---|---|"
+for level in ${BENCH_LEVELS:-fast full}; do
+export HEAPGUARD_OPTIONS="level=$level"
 for w in "${workloads[@]}"; do
 	name=${w%%|*}
 	cmd=${w#*|}
@@ -38,6 +41,7 @@ for w in "${workloads[@]}"; do
 	rrange=$(cut -d' ' -f2 "/tmp/hgbench.$$.r" | sort -g | sed -n '1p;$p' | paste -sd' ')
 	gs=$(cut -d' ' -f1 "/tmp/hgbench.$$.g" | median)
 	hs=$(cut -d' ' -f1 "/tmp/hgbench.$$.h" | median)
-	printf '| %s | %.3f (%s) | %.3f (%s) | %.3f | %.3f |\n' "$name" "$tr" "${trange/ /..}" "$rr" "${rrange/ /..}" "$gs" "$hs"
+	printf '| %s | %s | %.3f (%s) | %.3f (%s) | %.3f | %.3f |\n' "$name" "$level" "$tr" "${trange/ /..}" "$rr" "${rrange/ /..}" "$gs" "$hs"
+done
 done
 rm -f "/tmp/hgbench.$$".*
