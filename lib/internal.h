@@ -243,6 +243,7 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 struct hg_chunk *hg_int_memalign(struct hg_arena *av, size_t alignment, size_t nb);
 void hg_malloc_consolidate(struct hg_arena *av);
 bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p);
+bool hg_link_ok(struct hg_arena *av, const struct hg_chunk *c);
 struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb);
 void hg_check_top(struct hg_arena *av);
 bool hg_free_prev_ok(struct hg_chunk *p);

@@ -11,7 +11,7 @@
 
 /* A link as a bin may hold it: one of av's bin headers, or a free chunk of
  * ours whose header verifies. */
-static bool link_ok(struct hg_arena *av, const struct hg_chunk *c)
+bool hg_link_ok(struct hg_arena *av, const struct hg_chunk *c)
 {
 	uintptr_t first = (uintptr_t)hg_bin_at(av, 1), last = (uintptr_t)hg_bin_at(av, HG_NBINS - 1);
 	if ((uintptr_t)c >= first && (uintptr_t)c <= last)
@@ -49,14 +49,14 @@ bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p)
 		return false;
 	}
 	struct hg_chunk *fd = p->fd, *bk = p->bk;
-	if (HG_UNLIKELY(!link_ok(av, fd) || !link_ok(av, bk) || fd->bk != p || bk->fd != p)) {
+	if (HG_UNLIKELY(!hg_link_ok(av, fd) || !hg_link_ok(av, bk) || fd->bk != p || bk->fd != p)) {
 		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
 			  "corrupted double-linked list",
 			  "fd %p / bk %p do not link back to the chunk", (void *)fd, (void *)bk);
 		return false;
 	}
 	bool leader = !hg_in_smallbin_range(size) && p->fd_nextsize != NULL;
-	if (leader && HG_UNLIKELY(!link_ok(av, p->fd_nextsize) || !link_ok(av, p->bk_nextsize) ||
+	if (leader && HG_UNLIKELY(!hg_link_ok(av, p->fd_nextsize) || !hg_link_ok(av, p->bk_nextsize) ||
 				  p->fd_nextsize->bk_nextsize != p ||
 				  p->bk_nextsize->fd_nextsize != p)) {
 		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
@@ -93,7 +93,7 @@ static void unsorted_insert(struct hg_arena *av, struct hg_chunk *p, size_t size
 {
 	struct hg_chunk *bck = hg_bin_at(av, HG_UNSORTED);
 	struct hg_chunk *fwd = bck->fd;
-	if (HG_UNLIKELY(!link_ok(av, fwd) || fwd->bk != bck))
+	if (HG_UNLIKELY(!hg_link_ok(av, fwd) || fwd->bk != bck))
 		bin_corrupt(bck, fwd, "free(): corrupted unsorted chunks",
 			    "the unsorted bin's first chunk does not link back to the bin");
 	fwd = bck->fd;
@@ -118,7 +118,7 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 		idx = hg_smallbin_index(size);
 		bck = hg_bin_at(av, idx);
 		fwd = bck->fd;
-		if (HG_UNLIKELY(!link_ok(av, fwd) || fwd->bk != bck)) {
+		if (HG_UNLIKELY(!hg_link_ok(av, fwd) || fwd->bk != bck)) {
 			bin_corrupt(bck, fwd, "malloc(): smallbin double linked list corrupted",
 				    "a small bin's first chunk does not link back to the bin");
 			fwd = bck;
@@ -130,7 +130,7 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 		if (fwd == bck) {
 			victim->fd_nextsize = victim->bk_nextsize = victim;
 		} else if (HG_UNLIKELY(!hg_free_chunk_ok(fwd) || !hg_free_chunk_ok(bck->bk) ||
-				       !link_ok(av, fwd->bk_nextsize) ||
+				       !hg_link_ok(av, fwd->bk_nextsize) ||
 				       fwd->bk_nextsize->fd_nextsize != fwd)) {
 			/* The links this insert would write through are forged
 			 * (large bin attack): drop the bin, file victim alone. */
@@ -304,7 +304,7 @@ static void stash_smallbin(struct hg_arena *av, struct hg_chunk *bin, size_t nb)
 	struct hg_chunk *c;
 	while (t->tcache.counts[tidx] < hg_mp.tcache_count && (c = bin->bk) != bin) {
 		struct hg_chunk *bck = c->bk;
-		if (HG_UNLIKELY(!hg_free_chunk_ok(c) || hg_chunk_size(c) != nb || !link_ok(av, bck) ||
+		if (HG_UNLIKELY(!hg_free_chunk_ok(c) || hg_chunk_size(c) != nb || !hg_link_ok(av, bck) ||
 				bck->fd != c)) {
 			bin_corrupt(bin, c, "malloc(): smallbin double linked list corrupted",
 				    "a small bin's last chunk or its back link does not hold up");
@@ -326,7 +326,7 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 		return NULL;
 	struct hg_chunk *bck = victim->bk;
 	if (HG_UNLIKELY(!hg_free_chunk_ok(victim) || hg_chunk_size(victim) != nb ||
-			!link_ok(av, bck) || bck->fd != victim)) {
+			!hg_link_ok(av, bck) || bck->fd != victim)) {
 		bin_corrupt(bin, victim, "malloc(): smallbin double linked list corrupted",
 			    "a small bin's last chunk or its back link does not hold up");
 		return NULL;
@@ -352,7 +352,7 @@ static bool unsorted_victim_ok(struct hg_arena *av, struct hg_chunk *victim)
 		glibc = "malloc(): invalid next size (unsorted)";
 	else if (glibc == NULL && next->prev_size != size)
 		glibc = "malloc(): mismatching next->prev_size (unsorted)";
-	else if (glibc == NULL && (!link_ok(av, victim->bk) || victim->bk->fd != victim ||
+	else if (glibc == NULL && (!hg_link_ok(av, victim->bk) || victim->bk->fd != victim ||
 				   victim->fd != hg_bin_at(av, HG_UNSORTED)))
 		glibc = "malloc(): unsorted double linked list corrupted";
 	else if (glibc == NULL && hg_chunk_prev_inuse(next))
@@ -656,13 +656,24 @@ void hg_malloc_consolidate(struct hg_arena *av)
 		struct hg_chunk *p = av->fastbins[i];
 		av->fastbins[i] = NULL;
 		while (p != NULL) {
-			if (HG_UNLIKELY(hg_misaligned(p)))
-				hg_corruption(HG_ERR_FREELIST_CORRUPTION, p,
-					      "malloc_consolidate(): unaligned fastbin chunk detected");
-			if (HG_UNLIKELY(hg_fastbin_index(hg_chunk_size(p)) != i))
-				hg_corruption(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p),
-					      "malloc_consolidate(): invalid chunk size");
+			/* Each link is verified before what it points to is read;
+			 * the rest of a list past a bad link is dropped. */
+			if (HG_UNLIKELY(!hg_free_chunk_ok(p) ||
+					hg_fastbin_index(hg_chunk_size(p)) != i)) {
+				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL,
+					  "malloc", "malloc_consolidate(): invalid chunk size",
+					  "the fastbin for %u-byte chunks leads to %p, which is not a free chunk of that size",
+					  (i + 2) * 16, (void *)p);
+				break;
+			}
 			struct hg_chunk *next = hg_link_reveal(&p->fd);
+			if (HG_UNLIKELY(hg_misaligned(next))) {
+				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, "malloc",
+					  "malloc_consolidate(): unaligned fastbin chunk detected",
+					  "the freed chunk's next pointer was overwritten (decodes to %p)",
+					  (void *)next);
+				next = NULL;
+			}
 			coalesce(av, p, hg_chunk_size(p));
 			p = next;
 		}

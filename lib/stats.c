@@ -37,9 +37,12 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 	for (unsigned i = 0; i < HG_NFASTBINS; i++) {
 		struct bin_stats *b = &s->sizes[i];
 		for (struct hg_chunk *p = av->fastbins[i]; p != NULL; p = hg_link_reveal(&p->fd)) {
-			if (hg_misaligned(p))
-				hg_corruption(HG_ERR_FREELIST_CORRUPTION, p,
-					      "int_mallinfo(): unaligned fastbin chunk detected");
+			if (HG_UNLIKELY(!hg_free_chunk_ok(p))) {
+				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "mallinfo",
+					  "int_mallinfo(): unaligned fastbin chunk detected",
+					  "a fastbin leads to %p, which is not a free chunk", (void *)p);
+				break;
+			}
 			size_t sz = hg_chunk_size(p);
 			s->nfast++;
 			s->fastavail += sz;
@@ -56,6 +59,12 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 		struct bin_stats *b = &s->sizes[HG_NFASTBINS - 1 + i];
 		b->from = (size_t)-1;
 		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
+			if (HG_UNLIKELY(!hg_link_ok(av, p))) {
+				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "mallinfo",
+					  "corrupted double-linked list",
+					  "bin %u leads to %p, which is not a free chunk", i, (void *)p);
+				break;
+			}
 			size_t sz = hg_chunk_size(p);
 			s->nblocks++;
 			s->avail += sz;
@@ -252,6 +261,12 @@ static int arena_trim(struct hg_arena *av, size_t pad)
 	for (unsigned i = 1; i < HG_NBINS; i++) {
 		struct hg_chunk *bin = hg_bin_at(av, i);
 		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
+			if (HG_UNLIKELY(!hg_link_ok(av, p))) {
+				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "malloc_trim",
+					  "corrupted double-linked list",
+					  "bin %u leads to %p, which is not a free chunk", i, (void *)p);
+				break;
+			}
 			size_t size = hg_chunk_size(p);
 			char *start = (char *)(((uintptr_t)p + sizeof(struct hg_chunk) + psm1) & ~psm1);
 			char *end = (char *)p + size;
