@@ -148,25 +148,40 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 			largest->bk_nextsize = victim;
 			victim->bk_nextsize->fd_nextsize = victim;
 		} else {
-			while (size < hg_chunk_size(fwd))
+			/* Walk the size leaders, verifying each before reading it. */
+			unsigned long steps = 0;
+			while (hg_free_chunk_ok(fwd) && size < hg_chunk_size(fwd) && ++steps < (1ul << 20))
 				fwd = fwd->fd_nextsize;
-			if (size == hg_chunk_size(fwd)) {
+			bool ok = hg_free_chunk_ok(fwd) && size >= hg_chunk_size(fwd);
+			if (ok && size == hg_chunk_size(fwd)) {
 				/* Join the group behind its leader; the skip list is unchanged. */
 				victim->fd_nextsize = victim->bk_nextsize = NULL;
 				fwd = fwd->fd;
-			} else {
-				victim->fd_nextsize = fwd;
-				victim->bk_nextsize = fwd->bk_nextsize;
-				if (HG_UNLIKELY(fwd->bk_nextsize->fd_nextsize != fwd))
-					hg_corruption(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(fwd),
-						      "malloc(): largebin double linked list corrupted (nextsize)");
-				fwd->bk_nextsize = victim;
-				victim->bk_nextsize->fd_nextsize = victim;
+				ok = hg_link_ok(av, fwd);
+			} else if (ok) {
+				ok = hg_link_ok(av, fwd->bk_nextsize) &&
+				     fwd->bk_nextsize->fd_nextsize == fwd;
+				if (ok) {
+					victim->fd_nextsize = fwd;
+					victim->bk_nextsize = fwd->bk_nextsize;
+					fwd->bk_nextsize = victim;
+					victim->bk_nextsize->fd_nextsize = victim;
+				}
 			}
-			bck = fwd->bk;
-			if (HG_UNLIKELY(bck->fd != fwd))
-				hg_corruption(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(fwd),
-					      "malloc(): largebin double linked list corrupted (bk)");
+			if (ok) {
+				bck = fwd->bk;
+				ok = hg_link_ok(av, bck) && bck->fd == fwd;
+			}
+			if (HG_UNLIKELY(!ok)) {
+				/* The bin does not hold together: drop it, file victim
+				 * alone.  (A half-made skip-list link into victim is
+				 * harmless: the old list is unreachable now.) */
+				bck = hg_bin_at(av, idx);
+				bin_corrupt(bck, fwd, "malloc(): largebin double linked list corrupted (bk)",
+					    "a large bin's links do not hold together");
+				victim->fd_nextsize = victim->bk_nextsize = victim;
+				fwd = bck;
+			}
 		}
 	}
 	hg_binmap_mark(av, idx);
