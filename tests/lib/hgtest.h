@@ -7,6 +7,7 @@
 #define HGTEST_H
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,23 @@
 
 #define CHECK_ALIGNED(p, align, ...)                                           \
 	CHECK(((uintptr_t)(p) & ((uintptr_t)(align) - 1)) == 0, __VA_ARGS__)
+
+/* How many arenas the allocator reports (the <heap> elements of
+ * malloc_info's XML, the same count under glibc and heapguard). */
+static inline int hgtest_count_arenas(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK(f != NULL, "open_memstream");
+	CHECK(malloc_info(0, f) == 0, "malloc_info");
+	fclose(f);
+	int n = 0;
+	for (char *p = buf; (p = strstr(p, "<heap nr=")) != NULL; p++)
+		n++;
+	free(buf);
+	return n;
+}
 
 static inline void hgtest_skip(const char *why)
 {

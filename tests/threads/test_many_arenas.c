@@ -53,21 +53,6 @@ static void *churn(void *arg)
 	return NULL;
 }
 
-static int count_heaps(void)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	CHECK(f != NULL, "open_memstream");
-	CHECK(malloc_info(0, f) == 0, "malloc_info");
-	fclose(f);
-	int n = 0;
-	for (char *p = buf; (p = strstr(p, "<heap nr=")) != NULL; p++)
-		n++;
-	free(buf);
-	return n;
-}
-
 static void run(const char *mode)
 {
 	pthread_t t[NTHREADS];
@@ -79,7 +64,7 @@ static void run(const char *mode)
 		CHECK(pthread_join(t[i], NULL) == 0, "pthread_join");
 	for (int i = 0; i < NTHREADS; i++)
 		free(atomic_exchange(&mailbox[i], NULL));
-	int heaps = count_heaps();
+	int heaps = hgtest_count_arenas();
 	printf("%s: %d threads used %d arenas\n", mode, NTHREADS, heaps);
 	CHECK(heaps >= 1, "malloc_info lists no heap");
 	if (strcmp(mode, "default") != 0)
