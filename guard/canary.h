@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* level=full's in-chunk bookkeeping.  The last 8 bytes of an allocated
  * chunk's usable space hold a trailer (the slack between the request and
- * the trailer, and room for a stack id); the slack bytes hold a canary, so
+ * the trailer, and a keyed check of both); the slack bytes hold a canary, so
  * a write even one byte past the request is seen at free, realloc, the heap
  * check and exit.  Freed chunks are filled with a pattern checked when they
  * leave the quarantine.
  *
  *   mem                    mem+requested       usable end - 8    usable end
- *   | program's bytes      | canary (>= 1 byte) | slack | stack id |
+ *   | program's bytes      | canary (>= 1 byte) | slack | check |
  */
 #ifndef HG_CANARY_H
 #define HG_CANARY_H
@@ -24,7 +24,7 @@
 
 struct hg_trailer {
 	uint32_t slack;				/* canary bytes after the request */
-	uint32_t stack_id;			/* allocation stack (report/) */
+	uint32_t check;				/* keyed hash of slack and address */
 };
 
 /* Offset of the first byte in [p, p+len) that is not `byte`, or len. */

@@ -131,7 +131,7 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 	size_t slack = room - requested;
 	struct hg_trailer *t = trailer_of(c);
 	t->slack = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
-	t->stack_id = trailer_check(c, t->slack);
+	t->check = trailer_check(c, t->slack);
 	memset((char *)hg_chunk2mem(c) + requested, HG_CANARY_BYTE,
 	       slack > UINT32_MAX ? 0 : slack);
 	/* Only now is there a canary to check (a walk at exit, or in a forked
@@ -145,7 +145,7 @@ bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
 		return false;
 	const struct hg_trailer *t = trailer_of(c);
 	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
-	if (t->slack > room || t->stack_id != trailer_check(c, t->slack))
+	if (t->slack > room || t->check != trailer_check(c, t->slack))
 		return false;
 	*requested = room - t->slack;
 	return true;
@@ -158,7 +158,7 @@ bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
 	void *mem = hg_chunk2mem(c);
 	struct hg_trailer *t = trailer_of(c);
 	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
-	if (t->slack > room || t->stack_id != trailer_check(c, t->slack)) {
+	if (t->slack > room || t->check != trailer_check(c, t->slack)) {
 		hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
 			  "the bookkeeping after the canary (offset %zu) was overwritten",
 			  (size_t)((char *)t - (char *)mem));
@@ -214,7 +214,7 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	if (bad == len) {
 		const struct hg_trailer *t = trailer_of(c);
 		if (t->slack <= hg_chunk_usable(c) - HG_TRAILER_SIZE &&
-		    t->stack_id == trailer_check(c, t->slack))
+		    t->check == trailer_check(c, t->slack))
 			return true;
 		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
 			  "the last 8 bytes of the freed block (offset %zu) were overwritten",
