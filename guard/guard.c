@@ -250,8 +250,7 @@ static bool neighbours_look_ok(const struct hg_chunk *c)
 		    hg_chunk_size(prev) != prevsize)
 			return false;
 	}
-	const struct hg_chunk *next = hg_chunk_next(c);
-	return hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, hg_chunk_head(next));
+	return hg_chunk_header_ok(hg_chunk_next(c));
 }
 
 /* Before a chunk waits in the quarantine (where it does not merge with
@@ -263,15 +262,8 @@ static bool neighbours_ok(struct hg_chunk *c)
 		return true;
 	struct hg_arena *av = hg_arena_of_chunk(c);
 	hg_arena_lock(av);
-	bool ok = hg_free_prev_ok(c);
-	struct hg_chunk *next = hg_chunk_next(c);
-	if (ok && !(hg_region_heap_chunk(next) && !hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
-		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
-			  "free(): invalid next size (normal)",
-			  "the header of the chunk after the freed one (at %p) does not verify",
-			  (void *)next);
-		ok = false;
-	}
+	bool ok = hg_free_prev_ok(c) &&
+		  hg_next_header_ok(hg_chunk_next(c), "free", "free(): invalid next size (normal)");
 	hg_arena_unlock(av);
 	return ok;
 }

@@ -282,6 +282,15 @@ static inline void hg_tcache_put(struct hg_thread *t, struct hg_chunk *p, size_t
 	t->tcache.counts[idx]++;
 }
 
+/* Any chunk header of ours that may be trusted: in our heap memory, and
+ * its checksum verifies. */
+static inline bool hg_chunk_header_ok(const struct hg_chunk *c)
+{
+	return hg_region_heap_chunk(c) && !hg_chunk_bad_checksum(c, hg_chunk_head(c));
+}
+
+bool hg_next_header_ok(const struct hg_chunk *next, const char *op, const char *glibc);
+
 /* A free heap chunk, as a free list may hand out: in our memory, header
  * verifies, no state bit set.  Anything else is a forged or stale link. */
 static inline bool hg_free_chunk_ok(const struct hg_chunk *c)

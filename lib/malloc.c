@@ -556,6 +556,17 @@ static bool coalesce_backward_ok(struct hg_chunk *p, struct hg_chunk *prev, size
 	return false;
 }
 
+/* The chunk after one being freed or reallocated: its header must verify
+ * before its size or flags are trusted.  Reported when it does not. */
+bool hg_next_header_ok(const struct hg_chunk *next, const char *op, const char *glibc)
+{
+	if (HG_LIKELY(hg_chunk_header_ok(next)))
+		return true;
+	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, op, glibc,
+		  "the header of the next chunk (at %p) does not verify", (const void *)next);
+	return false;
+}
+
 /* A chunk about to be freed claims its predecessor is free (P clear): that
  * chunk must exist, verify and be free (house of einherjar, poison null
  * byte).  Reported; false when it does not hold. */
@@ -574,11 +585,7 @@ bool hg_free_prev_ok(struct hg_chunk *p)
 static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 {
 	struct hg_chunk *next = hg_chunk_at(p, size);
-	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
-		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
-			  "free(): invalid next size (normal)",
-			  "the header of the chunk after the freed one (at %p) does not verify",
-			  (void *)next);
+	if (HG_UNLIKELY(!hg_next_header_ok(next, "free", "free(): invalid next size (normal)"))) {
 		hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
 		return 0;
 	}
@@ -619,12 +626,8 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 	if (!have_lock)
 		hg_arena_lock(av);
 	if (size <= hg_mp.max_fast) {
-		struct hg_chunk *next = hg_chunk_at(p, size);
-		if (HG_UNLIKELY(!hg_region_heap_chunk(next) ||
-				hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
-			hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "free",
-				  "free(): invalid next size (fast)",
-				  "the header of the chunk after the freed one does not verify");
+		if (HG_UNLIKELY(!hg_next_header_ok(hg_chunk_at(p, size), "free",
+						   "free(): invalid next size (fast)"))) {
 			hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
 			if (!have_lock)
 				hg_arena_unlock(av);
@@ -701,12 +704,8 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 				size_t nb)
 {
 	struct hg_chunk *next = hg_chunk_at(oldp, oldsize);
-	if (HG_UNLIKELY(!hg_region_heap_chunk(next) || hg_chunk_bad_checksum(next, hg_chunk_head(next)))) {
-		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, "realloc",
-			  "realloc(): invalid next size",
-			  "the header of the chunk after the reallocated one does not verify");
+	if (HG_UNLIKELY(!hg_next_header_ok(next, "realloc", "realloc(): invalid next size")))
 		return NULL;
-	}
 	size_t nextsize = hg_chunk_size(next);
 	size_t newsize = oldsize;
 	if (oldsize < nb) {
