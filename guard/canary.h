@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* level=full's in-chunk bookkeeping.  The last 8 bytes of an allocated
- * chunk's usable space hold a trailer (the slack between the request and
- * the trailer, and a keyed check of both); the slack bytes hold a canary, so
- * a write even one byte past the request is seen at free, realloc, the heap
- * check and exit.  Freed chunks are filled with a pattern checked when they
- * leave the quarantine.
+/* level=full's in-chunk bookkeeping.  The last 20 bytes of an allocated
+ * chunk's usable space hold a trailer: the slack between the request and
+ * the trailer, the allocation (and, once freed, the free) stack ids and
+ * thread numbers, and a keyed check of them all.  The slack bytes hold a
+ * canary, so a write even one byte past the request is seen at free,
+ * realloc, the heap check and exit.  Freed chunks are filled with a pattern
+ * checked when they leave the quarantine.
  *
- *   mem                    mem+requested       usable end - 8    usable end
- *   | program's bytes      | canary (>= 1 byte) | slack | check |
+ *   mem                    mem+requested       usable end - 20         usable end
+ *   | program's bytes      | canary (>= 1 byte) | slack | stacks, threads | check |
  */
 #ifndef HG_CANARY_H
 #define HG_CANARY_H
@@ -19,13 +20,19 @@
 
 #define HG_CANARY_BYTE 0xa5
 #define HG_FILL_BYTE 0xdf
-#define HG_TRAILER_SIZE 8
+#define HG_TRAILER_SIZE 20
 #define HG_GUARD_EXTRA (HG_TRAILER_SIZE + 1) /* added to every request */
 
+/* 4-byte aligned: the usable end is 8-aligned. */
 struct hg_trailer {
 	uint32_t slack;				/* canary bytes after the request */
-	uint32_t check;				/* keyed hash of slack and address */
+	uint32_t alloc_stack;			/* stack depot ids (0: none) */
+	uint32_t free_stack;
+	uint16_t alloc_thread;			/* heapguard thread numbers */
+	uint16_t free_thread;
+	uint32_t check;				/* keyed hash of all the above and the address */
 };
+_Static_assert(sizeof(struct hg_trailer) == HG_TRAILER_SIZE, "trailer layout");
 
 /* Offset of the first byte in [p, p+len) that is not `byte`, or len. */
 static inline size_t hg_first_mismatch(const unsigned char *p, size_t len, unsigned char byte)

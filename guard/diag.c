@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "diag.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "../lib/fmt.h"
 #include "../lib/internal.h"
 #include "guard.h"
+#include "../report/stack.h"
 
 unsigned long hg_errors_reported;
 
@@ -43,6 +45,11 @@ static struct {
 static unsigned nseen;
 static struct hg_lock seen_lock = HG_LOCK_INIT;
 
+/* The whole diagnostic is built here and written once; errors are rare, and
+ * three stacks do not fit comfortably on a small thread stack. */
+static char report_buf[16384];
+static struct hg_lock report_lock = HG_LOCK_INIT;
+
 static bool already_reported(enum hg_error_kind kind, const void *addr)
 {
 	bool found = false;
@@ -61,6 +68,7 @@ static bool already_reported(enum hg_error_kind kind, const void *addr)
 void hg_diag_fork_child(void)
 {
 	hg_lock_reset(&seen_lock);
+	hg_lock_reset(&report_lock);
 }
 
 static void emit(const char *buf, size_t len)
@@ -75,6 +83,46 @@ static void emit(const char *buf, size_t len)
 	}
 }
 
+/* One frame as "#N 0xADDR in function+0xOFF (module+0xOFF)", named with
+ * dladdr (the exported symbol table; heapguard-report uses debug info). */
+static size_t format_frame(char *buf, size_t len, unsigned i, uintptr_t pc)
+{
+	Dl_info info;
+	/* pc is a return address: look up the call instruction. */
+	if (dladdr((void *)(pc - 1), &info) == 0 || info.dli_fname == NULL)
+		return hg_fmt(buf, len, "    #%u 0x%zx in ??\n", i, (size_t)pc);
+	const char *module = info.dli_fname[0] != '\0' ? info.dli_fname : "(executable)";
+	size_t n = hg_fmt(buf, len, "    #%u 0x%zx in ", i, (size_t)pc);
+	if (info.dli_sname != NULL)
+		n += hg_fmt(buf + n, len - n, "%s+0x%zx", info.dli_sname,
+			    (size_t)(pc - (uintptr_t)info.dli_saddr));
+	else
+		n += hg_fmt(buf + n, len - n, "??");
+	n += hg_fmt(buf + n, len - n, " (%s+0x%zx)\n", module,
+		    (size_t)(pc - (uintptr_t)info.dli_fbase));
+	return n;
+}
+
+static size_t format_stack(char *buf, size_t len, const uintptr_t *pcs, unsigned n)
+{
+	size_t used = 0;
+	for (unsigned i = 0; i < n && used + 1 < len; i++)
+		used += format_frame(buf + used, len - used, i, pcs[i]);
+	return used;
+}
+
+/* "allocated by thread 1:" and its frames, if the chunk's trailer has them. */
+static size_t format_origin(char *buf, size_t len, const char *what, uint32_t stack,
+			    uint16_t thread)
+{
+	const uintptr_t *pcs;
+	unsigned n = hg_stack_frames(stack, &pcs);
+	if (n == 0)
+		return 0;
+	size_t used = hg_fmt(buf, len, "  %s by thread %u:\n", what, (unsigned)thread);
+	return used + format_stack(buf + used, len - used, pcs, n);
+}
+
 void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk,
 	       const char *op, const char *glibc, const char *detail, ...)
 {
@@ -83,43 +131,58 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 		return;
 	__atomic_fetch_add(&hg_errors_reported, 1, __ATOMIC_RELAXED);
 	if (policy & 1) {
-		char buf[2048];
-		size_t n = hg_fmt(buf, sizeof(buf), "heapguard: %s of %p", hg_error_kind_name(kind),
+		hg_lock_acquire(&report_lock);
+		char *buf = report_buf;
+		const size_t room = sizeof(report_buf);
+		size_t n = hg_fmt(buf, room, "heapguard: %s of %p", hg_error_kind_name(kind),
 				  addr);
 		if (chunk != NULL) {
 			size_t size = hg_chunk_size(chunk);
-			n += hg_fmt(buf + n, sizeof(buf) - n, " (chunk %p..%p, %zu bytes",
+			n += hg_fmt(buf + n, room - n, " (chunk %p..%p, %zu bytes",
 				    (const void *)chunk, (const void *)((const char *)chunk + size),
 				    size);
 			size_t requested;
 			if (hg_chunk_requested(chunk, &requested))
-				n += hg_fmt(buf + n, sizeof(buf) - n, ", %zu requested", requested);
-			n += hg_fmt(buf + n, sizeof(buf) - n, ")");
+				n += hg_fmt(buf + n, room - n, ", %zu requested", requested);
+			n += hg_fmt(buf + n, room - n, ")");
 		}
 		if (op != NULL)
-			n += hg_fmt(buf + n, sizeof(buf) - n, " in %s()", op);
-		n += hg_fmt(buf + n, sizeof(buf) - n, "\n");
+			n += hg_fmt(buf + n, room - n, " in %s()", op);
+		n += hg_fmt(buf + n, room - n, "\n");
 		if (detail != NULL) {
-			n += hg_fmt(buf + n, sizeof(buf) - n, "  ");
+			n += hg_fmt(buf + n, room - n, "  ");
 			va_list ap;
 			va_start(ap, detail);
-			n += hg_vfmt(buf + n, sizeof(buf) - n, detail, ap);
+			n += hg_vfmt(buf + n, room - n, detail, ap);
 			va_end(ap);
-			n += hg_fmt(buf + n, sizeof(buf) - n, "\n");
+			n += hg_fmt(buf + n, room - n, "\n");
 		}
 		char name[17] = "";
 		prctl(PR_GET_NAME, name, 0, 0, 0);
-		n += hg_fmt(buf + n, sizeof(buf) - n, "  thread %d (%s)\n", (int)gettid(), name);
+		n += hg_fmt(buf + n, room - n, "  thread %u (%s, tid %d):\n",
+			    (unsigned)hg_self.number, name, (int)gettid());
+		uintptr_t pcs[HG_DEPTH_MAX];
+		unsigned depth = hg_stack_unwind(pcs, (unsigned)hg_config.options.depth);
+		n += format_stack(buf + n, room - n, pcs, depth);
+		struct hg_origin origin;
+		if (chunk != NULL && hg_chunk_origin(chunk, &origin)) {
+			if (origin.free_stack != 0)
+				n += format_origin(buf + n, room - n, "freed", origin.free_stack,
+						   origin.free_thread);
+			n += format_origin(buf + n, room - n, "allocated", origin.alloc_stack,
+					   origin.alloc_thread);
+		}
 		if (glibc != NULL)
-			n += hg_fmt(buf + n, sizeof(buf) - n,
+			n += hg_fmt(buf + n, room - n,
 				    "  glibc 2.36 reports this as: %s\n", glibc);
 		if (policy & 2)
-			n += hg_fmt(buf + n, sizeof(buf) - n, "heapguard: aborting (check=%d)\n",
+			n += hg_fmt(buf + n, room - n, "heapguard: aborting (check=%d)\n",
 				    policy);
 		else
-			n += hg_fmt(buf + n, sizeof(buf) - n,
+			n += hg_fmt(buf + n, room - n,
 				    "heapguard: continuing (check=%d): the chunk is isolated\n", policy);
 		emit(buf, n);
+		hg_lock_release(&report_lock);
 	}
 	if (policy & 2)
 		abort();

@@ -7,6 +7,7 @@
 #include "../include/heapguard.h"
 #include "../lib/walk.h"
 #include "quarantine.h"
+#include "../report/stack.h"
 
 /* ---- releasing a pointer ---- */
 
@@ -120,9 +121,18 @@ static struct hg_trailer *trailer_of(const struct hg_chunk *c)
 				     HG_TRAILER_SIZE);
 }
 
-static uint32_t trailer_check(const struct hg_chunk *c, uint32_t slack)
+static uint32_t trailer_check(const struct hg_chunk *c, const struct hg_trailer *t)
 {
-	return hg_checksum(c, slack) ^ 0x5a5au;
+	uint64_t stacks = (uint64_t)t->alloc_stack << 32 | t->free_stack;
+	uint64_t rest = (uint64_t)t->slack << 32 | (uint32_t)t->alloc_thread << 16 | t->free_thread;
+	return (uint32_t)hg_checksum(c, stacks) << 16 ^ hg_checksum((const char *)c + 8, rest) ^
+	       0x5a5au;
+}
+
+/* The trailer is ours: its check verifies and its slack fits the chunk. */
+static bool trailer_ok(const struct hg_chunk *c, const struct hg_trailer *t)
+{
+	return t->slack <= hg_chunk_usable(c) - HG_TRAILER_SIZE && t->check == trailer_check(c, t);
 }
 
 void hg_guard_arm(struct hg_chunk *c, size_t requested)
@@ -131,7 +141,11 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 	size_t slack = room - requested;
 	struct hg_trailer *t = trailer_of(c);
 	t->slack = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
-	t->check = trailer_check(c, t->slack);
+	t->alloc_stack = hg_stack_capture();
+	t->free_stack = 0;
+	t->alloc_thread = hg_self.number;
+	t->free_thread = 0;
+	t->check = trailer_check(c, t);
 	memset((char *)hg_chunk2mem(c) + requested, HG_CANARY_BYTE,
 	       slack > UINT32_MAX ? 0 : slack);
 	/* Only now is there a canary to check (a walk at exit, or in a forked
@@ -139,15 +153,27 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 	hg_chunk_set_state(c, 0, HG_ARMED);
 }
 
-bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
+bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o)
 {
 	if (hg_config.options.level == 0 || !(hg_chunk_state(c) & (HG_ARMED | HG_QUARANTINED)))
 		return false;
 	const struct hg_trailer *t = trailer_of(c);
-	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
-	if (t->slack > room || t->check != trailer_check(c, t->slack))
+	if (!trailer_ok(c, t))
 		return false;
-	*requested = room - t->slack;
+	o->requested = hg_chunk_usable(c) - HG_TRAILER_SIZE - t->slack;
+	o->alloc_stack = t->alloc_stack;
+	o->free_stack = t->free_stack;
+	o->alloc_thread = t->alloc_thread;
+	o->free_thread = t->free_thread;
+	return true;
+}
+
+bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
+{
+	struct hg_origin o;
+	if (!hg_chunk_origin(c, &o))
+		return false;
+	*requested = o.requested;
 	return true;
 }
 
@@ -158,7 +184,7 @@ bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
 	void *mem = hg_chunk2mem(c);
 	struct hg_trailer *t = trailer_of(c);
 	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
-	if (t->slack > room || t->check != trailer_check(c, t->slack)) {
+	if (!trailer_ok(c, t)) {
 		hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
 			  "the bookkeeping after the canary (offset %zu) was overwritten",
 			  (size_t)((char *)t - (char *)mem));
@@ -212,13 +238,11 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	unsigned char fill = fill_byte();
 	size_t bad = hg_first_mismatch(mem, len, fill);
 	if (bad == len) {
-		const struct hg_trailer *t = trailer_of(c);
-		if (t->slack <= hg_chunk_usable(c) - HG_TRAILER_SIZE &&
-		    t->check == trailer_check(c, t->slack))
+		if (trailer_ok(c, trailer_of(c)))
 			return true;
 		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
-			  "the last 8 bytes of the freed block (offset %zu) were overwritten",
-			  hg_chunk_usable(c) - HG_TRAILER_SIZE);
+			  "the last %d bytes of the freed block (offset %zu) were overwritten",
+			  HG_TRAILER_SIZE, hg_chunk_usable(c) - HG_TRAILER_SIZE);
 		hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
 		return false;
 	}
@@ -277,6 +301,10 @@ void hg_guard_quarantine(struct hg_chunk *c)
 	/* Disarm first: the fill covers the canary, and a heap check (at exit,
 	 * or in a child forked right now) must not read the chunk half-filled. */
 	hg_chunk_set_state(c, HG_ARMED, 0);
+	struct hg_trailer *t = trailer_of(c);
+	t->free_stack = hg_stack_capture();
+	t->free_thread = hg_self.number;
+	t->check = trailer_check(c, t);
 	memset(hg_chunk2mem(c), fill_byte(), fill_length(c));
 	hg_chunk_set_state(c, HG_INUSE, HG_QUARANTINED);
 	size_t limit = (size_t)hg_config.options.quarantine;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "canary.h"
 
@@ -26,6 +27,18 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op);
 void hg_guard_exit(void);
 void hg_guard_thread_exit(void);
 int hg_guard_check_heap(bool at_exit);
+
+/* What level=full's trailer records about a chunk. */
+struct hg_origin {
+	size_t requested;			/* bytes the program asked for */
+	uint32_t alloc_stack;			/* stack depot ids, 0 = none */
+	uint32_t free_stack;			/* set while freed (quarantined) */
+	uint16_t alloc_thread;			/* heapguard thread numbers, 1 = main */
+	uint16_t free_thread;
+};
+/* The origin of an armed or quarantined chunk whose trailer verifies;
+ * false otherwise (level=fast, or a chunk not yet armed). */
+bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o);
 
 /* lib/ gives a chunk that left the quarantine back to the heap. */
 void hg_release_freed(struct hg_chunk *c);

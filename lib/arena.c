@@ -133,6 +133,10 @@ void hg_thread_activate(struct hg_thread *t)
 	if (t->state != HG_THREAD_NEW)
 		return;
 	t->state = HG_THREAD_ACTIVE;
+	/* Numbers name threads in reports; the first to activate is main. */
+	static uint32_t numbers;
+	uint32_t n = __atomic_add_fetch(&numbers, 1, __ATOMIC_RELAXED);
+	t->number = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
 	if (thread_key_ok)
 		pthread_setspecific(thread_key, t);
 }

@@ -4,6 +4,7 @@
  * main arena.  Nothing here may allocate. */
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -12,6 +13,7 @@
 #include "../guard/canary.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
+#include "../report/stack.h"
 #include "fmt.h"
 #include "internal.h"
 
@@ -119,6 +121,7 @@ static void fork_prepare(void)
 	if (!hg_ready)
 		return;
 	hg_quarantine_fork_prepare();
+	hg_depot_fork_prepare();
 	hg_arena_fork_prepare();
 }
 
@@ -127,6 +130,7 @@ static void fork_parent(void)
 	if (!hg_ready)
 		return;
 	hg_arena_fork_parent();
+	hg_depot_fork_parent();
 	hg_quarantine_fork_parent();
 }
 
@@ -135,6 +139,7 @@ static void fork_child(void)
 	if (!hg_ready)
 		return;
 	hg_arena_fork_child();
+	hg_depot_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
 }
@@ -184,10 +189,14 @@ void hg_init(void)
 		hg_config_print(&hg_config, 2);
 }
 
-/* Programs that never allocate still get their configuration checked. */
+/* Programs that never allocate still get their configuration checked.
+ * Stacks start here: loading libunwind allocates, which the first malloc
+ * (often made by the dynamic loader) could not do. */
 __attribute__((constructor)) static void hg_ctor(void)
 {
 	hg_ensure_init();
+	if (hg_mp.full || hg_config.options.check & 1)
+		hg_stack_init();
 }
 
 /* At exit: level=full checks what it still holds; then the statistics. */

@@ -200,6 +200,9 @@ enum hg_thread_state { HG_THREAD_NEW = 0, HG_THREAD_ACTIVE, HG_THREAD_GONE };
 struct hg_thread {
 	struct hg_arena *arena;			/* attached arena, NULL before first use */
 	unsigned char state;			/* enum hg_thread_state */
+	bool unwinding;				/* inside libunwind: allocations get no stack */
+	uint16_t number;			/* 1 = main, then in order of first stack; 0 = not yet */
+	uint32_t stack_captures, stack_hits;	/* depot statistics not yet added up */
 	struct hg_tcache tcache;
 };
 

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* The stack depot: every distinct stack stored once, in memory of its own
+ * (mmap'd, never the public heap), named by a 32-bit id.  Lookups are
+ * lock-free (open addressing over ids published with release stores);
+ * inserts take one lock.  It is bounded: past HG_DEPOT_MAX_STACKS stacks or
+ * HG_DEPOT_MAX_BYTES of records, new stacks get id 0 and are counted. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../lib/internal.h"
+#include "../lib/os.h"
+#include "stack.h"
+#include "unwind.h"
+
+#define HG_DEPOT_SLOTS ((size_t)1 << 22)	/* hash slots: ids, 0 = empty */
+#define HG_DEPOT_MAX_STACKS (HG_DEPOT_SLOTS / 4 * 3)
+#define HG_DEPOT_MAX_BYTES ((size_t)512 << 20)
+#define HG_DEPOT_GROW ((size_t)1 << 20)	/* records are committed 1 MiB at a time */
+
+struct depot_record {
+	uint32_t hash;
+	uint32_t depth;
+	uintptr_t pcs[];
+};
+
+static uint32_t *slots;			/* HG_DEPOT_SLOTS */
+static uint64_t *offsets;			/* id -> record offset in pool */
+static char *pool;				/* HG_DEPOT_MAX_BYTES reserved */
+static size_t pool_used, pool_committed;
+static uint32_t stacks;				/* ids 1..stacks are in use */
+static struct hg_lock insert_lock = HG_LOCK_INIT;
+static bool depot_broken;			/* could not map its memory */
+static size_t captures_total, hits_total, dropped_total;
+
+/* Under insert_lock.  slots is published last: a lock-free reader that
+ * sees it sees the rest. */
+static bool depot_map(void)
+{
+	uint32_t *s = hg_os_reserve(HG_DEPOT_SLOTS * sizeof(*s));
+	offsets = hg_os_reserve((HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
+	pool = hg_os_reserve(HG_DEPOT_MAX_BYTES);
+	/* Tables are touched sparsely: commit them whole, pages come on use. */
+	if (s == NULL || offsets == NULL || pool == NULL ||
+	    !hg_os_commit(s, HG_DEPOT_SLOTS * sizeof(*s)) ||
+	    !hg_os_commit(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)))
+		return false;
+	__atomic_store_n(&slots, s, __ATOMIC_RELEASE);
+	return true;
+}
+
+static inline uint32_t stack_hash(const uintptr_t *pcs, unsigned n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ n;
+	for (unsigned i = 0; i < n; i++) {
+		h ^= pcs[i];
+		h *= 0xbf58476d1ce4e5b9u;
+		h ^= h >> 29;
+	}
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static inline const struct depot_record *record_of(uint32_t id)
+{
+	return (const struct depot_record *)(pool + offsets[id]);
+}
+
+static inline bool same_stack(const struct depot_record *r, uint32_t hash, const uintptr_t *pcs,
+			      unsigned n)
+{
+	return r->hash == hash && r->depth == n && memcmp(r->pcs, pcs, n * sizeof(*pcs)) == 0;
+}
+
+/* The id of the stack, or 0; *slot is where the probe stopped. */
+static uint32_t probe(uint32_t hash, const uintptr_t *pcs, unsigned n, size_t *slot)
+{
+	size_t i = hash & (HG_DEPOT_SLOTS - 1);
+	for (;;) {
+		uint32_t id = __atomic_load_n(&slots[i], __ATOMIC_ACQUIRE);
+		if (id == 0 || same_stack(record_of(id), hash, pcs, n)) {
+			*slot = i;
+			return id;
+		}
+		i = (i + 1) & (HG_DEPOT_SLOTS - 1);
+	}
+}
+
+__attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t *pcs, unsigned n)
+{
+	hg_lock_acquire(&insert_lock);
+	uint32_t id = 0;
+	if (slots == NULL && !depot_broken && !depot_map())
+		depot_broken = true;
+	if (depot_broken)
+		goto out;
+	size_t slot;
+	id = probe(hash, pcs, n, &slot);
+	if (id != 0)
+		goto out;
+	size_t need = sizeof(struct depot_record) + n * sizeof(*pcs);
+	if (stacks >= HG_DEPOT_MAX_STACKS || pool_used + need > HG_DEPOT_MAX_BYTES) {
+		dropped_total++;
+		goto out;
+	}
+	if (pool_used + need > pool_committed) {
+		size_t grow = HG_DEPOT_GROW;
+		if (!hg_os_commit(pool + pool_committed, grow)) {
+			dropped_total++;
+			goto out;
+		}
+		pool_committed += grow;
+	}
+	struct depot_record *r = (struct depot_record *)(pool + pool_used);
+	r->hash = hash;
+	r->depth = n;
+	memcpy(r->pcs, pcs, n * sizeof(*pcs));
+	id = ++stacks;
+	offsets[id] = pool_used;
+	pool_used += (need + 7) & ~(size_t)7;
+	__atomic_store_n(&slots[slot], id, __ATOMIC_RELEASE);
+out:
+	hg_lock_release(&insert_lock);
+	return id;
+}
+
+/* Counted per thread, added up now and then: no shared cache line per capture. */
+static inline void count(struct hg_thread *t, bool hit)
+{
+	t->stack_captures++;
+	t->stack_hits += hit;
+	if (HG_UNLIKELY(t->stack_captures >= 256)) {
+		__atomic_fetch_add(&captures_total, t->stack_captures, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&hits_total, t->stack_hits, __ATOMIC_RELAXED);
+		t->stack_captures = t->stack_hits = 0;
+	}
+}
+
+uint32_t hg_stack_capture(void)
+{
+	struct hg_thread *t = &hg_self;
+	/* libunwind may allocate: those allocations get no stack. */
+	if (t->unwinding || !hg_stack_ready)
+		return 0;
+	uintptr_t pcs[HG_DEPTH_MAX];
+	t->unwinding = true;
+	unsigned n = hg_unwind(pcs, (unsigned)hg_config.options.depth);
+	t->unwinding = false;
+	if (n == 0)
+		return 0;
+	uint32_t hash = stack_hash(pcs, n);
+	size_t slot;
+	uint32_t id = __atomic_load_n(&slots, __ATOMIC_ACQUIRE) != NULL ? probe(hash, pcs, n, &slot) : 0;
+	count(t, id != 0);
+	return id != 0 ? id : insert(hash, pcs, n);
+}
+
+unsigned hg_stack_frames(uint32_t id, const uintptr_t **frames)
+{
+	if (id == 0 || id > __atomic_load_n(&stacks, __ATOMIC_ACQUIRE))
+		return 0;
+	const struct depot_record *r = record_of(id);
+	*frames = r->pcs;
+	return r->depth;
+}
+
+unsigned hg_stack_unwind(uintptr_t *pcs, unsigned max)
+{
+	struct hg_thread *t = &hg_self;
+	if (t->unwinding)
+		return 0;
+	t->unwinding = true;
+	unsigned n = hg_unwind(pcs, max);
+	t->unwinding = false;
+	return n;
+}
+
+/* Resident bytes of [p, p+len): the tables are touched sparsely. */
+static size_t resident(const void *p, size_t len)
+{
+	static unsigned char vec[4096];
+	size_t pages = len / hg_page_size, total = 0;
+	for (size_t first = 0; first < pages; first += sizeof(vec)) {
+		size_t n = pages - first < sizeof(vec) ? pages - first : sizeof(vec);
+		if (mincore((char *)p + first * hg_page_size, n * hg_page_size, vec) != 0)
+			return len;
+		for (size_t i = 0; i < n; i++)
+			total += vec[i] & 1;
+	}
+	return total * hg_page_size;
+}
+
+void hg_depot_stats(struct hg_depot_stats *s)
+{
+	hg_lock_acquire(&insert_lock);
+	s->stacks = stacks;
+	s->bytes = pool_committed;
+	if (slots != NULL)
+		s->bytes += resident(slots, HG_DEPOT_SLOTS * sizeof(*slots)) +
+			    resident(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
+	s->dropped = dropped_total;
+	hg_lock_release(&insert_lock);
+	s->captures = __atomic_load_n(&captures_total, __ATOMIC_RELAXED) + hg_self.stack_captures;
+	s->hits = __atomic_load_n(&hits_total, __ATOMIC_RELAXED) + hg_self.stack_hits;
+}
+
+void hg_depot_fork_prepare(void)
+{
+	hg_lock_acquire(&insert_lock);
+}
+
+void hg_depot_fork_parent(void)
+{
+	hg_lock_release(&insert_lock);
+}
+
+void hg_depot_fork_child(void)
+{
+	hg_lock_reset(&insert_lock);
+}

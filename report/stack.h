@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Allocation and free stacks: captured with libunwind (loaded privately, see
+ * unwind.c), deduplicated in the stack depot, named by a 32-bit id.  Id 0
+ * means "no stack recorded" (level=fast, or before libunwind was loaded). */
+#ifndef HG_STACK_H
+#define HG_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HG_DEPTH_MAX 64
+
+/* The calling thread's stack, heapguard's own frames skipped, stored in the
+ * depot: its id, or 0.  Never allocates from the public heap. */
+uint32_t hg_stack_capture(void);
+
+/* The frames (return addresses, innermost first) of stack id; their count,
+ * 0 for id 0 or an id the depot does not hold. */
+unsigned hg_stack_frames(uint32_t id, const uintptr_t **frames);
+
+/* The current stack into pcs[] without the depot (diagnostics). */
+unsigned hg_stack_unwind(uintptr_t *pcs, unsigned max);
+
+struct hg_depot_stats {
+	size_t stacks;				/* distinct stacks stored */
+	size_t bytes;				/* memory the depot maps */
+	size_t captures;			/* lookups */
+	size_t hits;				/* of which were already stored */
+	size_t dropped;				/* new stacks refused: depot full */
+};
+void hg_depot_stats(struct hg_depot_stats *s);
+
+/* fork(): no insert is half done in the child. */
+void hg_depot_fork_prepare(void);
+void hg_depot_fork_parent(void);
+void hg_depot_fork_child(void);
+
+/* Start-up (from the library constructor): load libunwind privately. */
+void hg_stack_init(void);
+/* Stacks are captured from now on (false before hg_stack_init worked). */
+extern bool hg_stack_ready;
+
+#endif
