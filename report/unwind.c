@@ -8,8 +8,15 @@
 #define _GNU_SOURCE
 #include "unwind.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../lib/fmt.h"
 #include "../lib/internal.h"
@@ -63,6 +70,120 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max)
 	return kept;
 }
 
+/* ---- libunwind's validation pipe ----
+ * libunwind 1.6 opens a pipe when it first initialises (to probe memory in
+ * its slow unw_step path) and keeps it for good.  Left at the lowest free
+ * descriptors (3 and 4) it would shift every descriptor the program opens
+ * and be clobbered by a `exec 3>file` in a shell, after which libunwind
+ * would write probe bytes into the program's file.  heapguard moves the
+ * pipe to the top of the descriptor range below 1024 and points
+ * libunwind's two-int record there. */
+
+#define HG_FD_SET_MAX 4096
+struct fd_set_bits {
+	uint64_t bits[HG_FD_SET_MAX / 64];
+};
+
+/* The open descriptors below HG_FD_SET_MAX, read without allocating. */
+static bool open_fds(struct fd_set_bits *set)
+{
+	memset(set, 0, sizeof(*set));
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return false;
+	char buf[4096];
+	long n;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			long fd = 0;
+			const char *c = d->d_name;
+			if (*c < '0' || *c > '9')
+				continue;
+			for (; *c >= '0' && *c <= '9' && fd < HG_FD_SET_MAX; c++)
+				fd = fd * 10 + (*c - '0');
+			if (*c == '\0' && fd < HG_FD_SET_MAX && fd != dir)
+				set->bits[fd / 64] |= (uint64_t)1 << (fd % 64);
+		}
+	}
+	close(dir);
+	return n == 0;
+}
+
+struct pipe_search {
+	const char *soname;
+	int fds[2];
+	int *found;
+	unsigned matches;
+};
+
+static int find_pipe_record(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	struct pipe_search *s = ctx;
+	const char *name = info->dlpi_name, *slash = strrchr(name, '/');
+	if (strcmp(slash != NULL ? slash + 1 : name, s->soname) != 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		int *p = (int *)((info->dlpi_addr + ph->p_vaddr + 3) & ~(uintptr_t)3);
+		int *end = (int *)(info->dlpi_addr + ph->p_vaddr + ph->p_memsz) - 1;
+		for (; p < end; p++)
+			if (p[0] == s->fds[0] && p[1] == s->fds[1]) {
+				s->found = p;
+				s->matches++;
+			}
+	}
+	return 1;
+}
+
+/* After libunwind's first use: move the pipe it opened, if it can be
+ * found unambiguously; otherwise leave it (and say so when verbose). */
+static void move_validation_pipe(const struct fd_set_bits *before)
+{
+	struct fd_set_bits after;
+	if (!open_fds(&after))
+		return;
+	int fds[2], count = 0;
+	for (int fd = 0; fd < HG_FD_SET_MAX; fd++) {
+		bool added = (after.bits[fd / 64] & ~before->bits[fd / 64]) >> (fd % 64) & 1;
+		struct stat st;
+		if (added && count < 2 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+			fds[count++] = fd;
+		else if (added)
+			count = 3;
+	}
+	if (count != 2)
+		return;
+	struct pipe_search s = { HG_LIBUNWIND_SONAME, { fds[0], fds[1] }, NULL, 0 };
+	dl_iterate_phdr(find_pipe_record, &s);
+	if (s.matches != 1) {
+		if (hg_config.options.verbose)
+			hg_fmt_fd(2, "heapguard: libunwind keeps descriptors %d and %d open\n", fds[0],
+				  fds[1]);
+		return;
+	}
+	struct rlimit lim;
+	int top = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 1024 ? (int)lim.rlim_cur
+										: 1024;
+	int moved[2];
+	for (int i = 0; i < 2; i++) {
+		moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, top - 8 > fds[1] ? top - 8 : fds[1] + 1);
+		if (moved[i] < 0) {
+			if (i == 1)
+				close(moved[0]);
+			return;
+		}
+	}
+	s.found[0] = moved[0];
+	s.found[1] = moved[1];
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* From the library constructor: malloc already works (dlopen allocates),
  * and no capture runs until hg_stack_ready is set. */
 void hg_stack_init(void)
@@ -81,9 +202,13 @@ void hg_stack_init(void)
 		return;
 	}
 	/* The first call sets up libunwind's caches (and may allocate). */
+	static struct fd_set_bits before;
+	bool listed = open_fds(&before);
 	uintptr_t warm[4];
 	__atomic_store_n(&hg_stack_ready, true, __ATOMIC_RELEASE);
 	hg_self.unwinding = true;
 	hg_unwind(warm, 4);
 	hg_self.unwinding = false;
+	if (listed)
+		move_validation_pipe(&before);
 }

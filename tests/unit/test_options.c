@@ -143,7 +143,8 @@ static void test_good_string_sets_every_option(void **state)
 	assert_string_equal(
 		load_options(&cfg,
 			     "check=1:level=fast:quarantine=64k:fill_max=1k:log=/tmp/hg log.txt:"
-			     "verbose=true:stats_at_exit=yes:"),
+			     "verbose=true:stats_at_exit=yes:depth=24:leaks=0:report=/tmp/r.%p:"
+			     "leak_exitcode=7:"),
 		"");
 	assert_int_equal(cfg.options.check, 1);
 	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
@@ -152,6 +153,10 @@ static void test_good_string_sets_every_option(void **state)
 	assert_string_equal(cfg.options.log, "/tmp/hg log.txt");
 	assert_true(cfg.options.verbose);
 	assert_true(cfg.options.stats_at_exit);
+	assert_int_equal(cfg.options.depth, 24);
+	assert_false(cfg.options.leaks);
+	assert_string_equal(cfg.options.report, "/tmp/r.%p");
+	assert_int_equal(cfg.options.leak_exitcode, 7);
 	for (int i = 0; i < HG_OPTION_COUNT; i++)
 		assert_int_equal(cfg.option_source[i], HG_SOURCE_HEAPGUARD_ENV);
 	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 1);
