@@ -13,7 +13,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,31 +53,28 @@ static int find_own_text(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-unsigned hg_unwind(uintptr_t *pcs, unsigned max)
-{
-	if (!hg_stack_ready || max == 0)
-		return 0;
-	/* heapguard's frames (malloc, its slow path, the capture) come first;
-	 * room for them on top of what is kept. */
-	void *buf[HG_DEPTH_MAX + 16];
-	unsigned want = max + 16 > HG_DEPTH_MAX + 16 ? HG_DEPTH_MAX + 16 : max + 16;
-	int n = unw_backtrace_fn(buf, (int)want);
-	unsigned i = 0, kept = 0;
-	while (i < (unsigned)n && hg_unwind_is_ours((uintptr_t)buf[i]))
-		i++;
-	for (; i < (unsigned)n && kept < max; i++)
-		pcs[kept++] = (uintptr_t)buf[i];
-	return kept;
-}
-
 /* ---- libunwind's validation pipe ----
- * libunwind 1.6 opens a pipe when it first initialises (to probe memory in
- * its slow unw_step path) and keeps it for good.  Left at the lowest free
- * descriptors (3 and 4) it would shift every descriptor the program opens
- * and be clobbered by a `exec 3>file` in a shell, after which libunwind
- * would write probe bytes into the program's file.  heapguard moves the
- * pipe to the top of the descriptor range below 1024 and points
- * libunwind's two-int record there. */
+ * libunwind 1.6 opens a pipe when it first initialises, to probe memory in
+ * its slow unw_step path, and keeps it for good: every program under test
+ * would find two extra descriptors at 3 and 4, shifting the ones it opens
+ * (Python's test_subprocess notices), and a shell's `exec 3>file` would send
+ * libunwind's probe bytes into the program's file.  heapguard finds
+ * libunwind's record of the pipe, closes the pipe and sets the record to -1;
+ * libunwind opens it again the next time it needs it (rarely: about a dozen
+ * times in a Python run), and heapguard closes it again as soon as that
+ * unwind is over, while the process is single-threaded (with threads, one
+ * of them may be using it: then it stays open). */
+static int *pipe_record;			/* libunwind's int[2], or NULL */
+
+static void close_validation_pipe(void)
+{
+	int fds[2] = { pipe_record[0], pipe_record[1] };
+	pipe_record[0] = pipe_record[1] = -1;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+}
 
 #define HG_FD_SET_MAX 4096
 struct fd_set_bits {
@@ -140,9 +137,9 @@ static int find_pipe_record(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 1;
 }
 
-/* After libunwind's first use: move the pipe it opened, if it can be
- * found unambiguously; otherwise leave it (and say so when verbose). */
-static void move_validation_pipe(const struct fd_set_bits *before)
+/* After libunwind's first use: find the record of the pipe it opened; it
+ * must be unambiguous, or the pipe is left alone (said when verbose). */
+static void find_validation_pipe(const struct fd_set_bits *before)
 {
 	struct fd_set_bits after;
 	if (!open_fds(&after))
@@ -166,22 +163,27 @@ static void move_validation_pipe(const struct fd_set_bits *before)
 				  fds[1]);
 		return;
 	}
-	struct rlimit lim;
-	int top = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 1024 ? (int)lim.rlim_cur
-										: 1024;
-	int moved[2];
-	for (int i = 0; i < 2; i++) {
-		moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, top - 8 > fds[1] ? top - 8 : fds[1] + 1);
-		if (moved[i] < 0) {
-			if (i == 1)
-				close(moved[0]);
-			return;
-		}
-	}
-	s.found[0] = moved[0];
-	s.found[1] = moved[1];
-	close(fds[0]);
-	close(fds[1]);
+	pipe_record = s.found;
+	close_validation_pipe();
+}
+
+unsigned hg_unwind(uintptr_t *pcs, unsigned max)
+{
+	if (!hg_stack_ready || max == 0)
+		return 0;
+	/* heapguard's frames (malloc, its slow path, the capture) come first;
+	 * room for them on top of what is kept. */
+	void *buf[HG_DEPTH_MAX + 16];
+	unsigned want = max + 16 > HG_DEPTH_MAX + 16 ? HG_DEPTH_MAX + 16 : max + 16;
+	int n = unw_backtrace_fn(buf, (int)want);
+	if (HG_UNLIKELY(pipe_record != NULL && pipe_record[0] >= 0) && __libc_single_threaded)
+		close_validation_pipe();
+	unsigned i = 0, kept = 0;
+	while (i < (unsigned)n && hg_unwind_is_ours((uintptr_t)buf[i]))
+		i++;
+	for (; i < (unsigned)n && kept < max; i++)
+		pcs[kept++] = (uintptr_t)buf[i];
+	return kept;
 }
 
 /* From the library constructor: malloc already works (dlopen allocates),
@@ -210,5 +212,5 @@ void hg_stack_init(void)
 	hg_unwind(warm, 4);
 	hg_self.unwinding = false;
 	if (listed)
-		move_validation_pipe(&before);
+		find_validation_pipe(&before);
 }
