@@ -68,7 +68,12 @@ static inline const struct depot_record *record_of(uint32_t id)
 static inline bool same_stack(const struct depot_record *r, uint32_t hash, const uintptr_t *pcs,
 			      unsigned n)
 {
-	return r->hash == hash && r->depth == n && memcmp(r->pcs, pcs, n * sizeof(*pcs)) == 0;
+	if (r->hash != hash || r->depth != n)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (r->pcs[i] != pcs[i])
+			return false;
+	return true;
 }
 
 /* The id of the stack, or 0; *slot is where the probe stopped. */

@@ -26,6 +26,12 @@
 #define HG_LIBUNWIND_SONAME "libunwind.so.8"
 #endif
 
+/* heapguard's own frames above a capture: usually at most HG_OWN_FRAMES
+ * (realloc's slow path, the quarantine), never more than HG_OWN_FRAMES_MAX
+ * (a diagnostic from deep inside the allocator). */
+#define HG_OWN_FRAMES 6
+#define HG_OWN_FRAMES_MAX 16
+
 bool hg_stack_ready;
 static int (*unw_backtrace_fn)(void **buffer, int size);
 static uintptr_t own_text_lo, own_text_hi;	/* heapguard's executable segment */
@@ -171,17 +177,28 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max)
 {
 	if (!hg_stack_ready || max == 0)
 		return 0;
-	/* heapguard's frames (malloc, its slow path, the capture) come first;
-	 * room for them on top of what is kept. */
-	void *buf[HG_DEPTH_MAX + 16];
-	unsigned want = max + 16 > HG_DEPTH_MAX + 16 ? HG_DEPTH_MAX + 16 : max + 16;
-	int n = unw_backtrace_fn(buf, (int)want);
+	if (max > HG_DEPTH_MAX)
+		max = HG_DEPTH_MAX;
+	/* heapguard's own frames (malloc, its slow path, the capture) come
+	 * first: room for the usual number of them on top of what is kept,
+	 * and a second walk when there were more (an error deep in the
+	 * allocator).  libunwind costs about 8 ns a frame. */
+	void *buf[HG_DEPTH_MAX + HG_OWN_FRAMES_MAX];
+	unsigned want = max + HG_OWN_FRAMES, own;
+	int n;
+	for (;;) {
+		n = unw_backtrace_fn(buf, (int)want);
+		own = 0;
+		while (own < (unsigned)n && hg_unwind_is_ours((uintptr_t)buf[own]))
+			own++;
+		if ((unsigned)n < want || n - own >= max || want == max + HG_OWN_FRAMES_MAX)
+			break;
+		want = max + HG_OWN_FRAMES_MAX;
+	}
 	if (HG_UNLIKELY(pipe_record != NULL && pipe_record[0] >= 0) && __libc_single_threaded)
 		close_validation_pipe();
-	unsigned i = 0, kept = 0;
-	while (i < (unsigned)n && hg_unwind_is_ours((uintptr_t)buf[i]))
-		i++;
-	for (; i < (unsigned)n && kept < max; i++)
+	unsigned kept = 0;
+	for (unsigned i = own; i < (unsigned)n && kept < max; i++)
 		pcs[kept++] = (uintptr_t)buf[i];
 	return kept;
 }
