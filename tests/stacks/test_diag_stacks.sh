@@ -7,7 +7,7 @@
 
 [ -n "$HG_PRELOAD" ] || hg_skip "needs HEAPGUARD_LIB"
 cc=${CC:-cc}
-$cc -O0 -g -rdynamic -fno-builtin -o "$HG_TMP/diag_stacks" "$hg_srcdir/tests/stacks/diag_stacks.c" ||
+$cc -O0 -g -fno-builtin -o "$HG_TMP/diag_stacks" "$hg_srcdir/tests/stacks/diag_stacks.c" ||
 	exit 99
 status=0
 

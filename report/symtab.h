@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Names for the program's own functions in diagnostics: dladdr sees only
+ * exported symbols, so the module's .symtab is read from its file (mapped,
+ * never allocated), as far as it has one. */
+#ifndef HG_SYMTAB_H
+#define HG_SYMTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The function of the ELF file at path that contains the link-time address
+ * vaddr: its name (truncated to len) and vaddr's offset into it. */
+bool hg_symtab_lookup(const char *path, uintptr_t vaddr, char *name, size_t len,
+		      uintptr_t *offset);
+
+#endif
