@@ -194,6 +194,18 @@ void hg_region_mmap_each(void (*visit)(struct hg_chunk *c))
 	hg_lock_release(&mmap_lock);
 }
 
+bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c))
+{
+	for (long spins = 0; !hg_lock_try(&mmap_lock); spins++)
+		if (spins > 1000000)
+			return false;
+	for (size_t i = 0; i < capacity; i++)
+		if (table[i] > HG_TOMBSTONE)
+			visit((struct hg_chunk *)table[i]);
+	hg_lock_release(&mmap_lock);
+	return true;
+}
+
 void hg_region_fork_prepare(void)
 {
 	hg_lock_acquire(&mmap_lock);

@@ -34,6 +34,9 @@ void hg_region_mmap_remove(const struct hg_chunk *c);
 bool hg_region_mmap_has(const struct hg_chunk *c);
 bool hg_region_mmap_was(const struct hg_chunk *c);	/* unmapped recently */
 void hg_region_mmap_each(void (*visit)(struct hg_chunk *c));
+/* The same, or false without waiting if the registry stays busy (the exit
+ * report: its holder may be a paused thread). */
+bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c));
 void hg_region_fork_prepare(void);
 void hg_region_fork_parent(void);
 void hg_region_fork_child(void);

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/* The gzip report writer; see gzfile.h.  It runs at exit inside the
+ * allocator, so zlib gets its memory from mmap and text is formatted with
+ * hg_fmt: nothing here may reach malloc. */
+#define _GNU_SOURCE
+#include "gzfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "../lib/fmt.h"
+#include "../lib/os.h"
+
+#define HG_GZ_IN 65536				/* text gathered before deflate */
+#define HG_GZ_OUT 65536				/* compressed bytes per write */
+#define HG_GZ_PATH 4096
+#define HG_GZ_NAME_TRIES 10000			/* .1 ... .9999, then give up */
+
+struct hg_gzfile {
+	z_stream z;
+	int fd;
+	int error;				/* first errno seen, 0 if none */
+	size_t in_len;
+	unsigned char in[HG_GZ_IN];
+	unsigned char out[HG_GZ_OUT];
+	char tmp[HG_GZ_PATH];			/* the temporary file's path */
+	char base[HG_GZ_PATH];
+	char suffix[64];
+};
+
+/* zlib's allocator: whole mappings with the length in front. */
+static voidpf gz_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	size_t len = (size_t)items * size + 16;
+	char *p = hg_os_map(len, false);
+	if (p == NULL)
+		return Z_NULL;
+	*(size_t *)p = len;
+	return p + 16;
+}
+
+static void gz_free(voidpf opaque, voidpf address)
+{
+	(void)opaque;
+	char *p = (char *)address - 16;
+	hg_os_unmap(p, *(size_t *)p);
+}
+
+static void gz_fail(struct hg_gzfile *gz, int err)
+{
+	if (gz->error == 0)
+		gz->error = err;
+}
+
+static void gz_write_out(struct hg_gzfile *gz, const unsigned char *p, size_t n)
+{
+	while (n > 0 && gz->error == 0) {
+		ssize_t w = write(gz->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			gz_fail(gz, w < 0 ? errno : EIO);
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Push the gathered text through deflate; flush = Z_FINISH at the end. */
+static void gz_deflate(struct hg_gzfile *gz, int flush)
+{
+	gz->z.next_in = gz->in;
+	gz->z.avail_in = (uInt)gz->in_len;
+	do {
+		gz->z.next_out = gz->out;
+		gz->z.avail_out = HG_GZ_OUT;
+		int rc = deflate(&gz->z, flush);
+		if (rc == Z_STREAM_ERROR || (rc == Z_BUF_ERROR && flush != Z_FINISH)) {
+			gz_fail(gz, EIO);
+			break;
+		}
+		gz_write_out(gz, gz->out, HG_GZ_OUT - gz->z.avail_out);
+		if (rc == Z_STREAM_END)
+			break;
+	} while (gz->z.avail_out == 0 || (flush == Z_FINISH && gz->error == 0));
+	gz->in_len = 0;
+}
+
+void hg_gz_write(struct hg_gzfile *gz, const char *s, size_t len)
+{
+	while (len > 0 && gz->error == 0) {
+		size_t room = HG_GZ_IN - gz->in_len;
+		size_t n = len < room ? len : room;
+		memcpy(gz->in + gz->in_len, s, n);
+		gz->in_len += n;
+		s += n;
+		len -= n;
+		if (gz->in_len == HG_GZ_IN)
+			gz_deflate(gz, Z_NO_FLUSH);
+	}
+}
+
+void hg_gz_puts(struct hg_gzfile *gz, const char *s)
+{
+	hg_gz_write(gz, s, strlen(s));
+}
+
+void hg_gz_printf(struct hg_gzfile *gz, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	size_t n = hg_vfmt(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	hg_gz_write(gz, line, n);
+}
+
+void hg_gz_escaped(struct hg_gzfile *gz, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0; /* bytes copied as they are, written in one go */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[4];
+		size_t n = 2;
+		esc[0] = '\\';
+		if (c == '\\')
+			esc[1] = '\\';
+		else if (c == '\n')
+			esc[1] = 'n';
+		else if (c == '\t')
+			esc[1] = 't';
+		else if (c == '\r')
+			esc[1] = 'r';
+		else if (c < 0x20 || c == 0x7f) {
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 15];
+			n = 4;
+		} else {
+			continue;
+		}
+		hg_gz_write(gz, s + run, i - run);
+		hg_gz_write(gz, esc, n);
+		run = i + 1;
+	}
+	hg_gz_write(gz, s + run, len - run);
+}
+
+/* A name nobody else will pick: pid, a counter and the cycle counter. */
+static void tmp_name(struct hg_gzfile *gz, unsigned attempt)
+{
+	uint64_t r = __builtin_ia32_rdtsc() ^ ((uint64_t)getpid() << 32) ^ attempt * 0x9e3779b97f4a7c15ull;
+	hg_fmt(gz->tmp, sizeof(gz->tmp), "%s%s.tmp.%06lx", gz->base, gz->suffix,
+	       (unsigned long)(r & 0xffffff));
+}
+
+struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err)
+{
+	if (strlen(base) + strlen(suffix) + 32 >= HG_GZ_PATH || strlen(suffix) >= 64) {
+		*err = ENAMETOOLONG;
+		return NULL;
+	}
+	struct hg_gzfile *gz = hg_os_map(sizeof(*gz), false);
+	if (gz == NULL) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	hg_fmt(gz->base, sizeof(gz->base), "%s", base);
+	hg_fmt(gz->suffix, sizeof(gz->suffix), "%s", suffix);
+	gz->fd = -1;
+	for (unsigned attempt = 0; attempt < 100 && gz->fd < 0; attempt++) {
+		tmp_name(gz, attempt);
+		gz->fd = open(gz->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (gz->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (gz->fd < 0) {
+		*err = errno;
+		hg_os_unmap(gz, sizeof(*gz));
+		return NULL;
+	}
+	gz->z.zalloc = gz_alloc;
+	gz->z.zfree = gz_free;
+	gz->z.opaque = Z_NULL;
+	/* 15 + 16: a gzip wrapper rather than zlib's own. */
+	if (deflateInit2(&gz->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		*err = ENOMEM;
+		close(gz->fd);
+		unlink(gz->tmp);
+		hg_os_unmap(gz, sizeof(*gz));
+		return NULL;
+	}
+	return gz;
+}
+
+static void gz_free_all(struct hg_gzfile *gz)
+{
+	deflateEnd(&gz->z);
+	if (gz->fd >= 0)
+		close(gz->fd);
+	hg_os_unmap(gz, sizeof(*gz));
+}
+
+void hg_gz_abandon(struct hg_gzfile *gz)
+{
+	unlink(gz->tmp);
+	gz_free_all(gz);
+}
+
+/* Give tmp the name to, failing with EEXIST rather than replace anything:
+ * renameat2(RENAME_NOREPLACE) where the file system has it, else link() +
+ * unlink() (link never follows or replaces an existing name either). */
+static int place(const char *tmp, const char *to)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != EPERM)
+		return errno;
+	if (link(tmp, to) != 0)
+		return errno;
+	unlink(tmp);
+	return 0;
+}
+
+int hg_gz_commit(struct hg_gzfile *gz, char *final, size_t final_len)
+{
+	gz_deflate(gz, Z_FINISH);
+	if (gz->error == 0 && close(gz->fd) != 0)
+		gz_fail(gz, errno);
+	gz->fd = -1;
+	int err = gz->error;
+	hg_fmt(final, final_len, "%s%s", gz->base, gz->suffix);
+	for (unsigned n = 1; err == 0; n++) {
+		err = place(gz->tmp, final);
+		if (err != EEXIST)
+			break;
+		if (n == HG_GZ_NAME_TRIES)
+			break;
+		err = 0;
+		hg_fmt(final, final_len, "%s.%u%s", gz->base, n, gz->suffix);
+	}
+	if (err != 0)
+		unlink(gz->tmp);
+	gz_free_all(gz);
+	return err;
+}

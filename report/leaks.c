@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: MIT */
+/* The leak report at exit; see leaks.h.  Order matters: modules are listed
+ * while the loader's lock can still be taken, then the arenas are locked
+ * (try only), the other threads paused, the live chunks copied, scanned and
+ * classified; only then does anything else run again.  The file is written
+ * from the copies, with mmap'd memory only. */
+#define _GNU_SOURCE
+#include "leaks.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../guard/guard.h"
+#include "../lib/fmt.h"
+#include "../lib/internal.h"
+#include "../lib/walk.h"
+#include "gzfile.h"
+#include "modules.h"
+#include "scan.h"
+#include "stack.h"
+
+#define HG_SITE_THREADS 8			/* thread numbers listed per site */
+#define HG_PATH 4096
+
+/* One allocation site of one kind. */
+struct hg_site {
+	uint64_t blocks, bytes, min, max;
+	uint32_t stack;
+	uint8_t kind;
+	uint8_t nthreads;
+	bool more_threads;
+	uint16_t threads[HG_SITE_THREADS];
+};
+
+struct hg_amount {
+	uint64_t bytes, blocks;
+};
+
+/* ---- collecting the live chunks ---- */
+
+struct collect {
+	struct hg_live *chunks;
+	size_t count, max;			/* max 0: only count */
+	struct hg_range *mapped;		/* mmap'd chunks' mappings (exclusions) */
+	size_t nmapped, max_mapped;
+};
+static struct collect *collecting; /* hg_region_mmap_try_each takes no context */
+
+static void take(struct collect *k, struct hg_chunk *c)
+{
+	size_t state = hg_chunk_state(c) & (HG_INUSE | HG_QUARANTINED | HG_ISOLATED);
+	if (state != HG_INUSE)
+		return;
+	if (k->max == 0) {
+		k->count++;
+		return;
+	}
+	if (k->count == k->max)
+		return;
+	struct hg_live *l = &k->chunks[k->count++];
+	struct hg_origin o;
+	l->user = (uintptr_t)hg_chunk2mem(c);
+	l->mmapped = hg_chunk_is_mmapped(c) != 0;
+	if (hg_chunk_origin(c, &o)) {
+		l->requested = o.requested;
+		l->stack = o.alloc_stack;
+		l->thread = o.alloc_thread;
+	} else {
+		l->requested = hg_chunk_usable(c);
+		l->stack = 0;
+		l->thread = 0;
+	}
+}
+
+static bool take_heap(struct hg_arena *av, struct hg_chunk *c, void *ctx)
+{
+	if (c != av->top && hg_chunk_size(c) > HG_CHUNK_HDR)
+		take(ctx, c);
+	return true;
+}
+
+static void take_mmapped(struct hg_chunk *c)
+{
+	struct collect *k = collecting;
+	size_t head = hg_chunk_head(c);
+	if (hg_chunk_bad_checksum(c, head))
+		return; /* the walker's rule: only verifying headers are trusted */
+	if (k->max != 0 && k->nmapped < k->max_mapped)
+		k->mapped[k->nmapped++] = (struct hg_range){ (uintptr_t)c - c->prev_size,
+							     (uintptr_t)c + (head & HG_SIZE_MASK) };
+	else if (k->max == 0)
+		k->nmapped++;
+	take(k, c);
+}
+
+static bool collect_all(struct collect *k)
+{
+	collecting = k;
+	hg_walk_heap(take_heap, NULL, k);
+	return hg_region_mmap_try_each(take_mmapped);
+}
+
+/* ---- sorting (glibc's qsort may malloc) ---- */
+
+/* LSD radix sort by a 44-bit key, 11 bits a pass; passes where every key
+ * has the same digit are skipped.  The result ends up in a. */
+static void radix_sort(struct hg_live *a, struct hg_live *tmp, size_t n, bool by_site)
+{
+	static size_t count[4][2048];
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = by_site ? (uint64_t)a[i].kind << 32 | a[i].stack : a[i].user >> 4;
+		for (int d = 0; d < 4; d++)
+			count[d][(k >> (11 * d)) & 2047]++;
+	}
+	struct hg_live *src = a, *dst = tmp;
+	for (int d = 0; d < 4; d++) {
+		size_t sum = 0;
+		bool trivial = false;
+		for (int b = 0; b < 2048; b++) {
+			if (count[d][b] == n)
+				trivial = true;
+			size_t c = count[d][b];
+			count[d][b] = sum;
+			sum += c;
+		}
+		if (trivial)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t k = by_site ? (uint64_t)src[i].kind << 32 | src[i].stack
+					     : src[i].user >> 4;
+			dst[count[d][(k >> (11 * d)) & 2047]++] = src[i];
+		}
+		struct hg_live *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/* Sites: lost, indirect, reachable; then bytes descending; then stack. */
+static bool site_before(const struct hg_site *x, const struct hg_site *y)
+{
+	if (x->kind != y->kind)
+		return x->kind < y->kind;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes;
+	return x->stack < y->stack;
+}
+
+/* Bottom-up merge sort (stable, n log n, no recursion). */
+static void sort_sites(struct hg_site *a, struct hg_site *tmp, size_t n)
+{
+	struct hg_site *src = a, *dst = tmp;
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				dst[o++] = site_before(&src[j], &src[i]) ? src[j++] : src[i++];
+			while (i < mid)
+				dst[o++] = src[i++];
+			while (j < hi)
+				dst[o++] = src[j++];
+		}
+		struct hg_site *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+static void sort_u32(uint32_t *a, uint32_t *tmp, size_t n)
+{
+	size_t count[256];
+	uint32_t *src = a, *dst = tmp;
+	for (int shift = 0; shift < 32; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 255]++;
+		size_t sum = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 255]++] = src[i];
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	/* four passes: the result is back in a */
+}
+
+/* ---- grouping ---- */
+
+static void site_add_thread(struct hg_site *s, uint16_t t)
+{
+	for (unsigned i = 0; i < s->nthreads; i++)
+		if (s->threads[i] == t)
+			return;
+	if (s->nthreads == HG_SITE_THREADS) {
+		s->more_threads = true;
+		return;
+	}
+	unsigned i = s->nthreads++;
+	while (i > 0 && s->threads[i - 1] > t) { /* kept sorted */
+		s->threads[i] = s->threads[i - 1];
+		i--;
+	}
+	s->threads[i] = t;
+}
+
+/* chunks sorted by (kind, stack) -> one site per run. */
+static size_t group_sites(const struct hg_live *c, size_t n, struct hg_site *sites,
+			  struct hg_amount totals[3])
+{
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct hg_site *s = ns > 0 ? &sites[ns - 1] : NULL;
+		if (s == NULL || s->kind != c[i].kind || s->stack != c[i].stack) {
+			s = &sites[ns++];
+			memset(s, 0, sizeof(*s));
+			s->kind = c[i].kind;
+			s->stack = c[i].stack;
+			s->min = UINT64_MAX;
+		}
+		uint64_t req = c[i].requested;
+		s->blocks++;
+		s->bytes += req;
+		s->min = req < s->min ? req : s->min;
+		s->max = req > s->max ? req : s->max;
+		site_add_thread(s, c[i].thread);
+		totals[c[i].kind].bytes += req;
+		totals[c[i].kind].blocks++;
+	}
+	return ns;
+}
+
+/* ---- the file ---- */
+
+static const char *const kind_names[3] = { "lost", "indirect", "reachable" };
+
+/* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void write_time(struct hg_gzfile *gz, time_t t)
+{
+	int64_t days = (int64_t)t / 86400, secs = (int64_t)t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	int y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	hg_gz_printf(gz, "time %lu %04d-%02u-%02uT%02u:%02u:%02uZ\n", (unsigned long)t, y, m, d,
+		     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}
+
+/* Sources as the format names them. */
+static const char *source_word(enum hg_source s)
+{
+	switch (s) {
+	case HG_SOURCE_DEFAULT:
+		return "default";
+	case HG_SOURCE_TUNABLES:
+		return "tunable";
+	default:
+		return "env";
+	}
+}
+
+static void write_option_head(struct hg_gzfile *gz, int id, const char *name)
+{
+	hg_gz_printf(gz, "option %s %s ", name, source_word(hg_config.option_source[id]));
+}
+
+static void write_options(struct hg_gzfile *gz)
+{
+	char v[32];
+	size_t len;
+	const char *choice;
+	(void)choice;
+	(void)len;
+#define HG_OPTION(name, type, def, min, max, choices, help) \
+	write_option_head(gz, HG_OPTION_ID_##name, #name);    \
+	HG_WRITE_##type(name) hg_gz_puts(gz, "\n");
+#define HG_WRITE_HG_TYPE_INT(name)                                            \
+	hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                  \
+	hg_gz_puts(gz, v);
+#define HG_WRITE_HG_TYPE_BOOL(name) hg_gz_puts(gz, hg_config.options.name ? "1" : "0");
+#define HG_WRITE_HG_TYPE_STRING(name) \
+	hg_gz_escaped(gz, hg_config.options.name, strlen(hg_config.options.name));
+#define HG_WRITE_HG_TYPE_ENUM(name)                                                      \
+	choice = hg_option_choice(HG_OPTION_ID_##name, hg_config.options.name, &len);    \
+	if (choice != NULL) {                                                            \
+		hg_gz_escaped(gz, choice, len);                                          \
+	} else {                                                                         \
+		hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                     \
+		hg_gz_puts(gz, v);                                                       \
+	}
+#include "../lib/options.def"
+#undef HG_OPTION
+#undef HG_WRITE_HG_TYPE_INT
+#undef HG_WRITE_HG_TYPE_BOOL
+#undef HG_WRITE_HG_TYPE_STRING
+#undef HG_WRITE_HG_TYPE_ENUM
+}
+
+static void write_args(struct hg_gzfile *gz)
+{
+	size_t len, map_len;
+	char *args = hg_scan_read_file("/proc/self/cmdline", &len, &map_len);
+	if (args == NULL)
+		return;
+	unsigned i = 0;
+	for (size_t pos = 0; pos < len; i++) {
+		size_t n = strnlen(args + pos, len - pos);
+		hg_gz_printf(gz, "arg %u ", i);
+		hg_gz_escaped(gz, args + pos, n);
+		hg_gz_puts(gz, "\n");
+		pos += n + 1;
+	}
+	hg_scan_unmap(args, map_len);
+}
+
+struct report {
+	int status;
+	time_t now;
+	const char *exe;
+	const struct hg_modules *modules;
+	struct hg_site *sites;
+	size_t nsites;
+	uint32_t *stacks;			/* ids written, sorted, unique */
+	size_t nstacks;
+	struct hg_amount totals[3];
+	struct hg_scan_stats scan;
+};
+
+static void write_frame(struct hg_gzfile *gz, const struct hg_modules *mods, uintptr_t pc)
+{
+	const struct hg_segment_range *s = hg_modules_segment(mods, pc);
+	if (s != NULL)
+		hg_gz_printf(gz, " %u+0x%lx", s->module,
+			     (unsigned long)(pc - mods->mods[s->module].base));
+	else
+		hg_gz_printf(gz, " ?+0x%lx", (unsigned long)pc);
+}
+
+static void write_report(struct hg_gzfile *gz, const struct report *r)
+{
+	hg_gz_printf(gz, "heapguard-leaks 1\nversion %s\nprogram ", PACKAGE_VERSION);
+	hg_gz_escaped(gz, r->exe, strlen(r->exe));
+	hg_gz_printf(gz, "\npid %d\nppid %d\n", (int)getpid(), (int)getppid());
+	write_time(gz, r->now);
+	hg_gz_printf(gz, "level %s\nstatus %u\n", hg_config.options.level ? "full" : "fast",
+		     (unsigned)r->status & 0xff);
+	write_args(gz);
+	write_options(gz);
+	const struct hg_modules *m = r->modules;
+	for (unsigned i = 0; i < m->count; i++) {
+		hg_gz_printf(gz, "module %u 0x%lx %s ", i, (unsigned long)m->mods[i].base,
+			     m->mods[i].build_id);
+		hg_gz_escaped(gz, m->mods[i].path, strlen(m->mods[i].path));
+		hg_gz_puts(gz, "\n");
+	}
+	size_t nstacks = 0;
+	for (size_t i = 0; i < r->nstacks; i++) {
+		const uintptr_t *frames;
+		unsigned n = hg_stack_frames(r->stacks[i], &frames);
+		if (n == 0)
+			continue; /* unknown to the depot: its sites say stack 0 */
+		hg_gz_printf(gz, "stack %u", r->stacks[i]);
+		for (unsigned f = 0; f < n && f < HG_DEPTH_MAX; f++)
+			write_frame(gz, m, frames[f]);
+		hg_gz_puts(gz, "\n");
+		nstacks++;
+	}
+	for (size_t i = 0; i < r->nsites; i++) {
+		const struct hg_site *s = &r->sites[i];
+		char threads[HG_SITE_THREADS * 7 + 4];
+		size_t t = 0;
+		for (unsigned j = 0; j < s->nthreads; j++)
+			t += hg_fmt(threads + t, sizeof(threads) - t, "%s%u", j ? "," : "",
+				    s->threads[j]);
+		if (s->more_threads)
+			hg_fmt(threads + t, sizeof(threads) - t, ",+");
+		hg_gz_printf(gz, "site %s %u %lu %lu %lu %lu %s\n", kind_names[s->kind], s->stack,
+			     (unsigned long)s->blocks, (unsigned long)s->bytes,
+			     (unsigned long)s->min, (unsigned long)s->max, threads);
+	}
+	const struct hg_amount *a = r->totals;
+	hg_gz_printf(gz, "totals %lu %lu %lu %lu %lu %lu\n", (unsigned long)a[0].bytes,
+		     (unsigned long)a[0].blocks, (unsigned long)a[1].bytes,
+		     (unsigned long)a[1].blocks, (unsigned long)a[2].bytes,
+		     (unsigned long)a[2].blocks);
+	struct hg_depot_stats d;
+	memset(&d, 0, sizeof(d));
+	hg_depot_stats(&d);
+	hg_gz_printf(gz, "depot %zu %zu %zu %zu\n", d.stacks, d.bytes, d.captures, d.hits);
+	hg_gz_printf(gz, "scan %lu %u %u %lu\n", (unsigned long)r->scan.roots_bytes,
+		     r->scan.threads, r->scan.not_stopped, (unsigned long)r->scan.microseconds);
+	hg_gz_printf(gz, "end %zu %zu\n", r->nsites, nstacks);
+}
+
+/* ---- where the file goes ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* report= with %e %p %t %% replaced. */
+static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
+{
+	size_t o = 0;
+	for (const char *p = hg_config.options.report; *p && o + 1 < len; p++) {
+		if (*p != '%' || p[1] == '\0') {
+			out[o++] = *p;
+			continue;
+		}
+		p++;
+		if (*p == 'e')
+			o += hg_fmt(out + o, len - o, "%s", exe[0] ? base_name(exe) : "unknown");
+		else if (*p == 'p')
+			o += hg_fmt(out + o, len - o, "%d", (int)getpid());
+		else if (*p == 't')
+			o += hg_fmt(out + o, len - o, "%lu", (unsigned long)now);
+		else if (*p == '%')
+			out[o++] = '%';
+		else
+			o += hg_fmt(out + o, len - o, "%%%c", *p);
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+/* Write the report; the file's name goes to final.  *fallback tells that
+ * $TMPDIR was used because the current directory was not writable. */
+static int write_file(const struct report *r, char *final, size_t len, bool *fallback)
+{
+	static char prefix[HG_PATH], alt[HG_PATH];
+	expand_prefix(prefix, sizeof(prefix), r->exe, r->now);
+	*fallback = false;
+	int err = 0;
+	struct hg_gzfile *gz = hg_gz_create(prefix, ".leaks.gz", &err);
+	if (gz == NULL && prefix[0] != '/' && (err == EACCES || err == EROFS || err == EPERM)) {
+		const char *tmp = secure_getenv("TMPDIR");
+		hg_fmt(alt, sizeof(alt), "%s/%s", tmp && tmp[0] == '/' ? tmp : "/tmp",
+		       base_name(prefix));
+		gz = hg_gz_create(alt, ".leaks.gz", &err);
+		*fallback = gz != NULL;
+	}
+	if (gz == NULL) {
+		hg_fmt(final, len, "%s.leaks.gz", prefix);
+		return err;
+	}
+	write_report(gz, r);
+	return hg_gz_commit(gz, final, len);
+}
+
+/* ---- the summary ---- */
+
+/* 1234567 -> "1,234,567" */
+static char *grouped(char *buf, size_t len, uint64_t v)
+{
+	char tmp[32];
+	size_t n = hg_fmt(tmp, sizeof(tmp), "%lu", (unsigned long)v), o = 0;
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static size_t amount(char *buf, size_t len, const struct hg_amount *a, const char *what)
+{
+	char b[32], n[32];
+	return hg_fmt(buf, len, "%s bytes in %s block%s %s", grouped(b, sizeof(b), a->bytes),
+		      grouped(n, sizeof(n), a->blocks), a->blocks == 1 ? "" : "s", what);
+}
+
+static void summary(const struct report *r, const char *final, int err, bool fallback,
+		    int replaced)
+{
+	char line[2 * HG_PATH + 1024];
+	size_t o = 0, len = sizeof(line);
+	const struct hg_amount *a = r->totals;
+	size_t leak_sites = 0;
+	for (size_t i = 0; i < r->nsites; i++)
+		leak_sites += r->sites[i].kind == HG_KIND_LOST;
+	if (a[0].blocks + a[1].blocks == 0) {
+		o += hg_fmt(line + o, len - o, "heapguard: no leaks: ");
+	} else {
+		o += hg_fmt(line + o, len - o, "heapguard: %zu leak%s: ", leak_sites,
+			    leak_sites == 1 ? "" : "s");
+		o += amount(line + o, len - o, &a[0], "lost, ");
+		o += amount(line + o, len - o, &a[1], "indirect, ");
+	}
+	o += amount(line + o, len - o, &a[2], "still reachable");
+	if (err == 0) {
+		const char *dot = final[0] == '/' || final[0] == '.' ? "" : "./";
+		o += hg_fmt(line + o, len - o, "; report: %s%s (heapguard-report %s%s)", dot, final,
+			    dot, final);
+		if (fallback)
+			o += hg_fmt(line + o, len - o, ", in $TMPDIR: the current directory is not writable");
+	}
+	if (!hg_config.options.level)
+		o += hg_fmt(line + o, len - o, "; no allocation stacks: they need level=full");
+	if (replaced >= 0)
+		o += hg_fmt(line + o, len - o, "; exit status %u instead of %u (leak_exitcode)",
+			    (unsigned)replaced, (unsigned)r->status & 0xff);
+	if (o + 1 < len)
+		line[o++] = '\n';
+	if (err != 0) {
+		o += hg_fmt(line + o, len - o, "heapguard: cannot write the leak report %s: %s\n",
+			    final, strerrordesc_np(err) ? strerrordesc_np(err) : "error");
+	}
+	hg_os_write(2, line, o);
+}
+
+/* ---- the whole thing ---- */
+
+struct memory {
+	struct hg_live *chunks, *tmp;
+	size_t chunks_len;
+	struct hg_range *exclude;
+	size_t exclude_len;
+	struct hg_site *sites;
+	size_t sites_len;
+};
+
+/* Exclusions: every segment of the main arena and mmap'd chunk (the other
+ * arenas' heaps go by their 64 MiB slots, see scan.c), and heapguard's
+ * own static data.  The allocator's globals hold free-list heads and top,
+ * i.e. chunk-header addresses; at level=fast a block's range runs into
+ * the next chunk's header, so they would keep leaked blocks "reachable".
+ * They never hold a pointer the program gave us.  When the allocator is
+ * linked into the executable itself (unit tests) only the main arena is
+ * left out: the rest is the program's. */
+static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
+			       struct hg_range *ex, size_t max)
+{
+	size_t n = 0;
+	if (hg_region_first.hi != 0)
+		ex[n++] = (struct hg_range){ hg_region_first.lo, hg_region_first.hi };
+	const struct hg_segment *seg;
+	unsigned nseg = hg_region_other_segments(&seg);
+	for (unsigned i = 0; i < nseg && n < max; i++)
+		ex[n++] = (struct hg_range){ seg[i].lo, seg[i].hi };
+	for (size_t i = 0; i < k->nmapped && n < max; i++)
+		ex[n++] = k->mapped[i];
+	ex[n++] = (struct hg_range){ (uintptr_t)&hg_main_arena, (uintptr_t)(&hg_main_arena + 1) };
+	const struct hg_segment_range *self = hg_modules_segment(mods, (uintptr_t)&hg_leaks_at_exit);
+	if (self != NULL && self->module != 0)
+		for (unsigned i = 0; i < mods->nsegs && n < max; i++)
+			if (mods->segs[i].module == self->module && mods->segs[i].writable)
+				ex[n++] = (struct hg_range){ mods->segs[i].lo, mods->segs[i].hi };
+	return n;
+}
+
+static void free_memory(struct memory *mem)
+{
+	hg_scan_unmap(mem->chunks, mem->chunks_len);
+	hg_scan_unmap(mem->exclude, mem->exclude_len);
+	hg_scan_unmap(mem->sites, mem->sites_len);
+}
+
+/* Copy and classify every live chunk, with the world paused.  False (the
+ * heap was busy, or no memory) means no report. */
+static bool scan_heap(const struct hg_modules *mods, uintptr_t caller_sp,
+		      const uintptr_t *regs, unsigned nregs, struct memory *mem,
+		      struct collect *k, struct hg_scan_stats *stats, const char **why)
+{
+	*why = "the heap is busy (exit from a signal handler that interrupted malloc?)";
+	if (!hg_arena_try_lock_all())
+		return false;
+	struct hg_world world;
+	hg_world_stop(&world);
+	bool ok = false;
+	memset(k, 0, sizeof(*k));
+	if (!collect_all(k))
+		goto out;
+	/* Room for chunks allocated by threads that did not pause. */
+	size_t max = k->count + k->count / 8 + 1024, max_mapped = k->nmapped + 1024;
+	size_t nex = max_mapped + 1024 + 64;
+	mem->chunks_len = 2 * max * sizeof(struct hg_live);
+	mem->exclude_len = max_mapped * sizeof(struct hg_range) + nex * sizeof(struct hg_range);
+	mem->chunks = hg_scan_map(mem->chunks_len);
+	mem->exclude = hg_scan_map(mem->exclude_len);
+	*why = "out of memory";
+	if (mem->chunks == NULL || mem->exclude == NULL)
+		goto out;
+	mem->tmp = mem->chunks + max;
+	memset(k, 0, sizeof(*k));
+	k->chunks = mem->chunks;
+	k->max = max;
+	k->mapped = mem->exclude + nex;
+	k->max_mapped = max_mapped;
+	if (!collect_all(k))
+		goto out;
+	radix_sort(k->chunks, mem->tmp, k->count, false);
+	struct hg_scan_input in = {
+		.chunks = k->chunks,
+		.count = k->count,
+		.exclude = mem->exclude,
+		.nexclude = build_exclusions(k, mods, mem->exclude, nex),
+		.modules = mods,
+		.caller_sp = caller_sp,
+		.caller_regs = regs,
+		.ncaller_regs = nregs,
+	};
+	ok = hg_scan_classify(&in, &world, stats);
+out:
+	hg_world_resume(&world);
+	hg_arena_unlock_all();
+	return ok;
+}
+
+/* Sites and the stack ids they use, from the classified chunks. */
+static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
+{
+	radix_sort(k->chunks, mem->tmp, k->count, true);
+	mem->sites_len = 2 * (k->count + 1) * sizeof(struct hg_site) +
+			 2 * (k->count + 1) * sizeof(uint32_t);
+	mem->sites = hg_scan_map(mem->sites_len);
+	if (mem->sites == NULL)
+		return false;
+	r->sites = mem->sites;
+	r->nsites = group_sites(k->chunks, k->count, r->sites, r->totals);
+	sort_sites(r->sites, r->sites + r->nsites, r->nsites);
+	uint32_t *ids = (uint32_t *)(r->sites + 2 * (k->count + 1));
+	size_t n = 0;
+	for (size_t i = 0; i < r->nsites; i++)
+		if (r->sites[i].stack != 0)
+			ids[n++] = r->sites[i].stack;
+	sort_u32(ids, ids + n, n);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	r->stacks = ids;
+	r->nstacks = u;
+	return true;
+}
+
+static __attribute__((noinline)) int leaks_at_exit(int status, uintptr_t caller_sp,
+						    const uintptr_t *regs, unsigned nregs)
+{
+	static struct hg_modules mods;
+	static struct report r;
+	static struct collect k;
+	static struct memory mem;
+	static char exe[HG_PATH], final[HG_PATH + 64];
+	memset(&r, 0, sizeof(r));
+	memset(&mem, 0, sizeof(mem));
+	r.status = status;
+	r.now = time(NULL);
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	r.exe = exe;
+	const char *why = "out of memory";
+	if (!hg_modules_load(&mods) ||
+	    !scan_heap(&mods, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
+	    !make_sites(&r, &k, &mem)) {
+		hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
+		free_memory(&mem);
+		hg_modules_free(&mods);
+		return -1;
+	}
+	r.modules = &mods;
+	bool fallback;
+	int err = write_file(&r, final, sizeof(final), &fallback);
+	int replaced = -1;
+	if (r.totals[HG_KIND_LOST].bytes > 0 && (status & 0xff) == 0 &&
+	    hg_config.options.leak_exitcode != 0)
+		replaced = (int)hg_config.options.leak_exitcode;
+	summary(&r, final, err, fallback, replaced);
+	free_memory(&mem);
+	hg_modules_free(&mods);
+	return replaced;
+}
+
+int hg_leaks_at_exit(int status)
+{
+	if (!hg_config.options.leaks)
+		return -1;
+	/* The caller's callee-saved registers, as they are on entry: the only
+	 * ones that can hold its live pointers across this call.  Its stack is
+	 * scanned from here up, which covers those this frame pushed. */
+	uintptr_t regs[6];
+	__asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"
+			 "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"
+			 :
+			 : "r"(regs)
+			 : "memory");
+	return leaks_at_exit(status, (uintptr_t)regs, regs, 6);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* The leak report at exit: every live chunk, classified lost / indirect /
+ * reachable by a conservative scan (scan.h), grouped by allocation stack and
+ * written to <prefix>.leaks.gz (heapguard-report(5)), summed up on stderr. */
+#ifndef HG_LEAKS_H
+#define HG_LEAKS_H
+
+/* Called once, last thing at exit, with the exit status.  Returns the
+ * status to exit with instead (leak_exitcode), or -1 to keep it.  Safe with
+ * other threads running; never waits for a lock. */
+int hg_leaks_at_exit(int status);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* The loaded modules (dl_iterate_phdr) at report time: index, load bias,
+ * build id and path for the report's module map, and their PT_LOAD spans
+ * so that a frame becomes "module+offset" and the scan knows which
+ * file-backed mappings are module data.  All memory is mmap'd. */
+#ifndef HG_MODULES_H
+#define HG_MODULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HG_BUILD_ID_HEX 81			/* up to 40 bytes of build id */
+
+struct hg_module {
+	uintptr_t base;				/* load bias (l_addr) */
+	uintptr_t lo, hi;			/* page-rounded span of its PT_LOADs */
+	const char *path;			/* the executable's real path for index 0 */
+	char build_id[HG_BUILD_ID_HEX];		/* lowercase hex, "-" if none */
+};
+
+/* One PT_LOAD segment, page-rounded, for address lookups. */
+struct hg_segment_range {
+	uintptr_t lo, hi;
+	unsigned module;
+	bool writable;
+};
+
+struct hg_modules {
+	struct hg_module *mods;
+	unsigned count;
+	struct hg_segment_range *segs;		/* sorted by lo */
+	unsigned nsegs;
+	char *strings;				/* paths */
+	size_t map_len;				/* one mapping holds all of it */
+};
+
+/* Take the module list now (before other threads are paused: it takes the
+ * loader's lock).  False if memory could not be had. */
+bool hg_modules_load(struct hg_modules *m);
+void hg_modules_free(struct hg_modules *m);
+
+/* The segment holding addr, or NULL. */
+const struct hg_segment_range *hg_modules_segment(const struct hg_modules *m, uintptr_t addr);
+
+#endif

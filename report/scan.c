@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: MIT */
+/* The reachability scan; see scan.h.  Roots come from /proc/self/maps
+ * (read with open/read: no stdio), marking runs on an explicit mmap'd stack
+ * (a million-node list must not recurse), and every read of memory that
+ * may vanish (a thread that was not paused can unmap) is fault-guarded. */
+#define _GNU_SOURCE
+#include "scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "../lib/internal.h"
+#include "modules.h"
+
+#define HG_RED_ZONE 128				/* below sp, the x86-64 ABI's red zone */
+#define HG_HUGE_ROOT ((uintptr_t)64 << 20)	/* above this, skip pages not resident */
+#define HG_STOP_WAIT_NS 200000000L		/* a thread that has not answered by then won't */
+#define HG_STOP_MAX 4096			/* threads paused (more are scanned whole) */
+
+/* ---- heapguard's own memory ---- */
+
+#define HG_OWN_MAX 64
+static struct hg_range own[HG_OWN_MAX];
+static unsigned nown;
+
+void *hg_scan_map(size_t len)
+{
+	void *p = hg_os_map(len, false);
+	if (p == NULL)
+		return NULL;
+	for (unsigned i = 0; i < HG_OWN_MAX; i++) {
+		if (own[i].lo == 0) {
+			own[i].lo = (uintptr_t)p;
+			own[i].hi = (uintptr_t)p + len;
+			if (i >= nown)
+				nown = i + 1;
+			return p;
+		}
+	}
+	/* Untracked memory would be scanned as a root: refuse it. */
+	hg_os_unmap(p, len);
+	return NULL;
+}
+
+void hg_scan_unmap(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < nown; i++)
+		if (own[i].lo == (uintptr_t)p)
+			own[i].lo = own[i].hi = 0;
+	hg_os_unmap(p, len);
+}
+
+/* ---- pausing the other threads ---- */
+
+/* What a paused thread leaves for the scan. */
+struct hg_stopped {
+	pid_t tid;
+	uintptr_t sp;				/* where it was interrupted */
+	uintptr_t handler_sp;			/* the handler's frame (an alternate stack?) */
+	uintptr_t tls;				/* its struct hg_thread: not a root */
+	uintptr_t regs[NGREG];			/* its registers, a root */
+};
+
+/* Shared with the signal handler, so it lives in static memory: a late
+ * handler (a thread that unblocked the signal after we gave up on it) must
+ * find it mapped, see `active` false and return at once. */
+static struct {
+	int signo;
+	int active;				/* a stop is in progress */
+	int release;				/* futex: paused threads may go on */
+	int acked;				/* futex: threads that answered */
+	int inside;				/* handlers running now */
+	unsigned nslots;
+	pid_t pid;
+	struct hg_stopped *slots;		/* HG_STOP_MAX of them, mmap'd */
+	struct sigaction old;
+	bool installed;
+} stop;
+
+static long futex(int *addr, int op, int val, const struct timespec *timeout)
+{
+	return syscall(SYS_futex, addr, op, val, timeout, NULL, 0);
+}
+
+static void stop_handler(int signo, siginfo_t *si, void *ctx)
+{
+	(void)signo;
+	int saved = errno;
+	__atomic_add_fetch(&stop.inside, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&stop.active, __ATOMIC_SEQ_CST) && si->si_code == SI_TKILL &&
+	    si->si_pid == stop.pid) {
+		unsigned i = __atomic_fetch_add(&stop.nslots, 1, __ATOMIC_SEQ_CST);
+		if (i < HG_STOP_MAX) {
+			struct hg_stopped *s = &stop.slots[i];
+			const ucontext_t *uc = ctx;
+			volatile char here;
+			s->tid = (pid_t)syscall(SYS_gettid);
+			s->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+			s->handler_sp = (uintptr_t)&here;
+			s->tls = (uintptr_t)&hg_self;
+			for (unsigned r = 0; r < NGREG; r++)
+				s->regs[r] = (uintptr_t)uc->uc_mcontext.gregs[r];
+		}
+		__atomic_add_fetch(&stop.acked, 1, __ATOMIC_SEQ_CST);
+		futex(&stop.acked, FUTEX_WAKE_PRIVATE, 1, NULL);
+		while (__atomic_load_n(&stop.release, __ATOMIC_SEQ_CST) == 0)
+			futex(&stop.release, FUTEX_WAIT_PRIVATE, 0, NULL);
+	}
+	__atomic_sub_fetch(&stop.inside, 1, __ATOMIC_SEQ_CST);
+	errno = saved;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Signal every thread of /proc/self/task not signalled yet; how many new. */
+static unsigned signal_new_threads(pid_t *sent, unsigned *nsent, unsigned max, pid_t self)
+{
+	unsigned fresh = 0;
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			pid_t tid = 0;
+			const char *p = d->d_name;
+			if (*p < '0' || *p > '9')
+				continue;
+			for (; *p >= '0' && *p <= '9'; p++)
+				tid = tid * 10 + (*p - '0');
+			if (tid == self)
+				continue;
+			bool known = false;
+			for (unsigned i = 0; i < *nsent && !known; i++)
+				known = sent[i] == tid;
+			if (known || *nsent == max)
+				continue;
+			if (syscall(SYS_tgkill, stop.pid, tid, stop.signo) == 0) {
+				sent[(*nsent)++] = tid;
+				fresh++;
+			}
+		}
+	}
+	close(fd);
+	return fresh;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait until `want` threads have answered or the deadline passed. */
+static void wait_acks(unsigned want, uint64_t deadline)
+{
+	for (;;) {
+		int acked = __atomic_load_n(&stop.acked, __ATOMIC_SEQ_CST);
+		if ((unsigned)acked >= want)
+			return;
+		uint64_t t = now_ns();
+		if (t >= deadline)
+			return;
+		struct timespec ts = { (time_t)((deadline - t) / 1000000000u),
+				       (long)((deadline - t) % 1000000000u) };
+		futex(&stop.acked, FUTEX_WAIT_PRIVATE, acked, &ts);
+	}
+}
+
+void hg_world_stop(struct hg_world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->all_answered = true;
+	stop.pid = getpid();
+	/* Well above glibc's own (32, 33) and the low ones programs pick first. */
+	stop.signo = SIGRTMAX - 3;
+	stop.nslots = 0;
+	stop.acked = 0;
+	stop.release = 0;
+	if (stop.slots == NULL)
+		stop.slots = hg_scan_map(HG_STOP_MAX * sizeof(struct hg_stopped));
+	if (stop.slots == NULL)
+		return;
+	static pid_t sent[HG_STOP_MAX];
+	unsigned nsent = 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = stop_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (!stop.installed) {
+		if (sigaction(stop.signo, &sa, &stop.old) != 0)
+			return;
+		stop.installed = true;
+	}
+	__atomic_store_n(&stop.active, 1, __ATOMIC_SEQ_CST);
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	uint64_t deadline = now_ns() + HG_STOP_WAIT_NS;
+	/* A thread created while we were signalling shows up in the next
+	 * listing; paused threads create none, so this converges. */
+	for (int round = 0; round < 16; round++) {
+		unsigned fresh = signal_new_threads(sent, &nsent, HG_STOP_MAX, self);
+		wait_acks(nsent, deadline);
+		if (fresh == 0)
+			break;
+	}
+	unsigned acked = __atomic_load_n(&stop.acked, __ATOMIC_SEQ_CST);
+	w->threads = acked < nsent ? acked : nsent;
+	w->not_stopped = nsent - w->threads;
+	w->all_answered = w->not_stopped == 0;
+}
+
+void hg_world_resume(struct hg_world *w)
+{
+	__atomic_store_n(&stop.active, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&stop.release, 1, __ATOMIC_SEQ_CST);
+	futex(&stop.release, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
+	/* Handlers still inside read stop.release; let them leave first. */
+	uint64_t deadline = now_ns() + HG_STOP_WAIT_NS;
+	while (__atomic_load_n(&stop.inside, __ATOMIC_SEQ_CST) != 0 && now_ns() < deadline)
+		sched_yield();
+	/* A thread that never answered may still have the signal pending:
+	 * then our handler stays, harmless, rather than the default action
+	 * (which would kill the process). */
+	if (stop.installed && w->all_answered && __atomic_load_n(&stop.inside, __ATOMIC_SEQ_CST) == 0) {
+		sigaction(stop.signo, &stop.old, NULL);
+		stop.installed = false;
+	}
+}
+
+/* ---- reading memory that may fault ---- */
+
+static struct {
+	sigjmp_buf env;
+	int armed;
+	pid_t tid;
+	struct sigaction old_segv, old_bus;
+} fault;
+
+static void fault_handler(int signo, siginfo_t *si, void *ctx)
+{
+	(void)si;
+	(void)ctx;
+	if (fault.armed && (pid_t)syscall(SYS_gettid) == fault.tid)
+		siglongjmp(fault.env, 1);
+	/* Not ours: give the program its own handling back and let the
+	 * faulting instruction run again. */
+	sigaction(signo, signo == SIGSEGV ? &fault.old_segv : &fault.old_bus, NULL);
+}
+
+static void fault_guard_on(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	fault.tid = (pid_t)syscall(SYS_gettid);
+	sigaction(SIGSEGV, &sa, &fault.old_segv);
+	sigaction(SIGBUS, &sa, &fault.old_bus);
+	fault.armed = 1;
+}
+
+static void fault_guard_off(void)
+{
+	fault.armed = 0;
+	sigaction(SIGSEGV, &fault.old_segv, NULL);
+	sigaction(SIGBUS, &fault.old_bus, NULL);
+}
+
+/* ---- marking ---- */
+
+enum { UNREACHED = 0, REACHABLE, INDIRECT, LEADER };
+
+struct marker {
+	const struct hg_live *chunks;
+	const uintptr_t *start;			/* chunks[i].user, dense for the search */
+	uint8_t *state;
+	size_t count;
+	uintptr_t min, max;			/* any reference lies in [min, max) */
+	uint32_t *stack;			/* chunks to scan */
+	volatile size_t top;			/* in memory: survives a fault's longjmp */
+	uint8_t want, set;			/* mark chunks in state want as set */
+	size_t self;				/* the indirect pass's leader */
+	size_t map_len;
+};
+
+/* The chunk whose [user, user + requested) holds v (a 0-byte chunk: v ==
+ * user), or SIZE_MAX. */
+static size_t find_chunk(const struct marker *m, uintptr_t v)
+{
+	size_t lo = 0, hi = m->count;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->start[mid] <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	uintptr_t s = m->start[lo];
+	if (v < s)
+		return SIZE_MAX;
+	size_t req = m->chunks[lo].requested;
+	return v - s < req || v == s ? lo : SIZE_MAX;
+}
+
+static void scan_words(struct marker *m, uintptr_t lo, uintptr_t hi)
+{
+	lo = (lo + 7) & ~(uintptr_t)7;
+	const uintptr_t min = m->min, span = m->max - m->min;
+	for (const uintptr_t *p = (const uintptr_t *)lo; (uintptr_t)(p + 1) <= hi; p++) {
+		uintptr_t v = *p;
+		if (v - min >= span)
+			continue;
+		size_t i = find_chunk(m, v);
+		if (i == SIZE_MAX || i == m->self)
+			continue;
+		uint8_t st = m->state[i];
+		if (st == m->want) {
+			m->state[i] = m->set;
+			m->stack[m->top] = (uint32_t)i;
+			m->top = m->top + 1;
+		} else if (st == LEADER && m->set == INDIRECT) {
+			/* An earlier leader is reachable from this one: it is
+			 * indirect, and what it reaches was marked already. */
+			m->state[i] = INDIRECT;
+		}
+	}
+}
+
+static void scan_chunk(struct marker *m, size_t i)
+{
+	scan_words(m, m->chunks[i].user, m->chunks[i].user + m->chunks[i].requested);
+}
+
+/* Pop and scan until the stack is empty.  A chunk that faults (an mmap'd
+ * one a running thread unmapped) is skipped. */
+static void drain_reachable(struct marker *m, unsigned *faults)
+{
+	if (sigsetjmp(fault.env, 1) != 0)
+		(*faults)++;
+	while (m->top > 0) {
+		m->top = m->top - 1;
+		scan_chunk(m, m->stack[m->top]);
+	}
+}
+
+/* Each unreached chunk not yet known indirect leads a search; whatever it
+ * reaches (but itself) is indirect.  What is still a leader at the end is
+ * lost: of a leaked cycle, one block is lost and the others indirect, as
+ * Valgrind counts them.  One sigsetjmp for the whole pass: it costs a
+ * system call. */
+static void mark_indirect(struct marker *m, unsigned *faults)
+{
+	volatile size_t next = 0;
+	m->want = UNREACHED;
+	m->set = INDIRECT;
+	if (sigsetjmp(fault.env, 1) != 0)
+		(*faults)++;
+	for (;;) {
+		while (m->top > 0) {
+			m->top = m->top - 1;
+			scan_chunk(m, m->stack[m->top]);
+		}
+		size_t i = next;
+		while (i < m->count && m->state[i] != UNREACHED)
+			i++;
+		next = i;
+		if (i == m->count)
+			return;
+		m->state[i] = LEADER;
+		m->self = i;
+		m->stack[0] = (uint32_t)i;
+		m->top = 1;
+	}
+}
+
+/* ---- roots ---- */
+
+char *hg_scan_read_file(const char *path, size_t *len, size_t *map_len)
+{
+	size_t cap = 1 << 18;
+	for (;;) {
+		char *buf = hg_scan_map(cap);
+		if (buf == NULL)
+			return NULL;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			hg_scan_unmap(buf, cap);
+			return NULL;
+		}
+		size_t n = 0;
+		ssize_t r;
+		while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			n += (size_t)r;
+		}
+		close(fd);
+		if (n < cap) {
+			*len = n;
+			*map_len = cap;
+			return buf;
+		}
+		/* Too small to tell the end: again, four times larger. */
+		hg_scan_unmap(buf, cap);
+		cap *= 4;
+	}
+}
+
+static uintptr_t parse_hex(const char **s)
+{
+	uintptr_t v = 0;
+	for (;; (*s)++) {
+		char c = **s;
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (uintptr_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (uintptr_t)(c - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+struct roots {
+	struct marker *m;
+	const struct hg_scan_input *in;
+	struct hg_range *exclude;		/* sorted, merged */
+	size_t nexclude;
+	uintptr_t *sps;				/* stack pointers, sorted */
+	size_t nsps;
+	uint64_t bytes;
+	unsigned char vec[4096];		/* mincore's answer, one window */
+};
+
+/* Scan [lo, hi); for a huge anonymous range only the resident pages. */
+static void scan_root(struct roots *r, uintptr_t lo, uintptr_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (hi - lo <= HG_HUGE_ROOT) {
+		r->bytes += hi - lo;
+		scan_words(r->m, lo, hi);
+		return;
+	}
+	uintptr_t page = hg_page_size;
+	for (uintptr_t a = lo & ~(page - 1); a < hi;) {
+		uintptr_t end = a + sizeof(r->vec) * page;
+		if (end > hi || end < a)
+			end = hi;
+		size_t npages = (end - a + page - 1) / page;
+		if (mincore((void *)a, end - a, r->vec) != 0) {
+			a = end;
+			continue;
+		}
+		for (size_t i = 0; i < npages; i++) {
+			if (!(r->vec[i] & 1))
+				continue;
+			uintptr_t plo = a + i * page, phi = plo + page;
+			plo = plo < lo ? lo : plo;
+			phi = phi > hi ? hi : phi;
+			r->bytes += phi - plo;
+			scan_words(r->m, plo, phi);
+		}
+		a = end;
+	}
+}
+
+/* [lo, hi) less heapguard's heaps (by 64 MiB slot) and the exclusions. */
+static void scan_root_pieces(struct roots *r, uintptr_t lo, uintptr_t hi)
+{
+	size_t a = 0, b = r->nexclude;
+	while (a < b) { /* the first exclusion ending after lo */
+		size_t mid = a + (b - a) / 2;
+		if (r->exclude[mid].hi <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (; lo < hi; a++) {
+		uintptr_t piece_hi = hi;
+		uintptr_t skip_to = hi;
+		if (a < r->nexclude && r->exclude[a].lo < hi) {
+			piece_hi = r->exclude[a].lo > lo ? r->exclude[a].lo : lo;
+			skip_to = r->exclude[a].hi;
+		}
+		for (uintptr_t s = lo; s < piece_hi;) {
+			uintptr_t next = (s | (HG_HEAP_MAX - 1)) + 1;
+			if (next > piece_hi || next == 0)
+				next = piece_hi;
+			if (!hg_region_heap_slot(s))
+				scan_root(r, s, next);
+			s = next;
+		}
+		lo = skip_to > lo ? skip_to : lo;
+		if (a >= r->nexclude)
+			break;
+	}
+}
+
+/* One line of /proc/self/maps: is it a root, and from where. */
+static void consider_mapping(struct roots *r, const char *line)
+{
+	const char *s = line;
+	uintptr_t lo = parse_hex(&s);
+	if (*s++ != '-')
+		return;
+	uintptr_t hi = parse_hex(&s);
+	if (*s++ != ' ' || s[0] != 'r' || s[1] != 'w' || s[3] != 'p')
+		return;
+	s += 5;
+	parse_hex(&s); /* offset */
+	while (*s == ' ')
+		s++;
+	while (*s && *s != ' ') /* device */
+		s++;
+	while (*s == ' ')
+		s++;
+	uintptr_t inode = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		inode = inode * 10 + (uintptr_t)(*s - '0');
+	while (*s == ' ')
+		s++;
+	if (strncmp(s, "[vvar]", 6) == 0 || strncmp(s, "[vdso]", 6) == 0 ||
+	    strncmp(s, "[vsyscall]", 10) == 0)
+		return;
+	/* A file that is not a loaded module's data may be truncated under
+	 * us (SIGBUS) and holds no pointers of this process anyway. */
+	if (inode != 0 && hg_modules_segment(r->in->modules, lo) == NULL)
+		return;
+	/* A paused thread's stack counts from its stack pointer up: below it
+	 * lie dead frames, full of stale pointers. */
+	for (size_t i = 0; i < r->nsps; i++) {
+		uintptr_t sp = r->sps[i];
+		if (sp >= lo && sp < hi) {
+			lo = sp - HG_RED_ZONE > lo ? sp - HG_RED_ZONE : lo;
+			break;
+		}
+	}
+	scan_root_pieces(r, lo, hi);
+}
+
+static void sort_ranges(struct hg_range *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) { /* a few hundred, mostly sorted */
+		struct hg_range x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1].lo > x.lo) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+static void sort_words(uintptr_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uintptr_t x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+/* The exclusions: the caller's, our own mappings, every paused thread's
+ * (and our own) struct hg_thread, whose cache heads are chunk-header
+ * addresses that at level=fast fall inside the previous chunk. */
+static size_t build_exclusions(struct roots *r, struct hg_range *ex, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->in->nexclude && n < max; i++)
+		ex[n++] = r->in->exclude[i];
+	for (unsigned i = 0; i < nown && n < max; i++)
+		if (own[i].lo != 0)
+			ex[n++] = own[i];
+	if (n < max)
+		ex[n++] = (struct hg_range){ (uintptr_t)&hg_self, (uintptr_t)(&hg_self + 1) };
+	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
+	for (unsigned i = 0; stop.slots != NULL && i < slots && n < max; i++)
+		ex[n++] = (struct hg_range){ stop.slots[i].tls,
+					     stop.slots[i].tls + sizeof(struct hg_thread) };
+	sort_ranges(ex, n);
+	size_t out = 0; /* merge overlaps */
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && ex[i].lo <= ex[out - 1].hi) {
+			if (ex[i].hi > ex[out - 1].hi)
+				ex[out - 1].hi = ex[i].hi;
+		} else {
+			ex[out++] = ex[i];
+		}
+	}
+	return out;
+}
+
+static void scan_roots(struct roots *r, unsigned *faults)
+{
+	size_t len, map_len;
+	char *maps = hg_scan_read_file("/proc/self/maps", &len, &map_len);
+	if (maps == NULL)
+		return;
+	/* Registers of the paused threads and of the caller. */
+	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
+	for (unsigned i = 0; stop.slots != NULL && i < slots; i++)
+		scan_words(r->m, (uintptr_t)stop.slots[i].regs,
+			   (uintptr_t)(stop.slots[i].regs + NGREG));
+	scan_words(r->m, (uintptr_t)r->in->caller_regs,
+		   (uintptr_t)(r->in->caller_regs + r->in->ncaller_regs));
+	/* volatile: the position survives a fault's longjmp. */
+	volatile size_t pos = 0;
+	if (sigsetjmp(fault.env, 1) != 0) {
+		(*faults)++;
+		while (pos < len && maps[pos] != '\n')
+			pos++;
+	}
+	while (pos < len) {
+		size_t start = pos;
+		while (pos < len && maps[pos] != '\n')
+			pos++;
+		maps[pos < len ? pos : len - 1] = '\0';
+		consider_mapping(r, maps + start);
+		pos++;
+	}
+	hg_scan_unmap(maps, map_len);
+}
+
+/* ---- the classification ---- */
+
+static uint64_t now_us(void)
+{
+	return now_ns() / 1000;
+}
+
+bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
+		      struct hg_scan_stats *stats)
+{
+	uint64_t t0 = now_us();
+	memset(stats, 0, sizeof(*stats));
+	stats->threads = w->threads + 1;
+	stats->not_stopped = w->not_stopped;
+	size_t n = in->count;
+	for (size_t i = 0; i < n; i++)
+		in->chunks[i].kind = HG_KIND_REACHABLE;
+	if (n == 0)
+		return true;
+	/* start[], state[], the mark stack, the exclusions and the roots'
+	 * state, in one mapping. */
+	size_t nex_max = in->nexclude + HG_OWN_MAX + HG_STOP_MAX + 2;
+	size_t nsps_max = HG_STOP_MAX * 2 + 1;
+	size_t len = sizeof(struct marker) + sizeof(struct roots) + n * sizeof(uintptr_t) +
+		     n * sizeof(uint32_t) + nex_max * sizeof(struct hg_range) +
+		     nsps_max * sizeof(uintptr_t) + n + 64;
+	char *mem = hg_scan_map(len);
+	if (mem == NULL)
+		return false;
+	struct marker *m = (struct marker *)mem;
+	struct roots *r = (struct roots *)(m + 1);
+	m->start = (uintptr_t *)(r + 1);
+	m->stack = (uint32_t *)(m->start + n);
+	r->exclude = (struct hg_range *)(((uintptr_t)(m->stack + n) + 7) & ~(uintptr_t)7);
+	r->sps = (uintptr_t *)(r->exclude + nex_max);
+	m->state = (uint8_t *)(r->sps + nsps_max);
+	m->map_len = len;
+	m->chunks = in->chunks;
+	m->count = n;
+	m->self = SIZE_MAX;
+	for (size_t i = 0; i < n; i++)
+		((uintptr_t *)m->start)[i] = in->chunks[i].user;
+	m->min = in->chunks[0].user;
+	m->max = 0;
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t end = in->chunks[i].user + (in->chunks[i].requested ? in->chunks[i].requested : 1);
+		if (end > m->max)
+			m->max = end;
+	}
+	r->m = m;
+	r->in = in;
+	r->nexclude = build_exclusions(r, r->exclude, nex_max);
+	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
+	for (unsigned i = 0; stop.slots != NULL && i < slots; i++) {
+		r->sps[r->nsps++] = stop.slots[i].sp;
+		r->sps[r->nsps++] = stop.slots[i].handler_sp;
+	}
+	r->sps[r->nsps++] = in->caller_sp + HG_RED_ZONE;
+	sort_words(r->sps, r->nsps);
+
+	fault_guard_on();
+	/* Reachable: from the roots, then transitively. */
+	m->want = UNREACHED;
+	m->set = REACHABLE;
+	scan_roots(r, &stats->faults);
+	drain_reachable(m, &stats->faults);
+	mark_indirect(m, &stats->faults);
+	fault_guard_off();
+
+	for (size_t i = 0; i < n; i++)
+		in->chunks[i].kind = m->state[i] == REACHABLE ? HG_KIND_REACHABLE
+				     : m->state[i] == INDIRECT ? HG_KIND_INDIRECT
+							       : HG_KIND_LOST;
+	stats->roots_bytes = r->bytes;
+	hg_scan_unmap(mem, len);
+	stats->microseconds = now_us() - t0;
+	return true;
+}
