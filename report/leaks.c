@@ -463,7 +463,11 @@ static int write_file(const struct report *r, char *final, size_t len, bool *fal
 	*fallback = false;
 	int err = 0;
 	struct hg_gzfile *gz = hg_gz_create(prefix, ".leaks.gz", &err);
-	if (gz == NULL && prefix[0] != '/' && (err == EACCES || err == EROFS || err == EPERM)) {
+	/* The current directory refuses files (or is gone, or is a pseudo
+	 * file system): $TMPDIR, under the same name. */
+	bool in_cwd = strchr(prefix, '/') == NULL;
+	if (gz == NULL && prefix[0] != '/' &&
+	    (err == EACCES || err == EROFS || err == EPERM || (in_cwd && err == ENOENT))) {
 		const char *tmp = secure_getenv("TMPDIR");
 		hg_fmt(alt, sizeof(alt), "%s/%s", tmp && tmp[0] == '/' ? tmp : "/tmp",
 		       base_name(prefix));
