@@ -458,12 +458,14 @@ struct roots {
 	unsigned char vec[4096];		/* mincore's answer, one window */
 };
 
-/* Scan [lo, hi); for a huge anonymous range only the resident pages. */
-static void scan_root(struct roots *r, uintptr_t lo, uintptr_t hi)
+/* Scan [lo, hi); in a huge mapping (sparse) only the resident pages:
+ * the others were never written, or are swapped out (the price of not
+ * reading gigabytes of reservations). */
+static void scan_root(struct roots *r, uintptr_t lo, uintptr_t hi, bool sparse)
 {
 	if (hi <= lo)
 		return;
-	if (hi - lo <= HG_HUGE_ROOT) {
+	if (!sparse) {
 		r->bytes += hi - lo;
 		scan_words(r->m, lo, hi);
 		return;
@@ -492,7 +494,7 @@ static void scan_root(struct roots *r, uintptr_t lo, uintptr_t hi)
 }
 
 /* [lo, hi) less heapguard's heaps (by 64 MiB slot) and the exclusions. */
-static void scan_root_pieces(struct roots *r, uintptr_t lo, uintptr_t hi)
+static void scan_root_pieces(struct roots *r, uintptr_t lo, uintptr_t hi, bool sparse)
 {
 	size_t a = 0, b = r->nexclude;
 	while (a < b) { /* the first exclusion ending after lo */
@@ -514,7 +516,7 @@ static void scan_root_pieces(struct roots *r, uintptr_t lo, uintptr_t hi)
 			if (next > piece_hi || next == 0)
 				next = piece_hi;
 			if (!hg_region_heap_slot(s))
-				scan_root(r, s, next);
+				scan_root(r, s, next, sparse);
 			s = next;
 		}
 		lo = skip_to > lo ? skip_to : lo;
@@ -562,7 +564,7 @@ static void consider_mapping(struct roots *r, const char *line)
 			break;
 		}
 	}
-	scan_root_pieces(r, lo, hi);
+	scan_root_pieces(r, lo, hi, inode == 0 && hi - lo > HG_HUGE_ROOT);
 }
 
 static void sort_ranges(struct hg_range *v, size_t n)
