@@ -13,6 +13,7 @@
 #include "../guard/canary.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
+#include "../report/leaks.h"
 #include "../report/stack.h"
 #include "fmt.h"
 #include "internal.h"
@@ -192,6 +193,22 @@ void hg_init(void)
 		hg_config_print(&hg_config, 2);
 }
 
+/* Registered before __libc_start_main registers the dynamic loader's
+ * destructor pass, so it runs after every atexit handler and destructor:
+ * what is still allocated then is what the program left behind.  It knows
+ * the exit status, which leak_exitcode may replace. */
+static void at_exit(int status, void *arg)
+{
+	(void)arg;
+	if (!hg_ready || !hg_config.options.leaks)
+		return;
+	int replaced = hg_leaks_at_exit(status);
+	if (replaced >= 0) {
+		fflush(NULL);
+		_exit(replaced);
+	}
+}
+
 /* Programs that never allocate still get their configuration checked.
  * Stacks start here: loading libunwind allocates, which the first malloc
  * (often made by the dynamic loader) could not do. */
@@ -200,6 +217,7 @@ __attribute__((constructor)) static void hg_ctor(void)
 	hg_ensure_init();
 	if (hg_mp.full || hg_config.options.check & 1)
 		hg_stack_init();
+	on_exit(at_exit, NULL);
 }
 
 /* At exit: level=full checks what it still holds; then the statistics. */
