@@ -1,0 +1,219 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs every program of the leak corpus under heapguard and checks its leak
+# report (read back with heapguard-report --json) against expected.txt, the
+# numbers Valgrind memcheck gives; then leak_exitcode=, leaks=0, fork, thread
+# lists, and a live Valgrind run on three programs when valgrind is installed.
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+here=$top_srcdir/tests/leaks
+bindir=$top_builddir/tests/leaks
+reader=$top_builddir/heapguard-report
+expected=$here/expected.txt
+lib=${HEAPGUARD_LIB:-}
+
+if [ -z "$lib" ]; then
+	echo "SKIP: HEAPGUARD_LIB is not set (these tests need heapguard's reports)"
+	exit 77
+fi
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed to compare reports"; exit 77; }
+for f in "$lib" "$reader"; do
+	[ -x "$f" ] || [ -f "$f" ] || { echo "FAIL: $f does not exist (build it first)"; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-leaks.XXXXXX")
+# HG_LEAKS_KEEP=1 keeps the reports and logs for a look afterwards.
+if [ -n "${HG_LEAKS_KEEP:-}" ]; then
+	echo "keeping $tmp"
+else
+	trap 'rm -rf "$tmp"' EXIT
+fi
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# run NAME BIN DIR [OPTIONS]: run BIN preloaded, reports under DIR/NAME.%p;
+# leaves DIR/stdout, DIR/stderr and DIR/rc.
+run() {
+	mkdir -p "$3"
+	(cd "$3" && timeout 30 env LD_PRELOAD="$lib" \
+		HEAPGUARD_OPTIONS="level=full:leaks=1:report=$3/$1.%p${4:+:$4}" \
+		"$2" >"$3/stdout" 2>"$3/stderr")
+	echo $? >"$3/rc"
+}
+
+# reports DIR NAME: the leak reports written in DIR, one per line.
+reports() {
+	ls "$1" | grep "^$2\.[0-9]*\.leaks\.gz\$" | sed "s|^|$1/|"
+}
+
+# check NAME EXPNAME SOURCE REPORT DIR: read REPORT into DIR/EXPNAME.json,
+# compare with the expectations of EXPNAME; DIR/EXPNAME.sites describes it.
+check() {
+	json=$5/$2.json
+	"$reader" --json --show=all "$4" >"$json" 2>"$5/reader.err"
+	rc=$?
+	if [ $rc -gt 1 ]; then
+		fail "$2: heapguard-report exited with $rc on $4:"
+		sed 's/^/    /' "$5/reader.err"
+		return 1
+	fi
+	if ! python3 "$here/leakcheck.py" describe "$3" "$json" >"$5/$2.sites"; then
+		fail "$2: cannot read heapguard-report's JSON ($json)"
+		return 1
+	fi
+	if ! python3 "$here/leakcheck.py" compare "$expected" "$2" "$3" "$json"; then
+		fail "$2: the report does not match expected.txt (heapguard's sites:)"
+		sed 's/^/    /' "$5/$2.sites"
+		return 1
+	fi
+	grep -qx "status 0" "$5/$2.sites" || fail "$2: report status is not 0: $(grep ^status "$5/$2.sites")"
+	pid=${4##*/$1.}
+	pid=${pid%.leaks.gz}
+	grep -qx "pid $pid" "$5/$2.sites" || fail "$2: report pid is not $pid: $(grep ^pid "$5/$2.sites")"
+	grep -qF -- "$4" "$5/stderr" || {
+		fail "$2: the summary on stderr does not name $4:"
+		sed 's/^/    /' "$5/stderr"
+	}
+	return 0
+}
+
+# site DIR EXPNAME KIND FUNCTION: heapguard's line for that site.
+site() {
+	grep "^$3 $4 " "$1/$2.sites"
+}
+
+# The corpus: the C programs built by make, the C++ one built here.
+progs=
+for bin in "$bindir"/lk_*; do
+	case $bin in *.*) continue ;; esac
+	[ -x "$bin" ] && progs="$progs ${bin##*/}"
+done
+[ -n "$progs" ] || { echo "FAIL: no lk_* programs in $bindir (make check builds them)"; exit 1; }
+mkdir "$tmp/bin"
+if command -v "${CXX:-c++}" >/dev/null &&
+	"${CXX:-c++}" -O0 -g -o "$tmp/bin/lk_cxx" "$here/lk_cxx.cc" 2>"$tmp/cxx.err"; then
+	progs="$progs lk_cxx"
+else
+	echo "SKIP: lk_cxx (no working C++ compiler)"
+fi
+
+for prog in $progs; do
+	bin=$bindir/$prog
+	src=$prog.c
+	[ "$prog" = lk_cxx ] && { bin=$tmp/bin/lk_cxx; src=lk_cxx.cc; }
+	dir=$tmp/$prog
+	run "$prog" "$bin" "$dir"
+	rc=$(cat "$dir/rc")
+	if [ "$rc" != 0 ]; then
+		fail "$prog exited with status $rc under heapguard:"
+		sed 's/^/    /' "$dir/stderr"
+		continue
+	fi
+	files=$(reports "$dir" "$prog")
+	if [ "$prog" = lk_fork ]; then
+		ppid=$(sed -n 's/^parent //p' "$dir/stdout")
+		cpid=$(sed -n 's/^child //p' "$dir/stdout")
+		for who in parent:$ppid:lk_fork child:$cpid:lk_fork:child; do
+			pid=${who#*:}
+			pid=${pid%%:*}
+			f=$dir/$prog.$pid.leaks.gz
+			if [ -z "$pid" ] || [ ! -f "$f" ]; then
+				fail "lk_fork: no report for the ${who%%:*} (pid ${pid:-?}); found: $(echo $files)"
+				continue
+			fi
+			check "$prog" "${who#*:*:}" "$src" "$f" "$dir" || continue
+		done
+		if [ -f "$dir/lk_fork:child.sites" ]; then
+			site "$dir" lk_fork:child lost child_leak >/dev/null ||
+				fail "lk_fork: the child's report lacks child_leak"
+			! site "$dir" lk_fork:child lost parent_leak >/dev/null ||
+				fail "lk_fork: the child's report holds the parent's parent_leak"
+		fi
+		continue
+	fi
+	if [ "$(echo "$files" | grep -c .)" != 1 ]; then
+		fail "$prog: expected one report in $dir, found: $(echo $files)"
+		sed 's/^/    /' "$dir/stderr"
+		continue
+	fi
+	check "$prog" "$prog" "$src" "$files" "$dir"
+done
+
+# Sizes and thread lists, which Valgrind does not give.
+# expect_site DIR PROG KIND FUNCTION PATTERN WHAT
+expect_site() {
+	line=$(site "$1" "$2" "$3" "$4")
+	echo "$line" | grep -Eq -- "$5" ||
+		fail "$2: $3 site $4 should have $6, got: ${line:-no such site}"
+}
+if [ -f "$tmp/lk_loop/lk_loop.sites" ]; then
+	expect_site "$tmp/lk_loop" lk_loop lost leak_in_loop ' min=16 max=88 ' 'sizes 16..88'
+fi
+if [ -f "$tmp/lk_threads/lk_threads.sites" ]; then
+	expect_site "$tmp/lk_threads" lk_threads lost leak_in_thread ' min=32 max=34 ' 'sizes 32..34'
+	expect_site "$tmp/lk_threads" lk_threads lost leak_in_thread \
+		' threads=[0-9]+,[0-9]+,[0-9]+$' 'three allocating threads'
+	expect_site "$tmp/lk_threads" lk_threads lost leak_in_thread \
+		' threads=([02-9]|[0-9][0-9]+)(,([02-9]|[0-9][0-9]+))*$' 'threads other than the main one (1)'
+fi
+if [ -f "$tmp/lk_tls/lk_tls.sites" ]; then
+	expect_site "$tmp/lk_tls" lk_tls reachable keep_in_tls_main ' threads=1$' 'thread 1 only'
+	expect_site "$tmp/lk_tls" lk_tls reachable keep_in_tls_thread \
+		' threads=([02-9]|[0-9][0-9]+)$' 'one thread, not the main one'
+fi
+if [ -f "$tmp/lk_thread_stack/lk_thread_stack.sites" ]; then
+	expect_site "$tmp/lk_thread_stack" lk_thread_stack reachable keep_on_thread_stack \
+		' threads=([02-9]|[0-9][0-9]+)$' 'one thread, not the main one'
+fi
+
+# leak_exitcode=23 replaces status 0 only when something is lost.
+for case in lk_plain:23 lk_stack:23 lk_none:0 lk_tls:0; do
+	prog=${case%:*}
+	want=${case#*:}
+	dir=$tmp/exitcode.$prog
+	run "$prog" "$bindir/$prog" "$dir" leak_exitcode=23
+	got=$(cat "$dir/rc")
+	[ "$got" = "$want" ] ||
+		fail "$prog with leak_exitcode=23 exited with $got, expected $want"
+done
+
+# leaks=0: no report, no file at all.
+dir=$tmp/noleaks
+run lk_plain "$bindir/lk_plain" "$dir" leaks=0
+[ "$(cat "$dir/rc")" = 0 ] || fail "lk_plain with leaks=0 exited with $(cat "$dir/rc")"
+left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)
+[ -z "$left" ] || fail "lk_plain with leaks=0 left files: $(echo $left)"
+
+# Valgrind, live, on three programs: its definitely/indirect numbers must be
+# heapguard's (this catches expectations that drifted from the programs).
+if command -v valgrind >/dev/null; then
+	for prog in lk_list lk_cycle lk_interior; do
+		[ -f "$tmp/$prog/$prog.json" ] || { fail "$prog: no heapguard report to compare with valgrind"; continue; }
+		dir=$tmp/valgrind.$prog
+		mkdir -p "$dir"
+		timeout 60 valgrind --leak-check=full --show-leak-kinds=all \
+			--errors-for-leak-kinds=none --run-libc-freeres=no \
+			--num-callers=40 --log-file="$dir/vg.log" \
+			"$bindir/$prog" >/dev/null 2>&1
+		python3 "$here/leakcheck.py" valgrind "$prog" "$prog.c" "$dir/vg.log" >"$dir/expected"
+		if ! python3 "$here/leakcheck.py" compare --kinds lost,indirect \
+			"$dir/expected" "$prog" "$prog.c" "$tmp/$prog/$prog.json"; then
+			fail "$prog: heapguard's lost/indirect differ from valgrind's, live (expected = valgrind now)"
+		fi
+	done
+else
+	echo "SKIP: valgrind is not installed (no live comparison)"
+fi
+
+if [ $failures -ne 0 ]; then
+	echo "$failures check(s) failed"
+	exit 1
+fi
+echo "PASS: $(echo $progs | wc -w) leak programs match expected.txt"
+exit 0
