@@ -17,19 +17,19 @@
 #include "../lib/fmt.h"
 #include "../lib/os.h"
 
-#define HG_GZ_IN 65536				/* text gathered before deflate */
-#define HG_GZ_OUT 65536				/* compressed bytes per write */
-#define HG_GZ_PATH 4096
-#define HG_GZ_NAME_TRIES 10000			/* .1 ... .9999, then give up */
+#define HG_GZ_IN	 65536 /* text gathered before deflate */
+#define HG_GZ_OUT	 65536 /* compressed bytes per write */
+#define HG_GZ_PATH	 4096
+#define HG_GZ_NAME_TRIES 10000 /* .1 ... .9999, then give up */
 
 struct hg_gzfile {
 	z_stream z;
 	int fd;
-	int error;				/* first errno seen, 0 if none */
+	int error; /* first errno seen, 0 if none */
 	size_t in_len;
 	unsigned char in[HG_GZ_IN];
 	unsigned char out[HG_GZ_OUT];
-	char tmp[HG_GZ_PATH];			/* the temporary file's path */
+	char tmp[HG_GZ_PATH]; /* the temporary file's path */
 	char base[HG_GZ_PATH];
 	char suffix[64];
 };
@@ -158,7 +158,8 @@ void hg_gz_escaped(struct hg_gzfile *gz, const char *s, size_t len)
 /* A name nobody else will pick: pid, a counter and the cycle counter. */
 static void tmp_name(struct hg_gzfile *gz, unsigned attempt)
 {
-	uint64_t r = __builtin_ia32_rdtsc() ^ ((uint64_t)getpid() << 32) ^ attempt * 0x9e3779b97f4a7c15ull;
+	uint64_t r = __builtin_ia32_rdtsc() ^ ((uint64_t)getpid() << 32) ^
+		     attempt * 0x9e3779b97f4a7c15ull;
 	hg_fmt(gz->tmp, sizeof(gz->tmp), "%s%s.tmp.%06lx", gz->base, gz->suffix,
 	       (unsigned long)(r & 0xffffff));
 }

@@ -22,8 +22,8 @@
 #include "scan.h"
 #include "stack.h"
 
-#define HG_SITE_THREADS 8			/* thread numbers listed per site */
-#define HG_PATH 4096
+#define HG_SITE_THREADS 8 /* thread numbers listed per site */
+#define HG_PATH		4096
 
 /* One allocation site of one kind. */
 struct hg_site {
@@ -43,8 +43,8 @@ struct hg_amount {
 
 struct collect {
 	struct hg_live *chunks;
-	size_t count, max;			/* max 0: only count */
-	struct hg_range *mapped;		/* mmap'd chunks' mappings (exclusions) */
+	size_t count, max;	 /* max 0: only count */
+	struct hg_range *mapped; /* mmap'd chunks' mappings (exclusions) */
 	size_t nmapped, max_mapped;
 };
 static struct collect *collecting; /* hg_region_mmap_try_each takes no context */
@@ -302,21 +302,21 @@ static void write_options(struct hg_gzfile *gz)
 	(void)choice;
 	(void)len;
 #define HG_OPTION(name, type, def, min, max, choices, help) \
-	write_option_head(gz, HG_OPTION_ID_##name, #name);    \
+	write_option_head(gz, HG_OPTION_ID_##name, #name);  \
 	HG_WRITE_##type(name) hg_gz_puts(gz, "\n");
-#define HG_WRITE_HG_TYPE_INT(name)                                            \
-	hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                  \
+#define HG_WRITE_HG_TYPE_INT(name)                           \
+	hg_fmt(v, sizeof(v), "%ld", hg_config.options.name); \
 	hg_gz_puts(gz, v);
 #define HG_WRITE_HG_TYPE_BOOL(name) hg_gz_puts(gz, hg_config.options.name ? "1" : "0");
 #define HG_WRITE_HG_TYPE_STRING(name) \
 	hg_gz_escaped(gz, hg_config.options.name, strlen(hg_config.options.name));
-#define HG_WRITE_HG_TYPE_ENUM(name)                                                      \
-	choice = hg_option_choice(HG_OPTION_ID_##name, hg_config.options.name, &len);    \
-	if (choice != NULL) {                                                            \
-		hg_gz_escaped(gz, choice, len);                                          \
-	} else {                                                                         \
-		hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                     \
-		hg_gz_puts(gz, v);                                                       \
+#define HG_WRITE_HG_TYPE_ENUM(name)                                                   \
+	choice = hg_option_choice(HG_OPTION_ID_##name, hg_config.options.name, &len); \
+	if (choice != NULL) {                                                         \
+		hg_gz_escaped(gz, choice, len);                                       \
+	} else {                                                                      \
+		hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                  \
+		hg_gz_puts(gz, v);                                                    \
 	}
 #include "../lib/options.def"
 #undef HG_OPTION
@@ -350,7 +350,7 @@ struct report {
 	const struct hg_modules *modules;
 	struct hg_site *sites;
 	size_t nsites;
-	uint32_t *stacks;			/* ids written, sorted, unique */
+	uint32_t *stacks; /* ids written, sorted, unique */
 	size_t nstacks;
 	struct hg_amount totals[3];
 	struct hg_scan_stats scan;
@@ -505,8 +505,7 @@ static size_t amount(char *buf, size_t len, const struct hg_amount *a, const cha
 		      grouped(n, sizeof(n), a->blocks), a->blocks == 1 ? "" : "s", what);
 }
 
-static void summary(const struct report *r, const char *final, int err, bool fallback,
-		    int replaced)
+static void summary(const struct report *r, const char *final, int err, bool fallback, int replaced)
 {
 	char line[2 * HG_PATH + 1024];
 	size_t o = 0, len = sizeof(line);
@@ -528,7 +527,8 @@ static void summary(const struct report *r, const char *final, int err, bool fal
 		o += hg_fmt(line + o, len - o, "; report: %s%s (heapguard-report %s%s)", dot, final,
 			    dot, final);
 		if (fallback)
-			o += hg_fmt(line + o, len - o, ", in $TMPDIR: the current directory is not writable");
+			o += hg_fmt(line + o, len - o,
+				    ", in $TMPDIR: the current directory is not writable");
 	}
 	if (!hg_config.options.level)
 		o += hg_fmt(line + o, len - o, "; no allocation stacks: they need level=full");
@@ -576,7 +576,8 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	for (size_t i = 0; i < k->nmapped && n < max; i++)
 		ex[n++] = k->mapped[i];
 	ex[n++] = (struct hg_range){ (uintptr_t)&hg_main_arena, (uintptr_t)(&hg_main_arena + 1) };
-	const struct hg_segment_range *self = hg_modules_segment(mods, (uintptr_t)&hg_leaks_at_exit);
+	const struct hg_segment_range *self =
+		hg_modules_segment(mods, (uintptr_t)&hg_leaks_at_exit);
 	if (self != NULL && self->module != 0)
 		for (unsigned i = 0; i < mods->nsegs && n < max; i++)
 			if (mods->segs[i].module == self->module && mods->segs[i].writable)
@@ -593,9 +594,9 @@ static void free_memory(struct memory *mem)
 
 /* Copy and classify every live chunk, with the world paused.  False (the
  * heap was busy, or no memory) means no report. */
-static bool scan_heap(const struct hg_modules *mods, uintptr_t caller_sp,
-		      const uintptr_t *regs, unsigned nregs, struct memory *mem,
-		      struct collect *k, struct hg_scan_stats *stats, const char **why)
+static bool scan_heap(const struct hg_modules *mods, uintptr_t caller_sp, const uintptr_t *regs,
+		      unsigned nregs, struct memory *mem, struct collect *k,
+		      struct hg_scan_stats *stats, const char **why)
 {
 	*why = "the heap is busy (exit from a signal handler that interrupted malloc?)";
 	if (!hg_arena_try_lock_all())
@@ -646,8 +647,8 @@ out:
 static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 {
 	radix_sort(k->chunks, mem->tmp, k->count, true);
-	mem->sites_len = 2 * (k->count + 1) * sizeof(struct hg_site) +
-			 2 * (k->count + 1) * sizeof(uint32_t);
+	mem->sites_len =
+		2 * (k->count + 1) * sizeof(struct hg_site) + 2 * (k->count + 1) * sizeof(uint32_t);
 	mem->sites = hg_scan_map(mem->sites_len);
 	if (mem->sites == NULL)
 		return false;
@@ -670,7 +671,7 @@ static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 }
 
 static __attribute__((noinline)) int leaks_at_exit(int status, uintptr_t caller_sp,
-						    const uintptr_t *regs, unsigned nregs)
+						   const uintptr_t *regs, unsigned nregs)
 {
 	static struct hg_modules mods;
 	static struct report r;

@@ -10,13 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HG_BUILD_ID_HEX 81			/* up to 40 bytes of build id */
+#define HG_BUILD_ID_HEX 81 /* up to 40 bytes of build id */
 
 struct hg_module {
-	uintptr_t base;				/* load bias (l_addr) */
-	uintptr_t lo, hi;			/* page-rounded span of its PT_LOADs */
-	const char *path;			/* the executable's real path for index 0 */
-	char build_id[HG_BUILD_ID_HEX];		/* lowercase hex, "-" if none */
+	uintptr_t base;			/* load bias (l_addr) */
+	uintptr_t lo, hi;		/* page-rounded span of its PT_LOADs */
+	const char *path;		/* the executable's real path for index 0 */
+	char build_id[HG_BUILD_ID_HEX]; /* lowercase hex, "-" if none */
 };
 
 /* One PT_LOAD segment, page-rounded, for address lookups. */
@@ -29,10 +29,10 @@ struct hg_segment_range {
 struct hg_modules {
 	struct hg_module *mods;
 	unsigned count;
-	struct hg_segment_range *segs;		/* sorted by lo */
+	struct hg_segment_range *segs; /* sorted by lo */
 	unsigned nsegs;
-	char *strings;				/* paths */
-	size_t map_len;				/* one mapping holds all of it */
+	char *strings;	/* paths */
+	size_t map_len; /* one mapping holds all of it */
 };
 
 /* Take the module list now (before other threads are paused: it takes the

@@ -22,10 +22,10 @@
 #include "../lib/internal.h"
 #include "modules.h"
 
-#define HG_RED_ZONE 128				/* below sp, the x86-64 ABI's red zone */
-#define HG_HUGE_ROOT ((uintptr_t)64 << 20)	/* above this, skip pages not resident */
-#define HG_STOP_WAIT_NS 200000000L		/* a thread that has not answered by then won't */
-#define HG_STOP_MAX 4096			/* threads paused (more are scanned whole) */
+#define HG_RED_ZONE	128		      /* below sp, the x86-64 ABI's red zone */
+#define HG_HUGE_ROOT	((uintptr_t)64 << 20) /* above this, skip pages not resident */
+#define HG_STOP_WAIT_NS 200000000L	      /* a thread that has not answered by then won't */
+#define HG_STOP_MAX	4096		      /* threads paused (more are scanned whole) */
 
 /* ---- heapguard's own memory ---- */
 
@@ -67,10 +67,10 @@ void hg_scan_unmap(void *p, size_t len)
 /* What a paused thread leaves for the scan. */
 struct hg_stopped {
 	pid_t tid;
-	uintptr_t sp;				/* where it was interrupted */
-	uintptr_t handler_sp;			/* the handler's frame (an alternate stack?) */
-	uintptr_t tls;				/* its struct hg_thread: not a root */
-	uintptr_t regs[NGREG];			/* its registers, a root */
+	uintptr_t sp;	       /* where it was interrupted */
+	uintptr_t handler_sp;  /* the handler's frame (an alternate stack?) */
+	uintptr_t tls;	       /* its struct hg_thread: not a root */
+	uintptr_t regs[NGREG]; /* its registers, a root */
 };
 
 /* Shared with the signal handler, so it lives in static memory: a late
@@ -78,13 +78,13 @@ struct hg_stopped {
  * find it mapped, see `active` false and return at once. */
 static struct {
 	int signo;
-	int active;				/* a stop is in progress */
-	int release;				/* futex: paused threads may go on */
-	int acked;				/* futex: threads that answered */
-	int inside;				/* handlers running now */
+	int active;  /* a stop is in progress */
+	int release; /* futex: paused threads may go on */
+	int acked;   /* futex: threads that answered */
+	int inside;  /* handlers running now */
 	unsigned nslots;
 	pid_t pid;
-	struct hg_stopped *slots;		/* HG_STOP_MAX of them, mmap'd */
+	struct hg_stopped *slots; /* HG_STOP_MAX of them, mmap'd */
 	struct sigaction old;
 	bool installed;
 } stop;
@@ -244,7 +244,8 @@ void hg_world_resume(struct hg_world *w)
 	/* A thread that never answered may still have the signal pending:
 	 * then our handler stays, harmless, rather than the default action
 	 * (which would kill the process). */
-	if (stop.installed && w->all_answered && __atomic_load_n(&stop.inside, __ATOMIC_SEQ_CST) == 0) {
+	if (stop.installed && w->all_answered &&
+	    __atomic_load_n(&stop.inside, __ATOMIC_SEQ_CST) == 0) {
 		sigaction(stop.signo, &stop.old, NULL);
 		stop.installed = false;
 	}
@@ -296,14 +297,14 @@ enum { UNREACHED = 0, REACHABLE, INDIRECT, LEADER };
 
 struct marker {
 	const struct hg_live *chunks;
-	const uintptr_t *start;			/* chunks[i].user, dense for the search */
+	const uintptr_t *start; /* chunks[i].user, dense for the search */
 	uint8_t *state;
 	size_t count;
-	uintptr_t min, max;			/* any reference lies in [min, max) */
-	uint32_t *stack;			/* chunks to scan */
-	volatile size_t top;			/* in memory: survives a fault's longjmp */
-	uint8_t want, set;			/* mark chunks in state want as set */
-	size_t self;				/* the indirect pass's leader */
+	uintptr_t min, max;  /* any reference lies in [min, max) */
+	uint32_t *stack;     /* chunks to scan */
+	volatile size_t top; /* in memory: survives a fault's longjmp */
+	uint8_t want, set;   /* mark chunks in state want as set */
+	size_t self;	     /* the indirect pass's leader */
 	size_t map_len;
 };
 
@@ -450,12 +451,12 @@ static uintptr_t parse_hex(const char **s)
 struct roots {
 	struct marker *m;
 	const struct hg_scan_input *in;
-	struct hg_range *exclude;		/* sorted, merged */
+	struct hg_range *exclude; /* sorted, merged */
 	size_t nexclude;
-	uintptr_t *sps;				/* stack pointers, sorted */
+	uintptr_t *sps; /* stack pointers, sorted */
 	size_t nsps;
 	uint64_t bytes;
-	unsigned char vec[4096];		/* mincore's answer, one window */
+	unsigned char vec[4096]; /* mincore's answer, one window */
 };
 
 /* Scan [lo, hi); in a huge mapping (sparse) only the resident pages:
@@ -699,7 +700,8 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	m->min = in->chunks[0].user;
 	m->max = 0;
 	for (size_t i = 0; i < n; i++) {
-		uintptr_t end = in->chunks[i].user + (in->chunks[i].requested ? in->chunks[i].requested : 1);
+		uintptr_t end = in->chunks[i].user +
+				(in->chunks[i].requested ? in->chunks[i].requested : 1);
 		if (end > m->max)
 			m->max = end;
 	}
@@ -724,7 +726,7 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	fault_guard_off();
 
 	for (size_t i = 0; i < n; i++)
-		in->chunks[i].kind = m->state[i] == REACHABLE ? HG_KIND_REACHABLE
+		in->chunks[i].kind = m->state[i] == REACHABLE  ? HG_KIND_REACHABLE
 				     : m->state[i] == INDIRECT ? HG_KIND_INDIRECT
 							       : HG_KIND_LOST;
 	stats->roots_bytes = r->bytes;

@@ -16,12 +16,12 @@ enum hg_leak_kind_id { HG_KIND_LOST = 0, HG_KIND_INDIRECT = 1, HG_KIND_REACHABLE
 
 /* A live chunk as the report sees it.  Arrays of these are sorted by user. */
 struct hg_live {
-	uintptr_t user;				/* the address malloc returned */
-	size_t requested;			/* bytes asked for (usable at level=fast) */
-	uint32_t stack;				/* allocation stack id, 0 = none */
-	uint16_t thread;			/* allocating thread number, 0 = unknown */
-	uint8_t kind;				/* enum hg_leak_kind_id, set by the scan */
-	uint8_t mmapped;			/* an mmap'd chunk */
+	uintptr_t user;	  /* the address malloc returned */
+	size_t requested; /* bytes asked for (usable at level=fast) */
+	uint32_t stack;	  /* allocation stack id, 0 = none */
+	uint16_t thread;  /* allocating thread number, 0 = unknown */
+	uint8_t kind;	  /* enum hg_leak_kind_id, set by the scan */
+	uint8_t mmapped;  /* an mmap'd chunk */
 };
 
 /* An address range [lo, hi). */
@@ -38,8 +38,8 @@ char *hg_scan_read_file(const char *path, size_t *len, size_t *map_len);
 
 /* Other threads paused while the heap is walked and scanned. */
 struct hg_world {
-	unsigned threads;			/* threads that answered the signal */
-	unsigned not_stopped;			/* signalled threads that did not */
+	unsigned threads;     /* threads that answered the signal */
+	unsigned not_stopped; /* signalled threads that did not */
 	bool all_answered;
 };
 /* Pause every other thread of the process (bounded wait: a thread with
@@ -48,22 +48,22 @@ void hg_world_stop(struct hg_world *w);
 void hg_world_resume(struct hg_world *w);
 
 struct hg_scan_stats {
-	uint64_t roots_bytes;			/* root memory scanned */
-	unsigned threads;			/* threads whose stacks were scanned */
+	uint64_t roots_bytes; /* root memory scanned */
+	unsigned threads;     /* threads whose stacks were scanned */
 	unsigned not_stopped;
 	uint64_t microseconds;
-	unsigned faults;			/* ranges that faulted while read */
+	unsigned faults; /* ranges that faulted while read */
 };
 
 /* What the caller knows that the scan must leave out or add. */
 struct hg_scan_input {
-	struct hg_live *chunks;			/* sorted by user, kind set here */
+	struct hg_live *chunks; /* sorted by user, kind set here */
 	size_t count;
-	const struct hg_range *exclude;		/* heapguard's heap and memory */
+	const struct hg_range *exclude; /* heapguard's heap and memory */
 	size_t nexclude;
-	const struct hg_modules *modules;	/* file-backed roots must be module data */
-	uintptr_t caller_sp;			/* the calling thread's stack from here */
-	const uintptr_t *caller_regs;		/* its callee-saved registers */
+	const struct hg_modules *modules; /* file-backed roots must be module data */
+	uintptr_t caller_sp;		  /* the calling thread's stack from here */
+	const uintptr_t *caller_regs;	  /* its callee-saved registers */
 	unsigned ncaller_regs;
 };
 
