@@ -146,20 +146,21 @@ static void fork_child(void)
 }
 
 /* level=full holds `quarantine` bytes of freed chunks out of reuse, so the
- * heap grows by about that much: grow in steps of half of it rather than
- * glibc's 128 KiB, or the quarantine's ramp-up alone would cost dozens of
- * brk calls (pages of the step are only resident once used).  Explicit
- * settings win. */
+ * heap grows by about that much: grow (and keep before trimming) in steps
+ * of a quarter of it rather than glibc's 128 KiB, or the quarantine's
+ * ramp-up alone would cost dozens of brk calls.  (A larger step would leave
+ * room in top for requests above the mmap threshold, which glibc maps.)
+ * Explicit settings win. */
 static void size_growth_for_quarantine(void)
 {
-	size_t step = (size_t)hg_config.options.quarantine / 2;
+	size_t step = (size_t)hg_config.options.quarantine / 4;
 	const struct hg_params *p = &hg_config.params;
 	if (!p->set[HG_PARAM_TOP_PAD] && hg_mp.top_pad < step)
 		hg_mp.top_pad = step;
 	/* Chunks leave the quarantine in bursts of up to its size: trimming
 	 * below that makes the top grow and shrink on every burst. */
-	if (!p->set[HG_PARAM_TRIM_THRESHOLD] && hg_mp.trim_threshold < 3 * step)
-		hg_mp.trim_threshold = 3 * step;
+	if (!p->set[HG_PARAM_TRIM_THRESHOLD] && hg_mp.trim_threshold < 6 * step)
+		hg_mp.trim_threshold = 6 * step;
 }
 
 void hg_init(void)
