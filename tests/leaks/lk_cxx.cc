@@ -12,7 +12,10 @@ struct widget {
 struct tracked {
 	long id;
 	long pad;
-	~tracked() { id = 0; }
+	~tracked()
+	{
+		id = 0;
+	}
 };
 
 widget *kept_widget;

@@ -50,8 +50,7 @@ int main(void)
 		exit(0);
 	}
 	parent_leak();
-	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return 1;
 	dprintf(1, "parent %d\n", (int)getpid());
 	lk_scrub_stack();
