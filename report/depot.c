@@ -143,8 +143,10 @@ static inline void count(struct hg_thread *t, bool hit)
 uint32_t hg_stack_capture(void)
 {
 	struct hg_thread *t = &hg_self;
-	/* libunwind may allocate: those allocations get no stack. */
-	if (t->unwinding || !hg_stack_ready)
+	/* libunwind allocates while it loads and unwinds: those are ours. */
+	if (t->unwinding)
+		return HG_STACK_INTERNAL;
+	if (!hg_stack_ready)
 		return 0;
 	uintptr_t pcs[HG_DEPTH_MAX];
 	t->unwinding = true;
@@ -206,6 +208,19 @@ void hg_depot_stats(struct hg_depot_stats *s)
 	hg_lock_release(&insert_lock);
 	s->captures = __atomic_load_n(&captures_total, __ATOMIC_RELAXED) + hg_self.stack_captures;
 	s->hits = __atomic_load_n(&hits_total, __ATOMIC_RELAXED) + hg_self.stack_hits;
+}
+
+unsigned hg_depot_memory(uintptr_t lo[3], uintptr_t hi[3])
+{
+	if (__atomic_load_n(&slots, __ATOMIC_ACQUIRE) == NULL)
+		return 0;
+	lo[0] = (uintptr_t)slots;
+	hi[0] = lo[0] + HG_DEPOT_SLOTS * sizeof(*slots);
+	lo[1] = (uintptr_t)offsets;
+	hi[1] = lo[1] + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets);
+	lo[2] = (uintptr_t)pool;
+	hi[2] = lo[2] + HG_DEPOT_MAX_BYTES;
+	return 3;
 }
 
 void hg_depot_fork_prepare(void)

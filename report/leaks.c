@@ -21,6 +21,7 @@
 #include "modules.h"
 #include "scan.h"
 #include "stack.h"
+#include "unwind.h"
 
 #define HG_SITE_THREADS 8 /* thread numbers listed per site */
 #define HG_PATH		4096
@@ -54,6 +55,10 @@ static void take(struct collect *k, struct hg_chunk *c)
 	size_t state = hg_chunk_state(c) & (HG_INUSE | HG_QUARANTINED | HG_ISOLATED);
 	if (state != HG_INUSE)
 		return;
+	struct hg_origin o;
+	bool known = hg_chunk_origin(c, &o);
+	if (known && o.alloc_stack == HG_STACK_INTERNAL)
+		return; /* heapguard's own (libunwind's), not the program's */
 	if (k->max == 0) {
 		k->count++;
 		return;
@@ -61,10 +66,9 @@ static void take(struct collect *k, struct hg_chunk *c)
 	if (k->count == k->max)
 		return;
 	struct hg_live *l = &k->chunks[k->count++];
-	struct hg_origin o;
 	l->user = (uintptr_t)hg_chunk2mem(c);
 	l->mmapped = hg_chunk_is_mmapped(c) != 0;
-	if (hg_chunk_origin(c, &o)) {
+	if (known) {
 		l->requested = o.requested;
 		l->stack = o.alloc_stack;
 		l->thread = o.alloc_thread;
@@ -576,6 +580,11 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	for (size_t i = 0; i < k->nmapped && n < max; i++)
 		ex[n++] = k->mapped[i];
 	ex[n++] = (struct hg_range){ (uintptr_t)&hg_main_arena, (uintptr_t)(&hg_main_arena + 1) };
+	/* The stack depot holds return addresses only, and is big. */
+	uintptr_t lo[3], hi[3];
+	unsigned ndepot = hg_depot_memory(lo, hi);
+	for (unsigned i = 0; i < ndepot && n < max; i++)
+		ex[n++] = (struct hg_range){ lo[i], hi[i] };
 	const struct hg_segment_range *self =
 		hg_modules_segment(mods, (uintptr_t)&hg_leaks_at_exit);
 	if (self != NULL && self->module != 0)
@@ -720,5 +729,5 @@ int hg_leaks_at_exit(int status)
 			 :
 			 : "r"(regs)
 			 : "memory");
-	return leaks_at_exit(status, (uintptr_t)regs, regs, 6);
+	return leaks_at_exit(status, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6);
 }

@@ -10,9 +10,13 @@
 #include <stdint.h>
 
 #define HG_DEPTH_MAX 64
+/* The "stack" of heapguard's own allocations (libunwind's, while it loads
+ * or unwinds): not the program's, so never in its leak report. */
+#define HG_STACK_INTERNAL UINT32_MAX
 
 /* The calling thread's stack, heapguard's own frames skipped, stored in the
- * depot: its id, or 0.  Never allocates from the public heap. */
+ * depot: its id, 0, or HG_STACK_INTERNAL for an allocation heapguard makes
+ * itself.  Never allocates from the public heap. */
 uint32_t hg_stack_capture(void);
 
 /* The frames (return addresses, innermost first) of stack id; their count,
@@ -30,6 +34,10 @@ struct hg_depot_stats {
 	size_t dropped;				/* new stacks refused: depot full */
 };
 void hg_depot_stats(struct hg_depot_stats *s);
+
+/* The depot's mappings (at most 3): [lo, hi) pairs, for the leak scan to
+ * leave out.  Their count. */
+unsigned hg_depot_memory(uintptr_t lo[3], uintptr_t hi[3]);
 
 /* fork(): no insert is half done in the child. */
 void hg_depot_fork_prepare(void);

@@ -203,12 +203,37 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max)
 	return kept;
 }
 
+uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
+{
+	if (!hg_stack_ready)
+		return from_sp;
+	void *pcs[32];
+	int n = unw_backtrace_fn(pcs, 32);
+	for (int i = 0; i + 1 < n; i++) {
+		Dl_info info;
+		if (dladdr((char *)pcs[i] - 1, &info) == 0 || info.dli_sname == NULL ||
+		    strcmp(info.dli_sname, "exit") != 0)
+			continue;
+		/* pcs[i + 1] returns into exit()'s caller: the word that holds it
+		 * is the top of exit()'s frame. */
+		uintptr_t want = (uintptr_t)pcs[i + 1];
+		const uintptr_t *slot = (const uintptr_t *)((from_sp + 7) & ~(uintptr_t)7);
+		for (unsigned k = 0; k < 8192; k++)
+			if (slot[k] == want)
+				return (uintptr_t)(slot + k + 1);
+		break;
+	}
+	return from_sp;
+}
+
 /* From the library constructor: malloc already works (dlopen allocates),
  * and no capture runs until hg_stack_ready is set. */
 void hg_stack_init(void)
 {
 	dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_init);
+	hg_self.unwinding = true;		/* what dlopen allocates is ours */
 	void *handle = dlopen(HG_LIBUNWIND_SONAME, RTLD_LAZY | RTLD_LOCAL);
+	hg_self.unwinding = false;
 	if (handle == NULL) {
 		hg_fmt_fd(2, "heapguard: cannot load %s (%s): no stacks will be recorded\n",
 			  HG_LIBUNWIND_SONAME, dlerror());

@@ -11,6 +11,13 @@
  * heapguard's own frames (and anything inlined into them) left out. */
 unsigned hg_unwind(uintptr_t *pcs, unsigned max);
 
+/* Called (indirectly) from exit(): the stack address where the frame of
+ * exit()'s caller begins, or from_sp when it cannot be found.  The leak
+ * scan starts there, leaving out the frames of the exit machinery, whose
+ * unused slots hold stale copies of pointers from earlier calls (malloc's
+ * own frames among them) that would make lost blocks look reachable. */
+uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp);
+
 /* pc lies in heapguard's own code. */
 bool hg_unwind_is_ours(uintptr_t pc);
 
