@@ -31,6 +31,10 @@ hg_need() {
 # A private scratch directory removed on exit.
 HG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hg-preload.XXXXXX") || exit 99
 trap 'rm -rf "$HG_TMP"' EXIT
+# Leak reports of the programs run under heapguard go here, not into the
+# directories the programs work in (HEAPGUARD_OPTIONS may override it).
+HG_REPORTS=$HG_TMP/reports
+mkdir "$HG_REPORTS" || exit 99
 
 # hg_exec MODE CMD...: run CMD with (MODE=hg) or without (MODE=plain) the
 # preload, under a timeout. The exit status is the command's.
@@ -38,7 +42,9 @@ hg_exec() {
 	mode=$1
 	shift
 	if [ "$mode" = hg ] && [ -n "$HG_PRELOAD" ]; then
-		timeout -k 10 "$HG_TIMEOUT" env LD_PRELOAD="$HG_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}" "$@"
+		timeout -k 10 "$HG_TIMEOUT" env LD_PRELOAD="$HG_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}" \
+			HEAPGUARD_OPTIONS="report=$HG_REPORTS/hg.%e.%p${HEAPGUARD_OPTIONS:+:$HEAPGUARD_OPTIONS}" \
+			"$@"
 	else
 		timeout -k 10 "$HG_TIMEOUT" "$@"
 	fi
@@ -87,4 +93,40 @@ hg_check_same() {
 		echo "ok: $name ($(wc -l <"$HG_TMP/$name.plain.out") lines of output, status $2)"
 	fi
 	return $ok
+}
+
+# hg_check_reports: every leak report the programs left in $HG_REPORTS is
+# complete (format line first, end line last) and, when the reader is
+# built, reads without an input error.  Fails if there is none.
+hg_check_reports() {
+	[ -n "$HG_PRELOAD" ] || return 0
+	reader=${top_builddir:-.}/heapguard-report
+	count=0
+	for f in "$HG_REPORTS"/*.leaks.gz; do
+		[ -e "$f" ] || continue
+		count=$((count + 1))
+		head=$(zcat "$f" | head -1)
+		tail=$(zcat "$f" | tail -1)
+		case "$head|$tail" in
+		"heapguard-leaks 1|end "*) ;;
+		*)
+			echo "FAIL: $f is not a complete leak report ($head ... $tail)"
+			return 1
+			;;
+		esac
+		if [ -x "$reader" ]; then
+			"$reader" --no-symbols "$f" >/dev/null 2>"$HG_TMP/reader.err"
+			st=$?
+			if [ $st -gt 1 ]; then
+				echo "FAIL: heapguard-report exits $st on $f:"
+				cat "$HG_TMP/reader.err"
+				return 1
+			fi
+		fi
+	done
+	if [ $count -eq 0 ]; then
+		echo "FAIL: no leak report in $HG_REPORTS"
+		return 1
+	fi
+	echo "ok: $count leak reports, complete and readable"
 }

@@ -61,4 +61,5 @@ if ! grep -q '^status 0$' "$HG_TMP/git.plain.out"; then
 	status=1
 fi
 hg_check_same git 0 0 || status=1
+hg_check_reports || status=1
 exit $status

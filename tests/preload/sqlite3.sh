@@ -67,4 +67,5 @@ if ! grep -q '^exit status 0$' sqlite.plain.out || [ -s sqlite.plain.err ]; then
 fi
 hg_check_same sqlite 0 0 || status=1
 if [ -n "${HG_KEEP:-}" ]; then cp sqlite.*.out "$HG_KEEP"/; fi
+hg_check_reports || status=1
 exit $status
