@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* A leak report (<prefix>.leaks.gz, format 1, heapguard-report(5)) as the
+ * reader holds it in memory once it has been parsed and checked: every
+ * reference is resolved to an index, every number is within its bounds, and
+ * the totals agree with the sites. */
+#ifndef HG_READER_LEAKS_H
+#define HG_READER_LEAKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HG_LEAKS_FORMAT		  1
+#define HG_LEAKS_LINE_MAX	  65536	       /* bytes, without the newline */
+#define HG_LEAKS_INPUT_MAX	  (1ull << 30) /* uncompressed bytes read at most */
+#define HG_LEAKS_FRAMES_PER_STACK 64
+#define HG_LEAKS_THREADS_LISTED	  8
+#define HG_LEAKS_RECORDS_MAX	  10000000u   /* sites, stacks, modules: each */
+#define HG_LEAKS_FRAMES_MAX	  (16u << 20) /* frames over all stacks */
+#define HG_LEAKS_ERROR_MAX	  768
+
+#define HG_NO_MODULE UINT32_MAX /* a "?+0x<address>" frame */
+#define HG_NO_STACK  UINT32_MAX /* a site with stack 0 */
+
+enum hg_leak_kind {
+	HG_LOST,
+	HG_INDIRECT,
+	HG_REACHABLE,
+	HG_KINDS,
+};
+
+struct hg_leak_module {
+	uint64_t base;	/* load bias */
+	char *build_id; /* lowercase hex, NULL for "-" */
+	char *path;	/* unescaped; may be empty */
+};
+
+struct hg_leak_frame {
+	uint32_t module; /* index into modules, or HG_NO_MODULE */
+	uint64_t offset; /* return address from the module's base */
+};
+
+struct hg_leak_stack {
+	uint64_t id;
+	uint32_t first; /* index of the innermost frame in frames */
+	uint32_t count; /* 1..HG_LEAKS_FRAMES_PER_STACK */
+};
+
+struct hg_leak_site {
+	enum hg_leak_kind kind;
+	uint32_t stack; /* index into stacks, or HG_NO_STACK */
+	uint64_t blocks, bytes, min, max;
+	uint64_t threads[HG_LEAKS_THREADS_LISTED];
+	uint8_t nthreads;
+	bool more_threads; /* the list ended with ",+" */
+};
+
+struct hg_leak_amount {
+	uint64_t bytes, blocks;
+};
+
+struct hg_leak_option {
+	char *name, *source, *value;
+};
+
+struct hg_leaks {
+	char *path;    /* the file it was read from */
+	char *version; /* heapguard's version that wrote it */
+	char *program;
+	uint64_t pid, ppid, time;
+	char *time_utc;	 /* the ISO 8601 form, as written */
+	bool fast;	 /* level=fast: no stacks */
+	bool has_status; /* false for "status -" */
+	uint64_t status;
+	char **args;
+	size_t nargs;
+	struct hg_leak_option *options;
+	size_t noptions;
+	struct hg_leak_module *modules;
+	size_t nmodules;
+	struct hg_leak_stack *stacks;
+	size_t nstacks;
+	struct hg_leak_frame *frames;
+	size_t nframes;
+	struct hg_leak_site *sites;
+	size_t nsites;
+	struct hg_leak_amount totals[HG_KINDS];
+	bool has_depot, has_scan;
+	uint64_t depot[4]; /* stacks, bytes, captures, hits */
+	uint64_t scan[4];  /* roots bytes, threads, not stopped, microseconds */
+};
+
+/* Read and check path.  On failure, report is left empty and err holds one
+ * line "PATH:LINE: what is wrong" (or "PATH: why it cannot be read"). */
+int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t errlen);
+
+void hg_leaks_free(struct hg_leaks *report);
+
+const char *hg_leak_kind_name(enum hg_leak_kind kind);
+
+static inline const struct hg_leak_frame *hg_leaks_stack_frames(const struct hg_leaks *report,
+								const struct hg_leak_site *site,
+								unsigned *count)
+{
+	if (site->stack == HG_NO_STACK) {
+		*count = 0;
+		return NULL;
+	}
+	*count = report->stacks[site->stack].count;
+	return &report->frames[report->stacks[site->stack].first];
+}
+
+#endif

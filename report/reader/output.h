@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* What the reader shows of a report (the sites left after --show and the
+ * suppressions, sorted) and the three ways it prints them: text, JSON and
+ * flame-graph folded stacks.  Every string from a report or a binary is
+ * printed escaped: a hostile file must not reach the terminal raw. */
+#ifndef HG_READER_OUTPUT_H
+#define HG_READER_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "leaks.h"
+#include "suppress.h"
+#include "symbolize.h"
+
+#define HG_SHOW(kind)	(1u << (kind))
+#define HG_SHOW_DEFAULT (HG_SHOW(HG_LOST) | HG_SHOW(HG_INDIRECT))
+#define HG_SHOW_ALL	(HG_SHOW(HG_LOST) | HG_SHOW(HG_INDIRECT) | HG_SHOW(HG_REACHABLE))
+
+struct hg_view {
+	const struct hg_leaks *r;
+	const struct hg_symbolizer *sym;    /* NULL: module+offset only */
+	const struct hg_suppressions *supp; /* NULL: none given */
+	const struct hg_leak_site **sites;  /* shown, lost first, then by bytes */
+	size_t nsites;
+	struct hg_leak_amount shown[HG_KINDS];
+	unsigned show; /* HG_SHOW() bits */
+};
+
+/* Selects, symbolizes (when sym), suppresses and sorts: 0, or -1 out of memory. */
+int hg_view_build(struct hg_view *view, const struct hg_leaks *report, unsigned show,
+		  struct hg_suppressions *supp, struct hg_symbolizer *sym);
+void hg_view_free(struct hg_view *view);
+
+void hg_print_text(FILE *out, const struct hg_view *view);
+void hg_print_json(FILE *out, const struct hg_view *view);
+void hg_print_folded(FILE *out, const struct hg_view *view);
+
+/* diff: the sites of new whose bytes grew over old, matched by symbolized
+ * stack; the number of them, or -1 out of memory. */
+long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *new, bool json);
+
+/* Shared by the printers and diff. */
+void hg_put_text(FILE *out, const char *s);	   /* control bytes as \xHH */
+void hg_put_json_string(FILE *out, const char *s); /* quoted; NULL as null */
+void hg_put_json_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
+void hg_put_text_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
+const char *hg_plural(uint64_t n, const char *one, const char *many);
+
+#endif

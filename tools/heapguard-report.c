@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* heapguard-report(1): reads the leak reports heapguard writes at exit and
+ * prints them symbolized, as JSON or as folded stacks, or compares two runs.
+ * Exit status: 0 no lost bytes shown, 1 lost bytes shown (diff: a site grew),
+ * 2 usage or input error, always with one "heapguard-report: ..." line. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../report/reader/leaks.h"
+#include "../report/reader/output.h"
+#include "../report/reader/suppress.h"
+#include "../report/reader/symbolize.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+enum {
+	HG_EXIT_CLEAN = 0, /* no lost bytes shown / no site grew */
+	HG_EXIT_LEAKS = 1, /* lost bytes shown / a site grew */
+	HG_EXIT_ERROR = 2, /* usage or input error */
+};
+
+enum hg_format {
+	HG_FORMAT_TEXT,
+	HG_FORMAT_JSON,
+	HG_FORMAT_FOLDED,
+};
+
+struct hg_args {
+	enum hg_format format;
+	unsigned show; /* HG_SHOW() bits, 0 = the default */
+	enum hg_sym_backend backend;
+	bool demangle;
+	struct hg_suppressions supp;
+	bool diff;
+	const char *files[2];
+};
+
+enum {
+	HG_OPT_FOLDED = 256,
+	HG_OPT_SHOW,
+	HG_OPT_NO_SYMBOLS,
+	HG_OPT_SYMBOLIZER,
+	HG_OPT_NO_DEMANGLE,
+};
+
+static const struct option hg_long_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "folded", no_argument, NULL, HG_OPT_FOLDED },
+	{ "suppress", required_argument, NULL, 's' },
+	{ "show", required_argument, NULL, HG_OPT_SHOW },
+	{ "no-symbols", no_argument, NULL, HG_OPT_NO_SYMBOLS },
+	{ "symbolizer", required_argument, NULL, HG_OPT_SYMBOLIZER },
+	{ "no-demangle", no_argument, NULL, HG_OPT_NO_DEMANGLE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void hg_usage(FILE *out)
+{
+	fputs("usage: heapguard-report [options] FILE.leaks.gz\n"
+	      "       heapguard-report [options] diff OLD.leaks.gz NEW.leaks.gz\n"
+	      "Print a heapguard leak report symbolized, or the sites that grew between two.\n"
+	      "\n"
+	      "  -j, --json             one JSON object instead of text\n"
+	      "      --folded           flame-graph folded stacks weighted by bytes\n"
+	      "  -s, --suppress=FILE    drop sites matching FILE's leak:PATTERN lines "
+	      "(repeatable)\n"
+	      "      --show=KINDS       lost,indirect,reachable or all (default lost,indirect;\n"
+	      "                         diff: lost)\n"
+	      "      --no-symbols       print module+offset only\n"
+	      "      --symbolizer=NAME  libdw or addr2line\n"
+	      "      --no-demangle      print C++ names as linked\n"
+	      "  -h, --help             print this help\n"
+	      "  -V, --version          print the version\n"
+	      "\n"
+	      "Exit status: 0 no lost bytes shown, 1 lost bytes shown (diff: some site grew),\n"
+	      "2 usage or input error.  See heapguard-report(1) and heapguard-report(5).\n",
+	      out);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void hg_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("heapguard-report: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	putc('\n', stderr);
+	exit(HG_EXIT_ERROR);
+}
+
+static unsigned hg_parse_show(const char *list)
+{
+	unsigned show = 0;
+	const char *s = list;
+
+	while (*s) {
+		size_t n = strcspn(s, ",");
+
+		if (n == 3 && strncmp(s, "all", 3) == 0)
+			show |= HG_SHOW_ALL;
+		else if (n == 4 && strncmp(s, "lost", 4) == 0)
+			show |= HG_SHOW(HG_LOST);
+		else if (n == 8 && strncmp(s, "indirect", 8) == 0)
+			show |= HG_SHOW(HG_INDIRECT);
+		else if (n == 9 && strncmp(s, "reachable", 9) == 0)
+			show |= HG_SHOW(HG_REACHABLE);
+		else
+			hg_die("--show: '%.*s' is not lost, indirect, reachable or all",
+			       (int)(n > 40 ? 40 : n), s);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	if (!show)
+		hg_die("--show needs a list of kinds");
+	return show;
+}
+
+static void hg_set_format(struct hg_args *a, enum hg_format format)
+{
+	if (a->format != HG_FORMAT_TEXT && a->format != format)
+		hg_die("--json and --folded exclude each other");
+	a->format = format;
+}
+
+static void hg_parse_args(int argc, char **argv, struct hg_args *a)
+{
+	char err[HG_LEAKS_ERROR_MAX];
+	int c, operands;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":js:hV", hg_long_options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			hg_set_format(a, HG_FORMAT_JSON);
+			break;
+		case HG_OPT_FOLDED:
+			hg_set_format(a, HG_FORMAT_FOLDED);
+			break;
+		case 's':
+			if (hg_supp_load(&a->supp, optarg, err, sizeof(err)) < 0)
+				hg_die("%s", err);
+			break;
+		case HG_OPT_SHOW:
+			a->show = hg_parse_show(optarg);
+			break;
+		case HG_OPT_NO_SYMBOLS:
+			a->backend = HG_SYM_NONE;
+			break;
+		case HG_OPT_SYMBOLIZER:
+			if (strcmp(optarg, "libdw") == 0)
+				a->backend = HG_SYM_LIBDW;
+			else if (strcmp(optarg, "addr2line") == 0)
+				a->backend = HG_SYM_ADDR2LINE;
+			else
+				hg_die("--symbolizer: '%.40s' is neither libdw nor addr2line",
+				       optarg);
+			break;
+		case HG_OPT_NO_DEMANGLE:
+			a->demangle = false;
+			break;
+		case 'h':
+			hg_usage(stdout);
+			exit(fflush(stdout) == 0 ? HG_EXIT_CLEAN : HG_EXIT_ERROR);
+		case 'V':
+			printf("heapguard-report %s\n", PACKAGE_VERSION);
+			exit(fflush(stdout) == 0 ? HG_EXIT_CLEAN : HG_EXIT_ERROR);
+		case ':':
+			hg_die("option '%.40s' needs a value (see --help)", argv[optind - 1]);
+		default:
+			hg_die("unknown option '%.40s' (see --help)", argv[optind - 1]);
+		}
+	}
+	operands = argc - optind;
+	if (operands >= 1 && strcmp(argv[optind], "diff") == 0) {
+		if (operands != 3)
+			hg_die("diff needs two reports: diff OLD NEW (see --help)");
+		if (a->format == HG_FORMAT_FOLDED)
+			hg_die("diff has no --folded output");
+		a->diff = true;
+		a->files[0] = argv[optind + 1];
+		a->files[1] = argv[optind + 2];
+		return;
+	}
+	if (operands != 1)
+		hg_die(operands ? "one report at a time (see --help)"
+				: "no report given (see --help)");
+	a->files[0] = argv[optind];
+}
+
+static void hg_load(const char *path, struct hg_leaks *report)
+{
+	char err[HG_LEAKS_ERROR_MAX];
+
+	if (hg_leaks_load(path, report, err, sizeof(err)) < 0)
+		hg_die("%s", err);
+}
+
+static void hg_build(struct hg_view *view, const struct hg_leaks *report, unsigned show,
+		     struct hg_args *a, struct hg_symbolizer **sym)
+{
+	*sym = NULL;
+	if (a->backend != HG_SYM_NONE && !(*sym = hg_sym_new(report, a->backend, a->demangle)))
+		hg_die("out of memory");
+	if (hg_view_build(view, report, show, &a->supp, *sym) < 0)
+		hg_die("out of memory");
+}
+
+static void hg_flush_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		hg_die("write error on standard output");
+}
+
+static int hg_run_diff(struct hg_args *a)
+{
+	struct hg_leaks old, new;
+	struct hg_view vold, vnew;
+	struct hg_symbolizer *sold, *snew;
+	long grew;
+
+	hg_load(a->files[0], &old);
+	hg_load(a->files[1], &new);
+	hg_build(&vold, &old, a->show ? a->show : HG_SHOW(HG_LOST), a, &sold);
+	hg_build(&vnew, &new, a->show ? a->show : HG_SHOW(HG_LOST), a, &snew);
+	grew = hg_print_diff(stdout, &vold, &vnew, a->format == HG_FORMAT_JSON);
+	if (grew < 0)
+		hg_die("out of memory");
+	hg_flush_stdout();
+	hg_view_free(&vold);
+	hg_view_free(&vnew);
+	hg_sym_free(sold);
+	hg_sym_free(snew);
+	hg_leaks_free(&old);
+	hg_leaks_free(&new);
+	return grew > 0 ? HG_EXIT_LEAKS : HG_EXIT_CLEAN;
+}
+
+static int hg_run_report(struct hg_args *a)
+{
+	struct hg_leaks report;
+	struct hg_view view;
+	struct hg_symbolizer *sym;
+	int status;
+
+	hg_load(a->files[0], &report);
+	hg_build(&view, &report, a->show ? a->show : HG_SHOW_DEFAULT, a, &sym);
+	if (a->format == HG_FORMAT_JSON)
+		hg_print_json(stdout, &view);
+	else if (a->format == HG_FORMAT_FOLDED)
+		hg_print_folded(stdout, &view);
+	else
+		hg_print_text(stdout, &view);
+	hg_flush_stdout();
+	status = view.shown[HG_LOST].bytes > 0 ? HG_EXIT_LEAKS : HG_EXIT_CLEAN;
+	hg_view_free(&view);
+	hg_sym_free(sym);
+	hg_leaks_free(&report);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct hg_args a = { .backend = hg_sym_default_backend(), .demangle = true };
+	int status;
+
+	hg_parse_args(argc, argv, &a);
+	status = a.diff ? hg_run_diff(&a) : hg_run_report(&a);
+	hg_supp_free(&a.supp);
+	return status;
+}
