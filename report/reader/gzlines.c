@@ -52,7 +52,7 @@ int hg_gzlines_open(struct hg_gzlines *in, const char *path, char *err, size_t e
 		else
 			snprintf(err, errlen, "not a gzip file (a report is gzip-compressed)");
 		hg_gzlines_close(in);
-		return -1;
+		return errnum == Z_ERRNO ? -1 : -2;
 	}
 	return 0;
 }

@@ -20,7 +20,8 @@ struct hg_gzlines {
 	bool eof;
 };
 
-/* 0, or -1 with why in err (strerror-like, no path). */
+/* 0; -1 with why in err (strerror-like, no path) when the file cannot be
+ * read; -2 when it is not gzip. */
 int hg_gzlines_open(struct hg_gzlines *in, const char *path, char *err, size_t errlen);
 
 /* 1 and the next line without its newline, NUL-terminated in place; 0 at the

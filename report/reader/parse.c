@@ -865,8 +865,10 @@ int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t e
 	p.phase = -1;
 	hg_map_init(&p.stack_ids);
 	hg_map_init(&p.site_keys);
-	if (hg_gzlines_open(&p.in, path, msg, sizeof(msg)) < 0) {
-		snprintf(err, errlen, "%s: %s", path, msg);
+	rc = hg_gzlines_open(&p.in, path, msg, sizeof(msg));
+	if (rc < 0) {
+		/* Content errors name line 1; a file that cannot be read, no line. */
+		snprintf(err, errlen, rc == -2 ? "%s:1: %s" : "%s: %s", path, msg);
 		return -1;
 	}
 	report->path = strdup(path);
