@@ -13,6 +13,7 @@
 #include "../guard/canary.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
+#include "../report/cfi.h"
 #include "../report/leaks.h"
 #include "../report/stack.h"
 #include "fmt.h"
@@ -123,6 +124,7 @@ static void fork_prepare(void)
 		return;
 	hg_quarantine_fork_prepare();
 	hg_depot_fork_prepare();
+	hg_cfi_fork_prepare();
 	hg_arena_fork_prepare();
 }
 
@@ -131,6 +133,7 @@ static void fork_parent(void)
 	if (!hg_ready)
 		return;
 	hg_arena_fork_parent();
+	hg_cfi_fork_parent();
 	hg_depot_fork_parent();
 	hg_quarantine_fork_parent();
 }
@@ -140,6 +143,7 @@ static void fork_child(void)
 	if (!hg_ready)
 		return;
 	hg_arena_fork_child();
+	hg_cfi_fork_child();
 	hg_depot_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();

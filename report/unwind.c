@@ -20,6 +20,8 @@
 
 #include "../lib/fmt.h"
 #include "../lib/internal.h"
+#include "cfi.h"
+#include "../lib/os.h"
 #include "stack.h"
 
 #ifndef HG_LIBUNWIND_SONAME
@@ -173,12 +175,9 @@ static void find_validation_pipe(const struct fd_set_bits *before)
 	close_validation_pipe();
 }
 
-unsigned hg_unwind(uintptr_t *pcs, unsigned max)
+/* libunwind's unw_backtrace, heapguard's own leading frames skipped. */
+static unsigned libunwind_backtrace(uintptr_t *pcs, unsigned max)
 {
-	if (!hg_stack_ready || max == 0)
-		return 0;
-	if (max > HG_DEPTH_MAX)
-		max = HG_DEPTH_MAX;
 	/* heapguard's own frames (malloc, its slow path, the capture) come
 	 * first: room for the usual number of them on top of what is kept,
 	 * and a second walk when there were more (an error deep in the
@@ -201,6 +200,43 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max)
 	for (unsigned i = own; i < (unsigned)n && kept < max; i++)
 		pcs[kept++] = (uintptr_t)buf[i];
 	return kept;
+}
+
+/* unwind_verify=1: the fast walk must give exactly libunwind's frames. */
+__attribute__((cold, noinline)) static void verify(const uintptr_t *fast, unsigned n, unsigned max)
+{
+	uintptr_t slow[HG_DEPTH_MAX];
+	unsigned m = libunwind_backtrace(slow, max);
+	unsigned i = 0;
+	while (i < n && i < m && fast[i] == slow[i])
+		i++;
+	if (i == n && i == m)
+		return;
+	char buf[1024];
+	size_t len = hg_fmt(buf, sizeof(buf),
+			    "heapguard: unwind_verify: fast unwinder gives %u frames, libunwind %u; "
+			    "frame %u differs:", n, m, i);
+	for (unsigned k = i; k < n && k < i + 3; k++)
+		len += hg_fmt(buf + len, sizeof(buf) - len, " fast#%u=0x%zx", k, (size_t)fast[k]);
+	for (unsigned k = i; k < m && k < i + 3; k++)
+		len += hg_fmt(buf + len, sizeof(buf) - len, " libunwind#%u=0x%zx", k, (size_t)slow[k]);
+	len += hg_fmt(buf + len, sizeof(buf) - len, "\n");
+	hg_os_write(2, buf, len);
+}
+
+unsigned hg_unwind(uintptr_t *pcs, unsigned max)
+{
+	if (!hg_stack_ready || max == 0)
+		return 0;
+	if (max > HG_DEPTH_MAX)
+		max = HG_DEPTH_MAX;
+	unsigned own;
+	int n = hg_cfi_backtrace(pcs, max, hg_unwind_is_ours, &own);
+	if (n < 0)
+		return libunwind_backtrace(pcs, max);
+	if (HG_UNLIKELY(hg_config.options.unwind_verify))
+		verify(pcs, (unsigned)n, max);
+	return (unsigned)n;
 }
 
 uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: MIT */
+/* The fast path of stack capture: a frame walk driven by the same DWARF CFI
+ * (.eh_frame) libunwind reads, with the rule for each return address worked
+ * out once and cached.  Only the plain x86-64 shapes are handled: CFA = rsp
+ * or rbp + offset, the return address at CFA - 8, rbp kept or saved at a CFA
+ * offset.  Anything else (expressions, signal frames, a module without
+ * .eh_frame_hdr, an unusual encoding) makes the whole capture fall back to
+ * libunwind, so a stack is either this walk's or libunwind's, never a
+ * guess.  unwind_verify=1 compares the two on every capture. */
+#define _GNU_SOURCE
+#include "cfi.h"
+
+#include <link.h>
+#include <string.h>
+
+#include "../lib/internal.h"
+#include "../lib/lock.h"
+
+/* ---- rules ---- */
+
+enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
+
+struct rule {
+	int32_t cfa_off;
+	int16_t rbp_off;			/* where rbp is saved, from CFA; 0 = kept */
+	uint8_t cfa_reg;			/* REG_RSP or REG_RBP */
+	uint8_t kind;				/* RULE_* */
+};
+
+enum { RULE_NONE, RULE_STEP, RULE_END, RULE_UNSUPPORTED };
+
+/* The cache: direct-mapped, each bucket under a sequence count so that a
+ * lock-free reader never takes half of one rule and half of another. */
+#define CACHE_BITS 14
+struct bucket {
+	uint32_t seq;
+	struct rule rule;
+	uintptr_t ip;
+};
+static struct bucket cache[1u << CACHE_BITS];
+static struct hg_lock fill_lock = HG_LOCK_INIT;
+
+static inline struct bucket *bucket_of(uintptr_t ip)
+{
+	uintptr_t h = ip * 0x9e3779b97f4a7c15u;
+	return &cache[h >> (64 - CACHE_BITS)];
+}
+
+static inline bool cache_get(uintptr_t ip, struct rule *out)
+{
+	struct bucket *b = bucket_of(ip);
+	uint32_t s1 = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+	if (s1 & 1)
+		return false;
+	uintptr_t key = __atomic_load_n(&b->ip, __ATOMIC_RELAXED);
+	struct rule r;
+	uint64_t bits = __atomic_load_n((uint64_t *)&b->rule, __ATOMIC_RELAXED);
+	memcpy(&r, &bits, sizeof(r));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != s1 || key != ip)
+		return false;
+	*out = r;
+	return true;
+}
+
+/* Under fill_lock. */
+static void cache_put(uintptr_t ip, const struct rule *r)
+{
+	struct bucket *b = bucket_of(ip);
+	uint32_t s = b->seq;
+	__atomic_store_n(&b->seq, s + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	uint64_t bits;
+	memcpy(&bits, r, sizeof(bits));
+	__atomic_store_n((uint64_t *)&b->rule, bits, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->ip, ip, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+_Static_assert(sizeof(struct rule) == 8, "a rule is stored as one word");
+
+/* ---- modules ---- */
+
+struct module {
+	uintptr_t lo, hi;			/* executable segment */
+	const uint8_t *hdr;			/* .eh_frame_hdr, or NULL */
+};
+
+#define MODULES_MAX 512
+static struct module modules[MODULES_MAX];
+static unsigned nmodules;
+
+static int add_module(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	(void)ctx;
+	const ElfW(Phdr) *text = NULL, *eh = NULL;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && text == NULL)
+			text = ph;
+		else if (ph->p_type == PT_GNU_EH_FRAME)
+			eh = ph;
+	}
+	if (text == NULL || nmodules == MODULES_MAX)
+		return 0;
+	struct module *m = &modules[nmodules++];
+	m->lo = info->dlpi_addr + text->p_vaddr;
+	m->hi = m->lo + text->p_memsz;
+	m->hdr = eh != NULL ? (const uint8_t *)(info->dlpi_addr + eh->p_vaddr) : NULL;
+	return 0;
+}
+
+/* Under fill_lock: the module whose code holds ip, reloading the list once
+ * when ip is in none (a library loaded since). */
+static const struct module *module_of(uintptr_t ip)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < nmodules; i++)
+			if (ip - modules[i].lo < modules[i].hi - modules[i].lo)
+				return &modules[i];
+		if (pass == 0) {
+			nmodules = 0;
+			dl_iterate_phdr(add_module, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* ---- DWARF reading ---- */
+
+struct cursor {
+	const uint8_t *p, *end;
+	bool bad;
+};
+
+static uint64_t uleb(struct cursor *c)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; c->p < c->end && shift < 64; shift += 7) {
+		uint8_t b = *c->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = true;
+	return 0;
+}
+
+static int64_t sleb(struct cursor *c)
+{
+	int64_t v = 0;
+	unsigned shift = 0;
+	for (; c->p < c->end && shift < 64; shift += 7) {
+		uint8_t b = *c->p++;
+		v |= (int64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			if (shift + 7 < 64 && (b & 0x40))
+				v |= -((int64_t)1 << (shift + 7));
+			return v;
+		}
+	}
+	c->bad = true;
+	return 0;
+}
+
+static uint64_t fixed(struct cursor *c, unsigned n)
+{
+	if ((size_t)(c->end - c->p) < n) {
+		c->bad = true;
+		return 0;
+	}
+	uint64_t v = 0;
+	memcpy(&v, c->p, n);
+	c->p += n;
+	return v;
+}
+
+/* A pointer in one of the encodings GNU tools emit; anything else (indirect,
+ * text- or function-relative) marks the cursor bad. */
+static uintptr_t encoded(struct cursor *c, uint8_t enc, uintptr_t datarel)
+{
+	if (enc == 0xff)			/* DW_EH_PE_omit */
+		return 0;
+	uintptr_t base = 0, at = (uintptr_t)c->p;
+	switch (enc & 0x70) {
+	case 0x00:
+		break;
+	case 0x10:				/* pcrel */
+		base = at;
+		break;
+	case 0x30:				/* datarel */
+		base = datarel;
+		break;
+	default:
+		c->bad = true;
+		return 0;
+	}
+	uint64_t v;
+	switch (enc & 0x0f) {
+	case 0x00: v = fixed(c, 8); break;
+	case 0x01: v = uleb(c); break;
+	case 0x02: v = fixed(c, 2); break;
+	case 0x03: v = fixed(c, 4); break;
+	case 0x04: v = fixed(c, 8); break;
+	case 0x09: v = (uint64_t)sleb(c); break;
+	case 0x0a: v = (uint64_t)(int64_t)(int16_t)fixed(c, 2); break;
+	case 0x0b: v = (uint64_t)(int64_t)(int32_t)fixed(c, 4); break;
+	case 0x0c: v = fixed(c, 8); break;
+	default:
+		c->bad = true;
+		return 0;
+	}
+	if (enc & 0x80)
+		c->bad = true;			/* indirect: not for code ranges */
+	return base + (uintptr_t)v;
+}
+
+/* The FDE covering ip, by binary search of .eh_frame_hdr's sorted table
+ * (the layout GNU ld writes: udata4 count, datarel sdata4 pairs). */
+static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t ip)
+{
+	if (hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
+		return NULL;
+	struct cursor c = { hdr + 4, hdr + 4 + 16, false };
+	encoded(&c, hdr[1], (uintptr_t)hdr);	/* eh_frame_ptr */
+	uint32_t count = (uint32_t)fixed(&c, 4);
+	if (c.bad || count == 0)
+		return NULL;
+	const int32_t *table = (const int32_t *)c.p;
+	uint32_t lo = 0, hi = count;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if ((uintptr_t)hdr + (intptr_t)table[2 * mid] <= ip)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if ((uintptr_t)hdr + (intptr_t)table[2 * lo] > ip)
+		return NULL;
+	return hdr + (intptr_t)table[2 * lo + 1];
+}
+
+/* ---- the CFA program ---- */
+
+struct row {
+	uint8_t cfa_reg;
+	int64_t cfa_off;
+	int64_t rbp_off;			/* 0: same value */
+	bool ra_undefined;
+	bool unsupported;
+};
+
+struct cie {
+	bool z;					/* FDEs carry augmentation data */
+	uint64_t code_align;
+	int64_t data_align;
+	uint64_t ra_reg;
+	uint8_t fde_enc;
+	const uint8_t *insns, *insns_end;
+};
+
+static bool parse_cie(const uint8_t *p, struct cie *cie)
+{
+	uint32_t len;
+	memcpy(&len, p, 4);
+	if (len == 0 || len == 0xffffffff)
+		return false;
+	struct cursor c = { p + 4, p + 4 + len, false };
+	if (fixed(&c, 4) != 0)
+		return false;
+	uint8_t version = (uint8_t)fixed(&c, 1);
+	const char *aug = (const char *)c.p;
+	size_t auglen = strnlen(aug, (size_t)(c.end - c.p));
+	c.p += auglen + 1;
+	if (version != 1 && version != 3)
+		return false;
+	cie->code_align = uleb(&c);
+	cie->data_align = sleb(&c);
+	cie->ra_reg = version == 1 ? fixed(&c, 1) : uleb(&c);
+	cie->fde_enc = 0;
+	cie->z = aug[0] == 'z';
+	if (cie->z) {
+		uint64_t n = uleb(&c);
+		const uint8_t *data_end = c.p + n;
+		for (size_t i = 1; i < auglen && !c.bad; i++) {
+			switch (aug[i]) {
+			case 'R':
+				cie->fde_enc = (uint8_t)fixed(&c, 1);
+				break;
+			case 'L':
+				fixed(&c, 1);
+				break;
+			case 'P': {
+				uint8_t enc = (uint8_t)fixed(&c, 1);
+				encoded(&c, enc & 0x7f, 0);	/* skipped, never followed */
+				break;
+			}
+			default:			/* 'S' signal frames, or unknown */
+				return false;
+			}
+		}
+		c.p = data_end;
+	} else if (auglen != 0) {
+		return false;
+	}
+	if (c.bad || c.p > c.end || cie->ra_reg != REG_RA)
+		return false;
+	cie->insns = c.p;
+	cie->insns_end = c.end;
+	return true;
+}
+
+/* Runs instructions until the location passes target (or they end). */
+static void run_program(struct cursor *c, const struct cie *cie, uintptr_t loc, uintptr_t target,
+			struct row *row, const struct row *initial)
+{
+	struct row stack[8];
+	unsigned depth = 0;
+	while (c->p < c->end && !c->bad && !row->unsupported) {
+		uint8_t op = *c->p++;
+		uint64_t reg, delta = 0;
+		int64_t off;
+		switch (op >> 6) {
+		case 1:
+			delta = (op & 0x3f) * cie->code_align;
+			goto advance;
+		case 2:
+			reg = op & 0x3f;
+			off = (int64_t)uleb(c) * cie->data_align;
+			goto offset;
+		case 3:
+			reg = op & 0x3f;
+			goto restore;
+		}
+		switch (op) {
+		case 0x00:
+			continue;
+		case 0x02:
+			delta = fixed(c, 1) * cie->code_align;
+			goto advance;
+		case 0x03:
+			delta = fixed(c, 2) * cie->code_align;
+			goto advance;
+		case 0x04:
+			delta = fixed(c, 4) * cie->code_align;
+			goto advance;
+		case 0x05:
+			reg = uleb(c);
+			off = (int64_t)uleb(c) * cie->data_align;
+			goto offset;
+		case 0x11:
+			reg = uleb(c);
+			off = sleb(c) * cie->data_align;
+			goto offset;
+		case 0x2f:
+			reg = uleb(c);
+			off = -(int64_t)uleb(c) * cie->data_align;
+			goto offset;
+		case 0x06:
+			reg = uleb(c);
+			goto restore;
+		case 0x07:				/* undefined */
+			reg = uleb(c);
+			if (reg == REG_RA)
+				row->ra_undefined = true;
+			else if (reg == REG_RBP)
+				row->unsupported = true;
+			continue;
+		case 0x08:				/* same_value */
+			reg = uleb(c);
+			if (reg == REG_RBP)
+				row->rbp_off = 0;
+			else if (reg == REG_RA)
+				row->unsupported = true;
+			continue;
+		case 0x09:				/* register */
+			reg = uleb(c);
+			uleb(c);
+			if (reg == REG_RBP || reg == REG_RA)
+				row->unsupported = true;
+			continue;
+		case 0x0a:
+			if (depth == 8) {
+				row->unsupported = true;
+				continue;
+			}
+			stack[depth++] = *row;
+			continue;
+		case 0x0b:
+			if (depth == 0) {
+				row->unsupported = true;
+				continue;
+			}
+			/* The CFA is not part of the remembered state's restore in
+			 * GCC's reading either: both are restored (DWARF 5 6.4.2.4
+			 * says the whole row). */
+			*row = stack[--depth];
+			continue;
+		case 0x0c:
+			row->cfa_reg = (uint8_t)uleb(c);
+			row->cfa_off = (int64_t)uleb(c);
+			goto check_cfa;
+		case 0x12:
+			row->cfa_reg = (uint8_t)uleb(c);
+			row->cfa_off = sleb(c) * cie->data_align;
+			goto check_cfa;
+		case 0x0d:
+			row->cfa_reg = (uint8_t)uleb(c);
+			goto check_cfa;
+		case 0x0e:
+			row->cfa_off = (int64_t)uleb(c);
+			continue;
+		case 0x13:
+			row->cfa_off = sleb(c) * cie->data_align;
+			continue;
+		case 0x2e:				/* GNU_args_size */
+			uleb(c);
+			continue;
+		case 0x10:				/* expression */
+		case 0x16: {				/* val_expression */
+			reg = uleb(c);
+			uint64_t n = uleb(c);
+			if (reg == REG_RBP || reg == REG_RA || n > (uint64_t)(c->end - c->p))
+				row->unsupported = true;
+			else
+				c->p += n;
+			continue;
+		}
+		case 0x14:				/* val_offset */
+			reg = uleb(c);
+			uleb(c);
+			goto val_offset;
+		case 0x15:
+			reg = uleb(c);
+			sleb(c);
+		val_offset:
+			if (reg == REG_RBP || reg == REG_RA)
+				row->unsupported = true;
+			continue;
+		default:				/* def_cfa_expression, set_loc, ... */
+			row->unsupported = true;
+			continue;
+		}
+	advance:
+		if (loc + delta > target)
+			return;
+		loc += delta;
+		continue;
+	offset:
+		if (reg == REG_RBP)
+			row->rbp_off = off;
+		else if (reg == REG_RA && off != -8)
+			row->unsupported = true;
+		continue;
+	restore:
+		if (initial == NULL) {
+			row->unsupported = true;
+		} else if (reg == REG_RBP) {
+			row->rbp_off = initial->rbp_off;
+		} else if (reg == REG_RA) {
+			row->ra_undefined = initial->ra_undefined;
+		}
+		continue;
+	check_cfa:
+		if (row->cfa_reg != REG_RSP && row->cfa_reg != REG_RBP)
+			row->unsupported = true;
+		continue;
+	}
+	if (c->bad)
+		row->unsupported = true;
+}
+
+/* The rule at ip, from the module's CFI. */
+static struct rule derive(uintptr_t ip)
+{
+	struct rule r = { 0, 0, 0, RULE_UNSUPPORTED };
+	const struct module *m = module_of(ip);
+	if (m == NULL || m->hdr == NULL)
+		return r;
+	const uint8_t *fde = find_fde(m->hdr, ip);
+	if (fde == NULL)
+		return r;
+	uint32_t len, cie_off;
+	memcpy(&len, fde, 4);
+	memcpy(&cie_off, fde + 4, 4);
+	if (len == 0 || len == 0xffffffff || cie_off == 0)
+		return r;
+	struct cie cie;
+	if (!parse_cie(fde + 4 - cie_off, &cie))
+		return r;
+	struct cursor c = { fde + 8, fde + 4 + len, false };
+	uintptr_t start = encoded(&c, cie.fde_enc, 0);
+	uintptr_t range = encoded(&c, cie.fde_enc & 0x0f, 0);
+	if (c.bad || ip - start >= range)
+		return r;
+	if (cie.z) {				/* FDE augmentation data: skipped */
+		uint64_t n = uleb(&c);
+		if (c.bad || n > (uint64_t)(c.end - c.p))
+			return r;
+		c.p += n;
+	}
+	struct row row = { REG_RSP, 8, 0, false, false };
+	struct cursor ci = { cie.insns, cie.insns_end, false };
+	run_program(&ci, &cie, 0, UINTPTR_MAX, &row, NULL);
+	struct row initial = row;
+	run_program(&c, &cie, start, ip, &row, &initial);
+	if (row.unsupported || ci.bad || row.cfa_off < 8 || row.cfa_off > INT32_MAX ||
+	    row.rbp_off < INT16_MIN || row.rbp_off > INT16_MAX || (row.rbp_off > 0))
+		return r;
+	r.cfa_reg = row.cfa_reg;
+	r.cfa_off = (int32_t)row.cfa_off;
+	r.rbp_off = (int16_t)row.rbp_off;
+	r.kind = row.ra_undefined ? RULE_END : RULE_STEP;
+	return r;
+}
+
+static bool rule_at(uintptr_t ip, struct rule *r)
+{
+	if (HG_LIKELY(cache_get(ip, r)))
+		return r->kind == RULE_STEP || r->kind == RULE_END;
+	hg_lock_acquire(&fill_lock);
+	*r = derive(ip);
+	cache_put(ip, r);
+	hg_lock_release(&fill_lock);
+	return r->kind == RULE_STEP || r->kind == RULE_END;
+}
+
+/* fork(): no rule is half written in the child. */
+void hg_cfi_fork_prepare(void)
+{
+	hg_lock_acquire(&fill_lock);
+}
+
+void hg_cfi_fork_parent(void)
+{
+	hg_lock_release(&fill_lock);
+}
+
+void hg_cfi_fork_child(void)
+{
+	hg_lock_reset(&fill_lock);
+}
+
+/* ---- the walk ---- */
+
+int hg_cfi_backtrace(uintptr_t *pcs, unsigned max, bool (*own)(uintptr_t), unsigned *nown)
+{
+	uintptr_t ip, sp, bp;
+	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
+			 : "=r"(ip), "=r"(sp), "=r"(bp));
+	uintptr_t lookup = ip, start_sp = sp;
+	unsigned n = 0, skipped = 0;
+	bool at_top = true;
+	for (unsigned frames = 0; frames < max + HG_CFI_OWN_MAX; frames++) {
+		struct rule r;
+		if (!rule_at(lookup, &r))
+			return -1;
+		if (r.kind == RULE_END)
+			break;
+		uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : bp) + (uintptr_t)(intptr_t)r.cfa_off;
+		/* The stack only grows one way, and not by gigabytes a frame:
+		 * anything else means a frame this walk does not understand. */
+		if (cfa <= sp || cfa - start_sp > ((uintptr_t)1 << 30) || (cfa & 7) != 0)
+			return -1;
+		uintptr_t ra = *(const uintptr_t *)(cfa - 8);
+		if (r.rbp_off != 0)
+			bp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
+		sp = cfa;
+		if (ra == 0)
+			break;
+		if (at_top && own(ra)) {
+			skipped++;
+		} else {
+			at_top = false;
+			if (n == max)
+				break;
+			pcs[n++] = ra;
+		}
+		lookup = ra - 1;
+	}
+	*nown = skipped;
+	return (int)n;
+}
