@@ -144,7 +144,7 @@ static void test_good_string_sets_every_option(void **state)
 		load_options(&cfg,
 			     "check=1:level=fast:quarantine=64k:fill_max=1k:log=/tmp/hg log.txt:"
 			     "verbose=true:stats_at_exit=yes:depth=24:leaks=0:report=/tmp/r.%p:"
-			     "leak_exitcode=7:"),
+			     "leak_exitcode=7:unwind_verify=1:"),
 		"");
 	assert_int_equal(cfg.options.check, 1);
 	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
@@ -157,6 +157,7 @@ static void test_good_string_sets_every_option(void **state)
 	assert_false(cfg.options.leaks);
 	assert_string_equal(cfg.options.report, "/tmp/r.%p");
 	assert_int_equal(cfg.options.leak_exitcode, 7);
+	assert_true(cfg.options.unwind_verify);
 	for (int i = 0; i < HG_OPTION_COUNT; i++)
 		assert_int_equal(cfg.option_source[i], HG_SOURCE_HEAPGUARD_ENV);
 	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 1);
