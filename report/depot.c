@@ -13,8 +13,13 @@
 #include "stack.h"
 #include "unwind.h"
 
-#define HG_DEPOT_SLOTS ((size_t)1 << 22)	/* hash slots: ids, 0 = empty */
-#define HG_DEPOT_MAX_STACKS (HG_DEPOT_SLOTS / 4 * 3)
+/* The hash table of ids (0 = empty) starts small and is rebuilt four
+ * times larger at 3/4 full, up to HG_DEPOT_SLOTS_MAX; a replaced table is
+ * kept (a lock-free reader may still be probing it). */
+#define HG_DEPOT_SLOTS_MIN ((size_t)1 << 14)
+#define HG_DEPOT_SLOTS_MAX ((size_t)1 << 22)
+#define HG_DEPOT_TABLES 5			/* 2^14, 2^16, 2^18, 2^20, 2^22 */
+#define HG_DEPOT_MAX_STACKS (HG_DEPOT_SLOTS_MAX / 4 * 3)
 #define HG_DEPOT_MAX_BYTES ((size_t)512 << 20)
 #define HG_DEPOT_GROW ((size_t)1 << 20)	/* records are committed 1 MiB at a time */
 
@@ -24,7 +29,13 @@ struct depot_record {
 	uintptr_t pcs[];
 };
 
-static uint32_t *slots;			/* HG_DEPOT_SLOTS */
+struct table {
+	size_t mask;				/* slots - 1 */
+	uint32_t slots[];
+};
+static struct table *table;			/* the current one */
+static struct table *tables[HG_DEPOT_TABLES];	/* all, for the leak scan */
+static unsigned ntables;
 static uint64_t *offsets;			/* id -> record offset in pool */
 static char *pool;				/* HG_DEPOT_MAX_BYTES reserved */
 static size_t pool_used, pool_committed;
@@ -33,19 +44,28 @@ static struct hg_lock insert_lock = HG_LOCK_INIT;
 static bool depot_broken;			/* could not map its memory */
 static size_t captures_total, hits_total, dropped_total;
 
-/* Under insert_lock.  slots is published last: a lock-free reader that
- * sees it sees the rest. */
+static size_t table_bytes(size_t nslots)
+{
+	return sizeof(struct table) + nslots * sizeof(uint32_t);
+}
+
+/* Under insert_lock: a table of nslots holding every id stored so far. */
+static struct table *table_make(size_t nslots);
+
+/* Under insert_lock.  The table is published last: a lock-free reader
+ * that sees it sees the rest. */
 static bool depot_map(void)
 {
-	uint32_t *s = hg_os_reserve(HG_DEPOT_SLOTS * sizeof(*s));
 	offsets = hg_os_reserve((HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
 	pool = hg_os_reserve(HG_DEPOT_MAX_BYTES);
-	/* Tables are touched sparsely: commit them whole, pages come on use. */
-	if (s == NULL || offsets == NULL || pool == NULL ||
-	    !hg_os_commit(s, HG_DEPOT_SLOTS * sizeof(*s)) ||
+	/* Ids are touched in order: commit the index whole, pages come on use. */
+	if (offsets == NULL || pool == NULL ||
 	    !hg_os_commit(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)))
 		return false;
-	__atomic_store_n(&slots, s, __ATOMIC_RELEASE);
+	struct table *t = table_make(HG_DEPOT_SLOTS_MIN);
+	if (t == NULL)
+		return false;
+	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -76,32 +96,58 @@ static inline bool same_stack(const struct depot_record *r, uint32_t hash, const
 	return true;
 }
 
-/* The id of the stack, or 0; *slot is where the probe stopped. */
-static uint32_t probe(uint32_t hash, const uintptr_t *pcs, unsigned n, size_t *slot)
+/* The id of the stack in table t, or 0; *slot is where the probe stopped. */
+static uint32_t probe(const struct table *t, uint32_t hash, const uintptr_t *pcs, unsigned n,
+		      size_t *slot)
 {
-	size_t i = hash & (HG_DEPOT_SLOTS - 1);
+	size_t i = hash & t->mask;
 	for (;;) {
-		uint32_t id = __atomic_load_n(&slots[i], __ATOMIC_ACQUIRE);
+		uint32_t id = __atomic_load_n(&t->slots[i], __ATOMIC_ACQUIRE);
 		if (id == 0 || same_stack(record_of(id), hash, pcs, n)) {
 			*slot = i;
 			return id;
 		}
-		i = (i + 1) & (HG_DEPOT_SLOTS - 1);
+		i = (i + 1) & t->mask;
 	}
+}
+
+static struct table *table_make(size_t nslots)
+{
+	if (ntables == HG_DEPOT_TABLES)
+		return NULL;
+	struct table *t = hg_os_map(table_bytes(nslots), false);
+	if (t == NULL)
+		return NULL;
+	t->mask = nslots - 1;
+	for (uint32_t id = 1; id <= stacks; id++) {
+		const struct depot_record *r = record_of(id);
+		size_t slot;
+		probe(t, r->hash, r->pcs, r->depth, &slot);
+		t->slots[slot] = id;
+	}
+	tables[ntables++] = t;
+	return t;
 }
 
 __attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t *pcs, unsigned n)
 {
 	hg_lock_acquire(&insert_lock);
 	uint32_t id = 0;
-	if (slots == NULL && !depot_broken && !depot_map())
+	if (table == NULL && !depot_broken && !depot_map())
 		depot_broken = true;
 	if (depot_broken)
 		goto out;
 	size_t slot;
-	id = probe(hash, pcs, n, &slot);
+	id = probe(table, hash, pcs, n, &slot);
 	if (id != 0)
 		goto out;
+	if (stacks + 1 > (table->mask + 1) / 4 * 3 && table->mask + 1 < HG_DEPOT_SLOTS_MAX) {
+		struct table *bigger = table_make((table->mask + 1) * 4);
+		if (bigger != NULL) {
+			__atomic_store_n(&table, bigger, __ATOMIC_RELEASE);
+			probe(table, hash, pcs, n, &slot);
+		}
+	}
 	size_t need = sizeof(struct depot_record) + n * sizeof(*pcs);
 	if (stacks >= HG_DEPOT_MAX_STACKS || pool_used + need > HG_DEPOT_MAX_BYTES) {
 		dropped_total++;
@@ -122,7 +168,7 @@ __attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t 
 	id = ++stacks;
 	offsets[id] = pool_used;
 	pool_used += (need + 7) & ~(size_t)7;
-	__atomic_store_n(&slots[slot], id, __ATOMIC_RELEASE);
+	__atomic_store_n(&table->slots[slot], id, __ATOMIC_RELEASE);
 out:
 	hg_lock_release(&insert_lock);
 	return id;
@@ -156,7 +202,8 @@ uint32_t hg_stack_capture(void)
 		return 0;
 	uint32_t hash = stack_hash(pcs, n);
 	size_t slot;
-	uint32_t id = __atomic_load_n(&slots, __ATOMIC_ACQUIRE) != NULL ? probe(hash, pcs, n, &slot) : 0;
+	const struct table *tab = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
+	uint32_t id = tab != NULL ? probe(tab, hash, pcs, n, &slot) : 0;
 	count(t, id != 0);
 	return id != 0 ? id : insert(hash, pcs, n);
 }
@@ -201,26 +248,30 @@ void hg_depot_stats(struct hg_depot_stats *s)
 	hg_lock_acquire(&insert_lock);
 	s->stacks = stacks;
 	s->bytes = pool_committed;
-	if (slots != NULL)
-		s->bytes += resident(slots, HG_DEPOT_SLOTS * sizeof(*slots)) +
-			    resident(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
+	for (unsigned i = 0; i < ntables; i++)
+		s->bytes += table_bytes(tables[i]->mask + 1);
+	if (offsets != NULL)
+		s->bytes += resident(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
 	s->dropped = dropped_total;
 	hg_lock_release(&insert_lock);
 	s->captures = __atomic_load_n(&captures_total, __ATOMIC_RELAXED) + hg_self.stack_captures;
 	s->hits = __atomic_load_n(&hits_total, __ATOMIC_RELAXED) + hg_self.stack_hits;
 }
 
-unsigned hg_depot_memory(uintptr_t lo[3], uintptr_t hi[3])
+unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RANGES])
 {
-	if (__atomic_load_n(&slots, __ATOMIC_ACQUIRE) == NULL)
+	if (__atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL)
 		return 0;
-	lo[0] = (uintptr_t)slots;
-	hi[0] = lo[0] + HG_DEPOT_SLOTS * sizeof(*slots);
-	lo[1] = (uintptr_t)offsets;
-	hi[1] = lo[1] + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets);
-	lo[2] = (uintptr_t)pool;
-	hi[2] = lo[2] + HG_DEPOT_MAX_BYTES;
-	return 3;
+	unsigned n = 0;
+	lo[n] = (uintptr_t)offsets;
+	hi[n++] = (uintptr_t)offsets + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets);
+	lo[n] = (uintptr_t)pool;
+	hi[n++] = (uintptr_t)pool + HG_DEPOT_MAX_BYTES;
+	for (unsigned i = 0; i < ntables && n < HG_DEPOT_RANGES; i++) {
+		lo[n] = (uintptr_t)tables[i];
+		hi[n++] = (uintptr_t)tables[i] + table_bytes(tables[i]->mask + 1);
+	}
+	return n;
 }
 
 void hg_depot_fork_prepare(void)

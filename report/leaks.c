@@ -581,7 +581,7 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 		ex[n++] = k->mapped[i];
 	ex[n++] = (struct hg_range){ (uintptr_t)&hg_main_arena, (uintptr_t)(&hg_main_arena + 1) };
 	/* The stack depot holds return addresses only, and is big. */
-	uintptr_t lo[3], hi[3];
+	uintptr_t lo[HG_DEPOT_RANGES], hi[HG_DEPOT_RANGES];
 	unsigned ndepot = hg_depot_memory(lo, hi);
 	for (unsigned i = 0; i < ndepot && n < max; i++)
 		ex[n++] = (struct hg_range){ lo[i], hi[i] };

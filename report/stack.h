@@ -35,9 +35,10 @@ struct hg_depot_stats {
 };
 void hg_depot_stats(struct hg_depot_stats *s);
 
-/* The depot's mappings (at most 3): [lo, hi) pairs, for the leak scan to
- * leave out.  Their count. */
-unsigned hg_depot_memory(uintptr_t lo[3], uintptr_t hi[3]);
+/* The depot's mappings: [lo, hi) pairs, for the leak scan to leave out.
+ * Their count. */
+#define HG_DEPOT_RANGES 8
+unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RANGES]);
 
 /* fork(): no insert is half done in the child. */
 void hg_depot_fork_prepare(void);
