@@ -10,8 +10,34 @@
 
 #include "internal.h"
 #include "../guard/guard.h"
+#include "../report/unwind.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
+
+/* ---- the program's frame ----
+ * A function that uses __builtin_frame_address(0) sets up rbp as its frame
+ * pointer on entry, so there the caller's return address, stack pointer
+ * (above the return address) and frame pointer (saved at rbp) are known
+ * exactly.  Recorded at level=full where the caller is the program (a
+ * function heapguard's exported one tail-called, or the exported one), so
+ * that stack capture starts at the program's frame; cleared on return. */
+static inline void entry_forget(char *unused)
+{
+	(void)unused;
+	hg_self.entry_ra = 0;
+}
+
+#define HG_NOTE_ENTRY()                                                                   \
+	char hg_entry_scope __attribute__((cleanup(entry_forget), unused));                \
+	if (hg_mp.full) {                                                                 \
+		uintptr_t ra_ = (uintptr_t)__builtin_return_address(0);                   \
+		const uintptr_t *fp_ = __builtin_frame_address(0);                       \
+		if (!hg_unwind_is_ours(ra_)) {                                            \
+			hg_self.entry_sp = (uintptr_t)(fp_ + 2);                          \
+			hg_self.entry_bp = fp_[0];                                        \
+			hg_self.entry_ra = ra_;                                           \
+		}                                                                         \
+	}
 
 /* ---- requests ---- */
 
@@ -90,6 +116,7 @@ static struct hg_chunk *chunk_for_request(size_t bytes)
  * arenas. */
 __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 {
+	HG_NOTE_ENTRY();
 	struct hg_chunk *p = chunk_for_request(bytes);
 	return p != NULL ? hand_out(p, bytes) : NULL;
 }
@@ -129,6 +156,7 @@ void *hg_malloc(size_t bytes)
  * mappings, level=full, a thread's first free, perturbation, arenas. */
 __attribute__((noinline)) static void free_slow(void *mem)
 {
+	HG_NOTE_ENTRY();
 	if (mem == NULL)
 		return;
 	hg_ensure_init();
@@ -384,16 +412,19 @@ HG_EXPORT void free(void *p) __attribute__((alias("hg_free")));
 
 HG_EXPORT void *calloc(size_t n, size_t size)
 {
+	HG_NOTE_ENTRY();
 	return hg_calloc(n, size);
 }
 
 HG_EXPORT void *realloc(void *p, size_t n)
 {
+	HG_NOTE_ENTRY();
 	return hg_realloc(p, n);
 }
 
 HG_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 {
+	HG_NOTE_ENTRY();
 	size_t bytes;
 	if (__builtin_mul_overflow(n, size, &bytes)) {
 		errno = ENOMEM;
@@ -404,27 +435,32 @@ HG_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 
 HG_EXPORT void *memalign(size_t alignment, size_t n)
 {
+	HG_NOTE_ENTRY();
 	return hg_memalign(alignment, n);
 }
 
 /* glibc 2.36's aligned_alloc is memalign (the C11 checks came in 2.38). */
 HG_EXPORT void *aligned_alloc(size_t alignment, size_t n)
 {
+	HG_NOTE_ENTRY();
 	return hg_memalign(alignment, n);
 }
 
 HG_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t n)
 {
+	HG_NOTE_ENTRY();
 	return hg_posix_memalign(memptr, alignment, n);
 }
 
 HG_EXPORT void *valloc(size_t n)
 {
+	HG_NOTE_ENTRY();
 	return hg_valloc(n);
 }
 
 HG_EXPORT void *pvalloc(size_t n)
 {
+	HG_NOTE_ENTRY();
 	return hg_pvalloc(n);
 }
 

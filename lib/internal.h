@@ -203,6 +203,10 @@ struct hg_thread {
 	bool unwinding;				/* inside libunwind: allocations get no stack */
 	uint16_t number;			/* 1 = main, then in order of first stack; 0 = not yet */
 	uint32_t stack_captures, stack_hits;	/* depot statistics not yet added up */
+	/* The program's frame at the malloc-family call in progress (return
+	 * address, stack and frame pointers), or entry_ra 0: stack capture
+	 * starts there instead of walking heapguard's own frames. */
+	uintptr_t entry_ra, entry_sp, entry_bp;
 	struct hg_tcache tcache;
 };
 
@@ -232,6 +236,16 @@ void hg_arena_fork_parent(void);
 void hg_arena_fork_child(void);
 void hg_thread_shutdown(void *unused);
 extern unsigned hg_narenas HG_HIDDEN;
+
+/* An exited thread whose stack glibc may keep mapped in its stack cache:
+ * below sp (its exit hook's frame) lie only its dead frames. */
+#define HG_DEAD_STACKS_MAX 4096
+struct hg_dead_stack {
+	uintptr_t self; /* its &hg_self, in its static TLS atop the stack */
+	uintptr_t sp;	/* its exit hook's frame */
+};
+/* Copy the recorded ones; 0 if the set is busy (the caller never waits). */
+size_t hg_thread_dead_stacks(struct hg_dead_stack *out, size_t max);
 
 static inline struct hg_arena *hg_arena_get(struct hg_thread *t)
 {

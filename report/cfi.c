@@ -552,6 +552,16 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max, bool (*own)(uintptr_t), unsig
 	uintptr_t lookup = ip, start_sp = sp;
 	unsigned n = 0, skipped = 0;
 	bool at_top = true;
+	/* Inside a malloc-family call whose caller's frame is known: start
+	 * there, without walking heapguard's own frames. */
+	struct hg_thread *self = &hg_self;
+	if (self->entry_ra != 0 && self->entry_sp > sp && max > 0) {
+		pcs[n++] = self->entry_ra;
+		lookup = self->entry_ra - 1;
+		sp = self->entry_sp;
+		bp = self->entry_bp;
+		at_top = false;
+	}
 	for (unsigned frames = 0; frames < max + HG_CFI_OWN_MAX; frames++) {
 		struct rule r;
 		if (!rule_at(lookup, &r))
