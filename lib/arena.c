@@ -17,6 +17,12 @@ static size_t narenas_limit;		 /* 0 until computed */
 static pthread_key_t thread_key;	 /* its destructor returns a thread's cache */
 static bool thread_key_ok;
 
+/* Exited threads, for the leak scan (report/scan.c).  A full set records
+ * no more: those stacks are then scanned whole, as before. */
+static struct hg_dead_stack dead_stacks[HG_DEAD_STACKS_MAX];
+static size_t ndead_stacks;
+static struct hg_lock dead_stacks_lock = HG_LOCK_INIT;
+
 void hg_arena_init(struct hg_arena *av, unsigned index)
 {
 	hg_lock_reset(&av->lock);
@@ -126,6 +132,40 @@ static struct hg_arena *arena_choose(struct hg_arena *avoid)
 	return arena_reuse(avoid);
 }
 
+/* A thread exits (sp: its exit hook's frame), or starts on a stack whose
+ * previous thread exited: glibc gives a cached stack whole, TLS included,
+ * so the new thread's hg_self has the same address. */
+static void dead_stack_add(uintptr_t self, uintptr_t sp)
+{
+	hg_lock_acquire(&dead_stacks_lock);
+	if (ndead_stacks < HG_DEAD_STACKS_MAX)
+		dead_stacks[ndead_stacks++] = (struct hg_dead_stack){ self, sp };
+	hg_lock_release(&dead_stacks_lock);
+}
+
+static void dead_stack_remove(uintptr_t self)
+{
+	hg_lock_acquire(&dead_stacks_lock);
+	for (size_t i = 0; i < ndead_stacks; i++) {
+		if (dead_stacks[i].self == self) {
+			dead_stacks[i] = dead_stacks[--ndead_stacks];
+			break;
+		}
+	}
+	hg_lock_release(&dead_stacks_lock);
+}
+
+size_t hg_thread_dead_stacks(struct hg_dead_stack *out, size_t max)
+{
+	/* The scan runs with the other threads paused: one may hold the lock. */
+	if (!hg_lock_try(&dead_stacks_lock))
+		return 0;
+	size_t n = ndead_stacks < max ? ndead_stacks : max;
+	memcpy(out, dead_stacks, n * sizeof(*out));
+	hg_lock_release(&dead_stacks_lock);
+	return n;
+}
+
 /* A thread's first malloc or free: register the hook that returns its cache
  * at exit; only then may the cache hold chunks. */
 void hg_thread_activate(struct hg_thread *t)
@@ -133,6 +173,7 @@ void hg_thread_activate(struct hg_thread *t)
 	if (t->state != HG_THREAD_NEW)
 		return;
 	t->state = HG_THREAD_ACTIVE;
+	dead_stack_remove((uintptr_t)t);
 	/* Numbers name threads in reports; the first to activate is main. */
 	static uint32_t numbers;
 	uint32_t n = __atomic_add_fetch(&numbers, 1, __ATOMIC_RELAXED);
@@ -176,6 +217,8 @@ void hg_thread_shutdown(void *unused)
 {
 	(void)unused;
 	struct hg_thread *t = &hg_self;
+	/* glibc runs this from start_thread: the frames below are dead. */
+	dead_stack_add((uintptr_t)t, (uintptr_t)__builtin_frame_address(0));
 	hg_guard_thread_exit(); /* its quarantine batch, while the cache still works */
 	t->state = HG_THREAD_GONE;
 	hg_tcache_flush(t);
@@ -277,4 +320,6 @@ void hg_arena_fork_child(void)
 	} while (av != &hg_main_arena);
 	hg_region_fork_child();
 	hg_lock_reset(&hg_arena_list_lock);
+	/* A torn entry is harmless: the scan checks each one. */
+	hg_lock_reset(&dead_stacks_lock);
 }

@@ -455,6 +455,10 @@ struct roots {
 	size_t nexclude;
 	uintptr_t *sps; /* stack pointers, sorted */
 	size_t nsps;
+	struct hg_dead_stack *dead; /* exited threads */
+	size_t ndead;
+	uintptr_t prev_hi;  /* the previous mapping's end */
+	bool prev_noaccess; /* and whether it was ---p (a guard page?) */
 	uint64_t bytes;
 	unsigned char vec[4096]; /* mincore's answer, one window */
 };
@@ -526,6 +530,24 @@ static void scan_root_pieces(struct roots *r, uintptr_t lo, uintptr_t hi, bool s
 	}
 }
 
+/* Where the roots of [lo, hi) begin if it is the stack of an exited thread
+ * that glibc keeps in its stack cache: at that thread's exit hook, as from a
+ * paused thread's sp.  Below lie its dead frames; above, its TLS and struct
+ * pthread (whose dtv glibc still owns) stay roots.  Each record is checked,
+ * it may be stale: the stack was unmapped, or is in use again. */
+static uintptr_t dead_stack_start(const struct roots *r, uintptr_t lo, uintptr_t hi)
+{
+	for (size_t i = 0; i < r->ndead; i++) {
+		const struct hg_dead_stack *d = &r->dead[i];
+		if (d->sp <= lo || d->sp >= d->self || d->self + sizeof(struct hg_thread) > hi)
+			continue;
+		/* A thread starting on a cached stack gets a fresh TLS: NEW. */
+		if (((const struct hg_thread *)d->self)->state == HG_THREAD_GONE)
+			return d->sp;
+	}
+	return lo;
+}
+
 /* One line of /proc/self/maps: is it a root, and from where. */
 static void consider_mapping(struct roots *r, const char *line)
 {
@@ -534,7 +556,14 @@ static void consider_mapping(struct roots *r, const char *line)
 	if (*s++ != '-')
 		return;
 	uintptr_t hi = parse_hex(&s);
-	if (*s++ != ' ' || s[0] != 'r' || s[1] != 'w' || s[3] != 'p')
+	if (*s++ != ' ')
+		return;
+	/* glibc maps a stack right above its guard page: such a mapping
+	 * starts where the stack does, so skipping its bottom skips no more. */
+	bool guarded = r->prev_hi == lo && r->prev_noaccess;
+	r->prev_hi = hi;
+	r->prev_noaccess = s[0] == '-' && s[1] == '-' && s[2] == '-';
+	if (s[0] != 'r' || s[1] != 'w' || s[3] != 'p')
 		return;
 	s += 5;
 	parse_hex(&s); /* offset */
@@ -558,13 +587,16 @@ static void consider_mapping(struct roots *r, const char *line)
 		return;
 	/* A paused thread's stack counts from its stack pointer up: below it
 	 * lie dead frames, full of stale pointers. */
-	for (size_t i = 0; i < r->nsps; i++) {
+	bool live = false;
+	for (size_t i = 0; i < r->nsps && !live; i++) {
 		uintptr_t sp = r->sps[i];
 		if (sp >= lo && sp < hi) {
 			lo = sp - HG_RED_ZONE > lo ? sp - HG_RED_ZONE : lo;
-			break;
+			live = true;
 		}
 	}
+	if (!live && guarded && inode == 0)
+		lo = dead_stack_start(r, lo, hi);
 	scan_root_pieces(r, lo, hi, inode == 0 && hi - lo > HG_HUGE_ROOT);
 }
 
@@ -680,7 +712,8 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	size_t nsps_max = HG_STOP_MAX * 2 + 1;
 	size_t len = sizeof(struct marker) + sizeof(struct roots) + n * sizeof(uintptr_t) +
 		     n * sizeof(uint32_t) + nex_max * sizeof(struct hg_range) +
-		     nsps_max * sizeof(uintptr_t) + n + 64;
+		     nsps_max * sizeof(uintptr_t) +
+		     HG_DEAD_STACKS_MAX * sizeof(struct hg_dead_stack) + n + 64;
 	char *mem = hg_scan_map(len);
 	if (mem == NULL)
 		return false;
@@ -690,7 +723,8 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	m->stack = (uint32_t *)(m->start + n);
 	r->exclude = (struct hg_range *)(((uintptr_t)(m->stack + n) + 7) & ~(uintptr_t)7);
 	r->sps = (uintptr_t *)(r->exclude + nex_max);
-	m->state = (uint8_t *)(r->sps + nsps_max);
+	r->dead = (struct hg_dead_stack *)(r->sps + nsps_max);
+	m->state = (uint8_t *)(r->dead + HG_DEAD_STACKS_MAX);
 	m->map_len = len;
 	m->chunks = in->chunks;
 	m->count = n;
@@ -715,6 +749,10 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	}
 	r->sps[r->nsps++] = in->caller_sp + HG_RED_ZONE;
 	sort_words(r->sps, r->nsps);
+	/* A thread that did not pause (or past HG_STOP_MAX) has no sp here:
+	 * were it on a stack recorded dead, its frames would be skipped. */
+	if (w->all_answered && stop.nslots <= HG_STOP_MAX)
+		r->ndead = hg_thread_dead_stacks(r->dead, HG_DEAD_STACKS_MAX);
 
 	fault_guard_on();
 	/* Reachable: from the roots, then transitively. */
