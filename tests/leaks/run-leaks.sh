@@ -3,7 +3,7 @@
 # Runs every program of the leak corpus under heapguard and checks its leak
 # report (read back with heapguard-report --json) against expected.txt, the
 # numbers Valgrind memcheck gives; then leak_exitcode=, leaks=0, fork, thread
-# lists, and a live Valgrind run on three programs when valgrind is installed.
+# lists, and a live Valgrind run on four programs when valgrind is installed.
 set -u
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -190,10 +190,10 @@ run lk_plain "$bindir/lk_plain" "$dir" leaks=0
 left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)
 [ -z "$left" ] || fail "lk_plain with leaks=0 left files: $(echo $left)"
 
-# Valgrind, live, on three programs: its definitely/indirect numbers must be
+# Valgrind, live, on four programs: its definitely/indirect numbers must be
 # heapguard's (this catches expectations that drifted from the programs).
 if command -v valgrind >/dev/null; then
-	for prog in lk_list lk_cycle lk_interior; do
+	for prog in lk_list lk_cycle lk_interior lk_dead_thread; do
 		[ -f "$tmp/$prog/$prog.json" ] || { fail "$prog: no heapguard report to compare with valgrind"; continue; }
 		dir=$tmp/valgrind.$prog
 		mkdir -p "$dir"
