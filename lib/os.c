@@ -5,10 +5,13 @@
 #include "os.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 size_t hg_page_size = 4096;
@@ -126,4 +129,43 @@ int hg_os_ncpus(void)
 		n = CPU_COUNT(&set);
 	errno = saved;
 	return n > 0 ? n : 1;
+}
+
+/* The kernel's dirent64, declared here: glibc's needs _LARGEFILE64_SOURCE. */
+struct hg_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+bool hg_os_each_number(const char *path, void (*visit)(long number, void *ctx), void *ctx)
+{
+	int saved = errno;
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		errno = saved;
+		return false;
+	}
+	bool own_fds = __builtin_strcmp(path, "/proc/self/fd") == 0;
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const struct hg_dirent64 *d = (const struct hg_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			const char *c = d->d_name;
+			long number = 0;
+			if (*c < '0' || *c > '9')
+				continue;
+			for (; *c >= '0' && *c <= '9' && number < (1L << 40); c++)
+				number = number * 10 + (*c - '0');
+			if (*c == '\0' && !(own_fds && number == dir))
+				visit(number, ctx);
+		}
+	}
+	close(dir);
+	errno = saved;
+	return n == 0;
 }

@@ -22,5 +22,10 @@ void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
 void hg_os_write(int fd, const char *buf, size_t len);     /* whole buffer, EINTR-safe */
 bool hg_os_random(void *buf, size_t len);
 int hg_os_ncpus(void);
+/* Calls visit for each entry of directory path whose name is a number
+ * (a /proc listing: tasks, descriptors) without allocating; false if the
+ * directory could not be read to its end.  The listing's own descriptor is
+ * left out of /proc/self/fd. */
+bool hg_os_each_number(const char *path, void (*visit)(long number, void *ctx), void *ctx);
 
 #endif

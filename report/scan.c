@@ -122,48 +122,34 @@ static void stop_handler(int signo, siginfo_t *si, void *ctx)
 	errno = saved;
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+struct signal_walk {
+	pid_t *sent;
+	unsigned *nsent, max, fresh;
+	pid_t self;
 };
+
+static void signal_one(long tid, void *ctx)
+{
+	struct signal_walk *w = ctx;
+	if (tid == w->self)
+		return;
+	for (unsigned i = 0; i < *w->nsent; i++)
+		if (w->sent[i] == tid)
+			return;
+	if (*w->nsent == w->max)
+		return;
+	if (syscall(SYS_tgkill, stop.pid, (pid_t)tid, stop.signo) == 0) {
+		w->sent[(*w->nsent)++] = (pid_t)tid;
+		w->fresh++;
+	}
+}
 
 /* Signal every thread of /proc/self/task not signalled yet; how many new. */
 static unsigned signal_new_threads(pid_t *sent, unsigned *nsent, unsigned max, pid_t self)
 {
-	unsigned fresh = 0;
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	char buf[4096] __attribute__((aligned(8)));
-	long n;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			pid_t tid = 0;
-			const char *p = d->d_name;
-			if (*p < '0' || *p > '9')
-				continue;
-			for (; *p >= '0' && *p <= '9'; p++)
-				tid = tid * 10 + (*p - '0');
-			if (tid == self)
-				continue;
-			bool known = false;
-			for (unsigned i = 0; i < *nsent && !known; i++)
-				known = sent[i] == tid;
-			if (known || *nsent == max)
-				continue;
-			if (syscall(SYS_tgkill, stop.pid, tid, stop.signo) == 0) {
-				sent[(*nsent)++] = tid;
-				fresh++;
-			}
-		}
-	}
-	close(fd);
-	return fresh;
+	struct signal_walk w = { sent, nsent, max, 0, self };
+	hg_os_each_number("/proc/self/task", signal_one, &w);
+	return w.fresh;
 }
 
 static uint64_t now_ns(void)

@@ -8,14 +8,12 @@
 #define _GNU_SOURCE
 #include "unwind.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <link.h>
 #include <string.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../lib/fmt.h"
@@ -89,31 +87,18 @@ struct fd_set_bits {
 	uint64_t bits[HG_FD_SET_MAX / 64];
 };
 
+static void note_fd(long fd, void *ctx)
+{
+	struct fd_set_bits *set = ctx;
+	if (fd < HG_FD_SET_MAX)
+		set->bits[fd / 64] |= (uint64_t)1 << (fd % 64);
+}
+
 /* The open descriptors below HG_FD_SET_MAX, read without allocating. */
 static bool open_fds(struct fd_set_bits *set)
 {
 	memset(set, 0, sizeof(*set));
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return false;
-	char buf[4096];
-	long n;
-	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			off += d->d_reclen;
-			long fd = 0;
-			const char *c = d->d_name;
-			if (*c < '0' || *c > '9')
-				continue;
-			for (; *c >= '0' && *c <= '9' && fd < HG_FD_SET_MAX; c++)
-				fd = fd * 10 + (*c - '0');
-			if (*c == '\0' && fd < HG_FD_SET_MAX && fd != dir)
-				set->bits[fd / 64] |= (uint64_t)1 << (fd % 64);
-		}
-	}
-	close(dir);
-	return n == 0;
+	return hg_os_each_number("/proc/self/fd", note_fd, set);
 }
 
 struct pipe_search {
