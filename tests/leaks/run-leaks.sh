@@ -91,8 +91,9 @@ site() {
 # The corpus: the C programs built by make, the C++ one built here.
 progs=
 for bin in "$bindir"/lk_*; do
-	case $bin in *.*) continue ;; esac
-	[ -x "$bin" ] && progs="$progs ${bin##*/}"
+	name=${bin##*/}
+	case $name in *.*) continue ;; esac # objects; the directory may have dots
+	[ -x "$bin" ] && progs="$progs $name"
 done
 [ -n "$progs" ] || { echo "FAIL: no lk_* programs in $bindir (make check builds them)"; exit 1; }
 mkdir "$tmp/bin"
