@@ -149,7 +149,10 @@ __attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t 
 		}
 	}
 	size_t need = sizeof(struct depot_record) + n * sizeof(*pcs);
-	if (stacks >= HG_DEPOT_MAX_STACKS || pool_used + need > HG_DEPOT_MAX_BYTES) {
+	/* A table that could not grow (no memory) still keeps an empty slot
+	 * in every eight, so that every probe ends. */
+	if (stacks >= HG_DEPOT_MAX_STACKS || pool_used + need > HG_DEPOT_MAX_BYTES ||
+	    stacks + 1 > table->mask - table->mask / 8) {
 		dropped_total++;
 		goto out;
 	}
