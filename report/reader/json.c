@@ -178,6 +178,16 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 	hg_put_json_amounts(out, r->totals);
 	fputs(",\"shown\":", out);
 	hg_put_json_amounts(out, v->shown);
+	if (r->has_depot)
+		fprintf(out,
+			",\"depot\":{\"stacks\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"captures\":%" PRIu64
+			",\"hits\":%" PRIu64 "}",
+			r->depot[0], r->depot[1], r->depot[2], r->depot[3]);
+	if (r->has_scan)
+		fprintf(out,
+			",\"scan\":{\"root_bytes\":%" PRIu64 ",\"threads\":%" PRIu64
+			",\"not_stopped\":%" PRIu64 ",\"microseconds\":%" PRIu64 "}",
+			r->scan[0], r->scan[1], r->scan[2], r->scan[3]);
 	if (v->supp && v->supp->nrules)
 		hg_put_json_suppressed(out, v->supp);
 	fputs(",\"sites\":[", out);

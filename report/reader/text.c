@@ -158,6 +158,18 @@ void hg_print_text(FILE *out, const struct hg_view *v)
 				hg_plural(v->shown[k].blocks, "block", "blocks"),
 				k + 1 < HG_KINDS && (v->show >> (k + 1)) ? "," : "");
 	putc('\n', out);
+	const struct hg_leaks *r = v->r;
+	if (r->has_depot)
+		fprintf(out,
+			"stack depot: %" PRIu64 " stacks in %" PRIu64 " KiB; %" PRIu64
+			" captures, %.1f%% of them already stored\n",
+			r->depot[0], r->depot[1] / 1024, r->depot[2],
+			r->depot[2] ? 100.0 * (double)r->depot[3] / (double)r->depot[2] : 0.0);
+	if (r->has_scan)
+		fprintf(out,
+			"leak scan: %" PRIu64 " KiB of roots, %" PRIu64 " thread stacks (%" PRIu64
+			" did not stop), %.1f ms\n",
+			r->scan[0] / 1024, r->scan[1], r->scan[2], (double)r->scan[3] / 1000.0);
 	if (v->supp && v->supp->nrules)
 		hg_print_suppressed(out, v->supp);
 }

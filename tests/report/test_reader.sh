@@ -55,6 +55,8 @@ json 'j["format"] == 1 and j["program"] == "/nonexistent/demo app" and j["pid"] 
 	'j["sites"][3]["more_threads"] and j["sites"][3]["frames"][0]["module"] is None' \
 	'j["sites"][4]["frames"] == []'
 run 1 --no-symbols --json "$basic"
+json 'j["depot"] == {"stacks": 3, "bytes": 4096, "captures": 100, "hits": 97}' \
+	'j["scan"]["microseconds"] == 1500'
 json 'j["shown"]["reachable"] == {"bytes": 0, "blocks": 0}' 'j["totals"]["reachable"]["bytes"] == 4106' \
 	'len(j["sites"]) == 3'
 
