@@ -16,6 +16,7 @@
 #include "../report/cfi.h"
 #include "../report/leaks.h"
 #include "../report/stack.h"
+#include "../report/unwind.h"
 #include "fmt.h"
 #include "internal.h"
 
@@ -122,6 +123,7 @@ static void fork_prepare(void)
 {
 	if (!hg_ready)
 		return;
+	hg_unwind_fork_prepare();
 	hg_quarantine_fork_prepare();
 	hg_depot_fork_prepare();
 	hg_cfi_fork_prepare();
@@ -136,6 +138,7 @@ static void fork_parent(void)
 	hg_cfi_fork_parent();
 	hg_depot_fork_parent();
 	hg_quarantine_fork_parent();
+	hg_unwind_fork_done();
 }
 
 static void fork_child(void)
@@ -147,6 +150,7 @@ static void fork_child(void)
 	hg_depot_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
+	hg_unwind_fork_done();
 }
 
 /* level=full holds `quarantine` bytes of freed chunks out of reuse, so the

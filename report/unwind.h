@@ -18,6 +18,11 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max);
  * own frames among them) that would make lost blocks look reachable. */
 uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp);
 
+/* fork(): wait until no thread is inside libunwind (whose locks a child
+ * could not take), and keep captures out of it until the fork is done. */
+void hg_unwind_fork_prepare(void);
+void hg_unwind_fork_done(void);
+
 /* pc lies in heapguard's own code. */
 bool hg_unwind_is_ours(uintptr_t pc);
 
