@@ -9,6 +9,7 @@
  * guess.  unwind_verify=1 compares the two on every capture. */
 #define _GNU_SOURCE
 #include "cfi.h"
+#include "unwind.h"
 
 #include <link.h>
 #include <string.h>
@@ -544,13 +545,13 @@ void hg_cfi_fork_child(void)
 
 /* ---- the walk ---- */
 
-int hg_cfi_backtrace(uintptr_t *pcs, unsigned max, bool (*own)(uintptr_t), unsigned *nown)
+int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 {
 	uintptr_t ip, sp, bp;
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
 	uintptr_t lookup = ip, start_sp = sp;
-	unsigned n = 0, skipped = 0;
+	unsigned n = 0;
 	bool at_top = true;
 	/* Inside a malloc-family call whose caller's frame is known: start
 	 * there, without walking heapguard's own frames. */
@@ -562,7 +563,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max, bool (*own)(uintptr_t), unsig
 		bp = self->entry_bp;
 		at_top = false;
 	}
-	for (unsigned frames = 0; frames < max + HG_CFI_OWN_MAX; frames++) {
+	for (unsigned frames = 0; frames < max + HG_OWN_FRAMES_MAX; frames++) {
 		struct rule r;
 		if (!rule_at(lookup, &r))
 			return -1;
@@ -579,9 +580,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max, bool (*own)(uintptr_t), unsig
 		sp = cfa;
 		if (ra == 0)
 			break;
-		if (at_top && own(ra)) {
-			skipped++;
-		} else {
+		if (!at_top || !hg_unwind_is_ours(ra)) {
 			at_top = false;
 			if (n == max)
 				break;
@@ -589,6 +588,5 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max, bool (*own)(uintptr_t), unsig
 		}
 		lookup = ra - 1;
 	}
-	*nown = skipped;
 	return (int)n;
 }

@@ -28,10 +28,8 @@
 #endif
 
 /* heapguard's own frames above a capture: usually at most HG_OWN_FRAMES
- * (realloc's slow path, the quarantine), never more than HG_OWN_FRAMES_MAX
- * (a diagnostic from deep inside the allocator). */
+ * (realloc's slow path, the quarantine), never more than HG_OWN_FRAMES_MAX. */
 #define HG_OWN_FRAMES 6
-#define HG_OWN_FRAMES_MAX 16
 
 bool hg_stack_ready;
 static int (*unw_backtrace_fn)(void **buffer, int size);
@@ -250,8 +248,7 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max)
 		return 0;
 	if (max > HG_DEPTH_MAX)
 		max = HG_DEPTH_MAX;
-	unsigned own;
-	int n = hg_cfi_backtrace(pcs, max, hg_unwind_is_ours, &own);
+	int n = hg_cfi_backtrace(pcs, max);
 	if (n < 0)
 		return libunwind_backtrace(pcs, max);
 	if (HG_UNLIKELY(hg_config.options.unwind_verify))

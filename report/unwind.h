@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* heapguard's own frames above a capture, at most (a diagnostic from deep
+ * inside the allocator). */
+#define HG_OWN_FRAMES_MAX 16
+
 /* Up to max return addresses of the calling thread, innermost first, with
  * heapguard's own frames (and anything inlined into them) left out. */
 unsigned hg_unwind(uintptr_t *pcs, unsigned max);
