@@ -162,6 +162,7 @@ static void fork_child(void)
 	hg_cfi_fork_child();
 	hg_depot_fork_child();
 	hg_peak_fork_child();
+	hg_frag_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
 	hg_unwind_fork_done();

@@ -790,6 +790,12 @@ out:
 	return err;
 }
 
+void hg_frag_fork_child(void)
+{
+	hg_lock_reset(&reporting);
+	hg_report_fork_child();
+}
+
 /* ---- report_signal= ---- */
 
 volatile int hg_frag_requested;

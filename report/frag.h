@@ -20,6 +20,9 @@ enum hg_frag_trigger {
  * the exit status at HG_FRAG_AT_EXIT.  Never calls malloc. */
 int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t len);
 
+/* fork(): a report another thread was writing is not the child's. */
+void hg_frag_fork_child(void);
+
 /* report_signal=: install the handler (start-up).  The handler only asks
  * for a report; the next malloc or free writes it (hg_frag_poll). */
 void hg_frag_signal_init(void);

@@ -150,11 +150,17 @@ static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
 	out[o < len ? o : len - 1] = '\0';
 }
 
+static struct hg_lock naming = HG_LOCK_INIT;
+
+void hg_report_fork_child(void)
+{
+	hg_lock_reset(&naming);
+}
+
 struct hg_gzfile *hg_report_create(const char *exe, time_t now, const char *suffix, char *final,
 				   size_t len, bool *fallback, int *err)
 {
 	static char prefix[HG_REPORT_PATH], alt[HG_REPORT_PATH];
-	static struct hg_lock naming = HG_LOCK_INIT;
 	hg_lock_acquire(&naming);
 	expand_prefix(prefix, sizeof(prefix), exe, now);
 	*fallback = false;

@@ -24,6 +24,9 @@ void hg_report_exe(char *exe, size_t len);
 struct hg_gzfile *hg_report_create(const char *exe, time_t now, const char *suffix, char *final,
 				   size_t len, bool *fallback, int *err);
 
+/* fork(): a name another thread was choosing is not the child's. */
+void hg_report_fork_child(void);
+
 /* What to print before a report's name so that it can be pasted as a
  * path: "./" for a bare file name. */
 static inline const char *hg_report_dot(const char *name)
