@@ -2,6 +2,7 @@
 /* Start-up: the first malloc call (often from the dynamic loader, before any
  * constructor) loads the configuration, seeds the secrets and sets up the
  * main arena.  Nothing here may allocate. */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "../report/cfi.h"
+#include "../report/exit.h"
 #include "../report/leaks.h"
 #include "../report/stack.h"
 #include "../report/unwind.h"
@@ -150,6 +152,7 @@ static void fork_child(void)
 	hg_depot_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
+	hg_reports_fork_child();
 	hg_unwind_fork_done();
 }
 
@@ -211,7 +214,40 @@ static void at_exit(int status, void *arg)
 	(void)arg;
 	if (!hg_ready || !hg_config.options.leaks)
 		return;
-	int replaced = hg_leaks_at_exit(status);
+	int replaced = hg_reports_at_exit(status);
+	if (replaced >= 0) {
+		fflush(NULL);
+		_exit(replaced);
+	}
+}
+
+/* quick_exit() runs neither on_exit handlers nor destructors, only the
+ * at_quick_exit handlers: heapguard registers one of its own, and stands in
+ * for quick_exit just to learn the status before glibc's runs them. */
+static int quick_exit_status = HG_STATUS_UNKNOWN;
+static void (*libc_quick_exit)(int);
+
+__attribute__((visibility("default"), noreturn)) void quick_exit(int status)
+{
+	__atomic_store_n(&quick_exit_status, status, __ATOMIC_RELAXED);
+	if (libc_quick_exit == NULL)
+		libc_quick_exit = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
+	if (libc_quick_exit != NULL && libc_quick_exit != quick_exit)
+		libc_quick_exit(status);
+	_exit(status);
+}
+
+static void exit_checks(void);
+
+static void at_quick_exit_handler(void)
+{
+	if (!hg_ready)
+		return;
+	exit_checks();
+	if (!hg_config.options.leaks)
+		return;
+	int status = __atomic_load_n(&quick_exit_status, __ATOMIC_RELAXED);
+	int replaced = hg_reports_at_exit(status);
 	if (replaced >= 0) {
 		fflush(NULL);
 		_exit(replaced);
@@ -227,14 +263,25 @@ __attribute__((constructor)) static void hg_ctor(void)
 	if (hg_mp.full || hg_config.options.check & 1)
 		hg_stack_init();
 	on_exit(at_exit, NULL);
+	at_quick_exit(at_quick_exit_handler);
+	/* Looked up now: quick_exit may be called from a signal handler. */
+	libc_quick_exit = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
 }
 
-/* At exit: level=full checks what it still holds; then the statistics. */
-__attribute__((destructor)) static void hg_fini(void)
+/* At exit: level=full checks what it still holds; then the statistics.
+ * Once: quick_exit runs them from its handler, exit from the destructor. */
+static void exit_checks(void)
 {
-	if (!hg_ready)
+	static int done;
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	hg_guard_exit();
 	if (hg_config.options.stats_at_exit)
 		malloc_stats();
+}
+
+__attribute__((destructor)) static void hg_fini(void)
+{
+	if (hg_ready)
+		exit_checks();
 }

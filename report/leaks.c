@@ -376,8 +376,11 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 	hg_gz_escaped(gz, r->exe, strlen(r->exe));
 	hg_gz_printf(gz, "\npid %d\nppid %d\n", (int)getpid(), (int)getppid());
 	write_time(gz, r->now);
-	hg_gz_printf(gz, "level %s\nstatus %u\n", hg_config.options.level ? "full" : "fast",
-		     (unsigned)r->status & 0xff);
+	hg_gz_printf(gz, "level %s\n", hg_config.options.level ? "full" : "fast");
+	if (r->status < 0) /* HG_STATUS_UNKNOWN: an abort */
+		hg_gz_puts(gz, "status -\n");
+	else
+		hg_gz_printf(gz, "status %u\n", (unsigned)r->status & 0xff);
 	write_args(gz);
 	write_options(gz);
 	const struct hg_modules *m = r->modules;
@@ -707,7 +710,7 @@ static __attribute__((noinline)) int leaks_at_exit(int status, uintptr_t caller_
 	bool fallback;
 	int err = write_file(&r, final, sizeof(final), &fallback);
 	int replaced = -1;
-	if (r.totals[HG_KIND_LOST].bytes > 0 && (status & 0xff) == 0 &&
+	if (r.totals[HG_KIND_LOST].bytes > 0 && status >= 0 && (status & 0xff) == 0 &&
 	    hg_config.options.leak_exitcode != 0)
 		replaced = (int)hg_config.options.leak_exitcode;
 	summary(&r, final, err, fallback, replaced);
