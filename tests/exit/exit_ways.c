@@ -4,7 +4,9 @@
  * _exit, abort on a heap error (double free).  Each (but return0) hides a
  * 999-byte block from the leak scan (lost), and its destructor or
  * at_quick_exit handler keeps a 4321-byte block: the report, taken after
- * them, must show it.  Prints its pid first.  test_exit_ways.sh runs it. */
+ * them, must show it.  Prints its pid first.  test_exit_ways.sh runs it;
+ * test_report_full.sh runs "fsize" and "fsize_ignored": a file size limit
+ * (RLIMIT_FSIZE) too small for the report, SIGXFSZ default or ignored. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* make appends -O2: keep every allocation where the source puts it. */
@@ -115,6 +119,13 @@ int main(int argc, char **argv)
 	if (strcmp(how, "return0") != 0)
 		leak_one();
 	scrub_stack();
+	if (strncmp(how, "fsize", 5) == 0) {
+		if (strcmp(how, "fsize_ignored") == 0)
+			signal(SIGXFSZ, SIG_IGN);
+		struct rlimit small = { 200, 200 };
+		setrlimit(RLIMIT_FSIZE, &small);
+		return 3;
+	}
 	if (strcmp(how, "return") == 0 || strcmp(how, "return0") == 0)
 		return 3;
 	if (strcmp(how, "exit") == 0)
@@ -143,6 +154,7 @@ int main(int argc, char **argv)
 		free(p);
 		return 98; /* not reached at check=2 and 3 */
 	}
-	fprintf(stderr, "usage: exit_ways return|return0|exit|thread|atexit|quick_exit|_exit|double_free\n");
+	fprintf(stderr, "usage: exit_ways return|return0|exit|thread|atexit|quick_exit|_exit|double_free|"
+			"fsize|fsize_ignored\n");
 	return 2;
 }
