@@ -9,7 +9,7 @@ HG_TIMEOUT=${HG_TIMEOUT:-600}
 . "${top_srcdir:-.}/tests/preload/common.sh"
 
 prog=${top_builddir:-.}/tests/stress/stress
-ops=${HG_STRESS_OPS:-6000000}
+ops=${HG_STRESS_OPS:-3000000}
 [ -x "$prog" ] || { echo "ERROR: $prog is not built"; exit 99; }
 
 run() {
