@@ -277,6 +277,7 @@ __attribute__((constructor)) static void hg_ctor(void)
 	if (hg_mp.full || hg_config.options.check & 1)
 		hg_stack_init();
 	hg_frag_signal_init();
+	hg_crash_handlers_init();
 	on_exit(at_exit, NULL);
 	at_quick_exit(at_quick_exit_handler);
 	/* Looked up now: quick_exit may be called from a signal handler. */

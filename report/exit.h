@@ -20,6 +20,11 @@ int hg_reports_at_exit(int status);
  * safely is skipped with one line on stderr. */
 void hg_reports_before_abort(void);
 
+/* report_on_crash=1: handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL that
+ * write the reports as before an abort, then let the signal kill the
+ * process as it would have (same status, same core dump).  Start-up. */
+void hg_crash_handlers_init(void);
+
 /* In a forked child: its reports are its own, not yet written. */
 void hg_reports_fork_child(void);
 

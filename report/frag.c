@@ -643,8 +643,10 @@ static const char *trigger_word(enum hg_frag_trigger t)
 		return "call";
 	case HG_FRAG_ON_SIGNAL:
 		return "signal";
-	default:
+	case HG_FRAG_ON_ERROR:
 		return "error";
+	default:
+		return "crash";
 	}
 }
 
