@@ -68,13 +68,13 @@ listed() { [ -z "$2" ] || case ",$2," in *",$1,"*) return 0 ;; *) return 1 ;; es
 # ours, which print their operation count; real: real programs.  valgrind
 # "v": small enough for memcheck.  Commands are split on spaces.
 workloads=(
-	"churn|micro||$bin/churn 4000000 20000|$bin/churn 20000000 20000"
-	"xthread|micro||$bin/xthread 4 500000|$bin/xthread 4 2000000"
-	"prodcons|micro||$bin/prodcons 2 2 500000|$bin/prodcons 2 2 2000000"
-	"regrow|micro||$bin/regrow 1000000|$bin/regrow 2000000"
-	"short-threads|micro||$bin/short_threads 2000|$bin/short_threads 10000"
+	"churn|micro||$bin/churn 2000000 20000|$bin/churn 20000000 20000"
+	"xthread|micro||$bin/xthread 4 250000|$bin/xthread 4 2000000"
+	"prodcons|micro||$bin/prodcons 2 2 250000|$bin/prodcons 2 2 2000000"
+	"regrow|micro||$bin/regrow 500000|$bin/regrow 2000000"
+	"short-threads|micro||$bin/short_threads 1000|$bin/short_threads 10000"
 	"seed-loop|micro|v|$bin/seedloop 1000000|$bin/seedloop 1000000"
-	"swiss|micro||$bin/swiss 100000 400000|$bin/swiss 300000 2000000"
+	"swiss|micro||$bin/swiss 100000 200000|$bin/swiss 300000 2000000"
 	"python3|real||python3 $srcdir/bench/python_parts.py $srcdir/tests/preload grow_shrink big_blocks json_regex|python3 $srcdir/tests/preload/alloc_heavy.py"
 	"sqlite3|real||sqlite3 -batch :memory: .read@$scratch/small.sql|sqlite3 -batch :memory: .read@$scratch/big.sql"
 	"gcc|real||gcc -O1 -c $scratch/small.c -o $scratch/out.o|gcc -O1 -c $scratch/big.c -o $scratch/out.o"
@@ -85,8 +85,11 @@ contenders=(heapguard-fast heapguard-full jemalloc tcmalloc mimalloc scudo mallo
 
 # find_library FILE: the path of an installed shared library, or nothing
 find_library() {
-	local d
-	/sbin/ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n { print $NF; exit }' | grep . && return 0
+	local d listing
+	# Not a pipe into awk: its early exit would fail the pipe (pipefail).
+	listing=$(/sbin/ldconfig -p 2>/dev/null || true)
+	d=$(awk -v n="$1" '$1 == n { print $NF; exit }' <<<"$listing")
+	[ -n "$d" ] && [ -f "$d" ] && { echo "$d"; return 0; }
 	for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
 		[ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
 	done
@@ -135,7 +138,8 @@ missing() {
 	# A library that does not load, or a jemalloc without --enable-prof
 	# (it warns "Invalid conf pair: prof:true"), is skipped too.
 	set_contender "$1"
-	if ! "$measure" -o "$scratch/probe" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null; then
+	if ! "$measure" -o "$scratch/probe" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null ||
+		grep -q 'cannot be preloaded' "$scratch/probe"; then
 		echo "does not run: $(head -c 200 "$scratch/probe" | tr '\n' ' ')"
 	elif grep -q 'Invalid conf' "$scratch/probe"; then
 		echo "jemalloc was built without profiling (--enable-prof)"
@@ -266,9 +270,16 @@ if [ ${#skipped[@]} -gt 0 ] 2>/dev/null; then
 fi
 echo
 echo "Ratios are contender / glibc of the same pair: median (min–max) over the pairs."
-echo
-echo "| workload | contender | time ratio | peak RSS ratio | glibc s | contender s | glibc MiB | contender MiB |"
-echo "|---|---|---|---|---|---|---|---|"
+
+# The ratio table's header, before its first row.
+table_started=0
+start_table() {
+	[ $table_started = 1 ] && return
+	table_started=1
+	echo
+	echo "| workload | contender | time ratio | peak RSS ratio | glibc s | contender s | glibc MiB | contender MiB |"
+	echo "|---|---|---|---|---|---|---|---|"
+}
 
 for w in "${workloads[@]}"; do
 	IFS='|' read -r name kind small _ _ <<<"$w"
@@ -291,6 +302,7 @@ for w in "${workloads[@]}"; do
 		# memcheck runs the smallest workloads only: it is 20-100x slower.
 		[ "$c" = valgrind ] && [ "$small" != v ] && continue
 		say "$name: glibc vs $c ($((SECONDS - sections_start)) s so far)"
+		start_table
 		if ! run_pairs glibc "$c" "${cmd[@]}"; then
 			echo "| $name | $c | failed | | | | | |"
 			continue
@@ -303,7 +315,7 @@ for w in "${workloads[@]}"; do
 		ra=$(cut -d' ' -f2 "$scratch/A" | median)
 		rb=$(cut -d' ' -f2 "$scratch/B" | median)
 		printf '| %s | %s | %s | %s | %.3f | %.3f | %.1f | %.1f |\n' "$name" "$c" "$t" "$r" \
-			"$ga" "$gb" "$(echo "$ra / 1024" | bc -l)" "$(echo "$rb / 1024" | bc -l)"
+			"$ga" "$gb" "$(awk "BEGIN { print $ra / 1024 }")" "$(awk "BEGIN { print $rb / 1024 }")"
 		if [ "$kind" = micro ]; then
 			perop["$name $c"]=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/B" | median)
 			glibc_ns[$name]+=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/A")$'\n'
@@ -367,7 +379,7 @@ if [ $extras = 1 ] && listed syscalls "$only"; then
 	echo "brk/mmap/munmap/mremap calls of 1,000,000 x malloc(100)/free against one"
 	echo "(tests/sys/test_syscalls.sh, strace -f -c; heapguard's goal: at most 10 more):"
 	echo
-	others=""
+	others="glibc= "
 	for c in jemalloc tcmalloc mimalloc scudo; do
 		[ -n "${lib[$c]}" ] && others+="$c=${lib[$c]} "
 	done
@@ -381,7 +393,13 @@ if [ $extras = 1 ] && listed syscalls "$only"; then
 	echo "| allocator | 1 pair | 1,000,000 pairs | extra |"
 	echo "|---|---|---|---|"
 	sed -n 's/^\([^ ]*\) size=100: N=1 -> \([0-9]*\) calls, N=1000000 -> \([0-9]*\) calls.*/\1 \2 \3/p' "$scratch/sys" |
-		awk '{ printf "| %s | %d | %d | %d |\n", $1, $2, $3, $3 - $2 }'
+		awk '{
+			name = $1
+			sub(/^HG_MODE=default$/, "heapguard, default options", name)
+			sub(/^MALLOC_PERTURB_=165$/, "heapguard with MALLOC_PERTURB_", name)
+			sub(/^HEAPGUARD_OPTIONS=/, "heapguard ", name)
+			printf "| %s | %d | %d | %d |\n", name, $2, $3, $3 - $2
+		}'
 	echo
 	echo "tests/sys/test_syscalls.sh: $verdict."
 	grep -E '^(SKIP|FAIL)' "$scratch/sys" || true
