@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 		}
 	}
 	for (size_t k = 0; k < slots; k++)
-		free(live[k]);
+		if (live[k] != NULL)
+			free(live[k]);
 	bench_report(mallocs, start);
 	free(live);
 	return 0;
