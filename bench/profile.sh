@@ -74,7 +74,7 @@ for spec in ${BENCH_PROFILE_WORKLOADS:-seedloop:200000 churn:1000000:20000}; do
 		# One line per function: inlined parts are listed under their file.
 		awk '{ n = $1; $1 = ""; sub(/^ /, ""); sum[$0] += n; total += n }
 			END { for (f in sum) printf "%.0f %.2f %s\n", sum[f], 100 * sum[f] / total, f
-				print total > "/dev/stderr" }' "$tmp/costs" 2>"$tmp/total" | sort -rn >"$tmp/sorted"
+				printf "%.0f\n", total > "/dev/stderr" }' "$tmp/costs" 2>"$tmp/total" | sort -rn >"$tmp/sorted"
 		total=$(cat "$tmp/total")
 		echo
 		if [ $tool = perf ]; then
