@@ -323,6 +323,14 @@ for w in "${workloads[@]}"; do
 	done
 done
 
+if [ $table_started = 1 ]; then
+	echo
+	echo "Peak RSS is the largest of the process tree's (wait4): heaptrack's and"
+	echo "valgrind's own processes count.  heaptrack removes itself from the"
+	echo "LD_PRELOAD of child processes, so under gcc it traces the driver only,"
+	echo "not cc1 and as; the other contenders run in every process."
+fi
+
 if [ ${#microlist[@]} -gt 0 ]; then
 	echo
 	echo "Cost per operation of the micro workloads, in ns (median over the runs;"
