@@ -257,6 +257,8 @@ command_of() { # the workload's command for this mode, .read@FILE -> ".read FILE
 }
 
 declare -A perop       # "workload contender" -> median ns per operation
+declare -A summary     # "workload contender" -> "time ratio / RSS ratio" medians
+worklist=()
 declare -A glibc_ns    # workload -> the ns/op of all its glibc runs, one per line
 microlist=()
 sections_start=$SECONDS
@@ -298,6 +300,7 @@ for w in "${workloads[@]}"; do
 		gen_c 400 "$scratch/big.c" ;;
 	esac
 	[ "$kind" = micro ] && microlist+=("$name")
+	worklist+=("$name")
 	for c in "${active[@]}"; do
 		# memcheck runs the smallest workloads only: it is 20-100x slower.
 		[ "$c" = valgrind ] && [ "$small" != v ] && continue
@@ -316,6 +319,7 @@ for w in "${workloads[@]}"; do
 		rb=$(cut -d' ' -f2 "$scratch/B" | median)
 		printf '| %s | %s | %s | %s | %.3f | %.3f | %.1f | %.1f |\n' "$name" "$c" "$t" "$r" \
 			"$ga" "$gb" "$(awk "BEGIN { print $ra / 1024 }")" "$(awk "BEGIN { print $rb / 1024 }")"
+		summary["$name $c"]="${t%% *} / ${r%% *}"
 		if [ "$kind" = micro ]; then
 			perop["$name $c"]=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/B" | median)
 			glibc_ns[$name]+=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/A")$'\n'
@@ -329,6 +333,21 @@ if [ $table_started = 1 ]; then
 	echo "valgrind's own processes count.  heaptrack removes itself from the"
 	echo "LD_PRELOAD of child processes, so under gcc it traces the driver only,"
 	echo "not cc1 and as; the other contenders run in every process."
+fi
+
+if [ $table_started = 1 ]; then
+	echo
+	echo "In short: the median time ratio / peak-RSS ratio against glibc."
+	echo
+	header="| workload |" rule="|---|"
+	for c in "${active[@]}"; do header+=" $c |" rule+="---|"; done
+	echo "$header"
+	echo "$rule"
+	for name in "${worklist[@]}"; do
+		row="| $name |"
+		for c in "${active[@]}"; do row+=" ${summary["$name $c"]:--} |"; done
+		echo "$row"
+	done
 fi
 
 if [ ${#microlist[@]} -gt 0 ]; then
