@@ -38,25 +38,18 @@ __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
 static struct hg_lock init_lock = HG_LOCK_INIT;
 extern char **environ;
 
-/* When malloc runs before libc has set environ, read the environment the
- * kernel gave us from /proc into static storage. */
+/* When malloc runs before libc has set environ, the variables we read come
+ * from /proc into static storage (the largest single environment string
+ * the kernel accepts is 128 KiB). */
 static char *const *early_environment(void)
 {
-	static char buf[64 * 1024];
-	static char *envp[1024];
+	static char buf[256 * 1024];
+	static char *envp[256];
 	int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
+	hg_env_read(fd, buf, sizeof(buf), envp, sizeof(envp) / sizeof(envp[0]));
 	close(fd);
-	buf[len] = '\0';
-	size_t count = 0;
-	for (size_t i = 0; i < len && count < 1023; i += __builtin_strlen(buf + i) + 1)
-		envp[count++] = buf + i;
-	envp[count] = NULL;
 	return envp;
 }
 
@@ -199,7 +192,12 @@ void hg_init(void)
 	hg_os_init();
 	hg_usage_start();
 	char *const *envp = environ != NULL ? environ : early_environment();
-	hg_config_load(&hg_config, envp, getauxval(AT_SECURE) != 0);
+	/* Set-user-ID and set-group-ID programs: not the environment, the
+	 * administrator's file. */
+	bool secure = getauxval(AT_SECURE) != 0;
+	hg_config_load(&hg_config, envp, secure);
+	if (secure)
+		hg_config_load_secure(&hg_config, HG_SECURE_CONFIG);
 	hg_mp.full = hg_config.options.level == HG_LEVEL_FULL;
 	for (int i = 0; i < HG_PARAM_COUNT; i++)
 		hg_params_apply_one((enum hg_param)i);

@@ -6,8 +6,11 @@
  * with write(2).  Depends on no other lib/ file (the launcher links it). */
 #include "options.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- the option table ---- */
@@ -265,6 +268,8 @@ const char *hg_source_name(enum hg_source source)
 		return "HEAPGUARD_OPTIONS";
 	case HG_SOURCE_MALLOPT:
 		return "mallopt";
+	case HG_SOURCE_CONFIG_FILE:
+		return HG_SECURE_CONFIG;
 	}
 	return "unknown";
 }
@@ -626,8 +631,8 @@ static const char *hg_parse_enum(const struct hg_option_desc *d, const char *s,
 
 /* One key=value token into opts; NULL or the reason it is bad. */
 static const char *hg_parse_token(struct hg_options *opts,
-				  enum hg_source *sources, const char *tok,
-				  size_t n)
+				  enum hg_source *sources, enum hg_source source,
+				  const char *tok, size_t n)
 {
 	const struct hg_option_desc *d;
 	const char *value;
@@ -677,8 +682,11 @@ static const char *hg_parse_token(struct hg_options *opts,
 		break;
 	}
 	case HG_TYPE_STRING:
-		if ((long)value_len < d->min || (long)value_len > d->max ||
-		    value_len >= HG_OPTION_STRING_MAX)
+		if (value_len == 0 && d->min > 0)
+			return "empty value";
+		if ((long)value_len < d->min)
+			return "value too short";
+		if ((long)value_len > d->max || value_len >= HG_OPTION_STRING_MAX)
 			return "value too long";
 		for (size_t k = 0; k < value_len; k++)
 			field[k] = value[k];
@@ -686,12 +694,14 @@ static const char *hg_parse_token(struct hg_options *opts,
 		break;
 	}
 	if (sources != NULL)
-		sources[id] = HG_SOURCE_HEAPGUARD_ENV;
+		sources[id] = source;
 	return NULL;
 }
 
-int hg_options_parse_ex(struct hg_options *opts, enum hg_source *sources,
-			const char *str, struct hg_parse_error *err)
+/* hg_options_parse_ex, the values marked as coming from source. */
+static int hg_options_parse_from(struct hg_options *opts,
+				 enum hg_source *sources, enum hg_source source,
+				 const char *str, struct hg_parse_error *err)
 {
 	struct hg_options tmp = *opts;
 	enum hg_source tmp_sources[HG_OPTION_COUNT];
@@ -716,7 +726,7 @@ int hg_options_parse_ex(struct hg_options *opts, enum hg_source *sources,
 		if (n > HG_TOKEN_MAX)
 			why = "token too long";
 		if (why == NULL && n > 0)
-			why = hg_parse_token(&tmp, tmp_sources, tok, n);
+			why = hg_parse_token(&tmp, tmp_sources, source, tok, n);
 		if (why != NULL) {
 			if (err != NULL) {
 				err->token = tok;
@@ -732,6 +742,13 @@ int hg_options_parse_ex(struct hg_options *opts, enum hg_source *sources,
 		for (int i = 0; i < HG_OPTION_COUNT; i++)
 			sources[i] = tmp_sources[i];
 	return 0;
+}
+
+int hg_options_parse_ex(struct hg_options *opts, enum hg_source *sources,
+			const char *str, struct hg_parse_error *err)
+{
+	return hg_options_parse_from(opts, sources, HG_SOURCE_HEAPGUARD_ENV, str,
+				     err);
 }
 
 int hg_options_parse(struct hg_options *opts, enum hg_source *sources,
@@ -751,15 +768,18 @@ int hg_options_parse(struct hg_options *opts, enum hg_source *sources,
 	return -1;
 }
 
-size_t hg_options_format_error(const struct hg_parse_error *err, char *buf,
-			       size_t len)
+/* "heapguard: ignoring WHAT: bad token '...' (reason)\n" */
+static size_t hg_format_error(const char *what, const struct hg_parse_error *err,
+			      char *buf, size_t len)
 {
 	struct hg_buf b = { buf, len, 0 };
 	size_t n = err->token_len;
 
 	if (len > 0)
 		buf[0] = '\0';
-	hg_buf_puts(&b, "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '");
+	hg_buf_puts(&b, "heapguard: ignoring ");
+	hg_buf_puts(&b, what);
+	hg_buf_puts(&b, ": bad token '");
 	hg_buf_put_escaped(&b, err->token,
 			   n > HG_TOKEN_QUOTE_MAX ? HG_TOKEN_QUOTE_MAX : n);
 	if (n > HG_TOKEN_QUOTE_MAX)
@@ -774,7 +794,30 @@ size_t hg_options_format_error(const struct hg_parse_error *err, char *buf,
 	return b.used;
 }
 
+size_t hg_options_format_error(const struct hg_parse_error *err, char *buf,
+			       size_t len)
+{
+	return hg_format_error("HEAPGUARD_OPTIONS", err, buf, len);
+}
+
 /* ---- loading ---- */
+
+/* check= (from HEAPGUARD_OPTIONS or the configuration file) overrides
+ * MALLOC_CHECK_; otherwise the option mirrors the glibc parameter, so both
+ * say the same policy. */
+static void hg_config_sync_check(struct hg_config *cfg)
+{
+	enum hg_source src = cfg->option_source[HG_OPTION_ID_check];
+
+	if (src == HG_SOURCE_HEAPGUARD_ENV || src == HG_SOURCE_CONFIG_FILE) {
+		hg_params_set(&cfg->params, HG_PARAM_CHECK,
+			      (size_t)cfg->options.check, src);
+	} else {
+		cfg->options.check = (long)cfg->params.value[HG_PARAM_CHECK];
+		cfg->option_source[HG_OPTION_ID_check] =
+			cfg->params.source[HG_PARAM_CHECK];
+	}
+}
 
 void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure)
 {
@@ -814,16 +857,155 @@ void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure)
 		}
 	}
 done:
-	/* check= in HEAPGUARD_OPTIONS overrides MALLOC_CHECK_; otherwise the
-	 * option mirrors the glibc parameter, so both say the same policy. */
-	if (cfg->option_source[HG_OPTION_ID_check] == HG_SOURCE_HEAPGUARD_ENV) {
-		hg_params_set(&cfg->params, HG_PARAM_CHECK,
-			      (size_t)cfg->options.check, HG_SOURCE_HEAPGUARD_ENV);
-	} else {
-		cfg->options.check = (long)cfg->params.value[HG_PARAM_CHECK];
-		cfg->option_source[HG_OPTION_ID_check] =
-			cfg->params.source[HG_PARAM_CHECK];
+	hg_config_sync_check(cfg);
+}
+
+/* The variables hg_config_load reads. */
+static bool hg_env_wanted(const char *entry)
+{
+	static const char *const prefixes[] = { "MALLOC_", "GLIBC_TUNABLES=",
+						"HEAPGUARD_OPTIONS=" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		const char *p = prefixes[i];
+		size_t k = 0;
+
+		while (p[k] != '\0' && entry[k] == p[k])
+			k++;
+		if (p[k] == '\0')
+			return true;
 	}
+	return false;
+}
+
+size_t hg_env_read(int fd, char *buf, size_t len, char **envp, size_t slots)
+{
+	char chunk[512];
+	size_t start = 0, pos = 0, count = 0;
+	bool skipping = false; /* the current entry did not fit: drop it */
+	ssize_t got;
+
+	if (slots == 0)
+		return 0;
+	while ((got = read(fd, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < got; i++) {
+			char c = chunk[i];
+
+			if (skipping) {
+				skipping = c != '\0';
+				continue;
+			}
+			if (pos >= len) {
+				/* never a truncated entry: "report=/tmp/x/y"
+				 * cut short is a valid, wrong option */
+				skipping = c != '\0';
+				pos = start;
+				continue;
+			}
+			buf[pos++] = c;
+			if (c != '\0')
+				continue;
+			if (count + 1 < slots && hg_env_wanted(buf + start)) {
+				envp[count++] = buf + start;
+				start = pos;
+			} else {
+				pos = start;
+			}
+		}
+	}
+	/* an unterminated last entry is dropped the same way */
+	envp[count] = NULL;
+	return count;
+}
+
+/* Reads the configuration file of secure mode into out as an option string
+ * ("a=1:b=2"): one or more options a line, blanks around a line ignored,
+ * lines starting with '#' are comments.  NULL or why it is not trusted. */
+static const char *hg_config_file_read(const char *path, char *out, size_t len)
+{
+	static char raw[HG_CONFIG_FILE_MAX + 1];
+	size_t n = 0, o = 0;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	/* O_NOFOLLOW: a symbolic link is not a root-owned file; O_NONBLOCK: a
+	 * FIFO must not hang the program. */
+	out[0] = '\0';
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return NULL; /* no file: nothing to apply */
+	if (fd < 0)
+		return errno == ELOOP ? "a symbolic link" : "cannot be opened";
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return "not a regular file";
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		close(fd);
+		return "not owned by root or writable by others than root";
+	}
+	while (n < sizeof(raw) && (got = read(fd, raw + n, sizeof(raw) - n)) > 0)
+		n += (size_t)got;
+	close(fd);
+	if (n > HG_CONFIG_FILE_MAX)
+		return "larger than 4096 bytes";
+	for (size_t i = 0; i < n;) {
+		size_t end = i, a, b;
+
+		while (end < n && raw[end] != '\n')
+			end++;
+		a = i;
+		b = end;
+		while (a < b && (raw[a] == ' ' || raw[a] == '\t'))
+			a++;
+		while (b > a && (raw[b - 1] == ' ' || raw[b - 1] == '\t' ||
+				 raw[b - 1] == '\r'))
+			b--;
+		if (a < b && raw[a] != '#') {
+			if (o > 0 && o < len - 1)
+				out[o++] = ':';
+			while (a < b && o < len - 1)
+				out[o++] = raw[a++];
+		}
+		i = end + 1;
+	}
+	out[o] = '\0';
+	return NULL;
+}
+
+void hg_config_load_secure(struct hg_config *cfg, const char *path)
+{
+	static char text[HG_CONFIG_FILE_MAX + 1];
+	char line[HG_TOKEN_QUOTE_MAX * 4 + 256];
+	struct hg_buf b = { line, sizeof(line), 0 };
+	struct hg_parse_error err;
+	const char *why;
+
+	/* The program's user chose none of this: no report file unless the
+	 * administrator asks for one.  Every option that makes heapguard
+	 * write a file by default belongs here (log= is empty already). */
+	cfg->options.leaks = false;
+	cfg->options.frag = false;
+	cfg->options.report_on_crash = false;
+	if (path == NULL)
+		return;
+	why = hg_config_file_read(path, text, sizeof(text));
+	if (why == NULL) {
+		if (hg_options_parse_from(&cfg->options, cfg->option_source,
+					  HG_SOURCE_CONFIG_FILE, text, &err) == 0) {
+			hg_config_sync_check(cfg);
+			return;
+		}
+		hg_write_all(2, line, hg_format_error(path, &err, line, sizeof(line)));
+		return;
+	}
+	hg_buf_puts(&b, "heapguard: ignoring ");
+	hg_buf_put_escaped(&b, path, hg_strlen(path));
+	hg_buf_puts(&b, ": ");
+	hg_buf_puts(&b, why);
+	hg_buf_putc(&b, '\n');
+	hg_write_all(2, line, b.used);
 }
 
 /* ---- printing ---- */

@@ -17,7 +17,14 @@ enum hg_source {
 	HG_SOURCE_TUNABLES,	 /* GLIBC_TUNABLES=glibc.malloc.* */
 	HG_SOURCE_HEAPGUARD_ENV, /* HEAPGUARD_OPTIONS */
 	HG_SOURCE_MALLOPT,	 /* mallopt() at run time */
+	HG_SOURCE_CONFIG_FILE,	 /* HG_SECURE_CONFIG, in AT_SECURE processes only */
 };
+
+/* The configuration of set-user-ID and set-group-ID programs, which ignore
+ * the environment: root-owned, writable by root only, the option syntax of
+ * HEAPGUARD_OPTIONS (one or more options a line, '#' comments). */
+#define HG_SECURE_CONFIG "/etc/heapguard.conf"
+#define HG_CONFIG_FILE_MAX 4096 /* bytes; a larger file is ignored */
 
 /* glibc 2.36's malloc parameters, with glibc's defaults and validity rules. */
 enum hg_param {
@@ -108,6 +115,21 @@ struct hg_parse_error {
  * HEAPGUARD_OPTIONS from envp (NULL: defaults only).  With secure (AT_SECURE)
  * the environment is ignored.  Warnings go to fd 2 as one line each. */
 void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure);
+
+/* After hg_config_load(..., secure = true): no report files (leaks=0)
+ * unless the file at path (HG_SECURE_CONFIG) turns them on.  The file is
+ * read only if it is a regular file, owned by root and not writable by
+ * group or others; otherwise, or if an option in it is bad, one warning line
+ * goes to fd 2 and nothing from the file applies. */
+void hg_config_load_secure(struct hg_config *cfg, const char *path);
+
+/* The environment as /proc/self/environ holds it (NUL-terminated entries),
+ * for when malloc runs before libc has set environ: keeps the entries
+ * hg_config_load reads (MALLOC_*, GLIBC_TUNABLES, HEAPGUARD_OPTIONS) in
+ * buf[0..len), in order, with pointers in envp (slots pointers, the last a
+ * NULL).  An entry that does not fit is dropped whole, never truncated.
+ * Returns the number of entries. */
+size_t hg_env_read(int fd, char *buf, size_t len, char **envp, size_t slots);
 
 /* Parse a HEAPGUARD_OPTIONS string into opts.  On the first bad token, opts is
  * left unchanged, the token is copied into bad (NUL-terminated, truncated to
