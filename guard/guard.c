@@ -7,6 +7,7 @@
 #include "../include/heapguard.h"
 #include "../lib/walk.h"
 #include "quarantine.h"
+#include "../report/peak.h"
 #include "../report/stack.h"
 
 /* ---- releasing a pointer ---- */
@@ -142,6 +143,7 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 	struct hg_trailer *t = trailer_of(c);
 	t->slack = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
 	t->alloc_stack = hg_stack_capture();
+	hg_peak_block(t->alloc_stack, (ptrdiff_t)hg_chunk_size(c));
 	t->free_stack = 0;
 	t->alloc_thread = hg_self.number;
 	t->free_thread = 0;
@@ -151,6 +153,13 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 	/* Only now is there a canary to check (a walk at exit, or in a forked
 	 * child, may meet chunks another thread has not armed yet). */
 	hg_chunk_set_state(c, 0, HG_ARMED);
+}
+
+void hg_guard_end_block(struct hg_chunk *c)
+{
+	struct hg_origin o;
+	if ((hg_chunk_state(c) & HG_ARMED) && hg_chunk_origin(c, &o))
+		hg_peak_block(o.alloc_stack, -(ptrdiff_t)hg_chunk_size(c));
 }
 
 bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o)

@@ -20,6 +20,9 @@ bool hg_guard_check_release(void *mem, const char *op);
 
 /* level=full */
 void hg_guard_arm(struct hg_chunk *c, size_t requested);
+/* An armed block stops being the program's (freed, or about to be resized
+ * by realloc): it leaves its allocation stack's live count. */
+void hg_guard_end_block(struct hg_chunk *c);
 bool hg_guard_canary_ok(struct hg_chunk *c, const char *op);
 bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested);
 void hg_guard_quarantine(struct hg_chunk *c);

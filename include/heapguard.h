@@ -20,6 +20,14 @@ const char *heapguard_version(void);
  * default check=3, the first one aborts).  Returns the number of errors. */
 int heapguard_check_heap(void);
 
+/* Write the fragmentation report <report>.frag.gz now (heapguard(7),
+ * heapguard-report(5)): what the heap holds and how much of it is free,
+ * where, pinned by which allocation sites, and what malloc_trim(0) would
+ * give back.  Prints its file name on stderr.  Returns 0, or -1 with errno
+ * set (the reason is printed too).  The same report is written at exit
+ * (frag=1) and on the signal named by report_signal=. */
+int heapguard_report(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,14 +2,18 @@
 /* The exported malloc API, with glibc 2.36's semantics for sizes, alignments
  * and errno.  Fast paths (the thread cache) are here, inline; everything that
  * takes a lock is out of line. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "internal.h"
 #include "../guard/guard.h"
+#include "../report/frag.h"
+#include "../report/reportfile.h"
 #include "../report/unwind.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
@@ -117,6 +121,8 @@ static struct hg_chunk *chunk_for_request(size_t bytes)
 __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 {
 	HG_NOTE_ENTRY();
+	if (HG_UNLIKELY(hg_mp.poll))
+		hg_frag_poll();
 	struct hg_chunk *p = chunk_for_request(bytes);
 	return p != NULL ? hand_out(p, bytes) : NULL;
 }
@@ -157,14 +163,19 @@ void *hg_malloc(size_t bytes)
 __attribute__((noinline)) static void free_slow(void *mem)
 {
 	HG_NOTE_ENTRY();
+	if (HG_UNLIKELY(hg_mp.poll))
+		hg_frag_poll();
 	if (mem == NULL)
 		return;
 	hg_ensure_init();
 	if (HG_UNLIKELY(!hg_guard_check_release(mem, "free")))
 		return;
 	struct hg_chunk *p = hg_mem2chunk(mem);
-	if (hg_mp.full && !hg_guard_canary_ok(p, "free"))
-		return;
+	if (hg_mp.full) {
+		if (!hg_guard_canary_ok(p, "free"))
+			return;
+		hg_guard_end_block(p);
+	}
 	size_t held = (size_t)hg_config.options.quarantine;
 	if (hg_chunk_is_mmapped(p)) {
 		hg_mmap_freed(p);
@@ -285,8 +296,10 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	}
 	/* The block's size and canary are about to change: not armed until
 	 * hg_guard_arm() below, so no check meets it half-done. */
-	if (hg_mp.full)
+	if (hg_mp.full) {
+		hg_guard_end_block(oldp);
 		hg_chunk_set_state(oldp, HG_ARMED, 0);
+	}
 	struct hg_chunk *newp;
 	if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
 	    hg_config.options.quarantine > 0) {
@@ -484,4 +497,21 @@ HG_EXPORT void cfree(void *p) HG_ALIAS(free);
 HG_EXPORT const char *heapguard_version(void)
 {
 	return PACKAGE_VERSION;
+}
+
+HG_EXPORT int heapguard_report(void)
+{
+	hg_ensure_init();
+	char final[4096 + 64];
+	int err = hg_frag_report(HG_FRAG_ON_CALL, 0, final, sizeof(final));
+	if (err != 0) {
+		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s: %s\n", final,
+			  strerrordesc_np(err) ? strerrordesc_np(err) : "error");
+		errno = err;
+		return -1;
+	}
+	const char *dot = hg_report_dot(final);
+	hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n", dot, final,
+		  dot, final);
+	return 0;
 }

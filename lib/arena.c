@@ -7,6 +7,7 @@
 
 #include "../guard/guard.h"
 #include "internal.h"
+#include "usage.h"
 
 struct hg_arena hg_main_arena;
 struct hg_lock hg_arena_list_lock = HG_LOCK_INIT;
@@ -53,6 +54,7 @@ static struct hg_arena *arena_new(unsigned index)
 	h->arena = av;
 	hg_arena_init(av, index);
 	av->system_mem = av->max_system_mem = h->size;
+	hg_usage_system((ptrdiff_t)h->size);
 	char *top = (char *)av + ((sizeof(*av) + HG_ALIGN_MASK) & ~HG_ALIGN_MASK);
 	av->top = (struct hg_chunk *)top;
 	hg_chunk_set_head(av->top, (size_t)((char *)h + h->size - top) | HG_PREV_INUSE |

@@ -3,6 +3,7 @@
  * read-write as top grows and handed back as it shrinks; a heap left
  * entirely free is unmapped. */
 #include "internal.h"
+#include "usage.h"
 
 /* A HG_HEAP_MAX-aligned reservation: map twice the size, keep the aligned
  * half, unmap the rest. */
@@ -90,6 +91,7 @@ static bool heap_delete_if_empty(struct hg_arena *av, struct hg_heap **hp)
 		}
 	}
 	av->system_mem -= h->size;
+	hg_usage_system(-(ptrdiff_t)h->size);
 	hg_region_heap_mark(h, false);
 	hg_os_unmap(h, HG_HEAP_MAX);
 	hg_chunk_set_head(newtop, top_size | HG_PREV_INUSE | av->chunk_flags);
@@ -117,6 +119,7 @@ int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free)
 		return released;
 	heap_shrink(h, extra);
 	av->system_mem -= extra;
+	hg_usage_system(-(ptrdiff_t)extra);
 	hg_chunk_set_head(top, (top_size - extra) | HG_PREV_INUSE | av->chunk_flags);
 	return 1;
 }

@@ -2,11 +2,14 @@
 /* Start-up: the first malloc call (often from the dynamic loader, before any
  * constructor) loads the configuration, seeds the secrets and sets up the
  * main arena.  Nothing here may allocate. */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
@@ -14,11 +17,15 @@
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "../report/cfi.h"
+#include "../report/frag.h"
 #include "../report/leaks.h"
+#include "../report/reportfile.h"
+#include "../report/peak.h"
 #include "../report/stack.h"
 #include "../report/unwind.h"
 #include "fmt.h"
 #include "internal.h"
+#include "usage.h"
 
 struct hg_mparams hg_mp;
 struct hg_config hg_config;
@@ -97,10 +104,16 @@ void hg_params_apply_one(enum hg_param which)
 	case HG_PARAM_COUNT:
 		break;
 	}
-	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb;
+	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb || hg_mp.poll;
 	/* Any explicit threshold or padding turns glibc's dynamic threshold off. */
 	if (hg_params_no_dyn_threshold(&hg_config.params))
 		hg_mp.no_dyn_threshold = true;
+}
+
+void hg_poll_request(bool on)
+{
+	hg_mp.poll = on;
+	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb || on;
 }
 
 static void seed_secret(void)
@@ -148,6 +161,8 @@ static void fork_child(void)
 	hg_arena_fork_child();
 	hg_cfi_fork_child();
 	hg_depot_fork_child();
+	hg_peak_fork_child();
+	hg_frag_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
 	hg_unwind_fork_done();
@@ -179,6 +194,7 @@ void hg_init(void)
 		return;
 	}
 	hg_os_init();
+	hg_usage_start();
 	char *const *envp = environ != NULL ? environ : early_environment();
 	hg_config_load(&hg_config, envp, getauxval(AT_SECURE) != 0);
 	hg_mp.full = hg_config.options.level == HG_LEVEL_FULL;
@@ -209,9 +225,26 @@ void hg_init(void)
 static void at_exit(int status, void *arg)
 {
 	(void)arg;
-	if (!hg_ready || !hg_config.options.leaks)
+	if (!hg_ready)
 		return;
-	int replaced = hg_leaks_at_exit(status);
+	static char frag[4096 + 64];
+	frag[0] = '\0';
+	if (hg_config.options.frag) {
+		int err = hg_frag_report(HG_FRAG_AT_EXIT, status, frag, sizeof(frag));
+		if (err != 0) {
+			hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s: %s\n", frag,
+				  err == EBUSY ? "the heap is busy (exit from a signal handler that interrupted malloc?)"
+				  : strerrordesc_np(err) ? strerrordesc_np(err) : "error");
+			frag[0] = '\0';
+		} else if (!hg_config.options.leaks) {
+			const char *dot = hg_report_dot(frag);
+			hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n",
+				  dot, frag, dot, frag);
+		}
+	}
+	if (!hg_config.options.leaks)
+		return;
+	int replaced = hg_leaks_at_exit(status, frag);
 	if (replaced >= 0) {
 		fflush(NULL);
 		_exit(replaced);
@@ -226,6 +259,7 @@ __attribute__((constructor)) static void hg_ctor(void)
 	hg_ensure_init();
 	if (hg_mp.full || hg_config.options.check & 1)
 		hg_stack_init();
+	hg_frag_signal_init();
 	on_exit(at_exit, NULL);
 }
 

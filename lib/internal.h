@@ -169,7 +169,8 @@ struct hg_mparams {
 	int perturb;				/* MALLOC_PERTURB_ byte, 0 off */
 	bool full;				/* level=full: canaries, fill, quarantine */
 	unsigned char fill;			/* level=full's free-fill byte, fixed at start */
-	bool slow_paths;			/* full or perturb: no inline fast paths */
+	bool slow_paths;			/* full, perturb or poll: no inline fast paths */
+	bool poll;				/* a report was asked for (hg_poll_request) */
 	int hugetlb;
 	size_t arena_max;
 	size_t arena_test;
@@ -220,6 +221,9 @@ static inline void hg_ensure_init(void)
 		hg_init();
 }
 void hg_params_apply_one(enum hg_param which);	/* hg_config.params -> hg_mp */
+/* Send every malloc and free through its slow path (a signal asked for a
+ * report, written there), or stop.  Async-signal-safe. */
+void hg_poll_request(bool on);
 
 /* arena.c */
 void hg_arena_init(struct hg_arena *av, unsigned index);

@@ -3,11 +3,13 @@
  * prev_size holds the distance from the mapping's start to the chunk (set by
  * memalign), so base and length are recovered from the header alone. */
 #include "internal.h"
+#include "usage.h"
 
 static void account(ptrdiff_t delta_bytes, int delta_count)
 {
 	size_t n = __atomic_add_fetch(&hg_mp.n_mmaps, (size_t)delta_count, __ATOMIC_RELAXED);
 	size_t m = __atomic_add_fetch(&hg_mp.mmapped_mem, (size_t)delta_bytes, __ATOMIC_RELAXED);
+	hg_usage_system(delta_bytes);
 	if (n > hg_mp.max_n_mmaps)
 		hg_mp.max_n_mmaps = n;
 	if (m > hg_mp.max_mmapped_mem)

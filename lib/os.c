@@ -89,6 +89,33 @@ void hg_os_advise_huge(void *addr, size_t size)
 	errno = saved;
 }
 
+bool hg_os_residency(const void *addr, size_t pages, unsigned char *vec)
+{
+	int saved = errno;
+	bool ok = pages == 0 || mincore((void *)addr, pages * hg_page_size, vec) == 0;
+	errno = saved;
+	return ok;
+}
+
+/* Bytes resident in [addr, addr + size), size a multiple of the page
+ * size, counted in slices on the stack; a range not all mapped counts as
+ * resident (the caller asked about memory it believes it owns). */
+size_t hg_os_resident(const void *addr, size_t size)
+{
+	unsigned char vec[512];
+	size_t pages = size / hg_page_size, total = 0;
+	for (size_t first = 0; first < pages; first += sizeof(vec)) {
+		size_t n = pages - first < sizeof(vec) ? pages - first : sizeof(vec);
+		if (!hg_os_residency((const char *)addr + first * hg_page_size, n, vec)) {
+			total += n;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			total += vec[i] & 1;
+	}
+	return total * hg_page_size;
+}
+
 void *hg_os_sbrk(ptrdiff_t increment)
 {
 	int saved = errno;

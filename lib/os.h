@@ -18,6 +18,10 @@ void hg_os_unmap(void *addr, size_t size);
 void *hg_os_remap(void *addr, size_t old_size, size_t new_size); /* NULL on failure */
 void hg_os_purge(void *addr, size_t size);		     /* MADV_DONTNEED */
 void hg_os_advise_huge(void *addr, size_t size);	     /* MADV_HUGEPAGE (THP) */
+/* Which pages of [addr, addr + pages pages) are resident: one byte each in
+ * vec, bit 0 set if so (mincore); false if the range is not all mapped. */
+bool hg_os_residency(const void *addr, size_t pages, unsigned char *vec);
+size_t hg_os_resident(const void *addr, size_t size);	     /* bytes resident (mincore) */
 void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
 void hg_os_write(int fd, const char *buf, size_t len);     /* whole buffer, EINTR-safe */
 bool hg_os_random(void *buf, size_t len);

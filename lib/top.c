@@ -3,6 +3,7 @@
  * main arena, heaps for the others, a chunk of its own above the mmap
  * threshold), and giving the top of the main arena back with brk. */
 #include "internal.h"
+#include "usage.h"
 
 /* An old top that can't be extended is closed with two fenceposts in its
  * last 2 * HG_CHUNK_HDR bytes (in-use chunks of HG_CHUNK_HDR bytes, the
@@ -27,6 +28,7 @@ static void fence_off(struct hg_arena *av, struct hg_chunk *old_top, size_t old_
 static void note_growth(struct hg_arena *av, size_t bytes)
 {
 	av->system_mem += bytes;
+	hg_usage_system((ptrdiff_t)bytes);
 	if (av->system_mem > av->max_system_mem)
 		av->max_system_mem = av->system_mem;
 }
@@ -154,6 +156,7 @@ int hg_systrim(struct hg_arena *av, size_t pad)
 		return 0;
 	size_t released = (size_t)(end - new_end);
 	av->system_mem -= released;
+	hg_usage_system(-(ptrdiff_t)released);
 	hg_region_main_shrank((uintptr_t)new_end);
 	hg_chunk_set_head(top, (top_size - released) | HG_PREV_INUSE);
 	return 1;

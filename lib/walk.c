@@ -6,9 +6,20 @@
 #include "internal.h"
 
 /* Walk [lo, hi).  Returns false if visit asked to stop. */
-static bool walk_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, hg_walk_fn visit,
-			 hg_walk_broken_fn broken, void *ctx)
+struct walk {
+	hg_walk_segment_fn segment;
+	hg_walk_fn visit;
+	hg_walk_broken_fn broken;
+	void *ctx;
+};
+
+static bool walk_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, const struct walk *w)
 {
+	hg_walk_fn visit = w->visit;
+	hg_walk_broken_fn broken = w->broken;
+	void *ctx = w->ctx;
+	if (w->segment != NULL)
+		w->segment(av, lo, hi, ctx);
 	uintptr_t a = lo;
 	while (a + HG_CHUNK_HDR <= hi) {
 		struct hg_chunk *c = (struct hg_chunk *)a;
@@ -40,35 +51,40 @@ static uintptr_t heap_first_chunk(struct hg_heap *h)
 	return first;
 }
 
-static bool walk_arena(struct hg_arena *av, hg_walk_fn visit, hg_walk_broken_fn broken,
-		       void *ctx)
+static bool walk_arena(struct hg_arena *av, const struct walk *w)
 {
 	if (av == &hg_main_arena) {
 		if (hg_region_first.hi != 0 &&
-		    !walk_segment(av, hg_region_first.lo, hg_region_first.hi, visit, broken, ctx))
+		    !walk_segment(av, hg_region_first.lo, hg_region_first.hi, w))
 			return false;
 		const struct hg_segment *seg;
 		unsigned n = hg_region_other_segments(&seg);
 		for (unsigned i = 0; i < n; i++)
-			if (!walk_segment(av, seg[i].lo, seg[i].hi, visit, broken, ctx))
+			if (!walk_segment(av, seg[i].lo, seg[i].hi, w))
 				return false;
 		return true;
 	}
 	for (struct hg_heap *h = hg_heap_of(av->top); h != NULL; h = h->prev)
-		if (!walk_segment(av, heap_first_chunk(h), (uintptr_t)h + h->size, visit, broken,
-				  ctx))
+		if (!walk_segment(av, heap_first_chunk(h), (uintptr_t)h + h->size, w))
 			return false;
 	return true;
 }
 
-void hg_walk_heap(hg_walk_fn visit, hg_walk_broken_fn broken, void *ctx)
+void hg_walk_segments(hg_walk_segment_fn segment, hg_walk_fn visit, hg_walk_broken_fn broken,
+		      void *ctx)
 {
+	const struct walk w = { segment, visit, broken, ctx };
 	struct hg_arena *av = &hg_main_arena;
 	do {
-		if (!walk_arena(av, visit, broken, ctx))
+		if (!walk_arena(av, &w))
 			return;
 		av = av->next;
 	} while (av != &hg_main_arena && av != NULL);
+}
+
+void hg_walk_heap(hg_walk_fn visit, hg_walk_broken_fn broken, void *ctx)
+{
+	hg_walk_segments(NULL, visit, broken, ctx);
 }
 
 struct locate {

@@ -18,9 +18,15 @@ typedef bool (*hg_walk_fn)(struct hg_arena *av, struct hg_chunk *c, void *ctx);
 /* Called where a header does not verify; the walk of that segment stops. */
 typedef void (*hg_walk_broken_fn)(struct hg_arena *av, struct hg_chunk *c, void *ctx);
 
+/* Called before the chunks of each segment [lo, hi) of av's. */
+typedef void (*hg_walk_segment_fn)(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void *ctx);
+
 /* Walk every arena's segments.  The caller holds the arenas' locks, or
  * accepts a racy view (the error path). */
 void hg_walk_heap(hg_walk_fn visit, hg_walk_broken_fn broken, void *ctx);
+/* The same, telling where each segment starts (segment may be NULL). */
+void hg_walk_segments(hg_walk_segment_fn segment, hg_walk_fn visit, hg_walk_broken_fn broken,
+		      void *ctx);
 
 enum hg_chunk_start { HG_AT_CHUNK, HG_INSIDE_CHUNK, HG_AFTER_BROKEN, HG_NOT_FOUND };
 

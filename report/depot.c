@@ -19,7 +19,8 @@
 #define HG_DEPOT_SLOTS_MIN ((size_t)1 << 14)
 #define HG_DEPOT_SLOTS_MAX ((size_t)1 << 22)
 #define HG_DEPOT_TABLES 5			/* 2^14, 2^16, 2^18, 2^20, 2^22 */
-#define HG_DEPOT_MAX_STACKS (HG_DEPOT_SLOTS_MAX / 4 * 3)
+#define HG_DEPOT_MAX_STACKS HG_STACK_IDS_MAX
+_Static_assert(HG_STACK_IDS_MAX <= HG_DEPOT_SLOTS_MAX / 4 * 3, "ids fit the largest table");
 #define HG_DEPOT_MAX_BYTES ((size_t)512 << 20)
 #define HG_DEPOT_GROW ((size_t)1 << 20)	/* records are committed 1 MiB at a time */
 
@@ -37,6 +38,7 @@ static struct table *table;			/* the current one */
 static struct table *tables[HG_DEPOT_TABLES];	/* all, for the leak scan */
 static unsigned ntables;
 static uint64_t *offsets;			/* id -> record offset in pool */
+static struct hg_stack_live *live;		/* id -> its live blocks (level=full) */
 static char *pool;				/* HG_DEPOT_MAX_BYTES reserved */
 static size_t pool_used, pool_committed;
 static uint32_t stacks;				/* ids 1..stacks are in use */
@@ -58,9 +60,11 @@ static bool depot_map(void)
 {
 	offsets = hg_os_reserve((HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
 	pool = hg_os_reserve(HG_DEPOT_MAX_BYTES);
+	live = hg_os_reserve((HG_DEPOT_MAX_STACKS + 1) * sizeof(*live));
 	/* Ids are touched in order: commit the index whole, pages come on use. */
-	if (offsets == NULL || pool == NULL ||
-	    !hg_os_commit(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)))
+	if (offsets == NULL || pool == NULL || live == NULL ||
+	    !hg_os_commit(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)) ||
+	    !hg_os_commit(live, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*live)))
 		return false;
 	struct table *t = table_make(HG_DEPOT_SLOTS_MIN);
 	if (t == NULL)
@@ -168,8 +172,9 @@ __attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t 
 	r->hash = hash;
 	r->depth = n;
 	memcpy(r->pcs, pcs, n * sizeof(*pcs));
-	id = ++stacks;
+	id = stacks + 1;
 	offsets[id] = pool_used;
+	__atomic_store_n(&stacks, id, __ATOMIC_RELEASE);
 	pool_used += (need + 7) & ~(size_t)7;
 	__atomic_store_n(&table->slots[slot], id, __ATOMIC_RELEASE);
 out:
@@ -231,21 +236,6 @@ unsigned hg_stack_unwind(uintptr_t *pcs, unsigned max)
 	return n;
 }
 
-/* Resident bytes of [p, p+len): the tables are touched sparsely. */
-static size_t resident(const void *p, size_t len)
-{
-	static unsigned char vec[4096];
-	size_t pages = len / hg_page_size, total = 0;
-	for (size_t first = 0; first < pages; first += sizeof(vec)) {
-		size_t n = pages - first < sizeof(vec) ? pages - first : sizeof(vec);
-		if (mincore((char *)p + first * hg_page_size, n * hg_page_size, vec) != 0)
-			return len;
-		for (size_t i = 0; i < n; i++)
-			total += vec[i] & 1;
-	}
-	return total * hg_page_size;
-}
-
 void hg_depot_stats(struct hg_depot_stats *s)
 {
 	hg_lock_acquire(&insert_lock);
@@ -254,7 +244,8 @@ void hg_depot_stats(struct hg_depot_stats *s)
 	for (unsigned i = 0; i < ntables; i++)
 		s->bytes += table_bytes(tables[i]->mask + 1);
 	if (offsets != NULL)
-		s->bytes += resident(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
+		s->bytes += hg_os_resident(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)) +
+			    hg_os_resident(live, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*live));
 	s->dropped = dropped_total;
 	hg_lock_release(&insert_lock);
 	s->captures = __atomic_load_n(&captures_total, __ATOMIC_RELAXED) + hg_self.stack_captures;
@@ -270,11 +261,40 @@ unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RA
 	hi[n++] = (uintptr_t)offsets + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets);
 	lo[n] = (uintptr_t)pool;
 	hi[n++] = (uintptr_t)pool + HG_DEPOT_MAX_BYTES;
+	lo[n] = (uintptr_t)live;
+	hi[n++] = (uintptr_t)live + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*live);
 	for (unsigned i = 0; i < ntables && n < HG_DEPOT_RANGES; i++) {
 		lo[n] = (uintptr_t)tables[i];
 		hi[n++] = (uintptr_t)tables[i] + table_bytes(tables[i]->mask + 1);
 	}
 	return n;
+}
+
+/* Id 0 (no stack) has its counters too; heapguard's own blocks have none. */
+void hg_stack_live_add(uint32_t id, ptrdiff_t bytes)
+{
+	if (id == HG_STACK_INTERNAL || id > __atomic_load_n(&stacks, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL)
+		return;
+	__atomic_fetch_add(&live[id].bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&live[id].blocks, bytes < 0 ? (uint64_t)-1 : 1, __ATOMIC_RELAXED);
+}
+
+uint32_t hg_stack_count(void)
+{
+	return __atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL
+		       ? 0
+		       : __atomic_load_n(&stacks, __ATOMIC_ACQUIRE);
+}
+
+void hg_stack_live_get(uint32_t id, struct hg_stack_live *out)
+{
+	if (__atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL) {
+		out->bytes = out->blocks = 0; /* before libunwind was loaded */
+		return;
+	}
+	out->bytes = __atomic_load_n(&live[id].bytes, __ATOMIC_RELAXED);
+	out->blocks = __atomic_load_n(&live[id].blocks, __ATOMIC_RELAXED);
 }
 
 void hg_depot_fork_prepare(void)

@@ -19,12 +19,13 @@
 #include "../lib/walk.h"
 #include "gzfile.h"
 #include "modules.h"
+#include "reportfile.h"
 #include "scan.h"
 #include "stack.h"
 #include "unwind.h"
 
 #define HG_SITE_THREADS 8 /* thread numbers listed per site */
-#define HG_PATH		4096
+#define HG_PATH		HG_REPORT_PATH
 
 /* One allocation site of one kind. */
 struct hg_site {
@@ -252,101 +253,6 @@ static size_t group_sites(const struct hg_live *c, size_t n, struct hg_site *sit
 
 static const char *const kind_names[3] = { "lost", "indirect", "reachable" };
 
-/* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static void write_time(struct hg_gzfile *gz, time_t t)
-{
-	int64_t days = (int64_t)t / 86400, secs = (int64_t)t % 86400;
-	if (secs < 0) {
-		secs += 86400;
-		days--;
-	}
-	int y;
-	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	hg_gz_printf(gz, "time %lu %04d-%02u-%02uT%02u:%02u:%02uZ\n", (unsigned long)t, y, m, d,
-		     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
-}
-
-/* Sources as the format names them. */
-static const char *source_word(enum hg_source s)
-{
-	switch (s) {
-	case HG_SOURCE_DEFAULT:
-		return "default";
-	case HG_SOURCE_TUNABLES:
-		return "tunable";
-	default:
-		return "env";
-	}
-}
-
-static void write_option_head(struct hg_gzfile *gz, int id, const char *name)
-{
-	hg_gz_printf(gz, "option %s %s ", name, source_word(hg_config.option_source[id]));
-}
-
-static void write_options(struct hg_gzfile *gz)
-{
-	char v[32];
-	size_t len;
-	const char *choice;
-	(void)choice;
-	(void)len;
-#define HG_OPTION(name, type, def, min, max, choices, help) \
-	write_option_head(gz, HG_OPTION_ID_##name, #name);  \
-	HG_WRITE_##type(name) hg_gz_puts(gz, "\n");
-#define HG_WRITE_HG_TYPE_INT(name)                           \
-	hg_fmt(v, sizeof(v), "%ld", hg_config.options.name); \
-	hg_gz_puts(gz, v);
-#define HG_WRITE_HG_TYPE_BOOL(name) hg_gz_puts(gz, hg_config.options.name ? "1" : "0");
-#define HG_WRITE_HG_TYPE_STRING(name) \
-	hg_gz_escaped(gz, hg_config.options.name, strlen(hg_config.options.name));
-#define HG_WRITE_HG_TYPE_ENUM(name)                                                   \
-	choice = hg_option_choice(HG_OPTION_ID_##name, hg_config.options.name, &len); \
-	if (choice != NULL) {                                                         \
-		hg_gz_escaped(gz, choice, len);                                       \
-	} else {                                                                      \
-		hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                  \
-		hg_gz_puts(gz, v);                                                    \
-	}
-#include "../lib/options.def"
-#undef HG_OPTION
-#undef HG_WRITE_HG_TYPE_INT
-#undef HG_WRITE_HG_TYPE_BOOL
-#undef HG_WRITE_HG_TYPE_STRING
-#undef HG_WRITE_HG_TYPE_ENUM
-}
-
-static void write_args(struct hg_gzfile *gz)
-{
-	size_t len, map_len;
-	char *args = hg_scan_read_file("/proc/self/cmdline", &len, &map_len);
-	if (args == NULL)
-		return;
-	unsigned i = 0;
-	for (size_t pos = 0; pos < len; i++) {
-		size_t n = strnlen(args + pos, len - pos);
-		hg_gz_printf(gz, "arg %u ", i);
-		hg_gz_escaped(gz, args + pos, n);
-		hg_gz_puts(gz, "\n");
-		pos += n + 1;
-	}
-	hg_scan_unmap(args, map_len);
-}
-
 struct report {
 	int status;
 	time_t now;
@@ -360,45 +266,15 @@ struct report {
 	struct hg_scan_stats scan;
 };
 
-static void write_frame(struct hg_gzfile *gz, const struct hg_modules *mods, uintptr_t pc)
-{
-	const struct hg_segment_range *s = hg_modules_segment(mods, pc);
-	if (s != NULL)
-		hg_gz_printf(gz, " %u+0x%lx", s->module,
-			     (unsigned long)(pc - mods->mods[s->module].base));
-	else
-		hg_gz_printf(gz, " ?+0x%lx", (unsigned long)pc);
-}
-
 static void write_report(struct hg_gzfile *gz, const struct report *r)
 {
-	hg_gz_printf(gz, "heapguard-leaks 1\nversion %s\nprogram ", PACKAGE_VERSION);
-	hg_gz_escaped(gz, r->exe, strlen(r->exe));
-	hg_gz_printf(gz, "\npid %d\nppid %d\n", (int)getpid(), (int)getppid());
-	write_time(gz, r->now);
-	hg_gz_printf(gz, "level %s\nstatus %u\n", hg_config.options.level ? "full" : "fast",
-		     (unsigned)r->status & 0xff);
-	write_args(gz);
-	write_options(gz);
-	const struct hg_modules *m = r->modules;
-	for (unsigned i = 0; i < m->count; i++) {
-		hg_gz_printf(gz, "module %u 0x%lx %s ", i, (unsigned long)m->mods[i].base,
-			     m->mods[i].build_id);
-		hg_gz_escaped(gz, m->mods[i].path, strlen(m->mods[i].path));
-		hg_gz_puts(gz, "\n");
-	}
+	hg_gz_puts(gz, "heapguard-leaks 1\n");
+	hg_report_write_process(gz, r->exe, r->now);
+	hg_gz_printf(gz, "status %u\n", (unsigned)r->status & 0xff);
+	hg_report_write_setup(gz, r->modules);
 	size_t nstacks = 0;
-	for (size_t i = 0; i < r->nstacks; i++) {
-		const uintptr_t *frames;
-		unsigned n = hg_stack_frames(r->stacks[i], &frames);
-		if (n == 0)
-			continue; /* unknown to the depot: its sites say stack 0 */
-		hg_gz_printf(gz, "stack %u", r->stacks[i]);
-		for (unsigned f = 0; f < n && f < HG_DEPTH_MAX; f++)
-			write_frame(gz, m, frames[f]);
-		hg_gz_puts(gz, "\n");
-		nstacks++;
-	}
+	for (size_t i = 0; i < r->nstacks; i++)
+		nstacks += hg_report_write_stack(gz, r->modules, r->stacks[i]);
 	for (size_t i = 0; i < r->nsites; i++) {
 		const struct hg_site *s = &r->sites[i];
 		char threads[HG_SITE_THREADS * 7 + 4];
@@ -426,66 +302,6 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 	hg_gz_printf(gz, "end %zu %zu\n", r->nsites, nstacks);
 }
 
-/* ---- where the file goes ---- */
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
-/* report= with %e %p %t %% replaced. */
-static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
-{
-	size_t o = 0;
-	for (const char *p = hg_config.options.report; *p && o + 1 < len; p++) {
-		if (*p != '%' || p[1] == '\0') {
-			out[o++] = *p;
-			continue;
-		}
-		p++;
-		if (*p == 'e')
-			o += hg_fmt(out + o, len - o, "%s", exe[0] ? base_name(exe) : "unknown");
-		else if (*p == 'p')
-			o += hg_fmt(out + o, len - o, "%d", (int)getpid());
-		else if (*p == 't')
-			o += hg_fmt(out + o, len - o, "%lu", (unsigned long)now);
-		else if (*p == '%')
-			out[o++] = '%';
-		else
-			o += hg_fmt(out + o, len - o, "%%%c", *p);
-	}
-	out[o < len ? o : len - 1] = '\0';
-}
-
-/* Write the report; the file's name goes to final.  *fallback tells that
- * $TMPDIR was used because the current directory was not writable. */
-static int write_file(const struct report *r, char *final, size_t len, bool *fallback)
-{
-	static char prefix[HG_PATH], alt[HG_PATH];
-	expand_prefix(prefix, sizeof(prefix), r->exe, r->now);
-	*fallback = false;
-	int err = 0;
-	struct hg_gzfile *gz = hg_gz_create(prefix, ".leaks.gz", &err);
-	/* The current directory refuses files (or is gone, or is a pseudo
-	 * file system): $TMPDIR, under the same name. */
-	bool in_cwd = strchr(prefix, '/') == NULL;
-	if (gz == NULL && prefix[0] != '/' &&
-	    (err == EACCES || err == EROFS || err == EPERM || (in_cwd && err == ENOENT))) {
-		const char *tmp = secure_getenv("TMPDIR");
-		hg_fmt(alt, sizeof(alt), "%s/%s", tmp && tmp[0] == '/' ? tmp : "/tmp",
-		       base_name(prefix));
-		gz = hg_gz_create(alt, ".leaks.gz", &err);
-		*fallback = gz != NULL;
-	}
-	if (gz == NULL) {
-		hg_fmt(final, len, "%s.leaks.gz", prefix);
-		return err;
-	}
-	write_report(gz, r);
-	return hg_gz_commit(gz, final, len);
-}
-
 /* ---- the summary ---- */
 
 /* 1234567 -> "1,234,567" */
@@ -509,7 +325,8 @@ static size_t amount(char *buf, size_t len, const struct hg_amount *a, const cha
 		      grouped(n, sizeof(n), a->blocks), a->blocks == 1 ? "" : "s", what);
 }
 
-static void summary(const struct report *r, const char *final, int err, bool fallback, int replaced)
+static void summary(const struct report *r, const char *final, int err, bool fallback, int replaced,
+		    const char *frag_report)
 {
 	char line[2 * HG_PATH + 1024];
 	size_t o = 0, len = sizeof(line);
@@ -527,13 +344,16 @@ static void summary(const struct report *r, const char *final, int err, bool fal
 	}
 	o += amount(line + o, len - o, &a[2], "still reachable");
 	if (err == 0) {
-		const char *dot = final[0] == '/' || final[0] == '.' ? "" : "./";
+		const char *dot = hg_report_dot(final);
 		o += hg_fmt(line + o, len - o, "; report: %s%s (heapguard-report %s%s)", dot, final,
 			    dot, final);
 		if (fallback)
 			o += hg_fmt(line + o, len - o,
 				    ", in $TMPDIR: the current directory is not writable");
 	}
+	if (frag_report[0] != '\0')
+		o += hg_fmt(line + o, len - o, "; fragmentation: %s%s", hg_report_dot(frag_report),
+			    frag_report);
 	if (!hg_config.options.level)
 		o += hg_fmt(line + o, len - o, "; no allocation stacks: they need level=full");
 	if (replaced >= 0)
@@ -679,7 +499,8 @@ static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 	return true;
 }
 
-static __attribute__((noinline)) int leaks_at_exit(int status, uintptr_t caller_sp,
+static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_report,
+						   uintptr_t caller_sp,
 						   const uintptr_t *regs, unsigned nregs)
 {
 	static struct hg_modules mods;
@@ -691,8 +512,7 @@ static __attribute__((noinline)) int leaks_at_exit(int status, uintptr_t caller_
 	memset(&mem, 0, sizeof(mem));
 	r.status = status;
 	r.now = time(NULL);
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	hg_report_exe(exe, sizeof(exe));
 	r.exe = exe;
 	const char *why = "out of memory";
 	if (!hg_modules_load(&mods) ||
@@ -705,18 +525,24 @@ static __attribute__((noinline)) int leaks_at_exit(int status, uintptr_t caller_
 	}
 	r.modules = &mods;
 	bool fallback;
-	int err = write_file(&r, final, sizeof(final), &fallback);
+	int err;
+	struct hg_gzfile *gz =
+		hg_report_create(r.exe, r.now, ".leaks.gz", final, sizeof(final), &fallback, &err);
+	if (gz != NULL) {
+		write_report(gz, &r);
+		err = hg_gz_commit(gz, final, sizeof(final));
+	}
 	int replaced = -1;
 	if (r.totals[HG_KIND_LOST].bytes > 0 && (status & 0xff) == 0 &&
 	    hg_config.options.leak_exitcode != 0)
 		replaced = (int)hg_config.options.leak_exitcode;
-	summary(&r, final, err, fallback, replaced);
+	summary(&r, final, err, fallback, replaced, frag_report);
 	free_memory(&mem);
 	hg_modules_free(&mods);
 	return replaced;
 }
 
-int hg_leaks_at_exit(int status)
+int hg_leaks_at_exit(int status, const char *frag_report)
 {
 	if (!hg_config.options.leaks)
 		return -1;
@@ -729,5 +555,5 @@ int hg_leaks_at_exit(int status)
 			 :
 			 : "r"(regs)
 			 : "memory");
-	return leaks_at_exit(status, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6);
+	return leaks_at_exit(status, frag_report, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6);
 }

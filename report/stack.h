@@ -13,6 +13,8 @@
 /* The "stack" of heapguard's own allocations (libunwind's, while it loads
  * or unwinds): not the program's, so never in its leak report. */
 #define HG_STACK_INTERNAL UINT32_MAX
+/* Ids run from 1 to at most this. */
+#define HG_STACK_IDS_MAX ((uint32_t)3 << 20)
 
 /* The calling thread's stack, heapguard's own frames skipped, stored in the
  * depot: its id, 0, or HG_STACK_INTERNAL for an allocation heapguard makes
@@ -39,6 +41,17 @@ void hg_depot_stats(struct hg_depot_stats *s);
  * Their count. */
 #define HG_DEPOT_RANGES 8
 unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RANGES]);
+
+/* level=full: the blocks alive now per allocation stack, counted where a
+ * block is handed out (bytes > 0) and where it goes back (bytes < 0). */
+struct hg_stack_live {
+	uint64_t bytes, blocks;
+};
+void hg_stack_live_add(uint32_t id, ptrdiff_t bytes);
+/* id <= hg_stack_count(); id 0 is the blocks with no stack. */
+void hg_stack_live_get(uint32_t id, struct hg_stack_live *out);
+/* Ids in use: 1..this. */
+uint32_t hg_stack_count(void);
 
 /* fork(): no insert is half done in the child. */
 void hg_depot_fork_prepare(void);

@@ -184,12 +184,23 @@ for case in lk_plain:23 lk_stack:23 lk_none:0 lk_tls:0; do
 		fail "$prog with leak_exitcode=23 exited with $got, expected $want"
 done
 
-# leaks=0: no report, no file at all.
+# leaks=0: no leak report (the fragmentation report alone, named on
+# stderr); with frag=0 too, no file at all.
 dir=$tmp/noleaks
 run lk_plain "$bindir/lk_plain" "$dir" leaks=0
 [ "$(cat "$dir/rc")" = 0 ] || fail "lk_plain with leaks=0 exited with $(cat "$dir/rc")"
 left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)
-[ -z "$left" ] || fail "lk_plain with leaks=0 left files: $(echo $left)"
+case $left in
+lk_plain.[0-9]*.frag.gz) ;;
+*) fail "lk_plain with leaks=0 left files: $(echo $left) (expected one .frag.gz)" ;;
+esac
+grep -q "^heapguard: fragmentation report: $dir/$left " "$dir/stderr" ||
+	fail "lk_plain with leaks=0: no line naming the fragmentation report: $(cat "$dir/stderr")"
+dir=$tmp/noreports
+run lk_plain "$bindir/lk_plain" "$dir" leaks=0:frag=0
+left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)
+[ -z "$left" ] || fail "lk_plain with leaks=0:frag=0 left files: $(echo $left)"
+[ ! -s "$dir/stderr" ] || fail "lk_plain with leaks=0:frag=0 printed: $(cat "$dir/stderr")"
 
 # Valgrind, live, on four programs: its definitely/indirect numbers must be
 # heapguard's (this catches expectations that drifted from the programs).

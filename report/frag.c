@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: MIT */
+/* The fragmentation report; see frag.h and heapguard-report(5).
+ *
+ * Modules are listed first (the loader's lock), then every arena is locked
+ * and the heap is read in one pass: the bins' totals from their lists (as
+ * mallinfo2 counts them), then every chunk of every segment in address
+ * order for the thread caches, the quarantine, live blocks, free spans
+ * and who pins them, the size-class histogram, the heap map, and from the
+ * pages' residency (mincore) what malloc_trim(0) would give back.  The
+ * locks are dropped before the file is written.  Thread caches are
+ * changed without a lock, so with other threads running the figures are
+ * exact to within the chunks they move meanwhile.  Everything lives in
+ * memory mapped here; nothing calls malloc. */
+#define _GNU_SOURCE
+#include "frag.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "../guard/guard.h"
+#include "../lib/fmt.h"
+#include "../lib/internal.h"
+#include "../lib/os.h"
+#include "../lib/usage.h"
+#include "../lib/walk.h"
+#include "gzfile.h"
+#include "modules.h"
+#include "peak.h"
+#include "reportfile.h"
+#include "stack.h"
+
+#define HG_FRAG_CLASSES 36	 /* free chunk sizes 2^5 .. 2^40 */
+#define HG_FRAG_CELLS 4096	 /* most cells in one segment's map */
+#define HG_FRAG_TOP_PINS 8	 /* live chunks listed under each top */
+#define HG_FRAG_PIN_SITES 50	 /* sites listed by the free bytes they pin */
+#define HG_FRAG_SCRATCH ((size_t)256 << 20) /* maps and pins: reserved, used sparsely */
+
+struct figures {
+	size_t system, tcache, fastbins, unsorted, small, large, top, quarantine;
+	size_t free_chunks, largest_free, largest_chunk, live_blocks, live_bytes, usable, requested;
+	size_t resident, trimmable;
+	unsigned segments;
+	uint64_t hist_chunks[HG_FRAG_CLASSES], hist_bytes[HG_FRAG_CLASSES];
+};
+
+static size_t free_total(const struct figures *f)
+{
+	return f->tcache + f->fastbins + f->unsorted + f->small + f->large + f->top + f->quarantine;
+}
+
+struct mmapped {
+	size_t chunks, system, live_bytes, usable, requested, resident, quarantined;
+};
+
+/* A segment as the map shows it. */
+struct segment {
+	unsigned arena, index;
+	uintptr_t lo, hi, top;
+	size_t cell;
+	size_t map_offset, map_len; /* its cell classes in the scratch text */
+};
+
+struct top_pin {
+	unsigned arena, segment;
+	uintptr_t addr;
+	size_t size, free_below;
+	uint32_t stack;
+};
+
+/* Per allocation stack id. */
+struct site {
+	uint64_t blocks, bytes, pinned, pinning_blocks, spans;
+};
+
+struct pin_rank {
+	uint32_t stack;
+	const struct site *s;
+};
+
+/* The heap as read under the locks. */
+struct frag {
+	unsigned narenas;
+	struct figures *arenas; /* narenas of them */
+	struct figures total;
+	struct mmapped mm;
+	struct segment *segs;
+	size_t nsegs, max_segs;
+	struct top_pin *pins;
+	size_t npins, max_pins;
+	struct site *sites; /* index: stack id, 0..nstacks */
+	uint32_t nstacks;
+	char *text; /* map classes, one string per segment */
+	size_t text_used, text_max;
+	bool truncated; /* scratch ran out: some maps or pins left out */
+};
+
+/* ---- reading one segment ---- */
+
+/* What the walk carries from chunk to chunk. */
+struct walker {
+	struct frag *f;
+	struct hg_arena *av;
+	struct figures *fig;
+	struct segment *seg;
+	unsigned seg_index; /* of the arena's segments */
+	/* the current free span: adjacent free chunks (not top) */
+	uintptr_t span_lo;
+	bool in_span;
+	/* the last live chunks of the segment, for the pins under top */
+	struct top_pin last[HG_FRAG_TOP_PINS];
+	unsigned nlast, last_next;
+	/* the map's cells: bytes of each kind per cell */
+	uint64_t cell_live[HG_FRAG_CELLS], cell_free[HG_FRAG_CELLS], cell_top[HG_FRAG_CELLS];
+	unsigned ncells;
+	/* page residency of the segment, one byte a page */
+	unsigned char *resident;
+	uintptr_t resident_base;
+	size_t resident_pages, resident_len;
+	bool resident_ok;
+};
+
+static unsigned size_class(size_t size)
+{
+	unsigned c = 63u - (unsigned)__builtin_clzl(size | 1);
+	c = c < 5 ? 0 : c - 5;
+	return c < HG_FRAG_CLASSES ? c : HG_FRAG_CLASSES - 1;
+}
+
+/* Spread [a, a + len) over the cells it covers. */
+static void cells_add(struct walker *w, uint64_t *cells, uintptr_t a, size_t len)
+{
+	const struct segment *s = w->seg;
+	uintptr_t end = a + len;
+	while (a < end) {
+		size_t i = (a - s->lo) / s->cell;
+		if (i >= w->ncells)
+			return;
+		uintptr_t cell_end = s->lo + (i + 1) * s->cell;
+		uintptr_t upto = cell_end < end ? cell_end : end;
+		cells[i] += upto - a;
+		a = upto;
+	}
+}
+
+/* Resident bytes of whole pages in [lo, hi). */
+static size_t resident_in(const struct walker *w, uintptr_t lo, uintptr_t hi)
+{
+	size_t page = hg_page_size;
+	lo = (lo + page - 1) & ~(page - 1);
+	hi &= ~(page - 1);
+	if (hi <= lo)
+		return 0;
+	if (!w->resident_ok)
+		return hi - lo;
+	size_t n = 0;
+	for (uintptr_t p = lo; p < hi; p += page) {
+		size_t i = (p - w->resident_base) / page;
+		n += i < w->resident_pages && (w->resident[i] & 1);
+	}
+	return n * page;
+}
+
+/* malloc_trim's give-back inside a binned free chunk (stats.c's
+ * arena_trim): whole pages past the chunk's header and links. */
+static size_t trimmable_inside(const struct walker *w, const struct hg_chunk *c, size_t size)
+{
+	size_t psm1 = hg_page_size - 1;
+	uintptr_t start = ((uintptr_t)c + sizeof(struct hg_chunk) + psm1) & ~psm1;
+	uintptr_t end = (uintptr_t)c + size;
+	if (end <= start || end - start <= psm1)
+		return 0;
+	return resident_in(w, start, start + ((end - start) & ~psm1));
+}
+
+/* And what trimming takes off the top (top.c's hg_systrim, heap.c's
+ * hg_heap_trim with pad 0). */
+static size_t trimmable_top(const struct walker *w, const struct hg_chunk *top, size_t size)
+{
+	if (size <= HG_MINSIZE + 1)
+		return 0;
+	size_t extra = (size - HG_MINSIZE - 1) & ~(hg_page_size - 1);
+	if (extra == 0)
+		return 0;
+	uintptr_t end = (uintptr_t)top + size;
+	if (w->av == &hg_main_arena) {
+		if (!w->av->contiguous)
+			return 0;
+	} else {
+		struct hg_heap *h = hg_heap_of(top);
+		if (h->size - extra < (size_t)((uintptr_t)top - (uintptr_t)h) + HG_MINSIZE)
+			return 0;
+	}
+	return resident_in(w, end - extra, end);
+}
+
+static void span_close(struct walker *w, uintptr_t at, const struct hg_chunk *pinner,
+		       uint32_t stack)
+{
+	if (!w->in_span)
+		return;
+	w->in_span = false;
+	size_t bytes = at - w->span_lo;
+	if (bytes > w->fig->largest_free)
+		w->fig->largest_free = bytes;
+	if (pinner == NULL || bytes < hg_page_size)
+		return;
+	struct site *s = &w->f->sites[stack];
+	s->pinned += bytes;
+	s->spans++;
+	s->pinning_blocks++;
+}
+
+static void note_live(struct walker *w, struct hg_chunk *c, size_t size)
+{
+	struct figures *fig = w->fig;
+	struct hg_origin o;
+	bool known = hg_chunk_origin(c, &o);
+	if (known && o.alloc_stack == HG_STACK_INTERNAL)
+		known = false; /* libunwind's own: counted, with no site */
+	uint32_t stack = known && o.alloc_stack <= w->f->nstacks ? o.alloc_stack : 0;
+	fig->live_blocks++;
+	fig->live_bytes += size;
+	fig->usable += hg_chunk_usable(c);
+	fig->requested += known ? o.requested : hg_chunk_usable(c);
+	struct site *s = &w->f->sites[stack];
+	s->blocks++;
+	s->bytes += size;
+	size_t below = w->in_span ? (uintptr_t)c - w->span_lo : 0;
+	span_close(w, (uintptr_t)c, c, stack);
+	/* Remember it as one of the last live chunks (a ring). */
+	struct top_pin *p = &w->last[w->last_next];
+	w->last_next = (w->last_next + 1) % HG_FRAG_TOP_PINS;
+	if (w->nlast < HG_FRAG_TOP_PINS)
+		w->nlast++;
+	*p = (struct top_pin){ w->seg->arena, w->seg->index, (uintptr_t)c, size, below, stack };
+	cells_add(w, w->cell_live, (uintptr_t)c, size);
+}
+
+static void note_free(struct walker *w, struct hg_chunk *c, size_t size)
+{
+	struct figures *fig = w->fig;
+	fig->free_chunks++;
+	if (size > fig->largest_chunk)
+		fig->largest_chunk = size;
+	unsigned k = size_class(size);
+	fig->hist_chunks[k]++;
+	fig->hist_bytes[k] += size;
+	if (!w->in_span) {
+		w->in_span = true;
+		w->span_lo = (uintptr_t)c;
+	}
+	cells_add(w, w->cell_free, (uintptr_t)c, size);
+}
+
+static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
+{
+	struct walker *w = ctx;
+	(void)av;
+	size_t size = hg_chunk_size(c);
+	if (c == w->av->top) {
+		struct figures *fig = w->fig;
+		if (size > 0) {
+			fig->free_chunks++;
+			if (size > fig->largest_chunk)
+				fig->largest_chunk = size;
+		}
+		/* Free chunks right below top are one region with it. */
+		uintptr_t lo = w->in_span ? w->span_lo : (uintptr_t)c;
+		if ((uintptr_t)c + size - lo > fig->largest_free)
+			fig->largest_free = (uintptr_t)c + size - lo;
+		w->in_span = false;
+		/* fig->top is the list-side figure, taken with the bins. */
+		w->seg->top = (uintptr_t)c;
+		cells_add(w, w->cell_top, (uintptr_t)c, size);
+		fig->trimmable += trimmable_top(w, c, size);
+		return true;
+	}
+	size_t state = hg_chunk_state(c) & (HG_INUSE | HG_QUARANTINED | HG_ISOLATED);
+	if (size <= HG_CHUNK_HDR) { /* a fencepost: neither live nor free */
+		span_close(w, (uintptr_t)c, NULL, 0);
+		return true;
+	}
+	if (state & HG_QUARANTINED) {
+		w->fig->quarantine += size;
+		note_free(w, c, size);
+		return true;
+	}
+	if (state != 0) { /* allocated, or isolated after an error */
+		note_live(w, c, size);
+		return true;
+	}
+	/* Free: in a bin if the next chunk says so, else in a thread cache or
+	 * a fastbin (which keep their neighbour's P set, as in glibc). */
+	struct hg_chunk *next = hg_chunk_at(c, size);
+	bool binned = (uintptr_t)next < w->seg->hi && !hg_chunk_prev_inuse(next);
+	if (binned)
+		w->fig->trimmable += trimmable_inside(w, c, size);
+	else
+		w->fig->tcache += size; /* fastbins are taken out after the walk */
+	note_free(w, c, size);
+	return true;
+}
+
+static bool text_reserve(struct frag *f, size_t n)
+{
+	if (f->text_used + n <= f->text_max)
+		return true;
+	f->truncated = true;
+	return false;
+}
+
+/* A cell's class in the map (heapguard-report(5)). */
+static char cell_class(uint64_t live, uint64_t freeb, uint64_t top)
+{
+	uint64_t all = live + freeb + top;
+	if (all == 0)
+		return '.';
+	if (live == 0)
+		return top > freeb ? 'T' : 'F';
+	if (live == all)
+		return 'U';
+	unsigned tenths = (unsigned)(live * 10 / all);
+	return (char)('0' + (tenths < 1 ? 1 : tenths > 9 ? 9 : tenths));
+}
+
+/* The segment just walked: its map, its pins under top. */
+static void segment_end(struct walker *w)
+{
+	struct segment *s = w->seg;
+	if (s == NULL)
+		return;
+	span_close(w, s->hi, NULL, 0);
+	struct frag *f = w->f;
+	if (text_reserve(f, w->ncells)) {
+		s->map_offset = f->text_used;
+		s->map_len = w->ncells;
+		for (unsigned i = 0; i < w->ncells; i++)
+			f->text[f->text_used++] =
+				cell_class(w->cell_live[i], w->cell_free[i], w->cell_top[i]);
+	}
+	if (s->top != 0) {
+		/* From the top down: the ring's newest first. */
+		for (unsigned k = 0; k < w->nlast; k++) {
+			unsigned i = (w->last_next + HG_FRAG_TOP_PINS - 1 - k) % HG_FRAG_TOP_PINS;
+			if (f->npins == f->max_pins) {
+				f->truncated = true;
+				break;
+			}
+			f->pins[f->npins++] = w->last[i];
+		}
+	}
+	if (w->resident != NULL)
+		hg_os_unmap(w->resident, w->resident_len);
+	w->resident = NULL;
+	w->seg = NULL;
+}
+
+static void visit_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void *ctx)
+{
+	struct walker *w = ctx;
+	segment_end(w);
+	struct frag *f = w->f;
+	if (av != w->av) {
+		w->av = av;
+		w->fig = &f->arenas[av->index < f->narenas ? av->index : f->narenas - 1];
+		w->seg_index = 0;
+	}
+	if (f->nsegs == f->max_segs) {
+		f->truncated = true;
+		return;
+	}
+	w->fig->segments++;
+	struct segment *s = &f->segs[f->nsegs++];
+	unsigned index = w->seg_index++;
+	size_t cell = 16;
+	while ((hi - lo + cell - 1) / cell > HG_FRAG_CELLS)
+		cell *= 2;
+	*s = (struct segment){ av->index, index, lo, hi, 0, cell, 0, 0 };
+	w->seg = s;
+	w->in_span = false;
+	w->nlast = w->last_next = 0;
+	w->ncells = (unsigned)((hi - lo + cell - 1) / cell);
+	memset(w->cell_live, 0, sizeof(w->cell_live));
+	memset(w->cell_free, 0, sizeof(w->cell_free));
+	memset(w->cell_top, 0, sizeof(w->cell_top));
+	/* Residency, a byte a page, for the segment's resident and trimmable bytes. */
+	size_t page = hg_page_size;
+	w->resident_base = lo & ~(page - 1);
+	w->resident_pages = (hi - w->resident_base + page - 1) / page;
+	w->resident_len = (w->resident_pages + page - 1) & ~(page - 1);
+	w->resident = hg_os_map(w->resident_len, false);
+	w->resident_ok = w->resident != NULL &&
+			 hg_os_residency((void *)w->resident_base, w->resident_pages, w->resident);
+	w->fig->resident += w->resident_ok ? resident_in(w, w->resident_base,
+							  w->resident_base + w->resident_pages * page)
+					   : w->resident_pages * page;
+}
+
+/* ---- the bins, counted from their lists (as mallinfo2 does) ---- */
+
+static void count_bins(struct hg_arena *av, struct figures *fig)
+{
+	fig->system = av->system_mem;
+	fig->top = hg_chunk_size(av->top);
+	for (unsigned i = 0; i < HG_NFASTBINS; i++)
+		for (struct hg_chunk *p = av->fastbins[i]; p != NULL; p = hg_link_reveal(&p->fd)) {
+			if (!hg_free_chunk_ok(p))
+				break; /* corrupt: heapguard_check_heap() reports it */
+			fig->fastbins += hg_chunk_size(p);
+		}
+	for (unsigned i = 1; i < HG_NBINS; i++) {
+		struct hg_chunk *bin = hg_bin_at(av, i);
+		size_t *into = i == 1 ? &fig->unsorted : i < HG_NSMALLBINS ? &fig->small : &fig->large;
+		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
+			if (!hg_link_ok(av, p))
+				break;
+			*into += hg_chunk_size(p);
+		}
+	}
+}
+
+/* ---- chunks mmap'd on their own ---- */
+
+static struct frag *mapping_into; /* hg_region_mmap_try_each takes no context */
+
+static void visit_mmapped(struct hg_chunk *c)
+{
+	struct mmapped *m = &mapping_into->mm;
+	size_t head = hg_chunk_head(c);
+	if (hg_chunk_bad_checksum(c, head))
+		return;
+	size_t size = head & HG_SIZE_MASK, mapping = size + c->prev_size;
+	if (head & HG_QUARANTINED) {
+		m->quarantined += mapping; /* as mallinfo2: no longer the program's */
+		return;
+	}
+	struct hg_origin o;
+	bool known = hg_chunk_origin(c, &o);
+	m->chunks++;
+	m->system += mapping;
+	m->live_bytes += size;
+	m->usable += hg_chunk_usable(c);
+	m->requested += known ? o.requested : hg_chunk_usable(c);
+	m->resident += hg_os_resident((char *)c - c->prev_size, mapping);
+	uint32_t stack = known && o.alloc_stack <= mapping_into->nstacks ? o.alloc_stack : 0;
+	if (!(known && o.alloc_stack == HG_STACK_INTERNAL)) {
+		mapping_into->sites[stack].blocks++;
+		mapping_into->sites[stack].bytes += size;
+	}
+}
+
+/* ---- memory ---- */
+
+struct scratch {
+	void *base;
+	size_t len;
+};
+
+static void *carve(struct scratch *s, size_t *used, size_t bytes)
+{
+	bytes = (bytes + 63) & ~(size_t)63;
+	if (*used + bytes > s->len)
+		return NULL;
+	void *p = (char *)s->base + *used;
+	*used += bytes;
+	return p;
+}
+
+/* Arrays sized for the heap as it is now (the arenas are locked). */
+static bool frag_setup(struct frag *f, struct scratch *mem, unsigned narenas, uint32_t nstacks)
+{
+	memset(f, 0, sizeof(*f));
+	size_t sites_len = ((size_t)nstacks + 1) * sizeof(struct site);
+	mem->len = HG_FRAG_SCRATCH + sites_len;
+	mem->base = hg_os_map(mem->len, false);
+	if (mem->base == NULL)
+		return false;
+	size_t used = 0;
+	f->narenas = narenas;
+	f->nstacks = nstacks;
+	f->arenas = carve(mem, &used, narenas * sizeof(struct figures));
+	f->sites = carve(mem, &used, sites_len);
+	f->max_segs = 65536;
+	f->segs = carve(mem, &used, f->max_segs * sizeof(struct segment));
+	f->max_pins = (size_t)narenas * 4 * HG_FRAG_TOP_PINS + 64;
+	f->pins = carve(mem, &used, f->max_pins * sizeof(struct top_pin));
+	f->text = (char *)mem->base + used;
+	f->text_max = mem->len - used;
+	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL;
+}
+
+static unsigned count_arenas(void)
+{
+	unsigned n = 0;
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		n = av->index + 1 > n ? av->index + 1 : n;
+		av = av->next;
+	} while (av != &hg_main_arena && av != NULL);
+	return n;
+}
+
+/* Read the heap.  The arenas are locked by the caller. */
+static void frag_read(struct frag *f)
+{
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		count_bins(av, &f->arenas[av->index]);
+		av = av->next;
+	} while (av != &hg_main_arena && av != NULL);
+	static struct walker w; /* 100 KiB of cells: not on the stack */
+	memset(&w, 0, sizeof(w));
+	w.f = f;
+	hg_walk_segments(visit_segment, visit_chunk, NULL, &w);
+	segment_end(&w);
+	mapping_into = f;
+	hg_region_mmap_try_each(visit_mmapped);
+	/* The walk counted fastbin chunks with the thread caches. */
+	for (unsigned i = 0; i < f->narenas; i++) {
+		struct figures *a = &f->arenas[i];
+		a->tcache = a->tcache > a->fastbins ? a->tcache - a->fastbins : 0;
+	}
+}
+
+static void frag_totals(struct frag *f)
+{
+	struct figures *t = &f->total;
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < f->narenas; i++) {
+		const struct figures *a = &f->arenas[i];
+		t->system += a->system;
+		t->tcache += a->tcache;
+		t->fastbins += a->fastbins;
+		t->unsorted += a->unsorted;
+		t->small += a->small;
+		t->large += a->large;
+		t->top += a->top;
+		t->quarantine += a->quarantine;
+		t->free_chunks += a->free_chunks;
+		if (a->largest_free > t->largest_free)
+			t->largest_free = a->largest_free;
+		if (a->largest_chunk > t->largest_chunk)
+			t->largest_chunk = a->largest_chunk;
+		t->live_blocks += a->live_blocks;
+		t->live_bytes += a->live_bytes;
+		t->usable += a->usable;
+		t->requested += a->requested;
+		t->resident += a->resident;
+		t->trimmable += a->trimmable;
+		for (unsigned k = 0; k < HG_FRAG_CLASSES; k++) {
+			t->hist_chunks[k] += a->hist_chunks[k];
+			t->hist_bytes[k] += a->hist_bytes[k];
+		}
+	}
+	t->system += f->mm.system;
+	t->live_blocks += f->mm.chunks;
+	t->live_bytes += f->mm.live_bytes;
+	t->usable += f->mm.usable;
+	t->requested += f->mm.requested;
+	t->resident += f->mm.resident;
+}
+
+/* ---- writing ---- */
+
+static void write_figures(struct hg_gzfile *gz, const struct figures *a, bool arena)
+{
+	size_t free_bytes = free_total(a);
+	hg_gz_printf(gz,
+		     " system=%zu in_use=%zu free=%zu tcache=%zu fastbins=%zu unsorted=%zu"
+		     " small=%zu large=%zu top=%zu quarantine=%zu free_chunks=%zu"
+		     " largest_free=%zu largest_chunk=%zu live_blocks=%zu live_bytes=%zu"
+		     " usable=%zu requested=%zu"
+		     " resident=%zu trimmable=%zu",
+		     a->system, a->system > free_bytes ? a->system - free_bytes : 0, free_bytes,
+		     a->tcache, a->fastbins, a->unsorted, a->small, a->large, a->top, a->quarantine,
+		     a->free_chunks, a->largest_free, a->largest_chunk, a->live_blocks, a->live_bytes, a->usable,
+		     a->requested, a->resident, a->trimmable);
+	if (arena)
+		hg_gz_printf(gz, " segments=%u", a->segments);
+	hg_gz_puts(gz, "\n");
+}
+
+static void write_histogram(struct hg_gzfile *gz, const struct figures *a, const char *arena)
+{
+	for (unsigned k = 0; k < HG_FRAG_CLASSES; k++)
+		if (a->hist_chunks[k] != 0)
+			hg_gz_printf(gz, "histogram %s %lu %lu %lu %lu\n", arena, 32ul << k,
+				     64ul << k, (unsigned long)a->hist_chunks[k],
+				     (unsigned long)a->hist_bytes[k]);
+}
+
+/* The map of one segment, run-length coded. */
+static void write_map(struct hg_gzfile *gz, const struct frag *f, const struct segment *s)
+{
+	hg_gz_printf(gz, "segment %u %u 0x%lx 0x%lx 0x%lx %zu\nmap %u %u", s->arena, s->index,
+		     (unsigned long)s->lo, (unsigned long)s->hi, (unsigned long)s->top, s->cell,
+		     s->arena, s->index);
+	const char *c = f->text + s->map_offset;
+	for (size_t i = 0; i < s->map_len;) {
+		size_t run = 1;
+		while (i + run < s->map_len && c[i + run] == c[i])
+			run++;
+		if (run == 1)
+			hg_gz_printf(gz, " %c", c[i]);
+		else
+			hg_gz_printf(gz, " %c*%zu", c[i], run);
+		i += run;
+	}
+	hg_gz_puts(gz, "\n");
+}
+
+/* The sites that pin the most free bytes, largest first. */
+static size_t rank_pinners(const struct frag *f, struct pin_rank *top, size_t max)
+{
+	size_t n = 0;
+	for (uint32_t id = 0; id <= f->nstacks; id++) {
+		const struct site *s = &f->sites[id];
+		if (s->pinned == 0)
+			continue;
+		size_t i = n < max ? n++ : max;
+		if (i == max) {
+			if (s->pinned <= top[max - 1].s->pinned)
+				continue;
+			i = max - 1;
+		}
+		while (i > 0 && top[i - 1].s->pinned < s->pinned) {
+			top[i] = top[i - 1];
+			i--;
+		}
+		top[i] = (struct pin_rank){ id, s };
+	}
+	return n;
+}
+
+static const char *trigger_word(enum hg_frag_trigger t)
+{
+	switch (t) {
+	case HG_FRAG_AT_EXIT:
+		return "exit";
+	case HG_FRAG_ON_CALL:
+		return "call";
+	case HG_FRAG_ON_SIGNAL:
+		return "signal";
+	default:
+		return "error";
+	}
+}
+
+/* Each stack once: ids already written are remembered. */
+struct written {
+	uint32_t ids[HG_PEAK_SITES + HG_FRAG_PIN_SITES + 1024];
+	size_t n;
+};
+
+static void write_stack_once(struct hg_gzfile *gz, const struct hg_modules *m,
+			     struct written *done, uint32_t id)
+{
+	if (id == 0)
+		return;
+	for (size_t i = 0; i < done->n; i++)
+		if (done->ids[i] == id)
+			return;
+	if (done->n < sizeof(done->ids) / sizeof(done->ids[0]) && hg_report_write_stack(gz, m, id))
+		done->ids[done->n++] = id;
+}
+
+static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
+			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
+{
+	hg_gz_puts(gz, "heapguard-frag 1\n");
+	hg_report_write_process(gz, exe, now);
+	hg_gz_printf(gz, "trigger %s\n", trigger_word(trigger));
+	if (trigger == HG_FRAG_AT_EXIT)
+		hg_gz_printf(gz, "status %u\n", (unsigned)status & 0xff);
+	hg_gz_printf(gz, "uptime_us %lu\npage_size %zu\n", (unsigned long)hg_usage_uptime_us(),
+		     hg_page_size);
+	hg_report_write_setup(gz, m);
+
+	static struct hg_peak peak;
+	hg_peak_get(&peak);
+	static struct pin_rank ranked[HG_FRAG_PIN_SITES];
+	size_t nranked = rank_pinners(f, ranked, HG_FRAG_PIN_SITES);
+	static struct written done;
+	done.n = 0;
+	for (unsigned i = 0; i < peak.nsites; i++)
+		write_stack_once(gz, m, &done, peak.sites[i].stack);
+	for (size_t i = 0; i < nranked; i++)
+		write_stack_once(gz, m, &done, ranked[i].stack);
+	for (size_t i = 0; i < f->npins; i++)
+		write_stack_once(gz, m, &done, f->pins[i].stack);
+
+	char name[16];
+	for (unsigned i = 0; i < f->narenas; i++) {
+		hg_gz_printf(gz, "arena %u kind=%s", i, i == 0 ? "main" : "thread");
+		write_figures(gz, &f->arenas[i], true);
+	}
+	hg_gz_printf(gz, "mmapped chunks=%zu system=%zu live_bytes=%zu requested=%zu resident=%zu quarantined=%zu\n",
+		     f->mm.chunks, f->mm.system, f->mm.live_bytes, f->mm.requested,
+		     f->mm.resident, f->mm.quarantined);
+	hg_gz_puts(gz, "totals");
+	write_figures(gz, &f->total, false);
+	for (unsigned i = 0; i < f->narenas; i++) {
+		hg_fmt(name, sizeof(name), "%u", i);
+		write_histogram(gz, &f->arenas[i], name);
+	}
+	write_histogram(gz, &f->total, "all");
+
+	struct hg_usage u;
+	hg_usage_get(&u);
+	hg_gz_printf(gz, "peak system=%zu system_us=%lu", u.system_peak,
+		     (unsigned long)u.system_peak_us);
+	if (hg_config.options.level)
+		hg_gz_printf(gz, " live=%zu live_us=%lu sites_live=%zu sites_us=%lu", u.live_peak,
+			     (unsigned long)u.live_peak_us, peak.live,
+			     (unsigned long)peak.uptime_us);
+	hg_gz_puts(gz, "\n");
+	for (unsigned i = 0; i < peak.nsites; i++)
+		hg_gz_printf(gz, "peak_site %u %lu %lu\n", peak.sites[i].stack,
+			     (unsigned long)peak.sites[i].blocks, (unsigned long)peak.sites[i].bytes);
+	for (size_t i = 0; i < f->npins; i++) {
+		const struct top_pin *p = &f->pins[i];
+		hg_gz_printf(gz, "pin_top %u %u 0x%lx %zu %u %zu\n", p->arena, p->segment,
+			     (unsigned long)p->addr, p->size, p->stack, p->free_below);
+	}
+	for (size_t i = 0; i < nranked; i++) {
+		const struct site *s = ranked[i].s;
+		hg_gz_printf(gz, "pin_site %u %lu %lu %lu %lu %lu\n", ranked[i].stack,
+			     (unsigned long)s->blocks, (unsigned long)s->bytes,
+			     (unsigned long)s->pinned, (unsigned long)s->pinning_blocks,
+			     (unsigned long)s->spans);
+	}
+	for (size_t i = 0; i < f->nsegs; i++)
+		write_map(gz, f, &f->segs[i]);
+	if (f->truncated)
+		hg_gz_puts(gz, "truncated 1\n");
+	hg_gz_printf(gz, "end %u %zu %zu\n", f->narenas, f->nsegs, done.n);
+}
+
+/* ---- the whole thing ---- */
+
+static struct hg_lock reporting = HG_LOCK_INIT;
+
+int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t len)
+{
+	final[0] = '\0';
+	if (!hg_ready)
+		return EAGAIN;
+	bool can_wait = trigger == HG_FRAG_ON_CALL || trigger == HG_FRAG_ON_SIGNAL;
+	if (can_wait)
+		hg_lock_acquire(&reporting);
+	else if (!hg_lock_try(&reporting))
+		return EBUSY;
+	static struct hg_modules mods;
+	static struct frag f;
+	static char exe[HG_REPORT_PATH];
+	struct scratch mem = { NULL, 0 };
+	int err = ENOMEM;
+	time_t now = time(NULL);
+	hg_report_exe(exe, sizeof(exe));
+	if (!hg_modules_load(&mods))
+		goto out;
+	if (can_wait) {
+		hg_arena_lock_all();
+	} else if (!hg_arena_try_lock_all()) {
+		err = EBUSY;
+		hg_modules_free(&mods);
+		goto out;
+	}
+	bool ready = frag_setup(&f, &mem, count_arenas(), hg_stack_count());
+	if (ready)
+		frag_read(&f);
+	hg_arena_unlock_all();
+	if (ready) {
+		frag_totals(&f);
+		bool fallback;
+		struct hg_gzfile *gz =
+			hg_report_create(exe, now, ".frag.gz", final, len, &fallback, &err);
+		if (gz != NULL) {
+			write_report(gz, &f, &mods, trigger, status, exe, now);
+			err = hg_gz_commit(gz, final, len);
+		}
+	}
+	hg_modules_free(&mods);
+out:
+	if (mem.base != NULL)
+		hg_os_unmap(mem.base, mem.len);
+	hg_lock_release(&reporting);
+	return err;
+}
+
+void hg_frag_fork_child(void)
+{
+	hg_lock_reset(&reporting);
+	hg_report_fork_child();
+}
+
+/* ---- report_signal= ---- */
+
+volatile int hg_frag_requested;
+
+static void on_report_signal(int sig)
+{
+	(void)sig;
+	hg_frag_requested = 1;
+	hg_poll_request(true); /* the next malloc or free takes its slow path */
+}
+
+void hg_frag_poll(void)
+{
+	if (HG_LIKELY(!hg_frag_requested) || hg_self.unwinding)
+		return;
+	hg_frag_requested = 0;
+	hg_poll_request(false);
+	char final[HG_REPORT_PATH + 64];
+	int err = hg_frag_report(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final));
+	if (err != 0)
+		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s: %s\n", final,
+			  strerrordesc_np(err) ? strerrordesc_np(err) : "error");
+	else
+		hg_fmt_fd(2, "heapguard: fragmentation report: %s%s\n", hg_report_dot(final), final);
+}
+
+/* A name (SIGUSR2, USR2) or a number. */
+static int signal_number(const char *s)
+{
+	if (s[0] >= '0' && s[0] <= '9') {
+		int n = 0;
+		for (; *s >= '0' && *s <= '9' && n < 1000; s++)
+			n = n * 10 + (*s - '0');
+		return *s == '\0' && n > 0 && n < NSIG ? n : -1;
+	}
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	static const struct {
+		const char *name;
+		int number;
+	} names[] = { { "HUP", SIGHUP },   { "INT", SIGINT },	{ "QUIT", SIGQUIT },
+		      { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },
+		      { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
+		      { "CONT", SIGCONT }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+		      { "TTOU", SIGTTOU }, { "URG", SIGURG },	{ "XCPU", SIGXCPU },
+		      { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+		      { "WINCH", SIGWINCH }, { "IO", SIGIO },	{ "PWR", SIGPWR },
+		      { "SYS", SIGSYS } };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].number;
+	if (strncmp(s, "RTMIN+", 6) == 0 && s[6] >= '0' && s[6] <= '9') {
+		int n = signal_number(s + 6);
+		return n >= 0 && SIGRTMIN + n <= SIGRTMAX ? SIGRTMIN + n : -1;
+	}
+	return -1;
+}
+
+void hg_frag_signal_init(void)
+{
+	const char *name = hg_config.options.report_signal;
+	if (name[0] == '\0')
+		return;
+	int sig = signal_number(name);
+	if (sig <= 0 || sig == SIGKILL || sig == SIGSTOP) {
+		hg_fmt_fd(2, "heapguard: report_signal=%s: not a signal heapguard can catch (a name like SIGUSR2, or a number); no report on a signal\n",
+			  name);
+		return;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_report_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}

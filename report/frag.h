@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* The fragmentation report: what the heap holds, what of it is free, where
+ * the free memory lies, which allocation sites pin it and what trimming
+ * would give back, written to <prefix>.frag.gz (heapguard-report(5)). */
+#ifndef HG_FRAG_H
+#define HG_FRAG_H
+
+#include <stddef.h>
+
+enum hg_frag_trigger {
+	HG_FRAG_AT_EXIT,   /* the program exits */
+	HG_FRAG_ON_CALL,   /* heapguard_report() */
+	HG_FRAG_ON_SIGNAL, /* report_signal= was delivered */
+	HG_FRAG_ON_ERROR,  /* a heap error is about to abort the program */
+};
+
+/* Write the report now; its file name goes to final (or the name it would
+ * have had).  0, or an errno (EBUSY: the heap or another report was busy
+ * and the trigger cannot wait, EAGAIN: nothing to report on).  status is
+ * the exit status at HG_FRAG_AT_EXIT.  Never calls malloc. */
+int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t len);
+
+/* fork(): a report another thread was writing is not the child's. */
+void hg_frag_fork_child(void);
+
+/* report_signal=: install the handler (start-up).  The handler only asks
+ * for a report; the next malloc or free writes it (hg_frag_poll). */
+void hg_frag_signal_init(void);
+/* Called where no heapguard lock is held: writes a report asked for by
+ * the signal.  Cheap when none was. */
+void hg_frag_poll(void);
+extern volatile int hg_frag_requested;
+
+#endif

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* What every report file shares; see reportfile.h. */
+#define _GNU_SOURCE
+#include "reportfile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/fmt.h"
+#include "../lib/internal.h"
+#include "gzfile.h"
+#include "modules.h"
+#include "scan.h"
+#include "stack.h"
+
+/* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void write_time(struct hg_gzfile *gz, time_t t)
+{
+	int64_t days = (int64_t)t / 86400, secs = (int64_t)t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	int y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	hg_gz_printf(gz, "time %lu %04d-%02u-%02uT%02u:%02u:%02uZ\n", (unsigned long)t, y, m, d,
+		     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}
+
+/* Sources as the format names them. */
+static const char *source_word(enum hg_source s)
+{
+	switch (s) {
+	case HG_SOURCE_DEFAULT:
+		return "default";
+	case HG_SOURCE_TUNABLES:
+		return "tunable";
+	default:
+		return "env";
+	}
+}
+
+static void write_option_head(struct hg_gzfile *gz, int id, const char *name)
+{
+	hg_gz_printf(gz, "option %s %s ", name, source_word(hg_config.option_source[id]));
+}
+
+static void write_options(struct hg_gzfile *gz)
+{
+	char v[32];
+	size_t len;
+	const char *choice;
+	(void)choice;
+	(void)len;
+#define HG_OPTION(name, type, def, min, max, choices, help) \
+	write_option_head(gz, HG_OPTION_ID_##name, #name);  \
+	HG_WRITE_##type(name) hg_gz_puts(gz, "\n");
+#define HG_WRITE_HG_TYPE_INT(name)                           \
+	hg_fmt(v, sizeof(v), "%ld", hg_config.options.name); \
+	hg_gz_puts(gz, v);
+#define HG_WRITE_HG_TYPE_BOOL(name) hg_gz_puts(gz, hg_config.options.name ? "1" : "0");
+#define HG_WRITE_HG_TYPE_STRING(name) \
+	hg_gz_escaped(gz, hg_config.options.name, strlen(hg_config.options.name));
+#define HG_WRITE_HG_TYPE_ENUM(name)                                                   \
+	choice = hg_option_choice(HG_OPTION_ID_##name, hg_config.options.name, &len); \
+	if (choice != NULL) {                                                         \
+		hg_gz_escaped(gz, choice, len);                                       \
+	} else {                                                                      \
+		hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                  \
+		hg_gz_puts(gz, v);                                                    \
+	}
+#include "../lib/options.def"
+#undef HG_OPTION
+#undef HG_WRITE_HG_TYPE_INT
+#undef HG_WRITE_HG_TYPE_BOOL
+#undef HG_WRITE_HG_TYPE_STRING
+#undef HG_WRITE_HG_TYPE_ENUM
+}
+
+static void write_args(struct hg_gzfile *gz)
+{
+	size_t len, map_len;
+	char *args = hg_scan_read_file("/proc/self/cmdline", &len, &map_len);
+	if (args == NULL)
+		return;
+	unsigned i = 0;
+	for (size_t pos = 0; pos < len; i++) {
+		size_t n = strnlen(args + pos, len - pos);
+		hg_gz_printf(gz, "arg %u ", i);
+		hg_gz_escaped(gz, args + pos, n);
+		hg_gz_puts(gz, "\n");
+		pos += n + 1;
+	}
+	hg_scan_unmap(args, map_len);
+}
+
+static void write_frame(struct hg_gzfile *gz, const struct hg_modules *mods, uintptr_t pc)
+{
+	const struct hg_segment_range *s = hg_modules_segment(mods, pc);
+	if (s != NULL)
+		hg_gz_printf(gz, " %u+0x%lx", s->module,
+			     (unsigned long)(pc - mods->mods[s->module].base));
+	else
+		hg_gz_printf(gz, " ?+0x%lx", (unsigned long)pc);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* report= with %e %p %t %% replaced. */
+static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
+{
+	size_t o = 0;
+	for (const char *p = hg_config.options.report; *p && o + 1 < len; p++) {
+		if (*p != '%' || p[1] == '\0') {
+			out[o++] = *p;
+			continue;
+		}
+		p++;
+		if (*p == 'e')
+			o += hg_fmt(out + o, len - o, "%s", exe[0] ? base_name(exe) : "unknown");
+		else if (*p == 'p')
+			o += hg_fmt(out + o, len - o, "%d", (int)getpid());
+		else if (*p == 't')
+			o += hg_fmt(out + o, len - o, "%lu", (unsigned long)now);
+		else if (*p == '%')
+			out[o++] = '%';
+		else
+			o += hg_fmt(out + o, len - o, "%%%c", *p);
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+static struct hg_lock naming = HG_LOCK_INIT;
+
+void hg_report_fork_child(void)
+{
+	hg_lock_reset(&naming);
+}
+
+struct hg_gzfile *hg_report_create(const char *exe, time_t now, const char *suffix, char *final,
+				   size_t len, bool *fallback, int *err)
+{
+	static char prefix[HG_REPORT_PATH], alt[HG_REPORT_PATH];
+	hg_lock_acquire(&naming);
+	expand_prefix(prefix, sizeof(prefix), exe, now);
+	*fallback = false;
+	*err = 0;
+	struct hg_gzfile *gz = hg_gz_create(prefix, suffix, err);
+	/* The current directory refuses files (or is gone, or is a pseudo
+	 * file system): $TMPDIR, under the same name. */
+	bool in_cwd = strchr(prefix, '/') == NULL;
+	if (gz == NULL && prefix[0] != '/' &&
+	    (*err == EACCES || *err == EROFS || *err == EPERM || (in_cwd && *err == ENOENT))) {
+		const char *tmp = secure_getenv("TMPDIR");
+		hg_fmt(alt, sizeof(alt), "%s/%s", tmp && tmp[0] == '/' ? tmp : "/tmp",
+		       base_name(prefix));
+		gz = hg_gz_create(alt, suffix, err);
+		*fallback = gz != NULL;
+	}
+	if (gz == NULL)
+		hg_fmt(final, len, "%s%s", prefix, suffix);
+	hg_lock_release(&naming);
+	return gz;
+}
+
+void hg_report_exe(char *exe, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
+	exe[n > 0 ? n : 0] = '\0';
+}
+
+void hg_report_write_process(struct hg_gzfile *gz, const char *exe, time_t now)
+{
+	hg_gz_printf(gz, "version %s\nprogram ", PACKAGE_VERSION);
+	hg_gz_escaped(gz, exe, strlen(exe));
+	hg_gz_printf(gz, "\npid %d\nppid %d\n", (int)getpid(), (int)getppid());
+	write_time(gz, now);
+	hg_gz_printf(gz, "level %s\n", hg_config.options.level ? "full" : "fast");
+}
+
+void hg_report_write_setup(struct hg_gzfile *gz, const struct hg_modules *m)
+{
+	write_args(gz);
+	write_options(gz);
+	for (unsigned i = 0; i < m->count; i++) {
+		hg_gz_printf(gz, "module %u 0x%lx %s ", i, (unsigned long)m->mods[i].base,
+			     m->mods[i].build_id);
+		hg_gz_escaped(gz, m->mods[i].path, strlen(m->mods[i].path));
+		hg_gz_puts(gz, "\n");
+	}
+}
+
+bool hg_report_write_stack(struct hg_gzfile *gz, const struct hg_modules *m, uint32_t id)
+{
+	const uintptr_t *frames;
+	unsigned n = hg_stack_frames(id, &frames);
+	if (n == 0)
+		return false; /* unknown to the depot: its users say stack 0 */
+	hg_gz_printf(gz, "stack %u", id);
+	for (unsigned f = 0; f < n && f < HG_DEPTH_MAX; f++)
+		write_frame(gz, m, frames[f]);
+	hg_gz_puts(gz, "\n");
+	return true;
+}
