@@ -36,7 +36,8 @@ enum hg_frag_figure {
 	HG_FIG_TOP,
 	HG_FIG_QUARANTINE,
 	HG_FIG_FREE_CHUNKS,
-	HG_FIG_LARGEST_FREE,
+	HG_FIG_LARGEST_FREE,  /* the largest free region: adjacent free chunks */
+	HG_FIG_LARGEST_CHUNK, /* the largest single free chunk */
 	HG_FIG_LIVE_BLOCKS,
 	HG_FIG_LIVE_BYTES,
 	HG_FIG_USABLE,
@@ -60,6 +61,7 @@ struct hg_frag_arena {
 
 struct hg_frag_mmapped {
 	uint64_t chunks, system, live_bytes, requested, resident;
+	uint64_t quarantined; /* mapping bytes waiting in the quarantine */
 };
 
 /* One line of a free-chunk histogram: chunks in [lo, hi). */
@@ -69,7 +71,9 @@ struct hg_frag_class {
 };
 
 struct hg_frag_peak {
-	uint64_t in_use, system, uptime_us, sites_in_use;
+	uint64_t system, system_us;
+	bool has_live; /* level=full: the live peak and the sites' moment */
+	uint64_t live, live_us, sites_live, sites_us;
 };
 
 struct hg_frag_site {
@@ -93,6 +97,7 @@ struct hg_frag_segment {
 	uint64_t lo, hi, top, cell;
 	uint32_t ncells;
 	size_t cells; /* offset of its first cell in frag->cells */
+	bool mapped;  /* false: its map line was empty (a truncated report) */
 };
 
 struct hg_frag {
@@ -118,6 +123,7 @@ struct hg_frag {
 	size_t nsegments;
 	char *cells; /* one class a cell: U F T 1..9 . */
 	size_t ncells;
+	bool truncated; /* the writer ran short of memory: maps or pins are missing */
 };
 
 /* true when path's first line names the fragmentation format (any

@@ -66,8 +66,10 @@ static void hg_put_json_run(FILE *out, const struct hg_frag *frag, const struct 
 		fprintf(out, ",\"status\":%" PRIu64, r->status);
 	else
 		fputs(",\"status\":null", out);
-	fprintf(out, ",\"uptime_us\":%" PRIu64 ",\"page_size\":%" PRIu64 ",\"verdict\":",
-		frag->uptime_us, frag->page_size);
+	fprintf(out,
+		",\"uptime_us\":%" PRIu64 ",\"page_size\":%" PRIu64
+		",\"truncated\":%s,\"verdict\":",
+		frag->uptime_us, frag->page_size, frag->truncated ? "true" : "false");
 	hg_put_json_string(out, verdict);
 	free(verdict);
 }
@@ -82,8 +84,8 @@ static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 	fprintf(out,
 		"},\"mmapped\":{\"chunks\":%" PRIu64 ",\"system_bytes\":%" PRIu64
 		",\"live_bytes\":%" PRIu64 ",\"requested_bytes\":%" PRIu64
-		",\"resident_bytes\":%" PRIu64 "},\"arenas\":[",
-		m->chunks, m->system, m->live_bytes, m->requested, m->resident);
+		",\"resident_bytes\":%" PRIu64 ",\"quarantined_bytes\":%" PRIu64 "},\"arenas\":[",
+		m->chunks, m->system, m->live_bytes, m->requested, m->resident, m->quarantined);
 	for (i = 0; i < frag->narenas; i++) {
 		const struct hg_frag_arena *a = &frag->arenas[i];
 
@@ -104,10 +106,18 @@ static void hg_put_json_sites(FILE *out, const struct hg_frag *frag,
 	const struct hg_frag_peak *peak = &frag->peak;
 	size_t i;
 
-	fprintf(out,
-		",\"peak\":{\"in_use_bytes\":%" PRIu64 ",\"system_bytes\":%" PRIu64
-		",\"uptime_us\":%" PRIu64 ",\"sites_in_use_bytes\":%" PRIu64 ",\"sites\":[",
-		peak->in_use, peak->system, peak->uptime_us, peak->sites_in_use);
+	fprintf(out, ",\"peak\":{\"system_bytes\":%" PRIu64 ",\"system_us\":%" PRIu64, peak->system,
+		peak->system_us);
+	if (peak->has_live)
+		fprintf(out,
+			",\"live_bytes\":%" PRIu64 ",\"live_us\":%" PRIu64
+			",\"sites_live_bytes\":%" PRIu64 ",\"sites_us\":%" PRIu64,
+			peak->live, peak->live_us, peak->sites_live, peak->sites_us);
+	else
+		fputs(",\"live_bytes\":null,\"live_us\":null,\"sites_live_bytes\":null,"
+		      "\"sites_us\":null",
+		      out);
+	fputs(",\"sites\":[", out);
 	for (i = 0; i < frag->npeak_sites; i++) {
 		const struct hg_frag_site *s = &frag->peak_sites[i];
 

@@ -13,18 +13,51 @@
 #include "frag.h"
 #include "parse.h"
 
+/* Each figure's key in the file, and its name in JSON (sizes end in _bytes). */
 static const char *const hg_figure_keys[HG_FIGURES] = {
-	"system",      "in_use",       "free",	      "tcache",	    "fastbins",
-	"unsorted",    "small",	       "large",	      "top",	    "quarantine",
-	"free_chunks", "largest_free", "live_blocks", "live_bytes", "usable",
-	"requested",   "resident",     "trimmable",   "segments",
+	[HG_FIG_SYSTEM] = "system",
+	[HG_FIG_IN_USE] = "in_use",
+	[HG_FIG_FREE] = "free",
+	[HG_FIG_TCACHE] = "tcache",
+	[HG_FIG_FASTBINS] = "fastbins",
+	[HG_FIG_UNSORTED] = "unsorted",
+	[HG_FIG_SMALL] = "small",
+	[HG_FIG_LARGE] = "large",
+	[HG_FIG_TOP] = "top",
+	[HG_FIG_QUARANTINE] = "quarantine",
+	[HG_FIG_FREE_CHUNKS] = "free_chunks",
+	[HG_FIG_LARGEST_FREE] = "largest_free",
+	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
+	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
+	[HG_FIG_LIVE_BYTES] = "live_bytes",
+	[HG_FIG_USABLE] = "usable",
+	[HG_FIG_REQUESTED] = "requested",
+	[HG_FIG_RESIDENT] = "resident",
+	[HG_FIG_TRIMMABLE] = "trimmable",
+	[HG_FIG_SEGMENTS] = "segments",
 };
 
 static const char *const hg_figure_json[HG_FIGURES] = {
-	"system_bytes",	   "in_use_bytes",   "free_bytes",	"tcache_bytes", "fastbins_bytes",
-	"unsorted_bytes",  "small_bytes",    "large_bytes",	"top_bytes",	"quarantine_bytes",
-	"free_chunks",	   "largest_free",   "live_blocks",	"live_bytes",	"usable_bytes",
-	"requested_bytes", "resident_bytes", "trimmable_bytes", "segments",
+	[HG_FIG_SYSTEM] = "system_bytes",
+	[HG_FIG_IN_USE] = "in_use_bytes",
+	[HG_FIG_FREE] = "free_bytes",
+	[HG_FIG_TCACHE] = "tcache_bytes",
+	[HG_FIG_FASTBINS] = "fastbins_bytes",
+	[HG_FIG_UNSORTED] = "unsorted_bytes",
+	[HG_FIG_SMALL] = "small_bytes",
+	[HG_FIG_LARGE] = "large_bytes",
+	[HG_FIG_TOP] = "top_bytes",
+	[HG_FIG_QUARANTINE] = "quarantine_bytes",
+	[HG_FIG_FREE_CHUNKS] = "free_chunks",
+	[HG_FIG_LARGEST_FREE] = "largest_free",
+	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
+	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
+	[HG_FIG_LIVE_BYTES] = "live_bytes",
+	[HG_FIG_USABLE] = "usable_bytes",
+	[HG_FIG_REQUESTED] = "requested_bytes",
+	[HG_FIG_RESIDENT] = "resident_bytes",
+	[HG_FIG_TRIMMABLE] = "trimmable_bytes",
+	[HG_FIG_SEGMENTS] = "segments",
 };
 
 const char *hg_frag_figure_key(enum hg_frag_figure fig)
@@ -47,7 +80,7 @@ struct hg_frag_parse {
 	bool histogram_all;	   /* the 'all' histogram lines have begun */
 	uint64_t (*arena_hist)[2]; /* chunks, bytes of each arena's histogram */
 	uint64_t class_sum[HG_FRAG_CLASSES][2], class_all[HG_FRAG_CLASSES][2];
-	uint64_t peak_sum, pinned_sum;
+	uint64_t pinned_sum;
 };
 
 static struct hg_frag_parse *hg_frag_parse_of(struct hg_parse *p)
@@ -115,11 +148,13 @@ static int hg_frag_page_size(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
-/* The KEY=VALUE fields of a record: names[i] into out[i] (each required,
- * once); with kind, the value of kind= too (required).  Other keys are
- * skipped. */
+/* The KEY=VALUE fields of a record: names[i] into out[i], each at most
+ * once, the first required of them required (the others 0 when absent);
+ * with kind, the value of kind= too (required).  Other keys are skipped.
+ * The keys found, as bits, into *found when given. */
 static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *record,
-			const char *const *names, int n, uint64_t *out, char **kind)
+			const char *const *names, int n, int required, uint64_t *out, char **kind,
+			uint64_t *found)
 {
 	uint64_t seen = 0;
 	char show[64];
@@ -127,6 +162,7 @@ static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *rec
 
 	if (kind)
 		*kind = NULL;
+	memset(out, 0, (size_t)n * sizeof(*out));
 	while (*f->s || f->separated) {
 		char *field = hg_parse_field(p, f, "KEY=VALUE field");
 		char *eq;
@@ -160,9 +196,11 @@ static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *rec
 	}
 	if (kind && !*kind)
 		return hg_parse_fail(p, "the '%s' record lacks kind=", record);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < required; i++)
 		if (!(seen & (1ull << i)))
 			return hg_parse_fail(p, "the '%s' record lacks %s=", record, names[i]);
+	if (found)
+		*found = seen;
 	return 0;
 }
 
@@ -180,26 +218,33 @@ static int hg_frag_check_figures(struct hg_parse *p, const uint64_t *v, const ch
 	if (kinds != v[HG_FIG_FREE])
 		return hg_parse_fail(p, "%s: free=%llu is not the sum of its kinds (%llu)", what,
 				     (unsigned long long)v[HG_FIG_FREE], (unsigned long long)kinds);
-	if (v[HG_FIG_FREE] > v[HG_FIG_SYSTEM] ||
-	    v[HG_FIG_IN_USE] != v[HG_FIG_SYSTEM] - v[HG_FIG_FREE])
+	/* The writer says 0 in use rather than wrap when the free figures of
+	 * a damaged heap exceed its system bytes. */
+	if (v[HG_FIG_IN_USE] !=
+	    (v[HG_FIG_SYSTEM] > v[HG_FIG_FREE] ? v[HG_FIG_SYSTEM] - v[HG_FIG_FREE] : 0))
 		return hg_parse_fail(
 			p, "%s: in_use=%llu and free=%llu do not add up to system=%llu", what,
 			(unsigned long long)v[HG_FIG_IN_USE], (unsigned long long)v[HG_FIG_FREE],
 			(unsigned long long)v[HG_FIG_SYSTEM]);
-	/* An arena has one top; the totals' top is the sum of them all. */
-	if ((one_arena && v[HG_FIG_TOP] > v[HG_FIG_LARGEST_FREE]) ||
+	/* An arena has one top; the totals' top is the sum of them all.  A
+	 * free region is one chunk or more. */
+	if ((one_arena && v[HG_FIG_TOP] > v[HG_FIG_LARGEST_CHUNK]) ||
+	    v[HG_FIG_LARGEST_CHUNK] > v[HG_FIG_LARGEST_FREE] ||
 	    v[HG_FIG_LARGEST_FREE] > v[HG_FIG_FREE])
-		return hg_parse_fail(
-			p, "%s: largest_free=%llu is not between top=%llu and free=%llu", what,
-			(unsigned long long)v[HG_FIG_LARGEST_FREE],
-			(unsigned long long)v[HG_FIG_TOP], (unsigned long long)v[HG_FIG_FREE]);
+		return hg_parse_fail(p,
+				     "%s: top=%llu <= largest_chunk=%llu <= largest_free=%llu <= "
+				     "free=%llu does not hold",
+				     what, (unsigned long long)(one_arena ? v[HG_FIG_TOP] : 0),
+				     (unsigned long long)v[HG_FIG_LARGEST_CHUNK],
+				     (unsigned long long)v[HG_FIG_LARGEST_FREE],
+				     (unsigned long long)v[HG_FIG_FREE]);
 	if ((v[HG_FIG_FREE_CHUNKS] == 0) != (v[HG_FIG_FREE] == 0) ||
-	    (!__builtin_mul_overflow(v[HG_FIG_FREE_CHUNKS], v[HG_FIG_LARGEST_FREE], &most) &&
+	    (!__builtin_mul_overflow(v[HG_FIG_FREE_CHUNKS], v[HG_FIG_LARGEST_CHUNK], &most) &&
 	     most < v[HG_FIG_FREE]))
 		return hg_parse_fail(
 			p, "%s: %llu free chunks of at most %llu bytes cannot hold free=%llu", what,
 			(unsigned long long)v[HG_FIG_FREE_CHUNKS],
-			(unsigned long long)v[HG_FIG_LARGEST_FREE],
+			(unsigned long long)v[HG_FIG_LARGEST_CHUNK],
 			(unsigned long long)v[HG_FIG_FREE]);
 	if (v[HG_FIG_REQUESTED] > v[HG_FIG_USABLE] || v[HG_FIG_USABLE] > v[HG_FIG_LIVE_BYTES] ||
 	    v[HG_FIG_LIVE_BYTES] > v[HG_FIG_IN_USE])
@@ -241,7 +286,8 @@ static int hg_frag_arena(struct hg_parse *p, struct hg_fields *f)
 	a = &frag->arenas[frag->narenas];
 	memset(a, 0, sizeof(*a));
 	a->id = id;
-	if (hg_frag_keys(p, f, "arena", hg_figure_keys, HG_FIGURES, a->fig, &kind) < 0)
+	if (hg_frag_keys(p, f, "arena", hg_figure_keys, HG_FIGURES, HG_FIGURES, a->fig, &kind,
+			 NULL) < 0)
 		return -1;
 	if (strcmp(kind, "main") != 0 && strcmp(kind, "thread") != 0)
 		return hg_parse_fail(p, "arena kind is neither 'main' nor 'thread'");
@@ -259,17 +305,18 @@ static int hg_frag_arena(struct hg_parse *p, struct hg_fields *f)
 
 static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
 {
-	static const char *const names[5] = { "chunks", "system", "live_bytes", "requested",
-					      "resident" };
+	static const char *const names[6] = { "chunks",	   "system",   "live_bytes",
+					      "requested", "resident", "quarantined" };
 	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
 	struct hg_frag_mmapped *m = &frag->mmapped;
-	uint64_t v[5];
+	uint64_t v[6];
 
 	if (frag->narenas == 0)
 		return hg_parse_fail(p,
 				     "no 'arena' record before 'mmapped' (the main arena is one)");
-	if (hg_frag_keys(p, f, "mmapped", names, 5, v, NULL) < 0)
+	if (hg_frag_keys(p, f, "mmapped", names, 6, 5, v, NULL, NULL) < 0)
 		return -1;
+	m->quarantined = v[5];
 	m->chunks = v[0];
 	m->system = v[1];
 	m->live_bytes = v[2];
@@ -300,7 +347,7 @@ static int hg_frag_sum_arenas(struct hg_parse *p, uint64_t *sum)
 		for (k = 0; k < HG_FIGURES; k++) {
 			uint64_t v = frag->arenas[i].fig[k];
 
-			if (k == HG_FIG_LARGEST_FREE)
+			if (k == HG_FIG_LARGEST_FREE || k == HG_FIG_LARGEST_CHUNK)
 				sum[k] = v > sum[k] ? v : sum[k];
 			else if (__builtin_add_overflow(sum[k], v, &sum[k]))
 				return hg_parse_fail(p,
@@ -325,12 +372,16 @@ static int hg_frag_totals(struct hg_parse *p, struct hg_fields *f)
 	uint64_t *t = frag->totals, sum[HG_FIGURES];
 	int k;
 
-	if (hg_frag_keys(p, f, "totals", hg_figure_keys, HG_FIG_SEGMENTS, t, NULL) < 0 ||
+	if (hg_frag_keys(p, f, "totals", hg_figure_keys, HG_FIG_SEGMENTS, HG_FIG_SEGMENTS, t, NULL,
+			 NULL) < 0 ||
 	    hg_frag_check_figures(p, t, "totals", false) < 0 || hg_frag_sum_arenas(p, sum) < 0)
 		return -1;
 	t[HG_FIG_SEGMENTS] = sum[HG_FIG_SEGMENTS];
 	for (k = 0; k < HG_FIG_SEGMENTS; k++) {
-		/* mmapped chunks have no usable figure: theirs is unknown here. */
+		/* in_use follows from system and free (checked above); mmapped
+		 * chunks have no usable figure: theirs is unknown here. */
+		if (k == HG_FIG_IN_USE)
+			continue;
 		if (k == HG_FIG_USABLE ? t[k] < sum[k] : t[k] != sum[k])
 			return hg_parse_fail(p,
 					     "totals say %s=%llu, the arenas and mmapped chunks "
@@ -417,25 +468,32 @@ static int hg_frag_histogram(struct hg_parse *p, struct hg_fields *f)
 
 static int hg_frag_peak(struct hg_parse *p, struct hg_fields *f)
 {
-	static const char *const names[4] = { "in_use", "system", "uptime_us", "sites_in_use" };
+	static const char *const names[6] = { "system",	 "system_us",  "live",
+					      "live_us", "sites_live", "sites_us" };
 	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
 	struct hg_frag_peak *peak = &frag->peak;
-	uint64_t v[4];
+	uint64_t v[6], found;
+	int i;
 
-	if (hg_frag_keys(p, f, "peak", names, 4, v, NULL) < 0)
+	if (hg_frag_keys(p, f, "peak", names, 6, 2, v, NULL, &found) < 0)
 		return -1;
-	peak->in_use = v[0];
-	peak->system = v[1];
-	peak->uptime_us = v[2];
-	peak->sites_in_use = v[3];
-	if (peak->sites_in_use > peak->in_use)
-		return hg_parse_fail(p, "peak sites_in_use=%llu is above the peak in_use=%llu",
-				     (unsigned long long)peak->sites_in_use,
-				     (unsigned long long)peak->in_use);
-	if (peak->uptime_us > frag->uptime_us)
-		return hg_parse_fail(
-			p, "the peak at %llu us comes after the report (uptime_us=%llu)",
-			(unsigned long long)peak->uptime_us, (unsigned long long)frag->uptime_us);
+	/* The live peak comes with level=full, all four figures together. */
+	peak->has_live = (found & 0x3c) != 0;
+	for (i = 2; i < 6; i++)
+		if ((peak->has_live || !p->r->fast) && !(found & (1u << i)))
+			return hg_parse_fail(p, "the 'peak' record lacks %s=%s", names[i],
+					     p->r->fast ? "" : " (level=full has it)");
+	peak->system = v[0];
+	peak->system_us = v[1];
+	peak->live = v[2];
+	peak->live_us = v[3];
+	peak->sites_live = v[4];
+	peak->sites_us = v[5];
+	for (i = 1; i < 6; i += 2)
+		if (v[i] > frag->uptime_us)
+			return hg_parse_fail(
+				p, "peak %s=%llu comes after the report (uptime_us=%llu)", names[i],
+				(unsigned long long)v[i], (unsigned long long)frag->uptime_us);
 	return 0;
 }
 
@@ -458,10 +516,8 @@ static int hg_frag_peak_site(struct hg_parse *p, struct hg_fields *f)
 				     (unsigned long long)v[0], (unsigned long long)v[1]);
 	if (frag->npeak_sites && v[1] > frag->peak_sites[frag->npeak_sites - 1].bytes)
 		return hg_parse_fail(p, "peak sites out of order (by bytes, descending)");
-	if (__builtin_add_overflow(fp->peak_sum, v[1], &fp->peak_sum) ||
-	    fp->peak_sum > frag->peak.sites_in_use)
-		return hg_parse_fail(p, "the peak sites hold more than sites_in_use=%llu bytes",
-				     (unsigned long long)frag->peak.sites_in_use);
+	/* Their sum is not held against sites_live: the writer reads the
+	 * counters one by one while other threads change them. */
 	if (hg_parse_grow(p, (void **)&frag->peak_sites, &fp->cap_peak_sites, frag->npeak_sites + 1,
 			  sizeof(*frag->peak_sites), HG_LEAKS_RECORDS_MAX, "peak sites") < 0)
 		return -1;
@@ -612,9 +668,8 @@ static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
 	memset(&seg, 0, sizeof(seg));
 	if (hg_frag_segment_fields(p, f, &seg) < 0)
 		return -1;
-	prev = frag->nsegments ? &frag->segments[frag->nsegments - 1] : NULL;
-	if (seg.arena >= frag->narenas || (prev && seg.arena < prev->arena))
-		return hg_parse_fail(p, "segment of arena %lu: no such arena, or out of order",
+	if (seg.arena >= frag->narenas)
+		return hg_parse_fail(p, "segment of arena %lu, which no 'arena' line defines",
 				     (unsigned long)seg.arena);
 	a = &frag->arenas[seg.arena];
 	if (seg.index != a->nsegments || seg.index >= a->fig[HG_FIG_SEGMENTS])
@@ -624,13 +679,18 @@ static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
 				     (unsigned long)seg.index, (unsigned long)seg.arena,
 				     (unsigned long)a->nsegments,
 				     (unsigned long long)a->fig[HG_FIG_SEGMENTS]);
+	/* Arenas may come in any order, each one's segments together. */
+	prev = frag->nsegments ? &frag->segments[frag->nsegments - 1] : NULL;
+	if (seg.index > 0 && prev->arena != seg.arena)
+		return hg_parse_fail(p, "segment %lu of arena %lu is apart from the arena's others",
+				     (unsigned long)seg.index, (unsigned long)seg.arena);
 	if (seg.lo >= seg.hi || (seg.top && (seg.top < seg.lo || seg.top >= seg.hi)))
 		return hg_parse_fail(p,
 				     "segment [0x%llx, 0x%llx) with top 0x%llx is not a range "
 				     "holding its top",
 				     (unsigned long long)seg.lo, (unsigned long long)seg.hi,
 				     (unsigned long long)seg.top);
-	if (prev && prev->arena == seg.arena && seg.lo < prev->hi)
+	if (seg.index > 0 && seg.lo < prev->hi)
 		return hg_parse_fail(p, "segment at 0x%llx overlaps or precedes the one before it",
 				     (unsigned long long)seg.lo);
 	span = seg.hi - seg.lo;
@@ -695,7 +755,10 @@ static int hg_frag_map(struct hg_parse *p, struct hg_fields *f)
 		memset(frag->cells + seg->cells + filled, s[0], count);
 		filled += count;
 	}
-	if (filled != seg->ncells)
+	seg->mapped = filled != 0;
+	if (!seg->mapped)
+		memset(frag->cells + seg->cells, '.', seg->ncells);
+	else if (filled != seg->ncells)
 		return hg_parse_fail(p, "map runs cover %llu cells, the segment has %lu",
 				     (unsigned long long)filled, (unsigned long)seg->ncells);
 	fp->map_pending = false;
@@ -740,6 +803,17 @@ static int hg_frag_check_histograms(struct hg_parse *p)
 	return 0;
 }
 
+static int hg_frag_truncated(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[1] = { "truncated flag" };
+	uint64_t v;
+
+	if (hg_parse_numbers(p, f, "truncated", what, &v, 1) < 0)
+		return -1;
+	hg_frag_parse_of(p)->frag->truncated = v != 0;
+	return 0;
+}
+
 static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 {
 	static const char *const what[3] = { "arena count", "segment count", "stack count" };
@@ -765,6 +839,13 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 				p, "arena %zu has segments=%llu but %lu 'segment' lines", i,
 				(unsigned long long)frag->arenas[i].fig[HG_FIG_SEGMENTS],
 				(unsigned long)frag->arenas[i].nsegments);
+	for (i = 0; i < frag->nsegments; i++)
+		if (!frag->segments[i].mapped && !frag->truncated)
+			return hg_parse_fail(p,
+					     "segment %lu of arena %lu has an empty map, and no "
+					     "'truncated 1' line says why",
+					     (unsigned long)frag->segments[i].index,
+					     (unsigned long)frag->segments[i].arena);
 	for (i = 0; i < frag->npin_tops; i++) {
 		const struct hg_frag_pin_top *pin = &frag->pin_tops[i];
 		const struct hg_frag_segment *seg =
@@ -803,6 +884,7 @@ enum hg_frag_record {
 	HG_FR_PIN_SITE,
 	HG_FR_SEGMENT,
 	HG_FR_MAP, /* directly after HG_FR_SEGMENT: hg_frag_map steps back to it */
+	HG_FR_TRUNCATED,
 	HG_FR_END,
 	HG_FR_RECORDS,
 };
@@ -834,6 +916,8 @@ static const struct hg_record_spec hg_frag_records[HG_FR_RECORDS] = {
 	[HG_FR_PIN_SITE] = { "pin_site", true, false, hg_frag_pin_site },
 	[HG_FR_SEGMENT] = { "segment", true, false, hg_frag_segment },
 	[HG_FR_MAP] = { "map", true, false, hg_frag_map },
+	/* the writer ran out of memory: maps and pins may be missing */
+	[HG_FR_TRUNCATED] = { "truncated", false, false, hg_frag_truncated },
 	[HG_FR_END] = { "end", false, true, hg_frag_end },
 };
 

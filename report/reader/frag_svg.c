@@ -145,12 +145,12 @@ static void hg_svg_totals(FILE *out, const struct hg_frag *frag, double y)
 	hg_svg_text(out, HG_SVG_MARGIN, y, "class=\"totals\"", line);
 	snprintf(line, sizeof(line),
 		 "resident %s \xc2\xb7 malloc_trim would return %s \xc2\xb7 %s live blocks "
-		 "\xc2\xb7 peak %s in use at %.3f s",
+		 "\xc2\xb7 peak %s from the system at %.3f s%s",
 		 hg_frag_human(t[HG_FIG_RESIDENT], a, sizeof(a)),
 		 hg_frag_human(t[HG_FIG_TRIMMABLE], b, sizeof(b)),
 		 hg_frag_count(t[HG_FIG_LIVE_BLOCKS], c, sizeof(c)),
-		 hg_frag_human(frag->peak.in_use, e, sizeof(e)),
-		 (double)frag->peak.uptime_us / 1e6);
+		 hg_frag_human(frag->peak.system, e, sizeof(e)), (double)frag->peak.system_us / 1e6,
+		 frag->truncated ? " \xc2\xb7 incomplete: some maps are missing" : "");
 	hg_svg_text(out, HG_SVG_MARGIN, y + HG_SVG_LINE, "class=\"totals\"", line);
 }
 

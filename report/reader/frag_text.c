@@ -73,6 +73,11 @@ static void hg_print_verdict(FILE *out, const struct hg_frag *frag, const struct
 	hg_put_text(out, verdict ? verdict : "(out of memory)");
 	putc('\n', out);
 	free(verdict);
+	if (frag->truncated)
+		fputs("\nThe report is incomplete: heapguard ran short of memory writing it, so "
+		      "some "
+		      "segments have no map\nand some pinning lines are missing.\n",
+		      out);
 }
 
 static void hg_print_totals(FILE *out, const struct hg_frag *frag)
@@ -106,7 +111,9 @@ static void hg_print_totals(FILE *out, const struct hg_frag *frag)
 	fprintf(out, "  %-16s%18s\n", "free chunks",
 		hg_frag_count(t[HG_FIG_FREE_CHUNKS], a, sizeof(a)));
 	hg_put_bytes(out, "largest free", t[HG_FIG_LARGEST_FREE]);
-	putc('\n', out);
+	fputs("  region of adjacent free chunks\n", out);
+	hg_put_bytes(out, "largest chunk", t[HG_FIG_LARGEST_CHUNK]);
+	fputs("  free chunk, the top included\n", out);
 	fprintf(out, "  %-16s%17.1f%%  1 - largest free / free\n", "fragmentation",
 		100.0 * hg_frag_fragmentation(t));
 	hg_put_bytes(out, "resident", t[HG_FIG_RESIDENT]);
@@ -122,6 +129,9 @@ static void hg_print_totals(FILE *out, const struct hg_frag *frag)
 			hg_frag_count(m->chunks, a, sizeof(a)), m->chunks == 1 ? "chunk" : "chunks",
 			hg_frag_human(m->system, b, sizeof(b)),
 			hg_frag_human(m->resident, c, sizeof(c)));
+	if (m->quarantined)
+		fprintf(out, "  %-16s%18s bytes of mmapped chunks waiting in the quarantine\n",
+			"quarantined", hg_frag_count(m->quarantined, a, sizeof(a)));
 }
 
 static void hg_print_arenas(FILE *out, const struct hg_frag *frag)
@@ -181,27 +191,33 @@ static void hg_print_histogram(FILE *out, const struct hg_frag *frag)
 static void hg_print_peak(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym)
 {
 	const struct hg_frag_peak *peak = &frag->peak;
-	char a[32], b[32], c[32];
+	char a[32], b[32];
 	size_t i;
 
-	fprintf(out, "\npeak: %s in use (%s bytes), %s from the system, %.3f s after start\n",
-		hg_frag_human(peak->in_use, a, sizeof(a)),
-		hg_frag_count(peak->in_use, b, sizeof(b)),
-		hg_frag_human(peak->system, c, sizeof(c)), (double)peak->uptime_us / 1e6);
+	fprintf(out, "\npeak: %s from the system (%s bytes) at %.3f s",
+		hg_frag_human(peak->system, a, sizeof(a)),
+		hg_frag_count(peak->system, b, sizeof(b)), (double)peak->system_us / 1e6);
+	if (peak->has_live)
+		fprintf(out, "; %s live (%s bytes) at %.3f s",
+			hg_frag_human(peak->live, a, sizeof(a)),
+			hg_frag_count(peak->live, b, sizeof(b)), (double)peak->live_us / 1e6);
+	putc('\n', out);
 	if (frag->npeak_sites == 0)
 		return;
-	fprintf(out, "  the sites holding the most when %s were in use:\n",
-		hg_frag_human(peak->sites_in_use, a, sizeof(a)));
+	fprintf(out, "  the sites holding the most when %s were live, at %.3f s:\n",
+		hg_frag_human(peak->sites_live, a, sizeof(a)), (double)peak->sites_us / 1e6);
 	for (i = 0; i < frag->npeak_sites; i++) {
 		const struct hg_frag_site *s = &frag->peak_sites[i];
 
 		fprintf(out, "\n  %s in %s %s (%.1f%%)\n", hg_frag_human(s->bytes, a, sizeof(a)),
 			hg_frag_count(s->blocks, b, sizeof(b)), s->blocks == 1 ? "block" : "blocks",
-			hg_share(s->bytes, peak->sites_in_use));
+			hg_share(s->bytes, peak->sites_live));
 		hg_put_text_stack(out, &frag->run, sym, s->stack);
 	}
 }
 
+/* Consecutive chunks from one stack (a run of them under a top, often)
+ * share one printing of the stack. */
 static void hg_print_pin_tops(FILE *out, const struct hg_frag *frag,
 			      const struct hg_symbolizer *sym)
 {
@@ -210,18 +226,20 @@ static void hg_print_pin_tops(FILE *out, const struct hg_frag *frag,
 
 	if (frag->npin_tops == 0)
 		return;
-	fputs("\nlive chunks holding the top of a heap up (freeing one, and those above it, would "
-	      "add the free bytes below it to the top)\n",
+	fputs("\nlive chunks holding the top of a heap up, from the top down (freeing one, and "
+	      "those above it,\nwould add the free bytes below it to the top)\n",
 	      out);
 	for (i = 0; i < frag->npin_tops; i++) {
 		const struct hg_frag_pin_top *pin = &frag->pin_tops[i];
 
-		fprintf(out,
-			"\n  arena %lu segment %lu: chunk at 0x%" PRIx64 ", %s, %s free below\n",
+		if (i == 0 || pin->stack != pin[-1].stack)
+			putc('\n', out);
+		fprintf(out, "  arena %lu segment %lu: chunk at 0x%" PRIx64 ", %s, %s free below\n",
 			(unsigned long)pin->arena, (unsigned long)pin->segment, pin->address,
 			hg_frag_human(pin->size, a, sizeof(a)),
 			hg_frag_human(pin->free_below, b, sizeof(b)));
-		hg_put_text_stack(out, &frag->run, sym, pin->stack);
+		if (i + 1 == frag->npin_tops || pin[1].stack != pin->stack)
+			hg_put_text_stack(out, &frag->run, sym, pin->stack);
 	}
 }
 

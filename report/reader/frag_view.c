@@ -169,7 +169,9 @@ static void hg_verdict_scattered(FILE *out, const struct hg_frag *frag,
 	const struct hg_frag_pin_site *pin = frag->npin_sites ? &frag->pin_sites[0] : NULL;
 	char a[32], b[32], c[32];
 
-	fprintf(out, "%.0f%% of the heap is free but held: %s free in %s chunks, the largest %s",
+	fprintf(out,
+		"%.0f%% of the heap is free but held: %s free in %s chunks, the largest free "
+		"region only %s",
 		100.0 * hg_frag_held(t), hg_frag_human(t[HG_FIG_FREE], a, sizeof(a)),
 		hg_frag_count(t[HG_FIG_FREE_CHUNKS], b, sizeof(b)),
 		hg_frag_human(t[HG_FIG_LARGEST_FREE], c, sizeof(c)));
