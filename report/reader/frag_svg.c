@@ -24,7 +24,7 @@
 
 /* Mixed cells have a hue of their own, light when mostly free: between
  * the colours of free and of used cells they would read as one of them. */
-static const unsigned char hg_rgb_mixed_low[3] = { 0xe6, 0xd4, 0xf2 };
+static const unsigned char hg_rgb_mixed_low[3] = { 0xd9, 0xc2, 0xea };
 static const unsigned char hg_rgb_mixed_high[3] = { 0x4b, 0x1f, 0x73 };
 
 /* The fill of a cell class; mixed cells shaded by tenths in use. */
@@ -136,7 +136,7 @@ static void hg_svg_totals(FILE *out, const struct hg_frag *frag, double y)
 	snprintf(
 		line, sizeof(line),
 		"system %s \xc2\xb7 in use %s \xc2\xb7 free %s (%.1f%% of the heap, free but held) "
-		"\xc2\xb7 largest free chunk %s \xc2\xb7 fragmentation %.1f%%",
+		"\xc2\xb7 largest free region %s \xc2\xb7 fragmentation %.1f%%",
 		hg_frag_human(t[HG_FIG_SYSTEM], a, sizeof(a)),
 		hg_frag_human(t[HG_FIG_IN_USE], b, sizeof(b)),
 		hg_frag_human(t[HG_FIG_FREE], c, sizeof(c)), 100.0 * hg_frag_held(t),

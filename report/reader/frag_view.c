@@ -117,8 +117,8 @@ void hg_frag_symbolize(const struct hg_frag *frag, struct hg_symbolizer *sym)
 	free(stacks);
 }
 
-/* "make_message()" for the innermost named function of a stack, else the
- * innermost frame as module+offset, else "An unknown site" (it starts a
+/* "make_message()" for the innermost named function of a stack (not
+ * HG_NO_STACK), else "The code at" its innermost frame (it starts a
  * sentence). */
 static void hg_put_site_name(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym,
 			     uint32_t stack)
@@ -136,10 +136,6 @@ static void hg_put_site_name(FILE *out, const struct hg_frag *frag, const struct
 			fprintf(out, "%s()", sf->entries[0].function);
 			return;
 		}
-	}
-	if (count == 0) {
-		fputs("An unknown site", out);
-		return;
 	}
 	if (frames[0].module == HG_NO_MODULE) {
 		fprintf(out, "The code at 0x%" PRIx64, frames[0].offset);
@@ -176,7 +172,16 @@ static void hg_verdict_scattered(FILE *out, const struct hg_frag *frag,
 		hg_frag_count(t[HG_FIG_FREE_CHUNKS], b, sizeof(b)),
 		hg_frag_human(t[HG_FIG_LARGEST_FREE], c, sizeof(c)));
 	fprintf(out, " (fragmentation %.1f%%).", 100.0 * hg_frag_fragmentation(t));
-	if (pin) {
+	if (pin && pin->stack == HG_NO_STACK) {
+		fprintf(out, " %s live %s from unrecorded sites%s sit across it, pinning %s",
+			hg_frag_count(pin->blocks, a, sizeof(a)),
+			pin->blocks == 1 ? "chunk" : "chunks",
+			frag->run.fast ? " (level=fast records no stacks)" : "",
+			hg_frag_human(pin->pinned, b, sizeof(b)));
+		if (frag->npin_sites > 1)
+			fprintf(out, " (%zu sites pin free memory)", frag->npin_sites);
+		fputc('.', out);
+	} else if (pin) {
 		fputc(' ', out);
 		hg_put_site_name(out, frag, sym, pin->stack);
 		fprintf(out, " keeps %s live %s spread across it, pinning %s",

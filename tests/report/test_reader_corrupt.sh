@@ -78,7 +78,12 @@ expect_error "$tmp/bomb.leaks.gz" '*' 'more than 1073741824 bytes uncompressed'
 # --- the text, rule by rule (basic.txt has 29 lines) ---
 broken magic2 1 "unsupported format version '2'" '1s/.*/heapguard-leaks 2/'
 broken foreign 1 'not a heapguard leak report' '1s/.*/hello, world/'
-broken frag 1 'a fragmentation report' '1s/.*/heapguard-frag 1/'
+# A fragmentation report's first line sends the file to the other parser;
+# diff reads leak reports only and says what the file is instead.
+sed -e '1s/.*/heapguard-frag 1/' "$data/basic.txt" | gzip -c -n >"$tmp/frag.leaks.gz"
+run 2 --no-symbols diff "$good" "$tmp/frag.leaks.gz"
+grep -qx "heapguard-report: $tmp/frag.leaks.gz:1: a fragmentation report, not a leak report" "$tmp/err" ||
+	fail "diff with a fragmentation report: $(cat "$tmp/err")"
 broken crlf 1 "unsupported format version '1\\x0d'" 's/$/\r/'
 broken noend 29 "missing 'end' record" '/^end /d'
 broken notail 21 "missing 'totals' record" '21,$d'
