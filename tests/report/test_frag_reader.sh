@@ -81,6 +81,14 @@ json 'j["truncated"] is True' 'j["map"][1]["cells"] == "." * 2112'
 run 0 --no-symbols "$tmp/trunc.frag.gz"
 contains 'The report is incomplete: heapguard ran short of memory writing it'
 
+# The example in heapguard-report(5) is a valid report (its folded lines,
+# indented there, joined again).
+sed -n '/^heapguard-frag 1$/,/^end 1 1 0$/p' "$top/man/heapguard-report.5" |
+	awk '/^  / { sub(/^  /, " "); line = line $0; next } { if (line != "") print line; line = $0 } END { print line }' |
+	gzip -c -n >"$tmp/man.frag.gz"
+run 0 --no-symbols "$tmp/man.frag.gz"
+contains 'The heap is compact: 5% free (6.6 KiB of 132.0 KiB).'
+
 # --- JSON ---
 run 0 --no-symbols --json "$swiss"
 no_stderr
