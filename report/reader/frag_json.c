@@ -41,31 +41,15 @@ static void hg_put_json_classes(FILE *out, const struct hg_frag *frag, uint32_t 
 	putc(']', out);
 }
 
-static void hg_put_json_run(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym)
+static void hg_put_json_frag_run(FILE *out, const struct hg_frag *frag,
+				 const struct hg_symbolizer *sym)
 {
-	const struct hg_leaks *r = &frag->run;
 	char *verdict = hg_frag_verdict(frag, sym);
-	size_t i;
 
-	fprintf(out, "{\"format\":%d,\"report\":\"fragmentation\",\"version\":", HG_FRAG_FORMAT);
-	hg_put_json_string(out, r->version);
-	fputs(",\"program\":", out);
-	hg_put_json_string(out, r->program);
-	fputs(",\"args\":[", out);
-	for (i = 0; i < r->nargs; i++) {
-		if (i)
-			putc(',', out);
-		hg_put_json_string(out, r->args[i]);
-	}
-	fprintf(out,
-		"],\"pid\":%" PRIu64 ",\"ppid\":%" PRIu64 ",\"time\":%" PRIu64
-		",\"level\":\"%s\",\"trigger\":",
-		r->pid, r->ppid, r->time, r->fast ? "fast" : "full");
+	fprintf(out, "{\"format\":%d,\"report\":\"fragmentation\",", HG_FRAG_FORMAT);
+	hg_put_json_run(out, &frag->run);
+	fputs(",\"trigger\":", out);
 	hg_put_json_string(out, frag->trigger);
-	if (r->has_status)
-		fprintf(out, ",\"status\":%" PRIu64, r->status);
-	else
-		fputs(",\"status\":null", out);
 	fprintf(out,
 		",\"uptime_us\":%" PRIu64 ",\"page_size\":%" PRIu64
 		",\"truncated\":%s,\"verdict\":",
@@ -184,7 +168,7 @@ static void hg_put_json_map(FILE *out, const struct hg_frag *frag)
 
 void hg_frag_print_json(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym)
 {
-	hg_put_json_run(out, frag, sym);
+	hg_put_json_frag_run(out, frag, sym);
 	hg_put_json_arenas(out, frag);
 	hg_put_json_sites(out, frag, sym);
 	hg_put_json_map(out, frag);

@@ -35,16 +35,8 @@ static double hg_share(uint64_t part, uint64_t whole)
 static void hg_print_run(FILE *out, const struct hg_frag *frag)
 {
 	const struct hg_leaks *r = &frag->run;
-	size_t i;
 
-	fputs("heapguard fragmentation report: ", out);
-	hg_put_text(out, r->program);
-	fputs("\n  command  ", out);
-	for (i = 0; i < r->nargs; i++) {
-		putc(' ', out);
-		hg_put_text(out, r->args[i]);
-	}
-	fprintf(out, "\n  pid       %" PRIu64 " (parent %" PRIu64 ")\n", r->pid, r->ppid);
+	hg_put_text_run(out, "heapguard fragmentation report", r);
 	fprintf(out, "  time      %s, %.3f s after start\n", r->time_utc,
 		(double)frag->uptime_us / 1e6);
 	fputs("  written   ", out);

@@ -157,12 +157,11 @@ static void hg_put_json_suppressed(FILE *out, const struct hg_suppressions *supp
 	fputs("]}", out);
 }
 
-void hg_print_json(FILE *out, const struct hg_view *v)
+void hg_put_json_run(FILE *out, const struct hg_leaks *r)
 {
-	const struct hg_leaks *r = v->r;
 	size_t i;
 
-	fprintf(out, "{\"format\":%d,\"version\":", HG_LEAKS_FORMAT);
+	fputs("\"version\":", out);
 	hg_put_json_string(out, r->version);
 	fputs(",\"program\":", out);
 	hg_put_json_string(out, r->program);
@@ -179,6 +178,15 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 		fprintf(out, ",\"status\":%" PRIu64, r->status);
 	else
 		fputs(",\"status\":null", out);
+}
+
+void hg_print_json(FILE *out, const struct hg_view *v)
+{
+	const struct hg_leaks *r = v->r;
+	size_t i;
+
+	fprintf(out, "{\"format\":%d,", HG_LEAKS_FORMAT);
+	hg_put_json_run(out, r);
 	fputs(",\"totals\":", out);
 	hg_put_json_amounts(out, r->totals);
 	fputs(",\"shown\":", out);

@@ -82,12 +82,11 @@ static void hg_put_amount(FILE *out, const char *label, const struct hg_leak_amo
 		hg_plural(a->blocks, "block", "blocks"));
 }
 
-static void hg_print_header(FILE *out, const struct hg_leaks *r)
+void hg_put_text_run(FILE *out, const char *title, const struct hg_leaks *r)
 {
 	size_t i;
-	int k;
 
-	fputs("heapguard leak report: ", out);
+	fprintf(out, "%s: ", title);
 	hg_put_text(out, r->program);
 	fputs("\n  command  ", out);
 	for (i = 0; i < r->nargs; i++) {
@@ -95,6 +94,13 @@ static void hg_print_header(FILE *out, const struct hg_leaks *r)
 		hg_put_text(out, r->args[i]);
 	}
 	fprintf(out, "\n  pid       %" PRIu64 " (parent %" PRIu64 ")\n", r->pid, r->ppid);
+}
+
+static void hg_print_header(FILE *out, const struct hg_leaks *r)
+{
+	int k;
+
+	hg_put_text_run(out, "heapguard leak report", r);
 	fprintf(out, "  time      %s\n", r->time_utc);
 	fprintf(out, "  level     %s\n", r->fast ? "fast" : "full");
 	if (r->has_status)

@@ -146,13 +146,13 @@ run 0 --no-symbols --svg - "$tmp/compact.frag.gz"
 head -c 5 "$tmp/out" | grep -q '<?xml' || fail "--svg - did not write the SVG to standard output"
 xmllint --noout "$tmp/out" || fail "--svg - output not well-formed"
 # Hostile strings: escapes, XML specials, a byte that is not UTF-8.
-sed -e 's|^program .*|program /tmp/<a href="x">\&amp;\\x01\\x1b[31m|' -e "s|^arg 0 .*|arg 0 $(printf '\377\376')|" \
+sed -e 's|^program .*|program /tmp/<a href="x">\& b\\x01\\x1b[31m|' -e "s|^arg 0 .*|arg 0 $(printf '\377\376')|" \
 	"$tmp/swiss.txt" | gzip -c -n >"$tmp/hostile.frag.gz"
 run 0 --no-symbols --svg "$tmp/hostile.svg" "$tmp/hostile.frag.gz"
 xmllint --noout "$tmp/hostile.svg" 2>"$tmp/xml" || fail "SVG from hostile strings not well-formed: $(head -c 300 "$tmp/xml")"
-contains 'heapguard fragmentation report: /tmp/<a href="x">&amp;\x01\x1b[31m'
+contains 'heapguard fragmentation report: /tmp/<a href="x">& b\x01\x1b[31m'
 run 0 --no-symbols --json "$tmp/hostile.frag.gz"
-json 'j["program"] == "/tmp/<a href=\"x\">&amp;\x01\x1b[31m" and j["args"][0] == "\ufffd\ufffd"'
+json 'j["program"] == "/tmp/<a href=\"x\">& b\x01\x1b[31m" and j["args"][0] == "\ufffd\ufffd"'
 
 # --- symbolized: the module is the reader itself, the pinning frame in hg_frag_load ---
 if command -v readelf >/dev/null 2>&1 && command -v nm >/dev/null 2>&1; then
