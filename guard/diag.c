@@ -18,6 +18,7 @@
 #include "../lib/fmt.h"
 #include "../lib/internal.h"
 #include "guard.h"
+#include "../report/exit.h"
 #include "../report/stack.h"
 #include "../report/symtab.h"
 
@@ -201,6 +202,10 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 		emit(buf, n);
 		hg_lock_release(&report_lock);
 	}
-	if (policy & 2)
+	if (policy & 2) {
+		/* The process ends here: the reports it would have written at
+		 * exit are written now, or never. */
+		hg_reports_before_abort();
 		abort();
+	}
 }

@@ -4,6 +4,7 @@
  * and keeping every arena lock consistent across fork(). */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "../guard/guard.h"
 #include "internal.h"
@@ -247,25 +248,37 @@ void hg_arena_lock_all(void)
 	} while (av != &hg_main_arena);
 }
 
-/* The same without waiting (the exit check: exit() may have been called
- * from a signal handler that interrupted malloc).  False, holding
- * nothing, if some lock stayed busy. */
+/* The same without waiting for ever (the exit check: exit() may have been
+ * called from a signal handler that interrupted malloc).  A lock another
+ * thread holds is usually free within microseconds, but on a loaded machine
+ * its holder may be preempted for a whole time slice: after a short spin,
+ * sleep a little between tries, up to about a second per lock.  False,
+ * holding nothing, if some lock stayed busy. */
+static bool lock_patiently(struct hg_lock *l)
+{
+	for (unsigned i = 0; i < 1000; i++)
+		if (hg_lock_try(l))
+			return true;
+	struct timespec pause = { 0, 200000 };
+	for (unsigned i = 0; i < 5000; i++) {
+		if (hg_lock_try(l))
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
 bool hg_arena_try_lock_all(void)
 {
-	int spins = 0;
-	while (!hg_lock_try(&hg_arena_list_lock))
-		if (++spins > 1000000)
-			return false;
+	if (!lock_patiently(&hg_arena_list_lock))
+		return false;
 	struct hg_arena *av = &hg_main_arena;
 	do {
-		spins = 0;
-		while (!hg_lock_try(&av->lock)) {
-			if (++spins > 1000000) {
-				for (struct hg_arena *b = &hg_main_arena; b != av; b = b->next)
-					hg_lock_release(&b->lock);
-				hg_lock_release(&hg_arena_list_lock);
-				return false;
-			}
+		if (!lock_patiently(&av->lock)) {
+			for (struct hg_arena *b = &hg_main_arena; b != av; b = b->next)
+				hg_lock_release(&b->lock);
+			hg_lock_release(&hg_arena_list_lock);
+			return false;
 		}
 		av = av->next;
 	} while (av != &hg_main_arena);

@@ -4,6 +4,7 @@
  * main arena.  Nothing here may allocate. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "../guard/quarantine.h"
 #include "../report/cfi.h"
 #include "../report/frag.h"
+#include "../report/exit.h"
 #include "../report/leaks.h"
 #include "../report/reportfile.h"
 #include "../report/peak.h"
@@ -165,6 +167,7 @@ static void fork_child(void)
 	hg_frag_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
+	hg_reports_fork_child();
 	hg_unwind_fork_done();
 }
 
@@ -227,24 +230,38 @@ static void at_exit(int status, void *arg)
 	(void)arg;
 	if (!hg_ready)
 		return;
-	static char frag[4096 + 64];
-	frag[0] = '\0';
-	if (hg_config.options.frag) {
-		int err = hg_frag_report(HG_FRAG_AT_EXIT, status, frag, sizeof(frag));
-		if (err != 0) {
-			hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s: %s\n", frag,
-				  err == EBUSY ? "the heap is busy (exit from a signal handler that interrupted malloc?)"
-				  : strerrordesc_np(err) ? strerrordesc_np(err) : "error");
-			frag[0] = '\0';
-		} else if (!hg_config.options.leaks) {
-			const char *dot = hg_report_dot(frag);
-			hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n",
-				  dot, frag, dot, frag);
-		}
+	int replaced = hg_reports_at_exit(status);
+	if (replaced >= 0) {
+		fflush(NULL);
+		_exit(replaced);
 	}
-	if (!hg_config.options.leaks)
+}
+
+/* quick_exit() runs neither on_exit handlers nor destructors, only the
+ * at_quick_exit handlers: heapguard registers one of its own, and stands in
+ * for quick_exit just to learn the status before glibc's runs them. */
+static int quick_exit_status = HG_STATUS_UNKNOWN;
+static void (*libc_quick_exit)(int);
+
+__attribute__((visibility("default"), noreturn)) void quick_exit(int status)
+{
+	__atomic_store_n(&quick_exit_status, status, __ATOMIC_RELAXED);
+	if (libc_quick_exit == NULL)
+		libc_quick_exit = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
+	if (libc_quick_exit != NULL && libc_quick_exit != quick_exit)
+		libc_quick_exit(status);
+	_exit(status);
+}
+
+static void exit_checks(void);
+
+static void at_quick_exit_handler(void)
+{
+	if (!hg_ready)
 		return;
-	int replaced = hg_leaks_at_exit(status, frag);
+	exit_checks();
+	int status = __atomic_load_n(&quick_exit_status, __ATOMIC_RELAXED);
+	int replaced = hg_reports_at_exit(status);
 	if (replaced >= 0) {
 		fflush(NULL);
 		_exit(replaced);
@@ -260,15 +277,27 @@ __attribute__((constructor)) static void hg_ctor(void)
 	if (hg_mp.full || hg_config.options.check & 1)
 		hg_stack_init();
 	hg_frag_signal_init();
+	hg_crash_handlers_init();
 	on_exit(at_exit, NULL);
+	at_quick_exit(at_quick_exit_handler);
+	/* Looked up now: quick_exit may be called from a signal handler. */
+	libc_quick_exit = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
 }
 
-/* At exit: level=full checks what it still holds; then the statistics. */
-__attribute__((destructor)) static void hg_fini(void)
+/* At exit: level=full checks what it still holds; then the statistics.
+ * Once: quick_exit runs them from its handler, exit from the destructor. */
+static void exit_checks(void)
 {
-	if (!hg_ready)
+	static int done;
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	hg_guard_exit();
 	if (hg_config.options.stats_at_exit)
 		malloc_stats();
+}
+
+__attribute__((destructor)) static void hg_fini(void)
+{
+	if (hg_ready)
+		exit_checks();
 }

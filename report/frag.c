@@ -643,8 +643,10 @@ static const char *trigger_word(enum hg_frag_trigger t)
 		return "call";
 	case HG_FRAG_ON_SIGNAL:
 		return "signal";
-	default:
+	case HG_FRAG_ON_ERROR:
 		return "error";
+	default:
+		return "crash";
 	}
 }
 
@@ -672,8 +674,10 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 	hg_gz_puts(gz, "heapguard-frag 1\n");
 	hg_report_write_process(gz, exe, now);
 	hg_gz_printf(gz, "trigger %s\n", trigger_word(trigger));
-	if (trigger == HG_FRAG_AT_EXIT)
+	if (trigger == HG_FRAG_AT_EXIT && status >= 0)
 		hg_gz_printf(gz, "status %u\n", (unsigned)status & 0xff);
+	else if (trigger == HG_FRAG_AT_EXIT)
+		hg_gz_puts(gz, "status -\n"); /* quick_exit from where heapguard did not see it */
 	hg_gz_printf(gz, "uptime_us %lu\npage_size %zu\n", (unsigned long)hg_usage_uptime_us(),
 		     hg_page_size);
 	hg_report_write_setup(gz, m);

@@ -12,6 +12,7 @@ enum hg_frag_trigger {
 	HG_FRAG_ON_CALL,   /* heapguard_report() */
 	HG_FRAG_ON_SIGNAL, /* report_signal= was delivered */
 	HG_FRAG_ON_ERROR,  /* a heap error is about to abort the program */
+	HG_FRAG_ON_CRASH,  /* report_on_crash=1: a fatal signal */
 };
 
 /* Write the report now; its file name goes to final (or the name it would

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -26,6 +27,7 @@ struct hg_gzfile {
 	z_stream z;
 	int fd;
 	int error; /* first errno seen, 0 if none */
+	uint64_t written, max_size; /* bytes in the file; RLIMIT_FSIZE or UINT64_MAX */
 	size_t in_len;
 	unsigned char in[HG_GZ_IN];
 	unsigned char out[HG_GZ_OUT];
@@ -59,8 +61,16 @@ static void gz_fail(struct hg_gzfile *gz, int err)
 		gz->error = err;
 }
 
+/* Writing past RLIMIT_FSIZE would raise SIGXFSZ, which kills the process
+ * unless it ignores it: the report must not change how the program ends,
+ * so such a write fails here, as it would with SIGXFSZ ignored. */
 static void gz_write_out(struct hg_gzfile *gz, const unsigned char *p, size_t n)
 {
+	if (n > gz->max_size - gz->written) {
+		gz_fail(gz, EFBIG);
+		return;
+	}
+	gz->written += n;
 	while (n > 0 && gz->error == 0) {
 		ssize_t w = write(gz->fd, p, n);
 		if (w < 0 && errno == EINTR)
@@ -189,6 +199,10 @@ struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err)
 		hg_os_unmap(gz, sizeof(*gz));
 		return NULL;
 	}
+	struct rlimit fsize;
+	gz->max_size = UINT64_MAX;
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY)
+		gz->max_size = fsize.rlim_cur;
 	gz->z.zalloc = gz_alloc;
 	gz->z.zfree = gz_free;
 	gz->z.opaque = Z_NULL;

@@ -270,7 +270,10 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 {
 	hg_gz_puts(gz, "heapguard-leaks 1\n");
 	hg_report_write_process(gz, r->exe, r->now);
-	hg_gz_printf(gz, "status %u\n", (unsigned)r->status & 0xff);
+	if (r->status < 0) /* HG_STATUS_UNKNOWN: an abort */
+		hg_gz_puts(gz, "status -\n");
+	else
+		hg_gz_printf(gz, "status %u\n", (unsigned)r->status & 0xff);
 	hg_report_write_setup(gz, r->modules);
 	size_t nstacks = 0;
 	for (size_t i = 0; i < r->nstacks; i++)
@@ -533,7 +536,7 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 		err = hg_gz_commit(gz, final, sizeof(final));
 	}
 	int replaced = -1;
-	if (r.totals[HG_KIND_LOST].bytes > 0 && (status & 0xff) == 0 &&
+	if (r.totals[HG_KIND_LOST].bytes > 0 && status >= 0 && (status & 0xff) == 0 &&
 	    hg_config.options.leak_exitcode != 0)
 		replaced = (int)hg_config.options.leak_exitcode;
 	summary(&r, final, err, fallback, replaced, frag_report);

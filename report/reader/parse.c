@@ -76,10 +76,9 @@ static int hg_parse_threads(struct hg_parse *p, char *s, struct hg_leak_site *si
 			return hg_parse_fail(
 				p, "more than %d threads listed (more are written as ',+')",
 				HG_LEAKS_THREADS_LISTED);
+		/* 0: not known (level=fast, or before stacks were set up). */
 		if (hg_parse_decimal(p, s, "thread number", &site->threads[site->nthreads]) < 0)
 			return -1;
-		if (site->threads[site->nthreads] == 0)
-			return hg_parse_fail(p, "thread number 0 (threads count from 1)");
 		site->nthreads++;
 	}
 	return 0;
