@@ -48,6 +48,8 @@ static void hg_print_run(FILE *out, const struct hg_frag *frag)
 		fputs("on the report signal", out);
 	else if (strcmp(frag->trigger, "error") == 0)
 		fputs("after a fatal heap error", out);
+	else if (strcmp(frag->trigger, "crash") == 0)
+		fputs("on a crash signal (report_on_crash)", out);
 	else
 		hg_put_text(out, frag->trigger);
 	if (r->has_status)

@@ -80,6 +80,9 @@ run 0 --no-symbols --json "$tmp/trunc.frag.gz"
 json 'j["truncated"] is True' 'j["map"][1]["cells"] == "." * 2112'
 run 0 --no-symbols "$tmp/trunc.frag.gz"
 contains 'The report is incomplete: heapguard ran short of memory writing it'
+sed 's/^trigger exit/trigger crash/' "$tmp/swiss.txt" | gzip -c -n >"$tmp/crash.frag.gz"
+run 0 --no-symbols "$tmp/crash.frag.gz"
+contains '  written   on a crash signal (report_on_crash) (status 0)'
 
 # The example in heapguard-report(5) is a valid report (its folded lines,
 # indented there, joined again).
