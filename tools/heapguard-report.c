@@ -278,6 +278,11 @@ static int hg_run_frag(struct hg_args *a)
 		       a->files[0]);
 	if (hg_frag_load(a->files[0], &frag, err, sizeof(err)) < 0)
 		hg_die("%s", err);
+	if (frag.doubt)
+		fprintf(stderr,
+			"heapguard-report: warning: %s (the heap was damaged when the report was "
+			"written?)\n",
+			frag.doubt);
 	if (a->backend != HG_SYM_NONE && !(sym = hg_sym_new(&frag.run, a->backend, a->demangle)))
 		hg_die("out of memory");
 	hg_frag_symbolize(&frag, sym);

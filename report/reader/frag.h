@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* A fragmentation report (<prefix>.frag.gz, heapguard-frag 1,
  * heapguard-report(5)) as the reader holds it once parsed and checked: every
- * stack reference resolved to an index, every figure consistent with the
- * others (free is the sum of its kinds, in use is system minus free, the
- * totals are the sums of the arenas, the histograms and maps add up), so the
- * printers below can divide and index without checking again. */
+ * stack reference resolved to an index, every count and map consistent, the
+ * figures the writer computes consistent (free is the sum of its kinds, in
+ * use is system minus free, the totals are the sums of the arenas), so the
+ * printers below can index without checking again.  Figures from the bin
+ * lists and from the walk of the chunks agree on a sound heap only: where
+ * they do not, doubt says so. */
 #ifndef HG_READER_FRAG_H
 #define HG_READER_FRAG_H
 
@@ -124,6 +126,9 @@ struct hg_frag {
 	char *cells; /* one class a cell: U F T 1..9 . */
 	size_t ncells;
 	bool truncated; /* the writer ran short of memory: maps or pins are missing */
+	/* The first relation between listed and walked figures that does not
+	 * hold ("PATH:LINE: what"), or NULL: the heap was damaged. */
+	char *doubt;
 };
 
 /* true when path's first line names the fragmentation format (any

@@ -56,6 +56,8 @@ static void hg_put_json_frag_run(FILE *out, const struct hg_frag *frag,
 		frag->uptime_us, frag->page_size, frag->truncated ? "true" : "false");
 	hg_put_json_string(out, verdict);
 	free(verdict);
+	fputs(",\"doubt\":", out);
+	hg_put_json_string(out, frag->doubt);
 }
 
 static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)

@@ -6,6 +6,7 @@
  * against their segments, the 'end' counts) is checked where the last piece
  * arrives.  Unknown records and unknown key= fields are skipped, so that
  * later writers of version 1 can add them. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,28 @@ struct hg_frag_parse {
 static struct hg_frag_parse *hg_frag_parse_of(struct hg_parse *p)
 {
 	return (struct hg_frag_parse *)p;
+}
+
+/* A relation between figures the writer takes from the bin lists and
+ * figures it takes from walking the chunks: a damaged heap (a report after
+ * a heap error, or with check errors let through) breaks them.  The first
+ * is kept as a warning ("PATH:LINE: what") and the report is read on. */
+__attribute__((format(printf, 2, 3))) static int hg_frag_doubt(struct hg_parse *p, const char *fmt,
+							       ...)
+{
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	char msg[512];
+	va_list ap;
+	int n;
+
+	if (frag->doubt)
+		return 0;
+	n = snprintf(msg, sizeof(msg), "%s:%lu: ", p->path, p->in.line);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	frag->doubt = strdup(msg);
+	return frag->doubt ? 0 : hg_parse_fail(p, "out of memory");
 }
 
 static bool hg_power_of_two(uint64_t v)
@@ -226,12 +249,13 @@ static int hg_frag_check_figures(struct hg_parse *p, const uint64_t *v, const ch
 			p, "%s: in_use=%llu and free=%llu do not add up to system=%llu", what,
 			(unsigned long long)v[HG_FIG_IN_USE], (unsigned long long)v[HG_FIG_FREE],
 			(unsigned long long)v[HG_FIG_SYSTEM]);
-	/* An arena has one top; the totals' top is the sum of them all.  A
+	/* From here on, walked figures against listed ones (hg_frag_doubt).
+	 * An arena has one top; the totals' top is the sum of them all.  A
 	 * free region is one chunk or more. */
 	if ((one_arena && v[HG_FIG_TOP] > v[HG_FIG_LARGEST_CHUNK]) ||
 	    v[HG_FIG_LARGEST_CHUNK] > v[HG_FIG_LARGEST_FREE] ||
 	    v[HG_FIG_LARGEST_FREE] > v[HG_FIG_FREE])
-		return hg_parse_fail(p,
+		return hg_frag_doubt(p,
 				     "%s: top=%llu <= largest_chunk=%llu <= largest_free=%llu <= "
 				     "free=%llu does not hold",
 				     what, (unsigned long long)(one_arena ? v[HG_FIG_TOP] : 0),
@@ -241,14 +265,14 @@ static int hg_frag_check_figures(struct hg_parse *p, const uint64_t *v, const ch
 	if ((v[HG_FIG_FREE_CHUNKS] == 0) != (v[HG_FIG_FREE] == 0) ||
 	    (!__builtin_mul_overflow(v[HG_FIG_FREE_CHUNKS], v[HG_FIG_LARGEST_CHUNK], &most) &&
 	     most < v[HG_FIG_FREE]))
-		return hg_parse_fail(
+		return hg_frag_doubt(
 			p, "%s: %llu free chunks of at most %llu bytes cannot hold free=%llu", what,
 			(unsigned long long)v[HG_FIG_FREE_CHUNKS],
 			(unsigned long long)v[HG_FIG_LARGEST_CHUNK],
 			(unsigned long long)v[HG_FIG_FREE]);
 	if (v[HG_FIG_REQUESTED] > v[HG_FIG_USABLE] || v[HG_FIG_USABLE] > v[HG_FIG_LIVE_BYTES] ||
 	    v[HG_FIG_LIVE_BYTES] > v[HG_FIG_IN_USE])
-		return hg_parse_fail(p,
+		return hg_frag_doubt(p,
 				     "%s: requested=%llu <= usable=%llu <= live_bytes=%llu <= "
 				     "in_use=%llu does not hold",
 				     what, (unsigned long long)v[HG_FIG_REQUESTED],
@@ -256,11 +280,11 @@ static int hg_frag_check_figures(struct hg_parse *p, const uint64_t *v, const ch
 				     (unsigned long long)v[HG_FIG_LIVE_BYTES],
 				     (unsigned long long)v[HG_FIG_IN_USE]);
 	if ((v[HG_FIG_LIVE_BLOCKS] == 0) != (v[HG_FIG_LIVE_BYTES] == 0))
-		return hg_parse_fail(p, "%s: live_blocks=%llu with live_bytes=%llu", what,
+		return hg_frag_doubt(p, "%s: live_blocks=%llu with live_bytes=%llu", what,
 				     (unsigned long long)v[HG_FIG_LIVE_BLOCKS],
 				     (unsigned long long)v[HG_FIG_LIVE_BYTES]);
 	if (v[HG_FIG_TRIMMABLE] > v[HG_FIG_RESIDENT])
-		return hg_parse_fail(p, "%s: trimmable=%llu is more than resident=%llu", what,
+		return hg_frag_doubt(p, "%s: trimmable=%llu is more than resident=%llu", what,
 				     (unsigned long long)v[HG_FIG_TRIMMABLE],
 				     (unsigned long long)v[HG_FIG_RESIDENT]);
 	return 0;
@@ -558,9 +582,15 @@ static int hg_frag_pin_top(struct hg_parse *p, struct hg_fields *f)
 	    hg_parse_decimal(p, s, "free bytes below", &below) < 0 ||
 	    hg_parse_done(p, f, "pin_top") < 0)
 		return -1;
-	if (size == 0 || below > frag->arenas[arena].fig[HG_FIG_FREE])
-		return hg_parse_fail(p, "pin_top chunk of %llu bytes with %llu free bytes below",
-				     (unsigned long long)size, (unsigned long long)below);
+	if (size == 0)
+		return hg_parse_fail(p, "pin_top chunk of 0 bytes");
+	if (below > frag->arenas[arena].fig[HG_FIG_FREE] &&
+	    hg_frag_doubt(
+		    p, "pin_top chunk with %llu free bytes below, more than its arena's free=%llu",
+		    (unsigned long long)below,
+		    (unsigned long long)frag->arenas[arena].fig[HG_FIG_FREE]) < 0)
+		return -1;
+
 	pin->arena = (uint32_t)arena;
 	pin->segment = (uint32_t)segment;
 	pin->address = address;
@@ -599,13 +629,13 @@ static int hg_frag_pin_site(struct hg_parse *p, struct hg_fields *f)
 	if (frag->npin_sites && v[2] > frag->pin_sites[frag->npin_sites - 1].pinned)
 		return hg_parse_fail(p,
 				     "pin_site lines out of order (by pinned bytes, descending)");
-	if (__builtin_add_overflow(fp->pinned_sum, v[2], &fp->pinned_sum) ||
-	    fp->pinned_sum > frag->totals[HG_FIG_FREE] - frag->totals[HG_FIG_TOP])
-		return hg_parse_fail(
-			p,
-			"the pin_site lines pin more than the %llu free bytes "
-			"outside the top",
-			(unsigned long long)(frag->totals[HG_FIG_FREE] - frag->totals[HG_FIG_TOP]));
+	if (__builtin_add_overflow(fp->pinned_sum, v[2], &fp->pinned_sum))
+		return hg_parse_fail(p, "the pin_site lines add up to more than 64 bits");
+	if (fp->pinned_sum > frag->totals[HG_FIG_FREE] - frag->totals[HG_FIG_TOP] &&
+	    hg_frag_doubt(
+		    p, "the pin_site lines pin more than the %llu free bytes outside the top",
+		    (unsigned long long)(frag->totals[HG_FIG_FREE] - frag->totals[HG_FIG_TOP])) < 0)
+		return -1;
 	if (hg_parse_grow(p, (void **)&frag->pin_sites, &fp->cap_pin_sites, frag->npin_sites + 1,
 			  sizeof(*frag->pin_sites), HG_LEAKS_RECORDS_MAX, "pin_site lines") < 0)
 		return -1;
@@ -775,21 +805,8 @@ static int hg_frag_check_histograms(struct hg_parse *p)
 	size_t i;
 	int k;
 
-	for (i = 0; i < frag->narenas; i++) {
-		const uint64_t *fig = frag->arenas[i].fig;
-		uint64_t chunks = fig[HG_FIG_FREE_CHUNKS] - (fig[HG_FIG_TOP] != 0);
-		uint64_t bytes = fig[HG_FIG_FREE] - fig[HG_FIG_TOP];
-		uint64_t hc = fp->arena_hist ? fp->arena_hist[i][0] : 0;
-		uint64_t hb = fp->arena_hist ? fp->arena_hist[i][1] : 0;
-
-		if (hc != chunks || hb != bytes)
-			return hg_parse_fail(
-				p,
-				"the histogram of arena %zu counts %llu chunks of %llu "
-				"bytes, the arena has %llu of %llu besides the top",
-				i, (unsigned long long)hc, (unsigned long long)hb,
-				(unsigned long long)chunks, (unsigned long long)bytes);
-	}
+	/* The 'all' lines are the writer's sums: an error; an arena's lines
+	 * against its listed free bytes: a doubt. */
 	for (k = 0; k < HG_FRAG_CLASSES; k++)
 		if (fp->class_all[k][0] != fp->class_sum[k][0] ||
 		    fp->class_all[k][1] != fp->class_sum[k][1])
@@ -800,6 +817,22 @@ static int hg_frag_check_histograms(struct hg_parse *p)
 					     (unsigned long long)fp->class_all[k][1], 1ull << k,
 					     (unsigned long long)fp->class_sum[k][0],
 					     (unsigned long long)fp->class_sum[k][1]);
+	for (i = 0; i < frag->narenas; i++) {
+		const uint64_t *fig = frag->arenas[i].fig;
+		uint64_t chunks =
+			fig[HG_FIG_FREE_CHUNKS] - (fig[HG_FIG_FREE_CHUNKS] && fig[HG_FIG_TOP] != 0);
+		uint64_t bytes = fig[HG_FIG_FREE] - fig[HG_FIG_TOP];
+		uint64_t hc = fp->arena_hist ? fp->arena_hist[i][0] : 0;
+		uint64_t hb = fp->arena_hist ? fp->arena_hist[i][1] : 0;
+
+		if (hc != chunks || hb != bytes)
+			return hg_frag_doubt(
+				p,
+				"the histogram of arena %zu counts %llu chunks of %llu "
+				"bytes, the arena has %llu of %llu besides the top",
+				i, (unsigned long long)hc, (unsigned long long)hb,
+				(unsigned long long)chunks, (unsigned long long)bytes);
+	}
 	return 0;
 }
 
@@ -968,5 +1001,6 @@ void hg_frag_free(struct hg_frag *frag)
 	free(frag->pin_sites);
 	free(frag->segments);
 	free(frag->cells);
+	free(frag->doubt);
 	memset(frag, 0, sizeof(*frag));
 }

@@ -67,6 +67,14 @@ static void hg_print_verdict(FILE *out, const struct hg_frag *frag, const struct
 	hg_put_text(out, verdict ? verdict : "(out of memory)");
 	putc('\n', out);
 	free(verdict);
+	if (frag->doubt) {
+		fputs("\nThe figures disagree: ", out);
+		hg_put_text(out, frag->doubt);
+		fputs("\n(the bin lists and the chunks tell different stories: the heap was "
+		      "probably "
+		      "damaged).\n",
+		      out);
+	}
 	if (frag->truncated)
 		fputs("\nThe report is incomplete: heapguard ran short of memory writing it, so "
 		      "some "
