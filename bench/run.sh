@@ -1,47 +1,434 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Side-by-side runs of each workload under glibc and heapguard (each level),
-# alternated (A B A B ...) after one warm-up pair; prints the median time and
-# peak-RSS ratios against glibc with their min..max, as a Markdown table.
-# Usage: bench/run.sh [pairs]   (environment: HEAPGUARD_LIB, BENCH_DIR,
-# BENCH_LEVELS: the heapguard levels to run, default "fast full")
-set -eu
-pairs=${1:-5}
-lib=${HEAPGUARD_LIB:?set HEAPGUARD_LIB to libheapguard.so}
-dir=${BENCH_DIR:-bench}
-measure="$dir/measure"
+# heapguard's benchmark harness: every workload under glibc and under each
+# contender that is installed, paired and alternated (glibc, contender,
+# glibc, contender, ...: one warm-up pair, then N measured pairs), printed
+# as Markdown:
+#   1. per workload and contender, the median and min-max over the pairs of
+#      the contender's wall time and peak RSS divided by glibc's;
+#   2. the micro workloads' cost per operation (ns per malloc+free, from the
+#      workload's own clock around its loop, so start-up and exit are out);
+#   3. the exit report: level=full with and without the leak report, on a
+#      process with 1,000,000 live blocks from 10,000 stacks;
+#   4. the seed loop's brk/mmap/munmap calls (tests/sys/test_syscalls.sh).
+# Results are never asserted here.
+#
+# Usage: bench/run.sh [--quick | --full | --smoke] [--pairs N] [--only W,...]
+#                     [--contenders C,...] [--no-extras]
+#   --quick       smaller workloads, 5 pairs (`make bench`, < 10 minutes on 2 cores)
+#   --full        the full workloads, 7 pairs (`make bench-full`)
+#   --smoke       the seed loop at 1,000 iterations, 2 pairs, no extras (make check)
+#   --only        workloads by name; --contenders: contenders by name
+#   --no-extras   skip sections 3 and 4
+# Environment: HEAPGUARD_LIB (libheapguard.so, required), BENCH_DIR (the
+# built workloads and bench/measure), top_srcdir (the source tree),
+# top_builddir, HEAPGUARD_BIN (the launcher, for the system-call script),
+# TMPDIR (the scratch directory goes there and is removed at exit).
+set -euo pipefail
 
+mode=quick pairs='' only='' pick='' extras=1
+skipped=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) mode=quick ;;
+	--full) mode=full ;;
+	--smoke) mode=smoke ;;
+	--pairs) pairs=$2; shift ;;
+	--only) only=$2; shift ;;
+	--contenders) pick=$2; shift ;;
+	--no-extras) extras=0 ;;
+	*) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $mode in
+quick) pairs=${pairs:-5} ;;
+full) pairs=${pairs:-7} ;;
+smoke) pairs=${pairs:-2} extras=0 ;;
+esac
+
+hg_lib=${HEAPGUARD_LIB:?set HEAPGUARD_LIB to libheapguard.so}
+[ -f "$hg_lib" ] || { echo "bench: HEAPGUARD_LIB=$hg_lib does not exist" >&2; exit 2; }
+bin=${BENCH_DIR:-bench}
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+measure=$bin/measure
+[ -x "$measure" ] || { echo "bench: $measure is not built (make bench builds it)" >&2; exit 2; }
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/hg-bench.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+reports=$scratch/reports
+mkdir "$reports" "$scratch/heaptrack"
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+# listed NAME LIST: NAME is in the comma-separated LIST, or LIST is empty
+listed() { [ -z "$2" ] || case ",$2," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+# The workloads: name|kind|valgrind|quick command|full command.  kind micro:
+# ours, which print their operation count; real: real programs.  valgrind
+# "v": small enough for memcheck.  Commands are split on spaces.
 workloads=(
-	"churn|$dir/churn 20000000 20000"
-	"xthread|$dir/xthread 4 2000000"
-	"seed-loop|$dir/seedloop 1000000"
+	"churn|micro||$bin/churn 2000000 20000|$bin/churn 20000000 20000"
+	"xthread|micro||$bin/xthread 4 250000|$bin/xthread 4 2000000"
+	"prodcons|micro||$bin/prodcons 2 2 250000|$bin/prodcons 2 2 2000000"
+	"regrow|micro||$bin/regrow 500000|$bin/regrow 2000000"
+	"short-threads|micro||$bin/short_threads 1000|$bin/short_threads 10000"
+	"seed-loop|micro|v|$bin/seedloop 1000000|$bin/seedloop 1000000"
+	"swiss|micro||$bin/swiss 100000 200000|$bin/swiss 300000 2000000"
+	"python3|real||python3 $srcdir/bench/python_parts.py $srcdir/tests/preload grow_shrink big_blocks json_regex|python3 $srcdir/tests/preload/alloc_heavy.py"
+	"sqlite3|real||sqlite3 -batch :memory: .read@$scratch/small.sql|sqlite3 -batch :memory: .read@$scratch/big.sql"
+	"gcc|real||gcc -O1 -c $scratch/small.c -o $scratch/out.o|gcc -O1 -c $scratch/big.c -o $scratch/out.o"
 )
+[ $mode = smoke ] && workloads=("seed-loop|micro|v|$bin/seedloop 1000|$bin/seedloop 1000")
+contenders=(heapguard-fast heapguard-full jemalloc tcmalloc mimalloc scudo malloc-check
+	heaptrack jemalloc-prof valgrind)
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-echo "| workload | level | time ratio (median, min..max) | peak RSS ratio (median, min..max) | glibc s | heapguard s |"
-echo "|---|---|---|---|---|---|"
-for level in ${BENCH_LEVELS:-fast full}; do
-export HEAPGUARD_OPTIONS="level=$level"
-for w in "${workloads[@]}"; do
-	name=${w%%|*}
-	cmd=${w#*|}
-	$measure -- $cmd >/dev/null && $measure -p "$lib" -- $cmd >/dev/null # warm-up
-	: >"/tmp/hgbench.$$.g"
-	: >"/tmp/hgbench.$$.h"
-	for _ in $(seq "$pairs"); do
-		$measure -- $cmd >>"/tmp/hgbench.$$.g"
-		$measure -p "$lib" -- $cmd >>"/tmp/hgbench.$$.h"
+# find_library FILE: the path of an installed shared library, or nothing
+find_library() {
+	local d listing
+	# Not a pipe into awk: its early exit would fail the pipe (pipefail).
+	listing=$(/sbin/ldconfig -p 2>/dev/null || true)
+	d=$(awk -v n="$1" '$1 == n { print $NF; exit }' <<<"$listing")
+	[ -n "$d" ] && [ -f "$d" ] && { echo "$d"; return 0; }
+	for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
+		[ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
 	done
-	paste "/tmp/hgbench.$$.g" "/tmp/hgbench.$$.h" |
-		awk '{ print $3 / $1, $4 / $2 }' >"/tmp/hgbench.$$.r"
-	tr=$(cut -d' ' -f1 "/tmp/hgbench.$$.r" | median)
-	rr=$(cut -d' ' -f2 "/tmp/hgbench.$$.r" | median)
-	trange=$(cut -d' ' -f1 "/tmp/hgbench.$$.r" | sort -g | sed -n '1p;$p' | paste -sd' ')
-	rrange=$(cut -d' ' -f2 "/tmp/hgbench.$$.r" | sort -g | sed -n '1p;$p' | paste -sd' ')
-	gs=$(cut -d' ' -f1 "/tmp/hgbench.$$.g" | median)
-	hs=$(cut -d' ' -f1 "/tmp/hgbench.$$.h" | median)
-	printf '| %s | %s | %.3f (%s) | %.3f (%s) | %.3f | %.3f |\n' "$name" "$level" "$tr" "${trange/ /..}" "$rr" "${rrange/ /..}" "$gs" "$hs"
+	return 1
+}
+
+declare -A lib
+lib[jemalloc]=$(find_library libjemalloc.so.2 || true)
+lib[tcmalloc]=$(find_library libtcmalloc_minimal.so.4 || true)
+lib[mimalloc]=$(find_library libmimalloc.so.2 || true)
+lib[malloc-check]=$(find_library libc_malloc_debug.so.0 || true)
+# Scudo standalone ships with clang's runtime, outside the library path.
+lib[scudo]=$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.scudo_standalone-"$(uname -m)".so 2>/dev/null |
+	sort -V | tail -n 1 || true)
+
+# set_contender NAME: RUN_OPTS (options of bench/measure) and RUN_WRAP (a
+# command the workload runs under) for one contender; glibc has neither.
+set_contender() {
+	RUN_OPTS=() RUN_WRAP=()
+	local hg="report=$reports/hg.%e.%p"
+	case $1 in
+	glibc) ;;
+	heapguard-fast) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:$hg") ;;
+	heapguard-full) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:$hg") ;;
+	heapguard-full-noleaks) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:leaks=0:$hg") ;;
+	jemalloc | tcmalloc | mimalloc | scudo) RUN_OPTS=(-p "${lib[$1]}") ;;
+	malloc-check) RUN_OPTS=(-p "${lib[$1]}" -e MALLOC_CHECK_=3) ;;
+	jemalloc-prof) RUN_OPTS=(-p "${lib[jemalloc]}" -e MALLOC_CONF=prof:true,lg_prof_sample:0) ;;
+	heaptrack) RUN_WRAP=(heaptrack -o "$scratch/heaptrack/run") ;;
+	valgrind) RUN_WRAP=(valgrind --tool=memcheck -q --leak-check=full) ;;
+	*) return 1 ;;
+	esac
+}
+
+# missing NAME: why contender NAME cannot run here, or nothing if it can
+missing() {
+	case $1 in
+	heapguard-*) ;;
+	jemalloc | tcmalloc | mimalloc | scudo | malloc-check)
+		[ -n "${lib[$1]}" ] || { echo "not installed"; return; } ;;
+	jemalloc-prof)
+		[ -n "${lib[jemalloc]}" ] || { echo "jemalloc not installed"; return; } ;;
+	heaptrack | valgrind)
+		command -v "$1" >/dev/null 2>&1 || { echo "not installed"; return; } ;;
+	esac
+	# A library that does not load, or a jemalloc without --enable-prof
+	# (it warns "Invalid conf pair: prof:true"), is skipped too.
+	set_contender "$1"
+	if ! "$measure" -o "$scratch/probe" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null ||
+		grep -q 'cannot be preloaded' "$scratch/probe"; then
+		echo "does not run: $(head -c 200 "$scratch/probe" | tr '\n' ' ')"
+	elif grep -q 'Invalid conf' "$scratch/probe"; then
+		echo "jemalloc was built without profiling (--enable-prof)"
+	fi
+	clean_run
+}
+
+clean_run() { rm -rf "${reports:?}"/* "$scratch"/heaptrack/*; }
+
+active=()
+for c in "${contenders[@]}"; do
+	listed "$c" "$pick" || continue
+	why=$(missing "$c")
+	if [ -n "$why" ]; then
+		say "skipping $c: $why"
+		skipped+=("$c ($why)")
+	else
+		active+=("$c")
+	fi
 done
+[ ${#active[@]} -gt 0 ] || { say "no contender to run"; exit 1; }
+
+# The real programs' inputs: SQL for sqlite3 and a large C file for gcc.
+gen_sql() {
+	awk -v n="$1" 'BEGIN {
+		srand(7)
+		print "CREATE TABLE item (id INTEGER PRIMARY KEY, owner INTEGER, name TEXT, body TEXT, price REAL);"
+		print "CREATE TABLE owner (id INTEGER PRIMARY KEY, city TEXT, score REAL);"
+		print "BEGIN;"
+		for (i = 1; i <= n / 10; i++)
+			printf "INSERT INTO owner VALUES (%d, \"city%03d\", %.2f);\n", i, int(rand() * 300), rand() * 100
+		for (i = 1; i <= n; i++) {
+			body = ""
+			for (j = int(rand() * 12); j > 0; j--) body = body "word" int(rand() * 5000) " "
+			printf "INSERT INTO item VALUES (%d, %d, \"item%06d\", \"%s\", %.2f);\n", i, 1 + int(rand() * n / 10), i, body, rand() * 1000
+		}
+		print "COMMIT;"
+		print "CREATE INDEX item_owner ON item(owner);"
+		print "CREATE INDEX item_price ON item(price, name);"
+		print "SELECT o.city, count(*), round(sum(i.price), 2) FROM item i JOIN owner o ON o.id = i.owner GROUP BY o.city ORDER BY 3 DESC LIMIT 20;"
+		print "SELECT owner, name, rank() OVER (PARTITION BY owner ORDER BY price DESC) FROM item WHERE owner < 200 ORDER BY 1, 3;"
+		print "SELECT length(group_concat(body, \"|\")) FROM item;"
+		print "UPDATE item SET body = body || upper(body) WHERE price > 500;"
+		print "DELETE FROM item WHERE id % 4 = 0;"
+		print "SELECT count(*), sum(length(body)) FROM item;"
+		print "VACUUM;"
+	}' >"$2"
+}
+gen_c() {
+	awk -v n="$1" 'BEGIN {
+		print "struct rec { long a, b; int kind; char label[16]; };"
+		print "extern long ext(long);"
+		for (i = 0; i < n; i++) {
+			printf "long g%d(struct rec *r, int n)\n{\n\tlong s = %d;\n", i, i
+			printf "\tfor (int k = 0; k < n; k++)\n\t\ts += r[k].a * %d - r[k].b / (r[k].kind | 1);\n", i % 17 + 1
+			printf "\tswitch (n %% %d) {\n", i % 9 + 2
+			for (c = 0; c < i % 6 + 2; c++)
+				printf "\tcase %d: s ^= %d; s += ext(s); break;\n", c, i * 37 + c
+			printf "\tdefault: s = ext(s);\n\t}\n"
+			if (i > 0)
+				printf "\tif (s & 3)\n\t\ts += g%d(r + 1, n - 1);\n", (i * 7907) % i
+			printf "\treturn s;\n}\n"
+		}
+	}' >"$2"
+}
+
+# run_one CONTENDER COMMAND...: one measured run; prints
+# "wall_s peak_kib end_ns operations loop_ns exit_at_ns" (0 where the
+# workload prints nothing), or fails after showing the end of its output.
+run_one() {
+	set_contender "$1"
+	shift
+	local line ops ns at
+	if ! line=$("$measure" -o "$scratch/out" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$@"); then
+		say "failed: $* ($(tail -n 3 "$scratch/out" | tr '\n' ' '))"
+		clean_run
+		return 1
+	fi
+	clean_run
+	ops=$(sed -n 's/^bench: operations=\([0-9]*\) ns=.*/\1/p' "$scratch/out" | tail -n 1)
+	ns=$(sed -n 's/^bench: operations=[0-9]* ns=\([0-9]*\)$/\1/p' "$scratch/out" | tail -n 1)
+	at=$(sed -n 's/^bench: exit_at=\([0-9]*\)$/\1/p' "$scratch/out" | tail -n 1)
+	echo "$line ${ops:-0} ${ns:-0} ${at:-0}"
+}
+
+# run_pairs A B COMMAND...: a warm-up pair, then $pairs pairs A B A B ...,
+# measurements in $scratch/A and $scratch/B, line by line.
+run_pairs() {
+	local a=$1 b=$2 i
+	shift 2
+	run_one "$a" "$@" >/dev/null && run_one "$b" "$@" >/dev/null || return 1
+	: >"$scratch/A"
+	: >"$scratch/B"
+	for ((i = 0; i < pairs; i++)); do
+		run_one "$a" "$@" >>"$scratch/A" || return 1
+		run_one "$b" "$@" >>"$scratch/B" || return 1
+	done
+}
+
+# stats: "median (min–max)" of the numbers on stdin, FORMAT-ed
+stats() {
+	sort -g | awk -v f="$1" '{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "-"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf f " (" f "–" f ")\n", m, v[1], v[NR]
+		}'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+command_of() { # the workload's command for this mode, .read@FILE -> ".read FILE"
+	local w=$1 quick full
+	IFS='|' read -r _ _ _ quick full <<<"$w"
+	if [ $mode = full ]; then echo "$full"; else echo "$quick"; fi
+}
+
+declare -A perop       # "workload contender" -> median ns per operation
+declare -A summary     # "workload contender" -> "time ratio / RSS ratio" medians
+worklist=()
+declare -A glibc_ns    # workload -> the ns/op of all its glibc runs, one per line
+microlist=()
+sections_start=$SECONDS
+
+echo "## heapguard benchmarks ($mode mode, $pairs pairs after a warm-up pair each)"
+echo
+echo "Machine: $(nproc) cores, $(uname -sr), $(ldd --version 2>/dev/null | head -n 1 | sed 's/^ldd //')."
+echo "Contenders: ${active[*]}."
+if [ ${#skipped[@]} -gt 0 ] 2>/dev/null; then
+	echo "Skipped: $(printf '%s; ' "${skipped[@]}" | sed 's/; $//')."
+fi
+echo
+echo "Ratios are contender / glibc of the same pair: median (min–max) over the pairs."
+
+# The ratio table's header, before its first row.
+table_started=0
+start_table() {
+	[ $table_started = 1 ] && return
+	table_started=1
+	echo
+	echo "| workload | contender | time ratio | peak RSS ratio | glibc s | contender s | glibc MiB | contender MiB |"
+	echo "|---|---|---|---|---|---|---|---|"
+}
+
+for w in "${workloads[@]}"; do
+	IFS='|' read -r name kind small _ _ <<<"$w"
+	listed "$name" "$only" || continue
+	read -r -a cmd <<<"$(command_of "$w")"
+	cmd=("${cmd[@]/#.read@/.read }")
+	case $name in
+	python3) command -v python3 >/dev/null || { say "skipping python3: not installed"; continue; } ;;
+	sqlite3)
+		command -v sqlite3 >/dev/null || { say "skipping sqlite3: not installed"; continue; }
+		gen_sql 20000 "$scratch/small.sql"
+		gen_sql 80000 "$scratch/big.sql" ;;
+	gcc)
+		command -v gcc >/dev/null || { say "skipping gcc: not installed"; continue; }
+		gen_c 60 "$scratch/small.c"
+		gen_c 400 "$scratch/big.c" ;;
+	esac
+	[ "$kind" = micro ] && microlist+=("$name")
+	worklist+=("$name")
+	for c in "${active[@]}"; do
+		# memcheck runs the smallest workloads only: it is 20-100x slower.
+		[ "$c" = valgrind ] && [ "$small" != v ] && continue
+		say "$name: glibc vs $c ($((SECONDS - sections_start)) s so far)"
+		start_table
+		if ! run_pairs glibc "$c" "${cmd[@]}"; then
+			echo "| $name | $c | failed | | | | | |"
+			continue
+		fi
+		paste -d' ' "$scratch/A" "$scratch/B" >"$scratch/AB"
+		t=$(awk '{ print $7 / $1 }' "$scratch/AB" | stats %.2f)
+		r=$(awk '{ print $8 / $2 }' "$scratch/AB" | stats %.2f)
+		ga=$(cut -d' ' -f1 "$scratch/A" | median)
+		gb=$(cut -d' ' -f1 "$scratch/B" | median)
+		ra=$(cut -d' ' -f2 "$scratch/A" | median)
+		rb=$(cut -d' ' -f2 "$scratch/B" | median)
+		printf '| %s | %s | %s | %s | %.3f | %.3f | %.1f | %.1f |\n' "$name" "$c" "$t" "$r" \
+			"$ga" "$gb" "$(awk "BEGIN { print $ra / 1024 }")" "$(awk "BEGIN { print $rb / 1024 }")"
+		summary["$name $c"]="${t%% *} / ${r%% *}"
+		if [ "$kind" = micro ]; then
+			perop["$name $c"]=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/B" | median)
+			glibc_ns[$name]+=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/A")$'\n'
+		fi
+	done
 done
-rm -f "/tmp/hgbench.$$".*
+
+if [ $table_started = 1 ]; then
+	echo
+	echo "Peak RSS is the largest of the process tree's (wait4): heaptrack's and"
+	echo "valgrind's own processes count.  heaptrack removes itself from the"
+	echo "LD_PRELOAD of child processes, so under gcc it traces the driver only,"
+	echo "not cc1 and as; the other contenders run in every process."
+fi
+
+if [ $table_started = 1 ]; then
+	echo
+	echo "In short: the median time ratio / peak-RSS ratio against glibc."
+	echo
+	header="| workload |" rule="|---|"
+	for c in "${active[@]}"; do header+=" $c |" rule+="---|"; done
+	echo "$header"
+	echo "$rule"
+	for name in "${worklist[@]}"; do
+		row="| $name |"
+		for c in "${active[@]}"; do row+=" ${summary["$name $c"]:--} |"; done
+		echo "$row"
+	done
+fi
+
+if [ ${#microlist[@]} -gt 0 ]; then
+	echo
+	echo "Cost per operation of the micro workloads, in ns (median over the runs;"
+	echo "an operation is a malloc and its free, or a realloc; the workload's own"
+	echo "clock around its loop, so process start-up and exit are not in it):"
+	echo
+	header="| workload | glibc |" rule="|---|---|"
+	for c in "${active[@]}"; do header+=" $c |" rule+="---|"; done
+	echo "$header"
+	echo "$rule"
+	for name in "${microlist[@]}"; do
+		row="| $name | $(printf '%s' "${glibc_ns[$name]:-}" | median | xargs printf '%.1f') |"
+		for c in "${active[@]}"; do
+			v=${perop["$name $c"]:-}
+			if [ -n "$v" ]; then row+=" $(printf '%.1f' "$v") |"; else row+=" - |"; fi
+		done
+		echo "$row"
+	done
+fi
+
+if [ $extras = 1 ] && listed exit-report "$only"; then
+	echo
+	echo "### Writing the reports at exit"
+	echo
+	echo "bench/exit_report: 1,000,000 blocks live at exit from 10,000 stacks, half of"
+	echo "them lost; exit time = reaped minus main's return (median (min–max) over"
+	echo "the runs), level=full depth=16 with the leak report and with leaks=0:"
+	echo
+	say "exit report: heapguard-full vs heapguard-full-noleaks"
+	# One run that keeps its report, for its size.
+	set_contender heapguard-full
+	"$measure" -o "$scratch/out" "${RUN_OPTS[@]}" -- "$bin/exit_report" >/dev/null || true
+	size=$(cat "$reports"/*.leaks.gz 2>/dev/null | wc -c)
+	clean_run
+	if run_pairs heapguard-full heapguard-full-noleaks "$bin/exit_report"; then
+		with=$(awk '$6 > 0 { print ($3 - $6) / 1e9 }' "$scratch/A" | stats %.3f)
+		without=$(awk '$6 > 0 { print ($3 - $6) / 1e9 }' "$scratch/B" | stats %.3f)
+		report=$(paste -d' ' "$scratch/A" "$scratch/B" | awk '{ print (($3 - $6) - ($9 - $12)) / 1e9 }' | stats %.3f)
+		echo "| | exit s | whole run s |"
+		echo "|---|---|---|"
+		echo "| leaks=1 | $with | $(cut -d' ' -f1 "$scratch/A" | stats %.3f) |"
+		echo "| leaks=0 | $without | $(cut -d' ' -f1 "$scratch/B" | stats %.3f) |"
+		echo
+		echo "Writing the report: $report s (pairwise difference; goal: under 2 s); the report is $size bytes."
+	else
+		echo "failed"
+	fi
+fi
+
+if [ $extras = 1 ] && listed syscalls "$only"; then
+	echo
+	echo "### System calls of the seed loop"
+	echo
+	echo "brk/mmap/munmap/mremap calls of 1,000,000 x malloc(100)/free against one"
+	echo "(tests/sys/test_syscalls.sh, strace -f -c; heapguard's goal: at most 10 more):"
+	echo
+	others="glibc= "
+	for c in jemalloc tcmalloc mimalloc scudo; do
+		[ -n "${lib[$c]}" ] && others+="$c=${lib[$c]} "
+	done
+	say "system calls (strace)"
+	if HG_SYSCALLS_SIZES=100 HG_SYSCALLS_OTHERS="$others" HEAPGUARD_LIB="$hg_lib" \
+		sh "$srcdir/tests/sys/test_syscalls.sh" >"$scratch/sys" 2>&1; then
+		verdict="heapguard within the limit"
+	else
+		verdict="status $? (77: skipped, 1: over the limit)"
+	fi
+	echo "| allocator | 1 pair | 1,000,000 pairs | extra |"
+	echo "|---|---|---|---|"
+	sed -n 's/^\([^ ]*\) size=100: N=1 -> \([0-9]*\) calls, N=1000000 -> \([0-9]*\) calls.*/\1 \2 \3/p' "$scratch/sys" |
+		awk '{
+			name = $1
+			sub(/^HG_MODE=default$/, "heapguard, default options", name)
+			sub(/^MALLOC_PERTURB_=165$/, "heapguard with MALLOC_PERTURB_", name)
+			sub(/^HEAPGUARD_OPTIONS=/, "heapguard ", name)
+			printf "| %s | %d | %d | %d |\n", name, $2, $3, $3 - $2
+		}'
+	echo
+	echo "tests/sys/test_syscalls.sh: $verdict."
+	grep -E '^(SKIP|FAIL)' "$scratch/sys" || true
+fi
+say "done in $((SECONDS - sections_start)) s"

@@ -3,9 +3,8 @@
  * sizes, frees two thirds itself and hands one third to the next worker,
  * which frees them (cross-thread frees).  Usage: xthread [threads] [ops] */
 #include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+
+#include "bench.h"
 
 #define RING 1024
 
@@ -26,11 +25,9 @@ static void *worker(void *arg)
 	void *local[256] = { 0 };
 	struct mailbox *out = &boxes[(id + 1) % nthreads], *in = &boxes[id];
 	for (long i = 0; i < ops_per_thread; i++) {
-		s ^= s << 13;
-		s ^= s >> 7;
-		s ^= s << 17;
+		bench_random(&s);
 		size_t n = (s % 100) < 90 ? 16 + s % 500 : 512 + s % 16000;
-		void *p = malloc(n);
+		void *p = bench_check(malloc(n));
 		((char *)p)[0] = 1;
 		if (s % 3 == 0) {
 			pthread_mutex_lock(&out->lock);
@@ -59,8 +56,11 @@ int main(int argc, char **argv)
 {
 	nthreads = argc > 1 ? atoi(argv[1]) : 4;
 	ops_per_thread = argc > 2 ? atol(argv[2]) : 2000000;
-	boxes = calloc((size_t)nthreads, sizeof(*boxes));
-	pthread_t *t = calloc((size_t)nthreads, sizeof(*t));
+	if (nthreads < 1)
+		return 2;
+	boxes = bench_check(calloc((size_t)nthreads, sizeof(*boxes)));
+	pthread_t *t = bench_check(calloc((size_t)nthreads, sizeof(*t)));
+	uint64_t start = bench_now_ns();
 	for (int i = 0; i < nthreads; i++)
 		pthread_mutex_init(&boxes[i].lock, NULL);
 	for (int i = 0; i < nthreads; i++)
@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++)
 		while (boxes[i].tail != boxes[i].head)
 			free(boxes[i].items[boxes[i].tail++ % RING]);
+	bench_report(nthreads * ops_per_thread, start);
 	free(t);
 	free(boxes);
 	return 0;

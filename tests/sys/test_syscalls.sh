@@ -5,7 +5,10 @@
 # program doing one pair (strace -c; the loader's own mappings cancel out),
 # under LD_PRELOAD=$HEAPGUARD_LIB in each heapguard level and with
 # MALLOC_PERTURB_. Skips (77) when strace is missing or ptrace is not
-# permitted.
+# permitted. bench/run.sh runs it too, with HG_SYSCALLS_SIZES="100" (the
+# sizes to run, default all four) and HG_SYSCALLS_OTHERS="name=library ..."
+# (other allocators, preloaded instead of heapguard: counted and printed,
+# never judged).
 set -u
 
 builddir=${top_builddir:-.}
@@ -31,11 +34,18 @@ if [ -n "$preload" ] && [ -x "${HEAPGUARD_BIN:-}" ] &&
 	modes="$modes HEAPGUARD_OPTIONS=level=fast HEAPGUARD_OPTIONS=level=full"
 fi
 
-# count_calls N SIZE VAR=VALUE: memory-management syscalls of one run
+# count_calls N SIZE VAR=VALUE [LIBRARY]: memory-management syscalls of one
+# run, with LIBRARY (default $preload) preloaded
 count_calls() {
 	out=$tmp/strace.$1.$2
-	if [ -n "$preload" ]; then
-		strace -f -c -o "$out" -E LD_PRELOAD="$preload" -E "$3" \
+	lib=${4-$preload}
+	# heapguard's leak reports go to the scratch directory
+	case $3 in
+	HEAPGUARD_OPTIONS=*) hgopts="$3:report=$tmp/hg.%p" ;;
+	*) hgopts="HEAPGUARD_OPTIONS=report=$tmp/hg.%p" ;;
+	esac
+	if [ -n "$lib" ]; then
+		strace -f -c -o "$out" -E LD_PRELOAD="$lib" -E "$3" -E "$hgopts" \
 			-e trace=brk,mmap,munmap,mremap "$prog" "$1" "$2" >/dev/null || return 1
 	else
 		strace -f -c -o "$out" -E "$3" -e trace=brk,mmap,munmap,mremap \
@@ -45,9 +55,10 @@ count_calls() {
 	awk '$NF ~ /^(brk|mmap|munmap|mremap)$/ { n += $4 } END { print n + 0 }' "$out"
 }
 
+sizes=${HG_SYSCALLS_SIZES:-100 1000 40000 200000}
 status=0
 for opts in $modes; do
-	for size in 100 1000 40000 200000; do
+	for size in $sizes; do
 		small=$(count_calls 1 $size "$opts") || { echo "FAIL: run with N=1 size=$size failed"; exit 1; }
 		big=$(count_calls 1000000 $size "$opts") || { echo "FAIL: run with N=1000000 size=$size failed"; exit 1; }
 		echo "$opts size=$size: N=1 -> $small calls, N=1000000 -> $big calls"
@@ -56,6 +67,14 @@ for opts in $modes; do
 			sed 's/^/    /' "$tmp/strace.1000000.$size"
 			status=1
 		fi
+	done
+done
+# Other allocators, for comparison only; "name=library" words.
+for other in ${HG_SYSCALLS_OTHERS:-}; do
+	for size in $sizes; do
+		small=$(count_calls 1 $size HG_MODE=other "${other#*=}") || { echo "${other%%=*}: run failed"; continue; }
+		big=$(count_calls 1000000 $size HG_MODE=other "${other#*=}") || { echo "${other%%=*}: run failed"; continue; }
+		echo "${other%%=*} size=$size: N=1 -> $small calls, N=1000000 -> $big calls (not judged)"
 	done
 done
 exit $status

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The benchmark harness cannot rot unnoticed: bench/run.sh --smoke runs the
+# seed loop at 1,000 iterations under glibc and heapguard level=full and
+# must print a well-formed ratio table and per-operation table (numbers in
+# every cell, nothing failed) and leave no file behind.  Timings are not
+# judged: this machine may be busy.
+set -u
+lib=${HEAPGUARD_LIB:-}
+[ -n "$lib" ] && [ -f "$lib" ] || { echo "SKIP: HEAPGUARD_LIB not set"; exit 77; }
+command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not installed"; exit 77; }
+builddir=${top_builddir:-.}
+srcdir=${top_srcdir:-.}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-bench-smoke.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/scratch" || exit 99
+
+TMPDIR=$tmp/scratch BENCH_DIR=$builddir/bench top_srcdir=$srcdir \
+	bash "$srcdir/bench/run.sh" --smoke --contenders heapguard-full >"$tmp/out" 2>"$tmp/err"
+status=$?
+cat "$tmp/out"
+fail() {
+	echo "FAIL: $*"
+	sed 's/^/    stderr: /' "$tmp/err"
+	exit 1
+}
+[ $status -eq 0 ] || fail "bench/run.sh --smoke exited with status $status"
+
+num='[0-9][0-9]*\.[0-9][0-9]*'
+ratio="$num ($num–$num)"
+grep -qx '| workload | contender | time ratio | peak RSS ratio | glibc s | contender s | glibc MiB | contender MiB |' "$tmp/out" ||
+	fail "no ratio table header"
+grep -qx "| seed-loop | heapguard-full | $ratio | $ratio | $num | $num | $num | $num |" "$tmp/out" ||
+	fail "no well-formed seed-loop row for heapguard-full"
+grep -qx '| workload | glibc | heapguard-full |' "$tmp/out" || fail "no per-operation table header"
+grep -qx "| seed-loop | $num | $num |" "$tmp/out" || fail "no well-formed per-operation row"
+! grep -q failed "$tmp/out" || fail "a run failed"
+[ -z "$(ls -A "$tmp/scratch")" ] || fail "files left behind: $(ls -A "$tmp/scratch")"
+exit 0
