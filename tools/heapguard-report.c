@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* heapguard-report(1): reads the leak reports heapguard writes at exit and
- * prints them symbolized, as JSON or as folded stacks, or compares two runs.
- * Exit status: 0 no lost bytes shown, 1 lost bytes shown (diff: a site grew),
- * 2 usage or input error, always with one "heapguard-report: ..." line. */
+ * prints them symbolized, as JSON or as folded stacks, or compares two runs;
+ * reads fragmentation reports too (told apart by their first line), as text,
+ * JSON or an SVG heap map.  Exit status: 0 no lost bytes shown (and every
+ * fragmentation report), 1 lost bytes shown (diff: a site grew), 2 usage or
+ * input error, always with one "heapguard-report: ..." line. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../report/reader/frag.h"
 #include "../report/reader/leaks.h"
 #include "../report/reader/output.h"
 #include "../report/reader/suppress.h"
@@ -38,6 +42,7 @@ struct hg_args {
 	bool demangle;
 	struct hg_suppressions supp;
 	bool diff;
+	const char *svg; /* --svg: the file to draw the heap map in */
 	const char *files[2];
 };
 
@@ -47,6 +52,7 @@ enum {
 	HG_OPT_NO_SYMBOLS,
 	HG_OPT_SYMBOLIZER,
 	HG_OPT_NO_DEMANGLE,
+	HG_OPT_SVG,
 };
 
 static const struct option hg_long_options[] = {
@@ -57,6 +63,7 @@ static const struct option hg_long_options[] = {
 	{ "no-symbols", no_argument, NULL, HG_OPT_NO_SYMBOLS },
 	{ "symbolizer", required_argument, NULL, HG_OPT_SYMBOLIZER },
 	{ "no-demangle", no_argument, NULL, HG_OPT_NO_DEMANGLE },
+	{ "svg", required_argument, NULL, HG_OPT_SVG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -65,8 +72,10 @@ static const struct option hg_long_options[] = {
 static void hg_usage(FILE *out)
 {
 	fputs("usage: heapguard-report [options] FILE.leaks.gz\n"
+	      "       heapguard-report [options] [--svg=OUT.svg] FILE.frag.gz\n"
 	      "       heapguard-report [options] diff OLD.leaks.gz NEW.leaks.gz\n"
-	      "Print a heapguard leak report symbolized, or the sites that grew between two.\n"
+	      "Print a heapguard leak report symbolized, or the sites that grew between two;\n"
+	      "or a fragmentation report, its verdict first.\n"
 	      "\n"
 	      "  -j, --json             one JSON object instead of text\n"
 	      "      --folded           flame-graph folded stacks weighted by bytes\n"
@@ -77,6 +86,8 @@ static void hg_usage(FILE *out)
 	      "      --no-symbols       print module+offset only\n"
 	      "      --symbolizer=NAME  libdw or addr2line\n"
 	      "      --no-demangle      print C++ names as linked\n"
+	      "      --svg=OUT          fragmentation report: draw the heap map in OUT (- for\n"
+	      "                         standard output, instead of the text)\n"
 	      "  -h, --help             print this help\n"
 	      "  -V, --version          print the version\n"
 	      "\n"
@@ -168,6 +179,11 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 		case HG_OPT_NO_DEMANGLE:
 			a->demangle = false;
 			break;
+		case HG_OPT_SVG:
+			if (!*optarg)
+				hg_die("--svg needs a file name");
+			a->svg = optarg;
+			break;
 		case 'h':
 			hg_usage(stdout);
 			exit(fflush(stdout) == 0 ? HG_EXIT_CLEAN : HG_EXIT_ERROR);
@@ -186,6 +202,8 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 			hg_die("diff needs two reports: diff OLD NEW (see --help)");
 		if (a->format == HG_FORMAT_FOLDED)
 			hg_die("diff has no --folded output");
+		if (a->svg)
+			hg_die("--svg draws a fragmentation report, not a diff");
 		a->diff = true;
 		a->files[0] = argv[optind + 1];
 		a->files[1] = argv[optind + 2];
@@ -245,6 +263,49 @@ static int hg_run_diff(struct hg_args *a)
 	return grew > 0 ? HG_EXIT_LEAKS : HG_EXIT_CLEAN;
 }
 
+/* A fragmentation report: text or JSON on standard output, and the SVG. */
+static int hg_run_frag(struct hg_args *a)
+{
+	struct hg_frag frag;
+	struct hg_symbolizer *sym = NULL;
+	char err[HG_LEAKS_ERROR_MAX];
+	bool svg_stdout = a->svg && strcmp(a->svg, "-") == 0;
+	FILE *svg = NULL;
+
+	if (a->format == HG_FORMAT_FOLDED || a->show || a->supp.nrules)
+		hg_die("%s is a fragmentation report: --folded, --show and --suppress are for leak "
+		       "reports",
+		       a->files[0]);
+	if (hg_frag_load(a->files[0], &frag, err, sizeof(err)) < 0)
+		hg_die("%s", err);
+	if (frag.doubt)
+		fprintf(stderr,
+			"heapguard-report: warning: %s (the heap was damaged when the report was "
+			"written?)\n",
+			frag.doubt);
+	if (a->backend != HG_SYM_NONE && !(sym = hg_sym_new(&frag.run, a->backend, a->demangle)))
+		hg_die("out of memory");
+	hg_frag_symbolize(&frag, sym);
+	if (a->svg && !svg_stdout) {
+		svg = fopen(a->svg, "w");
+		if (!svg)
+			hg_die("%s: %s", a->svg, strerror(errno));
+		hg_frag_print_svg(svg, &frag, sym);
+		if (fclose(svg) != 0)
+			hg_die("%s: write error: %s", a->svg, strerror(errno));
+	}
+	if (svg_stdout)
+		hg_frag_print_svg(stdout, &frag, sym);
+	else if (a->format == HG_FORMAT_JSON)
+		hg_frag_print_json(stdout, &frag, sym);
+	else
+		hg_frag_print_text(stdout, &frag, sym);
+	hg_flush_stdout();
+	hg_sym_free(sym);
+	hg_frag_free(&frag);
+	return HG_EXIT_CLEAN;
+}
+
 static int hg_run_report(struct hg_args *a)
 {
 	struct hg_leaks report;
@@ -252,7 +313,11 @@ static int hg_run_report(struct hg_args *a)
 	struct hg_symbolizer *sym;
 	int status;
 
+	if (hg_frag_sniff(a->files[0]))
+		return hg_run_frag(a);
 	hg_load(a->files[0], &report);
+	if (a->svg)
+		hg_die("--svg draws fragmentation reports; %s is a leak report", a->files[0]);
 	hg_build(&view, &report, a->show ? a->show : HG_SHOW_DEFAULT, a, &sym);
 	if (a->format == HG_FORMAT_JSON)
 		hg_print_json(stdout, &view);

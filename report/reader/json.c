@@ -9,7 +9,7 @@
 
 /* Length of the valid UTF-8 sequence at s (not ASCII), or 0 if invalid:
  * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static int hg_utf8_length(const unsigned char *s)
+int hg_utf8_length(const unsigned char *s)
 {
 	int n, i;
 	uint32_t cp;
@@ -82,28 +82,33 @@ static void hg_put_json_frame(FILE *out, const struct hg_leaks *r, const struct 
 	fprintf(out, ",\"offset\":\"0x%" PRIx64 "\"}", f->offset);
 }
 
-void hg_put_json_frames(FILE *out, const struct hg_view *v, const struct hg_leak_site *site)
+void hg_put_json_stack(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		       uint32_t stack)
 {
 	const struct hg_leak_frame *frames;
 	unsigned i, j, count;
 	bool first = true;
 
-	frames = hg_leaks_stack_frames(v->r, site, &count);
+	frames = hg_leaks_stack(r, stack, &count);
 	putc('[', out);
 	for (i = 0; i < count; i++) {
-		const struct hg_sym_frame *sf =
-			hg_sym_frame(v->sym, (size_t)(frames - v->r->frames) + i);
+		const struct hg_sym_frame *sf = hg_sym_frame(sym, (size_t)(frames - r->frames) + i);
 
 		if (sf->count == 0) {
-			hg_put_json_frame(out, v->r, &frames[i], NULL, first);
+			hg_put_json_frame(out, r, &frames[i], NULL, first);
 			first = false;
 		}
 		for (j = 0; j < sf->count; j++) {
-			hg_put_json_frame(out, v->r, &frames[i], &sf->entries[j], first);
+			hg_put_json_frame(out, r, &frames[i], &sf->entries[j], first);
 			first = false;
 		}
 	}
 	putc(']', out);
+}
+
+void hg_put_json_frames(FILE *out, const struct hg_view *v, const struct hg_leak_site *site)
+{
+	hg_put_json_stack(out, v->r, v->sym, site->stack);
 }
 
 static void hg_put_json_amounts(FILE *out, const struct hg_leak_amount *a)
@@ -152,12 +157,11 @@ static void hg_put_json_suppressed(FILE *out, const struct hg_suppressions *supp
 	fputs("]}", out);
 }
 
-void hg_print_json(FILE *out, const struct hg_view *v)
+void hg_put_json_run(FILE *out, const struct hg_leaks *r)
 {
-	const struct hg_leaks *r = v->r;
 	size_t i;
 
-	fprintf(out, "{\"format\":%d,\"version\":", HG_LEAKS_FORMAT);
+	fputs("\"version\":", out);
 	hg_put_json_string(out, r->version);
 	fputs(",\"program\":", out);
 	hg_put_json_string(out, r->program);
@@ -174,14 +178,23 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 		fprintf(out, ",\"status\":%" PRIu64, r->status);
 	else
 		fputs(",\"status\":null", out);
+}
+
+void hg_print_json(FILE *out, const struct hg_view *v)
+{
+	const struct hg_leaks *r = v->r;
+	size_t i;
+
+	fprintf(out, "{\"format\":%d,", HG_LEAKS_FORMAT);
+	hg_put_json_run(out, r);
 	fputs(",\"totals\":", out);
 	hg_put_json_amounts(out, r->totals);
 	fputs(",\"shown\":", out);
 	hg_put_json_amounts(out, v->shown);
 	if (r->has_depot)
 		fprintf(out,
-			",\"depot\":{\"stacks\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"captures\":%" PRIu64
-			",\"hits\":%" PRIu64 "}",
+			",\"depot\":{\"stacks\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"captures\":%" PRIu64 ",\"hits\":%" PRIu64 "}",
 			r->depot[0], r->depot[1], r->depot[2], r->depot[3]);
 	if (r->has_scan)
 		fprintf(out,

@@ -98,16 +98,29 @@ void hg_leaks_free(struct hg_leaks *report);
 
 const char *hg_leak_kind_name(enum hg_leak_kind kind);
 
+/* The frames of stack index stack (HG_NO_STACK: none), innermost first. */
+static inline const struct hg_leak_frame *hg_leaks_stack(const struct hg_leaks *report,
+							 uint32_t stack, unsigned *count)
+{
+	if (stack == HG_NO_STACK) {
+		*count = 0;
+		return NULL;
+	}
+	*count = report->stacks[stack].count;
+	return &report->frames[report->stacks[stack].first];
+}
+
 static inline const struct hg_leak_frame *hg_leaks_stack_frames(const struct hg_leaks *report,
 								const struct hg_leak_site *site,
 								unsigned *count)
 {
-	if (site->stack == HG_NO_STACK) {
-		*count = 0;
-		return NULL;
-	}
-	*count = report->stacks[site->stack].count;
-	return &report->frames[report->stacks[site->stack].first];
+	return hg_leaks_stack(report, site->stack, count);
+}
+
+/* The id a stack index was written with, 0 for HG_NO_STACK. */
+static inline uint64_t hg_leaks_stack_id(const struct hg_leaks *report, uint32_t stack)
+{
+	return stack == HG_NO_STACK ? 0 : report->stacks[stack].id;
 }
 
 #endif

@@ -48,4 +48,18 @@ void hg_put_json_frames(FILE *out, const struct hg_view *view, const struct hg_l
 void hg_put_text_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 const char *hg_plural(uint64_t n, const char *one, const char *many);
 
+/* The run's program, arguments and pids: the first lines of a text
+ * report ("TITLE: program"), and the members version .. status of JSON. */
+void hg_put_text_run(FILE *out, const char *title, const struct hg_leaks *r);
+void hg_put_json_run(FILE *out, const struct hg_leaks *r);
+
+/* A stack by index (HG_NO_STACK: none), symbolized when sym has it. */
+void hg_put_text_stack(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		       uint32_t stack);
+void hg_put_json_stack(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		       uint32_t stack);
+
+/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 if invalid. */
+int hg_utf8_length(const unsigned char *s);
+
 #endif

@@ -280,26 +280,28 @@ static int hg_by_module(const void *a, const void *b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-void hg_sym_resolve(struct hg_symbolizer *sym, const struct hg_leak_site *const *sites, size_t n)
+/* Gives each frame of the stack a result slot: the frames still to resolve
+ * are the slots from the current nresults on. */
+static void hg_sym_mark(struct hg_symbolizer *sym, uint32_t stack)
 {
-	size_t first = sym->nresults, i, j, count;
+	const struct hg_leak_frame *frames;
+	unsigned k, nframes;
+
+	frames = hg_leaks_stack(sym->r, stack, &nframes);
+	for (k = 0; k < nframes; k++) {
+		size_t index = (size_t)(frames - sym->r->frames) + k;
+
+		if (sym->frame_result[index] == HG_MAP_NONE)
+			sym->frame_result[index] = hg_sym_slot(sym, index);
+	}
+}
+
+/* Resolves the slots from first on, batched per module. */
+static void hg_sym_resolve_from(struct hg_symbolizer *sym, size_t first)
+{
+	size_t i, j, count = sym->nresults - first;
 	uint32_t *pending;
 
-	if (sym->backend == HG_SYM_NONE)
-		return;
-	for (i = 0; i < n; i++) {
-		const struct hg_leak_frame *frames;
-		unsigned k, nframes;
-
-		frames = hg_leaks_stack_frames(sym->r, sites[i], &nframes);
-		for (k = 0; k < nframes; k++) {
-			size_t index = (size_t)(frames - sym->r->frames) + k;
-
-			if (sym->frame_result[index] == HG_MAP_NONE)
-				sym->frame_result[index] = hg_sym_slot(sym, index);
-		}
-	}
-	count = sym->nresults - first;
 	pending = malloc((count ? count : 1) * sizeof(*pending));
 	if (!pending)
 		return;
@@ -316,4 +318,26 @@ void hg_sym_resolve(struct hg_symbolizer *sym, const struct hg_leak_site *const 
 			hg_sym_resolve_module(sym, module, pending + i, j - i);
 	}
 	free(pending);
+}
+
+void hg_sym_resolve(struct hg_symbolizer *sym, const struct hg_leak_site *const *sites, size_t n)
+{
+	size_t first = sym->nresults, i;
+
+	if (sym->backend == HG_SYM_NONE)
+		return;
+	for (i = 0; i < n; i++)
+		hg_sym_mark(sym, sites[i]->stack);
+	hg_sym_resolve_from(sym, first);
+}
+
+void hg_sym_resolve_stacks(struct hg_symbolizer *sym, const uint32_t *stacks, size_t n)
+{
+	size_t first = sym->nresults, i;
+
+	if (sym->backend == HG_SYM_NONE)
+		return;
+	for (i = 0; i < n; i++)
+		hg_sym_mark(sym, stacks[i]);
+	hg_sym_resolve_from(sym, first);
 }

@@ -43,6 +43,9 @@ struct hg_symbolizer *hg_sym_new(const struct hg_leaks *report, enum hg_sym_back
  * unusable modules go to stderr once each. */
 void hg_sym_resolve(struct hg_symbolizer *sym, const struct hg_leak_site *const *sites, size_t n);
 
+/* The same for stack indices (HG_NO_STACK allowed). */
+void hg_sym_resolve_stacks(struct hg_symbolizer *sym, const uint32_t *stacks, size_t n);
+
 /* The resolution of report->frames[index]: empty if never resolved. */
 const struct hg_sym_frame *hg_sym_frame(const struct hg_symbolizer *sym, size_t index);
 

@@ -34,21 +34,21 @@ static void hg_put_location(FILE *out, const struct hg_leaks *r, const struct hg
 	fprintf(out, "+0x%" PRIx64, f->offset);
 }
 
-void hg_put_text_frames(FILE *out, const struct hg_view *v, const struct hg_leak_site *site)
+void hg_put_text_stack(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		       uint32_t stack)
 {
 	const struct hg_leak_frame *frames;
 	unsigned i, j, count, n = 0;
 
-	frames = hg_leaks_stack_frames(v->r, site, &count);
+	frames = hg_leaks_stack(r, stack, &count);
 	if (count == 0)
 		fputs("    (no stack recorded)\n", out);
 	for (i = 0; i < count; i++) {
-		const struct hg_sym_frame *sf =
-			hg_sym_frame(v->sym, (size_t)(frames - v->r->frames) + i);
+		const struct hg_sym_frame *sf = hg_sym_frame(sym, (size_t)(frames - r->frames) + i);
 
 		if (sf->count == 0) {
 			fprintf(out, "    #%u ", n++);
-			hg_put_location(out, v->r, &frames[i]);
+			hg_put_location(out, r, &frames[i]);
 			putc('\n', out);
 			continue;
 		}
@@ -64,10 +64,15 @@ void hg_put_text_frames(FILE *out, const struct hg_view *v, const struct hg_leak
 					fprintf(out, ":%u", e->line);
 			}
 			fputs(" (", out);
-			hg_put_location(out, v->r, &frames[i]);
+			hg_put_location(out, r, &frames[i]);
 			fputs(e->inlined ? ") (inlined)\n" : ")\n", out);
 		}
 	}
+}
+
+void hg_put_text_frames(FILE *out, const struct hg_view *v, const struct hg_leak_site *site)
+{
+	hg_put_text_stack(out, v->r, v->sym, site->stack);
 }
 
 static void hg_put_amount(FILE *out, const char *label, const struct hg_leak_amount *a)
@@ -77,12 +82,11 @@ static void hg_put_amount(FILE *out, const char *label, const struct hg_leak_amo
 		hg_plural(a->blocks, "block", "blocks"));
 }
 
-static void hg_print_header(FILE *out, const struct hg_leaks *r)
+void hg_put_text_run(FILE *out, const char *title, const struct hg_leaks *r)
 {
 	size_t i;
-	int k;
 
-	fputs("heapguard leak report: ", out);
+	fprintf(out, "%s: ", title);
 	hg_put_text(out, r->program);
 	fputs("\n  command  ", out);
 	for (i = 0; i < r->nargs; i++) {
@@ -90,6 +94,13 @@ static void hg_print_header(FILE *out, const struct hg_leaks *r)
 		hg_put_text(out, r->args[i]);
 	}
 	fprintf(out, "\n  pid       %" PRIu64 " (parent %" PRIu64 ")\n", r->pid, r->ppid);
+}
+
+static void hg_print_header(FILE *out, const struct hg_leaks *r)
+{
+	int k;
+
+	hg_put_text_run(out, "heapguard leak report", r);
 	fprintf(out, "  time      %s\n", r->time_utc);
 	fprintf(out, "  level     %s\n", r->fast ? "fast" : "full");
 	if (r->has_status)

@@ -52,6 +52,36 @@ gz() {
 	gzip -c -n <"$data/$1.txt" >"$tmp/$1.leaks.gz"
 }
 
+# expect_error FILE LINE PHRASE: exit 2 and one line FILE:LINE: ...PHRASE...
+# (LINE '*': any line; where zlib notices a broken stream depends on buffering)
+expect_error() {
+	run 2 --no-symbols "$1"
+	prefix="heapguard-report: $1:$2: "
+	[ "$2" = '*' ] && prefix=$(sed -n "s|^\(heapguard-report: $1:[0-9][0-9]*: \).*|\1|p" "$tmp/err")
+	if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		fail "$(basename "$1"): expected one line on stderr, got: $(head -c 500 "$tmp/err")"
+	elif [ -z "$prefix" ] || ! grep -qF -- "$prefix" "$tmp/err" || ! grep -qF -- "$3" "$tmp/err"; then
+		fail "$(basename "$1"): stderr '$(cat "$tmp/err")' is not '$1:$2: ...$3...'"
+	fi
+}
+
+# gzip_bomb FILE LINE...: the lines, then concatenated gzip members that
+# inflate to more than 1 GiB of well-formed lines of an unknown record type
+# (which a reader skips): the reader must stop at its input limit.
+gzip_bomb() {
+	out=$1
+	shift
+	printf '%s\n' "$@" | python3 -c '
+import gzip, sys
+chunk = (b"zz " + b"a" * 65000 + b"\n") * 1024  # 64 MiB
+member = gzip.compress(chunk, 9)
+with open(sys.argv[1], "wb") as out:
+    out.write(gzip.compress(sys.stdin.buffer.read()))
+    for _ in range(17):
+        out.write(member)
+' "$out"
+}
+
 finish() {
 	[ "$failures" -eq 0 ] || { echo "$0: $failures failure(s)" >&2; exit 1; }
 	exit 0

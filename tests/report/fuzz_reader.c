@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz driver for the leak report reader: mutates good reports (bit flips,
- * truncations, duplicated, deleted and swapped lines, extreme numbers,
- * damaged gzip bytes) with a fixed seed and runs the real parser and every
- * printer on each, in-process, thousands of times a second.  A crash or a
- * hang is the failure; the input being read is always in DIR/current.leaks.gz.
+/* Fuzz driver for the report reader: mutates good reports, leak and
+ * fragmentation ones (bit flips, truncations, duplicated, deleted and swapped
+ * lines, extreme numbers, damaged gzip bytes) with a fixed seed and runs the
+ * real parser and every printer on each, in-process, thousands of times a
+ * second; each mutated file goes to the parser its first line names, as in
+ * heapguard-report.  A crash or a hang is the failure; the input being read
+ * is always in DIR/current.leaks.gz.
  * usage: fuzz_reader SEED RUNS DIR SAMPLES FIXTURE.txt...  (SAMPLES of the
  * mutated files are kept as DIR/sample-N.leaks.gz for runs of the binary) */
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "../../report/reader/frag.h"
 #include "../../report/reader/leaks.h"
 #include "../../report/reader/output.h"
 #include "../../report/reader/suppress.h"
@@ -229,6 +232,10 @@ static void hg_exercise(const struct hg_leaks *r, const struct hg_leaks *fixture
 	hg_view_free(&view);
 }
 
+/* The same for a fragmentation report: text, JSON and SVG. */
+static void hg_exercise_frag(const char *path, FILE *null, char *err, size_t errlen,
+			     unsigned long *accepted);
+
 static void hg_check_error(const char *path, const char *err)
 {
 	size_t n = strlen(path);
@@ -237,6 +244,27 @@ static void hg_check_error(const char *path, const char *err)
 		fprintf(stderr, "fuzz_reader: badly formed error message: %s\n", err);
 		exit(1);
 	}
+}
+
+static void hg_exercise_frag(const char *path, FILE *null, char *err, size_t errlen,
+			     unsigned long *accepted)
+{
+	struct hg_frag frag;
+
+	if (hg_frag_load(path, &frag, err, errlen) < 0) {
+		hg_check_error(path, err);
+		return;
+	}
+	++*accepted;
+	hg_frag_print_text(null, &frag, NULL);
+	hg_frag_print_json(null, &frag, NULL);
+	hg_frag_print_svg(null, &frag, NULL);
+	hg_frag_free(&frag);
+}
+
+static bool hg_is_frag(const struct hg_buf *b)
+{
+	return b->len >= 15 && memcmp(b->data, "heapguard-frag ", 15) == 0;
 }
 
 int main(int argc, char **argv)
@@ -265,6 +293,16 @@ int main(int argc, char **argv)
 		hg_read(argv[5 + k], &fixtures[k]);
 		hg_gzip(&fixtures[k], &packed);
 		hg_write(path, &packed);
+		if (hg_is_frag(&fixtures[k])) {
+			struct hg_frag frag;
+
+			if (hg_frag_load(path, &frag, err, sizeof(err)) < 0) {
+				fprintf(stderr, "fuzz_reader: a fixture does not parse: %s\n", err);
+				return 99;
+			}
+			hg_frag_free(&frag);
+			continue;
+		}
 		if (hg_leaks_load(path, &parsed[k], err, sizeof(err)) < 0) {
 			fprintf(stderr, "fuzz_reader: a fixture does not parse: %s\n", err);
 			return 99;
@@ -300,12 +338,17 @@ int main(int argc, char **argv)
 				 kept++);
 			hg_write(sample, &packed);
 		}
+		if (hg_frag_sniff(path)) {
+			hg_exercise_frag(path, null, err, sizeof(err), &accepted);
+			continue;
+		}
 		if (hg_leaks_load(path, &r, err, sizeof(err)) < 0) {
 			hg_check_error(path, err);
 			continue;
 		}
 		accepted++;
-		hg_exercise(&r, &parsed[k], &supp, null);
+		/* diff needs a leak report to compare with: the fixture's, if it is one */
+		hg_exercise(&r, hg_is_frag(&fixtures[k]) ? &r : &parsed[k], &supp, null);
 		hg_leaks_free(&r);
 	}
 	printf("fuzz_reader: %lu mutated reports, %lu accepted, %lu rejected\n", runs, accepted,

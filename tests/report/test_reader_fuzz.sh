@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The reader never crashes or hangs on mutated reports: fuzz_reader runs
-# thousands of mutations of the good fixtures (fixed seed) through the parser
-# and every printer in-process, then a sample of them goes through the
-# heapguard-report binary in each output mode, symbolizer included: every
-# exit status must be 0, 1 or 2, an error must be one line, JSON must parse.
+# thousands of mutations of the good fixtures, leak and fragmentation reports
+# (fixed seed), through the parsers and every printer in-process, then a
+# sample of them goes through the heapguard-report binary in each output
+# mode, symbolizer included: every exit status must be 0, 1 or 2, an error
+# must be one line, JSON must parse, an SVG must be well-formed.
 # HG_FUZZ_RUNS and HG_FUZZ_SEED change the amount and the seed.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/report/common.sh"
+. "$top/tests/report/frag_fixtures.sh"
 
 driver=${top_builddir:-.}/tests/report/fuzz_reader
 runs=${HG_FUZZ_RUNS:-20000}
@@ -16,7 +18,8 @@ seed=${HG_FUZZ_SEED:-20261127}
 
 # A fixture whose module is the reader itself, so that mutations reach the
 # symbolizer with a real file, its build id and real function addresses.
-set -- "$data/basic.txt" "$data/grown.txt"
+frag_fixtures
+set -- "$data/basic.txt" "$data/grown.txt" "$tmp/swiss.txt" "$tmp/compact.txt"
 if command -v readelf >/dev/null 2>&1 && command -v nm >/dev/null 2>&1; then
 	id=$(readelf -n "$reader" | sed -n 's/.*Build ID: *//p')
 	main=$(nm "$reader" | awk '$3 == "main" { print $1 }')
@@ -44,12 +47,14 @@ cat "$tmp/out"
 
 n=0
 for sample in "$tmp/fuzz"/sample-*.leaks.gz; do
-	case $((n % 4)) in
+	case $((n % 5)) in
 	0) mode= ;;
 	1) mode=--json ;;
 	2) mode=--folded ;;
 	3) mode=--show=all ;;
+	4) mode=--svg=$tmp/sample.svg ;;
 	esac
+	rm -f "$tmp/sample.svg"
 	n=$((n + 1))
 	timeout 10 "$reader" $mode "$sample" >"$tmp/out" 2>"$tmp/err"
 	st=$?
@@ -58,6 +63,11 @@ for sample in "$tmp/fuzz"/sample-*.leaks.gz; do
 		if [ "$mode" = --json ] && ! python3 -m json.tool "$tmp/out" >/dev/null 2>&1; then
 			cp "$sample" "${TMPDIR:-/tmp}/heapguard-fuzz-failure.leaks.gz"
 			fail "invalid JSON from a mutated report (kept as ${TMPDIR:-/tmp}/heapguard-fuzz-failure.leaks.gz)"
+		fi
+		if [ -e "$tmp/sample.svg" ] && command -v xmllint >/dev/null 2>&1 &&
+			! xmllint --noout "$tmp/sample.svg" 2>/dev/null; then
+			cp "$sample" "${TMPDIR:-/tmp}/heapguard-fuzz-failure.leaks.gz"
+			fail "SVG not well-formed from a mutated report (kept as ${TMPDIR:-/tmp}/heapguard-fuzz-failure.leaks.gz)"
 		fi
 		;;
 	2)

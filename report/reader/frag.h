@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* A fragmentation report (<prefix>.frag.gz, heapguard-frag 1,
+ * heapguard-report(5)) as the reader holds it once parsed and checked: every
+ * stack reference resolved to an index, every count and map consistent, the
+ * figures the writer computes consistent (free is the sum of its kinds, in
+ * use is system minus free, the totals are the sums of the arenas), so the
+ * printers below can index without checking again.  Figures from the bin
+ * lists and from the walk of the chunks agree on a sound heap only: where
+ * they do not, doubt says so. */
+#ifndef HG_READER_FRAG_H
+#define HG_READER_FRAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "leaks.h"
+#include "symbolize.h"
+
+#define HG_FRAG_FORMAT		  1
+#define HG_FRAG_ARENAS_MAX	  65536
+#define HG_FRAG_CELLS_PER_SEGMENT 4096
+#define HG_FRAG_CELLS_MAX	  (1u << 26) /* map cells over all segments */
+#define HG_FRAG_CLASSES		  64	     /* size classes [2^k, 2^(k+1)) */
+#define HG_FRAG_ALL		  UINT32_MAX /* the histogram of all arenas */
+
+/* The figures of an arena and of the totals, in the order of the format. */
+enum hg_frag_figure {
+	HG_FIG_SYSTEM,
+	HG_FIG_IN_USE,
+	HG_FIG_FREE,
+	HG_FIG_TCACHE,
+	HG_FIG_FASTBINS,
+	HG_FIG_UNSORTED,
+	HG_FIG_SMALL,
+	HG_FIG_LARGE,
+	HG_FIG_TOP,
+	HG_FIG_QUARANTINE,
+	HG_FIG_FREE_CHUNKS,
+	HG_FIG_LARGEST_FREE,  /* the largest free region: adjacent free chunks */
+	HG_FIG_LARGEST_CHUNK, /* the largest single free chunk */
+	HG_FIG_LIVE_BLOCKS,
+	HG_FIG_LIVE_BYTES,
+	HG_FIG_USABLE,
+	HG_FIG_REQUESTED,
+	HG_FIG_RESIDENT,
+	HG_FIG_TRIMMABLE,
+	HG_FIG_SEGMENTS, /* arenas only */
+	HG_FIGURES,
+};
+
+/* The kinds free bytes are split into: tcache .. quarantine. */
+#define HG_FIG_FREE_FIRST HG_FIG_TCACHE
+#define HG_FIG_FREE_LAST  HG_FIG_QUARANTINE
+
+struct hg_frag_arena {
+	uint64_t id;
+	bool main;
+	uint64_t fig[HG_FIGURES];
+	uint32_t first_segment, nsegments; /* index into segments, as read */
+};
+
+struct hg_frag_mmapped {
+	uint64_t chunks, system, live_bytes, requested, resident;
+	uint64_t quarantined; /* mapping bytes waiting in the quarantine */
+};
+
+/* One line of a free-chunk histogram: chunks in [lo, hi). */
+struct hg_frag_class {
+	uint32_t arena; /* index into arenas, or HG_FRAG_ALL */
+	uint64_t lo, hi, chunks, bytes;
+};
+
+struct hg_frag_peak {
+	uint64_t system, system_us;
+	bool has_live; /* level=full: the live peak and the sites' moment */
+	uint64_t live, live_us, sites_live, sites_us;
+};
+
+struct hg_frag_site {
+	uint32_t stack; /* index into run.stacks, or HG_NO_STACK */
+	uint64_t blocks, bytes;
+};
+
+struct hg_frag_pin_top {
+	uint32_t arena, segment; /* segment: index within its arena */
+	uint32_t stack;
+	uint64_t address, size, free_below;
+};
+
+struct hg_frag_pin_site {
+	uint32_t stack;
+	uint64_t blocks, bytes, pinned, pinning_blocks, spans;
+};
+
+struct hg_frag_segment {
+	uint32_t arena, index;
+	uint64_t lo, hi, top, cell;
+	uint32_t ncells;
+	size_t cells; /* offset of its first cell in frag->cells */
+	bool mapped;  /* false: its map line was empty (a truncated report) */
+};
+
+struct hg_frag {
+	/* The run: path, version, program, pid, ppid, time, level, status,
+	 * arguments, options, modules, stacks and frames (no sites). */
+	struct hg_leaks run;
+	char *trigger; /* exit, call, signal, error (or a newer word) */
+	uint64_t uptime_us, page_size;
+	struct hg_frag_arena *arenas;
+	size_t narenas;
+	struct hg_frag_mmapped mmapped;
+	uint64_t totals[HG_FIGURES];   /* HG_FIG_SEGMENTS: the segment count */
+	struct hg_frag_class *classes; /* per arena in arena order, then all */
+	size_t nclasses;
+	struct hg_frag_peak peak;
+	struct hg_frag_site *peak_sites;
+	size_t npeak_sites;
+	struct hg_frag_pin_top *pin_tops;
+	size_t npin_tops;
+	struct hg_frag_pin_site *pin_sites; /* by pinned bytes, descending */
+	size_t npin_sites;
+	struct hg_frag_segment *segments; /* by arena, then address */
+	size_t nsegments;
+	char *cells; /* one class a cell: U F T 1..9 . */
+	size_t ncells;
+	bool truncated; /* the writer ran short of memory: maps or pins are missing */
+	/* The first relation between listed and walked figures that does not
+	 * hold ("PATH:LINE: what"), or NULL: the heap was damaged. */
+	char *doubt;
+};
+
+/* true when path's first line names the fragmentation format (any
+ * version): the file should then go to hg_frag_load, else to hg_leaks_load. */
+bool hg_frag_sniff(const char *path);
+
+/* Read and check path.  On failure, frag is left empty and err holds one line
+ * "PATH:LINE: what is wrong" (or "PATH: why it cannot be read"). */
+int hg_frag_load(const char *path, struct hg_frag *frag, char *err, size_t errlen);
+void hg_frag_free(struct hg_frag *frag);
+
+/* The key a figure has in the file ("in_use") and in JSON ("in_use_bytes"). */
+const char *hg_frag_figure_key(enum hg_frag_figure fig);
+const char *hg_frag_figure_json(enum hg_frag_figure fig);
+
+/* --- derived figures and printing (frag_view.c, frag_text.c, frag_json.c,
+ * frag_svg.c) --- */
+
+/* 1 - largest_free / free, 0 when nothing is free. */
+double hg_frag_fragmentation(const uint64_t *fig);
+/* free / system: the share of the heap that is free but held, 0 for none. */
+double hg_frag_held(const uint64_t *fig);
+
+/* Sizes for people: "512 bytes", "4.0 KiB", "57.2 MiB". */
+const char *hg_frag_human(uint64_t bytes, char *buf, size_t size);
+/* 10000 as "10,000". */
+const char *hg_frag_count(uint64_t n, char *buf, size_t size);
+
+/* The one-paragraph verdict, malloc'd (NULL out of memory).  Names the
+ * pinning site by its innermost function when sym resolved it. */
+char *hg_frag_verdict(const struct hg_frag *frag, const struct hg_symbolizer *sym);
+
+/* The class of cells [from, to) of a segment seen as one: the same class
+ * when they all have it, else T when top fills half, else U, F or the
+ * tenths live ('1'..'9') of the cells that are not '.'. */
+char hg_frag_merge_cells(const char *cells, size_t from, size_t to);
+
+/* Symbolizes every stack the report uses (sym may be NULL). */
+void hg_frag_symbolize(const struct hg_frag *frag, struct hg_symbolizer *sym);
+
+void hg_frag_print_text(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym);
+void hg_frag_print_json(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym);
+void hg_frag_print_svg(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym);
+
+#endif

@@ -1,0 +1,1006 @@
+/* SPDX-License-Identifier: MIT */
+/* The fragmentation report parser: the records of heapguard-frag 1 on top of
+ * parse_common.c.  Each record is checked as it comes (references, ranges,
+ * the figures' own relations, the order of sorted lists); what spans records
+ * (totals against the arenas, histograms against the free figures, maps
+ * against their segments, the 'end' counts) is checked where the last piece
+ * arrives.  Unknown records and unknown key= fields are skipped, so that
+ * later writers of version 1 can add them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frag.h"
+#include "parse.h"
+
+/* Each figure's key in the file, and its name in JSON (sizes end in _bytes). */
+static const char *const hg_figure_keys[HG_FIGURES] = {
+	[HG_FIG_SYSTEM] = "system",
+	[HG_FIG_IN_USE] = "in_use",
+	[HG_FIG_FREE] = "free",
+	[HG_FIG_TCACHE] = "tcache",
+	[HG_FIG_FASTBINS] = "fastbins",
+	[HG_FIG_UNSORTED] = "unsorted",
+	[HG_FIG_SMALL] = "small",
+	[HG_FIG_LARGE] = "large",
+	[HG_FIG_TOP] = "top",
+	[HG_FIG_QUARANTINE] = "quarantine",
+	[HG_FIG_FREE_CHUNKS] = "free_chunks",
+	[HG_FIG_LARGEST_FREE] = "largest_free",
+	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
+	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
+	[HG_FIG_LIVE_BYTES] = "live_bytes",
+	[HG_FIG_USABLE] = "usable",
+	[HG_FIG_REQUESTED] = "requested",
+	[HG_FIG_RESIDENT] = "resident",
+	[HG_FIG_TRIMMABLE] = "trimmable",
+	[HG_FIG_SEGMENTS] = "segments",
+};
+
+static const char *const hg_figure_json[HG_FIGURES] = {
+	[HG_FIG_SYSTEM] = "system_bytes",
+	[HG_FIG_IN_USE] = "in_use_bytes",
+	[HG_FIG_FREE] = "free_bytes",
+	[HG_FIG_TCACHE] = "tcache_bytes",
+	[HG_FIG_FASTBINS] = "fastbins_bytes",
+	[HG_FIG_UNSORTED] = "unsorted_bytes",
+	[HG_FIG_SMALL] = "small_bytes",
+	[HG_FIG_LARGE] = "large_bytes",
+	[HG_FIG_TOP] = "top_bytes",
+	[HG_FIG_QUARANTINE] = "quarantine_bytes",
+	[HG_FIG_FREE_CHUNKS] = "free_chunks",
+	[HG_FIG_LARGEST_FREE] = "largest_free",
+	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
+	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
+	[HG_FIG_LIVE_BYTES] = "live_bytes",
+	[HG_FIG_USABLE] = "usable_bytes",
+	[HG_FIG_REQUESTED] = "requested_bytes",
+	[HG_FIG_RESIDENT] = "resident_bytes",
+	[HG_FIG_TRIMMABLE] = "trimmable_bytes",
+	[HG_FIG_SEGMENTS] = "segments",
+};
+
+const char *hg_frag_figure_key(enum hg_frag_figure fig)
+{
+	return (unsigned)fig < HG_FIGURES ? hg_figure_keys[fig] : "?";
+}
+
+const char *hg_frag_figure_json(enum hg_frag_figure fig)
+{
+	return (unsigned)fig < HG_FIGURES ? hg_figure_json[fig] : "?";
+}
+
+struct hg_frag_parse {
+	struct hg_parse base; /* first: the record parsers get &base */
+	struct hg_frag *frag;
+	size_t cap_arenas, cap_classes, cap_peak_sites, cap_pin_tops, cap_pin_sites, cap_segments,
+		cap_cells;
+	struct hg_map pin_stacks;  /* stack index -> pin_site, to refuse a second */
+	bool map_pending;	   /* the last segment's map line has not come yet */
+	bool histogram_all;	   /* the 'all' histogram lines have begun */
+	uint64_t (*arena_hist)[2]; /* chunks, bytes of each arena's histogram */
+	uint64_t class_sum[HG_FRAG_CLASSES][2], class_all[HG_FRAG_CLASSES][2];
+	uint64_t pinned_sum;
+};
+
+static struct hg_frag_parse *hg_frag_parse_of(struct hg_parse *p)
+{
+	return (struct hg_frag_parse *)p;
+}
+
+/* A relation between figures the writer takes from the bin lists and
+ * figures it takes from walking the chunks: a damaged heap (a report after
+ * a heap error, or with check errors let through) breaks them.  The first
+ * is kept as a warning ("PATH:LINE: what") and the report is read on. */
+__attribute__((format(printf, 2, 3))) static int hg_frag_doubt(struct hg_parse *p, const char *fmt,
+							       ...)
+{
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	char msg[512];
+	va_list ap;
+	int n;
+
+	if (frag->doubt)
+		return 0;
+	n = snprintf(msg, sizeof(msg), "%s:%lu: ", p->path, p->in.line);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	frag->doubt = strdup(msg);
+	return frag->doubt ? 0 : hg_parse_fail(p, "out of memory");
+}
+
+static bool hg_power_of_two(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int hg_frag_magic(struct hg_parse *p, char *line)
+{
+	static const char prefix[] = "heapguard-frag ";
+	const char *v = line + sizeof(prefix) - 1;
+	char show[64];
+
+	if (strncmp(line, prefix, sizeof(prefix) - 1) != 0) {
+		if (strncmp(line, "heapguard-leaks ", 16) == 0)
+			return hg_parse_fail(p, "a leak report, not a fragmentation report");
+		return hg_parse_fail(p,
+				     "not a heapguard fragmentation report (the first line is not "
+				     "'heapguard-frag %d')",
+				     HG_FRAG_FORMAT);
+	}
+	/* 1 and 1.MINOR: a minor version only adds what version 1 skips. */
+	if (v[0] == '1' &&
+	    (v[1] == '\0' || (v[1] == '.' && v[2] && strspn(v + 2, "0123456789") == strlen(v + 2))))
+		return 0;
+	return hg_parse_fail(p, "unsupported format version '%s' (this reader reads version %d)",
+			     hg_parse_show(v, show, sizeof(show)), HG_FRAG_FORMAT);
+}
+
+static int hg_frag_trigger(struct hg_parse *p, struct hg_fields *f)
+{
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	char *s = hg_parse_field(p, f, "trigger");
+
+	if (!s || hg_parse_done(p, f, "trigger") < 0)
+		return -1;
+	if (strlen(s) > 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz_") != strlen(s))
+		return hg_parse_fail(p, "trigger is not a word (exit, call, signal or error)");
+	frag->trigger = strdup(s);
+	return frag->trigger ? 0 : hg_parse_fail(p, "out of memory");
+}
+
+static int hg_frag_uptime(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[1] = { "uptime_us" };
+
+	return hg_parse_numbers(p, f, "uptime_us", what, &hg_frag_parse_of(p)->frag->uptime_us, 1);
+}
+
+static int hg_frag_page_size(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[1] = { "page size" };
+	uint64_t *size = &hg_frag_parse_of(p)->frag->page_size;
+
+	if (hg_parse_numbers(p, f, "page_size", what, size, 1) < 0)
+		return -1;
+	if (!hg_power_of_two(*size) || *size < 256 || *size > (1u << 30))
+		return hg_parse_fail(p, "page size %llu is not a power of two from 256 to 1 GiB",
+				     (unsigned long long)*size);
+	return 0;
+}
+
+/* The KEY=VALUE fields of a record: names[i] into out[i], each at most
+ * once, the first required of them required (the others 0 when absent);
+ * with kind, the value of kind= too (required).  Other keys are skipped.
+ * The keys found, as bits, into *found when given. */
+static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *record,
+			const char *const *names, int n, int required, uint64_t *out, char **kind,
+			uint64_t *found)
+{
+	uint64_t seen = 0;
+	char show[64];
+	int i;
+
+	if (kind)
+		*kind = NULL;
+	memset(out, 0, (size_t)n * sizeof(*out));
+	while (*f->s || f->separated) {
+		char *field = hg_parse_field(p, f, "KEY=VALUE field");
+		char *eq;
+
+		if (!field)
+			return -1;
+		eq = strchr(field, '=');
+		if (!eq || eq == field ||
+		    strspn(field, "abcdefghijklmnopqrstuvwxyz0123456789_") != (size_t)(eq - field))
+			return hg_parse_fail(p, "field '%s' of the '%s' record is not KEY=VALUE",
+					     hg_parse_show(field, show, sizeof(show)), record);
+		*eq = '\0';
+		if (kind && strcmp(field, "kind") == 0) {
+			if (*kind)
+				return hg_parse_fail(p, "a second kind= in the '%s' record",
+						     record);
+			*kind = eq + 1;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(field, names[i]) == 0)
+				break;
+		if (i == n)
+			continue;
+		if (seen & (1ull << i))
+			return hg_parse_fail(p, "a second %s= in the '%s' record", names[i],
+					     record);
+		seen |= 1ull << i;
+		if (hg_parse_decimal(p, eq + 1, names[i], &out[i]) < 0)
+			return -1;
+	}
+	if (kind && !*kind)
+		return hg_parse_fail(p, "the '%s' record lacks kind=", record);
+	for (i = 0; i < required; i++)
+		if (!(seen & (1ull << i)))
+			return hg_parse_fail(p, "the '%s' record lacks %s=", record, names[i]);
+	if (found)
+		*found = seen;
+	return 0;
+}
+
+/* The relations every set of figures has (heapguard-report(5)). */
+static int hg_frag_check_figures(struct hg_parse *p, const uint64_t *v, const char *what,
+				 bool one_arena)
+{
+	uint64_t kinds = 0, most;
+	int k;
+
+	for (k = HG_FIG_FREE_FIRST; k <= HG_FIG_FREE_LAST; k++)
+		if (__builtin_add_overflow(kinds, v[k], &kinds))
+			return hg_parse_fail(
+				p, "%s: the kinds of free bytes add up to more than 64 bits", what);
+	if (kinds != v[HG_FIG_FREE])
+		return hg_parse_fail(p, "%s: free=%llu is not the sum of its kinds (%llu)", what,
+				     (unsigned long long)v[HG_FIG_FREE], (unsigned long long)kinds);
+	/* The writer says 0 in use rather than wrap when the free figures of
+	 * a damaged heap exceed its system bytes. */
+	if (v[HG_FIG_IN_USE] !=
+	    (v[HG_FIG_SYSTEM] > v[HG_FIG_FREE] ? v[HG_FIG_SYSTEM] - v[HG_FIG_FREE] : 0))
+		return hg_parse_fail(
+			p, "%s: in_use=%llu and free=%llu do not add up to system=%llu", what,
+			(unsigned long long)v[HG_FIG_IN_USE], (unsigned long long)v[HG_FIG_FREE],
+			(unsigned long long)v[HG_FIG_SYSTEM]);
+	/* From here on, walked figures against listed ones (hg_frag_doubt).
+	 * An arena has one top; the totals' top is the sum of them all.  A
+	 * free region is one chunk or more. */
+	if ((one_arena && v[HG_FIG_TOP] > v[HG_FIG_LARGEST_CHUNK]) ||
+	    v[HG_FIG_LARGEST_CHUNK] > v[HG_FIG_LARGEST_FREE] ||
+	    v[HG_FIG_LARGEST_FREE] > v[HG_FIG_FREE])
+		return hg_frag_doubt(p,
+				     "%s: top=%llu <= largest_chunk=%llu <= largest_free=%llu <= "
+				     "free=%llu does not hold",
+				     what, (unsigned long long)(one_arena ? v[HG_FIG_TOP] : 0),
+				     (unsigned long long)v[HG_FIG_LARGEST_CHUNK],
+				     (unsigned long long)v[HG_FIG_LARGEST_FREE],
+				     (unsigned long long)v[HG_FIG_FREE]);
+	if ((v[HG_FIG_FREE_CHUNKS] == 0) != (v[HG_FIG_FREE] == 0) ||
+	    (!__builtin_mul_overflow(v[HG_FIG_FREE_CHUNKS], v[HG_FIG_LARGEST_CHUNK], &most) &&
+	     most < v[HG_FIG_FREE]))
+		return hg_frag_doubt(
+			p, "%s: %llu free chunks of at most %llu bytes cannot hold free=%llu", what,
+			(unsigned long long)v[HG_FIG_FREE_CHUNKS],
+			(unsigned long long)v[HG_FIG_LARGEST_CHUNK],
+			(unsigned long long)v[HG_FIG_FREE]);
+	if (v[HG_FIG_REQUESTED] > v[HG_FIG_USABLE] || v[HG_FIG_USABLE] > v[HG_FIG_LIVE_BYTES] ||
+	    v[HG_FIG_LIVE_BYTES] > v[HG_FIG_IN_USE])
+		return hg_frag_doubt(p,
+				     "%s: requested=%llu <= usable=%llu <= live_bytes=%llu <= "
+				     "in_use=%llu does not hold",
+				     what, (unsigned long long)v[HG_FIG_REQUESTED],
+				     (unsigned long long)v[HG_FIG_USABLE],
+				     (unsigned long long)v[HG_FIG_LIVE_BYTES],
+				     (unsigned long long)v[HG_FIG_IN_USE]);
+	if ((v[HG_FIG_LIVE_BLOCKS] == 0) != (v[HG_FIG_LIVE_BYTES] == 0))
+		return hg_frag_doubt(p, "%s: live_blocks=%llu with live_bytes=%llu", what,
+				     (unsigned long long)v[HG_FIG_LIVE_BLOCKS],
+				     (unsigned long long)v[HG_FIG_LIVE_BYTES]);
+	if (v[HG_FIG_TRIMMABLE] > v[HG_FIG_RESIDENT])
+		return hg_frag_doubt(p, "%s: trimmable=%llu is more than resident=%llu", what,
+				     (unsigned long long)v[HG_FIG_TRIMMABLE],
+				     (unsigned long long)v[HG_FIG_RESIDENT]);
+	return 0;
+}
+
+static int hg_frag_arena(struct hg_parse *p, struct hg_fields *f)
+{
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_arena *a;
+	char what[48], *s, *kind;
+	uint64_t id;
+
+	if (!(s = hg_parse_field(p, f, "arena id")) || hg_parse_decimal(p, s, "arena id", &id) < 0)
+		return -1;
+	if (id != frag->narenas)
+		return hg_parse_fail(p,
+				     "arena %llu where arena %zu was expected (ids count from 0)",
+				     (unsigned long long)id, frag->narenas);
+	if (hg_parse_grow(p, (void **)&frag->arenas, &fp->cap_arenas, frag->narenas + 1,
+			  sizeof(*frag->arenas), HG_FRAG_ARENAS_MAX, "arenas") < 0)
+		return -1;
+	a = &frag->arenas[frag->narenas];
+	memset(a, 0, sizeof(*a));
+	a->id = id;
+	if (hg_frag_keys(p, f, "arena", hg_figure_keys, HG_FIGURES, HG_FIGURES, a->fig, &kind,
+			 NULL) < 0)
+		return -1;
+	if (strcmp(kind, "main") != 0 && strcmp(kind, "thread") != 0)
+		return hg_parse_fail(p, "arena kind is neither 'main' nor 'thread'");
+	a->main = kind[0] == 'm';
+	if (a->main != (id == 0))
+		return hg_parse_fail(p,
+				     "arena %llu has kind=%s (arena 0 is the main arena, only it)",
+				     (unsigned long long)id, kind);
+	snprintf(what, sizeof(what), "arena %llu", (unsigned long long)id);
+	if (hg_frag_check_figures(p, a->fig, what, true) < 0)
+		return -1;
+	frag->narenas++;
+	return 0;
+}
+
+static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const names[6] = { "chunks",	   "system",   "live_bytes",
+					      "requested", "resident", "quarantined" };
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	struct hg_frag_mmapped *m = &frag->mmapped;
+	uint64_t v[6];
+
+	if (frag->narenas == 0)
+		return hg_parse_fail(p,
+				     "no 'arena' record before 'mmapped' (the main arena is one)");
+	if (hg_frag_keys(p, f, "mmapped", names, 6, 5, v, NULL, NULL) < 0)
+		return -1;
+	m->quarantined = v[5];
+	m->chunks = v[0];
+	m->system = v[1];
+	m->live_bytes = v[2];
+	m->requested = v[3];
+	m->resident = v[4];
+	if (m->requested > m->live_bytes || m->live_bytes > m->system || m->resident > m->system ||
+	    (m->chunks == 0) != (m->system == 0))
+		return hg_parse_fail(
+			p,
+			"mmapped: %llu chunks of %llu bytes in %llu mapped (%llu "
+			"requested, %llu resident) do not add up",
+			(unsigned long long)m->chunks, (unsigned long long)m->live_bytes,
+			(unsigned long long)m->system, (unsigned long long)m->requested,
+			(unsigned long long)m->resident);
+	return 0;
+}
+
+/* The totals as the arenas and the mmapped chunks add up. */
+static int hg_frag_sum_arenas(struct hg_parse *p, uint64_t *sum)
+{
+	const struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	const struct hg_frag_mmapped *m = &frag->mmapped;
+	size_t i;
+	int k;
+
+	memset(sum, 0, HG_FIGURES * sizeof(*sum));
+	for (i = 0; i < frag->narenas; i++)
+		for (k = 0; k < HG_FIGURES; k++) {
+			uint64_t v = frag->arenas[i].fig[k];
+
+			if (k == HG_FIG_LARGEST_FREE || k == HG_FIG_LARGEST_CHUNK)
+				sum[k] = v > sum[k] ? v : sum[k];
+			else if (__builtin_add_overflow(sum[k], v, &sum[k]))
+				return hg_parse_fail(p,
+						     "the arenas' %s add up to more than 64 bits",
+						     hg_figure_keys[k]);
+		}
+	if (__builtin_add_overflow(sum[HG_FIG_SYSTEM], m->system, &sum[HG_FIG_SYSTEM]) ||
+	    __builtin_add_overflow(sum[HG_FIG_IN_USE], m->system, &sum[HG_FIG_IN_USE]) ||
+	    __builtin_add_overflow(sum[HG_FIG_LIVE_BLOCKS], m->chunks, &sum[HG_FIG_LIVE_BLOCKS]) ||
+	    __builtin_add_overflow(sum[HG_FIG_LIVE_BYTES], m->live_bytes,
+				   &sum[HG_FIG_LIVE_BYTES]) ||
+	    __builtin_add_overflow(sum[HG_FIG_REQUESTED], m->requested, &sum[HG_FIG_REQUESTED]) ||
+	    __builtin_add_overflow(sum[HG_FIG_RESIDENT], m->resident, &sum[HG_FIG_RESIDENT]))
+		return hg_parse_fail(p,
+				     "the arenas and mmapped chunks add up to more than 64 bits");
+	return 0;
+}
+
+static int hg_frag_totals(struct hg_parse *p, struct hg_fields *f)
+{
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	uint64_t *t = frag->totals, sum[HG_FIGURES];
+	int k;
+
+	if (hg_frag_keys(p, f, "totals", hg_figure_keys, HG_FIG_SEGMENTS, HG_FIG_SEGMENTS, t, NULL,
+			 NULL) < 0 ||
+	    hg_frag_check_figures(p, t, "totals", false) < 0 || hg_frag_sum_arenas(p, sum) < 0)
+		return -1;
+	t[HG_FIG_SEGMENTS] = sum[HG_FIG_SEGMENTS];
+	for (k = 0; k < HG_FIG_SEGMENTS; k++) {
+		/* in_use follows from system and free (checked above); mmapped
+		 * chunks have no usable figure: theirs is unknown here. */
+		if (k == HG_FIG_IN_USE)
+			continue;
+		if (k == HG_FIG_USABLE ? t[k] < sum[k] : t[k] != sum[k])
+			return hg_parse_fail(p,
+					     "totals say %s=%llu, the arenas and mmapped chunks "
+					     "add up to %llu",
+					     hg_figure_keys[k], (unsigned long long)t[k],
+					     (unsigned long long)sum[k]);
+	}
+	return 0;
+}
+
+static int hg_frag_histogram(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[4] = { "class low bound", "class high bound", "chunk count",
+					     "byte count" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_class *c, *prev;
+	uint64_t v[4], arena, low, high;
+	char *s;
+	int k;
+
+	if (!(s = hg_parse_field(p, f, "histogram arena")))
+		return -1;
+	if (strcmp(s, "all") == 0) {
+		arena = HG_FRAG_ALL;
+	} else {
+		if (hg_parse_decimal(p, s, "histogram arena", &arena) < 0)
+			return -1;
+		if (arena >= frag->narenas)
+			return hg_parse_fail(
+				p, "histogram of arena %llu, which no 'arena' line defines",
+				(unsigned long long)arena);
+		if (fp->histogram_all)
+			return hg_parse_fail(p, "histogram of arena %llu after the 'all' lines",
+					     (unsigned long long)arena);
+	}
+	if (hg_parse_numbers(p, f, "histogram", what, v, 4) < 0)
+		return -1;
+	if (!hg_power_of_two(v[0]) || v[0] < 16 || v[0] > (1ull << 62) || v[1] != 2 * v[0])
+		return hg_parse_fail(p, "size class [%llu, %llu) is not [2^k, 2^(k+1)) from 16 up",
+				     (unsigned long long)v[0], (unsigned long long)v[1]);
+	if (v[2] == 0)
+		return hg_parse_fail(p,
+				     "histogram line with 0 chunks (empty classes are left out)");
+	if (__builtin_mul_overflow(v[2], v[0], &low) || v[3] < low ||
+	    (!__builtin_mul_overflow(v[2], v[1], &high) && v[3] >= high))
+		return hg_parse_fail(p, "%llu bytes cannot be %llu chunks of [%llu, %llu) bytes",
+				     (unsigned long long)v[3], (unsigned long long)v[2],
+				     (unsigned long long)v[0], (unsigned long long)v[1]);
+	prev = frag->nclasses ? &frag->classes[frag->nclasses - 1] : NULL;
+	if (prev && prev->arena != HG_FRAG_ALL && arena != HG_FRAG_ALL && arena < prev->arena)
+		return hg_parse_fail(p, "histogram of arena %llu after arena %lu's (out of order)",
+				     (unsigned long long)arena, (unsigned long)prev->arena);
+	if (prev && prev->arena == (uint32_t)arena && v[0] <= prev->lo)
+		return hg_parse_fail(p, "size class %llu after class %llu (classes go up)",
+				     (unsigned long long)v[0], (unsigned long long)prev->lo);
+	if (hg_parse_grow(p, (void **)&frag->classes, &fp->cap_classes, frag->nclasses + 1,
+			  sizeof(*frag->classes), (size_t)(frag->narenas + 1) * HG_FRAG_CLASSES,
+			  "histogram lines") < 0)
+		return -1;
+	if (!fp->arena_hist && !(fp->arena_hist = calloc(frag->narenas, sizeof(*fp->arena_hist))))
+		return hg_parse_fail(p, "out of memory");
+	c = &frag->classes[frag->nclasses++];
+	c->arena = (uint32_t)arena;
+	c->lo = v[0];
+	c->hi = v[1];
+	c->chunks = v[2];
+	c->bytes = v[3];
+	k = __builtin_ctzll(v[0]);
+	if (arena == HG_FRAG_ALL) {
+		fp->histogram_all = true;
+		fp->class_all[k][0] = v[2];
+		fp->class_all[k][1] = v[3];
+		return 0;
+	}
+	/* Each sum is at most an arena's free bytes or chunks, checked at 'end'. */
+	if (__builtin_add_overflow(fp->arena_hist[arena][0], v[2], &fp->arena_hist[arena][0]) ||
+	    __builtin_add_overflow(fp->arena_hist[arena][1], v[3], &fp->arena_hist[arena][1]) ||
+	    __builtin_add_overflow(fp->class_sum[k][0], v[2], &fp->class_sum[k][0]) ||
+	    __builtin_add_overflow(fp->class_sum[k][1], v[3], &fp->class_sum[k][1]))
+		return hg_parse_fail(p, "the histogram lines add up to more than 64 bits");
+	return 0;
+}
+
+static int hg_frag_peak(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const names[6] = { "system",	 "system_us",  "live",
+					      "live_us", "sites_live", "sites_us" };
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	struct hg_frag_peak *peak = &frag->peak;
+	uint64_t v[6], found;
+	int i;
+
+	if (hg_frag_keys(p, f, "peak", names, 6, 2, v, NULL, &found) < 0)
+		return -1;
+	/* The live peak comes with level=full, all four figures together. */
+	peak->has_live = (found & 0x3c) != 0;
+	for (i = 2; i < 6; i++)
+		if ((peak->has_live || !p->r->fast) && !(found & (1u << i)))
+			return hg_parse_fail(p, "the 'peak' record lacks %s=%s", names[i],
+					     p->r->fast ? "" : " (level=full has it)");
+	peak->system = v[0];
+	peak->system_us = v[1];
+	peak->live = v[2];
+	peak->live_us = v[3];
+	peak->sites_live = v[4];
+	peak->sites_us = v[5];
+	for (i = 1; i < 6; i += 2)
+		if (v[i] > frag->uptime_us)
+			return hg_parse_fail(
+				p, "peak %s=%llu comes after the report (uptime_us=%llu)", names[i],
+				(unsigned long long)v[i], (unsigned long long)frag->uptime_us);
+	return 0;
+}
+
+static int hg_frag_peak_site(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[2] = { "blocks", "bytes" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_site *site;
+	uint64_t v[2];
+	uint32_t stack;
+	char *s;
+
+	if (!(s = hg_parse_field(p, f, "peak site stack")) ||
+	    hg_parse_stack_ref(p, s, "peak_site", "peak site stack", &stack) < 0 ||
+	    hg_parse_numbers(p, f, "peak_site", what, v, 2) < 0)
+		return -1;
+	if (v[0] == 0 || v[1] < v[0])
+		return hg_parse_fail(p, "peak site with %llu blocks of %llu bytes",
+				     (unsigned long long)v[0], (unsigned long long)v[1]);
+	if (frag->npeak_sites && v[1] > frag->peak_sites[frag->npeak_sites - 1].bytes)
+		return hg_parse_fail(p, "peak sites out of order (by bytes, descending)");
+	/* Their sum is not held against sites_live: the writer reads the
+	 * counters one by one while other threads change them. */
+	if (hg_parse_grow(p, (void **)&frag->peak_sites, &fp->cap_peak_sites, frag->npeak_sites + 1,
+			  sizeof(*frag->peak_sites), HG_LEAKS_RECORDS_MAX, "peak sites") < 0)
+		return -1;
+	site = &frag->peak_sites[frag->npeak_sites++];
+	site->stack = stack;
+	site->blocks = v[0];
+	site->bytes = v[1];
+	return 0;
+}
+
+static int hg_frag_pin_top(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[3] = { "pinning chunk arena", "pinning chunk segment",
+					     "pinning chunk size" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_pin_top *pin;
+	uint64_t arena, segment, address, size, below;
+	char *s;
+
+	if (!(s = hg_parse_field(p, f, what[0])) || hg_parse_decimal(p, s, what[0], &arena) < 0 ||
+	    !(s = hg_parse_field(p, f, what[1])) || hg_parse_decimal(p, s, what[1], &segment) < 0)
+		return -1;
+	if (arena >= frag->narenas || segment >= frag->arenas[arena].fig[HG_FIG_SEGMENTS])
+		return hg_parse_fail(
+			p, "pin_top names segment %llu of arena %llu, which has none such",
+			(unsigned long long)segment, (unsigned long long)arena);
+	if (hg_parse_grow(p, (void **)&frag->pin_tops, &fp->cap_pin_tops, frag->npin_tops + 1,
+			  sizeof(*frag->pin_tops), HG_LEAKS_RECORDS_MAX, "pin_top lines") < 0)
+		return -1;
+	pin = &frag->pin_tops[frag->npin_tops];
+	if (!(s = hg_parse_field(p, f, "chunk address")) ||
+	    hg_parse_hex(p, s, "chunk address", &address) < 0 ||
+	    !(s = hg_parse_field(p, f, what[2])) || hg_parse_decimal(p, s, what[2], &size) < 0 ||
+	    !(s = hg_parse_field(p, f, "pinning chunk stack")) ||
+	    hg_parse_stack_ref(p, s, "pin_top", "pinning chunk stack", &pin->stack) < 0 ||
+	    !(s = hg_parse_field(p, f, "free bytes below")) ||
+	    hg_parse_decimal(p, s, "free bytes below", &below) < 0 ||
+	    hg_parse_done(p, f, "pin_top") < 0)
+		return -1;
+	if (size == 0)
+		return hg_parse_fail(p, "pin_top chunk of 0 bytes");
+	if (below > frag->arenas[arena].fig[HG_FIG_FREE] &&
+	    hg_frag_doubt(
+		    p, "pin_top chunk with %llu free bytes below, more than its arena's free=%llu",
+		    (unsigned long long)below,
+		    (unsigned long long)frag->arenas[arena].fig[HG_FIG_FREE]) < 0)
+		return -1;
+
+	pin->arena = (uint32_t)arena;
+	pin->segment = (uint32_t)segment;
+	pin->address = address;
+	pin->size = size;
+	pin->free_below = below;
+	frag->npin_tops++;
+	return 0;
+}
+
+static int hg_frag_pin_site(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[5] = { "blocks", "bytes", "pinned bytes", "pinning blocks",
+					     "spans" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_pin_site *site;
+	uint64_t v[5], least;
+	uint32_t stack;
+	char *s;
+	int put;
+
+	if (!(s = hg_parse_field(p, f, "pinning site stack")) ||
+	    hg_parse_stack_ref(p, s, "pin_site", "pinning site stack", &stack) < 0 ||
+	    hg_parse_numbers(p, f, "pin_site", what, v, 5) < 0)
+		return -1;
+	if (v[0] == 0 || v[1] < v[0] || v[3] == 0 || v[3] > v[0] || v[4] == 0)
+		return hg_parse_fail(p,
+				     "pin_site with %llu blocks of %llu bytes, %llu of them "
+				     "pinning %llu spans",
+				     (unsigned long long)v[0], (unsigned long long)v[1],
+				     (unsigned long long)v[3], (unsigned long long)v[4]);
+	/* A pinned span is at least a page. */
+	if (__builtin_mul_overflow(v[4], frag->page_size, &least) || v[2] < least)
+		return hg_parse_fail(p, "%llu spans of at least a page cannot be %llu bytes",
+				     (unsigned long long)v[4], (unsigned long long)v[2]);
+	if (frag->npin_sites && v[2] > frag->pin_sites[frag->npin_sites - 1].pinned)
+		return hg_parse_fail(p,
+				     "pin_site lines out of order (by pinned bytes, descending)");
+	if (__builtin_add_overflow(fp->pinned_sum, v[2], &fp->pinned_sum))
+		return hg_parse_fail(p, "the pin_site lines add up to more than 64 bits");
+	if (fp->pinned_sum > frag->totals[HG_FIG_FREE] - frag->totals[HG_FIG_TOP] &&
+	    hg_frag_doubt(
+		    p, "the pin_site lines pin more than the %llu free bytes outside the top",
+		    (unsigned long long)(frag->totals[HG_FIG_FREE] - frag->totals[HG_FIG_TOP])) < 0)
+		return -1;
+	if (hg_parse_grow(p, (void **)&frag->pin_sites, &fp->cap_pin_sites, frag->npin_sites + 1,
+			  sizeof(*frag->pin_sites), HG_LEAKS_RECORDS_MAX, "pin_site lines") < 0)
+		return -1;
+	put = hg_map_put(&fp->pin_stacks, stack, 0, (uint32_t)frag->npin_sites, NULL);
+	if (put < 0)
+		return hg_parse_fail(p, "out of memory");
+	if (put > 0)
+		return hg_parse_fail(p, "a second pin_site for stack %llu",
+				     (unsigned long long)hg_leaks_stack_id(p->r, stack));
+	site = &frag->pin_sites[frag->npin_sites++];
+	site->stack = stack;
+	site->blocks = v[0];
+	site->bytes = v[1];
+	site->pinned = v[2];
+	site->pinning_blocks = v[3];
+	site->spans = v[4];
+	return 0;
+}
+
+static int hg_frag_segment_fields(struct hg_parse *p, struct hg_fields *f,
+				  struct hg_frag_segment *seg)
+{
+	static const char *const hex[3] = { "segment start", "segment end", "top address" };
+	uint64_t *addr[3] = { &seg->lo, &seg->hi, &seg->top };
+	uint64_t arena, index;
+	char *s;
+	int i;
+
+	if (!(s = hg_parse_field(p, f, "segment arena")) ||
+	    hg_parse_decimal(p, s, "segment arena", &arena) < 0 ||
+	    !(s = hg_parse_field(p, f, "segment index")) ||
+	    hg_parse_decimal(p, s, "segment index", &index) < 0)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (!(s = hg_parse_field(p, f, hex[i])) || hg_parse_hex(p, s, hex[i], addr[i]) < 0)
+			return -1;
+	if (!(s = hg_parse_field(p, f, "cell size")) ||
+	    hg_parse_decimal(p, s, "cell size", &seg->cell) < 0 ||
+	    hg_parse_done(p, f, "segment") < 0)
+		return -1;
+	if (arena > UINT32_MAX || index > UINT32_MAX)
+		return hg_parse_fail(p, "segment %llu of arena %llu is out of range",
+				     (unsigned long long)index, (unsigned long long)arena);
+	seg->arena = (uint32_t)arena;
+	seg->index = (uint32_t)index;
+	return 0;
+}
+
+static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
+{
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_segment seg, *prev;
+	struct hg_frag_arena *a;
+	uint64_t span, ncells;
+
+	if (fp->map_pending)
+		return hg_parse_fail(
+			p, "a 'segment' line where the previous one's 'map' line was due");
+	memset(&seg, 0, sizeof(seg));
+	if (hg_frag_segment_fields(p, f, &seg) < 0)
+		return -1;
+	if (seg.arena >= frag->narenas)
+		return hg_parse_fail(p, "segment of arena %lu, which no 'arena' line defines",
+				     (unsigned long)seg.arena);
+	a = &frag->arenas[seg.arena];
+	if (seg.index != a->nsegments || seg.index >= a->fig[HG_FIG_SEGMENTS])
+		return hg_parse_fail(p,
+				     "segment %lu of arena %lu where segment %lu was expected "
+				     "(the arena has segments=%llu)",
+				     (unsigned long)seg.index, (unsigned long)seg.arena,
+				     (unsigned long)a->nsegments,
+				     (unsigned long long)a->fig[HG_FIG_SEGMENTS]);
+	/* Arenas may come in any order, each one's segments together. */
+	prev = frag->nsegments ? &frag->segments[frag->nsegments - 1] : NULL;
+	if (seg.index > 0 && prev->arena != seg.arena)
+		return hg_parse_fail(p, "segment %lu of arena %lu is apart from the arena's others",
+				     (unsigned long)seg.index, (unsigned long)seg.arena);
+	if (seg.lo >= seg.hi || (seg.top && (seg.top < seg.lo || seg.top >= seg.hi)))
+		return hg_parse_fail(p,
+				     "segment [0x%llx, 0x%llx) with top 0x%llx is not a range "
+				     "holding its top",
+				     (unsigned long long)seg.lo, (unsigned long long)seg.hi,
+				     (unsigned long long)seg.top);
+	if (seg.index > 0 && seg.lo < prev->hi)
+		return hg_parse_fail(p, "segment at 0x%llx overlaps or precedes the one before it",
+				     (unsigned long long)seg.lo);
+	span = seg.hi - seg.lo;
+	if (!hg_power_of_two(seg.cell) || seg.cell < 16 || seg.cell > (1ull << 62))
+		return hg_parse_fail(p, "cell size %llu is not a power of two from 16 up",
+				     (unsigned long long)seg.cell);
+	ncells = span / seg.cell + (span % seg.cell != 0);
+	if (ncells > HG_FRAG_CELLS_PER_SEGMENT)
+		return hg_parse_fail(p, "segment of %llu cells (at most %d)",
+				     (unsigned long long)ncells, HG_FRAG_CELLS_PER_SEGMENT);
+	seg.ncells = (uint32_t)ncells;
+	seg.cells = frag->ncells;
+	if (hg_parse_grow(p, (void **)&frag->cells, &fp->cap_cells, frag->ncells + ncells, 1,
+			  HG_FRAG_CELLS_MAX, "map cells") < 0 ||
+	    hg_parse_grow(p, (void **)&frag->segments, &fp->cap_segments, frag->nsegments + 1,
+			  sizeof(*frag->segments), HG_FRAG_CELLS_MAX, "segments") < 0)
+		return -1;
+	if (a->nsegments == 0)
+		a->first_segment = (uint32_t)frag->nsegments;
+	a->nsegments++;
+	frag->segments[frag->nsegments++] = seg;
+	frag->ncells += ncells;
+	fp->map_pending = true;
+	return 0;
+}
+
+static int hg_frag_map(struct hg_parse *p, struct hg_fields *f)
+{
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_segment *seg;
+	uint64_t arena, index, filled = 0, count;
+	char show[64], *s;
+
+	if (!fp->map_pending)
+		return hg_parse_fail(p, "a 'map' line without its 'segment' line");
+	seg = &frag->segments[frag->nsegments - 1];
+	if (!(s = hg_parse_field(p, f, "map arena")) ||
+	    hg_parse_decimal(p, s, "map arena", &arena) < 0 ||
+	    !(s = hg_parse_field(p, f, "map segment")) ||
+	    hg_parse_decimal(p, s, "map segment", &index) < 0)
+		return -1;
+	if (arena != seg->arena || index != seg->index)
+		return hg_parse_fail(
+			p, "map of segment %llu of arena %llu after segment %lu of arena %lu",
+			(unsigned long long)index, (unsigned long long)arena,
+			(unsigned long)seg->index, (unsigned long)seg->arena);
+	while (*f->s || f->separated) {
+		if (!(s = hg_parse_field(p, f, "map run")))
+			return -1;
+		if (!strchr("UFT123456789.", s[0]) || (s[1] && s[1] != '*'))
+			return hg_parse_fail(p, "map run '%s' is not CLASS or CLASS*COUNT",
+					     hg_parse_show(s, show, sizeof(show)));
+		count = 1;
+		if (s[1] && hg_parse_decimal(p, s + 2, "map run count", &count) < 0)
+			return -1;
+		if (count == 0)
+			return hg_parse_fail(p, "map run of 0 cells");
+		if (count > seg->ncells - filled)
+			return hg_parse_fail(p, "map runs cover more than the segment's %lu cells",
+					     (unsigned long)seg->ncells);
+		memset(frag->cells + seg->cells + filled, s[0], count);
+		filled += count;
+	}
+	seg->mapped = filled != 0;
+	if (!seg->mapped)
+		memset(frag->cells + seg->cells, '.', seg->ncells);
+	else if (filled != seg->ncells)
+		return hg_parse_fail(p, "map runs cover %llu cells, the segment has %lu",
+				     (unsigned long long)filled, (unsigned long)seg->ncells);
+	fp->map_pending = false;
+	/* The next segment line may follow: back to the segment phase. */
+	p->phase--;
+	return 0;
+}
+
+/* The histograms against the arenas' free figures and each other. */
+static int hg_frag_check_histograms(struct hg_parse *p)
+{
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	const struct hg_frag *frag = fp->frag;
+	size_t i;
+	int k;
+
+	/* The 'all' lines are the writer's sums: an error; an arena's lines
+	 * against its listed free bytes: a doubt. */
+	for (k = 0; k < HG_FRAG_CLASSES; k++)
+		if (fp->class_all[k][0] != fp->class_sum[k][0] ||
+		    fp->class_all[k][1] != fp->class_sum[k][1])
+			return hg_parse_fail(p,
+					     "the 'all' histogram has %llu chunks of %llu bytes in "
+					     "class %llu, the arenas add up to %llu of %llu",
+					     (unsigned long long)fp->class_all[k][0],
+					     (unsigned long long)fp->class_all[k][1], 1ull << k,
+					     (unsigned long long)fp->class_sum[k][0],
+					     (unsigned long long)fp->class_sum[k][1]);
+	for (i = 0; i < frag->narenas; i++) {
+		const uint64_t *fig = frag->arenas[i].fig;
+		uint64_t chunks =
+			fig[HG_FIG_FREE_CHUNKS] - (fig[HG_FIG_FREE_CHUNKS] && fig[HG_FIG_TOP] != 0);
+		uint64_t bytes = fig[HG_FIG_FREE] - fig[HG_FIG_TOP];
+		uint64_t hc = fp->arena_hist ? fp->arena_hist[i][0] : 0;
+		uint64_t hb = fp->arena_hist ? fp->arena_hist[i][1] : 0;
+
+		if (hc != chunks || hb != bytes)
+			return hg_frag_doubt(
+				p,
+				"the histogram of arena %zu counts %llu chunks of %llu "
+				"bytes, the arena has %llu of %llu besides the top",
+				i, (unsigned long long)hc, (unsigned long long)hb,
+				(unsigned long long)chunks, (unsigned long long)bytes);
+	}
+	return 0;
+}
+
+static int hg_frag_truncated(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[1] = { "truncated flag" };
+	uint64_t v;
+
+	if (hg_parse_numbers(p, f, "truncated", what, &v, 1) < 0)
+		return -1;
+	hg_frag_parse_of(p)->frag->truncated = v != 0;
+	return 0;
+}
+
+static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[3] = { "arena count", "segment count", "stack count" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	uint64_t v[3];
+	size_t i;
+
+	if (hg_parse_numbers(p, f, "end", what, v, 3) < 0)
+		return -1;
+	if (fp->map_pending)
+		return hg_parse_fail(p, "the last segment has no 'map' line");
+	if (v[0] != frag->narenas || v[1] != frag->nsegments || v[2] != p->r->nstacks)
+		return hg_parse_fail(p,
+				     "'end' counts %llu arenas, %llu segments and %llu stacks, the "
+				     "file has %zu, %zu and %zu",
+				     (unsigned long long)v[0], (unsigned long long)v[1],
+				     (unsigned long long)v[2], frag->narenas, frag->nsegments,
+				     p->r->nstacks);
+	for (i = 0; i < frag->narenas; i++)
+		if (frag->arenas[i].nsegments != frag->arenas[i].fig[HG_FIG_SEGMENTS])
+			return hg_parse_fail(
+				p, "arena %zu has segments=%llu but %lu 'segment' lines", i,
+				(unsigned long long)frag->arenas[i].fig[HG_FIG_SEGMENTS],
+				(unsigned long)frag->arenas[i].nsegments);
+	for (i = 0; i < frag->nsegments; i++)
+		if (!frag->segments[i].mapped && !frag->truncated)
+			return hg_parse_fail(p,
+					     "segment %lu of arena %lu has an empty map, and no "
+					     "'truncated 1' line says why",
+					     (unsigned long)frag->segments[i].index,
+					     (unsigned long)frag->segments[i].arena);
+	for (i = 0; i < frag->npin_tops; i++) {
+		const struct hg_frag_pin_top *pin = &frag->pin_tops[i];
+		const struct hg_frag_segment *seg =
+			&frag->segments[frag->arenas[pin->arena].first_segment + pin->segment];
+
+		if (pin->address < seg->lo || pin->size > seg->hi - pin->address)
+			return hg_parse_fail(p, "pin_top chunk at 0x%llx is not inside its segment",
+					     (unsigned long long)pin->address);
+	}
+	return hg_frag_check_histograms(p);
+}
+
+enum hg_frag_record {
+	HG_FR_MAGIC,
+	HG_FR_VERSION,
+	HG_FR_PROGRAM,
+	HG_FR_PID,
+	HG_FR_PPID,
+	HG_FR_TIME,
+	HG_FR_LEVEL,
+	HG_FR_TRIGGER,
+	HG_FR_STATUS,
+	HG_FR_UPTIME,
+	HG_FR_PAGE_SIZE,
+	HG_FR_ARG,
+	HG_FR_OPTION,
+	HG_FR_MODULE,
+	HG_FR_STACK,
+	HG_FR_ARENA,
+	HG_FR_MMAPPED,
+	HG_FR_TOTALS,
+	HG_FR_HISTOGRAM,
+	HG_FR_PEAK,
+	HG_FR_PEAK_SITE,
+	HG_FR_PIN_TOP,
+	HG_FR_PIN_SITE,
+	HG_FR_SEGMENT,
+	HG_FR_MAP, /* directly after HG_FR_SEGMENT: hg_frag_map steps back to it */
+	HG_FR_TRUNCATED,
+	HG_FR_END,
+	HG_FR_RECORDS,
+};
+
+static const struct hg_record_spec hg_frag_records[HG_FR_RECORDS] = {
+	[HG_FR_MAGIC] = { "heapguard-frag", false, true, NULL },
+	[HG_FR_VERSION] = { "version", false, true, hg_parse_version },
+	[HG_FR_PROGRAM] = { "program", false, true, hg_parse_program },
+	[HG_FR_PID] = { "pid", false, true, hg_parse_pid },
+	[HG_FR_PPID] = { "ppid", false, true, hg_parse_ppid },
+	[HG_FR_TIME] = { "time", false, true, hg_parse_time },
+	[HG_FR_LEVEL] = { "level", false, true, hg_parse_level },
+	[HG_FR_TRIGGER] = { "trigger", false, true, hg_frag_trigger },
+	/* only when the trigger is exit */
+	[HG_FR_STATUS] = { "status", false, false, hg_parse_status },
+	[HG_FR_UPTIME] = { "uptime_us", false, true, hg_frag_uptime },
+	[HG_FR_PAGE_SIZE] = { "page_size", false, true, hg_frag_page_size },
+	[HG_FR_ARG] = { "arg", true, false, hg_parse_arg },
+	[HG_FR_OPTION] = { "option", true, false, hg_parse_option },
+	[HG_FR_MODULE] = { "module", true, false, hg_parse_module },
+	[HG_FR_STACK] = { "stack", true, false, hg_parse_stack },
+	[HG_FR_ARENA] = { "arena", true, false, hg_frag_arena },
+	[HG_FR_MMAPPED] = { "mmapped", false, true, hg_frag_mmapped },
+	[HG_FR_TOTALS] = { "totals", false, true, hg_frag_totals },
+	[HG_FR_HISTOGRAM] = { "histogram", true, false, hg_frag_histogram },
+	[HG_FR_PEAK] = { "peak", false, true, hg_frag_peak },
+	[HG_FR_PEAK_SITE] = { "peak_site", true, false, hg_frag_peak_site },
+	[HG_FR_PIN_TOP] = { "pin_top", true, false, hg_frag_pin_top },
+	[HG_FR_PIN_SITE] = { "pin_site", true, false, hg_frag_pin_site },
+	[HG_FR_SEGMENT] = { "segment", true, false, hg_frag_segment },
+	[HG_FR_MAP] = { "map", true, false, hg_frag_map },
+	/* the writer ran out of memory: maps and pins may be missing */
+	[HG_FR_TRUNCATED] = { "truncated", false, false, hg_frag_truncated },
+	[HG_FR_END] = { "end", false, true, hg_frag_end },
+};
+
+int hg_frag_load(const char *path, struct hg_frag *frag, char *err, size_t errlen)
+{
+	struct hg_frag_parse fp;
+	int rc;
+
+	memset(frag, 0, sizeof(*frag));
+	memset(&fp, 0, sizeof(fp));
+	fp.frag = frag;
+	fp.base.records = hg_frag_records;
+	fp.base.nrecords = HG_FR_RECORDS;
+	fp.base.magic = hg_frag_magic;
+	fp.base.skip_unknown_from = HG_FR_MAGIC;
+	hg_map_init(&fp.pin_stacks);
+	rc = hg_parse_file(&fp.base, path, &frag->run, err, errlen);
+	hg_map_free(&fp.pin_stacks);
+	free(fp.arena_hist);
+	if (rc < 0)
+		hg_frag_free(frag);
+	return rc;
+}
+
+bool hg_frag_sniff(const char *path)
+{
+	struct hg_gzlines in;
+	char msg[256], *line;
+	size_t len;
+	bool frag;
+
+	if (hg_gzlines_open(&in, path, msg, sizeof(msg)) < 0)
+		return false;
+	frag = hg_gzlines_next(&in, &line, &len, msg, sizeof(msg)) > 0 &&
+	       strncmp(line, "heapguard-frag", 14) == 0 && (line[14] == ' ' || line[14] == '\0');
+	hg_gzlines_close(&in);
+	return frag;
+}
+
+void hg_frag_free(struct hg_frag *frag)
+{
+	hg_leaks_free(&frag->run);
+	free(frag->trigger);
+	free(frag->arenas);
+	free(frag->classes);
+	free(frag->peak_sites);
+	free(frag->pin_tops);
+	free(frag->pin_sites);
+	free(frag->segments);
+	free(frag->cells);
+	free(frag->doubt);
+	memset(frag, 0, sizeof(*frag));
+}
