@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""check_frag.py MODE REPORT.frag.gz PROBE_STDOUT: compare a fragmentation
+"""check_frag.py MODE REPORT.frag.gz PROBE_STDOUT [READER_JSON]: compare a fragmentation
 report with what tests/frag/frag_probe knew when it asked for it (its
 "known KEY VALUE" lines).  Reads the file format of heapguard-report(5)
-directly, so the writer is checked independently of the reader.  Prints
+directly, so the writer is checked independently of the reader; with
+READER_JSON (heapguard-report --json of the same file), the reader's totals
+are checked against mallinfo2 and the file too.  Prints
 one line per failed check and exits 1 if any failed."""
 import gzip
 import subprocess
@@ -134,11 +136,31 @@ def common(r, k):
         check(cells <= 4096, "segment %x: %d cells" % (seg[2], cells))
 
 
+def reader_json(path, r, k):
+    import json
+    with open(path) as f:
+        j = json.load(f)["totals"]
+    t = r["totals"]
+    slack = k.get("batch_slack", 0)
+    check(j["system_bytes"] == k["arena"] + k["hblkhd"], "JSON system_bytes != mallinfo2 arena + hblkhd")
+    diff = j["free_bytes"] - j["tcache_bytes"] - k["fordblks"]
+    check(diff == 0 or 0 < diff <= slack, "JSON free_bytes - tcache_bytes != mallinfo2 fordblks")
+    check(k["uordblks"] + k["hblkhd"] - (j["in_use_bytes"] + j["tcache_bytes"]) == diff,
+          "JSON in_use_bytes + tcache_bytes != mallinfo2 uordblks + hblkhd")
+    for key in ("top", "resident", "trimmable"):
+        check(j[key + "_bytes"] == t[key], "JSON %s_bytes != the file's" % key)
+    check(j["largest_free"] == t["largest_free"], "JSON largest_free")
+    want = 1 - t["largest_free"] / t["free"] if t["free"] else 0
+    check(abs(j["fragmentation"] - want) < 1e-5, "JSON fragmentation %s, expected %.6f" % (j["fragmentation"], want))
+
+
 def main():
     mode, path, probe = sys.argv[1], sys.argv[2], sys.argv[3]
     r = parse(path)
     k = known_values(probe)
     common(r, k)
+    if len(sys.argv) > 4:
+        reader_json(sys.argv[4], r, k)
     t = r["totals"]
     frag = 1 - t["largest_free"] / t["free"] if t["free"] else 0
     full = r["level"] == ["full"]

@@ -5,11 +5,13 @@
 # blocks), takes mallinfo2() when it calls heapguard_report(), and
 # check_frag.py compares (exact relations with mallinfo2, the pinning site
 # is make_message(), trimmable within 5% of what malloc_trim(0) then takes
-# off the resident set, the map covers each segment).  Then the triggers:
+# off the resident set, the map covers each segment; heapguard-report's
+# JSON totals against mallinfo2 as well).  Then the triggers:
 # exit (frag=1, named in the leak summary), report_signal=, frag=0.
 set -u
 here=${top_srcdir:-.}/tests/frag
 probe=${top_builddir:-.}/tests/frag/frag_probe
+reader=${top_builddir:-.}/heapguard-report
 lib=${HEAPGUARD_LIB:?HEAPGUARD_LIB must name the library}
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 command -v addr2line >/dev/null || { echo "SKIP: addr2line not installed"; exit 77; }
@@ -41,7 +43,10 @@ for level in full fast; do
 	for mode in swiss compact threads mmapped; do
 		f=$tmp/$mode-$level/r.frag.gz
 		[ -f "$f" ] || { fail "$mode-$level: no report"; continue; }
-		python3 "$here/check_frag.py" "$mode" "$f" "$tmp/$mode-$level/stdout" ||
+		json=$tmp/$mode-$level/reader.json
+		"$reader" --json "$f" >"$json" 2>"$tmp/$mode-$level/reader.err" ||
+			fail "$mode-$level: heapguard-report --json failed: $(cat "$tmp/$mode-$level/reader.err")"
+		python3 "$here/check_frag.py" "$mode" "$f" "$tmp/$mode-$level/stdout" "$json" ||
 			fail "$mode at level=$level"
 	done
 	grep -q "^heapguard: fragmentation report: $tmp/swiss-$level/r.frag.gz (heapguard-report " \

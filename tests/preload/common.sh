@@ -95,7 +95,8 @@ hg_check_same() {
 	return $ok
 }
 
-# hg_check_reports: every leak report the programs left in $HG_REPORTS is
+# hg_check_reports: every leak report the programs left in $HG_REPORTS, and
+# the fragmentation report beside each, is
 # complete (format line first, end line last) and, when the reader is
 # built, reads without an input error.  Fails if there is none.
 hg_check_reports() {
@@ -128,5 +129,27 @@ hg_check_reports() {
 		echo "FAIL: no leak report in $HG_REPORTS"
 		return 1
 	fi
-	echo "ok: $count leak reports, complete and readable"
+	# The fragmentation reports written beside them (frag=1, the default).
+	nfrag=0
+	for f in "$HG_REPORTS"/*.frag.gz; do
+		[ -e "$f" ] || continue
+		nfrag=$((nfrag + 1))
+		case "$(zcat "$f" | head -1)|$(zcat "$f" | tail -1)" in
+		"heapguard-frag 1|end "*) ;;
+		*)
+			echo "FAIL: $f is not a complete fragmentation report"
+			return 1
+			;;
+		esac
+		if [ -x "$reader" ] && ! "$reader" --no-symbols "$f" >/dev/null 2>"$HG_TMP/reader.err"; then
+			echo "FAIL: heapguard-report cannot read $f:"
+			cat "$HG_TMP/reader.err"
+			return 1
+		fi
+	done
+	if [ $nfrag -ne $count ]; then
+		echo "FAIL: $count leak reports but $nfrag fragmentation reports in $HG_REPORTS"
+		return 1
+	fi
+	echo "ok: $count leak reports and $nfrag fragmentation reports, complete and readable"
 }

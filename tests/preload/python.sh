@@ -27,7 +27,7 @@ if "$py" -c 'import test.test_list, test.test_json' >/dev/null 2>&1; then
 	HG_FILTER='s/^Ran \([0-9]*\) tests\{0,1\} in .*/Ran \1 tests/'
 	# test_json's json.tool tests require an empty stderr from the python
 	# they start: no leak summary there (the other runs keep the report).
-	HEAPGUARD_OPTIONS=leaks=0 hg_compare stdlib "$py" -c '
+	HEAPGUARD_OPTIONS=leaks=0:frag=0 hg_compare stdlib "$py" -c '
 import sys, unittest
 suite = unittest.defaultTestLoader.loadTestsFromNames(sys.argv[1:])
 result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)

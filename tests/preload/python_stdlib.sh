@@ -18,7 +18,7 @@ cd "$HG_TMP" || exit 99
 modules="test_threading test_subprocess test_os test_signal test_gc test_weakref test_pickle test_mmap test_ctypes test_zlib"
 HG_TIMEOUT=900
 # Tests of child processes compare their stderr: no leak summary there.
-HEAPGUARD_OPTIONS=leaks=0 hg_exec hg "$py" -m test -j2 -q $modules >"$HG_TMP/hg.out" 2>&1
+HEAPGUARD_OPTIONS=leaks=0:frag=0 hg_exec hg "$py" -m test -j2 -q $modules >"$HG_TMP/hg.out" 2>&1
 st=$?
 if [ "$st" -eq 0 ]; then
 	tail -n 3 "$HG_TMP/hg.out"

@@ -28,7 +28,7 @@ expect() {
 }
 
 frame='^    #[0-9]+ 0x[0-9a-f]+ in '
-HEAPGUARD_OPTIONS=leaks=0 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/diag_stacks" 2>"$HG_TMP/double" && {
+HEAPGUARD_OPTIONS=leaks=0:frag=0 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/diag_stacks" 2>"$HG_TMP/double" && {
 	echo "FAIL: the double free did not abort"
 	status=1
 }
@@ -39,7 +39,7 @@ expect "$HG_TMP/double" '^heapguard: double-free of 0x' \
 	'^  allocated by thread 1:$' "${frame}make_block\\+0x" "${frame}main\\+0x" \
 	'^heapguard: aborting \(check=3\)$'
 
-HEAPGUARD_OPTIONS=leaks=0 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/diag_stacks" write 2>"$HG_TMP/waf" && {
+HEAPGUARD_OPTIONS=leaks=0:frag=0 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/diag_stacks" write 2>"$HG_TMP/waf" && {
 	echo "FAIL: the write after free was not reported"
 	status=1
 }
@@ -48,7 +48,7 @@ expect "$HG_TMP/waf" '^heapguard: write-after-free of 0x' \
 	'^  allocated by thread 1:$' "${frame}make_block\\+0x"
 
 # depth= bounds every stack.
-HEAPGUARD_OPTIONS=leaks=0:depth=1 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/diag_stacks" 2>"$HG_TMP/depth1"
+HEAPGUARD_OPTIONS=leaks=0:frag=0:depth=1 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/diag_stacks" 2>"$HG_TMP/depth1"
 if grep -q '^    #1 ' "$HG_TMP/depth1"; then
 	echo "FAIL: depth=1 printed more than one frame per stack:"
 	cat "$HG_TMP/depth1"

@@ -14,7 +14,7 @@ c++ -O1 -o "$HG_TMP/cxx_main" "$src/cxx_main.cc" -L"$HG_TMP" -lhgthrow \
 
 plain=$("$HG_TMP/cxx_main") || { echo "FAIL: the program fails on plain glibc"; exit 1; }
 [ -n "$HG_PRELOAD" ] || { echo "plain glibc: $plain"; exit 0; }
-under=$(HEAPGUARD_OPTIONS=leaks=0 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/cxx_main") ||
+under=$(HEAPGUARD_OPTIONS=leaks=0:frag=0 LD_PRELOAD=$HG_PRELOAD "$HG_TMP/cxx_main") ||
 	{ echo "FAIL: the program fails under heapguard: $under"; exit 1; }
 if [ "$plain" != "$under" ]; then
 	echo "FAIL: output differs: glibc '$plain', heapguard '$under'"
@@ -22,7 +22,7 @@ if [ "$plain" != "$under" ]; then
 fi
 echo "same output: $under"
 
-HEAPGUARD_OPTIONS=leaks=0 LD_DEBUG=bindings LD_DEBUG_OUTPUT=$HG_TMP/bind \
+HEAPGUARD_OPTIONS=leaks=0:frag=0 LD_DEBUG=bindings LD_DEBUG_OUTPUT=$HG_TMP/bind \
 	LD_PRELOAD=$HG_PRELOAD "$HG_TMP/cxx_main" >/dev/null || exit 1
 cat "$HG_TMP"/bind.* > "$HG_TMP/bindings"
 status=0
@@ -48,7 +48,7 @@ if grep "libunwind" "$HG_TMP/bindings" | grep -v "binding file [^ ]*libunwind" |
 fi
 
 # The first descriptor the program opens is 3, as on glibc.
-lowfd=$(HEAPGUARD_OPTIONS=leaks=0 LD_PRELOAD=$HG_PRELOAD python3 -c 'import os; print(os.open("/dev/null", os.O_RDONLY))' 2>/dev/null || echo skip)
+lowfd=$(HEAPGUARD_OPTIONS=leaks=0:frag=0 LD_PRELOAD=$HG_PRELOAD python3 -c 'import os; print(os.open("/dev/null", os.O_RDONLY))' 2>/dev/null || echo skip)
 case $lowfd in
 3 | skip) echo "first descriptor: $lowfd" ;;
 *) echo "FAIL: the program's first open() returned $lowfd, not 3"; status=1 ;;
@@ -58,7 +58,7 @@ esac
 if command -v python3 >/dev/null 2>&1; then
 	list='import json, os; [json.dumps({"k": i}) for i in range(20000)]; print(sorted(os.listdir("/proc/self/fd")))'
 	want=$(python3 -c "$list")
-	got=$(HEAPGUARD_OPTIONS=leaks=0 LD_PRELOAD=$HG_PRELOAD python3 -c "$list")
+	got=$(HEAPGUARD_OPTIONS=leaks=0:frag=0 LD_PRELOAD=$HG_PRELOAD python3 -c "$list")
 	if [ "$want" != "$got" ]; then
 		echo "FAIL: open descriptors differ: glibc $want, heapguard $got"
 		status=1
