@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness for heapguard-report's reader (report/reader): the input
- * is a leak report, gzip-compressed here unless it already starts with the
+ * is a leak report or a fragmentation report (routed by its first line, as
+ * the tool does), gzip-compressed here unless it already starts with the
  * gzip magic (so the mutator works on the text, and on the compressed
  * stream when a seed is one).  After a line "--supp--" the rest is a
  * suppression file.  The report is parsed from a file, as the tool does, and
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../report/reader/frag.h"
 #include "../report/reader/leaks.h"
 #include "../report/reader/output.h"
 #include "../report/reader/suppress.h"
@@ -111,6 +113,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put(report_fd, data, report_len);
 	else
 		put_gzip(report_fd, data, report_len);
+	if (hg_frag_sniff(report_path)) {
+		struct hg_frag frag;
+		if (hg_frag_load(report_path, &frag, err, sizeof(err)) < 0) {
+			check_error(report_path, err);
+		} else {
+			hg_frag_print_text(null_out, &frag, NULL);
+			hg_frag_print_json(null_out, &frag, NULL);
+			hg_frag_print_svg(null_out, &frag, NULL);
+			hg_frag_free(&frag);
+		}
+		hg_supp_free(&supp);
+		return 0;
+	}
 	if (hg_leaks_load(report_path, &r, err, sizeof(err)) < 0) {
 		check_error(report_path, err);
 		hg_supp_free(&supp);
