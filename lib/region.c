@@ -20,14 +20,22 @@ static bool untracked_segments;
  * linear; the last hit is tried first, as lookups cluster. */
 static unsigned last_hit;
 
+/* A header at a fits in seg.  Written without a + 16, which wraps for
+ * a pointer near the top of the address space (free(NULL) asks about
+ * the header at (char *)0 - 16). */
+static bool in_segment(const struct hg_segment *seg, uintptr_t a)
+{
+	return a >= seg->lo && a < seg->hi && seg->hi - a >= 2 * sizeof(size_t);
+}
+
 bool hg_region_in_other_segments(uintptr_t a)
 {
 	unsigned n = __atomic_load_n(&nsegments, __ATOMIC_ACQUIRE);
 	unsigned hint = __atomic_load_n(&last_hit, __ATOMIC_RELAXED);
-	if (hint < n && a >= segments[hint].lo && a + 2 * sizeof(size_t) <= segments[hint].hi)
+	if (hint < n && in_segment(&segments[hint], a))
 		return true;
 	for (unsigned i = 0; i < n; i++) {
-		if (a >= segments[i].lo && a + 2 * sizeof(size_t) <= segments[i].hi) {
+		if (in_segment(&segments[i], a)) {
 			__atomic_store_n(&last_hit, i, __ATOMIC_RELAXED);
 			return true;
 		}
