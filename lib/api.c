@@ -174,9 +174,8 @@ __attribute__((noinline)) static void free_slow(void *mem)
 		return;
 	struct hg_chunk *p = hg_mem2chunk(mem);
 	if (hg_mp.full) {
-		if (!hg_guard_canary_ok(p, "free"))
+		if (!hg_guard_release_ok(p, "free"))
 			return;
-		hg_guard_end_block(p);
 	}
 	size_t held = (size_t)hg_config.options.quarantine;
 	if (hg_chunk_is_mmapped(p)) {
@@ -290,7 +289,7 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (hg_mp.full && !hg_guard_canary_ok(oldp, "realloc")) {
+	if (hg_mp.full && !hg_guard_release_ok(oldp, "realloc")) {
 		/* The old block is isolated; the program gets a copy. */
 		void *mem = hg_malloc(bytes);
 		if (mem != NULL)
@@ -299,10 +298,8 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	}
 	/* The block's size and canary are about to change: not armed until
 	 * hg_guard_arm() below, so no check meets it half-done. */
-	if (hg_mp.full) {
-		hg_guard_end_block(oldp);
+	if (hg_mp.full)
 		hg_chunk_set_state(oldp, HG_ARMED, 0);
-	}
 	struct hg_chunk *newp;
 	if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
 	    hg_config.options.quarantine > 0) {
