@@ -34,8 +34,9 @@ struct hg_trailer {
 };
 _Static_assert(sizeof(struct hg_trailer) == HG_TRAILER_SIZE, "trailer layout");
 
-/* Offset of the first byte in [p, p+len) that is not `byte`, or len. */
-static inline size_t hg_first_mismatch(const unsigned char *p, size_t len, unsigned char byte)
+/* Offset of the first byte in [p, p+len) that is not `byte`, or len;
+ * a word at a time. */
+static inline size_t hg_first_mismatch_scan(const unsigned char *p, size_t len, unsigned char byte)
 {
 	size_t i = 0;
 	uint64_t pattern = 0x0101010101010101ull * byte;
@@ -49,6 +50,21 @@ static inline size_t hg_first_mismatch(const unsigned char *p, size_t len, unsig
 		if (p[i] != byte)
 			return i;
 	return len;
+}
+
+/* The same.  A long run is checked by comparing it with itself shifted by
+ * HG_RUN_STRIDE bytes, with libc's vectorised memcmp: if the first stride
+ * holds only `byte` and every byte equals the one a stride further on,
+ * every byte is `byte`.  The word scan finds the offset when it is not. */
+#define HG_RUN_STRIDE 16
+static inline size_t hg_first_mismatch(const unsigned char *p, size_t len, unsigned char byte)
+{
+	if (len < 4 * HG_RUN_STRIDE)
+		return hg_first_mismatch_scan(p, len, byte);
+	if (hg_first_mismatch_scan(p, HG_RUN_STRIDE, byte) == HG_RUN_STRIDE &&
+	    memcmp(p, p + HG_RUN_STRIDE, len - HG_RUN_STRIDE) == 0)
+		return len;
+	return hg_first_mismatch_scan(p, len, byte);
 }
 
 #endif

@@ -186,7 +186,9 @@ bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested)
 	return true;
 }
 
-bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
+static bool canary_bad(struct hg_chunk *c, const char *op, size_t requested, size_t bad);
+
+static bool canary_ok(struct hg_chunk *c, const char *op, bool end_block)
 {
 	if (!(hg_chunk_state(c) & HG_ARMED))
 		return true;
@@ -200,13 +202,34 @@ bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
 		hg_chunk_set_state(c, 0, HG_ISOLATED);
 		return false;
 	}
-	if (t->slack == UINT32_MAX)
-		return true;
-	size_t requested = room - t->slack;
+	if (t->slack != UINT32_MAX) {
+		size_t requested = room - t->slack;
+		const unsigned char *canary = (const unsigned char *)mem + requested;
+		size_t bad = hg_first_mismatch(canary, t->slack, HG_CANARY_BYTE);
+		if (bad != t->slack)
+			return canary_bad(c, op, requested, bad);
+	}
+	/* hg_guard_end_block's work, with the trailer just verified. */
+	if (end_block && hg_config.options.level != 0)
+		hg_peak_block(t->alloc_stack, -(ptrdiff_t)hg_chunk_size(c));
+	return true;
+}
+
+bool hg_guard_canary_ok(struct hg_chunk *c, const char *op)
+{
+	return canary_ok(c, op, false);
+}
+
+bool hg_guard_release_ok(struct hg_chunk *c, const char *op)
+{
+	return canary_ok(c, op, true);
+}
+
+__attribute__((cold, noinline)) static bool canary_bad(struct hg_chunk *c, const char *op,
+						       size_t requested, size_t bad)
+{
+	void *mem = hg_chunk2mem(c);
 	const unsigned char *canary = (const unsigned char *)mem + requested;
-	size_t bad = hg_first_mismatch(canary, t->slack, HG_CANARY_BYTE);
-	if (bad == t->slack)
-		return true;
 	hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
 		  "%zu byte(s) past the requested %zu: byte at offset %zu is 0x%02x, expected 0x%02x",
 		  bad + 1, requested, requested + bad, canary[bad], HG_CANARY_BYTE);

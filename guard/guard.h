@@ -24,6 +24,9 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested);
  * by realloc): it leaves its allocation stack's live count. */
 void hg_guard_end_block(struct hg_chunk *c);
 bool hg_guard_canary_ok(struct hg_chunk *c, const char *op);
+/* hg_guard_canary_ok, then (when it holds) hg_guard_end_block, reading the
+ * trailer once: a block the program is giving up (free, realloc). */
+bool hg_guard_release_ok(struct hg_chunk *c, const char *op);
 bool hg_chunk_requested(const struct hg_chunk *c, size_t *requested);
 void hg_guard_quarantine(struct hg_chunk *c);
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op);

@@ -128,7 +128,8 @@ __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 }
 
 /* The fast path is a leaf: pop the thread cache, or hand over.  A link or
- * header that does not verify is left for the slow path to report. */
+ * header that does not verify, or a chunk outside the common regions
+ * (hg_region_heap_chunk_quick), is left for the slow path. */
 void *hg_malloc(size_t bytes)
 {
 	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.slow_paths)) {
@@ -136,15 +137,16 @@ void *hg_malloc(size_t bytes)
 		size_t tidx = hg_tcache_index(hg_request2size(bytes));
 		struct hg_chunk *p;
 		if (HG_LIKELY(tidx < hg_mp.tcache_bins && (p = t->tcache.entries[tidx]) != NULL &&
-			      hg_region_heap_chunk(p))) {
+			      hg_region_heap_chunk_quick(p))) {
 			/* Two halves: free just stored the owner half (see hg_free). */
 			uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
 			uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
 			size_t head = (size_t)owner << HG_OWNER_SHIFT | low;
 			struct hg_chunk *next = hg_link_reveal(&p->fd);
-			if (HG_LIKELY(!hg_misaligned(next) && !hg_chunk_bad_checksum(p, head) &&
+			if (HG_LIKELY(!hg_misaligned(next) &&
 				      (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0 &&
-				      (head & HG_SIZE_MASK) == hg_request2size(bytes))) {
+				      (head & HG_SIZE_MASK) == hg_request2size(bytes) &&
+				      !hg_chunk_bad_heap_checksum(p, head, false))) {
 				t->tcache.entries[tidx] = next;
 				t->tcache.counts[tidx]--;
 				__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(),
@@ -172,9 +174,8 @@ __attribute__((noinline)) static void free_slow(void *mem)
 		return;
 	struct hg_chunk *p = hg_mem2chunk(mem);
 	if (hg_mp.full) {
-		if (!hg_guard_canary_ok(p, "free"))
+		if (!hg_guard_release_ok(p, "free"))
 			return;
-		hg_guard_end_block(p);
 	}
 	size_t held = (size_t)hg_config.options.quarantine;
 	if (hg_chunk_is_mmapped(p)) {
@@ -203,16 +204,17 @@ void hg_free(void *mem)
 	struct hg_thread *t = &hg_self;
 	struct hg_chunk *p = hg_mem2chunk(mem);
 	if (HG_LIKELY(!hg_misaligned(mem) && t->state == HG_THREAD_ACTIVE && !hg_mp.slow_paths &&
-		      hg_region_heap_chunk(p))) {
+		      hg_region_heap_chunk_quick(p))) {
 		uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
 		uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
 		size_t head = (size_t)owner << HG_OWNER_SHIFT | low;
 		size_t size = head & HG_SIZE_MASK;
 		size_t tidx = hg_tcache_index(size);
+		/* (A size below HG_MINSIZE wraps tidx past every bin.) */
 		if (HG_LIKELY((head & (HG_STATE_BITS | HG_IS_MMAPPED)) == HG_INUSE &&
-			      size >= HG_MINSIZE && tidx < hg_mp.tcache_bins &&
+			      tidx < hg_mp.tcache_bins &&
 			      t->tcache.counts[tidx] < hg_mp.tcache_count &&
-			      !hg_chunk_bad_checksum(p, head))) {
+			      !hg_chunk_bad_heap_checksum(p, head, true))) {
 			__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(),
 					 __ATOMIC_RELAXED);
 			p->fd = hg_link_protect(&p->fd, t->tcache.entries[tidx]);
@@ -287,7 +289,7 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (hg_mp.full && !hg_guard_canary_ok(oldp, "realloc")) {
+	if (hg_mp.full && !hg_guard_release_ok(oldp, "realloc")) {
 		/* The old block is isolated; the program gets a copy. */
 		void *mem = hg_malloc(bytes);
 		if (mem != NULL)
@@ -296,10 +298,8 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	}
 	/* The block's size and canary are about to change: not armed until
 	 * hg_guard_arm() below, so no check meets it half-done. */
-	if (hg_mp.full) {
-		hg_guard_end_block(oldp);
+	if (hg_mp.full)
 		hg_chunk_set_state(oldp, HG_ARMED, 0);
-	}
 	struct hg_chunk *newp;
 	if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
 	    hg_config.options.quarantine > 0) {

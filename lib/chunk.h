@@ -180,6 +180,17 @@ static inline uint16_t hg_chunk_checksum(const struct hg_chunk *c, size_t head)
 	return (head & HG_INUSE) ? (uint16_t)(sum ^ hg_checksum_inuse_mask) : sum;
 }
 
+/* hg_chunk_bad_checksum for a head the caller has already found to be a
+ * heap chunk's (M clear) with U equal to inuse: the same verdict, without
+ * the branches on M and U (the fast paths). */
+static inline bool hg_chunk_bad_heap_checksum(const struct hg_chunk *c, size_t head, bool inuse)
+{
+	uint16_t sum = hg_checksum(c, head & HG_CHECKED_BITS);
+	if (inuse)
+		sum ^= hg_checksum_inuse_mask;
+	return (head >> HG_CHECKSUM_SHIFT) != sum;
+}
+
 /* The head word with its checksum for this address. */
 static inline size_t hg_chunk_seal(const struct hg_chunk *c, size_t head)
 {

@@ -264,7 +264,6 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 struct hg_chunk *hg_int_memalign(struct hg_arena *av, size_t alignment, size_t nb);
 void hg_malloc_consolidate(struct hg_arena *av);
 bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p);
-bool hg_link_ok(struct hg_arena *av, const struct hg_chunk *c);
 struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb);
 void hg_check_top(struct hg_arena *av);
 bool hg_free_prev_ok(struct hg_chunk *p);
@@ -313,13 +312,38 @@ static inline bool hg_chunk_header_ok(const struct hg_chunk *c)
 bool hg_next_header_ok(const struct hg_chunk *next, const char *op, const char *glibc);
 
 /* A free heap chunk, as a free list may hand out: in our memory, header
- * verifies, no state bit set.  Anything else is a forged or stale link. */
+ * verifies, no state bit set.  Anything else is a forged or stale link.
+ * (The state is tested first, so the checksum needs no branch on M or U.) */
 static inline bool hg_free_chunk_ok(const struct hg_chunk *c)
 {
-	if (hg_misaligned(hg_chunk2mem(c)) || !hg_region_heap_chunk(c))
+	if (hg_misaligned(hg_chunk2mem(c)) ||
+	    (!hg_region_heap_chunk_quick(c) && !hg_region_in_other_segments((uintptr_t)c)))
 		return false;
 	size_t head = hg_chunk_head(c);
-	return !hg_chunk_bad_checksum(c, head) && (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0;
+	return (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0 &&
+	       !hg_chunk_bad_heap_checksum(c, head, false);
+}
+
+/* c is in the address range of av's bin headers. */
+static inline bool hg_in_bin_headers(struct hg_arena *av, const struct hg_chunk *c)
+{
+	uintptr_t first = (uintptr_t)hg_bin_at(av, 1), last = (uintptr_t)hg_bin_at(av, HG_NBINS - 1);
+	return (uintptr_t)c - first <= last - first;
+}
+
+static inline bool hg_is_bin_header(struct hg_arena *av, const struct hg_chunk *c)
+{
+	return hg_in_bin_headers(av, c) &&
+	       ((uintptr_t)c - (uintptr_t)hg_bin_at(av, 1)) % (2 * sizeof(void *)) == 0;
+}
+
+/* A link as a bin may hold it: one of av's bin headers, or a free chunk of
+ * ours whose header verifies. */
+static inline bool hg_link_ok(struct hg_arena *av, const struct hg_chunk *c)
+{
+	if (hg_in_bin_headers(av, c))
+		return hg_is_bin_header(av, c);
+	return hg_free_chunk_ok(c);
 }
 
 struct hg_chunk *hg_tcache_corrupt(struct hg_thread *t, size_t idx);

@@ -9,16 +9,6 @@
 
 /* ---- doubly linked bins ---- */
 
-/* A link as a bin may hold it: one of av's bin headers, or a free chunk of
- * ours whose header verifies. */
-bool hg_link_ok(struct hg_arena *av, const struct hg_chunk *c)
-{
-	uintptr_t first = (uintptr_t)hg_bin_at(av, 1), last = (uintptr_t)hg_bin_at(av, HG_NBINS - 1);
-	if ((uintptr_t)c >= first && (uintptr_t)c <= last)
-		return ((uintptr_t)c - first) % (2 * sizeof(void *)) == 0;
-	return hg_free_chunk_ok(c);
-}
-
 /* A bin that no longer holds together: report once, then empty it.  Its
  * chunks are never handed out again (isolated by being unreachable). */
 __attribute__((cold, noinline)) static void bin_corrupt(struct hg_chunk *bin,
@@ -30,16 +20,37 @@ __attribute__((cold, noinline)) static void bin_corrupt(struct hg_chunk *bin,
 	bin->fd = bin->bk = bin;
 }
 
+__attribute__((cold, noinline)) static bool unlink_bad_header(struct hg_chunk *p)
+{
+	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), NULL, NULL,
+		  "corrupted size vs. prev_size", "a free chunk's header does not verify");
+	return false;
+}
+
+static bool unlink_verified(struct hg_arena *av, struct hg_chunk *p);
+
 /* Take a free chunk off its doubly linked list after verifying it and its
  * neighbours (safe unlinking, plus checksums, so forged links are refused).
  * Returns false, changing nothing, when they do not hold up. */
 bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p)
 {
-	if (HG_UNLIKELY(!hg_free_chunk_ok(p))) {
-		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), NULL, NULL,
-			  "corrupted size vs. prev_size", "a free chunk's header does not verify");
-		return false;
-	}
+	if (HG_UNLIKELY(!hg_free_chunk_ok(p)))
+		return unlink_bad_header(p);
+	return unlink_verified(av, p);
+}
+
+/* hg_unlink_chunk for a chunk whose header the caller verified (region and
+ * checksum) moments ago: only its state is left to check. */
+static bool unlink_header_checked(struct hg_arena *av, struct hg_chunk *p)
+{
+	if (HG_UNLIKELY((hg_chunk_head(p) & (HG_STATE_BITS | HG_IS_MMAPPED)) != 0))
+		return unlink_bad_header(p);
+	return unlink_verified(av, p);
+}
+
+/* hg_unlink_chunk for a chunk the caller has just found hg_free_chunk_ok. */
+static bool unlink_verified(struct hg_arena *av, struct hg_chunk *p)
+{
 	size_t size = hg_chunk_size(p);
 	if (HG_UNLIKELY(hg_chunk_next(p)->prev_size != size)) {
 		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), p, NULL,
@@ -49,7 +60,8 @@ bool hg_unlink_chunk(struct hg_arena *av, struct hg_chunk *p)
 		return false;
 	}
 	struct hg_chunk *fd = p->fd, *bk = p->bk;
-	if (HG_UNLIKELY(!hg_link_ok(av, fd) || !hg_link_ok(av, bk) || fd->bk != p || bk->fd != p)) {
+	if (HG_UNLIKELY(!hg_link_ok(av, fd) || (bk != fd && !hg_link_ok(av, bk)) || fd->bk != p ||
+			bk->fd != p)) {
 		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
 			  "corrupted double-linked list",
 			  "fd %p / bk %p do not link back to the chunk", (void *)fd, (void *)bk);
@@ -129,8 +141,9 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 		fwd = bck->fd;
 		if (fwd == bck) {
 			victim->fd_nextsize = victim->bk_nextsize = victim;
-		} else if (HG_UNLIKELY(!hg_free_chunk_ok(fwd) || !hg_free_chunk_ok(bck->bk) ||
-				       !hg_link_ok(av, fwd->bk_nextsize) ||
+		} else if (HG_UNLIKELY(!hg_free_chunk_ok(fwd) ||
+				       (bck->bk != fwd && !hg_free_chunk_ok(bck->bk)) ||
+				       (fwd->bk_nextsize != fwd && !hg_link_ok(av, fwd->bk_nextsize)) ||
 				       fwd->bk_nextsize->fd_nextsize != fwd)) {
 			/* The links this insert would write through are forged
 			 * (large bin attack): drop the bin, file victim alone. */
@@ -148,11 +161,21 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 			largest->bk_nextsize = victim;
 			victim->bk_nextsize->fd_nextsize = victim;
 		} else {
-			/* Walk the size leaders, verifying each before reading it. */
+			/* Walk the size leaders, verifying each before reading it
+			 * (the first, the bin's largest, was verified above). */
 			unsigned long steps = 0;
-			while (hg_free_chunk_ok(fwd) && size < hg_chunk_size(fwd) && ++steps < (1ul << 20))
+			bool ok;
+			for (;;) {
+				if (size >= hg_chunk_size(fwd)) {
+					ok = true;
+					break;
+				}
 				fwd = fwd->fd_nextsize;
-			bool ok = hg_free_chunk_ok(fwd) && size >= hg_chunk_size(fwd);
+				if (++steps >= (1ul << 20) || !hg_free_chunk_ok(fwd)) {
+					ok = false;
+					break;
+				}
+			}
 			if (ok && size == hg_chunk_size(fwd)) {
 				/* Join the group behind its leader; the skip list is unchanged. */
 				victim->fd_nextsize = victim->bk_nextsize = NULL;
@@ -316,11 +339,15 @@ static void stash_smallbin(struct hg_arena *av, struct hg_chunk *bin, size_t nb)
 	size_t tidx = hg_tcache_index(nb);
 	if (tidx >= hg_mp.tcache_bins || t->state != HG_THREAD_ACTIVE)
 		return;
+	/* Each chunk here is the back link the step before verified with
+	 * hg_link_ok (smallbin_take's check, then this loop's), and nothing
+	 * has written its header since: it is a free chunk of ours unless it
+	 * is some bin's header. */
 	struct hg_chunk *c;
 	while (t->tcache.counts[tidx] < hg_mp.tcache_count && (c = bin->bk) != bin) {
 		struct hg_chunk *bck = c->bk;
-		if (HG_UNLIKELY(!hg_free_chunk_ok(c) || hg_chunk_size(c) != nb || !hg_link_ok(av, bck) ||
-				bck->fd != c)) {
+		if (HG_UNLIKELY(hg_is_bin_header(av, c) || hg_chunk_size(c) != nb ||
+				!hg_link_ok(av, bck) || bck->fd != c)) {
 			bin_corrupt(bin, c, "malloc(): smallbin double linked list corrupted",
 				    "a small bin's last chunk or its back link does not hold up");
 			return;
@@ -354,12 +381,16 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 	return victim;
 }
 
-static bool unsorted_victim_ok(struct hg_arena *av, struct hg_chunk *victim)
+/* The oldest chunk of the unsorted bin, before it is sorted.  `checked`:
+ * it is the back link the previous call verified with hg_link_ok (a bin
+ * header or a free chunk whose header verifies), and nothing has written
+ * its header since, so only "not a bin header" is left to establish. */
+static bool unsorted_victim_ok(struct hg_arena *av, struct hg_chunk *victim, bool checked)
 {
 	const char *glibc = NULL;
-	if (!hg_free_chunk_ok(victim))
+	if (checked ? hg_is_bin_header(av, victim) : !hg_free_chunk_ok(victim))
 		glibc = "malloc(): invalid size (unsorted)";
-	size_t size = hg_chunk_size(victim);
+	size_t size = glibc == NULL ? hg_chunk_size(victim) : 0;
 	struct hg_chunk *next = hg_chunk_at(victim, size);
 	if (glibc == NULL && (size <= HG_CHUNK_HDR || size > av->system_mem))
 		glibc = "malloc(): invalid size (unsorted)";
@@ -410,7 +441,7 @@ static struct hg_chunk *largebin_take(struct hg_arena *av, size_t nb)
 	    hg_chunk_size(victim->fd) == hg_chunk_size(victim))
 		victim = victim->fd;
 	size_t size = hg_chunk_size(victim);
-	if (!hg_unlink_chunk(av, victim)) {
+	if (!unlink_verified(av, victim)) { /* verified just above */
 		bin->fd = bin->bk = bin;
 		return NULL;
 	}
@@ -457,9 +488,11 @@ static struct hg_chunk *unsorted_sweep(struct hg_arena *av, size_t nb, bool *sta
 	bool can_stash = tidx < hg_mp.tcache_bins && t->state == HG_THREAD_ACTIVE;
 	size_t processed = 0;
 	struct hg_chunk *victim;
+	struct hg_chunk *checked = NULL; /* the back link the last victim check verified */
 	for (int iters = 0; (victim = unsorted->bk) != unsorted;) {
-		if (!unsorted_victim_ok(av, victim))
+		if (!unsorted_victim_ok(av, victim, victim == checked))
 			break;
+		checked = victim->bk;
 		size_t size = hg_chunk_size(victim);
 		struct hg_chunk *bck = victim->bk;
 		if (hg_in_smallbin_range(nb) && bck == unsorted && victim == av->last_remainder &&
@@ -593,7 +626,7 @@ static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 	if (!hg_chunk_prev_inuse(p)) {
 		size_t prevsize = p->prev_size;
 		struct hg_chunk *prev = hg_chunk_at(p, -prevsize);
-		if (coalesce_backward_ok(p, prev, prevsize) && hg_unlink_chunk(av, prev)) {
+		if (coalesce_backward_ok(p, prev, prevsize) && unlink_verified(av, prev)) {
 			p = prev;
 			size += prevsize;
 		} else {
@@ -604,7 +637,7 @@ static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 	if (next != av->top) {
 		struct hg_chunk *after = hg_chunk_at(next, nextsize);
 		bool next_free = hg_region_heap_chunk(after) && !hg_chunk_prev_inuse(after);
-		if (next_free && hg_unlink_chunk(av, next))
+		if (next_free && unlink_header_checked(av, next))
 			size += nextsize;
 		else
 			hg_chunk_set_prev_inuse(next, 0);
@@ -720,7 +753,7 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 		}
 		struct hg_chunk *after = hg_chunk_at(next, nextsize);
 		if (next != av->top && hg_region_heap_chunk(after) && !hg_chunk_prev_inuse(after) &&
-		    oldsize + nextsize >= nb && hg_unlink_chunk(av, next)) {
+		    oldsize + nextsize >= nb && unlink_header_checked(av, next)) {
 			/* Grow into the free chunk that follows. */
 			newsize = oldsize + nextsize;
 		} else {

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 struct hg_segment hg_region_first;
+struct hg_header_span hg_region_first_headers = { UINTPTR_MAX, 0 };
 uint64_t hg_region_heap_bits[HG_HEAP_SLOTS / 64];
 
 /* Further main-arena segments (after brk failed or was moved by someone
@@ -20,14 +21,22 @@ static bool untracked_segments;
  * linear; the last hit is tried first, as lookups cluster. */
 static unsigned last_hit;
 
+/* A header at a fits in seg.  Written without a + 16, which wraps for
+ * a pointer near the top of the address space (free(NULL) asks about
+ * the header at (char *)0 - 16). */
+static bool in_segment(const struct hg_segment *seg, uintptr_t a)
+{
+	return a >= seg->lo && a < seg->hi && seg->hi - a >= 2 * sizeof(size_t);
+}
+
 bool hg_region_in_other_segments(uintptr_t a)
 {
 	unsigned n = __atomic_load_n(&nsegments, __ATOMIC_ACQUIRE);
 	unsigned hint = __atomic_load_n(&last_hit, __ATOMIC_RELAXED);
-	if (hint < n && a >= segments[hint].lo && a + 2 * sizeof(size_t) <= segments[hint].hi)
+	if (hint < n && in_segment(&segments[hint], a))
 		return true;
 	for (unsigned i = 0; i < n; i++) {
-		if (a >= segments[i].lo && a + 2 * sizeof(size_t) <= segments[i].hi) {
+		if (in_segment(&segments[i], a)) {
 			__atomic_store_n(&last_hit, i, __ATOMIC_RELAXED);
 			return true;
 		}
@@ -41,19 +50,31 @@ unsigned hg_region_other_segments(const struct hg_segment **out)
 	return __atomic_load_n(&nsegments, __ATOMIC_ACQUIRE);
 }
 
+/* The first segment changed: the span its headers may start in. */
+static void first_changed(void)
+{
+	uintptr_t lo = hg_region_first.lo, hi = hg_region_first.hi;
+	if (hi - lo < 2 * sizeof(size_t))
+		return;
+	__atomic_store_n(&hg_region_first_headers.last, hi - 2 * sizeof(size_t), __ATOMIC_RELAXED);
+	__atomic_store_n(&hg_region_first_headers.first, lo, __ATOMIC_RELAXED);
+}
+
 /* Called under the main arena's lock. */
 void hg_region_main_grew(uintptr_t lo, uintptr_t hi, bool new_segment)
 {
 	if (hg_region_first.hi == 0) {
 		hg_region_first.lo = lo;
 		hg_region_first.hi = hi;
+		first_changed();
 		return;
 	}
 	unsigned n = nsegments;
 	if (!new_segment) {
-		if (n == 0)
+		if (n == 0) {
 			hg_region_first.hi = hi;
-		else
+			first_changed();
+		} else
 			segments[n - 1].hi = hi;
 		return;
 	}
@@ -68,9 +89,10 @@ void hg_region_main_grew(uintptr_t lo, uintptr_t hi, bool new_segment)
 
 void hg_region_main_shrank(uintptr_t new_hi)
 {
-	if (nsegments == 0)
+	if (nsegments == 0) {
 		hg_region_first.hi = new_hi;
-	else
+		first_changed();
+	} else
 		segments[nsegments - 1].hi = new_hi;
 }
 

@@ -19,6 +19,13 @@ struct hg_segment {
 };
 
 extern struct hg_segment hg_region_first;	/* the main arena's first segment */
+/* The same segment as the addresses a chunk header may start at,
+ * [first, last] (empty: first > last), so the fast paths test it with two
+ * compares.  Kept by hg_region_main_grew and hg_region_main_shrank. */
+struct hg_header_span {
+	uintptr_t first, last;
+};
+extern struct hg_header_span hg_region_first_headers;
 extern uint64_t hg_region_heap_bits[HG_HEAP_SLOTS / 64];
 
 bool hg_region_in_other_segments(uintptr_t a);
@@ -57,18 +64,28 @@ static inline bool hg_region_heap_slot(uintptr_t a)
 		(slot % 64)) & 1;
 }
 
-/* A chunk header at c lies in readable heap memory of ours (not an mmap'd
- * chunk: those are looked up with hg_region_mmap_has). */
-static inline bool hg_region_heap_chunk(const struct hg_chunk *c)
+/* The common case of hg_region_heap_chunk, with no call, for the fast
+ * paths (a function that calls out saves registers even when it does not
+ * take the call): true when c's header lies in the main arena's first
+ * segment or in a heap of another arena; false means "not known", and the
+ * caller asks hg_region_heap_chunk. */
+static inline bool hg_region_heap_chunk_quick(const struct hg_chunk *c)
 {
 	uintptr_t a = (uintptr_t)c;
-	if (a - hg_region_first.lo < hg_region_first.hi - hg_region_first.lo)
-		return a + sizeof(size_t) * 2 <= hg_region_first.hi;
+	if (a >= hg_region_first_headers.first && a <= hg_region_first_headers.last)
+		return true;
 	if (hg_region_heap_slot(a)) {
 		uintptr_t heap = a & ~(((uintptr_t)1 << HG_HEAP_SHIFT) - 1);
 		return a + sizeof(size_t) * 2 <= heap + hg_region_heap_size(heap);
 	}
-	return hg_region_in_other_segments(a);
+	return false;
+}
+
+/* A chunk header at c lies in readable heap memory of ours (not an mmap'd
+ * chunk: those are looked up with hg_region_mmap_has). */
+static inline bool hg_region_heap_chunk(const struct hg_chunk *c)
+{
+	return hg_region_heap_chunk_quick(c) || hg_region_in_other_segments((uintptr_t)c);
 }
 
 #endif

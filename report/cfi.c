@@ -545,6 +545,69 @@ void hg_cfi_fork_child(void)
 
 /* ---- the walk ---- */
 
+/* The last walks from malloc-family entry frames (a few, by return
+ * address: a loop's malloc and free are two), each as the words of stack
+ * it read (return addresses and saved rbp values, in order) and the depot
+ * id its stack got.  A walk is a function of the entry frame, the depth
+ * and those words (rules depend on return addresses only), so a capture
+ * from the same entry frame whose words all still hold those values has
+ * the same stack: the memo answers with its id after reading the words
+ * alone.  Reading stops at the first word that differs, so it reads only
+ * what the walk itself would read. */
+#define MEMO_SLOTS 4 /* memo_slot takes the top 2 bits of a hash */
+#define MEMO_READS 24
+struct walk_memo {
+	uintptr_t ra, sp, bp;			/* the entry frame */
+	bool bp_used;				/* the walk used the entry rbp (else
+						 * it may hold anything) */
+	unsigned max;				/* the depth asked for */
+	unsigned nreads;
+	uint32_t id;				/* 0: nothing memoised */
+	uintptr_t addr[MEMO_READS], val[MEMO_READS];
+};
+static __thread struct walk_memo memos[MEMO_SLOTS] __attribute__((tls_model("initial-exec")));
+/* The slot of the last walk, until its id is known; NULL if that walk
+ * cannot be memoised (no entry frame, too many reads, or it failed). */
+static __thread struct walk_memo *memo_pending __attribute__((tls_model("initial-exec")));
+
+static inline struct walk_memo *memo_slot(uintptr_t ra)
+{
+	return &memos[(ra * 0x9e3779b97f4a7c15u) >> 62]; /* MEMO_SLOTS == 4 */
+}
+
+static inline uintptr_t walk_read(struct walk_memo *m, const uintptr_t *where)
+{
+	uintptr_t v = *where;
+	if (m != NULL) {
+		if (m->nreads < MEMO_READS) {
+			m->addr[m->nreads] = (uintptr_t)where;
+			m->val[m->nreads] = v;
+		}
+		m->nreads++;
+	}
+	return v;
+}
+
+uint32_t hg_cfi_memo_get(unsigned max)
+{
+	const struct hg_thread *self = &hg_self;
+	const struct walk_memo *m = memo_slot(self->entry_ra);
+	if (m->id == 0 || self->entry_ra != m->ra || self->entry_sp != m->sp ||
+	    (m->bp_used && self->entry_bp != m->bp) || max != m->max)
+		return 0;
+	for (unsigned i = 0; i < m->nreads; i++)
+		if (*(const uintptr_t *)m->addr[i] != m->val[i])
+			return 0;
+	return m->id;
+}
+
+void hg_cfi_memo_set(uint32_t id)
+{
+	if (memo_pending != NULL)
+		memo_pending->id = id;
+	memo_pending = NULL;
+}
+
 int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 {
 	uintptr_t ip, sp, bp;
@@ -552,16 +615,26 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
 	uintptr_t lookup = ip, start_sp = sp;
 	unsigned n = 0;
-	bool at_top = true;
+	bool at_top = true, bp_is_entry = true;
 	/* Inside a malloc-family call whose caller's frame is known: start
 	 * there, without walking heapguard's own frames. */
 	struct hg_thread *self = &hg_self;
+	struct walk_memo *m = NULL;
+	memo_pending = NULL;
 	if (self->entry_ra != 0 && self->entry_sp > sp && max > 0) {
 		pcs[n++] = self->entry_ra;
 		lookup = self->entry_ra - 1;
 		sp = self->entry_sp;
 		bp = self->entry_bp;
 		at_top = false;
+		m = memo_slot(self->entry_ra);
+		m->id = 0;
+		m->ra = self->entry_ra;
+		m->sp = self->entry_sp;
+		m->bp = self->entry_bp;
+		m->bp_used = false;
+		m->max = max;
+		m->nreads = 0;
 	}
 	for (unsigned frames = 0; frames < max + HG_OWN_FRAMES_MAX; frames++) {
 		struct rule r;
@@ -569,14 +642,18 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 			return -1;
 		if (r.kind == RULE_END)
 			break;
+		if (r.cfa_reg != REG_RSP && bp_is_entry && m != NULL)
+			m->bp_used = true;
 		uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : bp) + (uintptr_t)(intptr_t)r.cfa_off;
 		/* The stack only grows one way, and not by gigabytes a frame:
 		 * anything else means a frame this walk does not understand. */
 		if (cfa <= sp || cfa - start_sp > ((uintptr_t)1 << 30) || (cfa & 7) != 0)
 			return -1;
-		uintptr_t ra = *(const uintptr_t *)(cfa - 8);
-		if (r.rbp_off != 0)
-			bp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
+		uintptr_t ra = walk_read(m, (const uintptr_t *)(cfa - 8));
+		if (r.rbp_off != 0) {
+			bp = walk_read(m, (const uintptr_t *)(cfa + (intptr_t)r.rbp_off));
+			bp_is_entry = false;
+		}
 		sp = cfa;
 		if (ra == 0)
 			break;
@@ -588,5 +665,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		}
 		lookup = ra - 1;
 	}
+	if (m != NULL && m->nreads <= MEMO_READS)
+		memo_pending = m;
 	return (int)n;
 }

@@ -12,6 +12,13 @@
  * leading frames skipped: their count (at most max), or -1 to fall back. */
 int hg_cfi_backtrace(uintptr_t *pcs, unsigned max);
 
+/* The depot id of the stack a capture from the current malloc-family
+ * entry frame would get, if the last walk from that frame is known to
+ * give it again; 0 if not (walk).  After a walk whose stack got id,
+ * hg_cfi_memo_set(id) remembers it. */
+uint32_t hg_cfi_memo_get(unsigned max);
+void hg_cfi_memo_set(uint32_t id);
+
 void hg_cfi_fork_prepare(void);
 void hg_cfi_fork_parent(void);
 void hg_cfi_fork_child(void);

@@ -10,6 +10,7 @@
 
 #include "../lib/internal.h"
 #include "../lib/os.h"
+#include "cfi.h"
 #include "stack.h"
 #include "unwind.h"
 
@@ -203,17 +204,34 @@ uint32_t hg_stack_capture(void)
 	if (!hg_stack_ready)
 		return 0;
 	uintptr_t pcs[HG_DEPTH_MAX];
+	unsigned max = (unsigned)hg_config.options.depth;
+	if (max > HG_DEPTH_MAX)
+		max = HG_DEPTH_MAX;
 	t->unwinding = true;
-	unsigned n = hg_unwind(pcs, (unsigned)hg_config.options.depth);
-	t->unwinding = false;
-	if (n == 0)
+	/* The same call site, from the same frames, as the last capture:
+	 * its id, without the walk or the lookup (unwind_verify wants the
+	 * walk every time). */
+	uint32_t id = hg_config.options.unwind_verify ? 0 : hg_cfi_memo_get(max);
+	if (id != 0) {
+		t->unwinding = false;
+		count(t, true);
+		return id;
+	}
+	unsigned n = hg_unwind(pcs, max);
+	if (n == 0) {
+		t->unwinding = false;
 		return 0;
+	}
 	uint32_t hash = stack_hash(pcs, n);
 	size_t slot;
 	const struct table *tab = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
-	uint32_t id = tab != NULL ? probe(tab, hash, pcs, n, &slot) : 0;
+	id = tab != NULL ? probe(tab, hash, pcs, n, &slot) : 0;
 	count(t, id != 0);
-	return id != 0 ? id : insert(hash, pcs, n);
+	if (id == 0)
+		id = insert(hash, pcs, n);
+	hg_cfi_memo_set(id);
+	t->unwinding = false;
+	return id;
 }
 
 unsigned hg_stack_frames(uint32_t id, const uintptr_t **frames)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the chunk layout and bin geometry (lib/chunk.h,
  * lib/internal.h): request sizes, bin indices against glibc 2.36's tables,
- * protected links, and the byte ownership rule of the head word. */
+ * protected links, the byte ownership rule of the head word, and the
+ * fill/canary scan of guard/canary.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "../guard/canary.h"
 
 static void test_request2size_matches_glibc(void **state)
 {
@@ -156,6 +158,40 @@ static void test_checksum_catches_every_bit_and_copies(void **state)
 	assert_true(hg_chunk_bad_checksum(&c[0], c[0].head));
 }
 
+/* hg_first_mismatch (a vectorised self-comparison for long runs) gives the
+ * word scan's answer for every length and every position of a bad byte,
+ * alone or followed by another, and on unaligned starts. */
+static void test_first_mismatch_finds_the_first_bad_byte(void **state)
+{
+	(void)state;
+	static unsigned char buf[4200];
+	static const size_t lens[] = { 0, 1, 7, 8, 15, 16, 17, 63, 64, 65, 100, 255, 256,
+				       257, 1000, 4096, 4099 };
+	for (size_t off = 0; off < 3; off++) {
+		unsigned char *p = buf + off;
+		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			size_t len = lens[k];
+			memset(buf, HG_FILL_BYTE, sizeof(buf));
+			assert_int_equal(hg_first_mismatch(p, len, HG_FILL_BYTE), len);
+			for (size_t at = 0; at < len; at++) {
+				p[at] = 0;
+				assert_int_equal(hg_first_mismatch(p, len, HG_FILL_BYTE), at);
+				if (at + 17 < len) {
+					p[at + 17] = 1; /* a later one does not hide it */
+					assert_int_equal(hg_first_mismatch(p, len, HG_FILL_BYTE), at);
+					p[at + 17] = HG_FILL_BYTE;
+				}
+				p[at] = HG_FILL_BYTE;
+			}
+			/* A run of the wrong byte that repeats with the stride. */
+			if (len > 0) {
+				memset(p, 0x11, len);
+				assert_int_equal(hg_first_mismatch(p, len, HG_FILL_BYTE), 0);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_links_are_protected),
 		cmocka_unit_test(test_head_writers_touch_their_own_bytes),
 		cmocka_unit_test(test_checksum_catches_every_bit_and_copies),
+		cmocka_unit_test(test_first_mismatch_finds_the_first_bad_byte),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
