@@ -345,8 +345,10 @@ void hg_guard_quarantine(struct hg_chunk *c)
 
 void hg_guard_thread_exit(void)
 {
-	if (hg_mp.full)
+	if (hg_mp.full) {
 		hg_quarantine_thread_exit((size_t)hg_config.options.quarantine, leave_quarantine);
+		hg_peak_flush();
+	}
 }
 
 /* At exit: every quarantined chunk's fill is checked (it is released, so

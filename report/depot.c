@@ -289,13 +289,13 @@ unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RA
 }
 
 /* Id 0 (no stack) has its counters too; heapguard's own blocks have none. */
-void hg_stack_live_add(uint32_t id, ptrdiff_t bytes)
+void hg_stack_live_add(uint32_t id, ptrdiff_t bytes, int blocks)
 {
 	if (id == HG_STACK_INTERNAL || id > __atomic_load_n(&stacks, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL)
 		return;
 	__atomic_fetch_add(&live[id].bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&live[id].blocks, bytes < 0 ? (uint64_t)-1 : 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&live[id].blocks, (uint64_t)(int64_t)blocks, __ATOMIC_RELAXED);
 }
 
 uint32_t hg_stack_count(void)

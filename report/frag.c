@@ -763,6 +763,7 @@ int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t
 	int err = ENOMEM;
 	time_t now = time(NULL);
 	hg_report_exe(exe, sizeof(exe));
+	hg_peak_flush();
 	if (!hg_modules_load(&mods))
 		goto out;
 	if (can_wait) {

@@ -25,6 +25,9 @@ struct hg_peak {
 /* A block of chunk_bytes from allocation stack `stack` was handed out
  * (chunk_bytes > 0) or went back (< 0). */
 void hg_peak_block(uint32_t stack, ptrdiff_t chunk_bytes);
+/* Add the calling thread's pending counts to the shared counters (before
+ * a report, and at thread exit). */
+void hg_peak_flush(void);
 /* The last recording (nsites 0: none yet). */
 void hg_peak_get(struct hg_peak *out);
 /* fork(): no recording half done in the child. */

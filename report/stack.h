@@ -42,12 +42,12 @@ void hg_depot_stats(struct hg_depot_stats *s);
 #define HG_DEPOT_RANGES 8
 unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RANGES]);
 
-/* level=full: the blocks alive now per allocation stack, counted where a
- * block is handed out (bytes > 0) and where it goes back (bytes < 0). */
+/* level=full: the blocks alive now per allocation stack: blocks and bytes
+ * handed out (> 0) or given back (< 0), added up (report/peak.c batches). */
 struct hg_stack_live {
 	uint64_t bytes, blocks;
 };
-void hg_stack_live_add(uint32_t id, ptrdiff_t bytes);
+void hg_stack_live_add(uint32_t id, ptrdiff_t bytes, int blocks);
 /* id <= hg_stack_count(); id 0 is the blocks with no stack. */
 void hg_stack_live_get(uint32_t id, struct hg_stack_live *out);
 /* Ids in use: 1..this. */
