@@ -668,6 +668,16 @@ static void write_stack_once(struct hg_gzfile *gz, const struct hg_modules *m,
 		done->ids[done->n++] = id;
 }
 
+/* id if its stack line was written, else 0 (no stack): every stack a line
+ * names must be in the file. */
+static uint32_t as_written(const struct written *done, uint32_t id)
+{
+	for (size_t i = 0; i < done->n; i++)
+		if (done->ids[i] == id)
+			return id;
+	return 0;
+}
+
 static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
@@ -721,16 +731,17 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 			     (unsigned long)peak.uptime_us);
 	hg_gz_puts(gz, "\n");
 	for (unsigned i = 0; i < peak.nsites; i++)
-		hg_gz_printf(gz, "peak_site %u %lu %lu\n", peak.sites[i].stack,
+		hg_gz_printf(gz, "peak_site %u %lu %lu\n", as_written(&done, peak.sites[i].stack),
 			     (unsigned long)peak.sites[i].blocks, (unsigned long)peak.sites[i].bytes);
 	for (size_t i = 0; i < f->npins; i++) {
 		const struct top_pin *p = &f->pins[i];
 		hg_gz_printf(gz, "pin_top %u %u 0x%lx %zu %u %zu\n", p->arena, p->segment,
-			     (unsigned long)p->addr, p->size, p->stack, p->free_below);
+			     (unsigned long)p->addr, p->size, as_written(&done, p->stack),
+			     p->free_below);
 	}
 	for (size_t i = 0; i < nranked; i++) {
 		const struct site *s = ranked[i].s;
-		hg_gz_printf(gz, "pin_site %u %lu %lu %lu %lu %lu\n", ranked[i].stack,
+		hg_gz_printf(gz, "pin_site %u %lu %lu %lu %lu %lu\n", as_written(&done, ranked[i].stack),
 			     (unsigned long)s->blocks, (unsigned long)s->bytes,
 			     (unsigned long)s->pinned, (unsigned long)s->pinning_blocks,
 			     (unsigned long)s->spans);
