@@ -13,7 +13,6 @@
 #include "internal.h"
 #include "../guard/guard.h"
 #include "../report/frag.h"
-#include "../report/reportfile.h"
 #include "../report/unwind.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
@@ -504,14 +503,10 @@ HG_EXPORT int heapguard_report(void)
 	hg_ensure_init();
 	char final[4096 + 64];
 	int err = hg_frag_report(HG_FRAG_ON_CALL, 0, final, sizeof(final));
+	hg_frag_say(err, final);
 	if (err != 0) {
-		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s: %s\n", final,
-			  strerrordesc_np(err) ? strerrordesc_np(err) : "error");
 		errno = err;
 		return -1;
 	}
-	const char *dot = hg_report_dot(final);
-	hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n", dot, final,
-		  dot, final);
 	return 0;
 }

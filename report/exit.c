@@ -59,18 +59,10 @@ static int write_reports(enum hg_frag_trigger trigger, int status)
 	frag[0] = '\0';
 	if (hg_config.options.frag) {
 		int err = hg_frag_report(trigger, status, frag, sizeof(frag));
-		const char *dot = hg_report_dot(frag);
-		if (err != 0) {
-			hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s%s: %s\n", dot,
-				  frag,
-				  err == EBUSY ? "the heap is busy (exit from a signal handler that interrupted malloc?)"
-				  : strerrordesc_np(err) ? strerrordesc_np(err)
-							 : "error");
+		if (err != 0 || !hg_config.options.leaks)
+			hg_frag_say(err, frag);
+		if (err != 0)
 			frag[0] = '\0';
-		} else if (!hg_config.options.leaks) {
-			hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n",
-				  dot, frag, dot, frag);
-		}
 	}
 	return hg_leaks_at_exit(status, frag);
 }

@@ -823,6 +823,24 @@ static void on_report_signal(int sig)
 	hg_poll_request(true); /* the next malloc or free takes its slow path */
 }
 
+void hg_frag_say(int err, const char *final)
+{
+	const char *dot = hg_report_dot(final);
+	if (err == 0) {
+		hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n", dot,
+			  final, dot, final);
+		return;
+	}
+	const char *why = err == EBUSY ? "the heap is busy (exit from a signal handler that interrupted malloc?)"
+		: strerrordesc_np(err) ? strerrordesc_np(err) : "error";
+	/* No name yet when the heap, or memory, was not to be had. */
+	if (final[0] == '\0')
+		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report: %s\n", why);
+	else
+		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s%s: %s\n", dot, final,
+			  why);
+}
+
 void hg_frag_poll(void)
 {
 	if (HG_LIKELY(!hg_frag_requested) || hg_self.unwinding)
@@ -830,12 +848,7 @@ void hg_frag_poll(void)
 	hg_frag_requested = 0;
 	hg_poll_request(false);
 	char final[HG_REPORT_PATH + 64];
-	int err = hg_frag_report(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final));
-	if (err != 0)
-		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s: %s\n", final,
-			  strerrordesc_np(err) ? strerrordesc_np(err) : "error");
-	else
-		hg_fmt_fd(2, "heapguard: fragmentation report: %s%s\n", hg_report_dot(final), final);
+	hg_frag_say(hg_frag_report(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final)), final);
 }
 
 /* A name (SIGUSR2, USR2) or a number. */

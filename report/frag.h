@@ -21,6 +21,10 @@ enum hg_frag_trigger {
  * the exit status at HG_FRAG_AT_EXIT.  Never calls malloc. */
 int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t len);
 
+/* The one line on stderr after hg_frag_report: its name, or why it was
+ * not written. */
+void hg_frag_say(int err, const char *final);
+
 /* fork(): a report another thread was writing is not the child's. */
 void hg_frag_fork_child(void);
 
