@@ -104,6 +104,7 @@ struct walker {
 	struct hg_arena *av;
 	struct figures *fig;
 	struct segment *seg;
+	struct segment spare; /* a segment past max_segs: counted, not mapped */
 	unsigned seg_index; /* of the arena's segments */
 	/* the current free span: adjacent free chunks (not top) */
 	uintptr_t span_lo;
@@ -333,14 +334,15 @@ static void segment_end(struct walker *w)
 		return;
 	span_close(w, s->hi, NULL, 0);
 	struct frag *f = w->f;
-	if (text_reserve(f, w->ncells)) {
+	/* A spare segment's figures are counted; its map and pins left out. */
+	if (s != &w->spare && text_reserve(f, w->ncells)) {
 		s->map_offset = f->text_used;
 		s->map_len = w->ncells;
 		for (unsigned i = 0; i < w->ncells; i++)
 			f->text[f->text_used++] =
 				cell_class(w->cell_live[i], w->cell_free[i], w->cell_top[i]);
 	}
-	if (s->top != 0) {
+	if (s->top != 0 && s != &w->spare) {
 		/* From the top down: the ring's newest first. */
 		for (unsigned k = 0; k < w->nlast; k++) {
 			unsigned i = (w->last_next + HG_FRAG_TOP_PINS - 1 - k) % HG_FRAG_TOP_PINS;
@@ -367,12 +369,12 @@ static void visit_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void 
 		w->fig = &f->arenas[av->index < f->narenas ? av->index : f->narenas - 1];
 		w->seg_index = 0;
 	}
-	if (f->nsegs == f->max_segs) {
+	struct segment *s = &w->spare;
+	if (f->nsegs == f->max_segs)
 		f->truncated = true;
-		return;
-	}
-	w->fig->segments++;
-	struct segment *s = &f->segs[f->nsegs++];
+	else
+		s = &f->segs[f->nsegs++];
+	w->fig->segments += s != &w->spare;
 	unsigned index = w->seg_index++;
 	size_t cell = 16;
 	while ((hi - lo + cell - 1) / cell > HG_FRAG_CELLS)
