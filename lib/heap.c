@@ -108,14 +108,12 @@ int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free)
 		released = true;
 	struct hg_chunk *top = av->top;
 	size_t top_size = hg_chunk_size(top);
-	size_t top_offset = (size_t)((char *)top - (char *)h);
 	/* After a free, as glibc: below trim_threshold, shrinking now would only
 	 * mean growing again soon.  malloc_trim() asks for everything. */
-	if ((on_free && top_size < hg_mp.trim_threshold) || top_size < HG_MINSIZE + 1 + pad)
+	if (on_free && top_size < hg_mp.trim_threshold)
 		return released;
-	size_t extra = (top_size - pad - HG_MINSIZE - 1) & ~(hg_page_size - 1);
-	/* Keep the heap header and everything below top mapped. */
-	if (extra == 0 || h->size - extra < top_offset + HG_MINSIZE)
+	size_t extra = hg_trim_top(av, pad);
+	if (extra == 0)
 		return released;
 	heap_shrink(h, extra);
 	av->system_mem -= extra;

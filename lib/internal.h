@@ -271,9 +271,17 @@ bool hg_free_prev_ok(struct hg_chunk *p);
 /* tcache.c; put and get are the fast path, so they live here. */
 void hg_tcache_flush(struct hg_thread *t);
 
-/* top.c: growing and trimming */
+/* top.c: growing and trimming.  What a trim gives back is decided here
+ * only: malloc_trim does it, the fragmentation report predicts it. */
 struct hg_chunk *hg_sysmalloc(struct hg_arena *av, size_t nb);
 int hg_systrim(struct hg_arena *av, size_t pad);
+/* The whole pages of the free chunk c (size bytes) past its header and
+ * links, which malloc_trim purges: their length (0: none), from *start. */
+size_t hg_trim_inside(const struct hg_chunk *c, size_t size, uintptr_t *start);
+/* The bytes a trim with pad would take off the end of av's top chunk
+ * (0: none): whole pages, keeping pad and a minimal chunk.  Main arena:
+ * none unless brk grew it in place (contiguous). */
+size_t hg_trim_top(struct hg_arena *av, size_t pad);
 
 /* heap.c: the heaps of non-main arenas */
 struct hg_heap *hg_heap_new(size_t size, size_t top_pad);

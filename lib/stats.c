@@ -255,7 +255,6 @@ HG_EXPORT int malloc_info(int options, FILE *fp)
 static int arena_trim(struct hg_arena *av, size_t pad)
 {
 	int result = 0;
-	size_t psm1 = hg_page_size - 1;
 	hg_arena_lock(av);
 	hg_malloc_consolidate(av);
 	for (unsigned i = 1; i < HG_NBINS; i++) {
@@ -267,11 +266,10 @@ static int arena_trim(struct hg_arena *av, size_t pad)
 					  "bin %u leads to %p, which is not a free chunk", i, (void *)p);
 				break;
 			}
-			size_t size = hg_chunk_size(p);
-			char *start = (char *)(((uintptr_t)p + sizeof(struct hg_chunk) + psm1) & ~psm1);
-			char *end = (char *)p + size;
-			if (end > start && (size_t)(end - start) > psm1) {
-				hg_os_purge(start, (size_t)(end - start) & ~psm1);
+			uintptr_t start;
+			size_t len = hg_trim_inside(p, hg_chunk_size(p), &start);
+			if (len != 0) {
+				hg_os_purge((void *)start, len);
 				result = 1;
 			}
 		}

@@ -137,13 +137,35 @@ struct hg_chunk *hg_sysmalloc(struct hg_arena *av, size_t nb)
 	return hg_mmap_chunk(nb);
 }
 
+size_t hg_trim_inside(const struct hg_chunk *c, size_t size, uintptr_t *start)
+{
+	size_t psm1 = hg_page_size - 1;
+	uintptr_t from = ((uintptr_t)c + sizeof(struct hg_chunk) + psm1) & ~psm1;
+	uintptr_t end = (uintptr_t)c + size;
+	*start = from;
+	return end > from && end - from > psm1 ? (end - from) & ~psm1 : 0;
+}
+
+size_t hg_trim_top(struct hg_arena *av, size_t pad)
+{
+	struct hg_chunk *top = av->top;
+	size_t top_size = hg_chunk_size(top);
+	if (top_size <= HG_MINSIZE + 1 + pad)
+		return 0;
+	size_t extra = (top_size - HG_MINSIZE - 1 - pad) & ~(hg_page_size - 1);
+	if (av == &hg_main_arena)
+		return av->contiguous ? extra : 0;
+	/* Keep the heap header and everything below top mapped. */
+	struct hg_heap *h = hg_heap_of(top);
+	size_t top_offset = (size_t)((char *)top - (char *)h);
+	return h->size - extra < top_offset + HG_MINSIZE ? 0 : extra;
+}
+
 int hg_systrim(struct hg_arena *av, size_t pad)
 {
 	struct hg_chunk *top = av->top;
 	size_t top_size = hg_chunk_size(top);
-	if (!av->contiguous || top_size <= HG_MINSIZE + 1 + pad)
-		return 0;
-	size_t extra = (top_size - HG_MINSIZE - 1 - pad) & ~(hg_page_size - 1);
+	size_t extra = hg_trim_top(av, pad);
 	if (extra == 0)
 		return 0;
 	char *end = (char *)top + top_size;

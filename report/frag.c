@@ -163,37 +163,20 @@ static size_t resident_in(const struct walker *w, uintptr_t lo, uintptr_t hi)
 	return n * page;
 }
 
-/* malloc_trim's give-back inside a binned free chunk (stats.c's
- * arena_trim): whole pages past the chunk's header and links. */
+/* malloc_trim(0)'s give-back inside a binned free chunk, resident now. */
 static size_t trimmable_inside(const struct walker *w, const struct hg_chunk *c, size_t size)
 {
-	size_t psm1 = hg_page_size - 1;
-	uintptr_t start = ((uintptr_t)c + sizeof(struct hg_chunk) + psm1) & ~psm1;
-	uintptr_t end = (uintptr_t)c + size;
-	if (end <= start || end - start <= psm1)
-		return 0;
-	return resident_in(w, start, start + ((end - start) & ~psm1));
+	uintptr_t start;
+	size_t len = hg_trim_inside(c, size, &start);
+	return len != 0 ? resident_in(w, start, start + len) : 0;
 }
 
-/* And what trimming takes off the top (top.c's hg_systrim, heap.c's
- * hg_heap_trim with pad 0). */
+/* And what it takes off the top, resident now. */
 static size_t trimmable_top(const struct walker *w, const struct hg_chunk *top, size_t size)
 {
-	if (size <= HG_MINSIZE + 1)
-		return 0;
-	size_t extra = (size - HG_MINSIZE - 1) & ~(hg_page_size - 1);
-	if (extra == 0)
-		return 0;
+	size_t extra = hg_trim_top(w->av, 0);
 	uintptr_t end = (uintptr_t)top + size;
-	if (w->av == &hg_main_arena) {
-		if (!w->av->contiguous)
-			return 0;
-	} else {
-		struct hg_heap *h = hg_heap_of(top);
-		if (h->size - extra < (size_t)((uintptr_t)top - (uintptr_t)h) + HG_MINSIZE)
-			return 0;
-	}
-	return resident_in(w, end - extra, end);
+	return extra != 0 ? resident_in(w, end - extra, end) : 0;
 }
 
 static void span_close(struct walker *w, uintptr_t at, const struct hg_chunk *pinner,
