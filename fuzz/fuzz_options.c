@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "options.h"
+#include "../base/options.h"
 
 #define ENTRIES_MAX 64
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer harness for heapguard-report's reader (report/reader): the input
+/* libFuzzer harness for heapguard-report's reader (reader/): the input
  * is a leak report or a fragmentation report (routed by its first line, as
  * the tool does), gzip-compressed here unless it already starts with the
  * gzip magic (so the mutator works on the text, and on the compressed
@@ -18,10 +18,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../report/reader/frag.h"
-#include "../report/reader/leaks.h"
-#include "../report/reader/output.h"
-#include "../report/reader/suppress.h"
+#include "../reader/frag.h"
+#include "../reader/leaks.h"
+#include "../reader/output.h"
+#include "../reader/suppress.h"
 
 static int report_fd = -1, supp_fd = -1;
 static char report_path[64], supp_path[64];

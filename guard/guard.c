@@ -7,8 +7,8 @@
 #include "../include/heapguard.h"
 #include "../lib/walk.h"
 #include "quarantine.h"
-#include "../report/peak.h"
-#include "../report/stack.h"
+#include "../stack/peak.h"
+#include "../stack/stack.h"
 
 /* ---- releasing a pointer ---- */
 

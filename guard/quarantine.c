@@ -4,7 +4,7 @@
  * (release may take an arena lock), in about the order they came in. */
 #include "quarantine.h"
 
-#include "../lib/lock.h"
+#include "../base/lock.h"
 
 #define HG_QUARANTINE_SLOTS 65536
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../guard/checksum.h"
+#include "checksum.h"
 
 /*
  *   chunk -> +--------------------------------------------+

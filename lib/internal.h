@@ -11,11 +11,11 @@
 #include <sys/single_threaded.h>
 
 #include "chunk.h"
-#include "lock.h"
-#include "options.h"
-#include "os.h"
+#include "../base/lock.h"
+#include "../base/options.h"
+#include "../base/os.h"
 #include "region.h"
-#include "../guard/diag.h"
+#include "../base/diag.h"
 
 #define HG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HG_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -294,7 +294,7 @@ void hg_munmap_chunk(struct hg_chunk *p);
 void hg_mmap_freed(struct hg_chunk *p);
 struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb);
 
-/* guard/diag.c reports; the core's own structural checks use this form. */
+/* base/diag.c reports; the core's own structural checks use this form. */
 #define hg_corruption(kind, ptr, glibc_message) \
 	hg_report(kind, ptr, NULL, NULL, glibc_message, NULL)
 

@@ -12,9 +12,9 @@
 #include <signal.h>
 #include <string.h>
 
-#include "../lib/fmt.h"
+#include "../base/fmt.h"
 #include "../lib/internal.h"
-#include "../lib/os.h"
+#include "../base/os.h"
 #include "frag.h"
 #include "leaks.h"
 #include "reportfile.h"

@@ -20,16 +20,16 @@
 #include <time.h>
 
 #include "../guard/guard.h"
-#include "../lib/fmt.h"
+#include "../base/fmt.h"
 #include "../lib/internal.h"
-#include "../lib/os.h"
+#include "../base/os.h"
 #include "../lib/usage.h"
 #include "../lib/walk.h"
 #include "gzfile.h"
-#include "modules.h"
-#include "peak.h"
+#include "../stack/modules.h"
+#include "../stack/peak.h"
 #include "reportfile.h"
-#include "stack.h"
+#include "../stack/stack.h"
 
 #define HG_FRAG_CLASSES 36	 /* free chunk sizes 2^5 .. 2^40 */
 #define HG_FRAG_CELLS 4096	 /* most cells in one segment's map */

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../lib/fmt.h"
-#include "../lib/os.h"
+#include "../base/fmt.h"
+#include "../base/os.h"
 
 #define HG_GZ_IN	 65536 /* text gathered before deflate */
 #define HG_GZ_OUT	 65536 /* compressed bytes per write */

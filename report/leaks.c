@@ -14,15 +14,15 @@
 #include <unistd.h>
 
 #include "../guard/guard.h"
-#include "../lib/fmt.h"
+#include "../base/fmt.h"
 #include "../lib/internal.h"
 #include "../lib/walk.h"
 #include "gzfile.h"
-#include "modules.h"
+#include "../stack/modules.h"
 #include "reportfile.h"
 #include "scan.h"
-#include "stack.h"
-#include "unwind.h"
+#include "../stack/stack.h"
+#include "../stack/unwind.h"
 
 #define HG_SITE_THREADS 8 /* thread numbers listed per site */
 #define HG_PATH		HG_REPORT_PATH

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/fmt.h"
+#include "../base/fmt.h"
 #include "../lib/internal.h"
 #include "gzfile.h"
-#include "modules.h"
+#include "../stack/modules.h"
 #include "scan.h"
-#include "stack.h"
+#include "../stack/stack.h"
 
 /* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
 static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
@@ -85,7 +85,7 @@ static void write_options(struct hg_gzfile *gz)
 		hg_fmt(v, sizeof(v), "%ld", hg_config.options.name);                  \
 		hg_gz_puts(gz, v);                                                    \
 	}
-#include "../lib/options.def"
+#include "../base/options.def"
 #undef HG_OPTION
 #undef HG_WRITE_HG_TYPE_INT
 #undef HG_WRITE_HG_TYPE_BOOL

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "../lib/internal.h"
-#include "modules.h"
+#include "../stack/modules.h"
 
 #define HG_RED_ZONE	128		      /* below sp, the x86-64 ABI's red zone */
 #define HG_HUGE_ROOT	((uintptr_t)64 << 20) /* above this, skip pages not resident */

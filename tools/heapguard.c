@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/options.h"
+#include "../base/options.h"
 
 #ifndef HG_LIBDIR
 #define HG_LIBDIR "/usr/local/lib"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Docs can't drift: every option declared in lib/options.def must be described
+# Docs can't drift: every option declared in base/options.def must be described
 # in heapguard(7) as ".It Cm name", and every man page must be mandoc-lint
 # clean.  Exit 0 pass, 1 fail, 77 skip (mandoc not installed).
 
@@ -9,7 +9,7 @@ if [ -n "${srcdir:-}" ]; then
 else
 	top=$(cd "$(dirname "$0")/../.." && pwd)
 fi
-def=$top/lib/options.def
+def=$top/base/options.def
 page=$top/man/heapguard.7
 status=0
 
@@ -25,7 +25,7 @@ if [ -z "$names" ]; then
 fi
 for name in $names; do
 	if ! grep -q "^\.It Cm $name Ns = Ns Ar " "$page"; then
-		echo "check-options-doc: option '$name' of lib/options.def is not documented in man/heapguard.7" >&2
+		echo "check-options-doc: option '$name' of base/options.def is not documented in man/heapguard.7" >&2
 		status=1
 	fi
 done
@@ -40,7 +40,7 @@ if [ -x "$launcher" ]; then
 		case " $(echo $names) " in
 		*" $name "*) ;;
 		*)
-			echo "check-options-doc: '$launcher --help-options' lists '$name', not in lib/options.def" >&2
+			echo "check-options-doc: '$launcher --help-options' lists '$name', not in base/options.def" >&2
 			status=1
 			;;
 		esac

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 
 #include "../lib/hgtest.h"
-#include "options.h"
+#include "../../base/options.h"
 
 /* Feeds data[0..n) through a pipe (from a child, so any size works). */
 static size_t read_through_pipe(const char *data, size_t n, char *buf, size_t len,

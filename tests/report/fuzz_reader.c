@@ -15,10 +15,10 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "../../report/reader/frag.h"
-#include "../../report/reader/leaks.h"
-#include "../../report/reader/output.h"
-#include "../../report/reader/suppress.h"
+#include "../../reader/frag.h"
+#include "../../reader/leaks.h"
+#include "../../reader/output.h"
+#include "../../reader/suppress.h"
 
 struct hg_buf {
 	unsigned char *data;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The program tests/secure/test_setuid.sh installs set-user-ID and
- * set-group-ID.  It is linked with the allocator itself (lib/api.c and
+ * set-group-ID.  It is linked with the allocator itself (preload/api.c and
  * libhgcore), since glibc does not preload a library from a path into such
  * a program.  It prints whether it runs in secure mode and whether
  * MALLOC_PERTURB_=90 took effect (malloc fills with 90 ^ 0xff), and leaves

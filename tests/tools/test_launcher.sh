@@ -38,7 +38,7 @@ grep -qx 'heapguard [0-9][0-9.]*' "$tmp/out" || fail "--version printed '$(cat "
 expect_status 0 "$bin" --help
 grep -q '^usage: heapguard' "$tmp/out" || fail "--help has no usage line"
 expect_status 0 "$bin" --help-options
-for name in $(sed -n 's/^HG_OPTION(\([A-Za-z0-9_]*\),.*/\1/p' "$top/lib/options.def"); do
+for name in $(sed -n 's/^HG_OPTION(\([A-Za-z0-9_]*\),.*/\1/p' "$top/base/options.def"); do
 	grep -q "^$name " "$tmp/out" || fail "--help-options does not list '$name'"
 done
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
-#include "../guard/canary.h"
+#include "../../lib/internal.h"
+#include "../../guard/canary.h"
 
 static void test_request2size_matches_glibc(void **state)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "../../lib/internal.h"
 
 static void test_mxfast_sets_largest_fastbin_chunk(void **state)
 {

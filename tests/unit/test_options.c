@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "options.h"
+#include "../../base/options.h"
 
 #define MiB (1024UL * 1024)
 

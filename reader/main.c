@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report/reader/frag.h"
-#include "../report/reader/leaks.h"
-#include "../report/reader/output.h"
-#include "../report/reader/suppress.h"
-#include "../report/reader/symbolize.h"
+#include "frag.h"
+#include "leaks.h"
+#include "output.h"
+#include "suppress.h"
+#include "symbolize.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"

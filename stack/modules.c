@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/os.h"
+#include "../base/os.h"
 
 #define HG_PATH_MAX 4096
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libunwind, loaded privately: report/unwind.c owns the handle and the one
- * entry point heapguard calls; report/depot.c stores what it returns. */
+/* libunwind, loaded privately: stack/unwind.c owns the handle and the one
+ * entry point heapguard calls; stack/depot.c stores what it returns. */
 #ifndef HG_UNWIND_H
 #define HG_UNWIND_H
 

@@ -2,7 +2,7 @@
 /* Stack capture without libunwind's per-frame cost: a walk by the module's
  * DWARF CFI, each return address's rule derived once and cached.  Returns
  * -1 whenever a frame is outside what it handles; the caller then asks
- * libunwind (report/unwind.c). */
+ * libunwind (stack/unwind.c). */
 #ifndef HG_CFI_H
 #define HG_CFI_H
 

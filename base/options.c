@@ -3,7 +3,7 @@
  * mallopt) with glibc 2.36's validity rules, and heapguard's own options from
  * options.def.  Runs inside the first malloc call, so it allocates nothing and
  * uses no stdio, getenv or locale: bytes are parsed by hand, text goes out
- * with write(2).  Depends on no other lib/ file (the launcher links it). */
+ * with write(2).  Depends on no other file of heapguard (the launcher links it). */
 #include "options.h"
 
 #include <errno.h>

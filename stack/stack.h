@@ -43,7 +43,7 @@ void hg_depot_stats(struct hg_depot_stats *s);
 unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RANGES]);
 
 /* level=full: the blocks alive now per allocation stack: blocks and bytes
- * handed out (> 0) or given back (< 0), added up (report/peak.c batches). */
+ * handed out (> 0) or given back (< 0), added up (stack/peak.c batches). */
 struct hg_stack_live {
 	uint64_t bytes, blocks;
 };

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/fmt.h"
+#include "../base/fmt.h"
 #include "../lib/internal.h"
 #include "cfi.h"
-#include "../lib/os.h"
+#include "../base/os.h"
 #include "stack.h"
 
 #ifndef HG_LIBUNWIND_SONAME

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The effective configuration: glibc's malloc parameters (MALLOC_* variables,
  * GLIBC_TUNABLES, mallopt) and heapguard's own options (HEAPGUARD_OPTIONS,
- * declared once in lib/options.def).  Loading it allocates nothing: it runs
+ * declared once in base/options.def).  Loading it allocates nothing: it runs
  * inside the very first malloc call. */
 #ifndef HG_OPTIONS_H
 #define HG_OPTIONS_H

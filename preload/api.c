@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
-#include "internal.h"
+#include "../base/fmt.h"
+#include "../lib/internal.h"
 #include "../guard/guard.h"
 #include "../report/frag.h"
-#include "../report/unwind.h"
+#include "../stack/unwind.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
 

@@ -15,12 +15,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../lib/fmt.h"
+#include "fmt.h"
 #include "../lib/internal.h"
-#include "guard.h"
+#include "../guard/guard.h"
 #include "../report/exit.h"
-#include "../report/stack.h"
-#include "../report/symtab.h"
+#include "../stack/stack.h"
+#include "../stack/symtab.h"
 
 unsigned long hg_errors_reported;
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "../lib/internal.h"
-#include "../lib/lock.h"
+#include "../base/lock.h"
 
 /* ---- rules ---- */
 

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 
 #include "../lib/internal.h"
-#include "../lib/os.h"
+#include "../base/os.h"
 #include "cfi.h"
 #include "stack.h"
 #include "unwind.h"
