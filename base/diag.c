@@ -6,21 +6,20 @@
 #define _GNU_SOURCE
 #include "diag.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include "fmt.h"
-#include "../lib/internal.h"
-#include "../guard/guard.h"
-#include "../report/exit.h"
-#include "../stack/stack.h"
-#include "../stack/symtab.h"
+#include "lock.h"
+#include "options.h"
+#include "os.h"
+
+/* The deepest stack a diagnostic shows: the largest depth= allows. */
+#define HG_DIAG_DEPTH_MAX 64
 
 unsigned long hg_errors_reported;
 
@@ -87,54 +86,22 @@ static void emit(const char *buf, size_t len)
 	}
 }
 
-/* One frame as "#N 0xADDR in function+0xOFF (module+0xOFF)": the function
- * from the dynamic symbols (dladdr) or else the module's .symtab; the
- * offset into the module is from its load bias, as addr2line wants it. */
-static size_t format_frame(char *buf, size_t len, unsigned i, uintptr_t pc)
-{
-	Dl_info info;
-	struct link_map *map = NULL;
-	/* pc is a return address: look up the call instruction. */
-	if (dladdr1((void *)(pc - 1), &info, (void **)&map, RTLD_DL_LINKMAP) == 0 || map == NULL)
-		return hg_fmt(buf, len, "    #%u 0x%zx in ??\n", i, (size_t)pc);
-	const char *module = map->l_name[0] != '\0' ? map->l_name : program_invocation_name;
-	char path[512];
-	if (map->l_name[0] == '\0') {
-		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-		if (n > 0) {
-			path[n] = '\0';
-			module = path;
-		}
-	}
-	uintptr_t vaddr = pc - map->l_addr;
-	size_t n = hg_fmt(buf, len, "    #%u 0x%zx in ", i, (size_t)pc);
-	char name[256];
-	uintptr_t off;
-	if (info.dli_sname != NULL)
-		n += hg_fmt(buf + n, len - n, "%s+0x%zx", info.dli_sname,
-			    (size_t)(pc - (uintptr_t)info.dli_saddr));
-	else if (hg_symtab_lookup(module, vaddr - 1, name, sizeof(name), &off))
-		n += hg_fmt(buf + n, len - n, "%s+0x%zx", name, (size_t)off + 1);
-	else
-		n += hg_fmt(buf + n, len - n, "??");
-	n += hg_fmt(buf + n, len - n, " (%s+0x%zx)\n", module, (size_t)vaddr);
-	return n;
-}
-
 static size_t format_stack(char *buf, size_t len, const uintptr_t *pcs, unsigned n)
 {
 	size_t used = 0;
-	for (unsigned i = 0; i < n && used + 1 < len; i++)
-		used += format_frame(buf + used, len - used, i, pcs[i]);
+	for (unsigned i = 0; i < n && used + 1 < len && hg_diag_hooks.format_frame != NULL; i++)
+		used += hg_diag_hooks.format_frame(buf + used, len - used, i, pcs[i]);
 	return used;
 }
 
 /* "allocated by thread 1:" and its frames, if the chunk's trailer has them. */
 static size_t format_origin(char *buf, size_t len, const char *what, uint32_t stack,
-			    uint16_t thread)
+			    unsigned thread)
 {
 	const uintptr_t *pcs;
-	unsigned n = hg_stack_frames(stack, &pcs);
+	unsigned n = stack != 0 && hg_diag_hooks.stack_frames != NULL
+			     ? hg_diag_hooks.stack_frames(stack, &pcs)
+			     : 0;
 	if (n == 0)
 		return 0;
 	size_t used = hg_fmt(buf, len, "  %s by thread %u:\n", what, (unsigned)thread);
@@ -154,14 +121,15 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 		const size_t room = sizeof(report_buf);
 		size_t n = hg_fmt(buf, room, "heapguard: %s of %p", hg_error_kind_name(kind),
 				  addr);
-		if (chunk != NULL) {
-			size_t size = hg_chunk_size(chunk);
+		struct hg_diag_chunk about = { 0 };
+		bool described = chunk != NULL && hg_diag_hooks.describe_chunk != NULL;
+		if (described) {
+			hg_diag_hooks.describe_chunk(chunk, &about);
 			n += hg_fmt(buf + n, room - n, " (chunk %p..%p, %zu bytes",
-				    (const void *)chunk, (const void *)((const char *)chunk + size),
-				    size);
-			size_t requested;
-			if (hg_chunk_requested(chunk, &requested))
-				n += hg_fmt(buf + n, room - n, ", %zu requested", requested);
+				    (const void *)chunk,
+				    (const void *)((const char *)chunk + about.size), about.size);
+			if (about.has_requested)
+				n += hg_fmt(buf + n, room - n, ", %zu requested", about.requested);
 			n += hg_fmt(buf + n, room - n, ")");
 		}
 		if (op != NULL)
@@ -177,18 +145,20 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 		}
 		char name[17] = "";
 		prctl(PR_GET_NAME, name, 0, 0, 0);
-		n += hg_fmt(buf + n, room - n, "  thread %u (%s, tid %d):\n",
-			    (unsigned)hg_self.number, name, (int)gettid());
-		uintptr_t pcs[HG_DEPTH_MAX];
-		unsigned depth = hg_stack_unwind(pcs, (unsigned)hg_config.options.depth);
+		unsigned thread = hg_diag_hooks.thread_number != NULL ? hg_diag_hooks.thread_number() : 0;
+		n += hg_fmt(buf + n, room - n, "  thread %u (%s, tid %d):\n", thread, name,
+			    (int)gettid());
+		uintptr_t pcs[HG_DIAG_DEPTH_MAX];
+		unsigned max = (unsigned)hg_config.options.depth;
+		unsigned depth = hg_diag_hooks.unwind != NULL
+					 ? hg_diag_hooks.unwind(pcs, max < HG_DIAG_DEPTH_MAX ? max : HG_DIAG_DEPTH_MAX)
+					 : 0;
 		n += format_stack(buf + n, room - n, pcs, depth);
-		struct hg_origin origin;
-		if (chunk != NULL && hg_chunk_origin(chunk, &origin)) {
-			if (origin.free_stack != 0)
-				n += format_origin(buf + n, room - n, "freed", origin.free_stack,
-						   origin.free_thread);
-			n += format_origin(buf + n, room - n, "allocated", origin.alloc_stack,
-					   origin.alloc_thread);
+		if (described) {
+			n += format_origin(buf + n, room - n, "freed", about.free_stack,
+					   about.free_thread);
+			n += format_origin(buf + n, room - n, "allocated", about.alloc_stack,
+					   about.alloc_thread);
 		}
 		if (glibc != NULL)
 			n += hg_fmt(buf + n, room - n,
@@ -205,7 +175,8 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 	if (policy & 2) {
 		/* The process ends here: the reports it would have written at
 		 * exit are written now, or never. */
-		hg_reports_before_abort();
+		if (hg_diag_hooks.before_abort != NULL)
+			hg_diag_hooks.before_abort();
 		abort();
 	}
 }

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+struct hg_config hg_config;
+
 /* ---- the option table ---- */
 
 struct hg_option_desc {

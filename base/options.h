@@ -103,6 +103,10 @@ struct hg_config {
 };
 _Static_assert(HG_OPTION_COUNT <= 64, "grow hg_config.option_source");
 
+/* The process's configuration, loaded at the first malloc (lib/init.c) and
+ * changed only by mallopt. */
+extern struct hg_config hg_config;
+
 /* Why hg_options_parse rejected a string: the bad token (pointing into the
  * parsed string, not NUL-terminated) and a short static reason. */
 struct hg_parse_error {

@@ -3,8 +3,7 @@
  * registry of its memory; changes nothing but a chunk's state bits. */
 #include "guard.h"
 
-#include "../lib/internal.h"
-#include "../include/heapguard.h"
+#include "../lib/lib.h"
 #include "../lib/walk.h"
 #include "quarantine.h"
 #include "../stack/peak.h"
@@ -239,11 +238,12 @@ __attribute__((cold, noinline)) static bool canary_bad(struct hg_chunk *c, const
 
 /* ---- level=full: fill and quarantine ---- */
 
-/* Fixed at start-up: chunks already in the quarantine keep the byte they
- * were filled with even if mallopt(M_PERTURB) changes later. */
+/* MALLOC_PERTURB_'s byte as it was at start-up, or heapguard's own: fixed,
+ * so chunks already in the quarantine keep the byte they were filled with
+ * even if mallopt(M_PERTURB) changes later. */
 static unsigned char fill_byte(void)
 {
-	return hg_mp.fill;
+	return hg_mp.start_perturb ? hg_mp.start_perturb : HG_FILL_BYTE;
 }
 
 /* Bytes of a freed block that are filled and checked: its start (where

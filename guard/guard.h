@@ -46,7 +46,4 @@ struct hg_origin {
  * false otherwise (level=fast, or a chunk not yet armed). */
 bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o);
 
-/* lib/ gives a chunk that left the quarantine back to the heap. */
-void hg_release_freed(struct hg_chunk *c);
-
 #endif

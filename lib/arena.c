@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../guard/guard.h"
+#include "hooks.h"
 #include "internal.h"
 #include "usage.h"
 
@@ -222,7 +222,8 @@ void hg_thread_shutdown(void *unused)
 	struct hg_thread *t = &hg_self;
 	/* glibc runs this from start_thread: the frames below are dead. */
 	dead_stack_add((uintptr_t)t, (uintptr_t)__builtin_frame_address(0));
-	hg_guard_thread_exit(); /* its quarantine batch, while the cache still works */
+	if (hg_lib_hooks.thread_exit != NULL)
+		hg_lib_hooks.thread_exit(); /* level=full: its quarantine batch, while the cache works */
 	t->state = HG_THREAD_GONE;
 	hg_tcache_flush(t);
 	struct hg_arena *av = t->arena;

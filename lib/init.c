@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Start-up: the first malloc call (often from the dynamic loader, before any
- * constructor) loads the configuration, seeds the secrets and sets up the
- * main arena.  Nothing here may allocate. */
+/* Start-up of the heap: the first malloc call (often from the dynamic
+ * loader, before any constructor) loads the configuration, seeds the secrets
+ * and sets up the main arena.  Nothing here may allocate.  The rest of the
+ * process's life (constructor, fork, exit) is preload/process.c's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <dlfcn.h>
@@ -14,23 +15,12 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "../guard/canary.h"
-#include "../guard/guard.h"
-#include "../guard/quarantine.h"
-#include "../stack/cfi.h"
-#include "../report/frag.h"
-#include "../report/exit.h"
-#include "../report/leaks.h"
-#include "../report/reportfile.h"
-#include "../stack/peak.h"
-#include "../stack/stack.h"
-#include "../stack/unwind.h"
 #include "../base/fmt.h"
+#include "hooks.h"
 #include "internal.h"
 #include "usage.h"
 
 struct hg_mparams hg_mp;
-struct hg_config hg_config;
 bool hg_ready;
 uintptr_t hg_link_secret;
 __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
@@ -125,45 +115,6 @@ static void seed_secret(void)
 	hg_checksum_inuse_mask = mask ? mask : 0x5a3c;
 }
 
-/* fork(): the quarantine, then every arena (and the registry) are locked
- * so the child sees no structure in the middle of an update. */
-static void fork_prepare(void)
-{
-	if (!hg_ready)
-		return;
-	hg_unwind_fork_prepare();
-	hg_quarantine_fork_prepare();
-	hg_depot_fork_prepare();
-	hg_cfi_fork_prepare();
-	hg_arena_fork_prepare();
-}
-
-static void fork_parent(void)
-{
-	if (!hg_ready)
-		return;
-	hg_arena_fork_parent();
-	hg_cfi_fork_parent();
-	hg_depot_fork_parent();
-	hg_quarantine_fork_parent();
-	hg_unwind_fork_done();
-}
-
-static void fork_child(void)
-{
-	if (!hg_ready)
-		return;
-	hg_arena_fork_child();
-	hg_cfi_fork_child();
-	hg_depot_fork_child();
-	hg_peak_fork_child();
-	hg_frag_fork_child();
-	hg_quarantine_fork_child();
-	hg_diag_fork_child();
-	hg_reports_fork_child();
-	hg_unwind_fork_done();
-}
-
 /* level=full holds `quarantine` bytes of freed chunks out of reuse, so the
  * heap grows by about that much: grow (and keep before trimming) in steps
  * of a quarter of it rather than glibc's 128 KiB, or the quarantine's
@@ -201,7 +152,7 @@ void hg_init(void)
 	hg_mp.full = hg_config.options.level == HG_LEVEL_FULL;
 	for (int i = 0; i < HG_PARAM_COUNT; i++)
 		hg_params_apply_one((enum hg_param)i);
-	hg_mp.fill = hg_mp.perturb ? (unsigned char)hg_mp.perturb : HG_FILL_BYTE;
+	hg_mp.start_perturb = (unsigned char)hg_mp.perturb;
 	if (hg_mp.full)
 		size_growth_for_quarantine();
 	seed_secret();
@@ -211,91 +162,10 @@ void hg_init(void)
 	hg_main_arena.attached_threads = 1;
 	hg_self.arena = &hg_main_arena;
 	hg_arena_setup_threads();
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	pthread_atfork(hg_lib_hooks.fork_prepare, hg_lib_hooks.fork_parent, hg_lib_hooks.fork_child);
 	hg_thread_activate(&hg_self);
 	__atomic_store_n(&hg_ready, true, __ATOMIC_RELEASE);
 	hg_lock_release(&init_lock);
 	if (hg_config.options.verbose)
 		hg_config_print(&hg_config, 2);
-}
-
-/* Registered before __libc_start_main registers the dynamic loader's
- * destructor pass, so it runs after every atexit handler and destructor:
- * what is still allocated then is what the program left behind.  It knows
- * the exit status, which leak_exitcode may replace. */
-static void at_exit(int status, void *arg)
-{
-	(void)arg;
-	if (!hg_ready)
-		return;
-	int replaced = hg_reports_at_exit(status);
-	if (replaced >= 0) {
-		fflush(NULL);
-		_exit(replaced);
-	}
-}
-
-/* quick_exit() runs neither on_exit handlers nor destructors, only the
- * at_quick_exit handlers: heapguard registers one of its own, and stands in
- * for quick_exit just to learn the status before glibc's runs them. */
-static int quick_exit_status = HG_STATUS_UNKNOWN;
-static void (*libc_quick_exit)(int);
-
-__attribute__((visibility("default"), noreturn)) void quick_exit(int status)
-{
-	__atomic_store_n(&quick_exit_status, status, __ATOMIC_RELAXED);
-	if (libc_quick_exit == NULL)
-		libc_quick_exit = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
-	if (libc_quick_exit != NULL && libc_quick_exit != quick_exit)
-		libc_quick_exit(status);
-	_exit(status);
-}
-
-static void exit_checks(void);
-
-static void at_quick_exit_handler(void)
-{
-	if (!hg_ready)
-		return;
-	exit_checks();
-	int status = __atomic_load_n(&quick_exit_status, __ATOMIC_RELAXED);
-	int replaced = hg_reports_at_exit(status);
-	if (replaced >= 0) {
-		fflush(NULL);
-		_exit(replaced);
-	}
-}
-
-/* Programs that never allocate still get their configuration checked.
- * Stacks start here: loading libunwind allocates, which the first malloc
- * (often made by the dynamic loader) could not do. */
-__attribute__((constructor)) static void hg_ctor(void)
-{
-	hg_ensure_init();
-	if (hg_mp.full || hg_config.options.check & 1)
-		hg_stack_init();
-	hg_frag_signal_init();
-	hg_crash_handlers_init();
-	on_exit(at_exit, NULL);
-	at_quick_exit(at_quick_exit_handler);
-	/* Looked up now: quick_exit may be called from a signal handler. */
-	libc_quick_exit = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
-}
-
-/* At exit: level=full checks what it still holds; then the statistics.
- * Once: quick_exit runs them from its handler, exit from the destructor. */
-static void exit_checks(void)
-{
-	static int done;
-	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
-		return;
-	hg_guard_exit();
-	if (hg_config.options.stats_at_exit)
-		malloc_stats();
-}
-
-__attribute__((destructor)) static void hg_fini(void)
-{
-	if (hg_ready)
-		exit_checks();
 }

@@ -818,3 +818,58 @@ struct hg_chunk *hg_int_memalign(struct hg_arena *av, size_t alignment, size_t n
 	}
 	return p;
 }
+
+/* ---- entry points for preload/ (see lib.h) ---- */
+
+struct hg_chunk *hg_chunk_alloc_slow(size_t nb)
+{
+	hg_ensure_init();
+	struct hg_thread *t = &hg_self;
+	size_t tidx = hg_tcache_index(nb);
+	struct hg_chunk *p;
+	if (tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL &&
+	    (p = hg_tcache_get(t, tidx)) != NULL)
+		return p;
+	struct hg_arena *av = hg_arena_get(t);
+	if (HG_UNLIKELY(av == NULL))
+		return NULL;
+	hg_arena_lock(av);
+	p = hg_int_malloc(av, nb);
+	hg_arena_unlock(av);
+	if (p == NULL && (av = hg_arena_retry(av, nb)) != NULL) {
+		hg_arena_lock(av);
+		p = hg_int_malloc(av, nb);
+		hg_arena_unlock(av);
+	}
+	return p;
+}
+
+struct hg_chunk *hg_chunk_memalign(size_t alignment, size_t nb)
+{
+	struct hg_arena *av = hg_arena_get(&hg_self);
+	if (HG_UNLIKELY(av == NULL))
+		return NULL;
+	hg_arena_lock(av);
+	struct hg_chunk *p = hg_int_memalign(av, alignment, nb);
+	hg_arena_unlock(av);
+	if (p == NULL && (av = hg_arena_retry(av, nb + alignment)) != NULL) {
+		hg_arena_lock(av);
+		p = hg_int_memalign(av, alignment, nb);
+		hg_arena_unlock(av);
+	}
+	return p;
+}
+
+struct hg_chunk *hg_chunk_resize(struct hg_chunk *oldp, size_t nb)
+{
+	struct hg_arena *av = hg_arena_of_chunk(oldp);
+	hg_arena_lock(av);
+	struct hg_chunk *newp = hg_int_realloc(av, oldp, hg_chunk_size(oldp), nb);
+	hg_arena_unlock(av);
+	return newp;
+}
+
+void hg_chunk_free_to_arena(struct hg_chunk *p)
+{
+	hg_int_free(hg_arena_of_chunk(p), p, false);
+}

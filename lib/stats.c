@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../guard/quarantine.h"
-
-#define HG_EXPORT __attribute__((visibility("default")))
+#include "freelist.h"
 
 #define for_each_arena(av) \
 	for (struct hg_arena *av = &hg_main_arena; av != NULL; \
@@ -29,55 +27,45 @@ struct arena_stats {
 	struct bin_stats sizes[HG_NFASTBINS + HG_NBINS];
 };
 
+/* One verified chunk of a free list, counted as glibc's int_mallinfo does:
+ * fastbins apart, everything else (and top) in the free total. */
+static void count_free(enum hg_freelist_kind kind, unsigned index, struct hg_chunk *c, size_t size,
+		       void *ctx)
+{
+	(void)c;
+	struct arena_stats *s = ctx;
+	if (kind == HG_FREELIST_FASTBIN) {
+		struct bin_stats *b = &s->sizes[index];
+		s->nfast++;
+		s->fastavail += size;
+		b->from = size - HG_ALIGN_MASK;
+		b->to = size;
+		b->total += size;
+		b->count++;
+		return;
+	}
+	struct bin_stats *b = &s->sizes[HG_NFASTBINS - 1 + index];
+	s->nblocks++;
+	s->avail += size;
+	/* malloc_info shows binned sizes as glibc does: with P set. */
+	size |= HG_PREV_INUSE;
+	if (b->count == 0 || size < b->from)
+		b->from = size;
+	if (size > b->to)
+		b->to = size;
+	b->total += size;
+	b->count++;
+}
+
 static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin)
 {
 	memset(s, 0, sizeof(*s));
 	hg_arena_lock(av);
 	s->top_size = hg_chunk_size(av->top);
-	for (unsigned i = 0; i < HG_NFASTBINS; i++) {
-		struct bin_stats *b = &s->sizes[i];
-		for (struct hg_chunk *p = av->fastbins[i]; p != NULL; p = hg_link_reveal(&p->fd)) {
-			if (HG_UNLIKELY(!hg_free_chunk_ok(p))) {
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "mallinfo",
-					  "int_mallinfo(): unaligned fastbin chunk detected",
-					  "a fastbin leads to %p, which is not a free chunk", (void *)p);
-				break;
-			}
-			size_t sz = hg_chunk_size(p);
-			s->nfast++;
-			s->fastavail += sz;
-			b->from = sz - HG_ALIGN_MASK;
-			b->to = sz;
-			b->total += sz;
-			b->count++;
-		}
-	}
 	s->nblocks = 1;
-	s->avail = s->top_size + s->fastavail;
-	for (unsigned i = 1; i < HG_NBINS; i++) {
-		struct hg_chunk *bin = hg_bin_at(av, i);
-		struct bin_stats *b = &s->sizes[HG_NFASTBINS - 1 + i];
-		b->from = (size_t)-1;
-		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
-			if (HG_UNLIKELY(!hg_link_ok(av, p))) {
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "mallinfo",
-					  "corrupted double-linked list",
-					  "bin %u leads to %p, which is not a free chunk", i, (void *)p);
-				break;
-			}
-			size_t sz = hg_chunk_size(p);
-			s->nblocks++;
-			s->avail += sz;
-			/* malloc_info shows binned sizes as glibc does: with P set. */
-			sz |= HG_PREV_INUSE;
-			if (sz < b->from)
-				b->from = sz;
-			if (sz > b->to)
-				b->to = sz;
-			b->total += sz;
-			b->count++;
-		}
-	}
+	struct hg_freelist_walk walk = { "mallinfo", count_free, s };
+	hg_freelist_walk(av, &walk);
+	s->avail += s->top_size + s->fastavail;
 	s->system_mem = av->system_mem;
 	s->max_system_mem = av->max_system_mem;
 	if (per_bin && av != &hg_main_arena) {
@@ -90,22 +78,7 @@ static void arena_stats(struct hg_arena *av, struct arena_stats *s, bool per_bin
 	hg_arena_unlock(av);
 }
 
-struct held {
-	size_t heap_bytes, mmaps, mmap_bytes;
-};
-
-static void count_held(struct hg_chunk *c, void *ctx)
-{
-	struct held *h = ctx;
-	if (hg_chunk_is_mmapped(c)) {
-		h->mmaps++;
-		h->mmap_bytes += hg_chunk_size(c) + c->prev_size;
-	} else {
-		h->heap_bytes += hg_chunk_size(c);
-	}
-}
-
-HG_EXPORT struct mallinfo2 mallinfo2(void)
+struct mallinfo2 hg_stats_mallinfo2(void)
 {
 	struct mallinfo2 m;
 	struct arena_stats s;
@@ -122,35 +95,12 @@ HG_EXPORT struct mallinfo2 mallinfo2(void)
 		if (av == &hg_main_arena)
 			m.keepcost = s.top_size;
 	}
-	/* Chunks in level=full's quarantine are not the program's any more. */
-	struct held held = { 0, 0, 0 };
-	hg_quarantine_each(count_held, &held);
-	held.heap_bytes = held.heap_bytes < m.uordblks ? held.heap_bytes : m.uordblks;
-	m.uordblks -= held.heap_bytes;
-	m.fordblks += held.heap_bytes;
-	m.hblks = hg_mp.n_mmaps - held.mmaps;
-	m.hblkhd = hg_mp.mmapped_mem - held.mmap_bytes;
+	m.hblks = hg_mp.n_mmaps;
+	m.hblkhd = hg_mp.mmapped_mem;
 	return m;
 }
 
-HG_EXPORT struct mallinfo mallinfo(void)
-{
-	struct mallinfo2 m2 = mallinfo2();
-	struct mallinfo m;
-	m.arena = (int)m2.arena;
-	m.ordblks = (int)m2.ordblks;
-	m.smblks = (int)m2.smblks;
-	m.hblks = (int)m2.hblks;
-	m.hblkhd = (int)m2.hblkhd;
-	m.usmblks = (int)m2.usmblks;
-	m.fsmblks = (int)m2.fsmblks;
-	m.uordblks = (int)m2.uordblks;
-	m.fordblks = (int)m2.fordblks;
-	m.keepcost = (int)m2.keepcost;
-	return m;
-}
-
-HG_EXPORT void malloc_stats(void)
+void hg_stats_print(void)
 {
 	struct arena_stats s;
 	hg_ensure_init();
@@ -180,7 +130,7 @@ static size_t rest_bytes(const struct arena_stats *s)
 	return bytes;
 }
 
-HG_EXPORT int malloc_info(int options, FILE *fp)
+int hg_stats_info(int options, FILE *fp)
 {
 	if (options != 0)
 		return EINVAL; /* glibc returns it rather than setting errno */
@@ -252,28 +202,27 @@ HG_EXPORT int malloc_info(int options, FILE *fp)
 
 /* Give back whole free pages inside the bins (MADV_DONTNEED keeps the chunk
  * headers and links, which live below the first page boundary), then top. */
+/* A free chunk's whole pages past its header and links go back. */
+static void purge_free(enum hg_freelist_kind kind, unsigned index, struct hg_chunk *c, size_t size,
+		       void *ctx)
+{
+	(void)kind;
+	(void)index;
+	uintptr_t start;
+	size_t len = hg_trim_inside(c, size, &start);
+	if (len != 0) {
+		hg_os_purge((void *)start, len);
+		*(int *)ctx = 1;
+	}
+}
+
 static int arena_trim(struct hg_arena *av, size_t pad)
 {
 	int result = 0;
 	hg_arena_lock(av);
 	hg_malloc_consolidate(av);
-	for (unsigned i = 1; i < HG_NBINS; i++) {
-		struct hg_chunk *bin = hg_bin_at(av, i);
-		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
-			if (HG_UNLIKELY(!hg_link_ok(av, p))) {
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "malloc_trim",
-					  "corrupted double-linked list",
-					  "bin %u leads to %p, which is not a free chunk", i, (void *)p);
-				break;
-			}
-			uintptr_t start;
-			size_t len = hg_trim_inside(p, hg_chunk_size(p), &start);
-			if (len != 0) {
-				hg_os_purge((void *)start, len);
-				result = 1;
-			}
-		}
-	}
+	struct hg_freelist_walk walk = { "malloc_trim", purge_free, &result };
+	hg_freelist_walk(av, &walk);
 	if (av == &hg_main_arena)
 		result |= hg_systrim(av, pad);
 	else
@@ -282,7 +231,7 @@ static int arena_trim(struct hg_arena *av, size_t pad)
 	return result;
 }
 
-HG_EXPORT int malloc_trim(size_t pad)
+int hg_trim(size_t pad)
 {
 	hg_ensure_init();
 	int result = 0;
@@ -292,7 +241,7 @@ HG_EXPORT int malloc_trim(size_t pad)
 }
 
 /* mallopt's parameter numbers (malloc.h) and glibc's handling of each. */
-HG_EXPORT int mallopt(int param, int value)
+int hg_mallopt(int param, int value)
 {
 	hg_ensure_init();
 	enum hg_param which;

@@ -1,30 +1,49 @@
 /* SPDX-License-Identifier: MIT */
-/* The per-thread cache: up to tcache_count free chunks per size class up to
- * tcache_max bytes, taken and given back without a lock.  A dying thread's
- * cache goes back to the arenas. */
-#include "../guard/guard.h"
+/* The per-thread cache's slow side (tcache.h has the inline take and
+ * give): a list found broken, the check of every list, a dying thread's
+ * cache going back to the arenas, and a freed chunk's way back. */
 #include "internal.h"
 
-/* A cache list that does not hold up (tcache poisoning, a write after free
- * into a link): report, and drop the whole list, since nothing after the
- * bad link can be trusted.  The dropped chunks are never reused. */
-struct hg_chunk *hg_tcache_corrupt(struct hg_thread *t, size_t idx)
+/* A cache list that does not hold up at c, its head or a chunk a verified
+ * link led to (tcache poisoning, a write after free into a link): report,
+ * and drop the whole list, since nothing after the bad link can be trusted.
+ * The dropped chunks are never reused. */
+static void drop_list(struct hg_thread *t, size_t idx, struct hg_chunk *c, const char *op)
 {
-	struct hg_chunk *p = t->tcache.entries[idx];
-	bool bad_head = !hg_free_chunk_ok(p) || hg_tcache_index(hg_chunk_size(p)) != idx;
-	if (bad_head)
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL, "malloc",
+	if (!hg_free_chunk_ok(c) || hg_tcache_index(hg_chunk_size(c)) != idx)
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), NULL, op,
 			  "malloc(): unaligned tcache chunk detected",
-			  "the thread cache for %zu-byte chunks points to %p, which is not a free chunk (forged or overwritten next pointer)",
-			  HG_MINSIZE + idx * HG_ALIGNMENT, (void *)p);
+			  "the thread cache for %zu-byte chunks leads to %p, which is not a free chunk of that size (forged or overwritten next pointer)",
+			  HG_MINSIZE + idx * HG_ALIGNMENT, (void *)c);
 	else
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, "malloc",
+		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), c, op,
 			  "malloc(): unaligned tcache chunk detected",
 			  "the freed chunk's next pointer was overwritten (decodes to %p)",
-			  (void *)hg_link_reveal(&p->fd));
+			  (void *)hg_link_reveal(&c->fd));
 	t->tcache.entries[idx] = NULL;
 	t->tcache.counts[idx] = 0;
+}
+
+struct hg_chunk *hg_tcache_corrupt(struct hg_thread *t, size_t idx)
+{
+	drop_list(t, idx, t->tcache.entries[idx], "malloc");
 	return NULL;
+}
+
+void hg_tcache_check(struct hg_thread *t, const char *op)
+{
+	for (size_t i = 0; i < hg_mp.tcache_bins && i < HG_TCACHE_BINS; i++) {
+		struct hg_chunk *c = t->tcache.entries[i];
+		for (unsigned n = 0; c != NULL && n <= t->tcache.counts[i]; n++) {
+			struct hg_chunk *next;
+			if (!hg_free_chunk_ok(c) || hg_tcache_index(hg_chunk_size(c)) != i ||
+			    hg_misaligned(next = hg_link_reveal(&c->fd))) {
+				drop_list(t, i, c, op);
+				break;
+			}
+			c = next;
+		}
+	}
 }
 
 /* Give every cached chunk back to its arena (thread exit, or the cache is

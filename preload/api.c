@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The exported malloc API, with glibc 2.36's semantics for sizes, alignments
- * and errno.  Fast paths (the thread cache) are here, inline; everything that
- * takes a lock is out of line. */
+ * and errno, and heapguard_*: where lib/'s heap, guard/'s checks, stack/'s
+ * capture and report/'s writers are put together.  The fast paths are the
+ * thread cache's (lib/tcache.h), inline; everything that takes a lock is
+ * out of line. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
@@ -9,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "../base/fmt.h"
-#include "../lib/internal.h"
 #include "../guard/guard.h"
+#include "../guard/quarantine.h"
+#include "../lib/lib.h"
+#include "../lib/tcache.h"
 #include "../report/frag.h"
 #include "../stack/unwind.h"
 
@@ -56,42 +61,6 @@ static inline size_t request_size(size_t bytes)
 	return hg_request2size(bytes);
 }
 
-/* Any chunk of nb bytes: the thread cache if it has one, else an arena
- * (and another arena if that one is full). */
-__attribute__((noinline)) static struct hg_chunk *chunk_alloc_slow(size_t nb)
-{
-	hg_ensure_init();
-	struct hg_thread *t = &hg_self;
-	size_t tidx = hg_tcache_index(nb);
-	struct hg_chunk *p;
-	if (tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL &&
-	    (p = hg_tcache_get(t, tidx)) != NULL)
-		return p;
-	struct hg_arena *av = hg_arena_get(t);
-	if (HG_UNLIKELY(av == NULL))
-		return NULL;
-	hg_arena_lock(av);
-	p = hg_int_malloc(av, nb);
-	hg_arena_unlock(av);
-	if (p == NULL && (av = hg_arena_retry(av, nb)) != NULL) {
-		hg_arena_lock(av);
-		p = hg_int_malloc(av, nb);
-		hg_arena_unlock(av);
-	}
-	return p;
-}
-
-static inline struct hg_chunk *chunk_alloc(size_t nb)
-{
-	struct hg_thread *t = &hg_self;
-	size_t tidx = hg_tcache_index(nb);
-	struct hg_chunk *p;
-	if (HG_LIKELY(tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL &&
-		      (p = hg_tcache_get(t, tidx)) != NULL))
-		return p;
-	return chunk_alloc_slow(nb);
-}
-
 /* A chunk becomes the program's block of `bytes`. */
 static inline void *hand_out(struct hg_chunk *p, size_t bytes)
 {
@@ -109,7 +78,7 @@ static struct hg_chunk *chunk_for_request(size_t bytes)
 {
 	hg_ensure_init();
 	size_t nb = request_size(bytes);
-	struct hg_chunk *p = nb ? chunk_alloc(nb) : NULL;
+	struct hg_chunk *p = nb ? hg_chunk_alloc(nb) : NULL;
 	if (HG_UNLIKELY(p == NULL))
 		errno = ENOMEM;
 	return p;
@@ -126,33 +95,13 @@ __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 	return p != NULL ? hand_out(p, bytes) : NULL;
 }
 
-/* The fast path is a leaf: pop the thread cache, or hand over.  A link or
- * header that does not verify, or a chunk outside the common regions
- * (hg_region_heap_chunk_quick), is left for the slow path. */
+/* The fast path is a leaf: the thread cache's block, or the slow path. */
 void *hg_malloc(size_t bytes)
 {
 	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.slow_paths)) {
-		struct hg_thread *t = &hg_self;
-		size_t tidx = hg_tcache_index(hg_request2size(bytes));
-		struct hg_chunk *p;
-		if (HG_LIKELY(tidx < hg_mp.tcache_bins && (p = t->tcache.entries[tidx]) != NULL &&
-			      hg_region_heap_chunk_quick(p))) {
-			/* Two halves: free just stored the owner half (see hg_free). */
-			uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
-			uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
-			size_t head = (size_t)owner << HG_OWNER_SHIFT | low;
-			struct hg_chunk *next = hg_link_reveal(&p->fd);
-			if (HG_LIKELY(!hg_misaligned(next) &&
-				      (head & (HG_STATE_BITS | HG_IS_MMAPPED)) == 0 &&
-				      (head & HG_SIZE_MASK) == hg_request2size(bytes) &&
-				      !hg_chunk_bad_heap_checksum(p, head, false))) {
-				t->tcache.entries[tidx] = next;
-				t->tcache.counts[tidx]--;
-				__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(),
-						 __ATOMIC_RELAXED);
-				return hg_chunk2mem(p);
-			}
-		}
+		void *mem = hg_tcache_take_fast(&hg_self, bytes);
+		if (HG_LIKELY(mem != NULL))
+			return mem;
 	}
 	return malloc_slow(bytes);
 }
@@ -194,34 +143,13 @@ __attribute__((noinline)) static void free_slow(void *mem)
 	hg_release_freed(p);
 }
 
-/* The fast path is a leaf: an allocated heap chunk of a cached size whose
- * header verifies goes to the thread cache; anything else is checked in
- * full.  The head is read as two halves: the owner half was just stored
- * whole by malloc, so the load forwards from that store. */
+/* The fast path is a leaf: into the thread cache, or the full checks. */
 void hg_free(void *mem)
 {
 	struct hg_thread *t = &hg_self;
-	struct hg_chunk *p = hg_mem2chunk(mem);
-	if (HG_LIKELY(!hg_misaligned(mem) && t->state == HG_THREAD_ACTIVE && !hg_mp.slow_paths &&
-		      hg_region_heap_chunk_quick(p))) {
-		uint32_t low = __atomic_load_n((uint32_t *)&p->head, __ATOMIC_RELAXED);
-		uint32_t owner = __atomic_load_n(hg_chunk_owner_word(p), __ATOMIC_RELAXED);
-		size_t head = (size_t)owner << HG_OWNER_SHIFT | low;
-		size_t size = head & HG_SIZE_MASK;
-		size_t tidx = hg_tcache_index(size);
-		/* (A size below HG_MINSIZE wraps tidx past every bin.) */
-		if (HG_LIKELY((head & (HG_STATE_BITS | HG_IS_MMAPPED)) == HG_INUSE &&
-			      tidx < hg_mp.tcache_bins &&
-			      t->tcache.counts[tidx] < hg_mp.tcache_count &&
-			      !hg_chunk_bad_heap_checksum(p, head, true))) {
-			__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(),
-					 __ATOMIC_RELAXED);
-			p->fd = hg_link_protect(&p->fd, t->tcache.entries[tidx]);
-			t->tcache.entries[tidx] = p;
-			t->tcache.counts[tidx]++;
-			return;
-		}
-	}
+	if (HG_LIKELY(t->state == HG_THREAD_ACTIVE && !hg_mp.slow_paths &&
+		      hg_tcache_give_fast(t, mem)))
+		return;
 	free_slow(mem);
 }
 
@@ -260,7 +188,7 @@ static struct hg_chunk *realloc_mmapped(struct hg_chunk *oldp, size_t bytes, siz
 		return newp;
 	if (hg_chunk_usable(oldp) >= nb - HG_SIZE_SZ)
 		return oldp;
-	struct hg_chunk *p = chunk_alloc(nb);
+	struct hg_chunk *p = hg_chunk_alloc(nb);
 	if (p == NULL)
 		return NULL;
 	size_t keep = live_bytes(oldp);
@@ -304,7 +232,7 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	    hg_config.options.quarantine > 0) {
 		/* level=full moves a growing block, so the old one goes through
 		 * the quarantine and a write through a stale pointer is seen. */
-		newp = chunk_alloc(nb);
+		newp = hg_chunk_alloc(nb);
 		if (newp != NULL) {
 			size_t keep = live_bytes(oldp);
 			memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
@@ -313,18 +241,14 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	} else if (hg_chunk_is_mmapped(oldp)) {
 		newp = realloc_mmapped(oldp, bytes, nb);
 	} else {
-		size_t oldsize = hg_chunk_size(oldp);
 		size_t keep = live_bytes(oldp);
-		struct hg_arena *av = hg_arena_of_chunk(oldp);
-		hg_arena_lock(av);
-		newp = hg_int_realloc(av, oldp, oldsize, nb);
-		hg_arena_unlock(av);
+		newp = hg_chunk_resize(oldp, nb);
 		if (newp == NULL) {
 			/* This arena is full: allocate anywhere, copy, free. */
-			newp = chunk_alloc(nb);
+			newp = hg_chunk_alloc(nb);
 			if (newp != NULL) {
 				memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
-				hg_int_free(av, oldp, false);
+				hg_chunk_free_to_arena(oldp);
 			}
 		}
 	}
@@ -357,15 +281,7 @@ static void *hg_memalign(size_t alignment, size_t bytes)
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct hg_arena *av = hg_arena_get(&hg_self);
-	hg_arena_lock(av);
-	struct hg_chunk *p = hg_int_memalign(av, alignment, nb);
-	hg_arena_unlock(av);
-	if (p == NULL && (av = hg_arena_retry(av, nb + alignment)) != NULL) {
-		hg_arena_lock(av);
-		p = hg_int_memalign(av, alignment, nb);
-		hg_arena_unlock(av);
-	}
+	struct hg_chunk *p = hg_chunk_memalign(alignment, nb);
 	if (p == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -492,6 +408,88 @@ HG_EXPORT void *__libc_memalign(size_t alignment, size_t n) HG_ALIAS(memalign);
 HG_EXPORT void *__libc_valloc(size_t n) HG_ALIAS(valloc);
 HG_EXPORT void *__libc_pvalloc(size_t n) HG_ALIAS(pvalloc);
 HG_EXPORT void cfree(void *p) HG_ALIAS(free);
+
+/* ---- statistics and tuning, as glibc reports them ---- */
+
+struct held {
+	size_t heap_bytes, mmaps, mmap_bytes;
+};
+
+static void count_held(struct hg_chunk *c, void *ctx)
+{
+	struct held *h = ctx;
+	if (hg_chunk_is_mmapped(c)) {
+		h->mmaps++;
+		h->mmap_bytes += hg_chunk_size(c) + c->prev_size;
+	} else {
+		h->heap_bytes += hg_chunk_size(c);
+	}
+}
+
+/* The heap's figures, with the chunks in level=full's quarantine moved from
+ * in use to free: they are not the program's any more. */
+HG_EXPORT struct mallinfo2 mallinfo2(void)
+{
+	hg_ensure_init();
+	struct mallinfo2 m = hg_stats_mallinfo2();
+	struct held held = { 0, 0, 0 };
+	hg_quarantine_each(count_held, &held);
+	held.heap_bytes = held.heap_bytes < m.uordblks ? held.heap_bytes : m.uordblks;
+	m.uordblks -= held.heap_bytes;
+	m.fordblks += held.heap_bytes;
+	m.hblks -= held.mmaps;
+	m.hblkhd -= held.mmap_bytes;
+	return m;
+}
+
+HG_EXPORT struct mallinfo mallinfo(void)
+{
+	struct mallinfo2 m2 = mallinfo2();
+	struct mallinfo m;
+	m.arena = (int)m2.arena;
+	m.ordblks = (int)m2.ordblks;
+	m.smblks = (int)m2.smblks;
+	m.hblks = (int)m2.hblks;
+	m.hblkhd = (int)m2.hblkhd;
+	m.usmblks = (int)m2.usmblks;
+	m.fsmblks = (int)m2.fsmblks;
+	m.uordblks = (int)m2.uordblks;
+	m.fordblks = (int)m2.fordblks;
+	m.keepcost = (int)m2.keepcost;
+	return m;
+}
+
+HG_EXPORT void malloc_stats(void)
+{
+	hg_ensure_init();
+	hg_stats_print();
+}
+
+HG_EXPORT int malloc_info(int options, FILE *fp)
+{
+	hg_ensure_init();
+	return hg_stats_info(options, fp);
+}
+
+HG_EXPORT int malloc_trim(size_t pad)
+{
+	hg_ensure_init();
+	return hg_trim(pad);
+}
+
+HG_EXPORT int mallopt(int param, int value)
+{
+	hg_ensure_init();
+	return hg_mallopt(param, value);
+}
+
+/* ---- heapguard_* ---- */
+
+HG_EXPORT int heapguard_check_heap(void)
+{
+	hg_ensure_init();
+	return hg_guard_check_heap(false);
+}
 
 HG_EXPORT const char *heapguard_version(void)
 {

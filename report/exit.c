@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "../base/fmt.h"
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "../base/os.h"
 #include "frag.h"
 #include "leaks.h"

@@ -21,7 +21,8 @@
 
 #include "../guard/guard.h"
 #include "../base/fmt.h"
-#include "../lib/internal.h"
+#include "../lib/freelist.h"
+#include "../lib/lib.h"
 #include "../base/os.h"
 #include "../lib/usage.h"
 #include "../lib/walk.h"
@@ -385,25 +386,35 @@ static void visit_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void 
 
 /* ---- the bins, counted from their lists (as mallinfo2 does) ---- */
 
+static void count_free(enum hg_freelist_kind kind, unsigned index, struct hg_chunk *c, size_t size,
+		       void *ctx)
+{
+	(void)index;
+	(void)c;
+	struct figures *fig = ctx;
+	switch (kind) {
+	case HG_FREELIST_FASTBIN:
+		fig->fastbins += size;
+		break;
+	case HG_FREELIST_UNSORTED:
+		fig->unsorted += size;
+		break;
+	case HG_FREELIST_SMALL:
+		fig->small += size;
+		break;
+	case HG_FREELIST_LARGE:
+		fig->large += size;
+		break;
+	}
+}
+
+/* A broken list ends silently here: heapguard_check_heap() reports it. */
 static void count_bins(struct hg_arena *av, struct figures *fig)
 {
 	fig->system = av->system_mem;
 	fig->top = hg_chunk_size(av->top);
-	for (unsigned i = 0; i < HG_NFASTBINS; i++)
-		for (struct hg_chunk *p = av->fastbins[i]; p != NULL; p = hg_link_reveal(&p->fd)) {
-			if (!hg_free_chunk_ok(p))
-				break; /* corrupt: heapguard_check_heap() reports it */
-			fig->fastbins += hg_chunk_size(p);
-		}
-	for (unsigned i = 1; i < HG_NBINS; i++) {
-		struct hg_chunk *bin = hg_bin_at(av, i);
-		size_t *into = i == 1 ? &fig->unsorted : i < HG_NSMALLBINS ? &fig->small : &fig->large;
-		for (struct hg_chunk *p = bin->bk; p != bin; p = p->bk) {
-			if (!hg_link_ok(av, p))
-				break;
-			*into += hg_chunk_size(p);
-		}
-	}
+	struct hg_freelist_walk walk = { NULL, count_free, fig };
+	hg_freelist_walk(av, &walk);
 }
 
 /* ---- chunks mmap'd on their own ---- */

@@ -15,7 +15,7 @@
 
 #include "../guard/guard.h"
 #include "../base/fmt.h"
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "../lib/walk.h"
 #include "gzfile.h"
 #include "../stack/modules.h"

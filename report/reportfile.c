@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "../base/fmt.h"
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "gzfile.h"
 #include "../stack/modules.h"
 #include "scan.h"

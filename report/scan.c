@@ -19,7 +19,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "../stack/modules.h"
 
 #define HG_RED_ZONE	128		      /* below sp, the x86-64 ABI's red zone */

@@ -14,7 +14,7 @@
 #include <link.h>
 #include <string.h>
 
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "../base/lock.h"
 
 /* ---- rules ---- */

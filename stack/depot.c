@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "../base/os.h"
 #include "cfi.h"
 #include "stack.h"

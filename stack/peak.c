@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "../lib/usage.h"
 #include "stack.h"
 

@@ -7,8 +7,13 @@
 #define _GNU_SOURCE
 #include "symtab.h"
 
+#include "../base/fmt.h"
+
+#include <dlfcn.h>
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -97,4 +102,38 @@ bool hg_symtab_lookup(const char *path, uintptr_t vaddr, char *name, size_t len,
 	name[n] = '\0';
 	*offset = vaddr - best->st_value;
 	return true;
+}
+
+/* One frame as "#N 0xADDR in function+0xOFF (module+0xOFF)": the function
+ * from the dynamic symbols (dladdr) or else the module's .symtab; the
+ * offset into the module is from its load bias, as addr2line wants it. */
+size_t hg_symtab_format_frame(char *buf, size_t len, unsigned i, uintptr_t pc)
+{
+	Dl_info info;
+	struct link_map *map = NULL;
+	/* pc is a return address: look up the call instruction. */
+	if (dladdr1((void *)(pc - 1), &info, (void **)&map, RTLD_DL_LINKMAP) == 0 || map == NULL)
+		return hg_fmt(buf, len, "    #%u 0x%zx in ??\n", i, (size_t)pc);
+	const char *module = map->l_name[0] != '\0' ? map->l_name : program_invocation_name;
+	char path[512];
+	if (map->l_name[0] == '\0') {
+		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		if (n > 0) {
+			path[n] = '\0';
+			module = path;
+		}
+	}
+	uintptr_t vaddr = pc - map->l_addr;
+	size_t n = hg_fmt(buf, len, "    #%u 0x%zx in ", i, (size_t)pc);
+	char name[256];
+	uintptr_t off;
+	if (info.dli_sname != NULL)
+		n += hg_fmt(buf + n, len - n, "%s+0x%zx", info.dli_sname,
+			    (size_t)(pc - (uintptr_t)info.dli_saddr));
+	else if (hg_symtab_lookup(module, vaddr - 1, name, sizeof(name), &off))
+		n += hg_fmt(buf + n, len - n, "%s+0x%zx", name, (size_t)off + 1);
+	else
+		n += hg_fmt(buf + n, len - n, "??");
+	n += hg_fmt(buf + n, len - n, " (%s+0x%zx)\n", module, (size_t)vaddr);
+	return n;
 }

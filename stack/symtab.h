@@ -14,4 +14,8 @@
 bool hg_symtab_lookup(const char *path, uintptr_t vaddr, char *name, size_t len,
 		      uintptr_t *offset);
 
+/* One frame of a diagnostic, "    #i 0xPC in function+0xOFF (module+0xOFF)\n",
+ * written into buf (len bytes); its length. */
+size_t hg_symtab_format_frame(char *buf, size_t len, unsigned i, uintptr_t pc);
+
 #endif

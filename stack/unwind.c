@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "../base/fmt.h"
-#include "../lib/internal.h"
+#include "../lib/lib.h"
 #include "cfi.h"
 #include "../base/os.h"
 #include "stack.h"
