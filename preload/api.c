@@ -500,7 +500,7 @@ HG_EXPORT int heapguard_report(void)
 {
 	hg_ensure_init();
 	char final[4096 + 64];
-	int err = hg_frag_report(HG_FRAG_ON_CALL, 0, final, sizeof(final));
+	int err = hg_frag_write(HG_FRAG_ON_CALL, 0, final, sizeof(final));
 	hg_frag_say(err, final);
 	if (err != 0) {
 		errno = err;

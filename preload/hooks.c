@@ -45,5 +45,5 @@ const struct hg_diag_hooks hg_diag_hooks = {
 	.unwind = hg_stack_unwind,
 	.stack_frames = hg_stack_frames,
 	.format_frame = hg_symtab_format_frame,
-	.before_abort = hg_reports_before_abort,
+	.before_abort = hg_exit_before_abort,
 };

@@ -58,7 +58,7 @@ void hg_process_fork_child(void)
 	hg_frag_fork_child();
 	hg_quarantine_fork_child();
 	hg_diag_fork_child();
-	hg_reports_fork_child();
+	hg_exit_fork_child();
 	hg_unwind_fork_done();
 }
 
@@ -71,7 +71,7 @@ static void at_exit(int status, void *arg)
 	(void)arg;
 	if (!hg_ready)
 		return;
-	int replaced = hg_reports_at_exit(status);
+	int replaced = hg_exit_write_reports(status);
 	if (replaced >= 0) {
 		fflush(NULL);
 		_exit(replaced);
@@ -102,7 +102,7 @@ static void at_quick_exit_handler(void)
 		return;
 	exit_checks();
 	int status = __atomic_load_n(&quick_exit_status, __ATOMIC_RELAXED);
-	int replaced = hg_reports_at_exit(status);
+	int replaced = hg_exit_write_reports(status);
 	if (replaced >= 0) {
 		fflush(NULL);
 		_exit(replaced);
@@ -118,7 +118,7 @@ __attribute__((constructor)) static void hg_ctor(void)
 	if (hg_mp.full || hg_config.options.check & 1)
 		hg_stack_init();
 	hg_frag_signal_init();
-	hg_crash_handlers_init();
+	hg_exit_crash_handlers_init();
 	on_exit(at_exit, NULL);
 	at_quick_exit(at_quick_exit_handler);
 	/* Looked up now: quick_exit may be called from a signal handler. */

@@ -58,7 +58,7 @@ static int write_reports(enum hg_frag_trigger trigger, int status)
 	static char frag[HG_REPORT_PATH + 64];
 	frag[0] = '\0';
 	if (hg_config.options.frag) {
-		int err = hg_frag_report(trigger, status, frag, sizeof(frag));
+		int err = hg_frag_write(trigger, status, frag, sizeof(frag));
 		if (err != 0 || !hg_config.options.leaks)
 			hg_frag_say(err, frag);
 		if (err != 0)
@@ -67,7 +67,7 @@ static int write_reports(enum hg_frag_trigger trigger, int status)
 	return hg_leaks_at_exit(status, frag);
 }
 
-int hg_reports_at_exit(int status)
+int hg_exit_write_reports(int status)
 {
 	if (!claim())
 		return -1;
@@ -76,7 +76,7 @@ int hg_reports_at_exit(int status)
 	return replaced;
 }
 
-void hg_reports_before_abort(void)
+void hg_exit_before_abort(void)
 {
 	if (!hg_ready || !claim())
 		return;
@@ -120,7 +120,7 @@ static void on_crash(int sig, siginfo_t *info, void *uctx)
 	raise(sig);
 }
 
-void hg_crash_handlers_init(void)
+void hg_exit_crash_handlers_init(void)
 {
 	if (!hg_config.options.report_on_crash)
 		return;
@@ -141,7 +141,7 @@ void hg_crash_handlers_init(void)
 		sigaction(crash_signals[i], &sa, NULL);
 }
 
-void hg_reports_fork_child(void)
+void hg_exit_fork_child(void)
 {
 	final_state = FINAL_NONE;
 	final_writer = 0;

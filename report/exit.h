@@ -13,19 +13,19 @@
 /* At exit or quick_exit, after the program's handlers, with the status it
  * exits with (or HG_STATUS_UNKNOWN).  Returns the status to exit with
  * instead (leak_exitcode), or -1 to keep it. */
-int hg_reports_at_exit(int status);
+int hg_exit_write_reports(int status);
 
 /* From the error path just before abort(): the arenas may be locked (by
  * this thread too), so only try-locks are used; what cannot be written
  * safely is skipped with one line on stderr. */
-void hg_reports_before_abort(void);
+void hg_exit_before_abort(void);
 
 /* report_on_crash=1: handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL that
  * write the reports as before an abort, then let the signal kill the
  * process as it would have (same status, same core dump).  Start-up. */
-void hg_crash_handlers_init(void);
+void hg_exit_crash_handlers_init(void);
 
 /* In a forked child: its reports are its own, not yet written. */
-void hg_reports_fork_child(void);
+void hg_exit_fork_child(void);
 
 #endif

@@ -660,7 +660,7 @@ static void write_stack_once(struct hg_gzfile *gz, const struct hg_modules *m,
 	for (size_t i = 0; i < done->n; i++)
 		if (done->ids[i] == id)
 			return;
-	if (done->n < sizeof(done->ids) / sizeof(done->ids[0]) && hg_report_write_stack(gz, m, id))
+	if (done->n < sizeof(done->ids) / sizeof(done->ids[0]) && hg_reportfile_write_stack(gz, m, id))
 		done->ids[done->n++] = id;
 }
 
@@ -678,7 +678,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
 	hg_gz_puts(gz, "heapguard-frag 1\n");
-	hg_report_write_process(gz, exe, now);
+	hg_reportfile_write_process(gz, exe, now);
 	hg_gz_printf(gz, "trigger %s\n", trigger_word(trigger));
 	if (trigger == HG_FRAG_AT_EXIT && status >= 0)
 		hg_gz_printf(gz, "status %u\n", (unsigned)status & 0xff);
@@ -686,7 +686,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 		hg_gz_puts(gz, "status -\n"); /* quick_exit from where heapguard did not see it */
 	hg_gz_printf(gz, "uptime_us %lu\npage_size %zu\n", (unsigned long)hg_usage_uptime_us(),
 		     hg_page_size);
-	hg_report_write_setup(gz, m);
+	hg_reportfile_write_setup(gz, m);
 
 	static struct hg_peak peak;
 	hg_peak_get(&peak);
@@ -753,7 +753,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 
 static struct hg_lock reporting = HG_LOCK_INIT;
 
-int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t len)
+int hg_frag_write(enum hg_frag_trigger trigger, int status, char *final, size_t len)
 {
 	final[0] = '\0';
 	if (!hg_ready)
@@ -769,7 +769,7 @@ int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t
 	struct scratch mem = { NULL, 0 };
 	int err = ENOMEM;
 	time_t now = time(NULL);
-	hg_report_exe(exe, sizeof(exe));
+	hg_reportfile_exe(exe, sizeof(exe));
 	hg_peak_flush();
 	if (!hg_modules_load(&mods))
 		goto out;
@@ -788,7 +788,7 @@ int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t
 		frag_totals(&f);
 		bool fallback;
 		struct hg_gzfile *gz =
-			hg_report_create(exe, now, ".frag.gz", final, len, &fallback, &err);
+			hg_reportfile_create(exe, now, ".frag.gz", final, len, &fallback, &err);
 		if (gz != NULL) {
 			write_report(gz, &f, &mods, trigger, status, exe, now);
 			err = hg_gz_commit(gz, final, len);
@@ -805,7 +805,7 @@ out:
 void hg_frag_fork_child(void)
 {
 	hg_lock_reset(&reporting);
-	hg_report_fork_child();
+	hg_reportfile_fork_child();
 }
 
 /* ---- report_signal= ---- */
@@ -821,7 +821,7 @@ static void on_report_signal(int sig)
 
 void hg_frag_say(int err, const char *final)
 {
-	const char *dot = hg_report_dot(final);
+	const char *dot = hg_reportfile_dot(final);
 	if (err == 0) {
 		hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n", dot,
 			  final, dot, final);
@@ -844,7 +844,7 @@ void hg_frag_poll(void)
 	hg_frag_requested = 0;
 	hg_poll_request(false);
 	char final[HG_REPORT_PATH + 64];
-	hg_frag_say(hg_frag_report(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final)), final);
+	hg_frag_say(hg_frag_write(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final)), final);
 }
 
 /* A name (SIGUSR2, USR2) or a number. */

@@ -19,9 +19,9 @@ enum hg_frag_trigger {
  * have had).  0, or an errno (EBUSY: the heap or another report was busy
  * and the trigger cannot wait, EAGAIN: nothing to report on).  status is
  * the exit status at HG_FRAG_AT_EXIT.  Never calls malloc. */
-int hg_frag_report(enum hg_frag_trigger trigger, int status, char *final, size_t len);
+int hg_frag_write(enum hg_frag_trigger trigger, int status, char *final, size_t len);
 
-/* The one line on stderr after hg_frag_report: its name, or why it was
+/* The one line on stderr after hg_frag_write: its name, or why it was
  * not written. */
 void hg_frag_say(int err, const char *final);
 

@@ -269,15 +269,15 @@ struct report {
 static void write_report(struct hg_gzfile *gz, const struct report *r)
 {
 	hg_gz_puts(gz, "heapguard-leaks 1\n");
-	hg_report_write_process(gz, r->exe, r->now);
+	hg_reportfile_write_process(gz, r->exe, r->now);
 	if (r->status < 0) /* HG_STATUS_UNKNOWN: an abort */
 		hg_gz_puts(gz, "status -\n");
 	else
 		hg_gz_printf(gz, "status %u\n", (unsigned)r->status & 0xff);
-	hg_report_write_setup(gz, r->modules);
+	hg_reportfile_write_setup(gz, r->modules);
 	size_t nstacks = 0;
 	for (size_t i = 0; i < r->nstacks; i++)
-		nstacks += hg_report_write_stack(gz, r->modules, r->stacks[i]);
+		nstacks += hg_reportfile_write_stack(gz, r->modules, r->stacks[i]);
 	for (size_t i = 0; i < r->nsites; i++) {
 		const struct hg_site *s = &r->sites[i];
 		char threads[HG_SITE_THREADS * 7 + 4];
@@ -347,7 +347,7 @@ static void summary(const struct report *r, const char *final, int err, bool fal
 	}
 	o += amount(line + o, len - o, &a[2], "still reachable");
 	if (err == 0) {
-		const char *dot = hg_report_dot(final);
+		const char *dot = hg_reportfile_dot(final);
 		o += hg_fmt(line + o, len - o, "; report: %s%s (heapguard-report %s%s)", dot, final,
 			    dot, final);
 		if (fallback)
@@ -355,7 +355,7 @@ static void summary(const struct report *r, const char *final, int err, bool fal
 				    ", in $TMPDIR: the current directory is not writable");
 	}
 	if (frag_report[0] != '\0')
-		o += hg_fmt(line + o, len - o, "; fragmentation: %s%s", hg_report_dot(frag_report),
+		o += hg_fmt(line + o, len - o, "; fragmentation: %s%s", hg_reportfile_dot(frag_report),
 			    frag_report);
 	if (!hg_config.options.level)
 		o += hg_fmt(line + o, len - o, "; no allocation stacks: they need level=full");
@@ -515,7 +515,7 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 	memset(&mem, 0, sizeof(mem));
 	r.status = status;
 	r.now = time(NULL);
-	hg_report_exe(exe, sizeof(exe));
+	hg_reportfile_exe(exe, sizeof(exe));
 	r.exe = exe;
 	const char *why = "out of memory";
 	if (!hg_modules_load(&mods) ||
@@ -530,7 +530,7 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 	bool fallback;
 	int err;
 	struct hg_gzfile *gz =
-		hg_report_create(r.exe, r.now, ".leaks.gz", final, sizeof(final), &fallback, &err);
+		hg_reportfile_create(r.exe, r.now, ".leaks.gz", final, sizeof(final), &fallback, &err);
 	if (gz != NULL) {
 		write_report(gz, &r);
 		err = hg_gz_commit(gz, final, sizeof(final));

@@ -152,13 +152,13 @@ static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
 
 static struct hg_lock naming = HG_LOCK_INIT;
 
-void hg_report_fork_child(void)
+void hg_reportfile_fork_child(void)
 {
 	hg_lock_reset(&naming);
 }
 
-struct hg_gzfile *hg_report_create(const char *exe, time_t now, const char *suffix, char *final,
-				   size_t len, bool *fallback, int *err)
+struct hg_gzfile *hg_reportfile_create(const char *exe, time_t now, const char *suffix,
+				       char *final, size_t len, bool *fallback, int *err)
 {
 	static char prefix[HG_REPORT_PATH], alt[HG_REPORT_PATH];
 	hg_lock_acquire(&naming);
@@ -183,13 +183,13 @@ struct hg_gzfile *hg_report_create(const char *exe, time_t now, const char *suff
 	return gz;
 }
 
-void hg_report_exe(char *exe, size_t len)
+void hg_reportfile_exe(char *exe, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
 	exe[n > 0 ? n : 0] = '\0';
 }
 
-void hg_report_write_process(struct hg_gzfile *gz, const char *exe, time_t now)
+void hg_reportfile_write_process(struct hg_gzfile *gz, const char *exe, time_t now)
 {
 	hg_gz_printf(gz, "version %s\nprogram ", PACKAGE_VERSION);
 	hg_gz_escaped(gz, exe, strlen(exe));
@@ -198,7 +198,7 @@ void hg_report_write_process(struct hg_gzfile *gz, const char *exe, time_t now)
 	hg_gz_printf(gz, "level %s\n", hg_config.options.level ? "full" : "fast");
 }
 
-void hg_report_write_setup(struct hg_gzfile *gz, const struct hg_modules *m)
+void hg_reportfile_write_setup(struct hg_gzfile *gz, const struct hg_modules *m)
 {
 	write_args(gz);
 	write_options(gz);
@@ -210,7 +210,7 @@ void hg_report_write_setup(struct hg_gzfile *gz, const struct hg_modules *m)
 	}
 }
 
-bool hg_report_write_stack(struct hg_gzfile *gz, const struct hg_modules *m, uint32_t id)
+bool hg_reportfile_write_stack(struct hg_gzfile *gz, const struct hg_modules *m, uint32_t id)
 {
 	const uintptr_t *frames;
 	unsigned n = hg_stack_frames(id, &frames);

@@ -17,28 +17,28 @@ struct hg_gzfile;
 struct hg_modules;
 
 /* The program's path, from /proc/self/exe ("" if unknown). */
-void hg_report_exe(char *exe, size_t len);
+void hg_reportfile_exe(char *exe, size_t len);
 
 /* Start the file <prefix><suffix>: NULL with *err (an errno) and the name
  * it would have had in final on failure.  *fallback: it went to $TMPDIR. */
-struct hg_gzfile *hg_report_create(const char *exe, time_t now, const char *suffix, char *final,
-				   size_t len, bool *fallback, int *err);
+struct hg_gzfile *hg_reportfile_create(const char *exe, time_t now, const char *suffix,
+				       char *final, size_t len, bool *fallback, int *err);
 
 /* fork(): a name another thread was choosing is not the child's. */
-void hg_report_fork_child(void);
+void hg_reportfile_fork_child(void);
 
 /* What to print before a report's name so that it can be pasted as a
  * path: "./" for a bare file name. */
-static inline const char *hg_report_dot(const char *name)
+static inline const char *hg_reportfile_dot(const char *name)
 {
 	return name[0] == '/' || name[0] == '.' ? "" : "./";
 }
 
 /* version, program, pid, ppid, time and level lines. */
-void hg_report_write_process(struct hg_gzfile *gz, const char *exe, time_t now);
+void hg_reportfile_write_process(struct hg_gzfile *gz, const char *exe, time_t now);
 /* arg, option and module lines. */
-void hg_report_write_setup(struct hg_gzfile *gz, const struct hg_modules *m);
+void hg_reportfile_write_setup(struct hg_gzfile *gz, const struct hg_modules *m);
 /* A stack line; false (nothing written) for an id the depot does not hold. */
-bool hg_report_write_stack(struct hg_gzfile *gz, const struct hg_modules *m, uint32_t id);
+bool hg_reportfile_write_stack(struct hg_gzfile *gz, const struct hg_modules *m, uint32_t id);
 
 #endif
