@@ -63,6 +63,9 @@ static struct hg_lock seen_lock = HG_LOCK_INIT;
 /* The whole diagnostic is built here and written once; errors are rare, and
  * three stacks do not fit comfortably on a small thread stack. */
 static char report_buf[16384];
+/* Kept for what follows the stacks (the glibc line and the last line):
+ * three deep stacks of long C++ names can fill the rest. */
+#define HG_DIAG_TAIL 512
 static struct hg_lock report_lock = HG_LOCK_INIT;
 
 static bool already_reported(enum hg_error_kind kind, const void *addr)
@@ -98,11 +101,18 @@ static void emit(const char *buf, size_t len)
 	}
 }
 
+/* Frames that do not fit are left out whole, never cut. */
 static size_t format_stack(char *buf, size_t len, const uintptr_t *pcs, unsigned n)
 {
 	size_t used = 0;
-	for (unsigned i = 0; i < n && used + 1 < len && hg_diag_hooks.format_frame != NULL; i++)
-		used += hg_diag_hooks.format_frame(buf + used, len - used, i, pcs[i]);
+	for (unsigned i = 0; i < n && hg_diag_hooks.format_frame != NULL; i++) {
+		size_t k = hg_diag_hooks.format_frame(buf + used, len - used, i, pcs[i]);
+		if (used + k + 1 >= len) {
+			buf[used] = '\0';
+			break;
+		}
+		used += k;
+	}
 	return used;
 }
 
@@ -117,6 +127,10 @@ static size_t format_origin(char *buf, size_t len, const char *what, uint32_t st
 	if (n == 0)
 		return 0;
 	size_t used = hg_fmt(buf, len, "  %s by thread %u:\n", what, (unsigned)thread);
+	if (used + 1 >= len) { /* no room left: not even the heading */
+		buf[0] = '\0';
+		return 0;
+	}
 	return used + format_stack(buf + used, len - used, pcs, n);
 }
 
@@ -134,7 +148,7 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	if (policy & 1) {
 		hg_lock_acquire(&report_lock);
 		char *buf = report_buf;
-		const size_t room = sizeof(report_buf);
+		size_t room = sizeof(report_buf) - HG_DIAG_TAIL;
 		size_t n = hg_fmt(buf, room, "heapguard: %s of %p", kind_names[kind], addr);
 		struct hg_diag_chunk about = { 0 };
 		bool described = chunk != NULL && hg_diag_hooks.describe_chunk != NULL;
@@ -173,6 +187,7 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 			n += format_origin(buf + n, room - n, "allocated", about.alloc_stack,
 					   about.alloc_thread);
 		}
+		room = sizeof(report_buf);
 		if (glibc != NULL)
 			n += hg_fmt(buf + n, room - n,
 				    "  glibc 2.36 reports this as: %s\n", glibc);

@@ -133,8 +133,17 @@ static unsigned thread_number(void)
 	return 1;
 }
 
+/* Set in a child: every stack as deep as depth= allows (64), and every
+ * frame's name 200 characters long, as C++ names can be. */
+static bool deep_stacks;
+
 static unsigned unwind(uintptr_t *pcs, unsigned max)
 {
+	if (deep_stacks) {
+		for (unsigned i = 0; i < max; i++)
+			pcs[i] = 0x401000 + i;
+		return max;
+	}
 	unsigned n = 0;
 	if (n < max)
 		pcs[n++] = 0x401000;
@@ -146,15 +155,27 @@ static unsigned unwind(uintptr_t *pcs, unsigned max)
 static unsigned stack_frames(uint32_t id, const uintptr_t **pcs)
 {
 	static const uintptr_t frames[2][2] = { { 0x401100, 0x402100 }, { 0x401200, 0x402200 } };
+	static uintptr_t deep[64];
 	if (id < 1 || id > 2)
 		return 0;
+	if (deep_stacks) {
+		for (unsigned i = 0; i < 64; i++)
+			deep[i] = 0x401000 + i;
+		*pcs = deep;
+		return 64;
+	}
 	*pcs = frames[id - 1];
 	return 2;
 }
 
 static size_t format_frame(char *buf, size_t len, unsigned i, uintptr_t pc)
 {
-	return hg_fmt(buf, len, "    #%u 0x%zx in stub+0x%zx (test_diag+0x%zx)\n", i, (size_t)pc,
+	return hg_fmt(buf, len, "    #%u 0x%zx in %s+0x%zx (test_diag+0x%zx)\n", i, (size_t)pc,
+		      deep_stacks ? "stub_with_a_name_two_hundred_characters_long_"
+				    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				  : "stub",
 		      (size_t)pc & 0xfff, (size_t)pc - 0x400000);
 }
 
@@ -638,6 +659,34 @@ static void test_whole_diagnostic_is_exact(void **state)
 	assert_string_equal(o.out, want);
 }
 
+/* Three stacks of 64 long frames do not fit the writer's buffer: frames
+ * are left out whole, and the glibc line and the last line are kept. */
+static void report_deep_stacks(void)
+{
+	hg_config.options.depth = 64;
+	deep_stacks = true;
+	hg_diag_double_free_quarantined(MEM, CHUNK, "free");
+}
+
+static void test_deep_stacks_never_cut_the_last_lines(void **state)
+{
+	(void)state;
+	struct outcome o;
+	char buf[1024];
+	run(report_deep_stacks, 3, NULL, &o);
+	assert_true(died_of_sigabrt(&o));
+	assert_int_equal(o.writes, 1);
+	assert_true(o.len > 8192); /* the stacks did fill the buffer */
+	assert_string_equal(line(&o, 0, buf, sizeof(buf)), death_double_free_quarantined.first);
+	assert_string_equal(line(&o, -2, buf, sizeof(buf)),
+			    GLIBC_PREFIX "free(): double free detected in tcache 2");
+	assert_string_equal(line(&o, -1, buf, sizeof(buf)), "heapguard: aborting (check=3)");
+	/* Every frame line is whole. */
+	for (int i = 0; line(&o, i, buf, sizeof(buf)) != NULL; i++)
+		if (strncmp(buf, "    #", 5) == 0 && buf[strlen(buf) - 1] != ')')
+			fail_msg("line %d is cut: %s", i, buf);
+}
+
 /* ---- check= ---- */
 
 static void test_check1_prints_and_returns(void **state)
@@ -786,6 +835,7 @@ int main(void)
 		cmocka_unit_test(test_every_bin_check_dies_with_its_message),
 		cmocka_unit_test(test_every_declared_reporter_is_listed),
 		cmocka_unit_test(test_whole_diagnostic_is_exact),
+		cmocka_unit_test(test_deep_stacks_never_cut_the_last_lines),
 		cmocka_unit_test(test_check1_prints_and_returns),
 		cmocka_unit_test(test_each_kind_and_address_is_reported_once),
 		cmocka_unit_test(test_check2_aborts_silently),
