@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The error path: formats a diagnostic into a stack buffer, writes it to
- * stderr (and to log= if set) in one write, then applies the check= policy:
- * 0 continue silently, 1 print and continue, 2 abort silently, 3 print and
- * abort.  Nothing here allocates or takes an arena lock. */
+/* The error path: one reporter per error (diag.h), each writing its own
+ * sentences and glibc's message for the same check, all through one writer
+ * that formats the diagnostic into a static buffer, writes it to stderr (and
+ * to log= if set) in one write, then applies the check= policy: 0 continue
+ * silently, 1 print and continue, 2 abort silently, 3 print and abort.
+ * Nothing here allocates or takes an arena lock. */
 #define _GNU_SOURCE
 #include "diag.h"
 
@@ -10,6 +12,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -23,6 +26,19 @@
 
 unsigned long hg_errors_reported;
 
+/* Stable error kinds; their names are listed in heapguard(7). */
+enum hg_error_kind {
+	HG_ERR_DOUBLE_FREE,
+	HG_ERR_INVALID_FREE,
+	HG_ERR_HEAP_OVERFLOW,
+	HG_ERR_WRITE_AFTER_FREE,
+	HG_ERR_HEADER_CORRUPTION,
+	HG_ERR_FREELIST_CORRUPTION,
+	HG_ERR_TOP_CORRUPTION,
+	HG_ERR_MMAP_CORRUPTION,
+	HG_ERR_KIND_COUNT
+};
+
 static const char *const kind_names[HG_ERR_KIND_COUNT] = {
 	[HG_ERR_DOUBLE_FREE] = "double-free",
 	[HG_ERR_INVALID_FREE] = "invalid-free",
@@ -34,10 +50,6 @@ static const char *const kind_names[HG_ERR_KIND_COUNT] = {
 	[HG_ERR_MMAP_CORRUPTION] = "mmap-corruption",
 };
 
-const char *hg_error_kind_name(enum hg_error_kind kind)
-{
-	return kind < HG_ERR_KIND_COUNT ? kind_names[kind] : "heap-error";
-}
 
 /* Errors already reported while continuing (check=0/1): each once. */
 #define HG_SEEN_MAX 1024
@@ -51,6 +63,9 @@ static struct hg_lock seen_lock = HG_LOCK_INIT;
 /* The whole diagnostic is built here and written once; errors are rare, and
  * three stacks do not fit comfortably on a small thread stack. */
 static char report_buf[16384];
+/* Kept for what follows the stacks (the glibc line and the last line):
+ * three deep stacks of long C++ names can fill the rest. */
+#define HG_DIAG_TAIL 512
 static struct hg_lock report_lock = HG_LOCK_INIT;
 
 static bool already_reported(enum hg_error_kind kind, const void *addr)
@@ -86,11 +101,18 @@ static void emit(const char *buf, size_t len)
 	}
 }
 
+/* Frames that do not fit are left out whole, never cut. */
 static size_t format_stack(char *buf, size_t len, const uintptr_t *pcs, unsigned n)
 {
 	size_t used = 0;
-	for (unsigned i = 0; i < n && used + 1 < len && hg_diag_hooks.format_frame != NULL; i++)
-		used += hg_diag_hooks.format_frame(buf + used, len - used, i, pcs[i]);
+	for (unsigned i = 0; i < n && hg_diag_hooks.format_frame != NULL; i++) {
+		size_t k = hg_diag_hooks.format_frame(buf + used, len - used, i, pcs[i]);
+		if (used + k + 1 >= len) {
+			buf[used] = '\0';
+			break;
+		}
+		used += k;
+	}
 	return used;
 }
 
@@ -105,11 +127,19 @@ static size_t format_origin(char *buf, size_t len, const char *what, uint32_t st
 	if (n == 0)
 		return 0;
 	size_t used = hg_fmt(buf, len, "  %s by thread %u:\n", what, (unsigned)thread);
+	if (used + 1 >= len) { /* no room left: not even the heading */
+		buf[0] = '\0';
+		return 0;
+	}
 	return used + format_stack(buf + used, len - used, pcs, n);
 }
 
-void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk,
-	       const char *op, const char *glibc, const char *detail, ...)
+/* The one writer.  addr and chunk as for the reporters; op may be NULL
+ * (an internal operation the program did not call by name), glibc NULL
+ * (no glibc check catches this), detail one line of specifics. */
+__attribute__((format(printf, 6, 7))) static void
+diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk, const char *op,
+	 const char *glibc, const char *detail, ...)
 {
 	int policy = (int)hg_config.options.check;
 	if (policy < 2 && already_reported(kind, addr))
@@ -118,9 +148,8 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 	if (policy & 1) {
 		hg_lock_acquire(&report_lock);
 		char *buf = report_buf;
-		const size_t room = sizeof(report_buf);
-		size_t n = hg_fmt(buf, room, "heapguard: %s of %p", hg_error_kind_name(kind),
-				  addr);
+		size_t room = sizeof(report_buf) - HG_DIAG_TAIL;
+		size_t n = hg_fmt(buf, room, "heapguard: %s of %p", kind_names[kind], addr);
 		struct hg_diag_chunk about = { 0 };
 		bool described = chunk != NULL && hg_diag_hooks.describe_chunk != NULL;
 		if (described) {
@@ -135,14 +164,12 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 		if (op != NULL)
 			n += hg_fmt(buf + n, room - n, " in %s()", op);
 		n += hg_fmt(buf + n, room - n, "\n");
-		if (detail != NULL) {
-			n += hg_fmt(buf + n, room - n, "  ");
-			va_list ap;
-			va_start(ap, detail);
-			n += hg_vfmt(buf + n, room - n, detail, ap);
-			va_end(ap);
-			n += hg_fmt(buf + n, room - n, "\n");
-		}
+		n += hg_fmt(buf + n, room - n, "  ");
+		va_list ap;
+		va_start(ap, detail);
+		n += hg_vfmt(buf + n, room - n, detail, ap);
+		va_end(ap);
+		n += hg_fmt(buf + n, room - n, "\n");
 		char name[17] = "";
 		prctl(PR_GET_NAME, name, 0, 0, 0);
 		unsigned thread = hg_diag_hooks.thread_number != NULL ? hg_diag_hooks.thread_number() : 0;
@@ -160,6 +187,7 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 			n += format_origin(buf + n, room - n, "allocated", about.alloc_stack,
 					   about.alloc_thread);
 		}
+		room = sizeof(report_buf);
 		if (glibc != NULL)
 			n += hg_fmt(buf + n, room - n,
 				    "  glibc 2.36 reports this as: %s\n", glibc);
@@ -179,4 +207,325 @@ void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk 
 			hg_diag_hooks.before_abort();
 		abort();
 	}
+}
+
+/* ---- the reporters, one per error ---- */
+
+/* glibc checks a pointer given to free() and realloc() alike, and names
+ * the function in its message. */
+static const char *invalid_pointer(const char *op)
+{
+	return strcmp(op, "realloc") == 0 ? "realloc(): invalid pointer"
+					  : "free(): invalid pointer";
+}
+
+void hg_diag_free_misaligned(const void *mem, const char *op)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, op, invalid_pointer(op),
+		 "the pointer is not 16-byte aligned: not the start of a heapguard block");
+}
+
+void hg_diag_free_foreign(const void *mem, const char *op)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, op, invalid_pointer(op),
+		 "the pointer is not in heapguard's heap (stack, global, another mapping, or never allocated)");
+}
+
+void hg_diag_free_interior(const void *mem, const struct hg_chunk *c, const char *op,
+			   size_t offset)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, c, op, invalid_pointer(op),
+		 "the pointer is %zu bytes inside a chunk, not the start of a block", offset);
+}
+
+void hg_diag_free_no_chunk(const void *mem, const char *op, size_t found)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, op, invalid_pointer(op),
+		 "no chunk of heapguard's starts here (found 0x%zx where its header would be)", found);
+}
+
+void hg_diag_double_free(const void *mem, const struct hg_chunk *c, const char *op, bool fast)
+{
+	diagnose(HG_ERR_DOUBLE_FREE, mem, c, op,
+		 fast ? "double free or corruption (fasttop)"
+		      : "free(): double free detected in tcache 2",
+		 "the chunk is already free (in a thread cache, a bin or merged into top)");
+}
+
+void hg_diag_double_free_quarantined(const void *mem, const struct hg_chunk *c, const char *op)
+{
+	diagnose(HG_ERR_DOUBLE_FREE, mem, c, op, "free(): double free detected in tcache 2",
+		 "the chunk was already freed and is in the quarantine");
+}
+
+void hg_diag_double_free_isolated(const void *mem, const struct hg_chunk *c, const char *op)
+{
+	diagnose(HG_ERR_DOUBLE_FREE, mem, c, op, NULL,
+		 "the chunk was already freed and isolated after an earlier error");
+}
+
+void hg_diag_double_free_unmapped(const void *mem, const char *op)
+{
+	diagnose(HG_ERR_DOUBLE_FREE, mem, NULL, op, "munmap_chunk(): invalid pointer",
+		 "the block was mmap'd on its own and has already been freed (unmapped)");
+}
+
+void hg_diag_header_overwritten(const void *mem, const char *op, size_t head)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
+		 "the block's chunk header was overwritten: it reads 0x%zx and does not verify", head);
+}
+
+void hg_diag_header_after_broken(const void *mem, const char *op, const void *broken)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
+		 "the heap is corrupt before this block: the chunk header at %p does not verify",
+		 broken);
+}
+
+void hg_diag_size_impossible(const void *mem, const char *op, size_t size)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
+		 "the chunk's size field (0x%zx) is impossible", size);
+}
+
+void hg_diag_mmap_header(const void *mem, const char *op, size_t head, size_t prev_size)
+{
+	diagnose(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
+		 "the header of a block mmap'd on its own was overwritten (size or offset to its mapping): reads 0x%zx, prev_size 0x%zx",
+		 head, prev_size);
+}
+
+void hg_diag_mmap_unknown(const void *mem, const char *op)
+{
+	diagnose(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
+		 "the header says mmap'd but heapguard made no such mapping");
+}
+
+void hg_diag_mmap_bad_mapping(const void *mem, size_t offset, size_t size, bool remap)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, NULL,
+		 remap ? "mremap_chunk(): invalid pointer" : "munmap_chunk(): invalid pointer",
+		 "the header of a block mmap'd on its own does not describe a mapping: it starts 0x%zx bytes before the chunk and is 0x%zx bytes long",
+		 offset, size);
+}
+
+/* ---- level=full ---- */
+
+/* What glibc's MALLOC_CHECK_=3 says of a byte changed past the request. */
+#define HG_GLIBC_CHECK_SIZE "malloc_check_get_size: memory corruption"
+
+void hg_diag_canary(const void *mem, const struct hg_chunk *c, const char *op, size_t requested,
+		    size_t offset, unsigned found, unsigned expected)
+{
+	diagnose(HG_ERR_HEAP_OVERFLOW, mem, c, op, HG_GLIBC_CHECK_SIZE,
+		 "%zu byte(s) past the requested %zu: byte at offset %zu is 0x%02x, expected 0x%02x",
+		 offset - requested + 1, requested, offset, found, expected);
+}
+
+void hg_diag_trailer(const void *mem, const struct hg_chunk *c, const char *op, size_t offset)
+{
+	diagnose(HG_ERR_HEAP_OVERFLOW, mem, c, op, HG_GLIBC_CHECK_SIZE,
+		 "the bookkeeping after the canary (offset %zu) was overwritten", offset);
+}
+
+void hg_diag_freed_header(const void *mem, const char *op, size_t head)
+{
+	diagnose(HG_ERR_WRITE_AFTER_FREE, mem, NULL, op, NULL,
+		 "the freed chunk's header was overwritten (found 0x%zx)", head);
+}
+
+void hg_diag_freed_trailer(const void *mem, const struct hg_chunk *c, const char *op,
+			   size_t offset, unsigned bytes)
+{
+	diagnose(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
+		 "the last %u bytes of the freed block (offset %zu) were overwritten", bytes, offset);
+}
+
+void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *op, size_t offset,
+			unsigned found, unsigned fill)
+{
+	diagnose(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
+		 "byte at offset %zu of the freed block is 0x%02x, expected the fill 0x%02x", offset,
+		 found, fill);
+}
+
+/* ---- the heap's own structures ---- */
+
+void hg_diag_next_header(const void *mem, const char *op, const void *next, bool fast)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op,
+		 strcmp(op, "realloc") == 0 ? "realloc(): invalid next size"
+		 : fast			    ? "free(): invalid next size (fast)"
+					    : "free(): invalid next size (normal)",
+		 "the header of the next chunk (at %p) does not verify", next);
+}
+
+void hg_diag_prev_size(const void *mem, const struct hg_chunk *c, const char *op,
+		       size_t prev_size, const void *prev)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, c, op,
+		 "corrupted size vs. prev_size while consolidating",
+		 "the chunk says the one before it is free, but prev_size 0x%zx leads to %p, not a free chunk of that size (forged prev_size or P bit)",
+		 prev_size, prev);
+}
+
+/* Unlinking runs inside malloc, free, realloc and malloc_trim alike: no
+ * call is named. */
+void hg_diag_unlink_header(const void *mem)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, NULL, "corrupted size vs. prev_size",
+		 "a free chunk's header does not verify");
+}
+
+void hg_diag_unlink_prev_size(const void *mem, const struct hg_chunk *c, size_t prev_size,
+			      size_t size)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, c, NULL, "corrupted size vs. prev_size",
+		 "the next chunk's prev_size is 0x%zx, the chunk's size 0x%zx", prev_size, size);
+}
+
+void hg_diag_unlink_links(const void *mem, const struct hg_chunk *c, const void *fd,
+			  const void *bk)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, c, NULL, "corrupted double-linked list",
+		 "fd %p / bk %p do not link back to the chunk", fd, bk);
+}
+
+void hg_diag_unlink_nextsize(const void *mem, const struct hg_chunk *c, const void *fd_nextsize,
+			     const void *bk_nextsize)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, c, NULL,
+		 "corrupted double-linked list (not small)",
+		 "fd_nextsize %p / bk_nextsize %p do not link back to the chunk", fd_nextsize,
+		 bk_nextsize);
+}
+
+/* glibc checks the oldest chunk of the unsorted bin five ways, each with
+ * its own message; heapguard's sentence covers them all. */
+#define HG_UNSORTED_OLDEST \
+	"the unsorted bin's oldest chunk does not hold up (header, links or boundary tag)"
+
+static const struct {
+	const char *what, *glibc;
+} bin_checks[HG_DIAG_BIN_COUNT] = {
+	[HG_DIAG_UNSORTED_HEAD] = { "the unsorted bin's first chunk does not link back to the bin",
+				    "free(): corrupted unsorted chunks" },
+	[HG_DIAG_UNSORTED_SIZE] = { HG_UNSORTED_OLDEST, "malloc(): invalid size (unsorted)" },
+	[HG_DIAG_UNSORTED_NEXT_SIZE] = { HG_UNSORTED_OLDEST,
+					 "malloc(): invalid next size (unsorted)" },
+	[HG_DIAG_UNSORTED_PREV_SIZE] = { HG_UNSORTED_OLDEST,
+					 "malloc(): mismatching next->prev_size (unsorted)" },
+	[HG_DIAG_UNSORTED_LINKS] = { HG_UNSORTED_OLDEST,
+				     "malloc(): unsorted double linked list corrupted" },
+	[HG_DIAG_UNSORTED_PREV_INUSE] = { HG_UNSORTED_OLDEST,
+					  "malloc(): invalid next->prev_inuse (unsorted)" },
+	[HG_DIAG_SMALL_HEAD] = { "a small bin's first chunk does not link back to the bin",
+				 "malloc(): smallbin double linked list corrupted" },
+	[HG_DIAG_SMALL_TAIL] = { "a small bin's last chunk or its back link does not hold up",
+				 "malloc(): smallbin double linked list corrupted" },
+	[HG_DIAG_LARGE_FIRST] = { "a large bin's first chunk does not verify",
+				  "malloc(): largebin double linked list corrupted (nextsize)" },
+	[HG_DIAG_LARGE_SIZE_WALK] = {
+		"a large bin's size list leads to something that is not a free chunk",
+		"malloc(): largebin double linked list corrupted (nextsize)" },
+	[HG_DIAG_LARGE_SIZES] = {
+		"a large bin's size list does not link back to its largest chunk",
+		"malloc(): largebin double linked list corrupted (nextsize)" },
+	[HG_DIAG_LARGE_LINKS] = { "a large bin's links do not hold together",
+				  "malloc(): largebin double linked list corrupted (bk)" },
+};
+
+void hg_diag_bin_link(const void *mem, const char *op, enum hg_diag_bin check)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, NULL, op, bin_checks[check].glibc, "%s",
+		 bin_checks[check].what);
+}
+
+void hg_diag_bin_walk(const void *mem, const char *op, unsigned bin, const void *chunk)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, NULL, op, "corrupted double-linked list",
+		 "bin %u leads to %p, which is not a free chunk linked back to its predecessor", bin,
+		 chunk);
+}
+
+/* The singly linked lists, thread caches and fastbins, fail the same two
+ * ways; glibc names each list and, for fastbins, malloc_consolidate. */
+#define HG_LIST_ENTRY \
+	"the %s for %zu-byte chunks leads to %p, which is not a free chunk of that size (forged or overwritten next pointer)"
+#define HG_LIST_NEXT "the freed chunk's next pointer was overwritten (decodes to %p)"
+
+void hg_diag_tcache_entry(const void *mem, const char *op, size_t size, const void *chunk)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, NULL, op,
+		 "malloc(): unaligned tcache chunk detected",
+		 HG_LIST_ENTRY, "thread cache", size, chunk);
+}
+
+void hg_diag_tcache_next(const void *mem, const struct hg_chunk *c, const char *op,
+			 const void *next)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, c, op,
+		 "malloc(): unaligned tcache chunk detected",
+		 HG_LIST_NEXT, next);
+}
+
+void hg_diag_fastbin_entry(const void *mem, const char *op, size_t size, const void *chunk,
+			   bool consolidating)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, NULL, op,
+		 consolidating ? "malloc_consolidate(): invalid chunk size"
+			       : "malloc(): memory corruption (fast)",
+		 HG_LIST_ENTRY, "fastbin", size, chunk);
+}
+
+void hg_diag_fastbin_next(const void *mem, const struct hg_chunk *c, const char *op,
+			  const void *next, bool consolidating)
+{
+	diagnose(HG_ERR_FREELIST_CORRUPTION, mem, c, op,
+		 consolidating ? "malloc_consolidate(): unaligned fastbin chunk detected"
+			       : "malloc(): unaligned fastbin chunk detected",
+		 HG_LIST_NEXT, next);
+}
+
+/* The next three run in the arena's free, whatever call led there: no
+ * call is named. */
+void hg_diag_fastbin_double_free(const void *mem)
+{
+	diagnose(HG_ERR_DOUBLE_FREE, mem, NULL, NULL, "double free or corruption (fasttop)",
+		 "the chunk being freed is already at the head of its fastbin");
+}
+
+void hg_diag_free_top(const void *mem)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, NULL, "double free or corruption (top)",
+		 "the chunk being freed is the arena's top chunk, which is never handed out");
+}
+
+void hg_diag_free_past_top(const void *mem)
+{
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, NULL, "double free or corruption (out)",
+		 "the chunk being freed ends beyond the arena's top chunk");
+}
+
+void hg_diag_top_size(const void *mem, const char *op, size_t size, bool checksum_ok,
+		      size_t extent)
+{
+	diagnose(HG_ERR_TOP_CORRUPTION, mem, NULL, op, "malloc(): corrupted top size",
+		 "the top chunk's header says 0x%zx bytes (checksum %s); its memory ends %zu bytes after it",
+		 size, checksum_ok ? "good" : "bad", extent);
+}
+
+void hg_diag_top_break(const void *top, const void *brk, const void *heap_end)
+{
+	diagnose(HG_ERR_TOP_CORRUPTION, top, NULL, NULL, "break adjusted to free malloc space",
+		 "growing the heap, the program break was found at %p, below the heap's end at %p (moved by someone else)",
+		 brk, heap_end);
+}
+
+void hg_diag_heap_walk(const void *mem, const char *op, const void *chunk, size_t head)
+{
+	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "malloc(): invalid size (unsorted)",
+		 "walking the heap: the chunk header at %p does not verify (reads 0x%zx)", chunk,
+		 head);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Reporting heap errors: one function, one line format, one policy (check=).
- * It allocates nothing and takes no arena lock, so it works on a heap that
- * is already corrupt.  A leaf: what it needs from the layers above (the
- * chunk's bounds and owners, stacks, the reports before an abort) comes
- * through hg_diag_hooks, which preload/ fills. */
+/* Reporting heap errors: one reporter per error heapguard detects, each the
+ * only place its sentences and glibc's message for it are written, one line
+ * format, one policy (check=).  Nothing here allocates or takes an arena
+ * lock, so it works on a heap that is already corrupt.  A leaf: what it
+ * needs from the layers above (the chunk's bounds and owners, stacks, the
+ * reports before an abort) comes through hg_diag_hooks, which preload/ fills. */
 #ifndef HG_DIAG_H
 #define HG_DIAG_H
 
@@ -13,46 +14,207 @@
 
 struct hg_chunk;
 
-/* Stable error kinds; their names are listed in heapguard(7). */
-enum hg_error_kind {
-	HG_ERR_DOUBLE_FREE,
-	HG_ERR_INVALID_FREE,
-	HG_ERR_HEAP_OVERFLOW,
-	HG_ERR_WRITE_AFTER_FREE,
-	HG_ERR_HEADER_CORRUPTION,
-	HG_ERR_FREELIST_CORRUPTION,
-	HG_ERR_TOP_CORRUPTION,
-	HG_ERR_MMAP_CORRUPTION,
-	HG_ERR_KIND_COUNT
+/* Every reporter, by name: hg_diag_<name> is declared below, with
+ * HG_REPORTER in front.  tests/unit/test_diag.c builds its death tests from
+ * this list (a reporter without one does not compile) and checks that the
+ * declarations and the list agree. */
+#define HG_DIAG_REPORTERS(X)       \
+	X(free_misaligned)         \
+	X(free_foreign)            \
+	X(free_interior)           \
+	X(free_no_chunk)           \
+	X(double_free)             \
+	X(double_free_quarantined) \
+	X(double_free_isolated)    \
+	X(double_free_unmapped)    \
+	X(header_overwritten)      \
+	X(header_after_broken)     \
+	X(size_impossible)         \
+	X(mmap_header)             \
+	X(mmap_unknown)            \
+	X(mmap_bad_mapping)        \
+	X(canary)                  \
+	X(trailer)                 \
+	X(freed_header)            \
+	X(freed_trailer)           \
+	X(freed_fill)              \
+	X(next_header)             \
+	X(prev_size)               \
+	X(unlink_header)           \
+	X(unlink_prev_size)        \
+	X(unlink_links)            \
+	X(unlink_nextsize)         \
+	X(bin_link)                \
+	X(bin_walk)                \
+	X(tcache_entry)            \
+	X(tcache_next)             \
+	X(fastbin_entry)           \
+	X(fastbin_next)            \
+	X(fastbin_double_free)     \
+	X(free_top)                \
+	X(free_past_top)           \
+	X(top_size)                \
+	X(top_break)               \
+	X(heap_walk)
+
+/* Each reporter writes one diagnostic about mem (the program's pointer, or
+ * a chunk's user address) and returns only when check= says to continue,
+ * and then reports each (kind, address) once.  c, where a reporter takes
+ * it, is a chunk header whose bounds, request and owners the diagnostic
+ * shows; op is the call the program made ("free", "realloc", ...).  The
+ * kind each reports (heapguard(7)) is in brackets. */
+#define HG_REPORTER __attribute__((cold, noinline))
+
+/* ---- a pointer given to free, realloc or malloc_usable_size ---- */
+/* [invalid-free] not 16-byte aligned */
+HG_REPORTER void hg_diag_free_misaligned(const void *mem, const char *op);
+/* [invalid-free] not in heapguard's memory at all */
+HG_REPORTER void hg_diag_free_foreign(const void *mem, const char *op);
+/* [invalid-free] offset bytes inside the block of chunk c */
+HG_REPORTER void hg_diag_free_interior(const void *mem, const struct hg_chunk *c, const char *op,
+				       size_t offset);
+/* [invalid-free] in heapguard's memory, but no chunk starts there (the
+ * header word read where its header would be: found) */
+HG_REPORTER void hg_diag_free_no_chunk(const void *mem, const char *op, size_t found);
+/* [double-free] already free in a thread cache, a bin or top; fast: the
+ * chunk has a fastbin's size (glibc's message differs) */
+HG_REPORTER void hg_diag_double_free(const void *mem, const struct hg_chunk *c, const char *op,
+				     bool fast);
+/* [double-free] already freed, waiting in the quarantine */
+HG_REPORTER void hg_diag_double_free_quarantined(const void *mem, const struct hg_chunk *c,
+						 const char *op);
+/* [double-free] already freed and isolated after an earlier error */
+HG_REPORTER void hg_diag_double_free_isolated(const void *mem, const struct hg_chunk *c,
+					      const char *op);
+/* [double-free] a block mmap'd on its own, already unmapped */
+HG_REPORTER void hg_diag_double_free_unmapped(const void *mem, const char *op);
+/* [header-corruption] the block's own header does not verify (reads head) */
+HG_REPORTER void hg_diag_header_overwritten(const void *mem, const char *op, size_t head);
+/* [header-corruption] the heap walk towards the block stopped at a chunk
+ * header that does not verify, at broken */
+HG_REPORTER void hg_diag_header_after_broken(const void *mem, const char *op, const void *broken);
+/* [header-corruption] the header verifies but its size cannot be */
+HG_REPORTER void hg_diag_size_impossible(const void *mem, const char *op, size_t size);
+/* [mmap-corruption] the header of a block mmap'd on its own does not
+ * verify: head and prev_size (the offset to its mapping) as read */
+HG_REPORTER void hg_diag_mmap_header(const void *mem, const char *op, size_t head,
+				     size_t prev_size);
+/* [mmap-corruption] the header says mmap'd; heapguard made no such mapping */
+HG_REPORTER void hg_diag_mmap_unknown(const void *mem, const char *op);
+/* [invalid-free] unmapping (remap: resizing) a block mmap'd on its own
+ * whose header does not describe a mapping: it would start offset bytes
+ * before the chunk and be size bytes long */
+HG_REPORTER void hg_diag_mmap_bad_mapping(const void *mem, size_t offset, size_t size, bool remap);
+
+/* ---- level=full: canary, trailer, fill ---- */
+/* [heap-overflow] the canary byte at offset (past requested) is found, not
+ * expected */
+HG_REPORTER void hg_diag_canary(const void *mem, const struct hg_chunk *c, const char *op,
+				size_t requested, size_t offset, unsigned found, unsigned expected);
+/* [heap-overflow] the bookkeeping after the canary, at offset, does not
+ * verify */
+HG_REPORTER void hg_diag_trailer(const void *mem, const struct hg_chunk *c, const char *op,
+				 size_t offset);
+/* [write-after-free] a quarantined chunk's header changed (now head) */
+HG_REPORTER void hg_diag_freed_header(const void *mem, const char *op, size_t head);
+/* [write-after-free] the last bytes of a freed block, at offset, changed */
+HG_REPORTER void hg_diag_freed_trailer(const void *mem, const struct hg_chunk *c, const char *op,
+				       size_t offset, unsigned bytes);
+/* [write-after-free] the fill byte at offset is found, not fill */
+HG_REPORTER void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *op,
+				    size_t offset, unsigned found, unsigned fill);
+
+/* ---- the heap's own structures ---- */
+/* [header-corruption] the header of the chunk after the one being freed or
+ * reallocated, at next, does not verify; fast: that one has a fastbin's
+ * size (glibc's message differs) */
+HG_REPORTER void hg_diag_next_header(const void *mem, const char *op, const void *next, bool fast);
+/* [header-corruption] chunk c says the one before it is free, but its
+ * prev_size leads to prev, not a free chunk of that size */
+HG_REPORTER void hg_diag_prev_size(const void *mem, const struct hg_chunk *c, const char *op,
+				   size_t prev_size, const void *prev);
+/* [header-corruption] a chunk being unlinked from its bin does not verify */
+HG_REPORTER void hg_diag_unlink_header(const void *mem);
+/* [header-corruption] ... or the next chunk's prev_size is not its size */
+HG_REPORTER void hg_diag_unlink_prev_size(const void *mem, const struct hg_chunk *c,
+					  size_t prev_size, size_t size);
+/* [freelist-corruption] ... or its fd and bk do not link back to it */
+HG_REPORTER void hg_diag_unlink_links(const void *mem, const struct hg_chunk *c, const void *fd,
+				      const void *bk);
+/* [freelist-corruption] ... or its fd_nextsize and bk_nextsize do not */
+HG_REPORTER void hg_diag_unlink_nextsize(const void *mem, const struct hg_chunk *c,
+					 const void *fd_nextsize, const void *bk_nextsize);
+
+/* Which link of a bin hg_diag_bin_link found broken (each has glibc's
+ * message for the same check). */
+enum hg_diag_bin {
+	HG_DIAG_UNSORTED_HEAD,	     /* free: the first chunk's back link */
+	HG_DIAG_UNSORTED_SIZE,	     /* malloc: the oldest chunk's header or size */
+	HG_DIAG_UNSORTED_NEXT_SIZE,  /* ... the chunk after it is not in the heap */
+	HG_DIAG_UNSORTED_PREV_SIZE,  /* ... that chunk's prev_size */
+	HG_DIAG_UNSORTED_LINKS,	     /* ... its links */
+	HG_DIAG_UNSORTED_PREV_INUSE, /* ... that chunk's P bit */
+	HG_DIAG_SMALL_HEAD,	     /* insert: a small bin's first chunk */
+	HG_DIAG_SMALL_TAIL,	     /* take: a small bin's last chunk or its back link */
+	HG_DIAG_LARGE_FIRST,	     /* take: a large bin's first chunk */
+	HG_DIAG_LARGE_SIZE_WALK,     /* take: a large bin's size list */
+	HG_DIAG_LARGE_SIZES,	     /* insert: the size list's link to the largest */
+	HG_DIAG_LARGE_LINKS,	     /* insert: the links around the new place */
+	HG_DIAG_BIN_COUNT
 };
-
-const char *hg_error_kind_name(enum hg_error_kind kind);
-
-/* Report an error about addr (the program's pointer, or a chunk's user
- * address).  chunk, when not NULL, is a header that may be read to show the
- * chunk's bounds.  op names the call ("free", "malloc", ...).  detail is one
- * line of specifics (printf format), glibc the message glibc 2.36 prints for
- * the same check, or NULL.  Returns only when check= says to continue, and
- * then reports each (kind, address) once. */
-void hg_report(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk,
-	       const char *op, const char *glibc, const char *detail, ...)
-	__attribute__((cold, noinline, format(printf, 6, 7)));
+/* [freelist-corruption] a bin does not hold together at mem's chunk */
+HG_REPORTER void hg_diag_bin_link(const void *mem, const char *op, enum hg_diag_bin check);
+/* [freelist-corruption] walking bin number bin: chunk is not a free chunk
+ * linked back to its predecessor */
+HG_REPORTER void hg_diag_bin_walk(const void *mem, const char *op, unsigned bin, const void *chunk);
+/* [freelist-corruption] the thread cache for size-byte chunks leads to
+ * chunk, which is not a free chunk of that size */
+HG_REPORTER void hg_diag_tcache_entry(const void *mem, const char *op, size_t size,
+				      const void *chunk);
+/* [freelist-corruption] cached chunk c's next pointer decodes to next,
+ * which is misaligned */
+HG_REPORTER void hg_diag_tcache_next(const void *mem, const struct hg_chunk *c, const char *op,
+				     const void *next);
+/* [freelist-corruption] as hg_diag_tcache_entry, for a fastbin;
+ * consolidating: found by malloc_consolidate (glibc's message differs) */
+HG_REPORTER void hg_diag_fastbin_entry(const void *mem, const char *op, size_t size,
+				       const void *chunk, bool consolidating);
+/* [freelist-corruption] as hg_diag_tcache_next, for a fastbin */
+HG_REPORTER void hg_diag_fastbin_next(const void *mem, const struct hg_chunk *c, const char *op,
+				      const void *next, bool consolidating);
+/* [double-free] the chunk being freed already heads its fastbin */
+HG_REPORTER void hg_diag_fastbin_double_free(const void *mem);
+/* [invalid-free] the chunk being freed is the arena's top chunk */
+HG_REPORTER void hg_diag_free_top(const void *mem);
+/* [invalid-free] the chunk being freed ends past the arena's top chunk */
+HG_REPORTER void hg_diag_free_past_top(const void *mem);
+/* [top-corruption] top's header says size bytes (its checksum verifying
+ * or not) but its memory ends extent bytes after it */
+HG_REPORTER void hg_diag_top_size(const void *mem, const char *op, size_t size, bool checksum_ok,
+				  size_t extent);
+/* [top-corruption] growing the main arena, the program break was found at
+ * brk, below the end of its heap at heap_end (someone else moved it); top
+ * is the top chunk */
+HG_REPORTER void hg_diag_top_break(const void *top, const void *brk, const void *heap_end);
+/* [header-corruption] heapguard_check_heap's walk met a chunk header, at
+ * chunk, that does not verify (reads head) */
+HG_REPORTER void hg_diag_heap_walk(const void *mem, const char *op, const void *chunk, size_t head);
 
 /* What a diagnostic shows of a chunk: its bounds, and at level=full the
  * request and who allocated and freed it. */
 struct hg_diag_chunk {
-	size_t size;				/* chunk bytes, from its header */
-	bool has_requested;			/* level=full: requested is known */
-	size_t requested;			/* bytes the program asked for */
-	uint32_t alloc_stack, free_stack;	/* stack ids, 0: none recorded */
-	unsigned alloc_thread, free_thread;	/* heapguard thread numbers */
+	size_t size;			    /* chunk bytes, from its header */
+	bool has_requested;		    /* level=full: requested is known */
+	size_t requested;		    /* bytes the program asked for */
+	uint32_t alloc_stack, free_stack;   /* stack ids, 0: none recorded */
+	unsigned alloc_thread, free_thread; /* heapguard thread numbers */
 };
 
 /* The layers above, as the writer sees them; a NULL member is skipped.
  * Constant and set at link time, so it is in place for the first malloc. */
 struct hg_diag_hooks {
 	void (*describe_chunk)(const struct hg_chunk *c, struct hg_diag_chunk *out);
-	unsigned (*thread_number)(void);	/* the calling thread's, 1 = main */
+	unsigned (*thread_number)(void); /* the calling thread's, 1 = main */
 	/* The calling thread's stack from the program's frame, at most max. */
 	unsigned (*unwind)(uintptr_t *pcs, unsigned max);
 	/* A recorded stack's frames; 0 when id names none. */

@@ -16,26 +16,20 @@ __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const
 								 bool readable)
 {
 	struct hg_chunk *p = hg_mem2chunk(mem);
-	const char *glibc = op[0] == 'r' ? "realloc(): invalid pointer" : "free(): invalid pointer";
 	if (hg_misaligned(mem)) {
-		hg_report(HG_ERR_INVALID_FREE, mem, NULL, op, glibc,
-			  "the pointer is not 16-byte aligned: not the start of a heapguard block");
+		hg_diag_free_misaligned(mem, op);
 		return;
 	}
 	if (!readable) {
 		if (hg_region_mmap_was(p))
-			hg_report(HG_ERR_DOUBLE_FREE, mem, NULL, op, "munmap_chunk(): invalid pointer",
-				  "the block was mmap'd on its own and has already been freed (unmapped)");
+			hg_diag_double_free_unmapped(mem, op);
 		else
-			hg_report(HG_ERR_INVALID_FREE, mem, NULL, op, glibc,
-				  "the pointer is not in heapguard's heap (stack, global, another mapping, or never allocated)");
+			hg_diag_free_foreign(mem, op);
 		return;
 	}
 	size_t head = hg_chunk_head(p);
 	if (hg_chunk_bad_checksum(p, head) && hg_region_mmap_has(p)) {
-		hg_report(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
-			  "the header of a block mmap'd on its own was overwritten (size or offset to its mapping): reads 0x%zx, prev_size 0x%zx",
-			  head, p->prev_size);
+		hg_diag_mmap_header(mem, op, head, p->prev_size);
 		return;
 	}
 	if (hg_chunk_bad_checksum(p, head)) {
@@ -44,42 +38,30 @@ __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const
 		struct hg_chunk *found;
 		switch (hg_walk_locate((uintptr_t)p, &found)) {
 		case HG_AT_CHUNK:
-			hg_report(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
-				  "the block's chunk header was overwritten: it reads 0x%zx and does not verify",
-				  head);
+			hg_diag_header_overwritten(mem, op, head);
 			return;
 		case HG_INSIDE_CHUNK:
-			hg_report(HG_ERR_INVALID_FREE, mem, found, op, glibc,
-				  "the pointer is %zu bytes inside a chunk, not the start of a block",
-				  (size_t)((char *)mem - (char *)hg_chunk2mem(found)));
+			hg_diag_free_interior(mem, found, op,
+					      (size_t)((char *)mem - (char *)hg_chunk2mem(found)));
 			return;
 		case HG_AFTER_BROKEN:
-			hg_report(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
-				  "the heap is corrupt before this block: the chunk header at %p does not verify",
-				  (void *)found);
+			hg_diag_header_after_broken(mem, op, found);
 			return;
 		case HG_NOT_FOUND:
 			break;
 		}
-		hg_report(HG_ERR_INVALID_FREE, mem, NULL, op, glibc,
-			  "no chunk of heapguard's starts here (found 0x%zx where its header would be)",
-			  head);
+		hg_diag_free_no_chunk(mem, op, head);
 		return;
 	}
 	if (head & HG_QUARANTINED) {
-		hg_report(HG_ERR_DOUBLE_FREE, mem, p, op, "free(): double free detected in tcache 2",
-			  "the chunk was already freed and is in the quarantine");
+		hg_diag_double_free_quarantined(mem, p, op);
 		return;
 	}
 	if (head & HG_ISOLATED) {
-		hg_report(HG_ERR_DOUBLE_FREE, mem, p, op, NULL,
-			  "the chunk was already freed and isolated after an earlier error");
+		hg_diag_double_free_isolated(mem, p, op);
 		return;
 	}
-	hg_report(HG_ERR_DOUBLE_FREE, mem, p, op,
-		  hg_chunk_size(p) <= hg_mp.max_fast ? "double free or corruption (fasttop)"
-						    : "free(): double free detected in tcache 2",
-		  "the chunk is already free (in a thread cache, a bin or merged into top)");
+	hg_diag_double_free(mem, p, op, hg_chunk_size(p) <= hg_mp.max_fast);
 }
 
 bool hg_guard_check_release(void *mem, const char *op)
@@ -98,13 +80,11 @@ bool hg_guard_check_release(void *mem, const char *op)
 		goto bad;
 	size_t size = head & HG_SIZE_MASK;
 	if (HG_UNLIKELY(size < HG_MINSIZE || (uintptr_t)p > (uintptr_t)-size)) {
-		hg_report(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
-			  "the chunk's size field (0x%zx) is impossible", size);
+		hg_diag_size_impossible(mem, op, size);
 		return false;
 	}
 	if ((head & HG_IS_MMAPPED) && !hg_region_mmap_has(p)) {
-		hg_report(HG_ERR_MMAP_CORRUPTION, mem, NULL, op, "munmap_chunk(): invalid pointer",
-			  "the header says mmap'd but heapguard made no such mapping");
+		hg_diag_mmap_unknown(mem, op);
 		return false;
 	}
 	return true;
@@ -195,9 +175,7 @@ static bool canary_ok(struct hg_chunk *c, const char *op, bool end_block)
 	struct hg_trailer *t = trailer_of(c);
 	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
 	if (!trailer_ok(c, t)) {
-		hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
-			  "the bookkeeping after the canary (offset %zu) was overwritten",
-			  (size_t)((char *)t - (char *)mem));
+		hg_diag_trailer(mem, c, op, (size_t)((char *)t - (char *)mem));
 		hg_chunk_set_state(c, 0, HG_ISOLATED);
 		return false;
 	}
@@ -229,9 +207,7 @@ __attribute__((cold, noinline)) static bool canary_bad(struct hg_chunk *c, const
 {
 	void *mem = hg_chunk2mem(c);
 	const unsigned char *canary = (const unsigned char *)mem + requested;
-	hg_report(HG_ERR_HEAP_OVERFLOW, mem, c, op, "malloc_check_get_size: memory corruption",
-		  "%zu byte(s) past the requested %zu: byte at offset %zu is 0x%02x, expected 0x%02x",
-		  bad + 1, requested, requested + bad, canary[bad], HG_CANARY_BYTE);
+	hg_diag_canary(mem, c, op, requested, requested + bad, canary[bad], HG_CANARY_BYTE);
 	hg_chunk_set_state(c, 0, HG_ISOLATED);
 	return false;
 }
@@ -262,8 +238,7 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	void *mem = hg_chunk2mem(c);
 	size_t head = hg_chunk_head(c);
 	if (hg_chunk_bad_checksum(c, head) || (head & HG_STATE_BITS) != HG_QUARANTINED) {
-		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, NULL, op, NULL,
-			  "the freed chunk's header was overwritten (found 0x%zx)", head);
+		hg_diag_freed_header(mem, op, head);
 		return false;
 	}
 	size_t len = fill_length(c);
@@ -272,15 +247,12 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	if (bad == len) {
 		if (trailer_ok(c, trailer_of(c)))
 			return true;
-		hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
-			  "the last %d bytes of the freed block (offset %zu) were overwritten",
-			  HG_TRAILER_SIZE, hg_chunk_usable(c) - HG_TRAILER_SIZE);
+		hg_diag_freed_trailer(mem, c, op, hg_chunk_usable(c) - HG_TRAILER_SIZE,
+				      HG_TRAILER_SIZE);
 		hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
 		return false;
 	}
-	hg_report(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
-		  "byte at offset %zu of the freed block is 0x%02x, expected the fill 0x%02x",
-		  bad, ((unsigned char *)mem)[bad], fill);
+	hg_diag_freed_fill(mem, c, op, bad, ((unsigned char *)mem)[bad], fill);
 	hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
 	return false;
 }
@@ -319,7 +291,7 @@ static bool neighbours_ok(struct hg_chunk *c)
 	struct hg_arena *av = hg_arena_of_chunk(c);
 	hg_arena_lock(av);
 	bool ok = hg_free_prev_ok(c) &&
-		  hg_next_header_ok(hg_chunk_next(c), "free", "free(): invalid next size (normal)");
+		  hg_next_header_ok(hg_chunk_next(c), "free", false);
 	hg_arena_unlock(av);
 	return ok;
 }

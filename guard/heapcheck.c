@@ -25,10 +25,7 @@ static void broken_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 {
 	(void)av;
 	(void)ctx;
-	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(c), NULL, "heapguard_check_heap",
-		  "malloc(): invalid size (unsorted)",
-		  "walking the heap: the chunk header at %p does not verify (reads 0x%zx)", (void *)c,
-		  c->head);
+	hg_diag_heap_walk(hg_chunk2mem(c), "heapguard_check_heap", c, c->head);
 }
 
 static void check_quarantined(struct hg_chunk *c, void *ctx)
@@ -41,9 +38,7 @@ static void check_mmapped(struct hg_chunk *c)
 {
 	size_t head = hg_chunk_head(c);
 	if (hg_chunk_bad_checksum(c, head))
-		hg_report(HG_ERR_MMAP_CORRUPTION, hg_chunk2mem(c), NULL, "heapguard_check_heap",
-			  "munmap_chunk(): invalid pointer",
-			  "the header of a block mmap'd on its own was overwritten (reads 0x%zx)", head);
+		hg_diag_mmap_header(hg_chunk2mem(c), "heapguard_check_heap", head, c->prev_size);
 	else if ((head & HG_STATE_BITS) == HG_INUSE && hg_mp.full)
 		hg_guard_canary_ok(c, "heapguard_check_heap");
 }

@@ -14,19 +14,14 @@ static bool walk_fastbin(struct hg_arena *av, unsigned i, const struct hg_freeli
 	for (unsigned long n = 0; c != NULL && n < HG_LIST_STEPS_MAX; n++) {
 		if (!hg_free_chunk_ok(c) || hg_fastbin_index(hg_chunk_size(c)) != i) {
 			if (w->op != NULL)
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), NULL, w->op,
-					  "malloc(): memory corruption (fast)",
-					  "the fastbin for %u-byte chunks leads to %p, which is not a free chunk of that size",
-					  (i + 2) * 16, (void *)c);
+				hg_diag_fastbin_entry(hg_chunk2mem(c), w->op, (i + 2) * 16, c,
+						      false);
 			return false;
 		}
 		struct hg_chunk *next = hg_link_reveal(&c->fd);
 		if (hg_misaligned(next)) {
 			if (w->op != NULL)
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), c, w->op,
-					  "malloc(): unaligned fastbin chunk detected",
-					  "the freed chunk's next pointer was overwritten (decodes to %p)",
-					  (void *)next);
+				hg_diag_fastbin_next(hg_chunk2mem(c), c, w->op, next, false);
 			return false;
 		}
 		if (w->chunk != NULL)
@@ -50,10 +45,7 @@ static bool walk_bin(struct hg_arena *av, unsigned i, const struct hg_freelist_w
 	for (struct hg_chunk *c = bin->fd; c != bin; prev = c, c = c->fd) {
 		if (!hg_free_chunk_ok(c) || c->bk != prev) {
 			if (w->op != NULL)
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), NULL, w->op,
-					  "corrupted double-linked list",
-					  "bin %u leads to %p, which is not a free chunk linked back to its predecessor",
-					  i, (void *)c);
+				hg_diag_bin_walk(hg_chunk2mem(c), w->op, i, c);
 			return false;
 		}
 		if (w->chunk != NULL)

@@ -133,10 +133,6 @@ int hg_heap_trim(struct hg_heap *h, size_t pad, bool on_free);
 /* mmap_chunk.c */
 struct hg_chunk *hg_mmap_chunk(size_t nb);
 
-/* base/diag.c reports; the core's own structural checks use this form. */
-#define hg_corruption(kind, ptr, glibc_message) \
-	hg_report(kind, ptr, NULL, NULL, glibc_message, NULL)
-
 /* c is in the address range of av's bin headers. */
 static inline bool hg_in_bin_headers(struct hg_arena *av, const struct hg_chunk *c)
 {

@@ -162,7 +162,9 @@ static inline bool hg_chunk_header_ok(const struct hg_chunk *c)
 	return hg_region_heap_chunk(c) && !hg_chunk_bad_checksum(c, hg_chunk_head(c));
 }
 
-bool hg_next_header_ok(const struct hg_chunk *next, const char *op, const char *glibc);
+/* The header of next, the chunk after one being freed (fast: of a fastbin's
+ * size) or reallocated, verifies; reported when it does not. */
+bool hg_next_header_ok(const struct hg_chunk *next, const char *op, bool fast);
 
 /* A free heap chunk, as a free list may hand out: in our memory, header
  * verifies, no state bit set.  Anything else is a forged or stale link.

@@ -13,17 +13,15 @@
  * chunks are never handed out again (isolated by being unreachable). */
 __attribute__((cold, noinline)) static void bin_corrupt(struct hg_chunk *bin,
 							const struct hg_chunk *where,
-							const char *glibc, const char *what)
+							enum hg_diag_bin check)
 {
-	hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(where), NULL, "malloc", glibc,
-		  "%s", what);
+	hg_diag_bin_link(hg_chunk2mem(where), "malloc", check);
 	bin->fd = bin->bk = bin;
 }
 
 __attribute__((cold, noinline)) static bool unlink_bad_header(struct hg_chunk *p)
 {
-	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), NULL, NULL,
-		  "corrupted size vs. prev_size", "a free chunk's header does not verify");
+	hg_diag_unlink_header(hg_chunk2mem(p));
 	return false;
 }
 
@@ -53,28 +51,20 @@ static bool unlink_verified(struct hg_arena *av, struct hg_chunk *p)
 {
 	size_t size = hg_chunk_size(p);
 	if (HG_UNLIKELY(hg_chunk_next(p)->prev_size != size)) {
-		hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), p, NULL,
-			  "corrupted size vs. prev_size",
-			  "the next chunk's prev_size is 0x%zx, the chunk's size 0x%zx",
-			  hg_chunk_next(p)->prev_size, size);
+		hg_diag_unlink_prev_size(hg_chunk2mem(p), p, hg_chunk_next(p)->prev_size, size);
 		return false;
 	}
 	struct hg_chunk *fd = p->fd, *bk = p->bk;
 	if (HG_UNLIKELY(!hg_link_ok(av, fd) || (bk != fd && !hg_link_ok(av, bk)) || fd->bk != p ||
 			bk->fd != p)) {
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
-			  "corrupted double-linked list",
-			  "fd %p / bk %p do not link back to the chunk", (void *)fd, (void *)bk);
+		hg_diag_unlink_links(hg_chunk2mem(p), p, fd, bk);
 		return false;
 	}
 	bool leader = !hg_in_smallbin_range(size) && p->fd_nextsize != NULL;
 	if (leader && HG_UNLIKELY(!hg_link_ok(av, p->fd_nextsize) || !hg_link_ok(av, p->bk_nextsize) ||
 				  p->fd_nextsize->bk_nextsize != p ||
 				  p->bk_nextsize->fd_nextsize != p)) {
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, NULL,
-			  "corrupted double-linked list (not small)",
-			  "fd_nextsize %p / bk_nextsize %p do not link back to the chunk",
-			  (void *)p->fd_nextsize, (void *)p->bk_nextsize);
+		hg_diag_unlink_nextsize(hg_chunk2mem(p), p, p->fd_nextsize, p->bk_nextsize);
 		return false;
 	}
 	fd->bk = bk;
@@ -106,8 +96,7 @@ static void unsorted_insert(struct hg_arena *av, struct hg_chunk *p, size_t size
 	struct hg_chunk *bck = hg_bin_at(av, HG_UNSORTED);
 	struct hg_chunk *fwd = bck->fd;
 	if (HG_UNLIKELY(!hg_link_ok(av, fwd) || fwd->bk != bck))
-		bin_corrupt(bck, fwd, "free(): corrupted unsorted chunks",
-			    "the unsorted bin's first chunk does not link back to the bin");
+		bin_corrupt(bck, fwd, HG_DIAG_UNSORTED_HEAD);
 	fwd = bck->fd;
 	if (!hg_in_smallbin_range(size)) {
 		p->fd_nextsize = NULL;
@@ -131,8 +120,7 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 		bck = hg_bin_at(av, idx);
 		fwd = bck->fd;
 		if (HG_UNLIKELY(!hg_link_ok(av, fwd) || fwd->bk != bck)) {
-			bin_corrupt(bck, fwd, "malloc(): smallbin double linked list corrupted",
-				    "a small bin's first chunk does not link back to the bin");
+			bin_corrupt(bck, fwd, HG_DIAG_SMALL_HEAD);
 			fwd = bck;
 		}
 	} else {
@@ -147,8 +135,7 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 				       fwd->bk_nextsize->fd_nextsize != fwd)) {
 			/* The links this insert would write through are forged
 			 * (large bin attack): drop the bin, file victim alone. */
-			bin_corrupt(bck, fwd, "malloc(): largebin double linked list corrupted (nextsize)",
-				    "a large bin's size list does not link back to its largest chunk");
+			bin_corrupt(bck, fwd, HG_DIAG_LARGE_SIZES);
 			victim->fd_nextsize = victim->bk_nextsize = victim;
 			fwd = bck;
 		} else if (size < hg_chunk_size(bck->bk)) {
@@ -200,8 +187,7 @@ static void bin_insert(struct hg_arena *av, struct hg_chunk *victim, size_t size
 				 * alone.  (A half-made skip-list link into victim is
 				 * harmless: the old list is unreachable now.) */
 				bck = hg_bin_at(av, idx);
-				bin_corrupt(bck, fwd, "malloc(): largebin double linked list corrupted (bk)",
-					    "a large bin's links do not hold together");
+				bin_corrupt(bck, fwd, HG_DIAG_LARGE_LINKS);
 				victim->fd_nextsize = victim->bk_nextsize = victim;
 				fwd = bck;
 			}
@@ -266,11 +252,8 @@ void hg_check_top(struct hg_arena *av)
 	if (HG_LIKELY(!hg_chunk_bad_checksum(top, head) &&
 		      (uintptr_t)top + (head & HG_SIZE_MASK) == end))
 		return;
-	hg_report(HG_ERR_TOP_CORRUPTION, hg_chunk2mem(top), NULL, "malloc",
-		  "malloc(): corrupted top size",
-		  "the top chunk's header says 0x%zx bytes (checksum %s); its memory ends %zu bytes after it",
-		  head & HG_SIZE_MASK, hg_chunk_bad_checksum(top, head) ? "bad" : "good",
-		  (size_t)(end - (uintptr_t)top));
+	hg_diag_top_size(hg_chunk2mem(top), "malloc", head & HG_SIZE_MASK,
+			 !hg_chunk_bad_checksum(top, head), (size_t)(end - (uintptr_t)top));
 	hg_chunk_set_head(top, (end - (uintptr_t)top) | HG_PREV_INUSE | av->chunk_flags);
 }
 
@@ -298,18 +281,13 @@ static struct hg_chunk *fastbin_pop(struct hg_arena *av, unsigned idx)
 		return NULL;
 	if (HG_UNLIKELY(!hg_free_chunk_ok(victim) ||
 			hg_fastbin_index(hg_chunk_size(victim)) != idx)) {
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(victim), NULL, "malloc",
-			  "malloc(): memory corruption (fast)",
-			  "the fastbin for %u-byte chunks points to %p, which is not a free chunk of that size",
-			  (idx + 2) * 16, (void *)victim);
+		hg_diag_fastbin_entry(hg_chunk2mem(victim), "malloc", (idx + 2) * 16, victim, false);
 		*fb = NULL; /* drop the list: nothing after a bad link can be trusted */
 		return NULL;
 	}
 	struct hg_chunk *next = hg_link_reveal(&victim->fd);
 	if (HG_UNLIKELY(hg_misaligned(next))) {
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(victim), victim, "malloc",
-			  "malloc(): unaligned fastbin chunk detected",
-			  "the freed chunk's next pointer was overwritten (decodes to %p)", (void *)next);
+		hg_diag_fastbin_next(hg_chunk2mem(victim), victim, "malloc", next, false);
 		*fb = NULL;
 		return NULL;
 	}
@@ -348,8 +326,7 @@ static void stash_smallbin(struct hg_arena *av, struct hg_chunk *bin, size_t nb)
 		struct hg_chunk *bck = c->bk;
 		if (HG_UNLIKELY(hg_is_bin_header(av, c) || hg_chunk_size(c) != nb ||
 				!hg_link_ok(av, bck) || bck->fd != c)) {
-			bin_corrupt(bin, c, "malloc(): smallbin double linked list corrupted",
-				    "a small bin's last chunk or its back link does not hold up");
+			bin_corrupt(bin, c, HG_DIAG_SMALL_TAIL);
 			return;
 		}
 		hg_chunk_set_prev_inuse(hg_chunk_at(c, nb), 1);
@@ -369,8 +346,7 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 	struct hg_chunk *bck = victim->bk;
 	if (HG_UNLIKELY(!hg_free_chunk_ok(victim) || hg_chunk_size(victim) != nb ||
 			!hg_link_ok(av, bck) || bck->fd != victim)) {
-		bin_corrupt(bin, victim, "malloc(): smallbin double linked list corrupted",
-			    "a small bin's last chunk or its back link does not hold up");
+		bin_corrupt(bin, victim, HG_DIAG_SMALL_TAIL);
 		return NULL;
 	}
 	hg_chunk_set_prev_inuse(hg_chunk_at(victim, nb), 1);
@@ -381,32 +357,38 @@ static struct hg_chunk *smallbin_take(struct hg_arena *av, size_t nb)
 	return victim;
 }
 
-/* The oldest chunk of the unsorted bin, before it is sorted.  `checked`:
- * it is the back link the previous call verified with hg_link_ok (a bin
- * header or a free chunk whose header verifies), and nothing has written
- * its header since, so only "not a bin header" is left to establish. */
+/* The oldest chunk of the unsorted bin, before it is sorted: the check it
+ * fails, HG_DIAG_BIN_COUNT if none.  `checked`: it is the back link the
+ * previous call verified with hg_link_ok (a bin header or a free chunk
+ * whose header verifies), and nothing has written its header since, so only
+ * "not a bin header" is left to establish. */
+static enum hg_diag_bin unsorted_victim_check(struct hg_arena *av, struct hg_chunk *victim,
+					      bool checked)
+{
+	if (checked ? hg_is_bin_header(av, victim) : !hg_free_chunk_ok(victim))
+		return HG_DIAG_UNSORTED_SIZE;
+	size_t size = hg_chunk_size(victim);
+	struct hg_chunk *next = hg_chunk_at(victim, size);
+	if (size <= HG_CHUNK_HDR || size > av->system_mem)
+		return HG_DIAG_UNSORTED_SIZE;
+	if (!hg_region_heap_chunk(next))
+		return HG_DIAG_UNSORTED_NEXT_SIZE;
+	if (next->prev_size != size)
+		return HG_DIAG_UNSORTED_PREV_SIZE;
+	if (!hg_link_ok(av, victim->bk) || victim->bk->fd != victim ||
+	    victim->fd != hg_bin_at(av, HG_UNSORTED))
+		return HG_DIAG_UNSORTED_LINKS;
+	if (hg_chunk_prev_inuse(next))
+		return HG_DIAG_UNSORTED_PREV_INUSE;
+	return HG_DIAG_BIN_COUNT;
+}
+
 static bool unsorted_victim_ok(struct hg_arena *av, struct hg_chunk *victim, bool checked)
 {
-	const char *glibc = NULL;
-	if (checked ? hg_is_bin_header(av, victim) : !hg_free_chunk_ok(victim))
-		glibc = "malloc(): invalid size (unsorted)";
-	size_t size = glibc == NULL ? hg_chunk_size(victim) : 0;
-	struct hg_chunk *next = hg_chunk_at(victim, size);
-	if (glibc == NULL && (size <= HG_CHUNK_HDR || size > av->system_mem))
-		glibc = "malloc(): invalid size (unsorted)";
-	else if (glibc == NULL && !hg_region_heap_chunk(next))
-		glibc = "malloc(): invalid next size (unsorted)";
-	else if (glibc == NULL && next->prev_size != size)
-		glibc = "malloc(): mismatching next->prev_size (unsorted)";
-	else if (glibc == NULL && (!hg_link_ok(av, victim->bk) || victim->bk->fd != victim ||
-				   victim->fd != hg_bin_at(av, HG_UNSORTED)))
-		glibc = "malloc(): unsorted double linked list corrupted";
-	else if (glibc == NULL && hg_chunk_prev_inuse(next))
-		glibc = "malloc(): invalid next->prev_inuse (unsorted)";
-	if (glibc == NULL)
+	enum hg_diag_bin bad = unsorted_victim_check(av, victim, checked);
+	if (HG_LIKELY(bad == HG_DIAG_BIN_COUNT))
 		return true;
-	bin_corrupt(hg_bin_at(av, HG_UNSORTED), victim, glibc,
-		    "the unsorted bin's oldest chunk does not hold up (header, links or boundary tag)");
+	bin_corrupt(hg_bin_at(av, HG_UNSORTED), victim, bad);
 	return false;
 }
 
@@ -418,8 +400,7 @@ static struct hg_chunk *largebin_take(struct hg_arena *av, size_t nb)
 	if (victim == bin)
 		return NULL;
 	if (!hg_free_chunk_ok(victim)) {
-		bin_corrupt(bin, victim, "malloc(): largebin double linked list corrupted (nextsize)",
-			    "a large bin's first chunk does not verify");
+		bin_corrupt(bin, victim, HG_DIAG_LARGE_FIRST);
 		return NULL;
 	}
 	if (hg_chunk_size(victim) < nb)
@@ -427,9 +408,7 @@ static struct hg_chunk *largebin_take(struct hg_arena *av, size_t nb)
 	victim = victim->bk_nextsize;
 	for (;;) {
 		if (!hg_free_chunk_ok(victim)) {
-			bin_corrupt(bin, victim,
-				    "malloc(): largebin double linked list corrupted (nextsize)",
-				    "a large bin's size list leads to something that is not a free chunk");
+			bin_corrupt(bin, victim, HG_DIAG_LARGE_SIZE_WALK);
 			return NULL;
 		}
 		if (hg_chunk_size(victim) >= nb)
@@ -582,21 +561,17 @@ static bool coalesce_backward_ok(struct hg_chunk *p, struct hg_chunk *prev, size
 	if (prevsize >= HG_MINSIZE && (prevsize & HG_ALIGN_MASK) == 0 && prevsize < (uintptr_t)p &&
 	    hg_free_chunk_ok(prev) && hg_chunk_size(prev) == prevsize)
 		return true;
-	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(p), p, "free",
-		  "corrupted size vs. prev_size while consolidating",
-		  "the chunk says the one before it is free, but prev_size 0x%zx leads to %p, not a free chunk of that size (forged prev_size or P bit)",
-		  prevsize, (void *)prev);
+	hg_diag_prev_size(hg_chunk2mem(p), p, "free", prevsize, prev);
 	return false;
 }
 
 /* The chunk after one being freed or reallocated: its header must verify
  * before its size or flags are trusted.  Reported when it does not. */
-bool hg_next_header_ok(const struct hg_chunk *next, const char *op, const char *glibc)
+bool hg_next_header_ok(const struct hg_chunk *next, const char *op, bool fast)
 {
 	if (HG_LIKELY(hg_chunk_header_ok(next)))
 		return true;
-	hg_report(HG_ERR_HEADER_CORRUPTION, hg_chunk2mem(next), NULL, op, glibc,
-		  "the header of the next chunk (at %p) does not verify", (const void *)next);
+	hg_diag_next_header(hg_chunk2mem(next), op, next, fast);
 	return false;
 }
 
@@ -618,7 +593,7 @@ bool hg_free_prev_ok(struct hg_chunk *p)
 static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 {
 	struct hg_chunk *next = hg_chunk_at(p, size);
-	if (HG_UNLIKELY(!hg_next_header_ok(next, "free", "free(): invalid next size (normal)"))) {
+	if (HG_UNLIKELY(!hg_next_header_ok(next, "free", false))) {
 		hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
 		return 0;
 	}
@@ -659,8 +634,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 	if (!have_lock)
 		hg_arena_lock(av);
 	if (size <= hg_mp.max_fast) {
-		if (HG_UNLIKELY(!hg_next_header_ok(hg_chunk_at(p, size), "free",
-						   "free(): invalid next size (fast)"))) {
+		if (HG_UNLIKELY(!hg_next_header_ok(hg_chunk_at(p, size), "free", true))) {
 			hg_chunk_set_state(p, 0, HG_INUSE | HG_ISOLATED);
 			if (!have_lock)
 				hg_arena_unlock(av);
@@ -669,8 +643,7 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 		struct hg_chunk **fb = &av->fastbins[hg_fastbin_index(size)];
 		struct hg_chunk *old = *fb;
 		if (HG_UNLIKELY(old == p))
-			hg_corruption(HG_ERR_DOUBLE_FREE, hg_chunk2mem(p),
-				      "double free or corruption (fasttop)");
+			hg_diag_fastbin_double_free(hg_chunk2mem(p));
 		hg_chunk_set_allocated(p, 0);
 		p->fd = hg_link_protect(&p->fd, old);
 		*fb = p;
@@ -680,11 +653,11 @@ void hg_int_free(struct hg_arena *av, struct hg_chunk *p, bool have_lock)
 		return;
 	}
 	if (HG_UNLIKELY(p == av->top))
-		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "double free or corruption (top)");
+		hg_diag_free_top(hg_chunk2mem(p));
 	struct hg_chunk *next = hg_chunk_at(p, size);
 	if (HG_UNLIKELY(av->contiguous &&
 			(char *)next >= (char *)av->top + hg_chunk_size(av->top)))
-		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "double free or corruption (out)");
+		hg_diag_free_past_top(hg_chunk2mem(p));
 	size = coalesce(av, p, size);
 	if (size >= HG_FASTBIN_CONSOLIDATION) {
 		if (av->have_fastchunks)
@@ -711,18 +684,13 @@ void hg_malloc_consolidate(struct hg_arena *av)
 			 * the rest of a list past a bad link is dropped. */
 			if (HG_UNLIKELY(!hg_free_chunk_ok(p) ||
 					hg_fastbin_index(hg_chunk_size(p)) != i)) {
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), NULL,
-					  "malloc", "malloc_consolidate(): invalid chunk size",
-					  "the fastbin for %u-byte chunks leads to %p, which is not a free chunk of that size",
-					  (i + 2) * 16, (void *)p);
+				hg_diag_fastbin_entry(hg_chunk2mem(p), "malloc", (i + 2) * 16, p,
+						      true);
 				break;
 			}
 			struct hg_chunk *next = hg_link_reveal(&p->fd);
 			if (HG_UNLIKELY(hg_misaligned(next))) {
-				hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(p), p, "malloc",
-					  "malloc_consolidate(): unaligned fastbin chunk detected",
-					  "the freed chunk's next pointer was overwritten (decodes to %p)",
-					  (void *)next);
+				hg_diag_fastbin_next(hg_chunk2mem(p), p, "malloc", next, true);
 				next = NULL;
 			}
 			coalesce(av, p, hg_chunk_size(p));
@@ -737,7 +705,7 @@ struct hg_chunk *hg_int_realloc(struct hg_arena *av, struct hg_chunk *oldp, size
 				size_t nb)
 {
 	struct hg_chunk *next = hg_chunk_at(oldp, oldsize);
-	if (HG_UNLIKELY(!hg_next_header_ok(next, "realloc", "realloc(): invalid next size")))
+	if (HG_UNLIKELY(!hg_next_header_ok(next, "realloc", false)))
 		return NULL;
 	size_t nextsize = hg_chunk_size(next);
 	size_t newsize = oldsize;

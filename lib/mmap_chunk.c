@@ -46,7 +46,7 @@ void hg_munmap_chunk(struct hg_chunk *p)
 {
 	size_t total = p->prev_size + hg_chunk_size(p);
 	if (HG_UNLIKELY(bad_mapping(p, total))) {
-		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "munmap_chunk(): invalid pointer");
+		hg_diag_mmap_bad_mapping(hg_chunk2mem(p), p->prev_size, total, false);
 		return;
 	}
 	account(-(ptrdiff_t)total, -1);
@@ -59,7 +59,7 @@ struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
 	size_t offset = p->prev_size;
 	size_t total = offset + hg_chunk_size(p);
 	if (HG_UNLIKELY(bad_mapping(p, total))) {
-		hg_corruption(HG_ERR_INVALID_FREE, hg_chunk2mem(p), "mremap_chunk(): invalid pointer");
+		hg_diag_mmap_bad_mapping(hg_chunk2mem(p), offset, total, true);
 		return NULL;
 	}
 	size_t new_total = (nb + offset + HG_SIZE_SZ + hg_page_size - 1) & ~(hg_page_size - 1);

@@ -11,15 +11,9 @@
 static void drop_list(struct hg_thread *t, size_t idx, struct hg_chunk *c, const char *op)
 {
 	if (!hg_free_chunk_ok(c) || hg_tcache_index(hg_chunk_size(c)) != idx)
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), NULL, op,
-			  "malloc(): unaligned tcache chunk detected",
-			  "the thread cache for %zu-byte chunks leads to %p, which is not a free chunk of that size (forged or overwritten next pointer)",
-			  HG_MINSIZE + idx * HG_ALIGNMENT, (void *)c);
+		hg_diag_tcache_entry(hg_chunk2mem(c), op, HG_MINSIZE + idx * HG_ALIGNMENT, c);
 	else
-		hg_report(HG_ERR_FREELIST_CORRUPTION, hg_chunk2mem(c), c, op,
-			  "malloc(): unaligned tcache chunk detected",
-			  "the freed chunk's next pointer was overwritten (decodes to %p)",
-			  (void *)hg_link_reveal(&c->fd));
+		hg_diag_tcache_next(hg_chunk2mem(c), c, op, hg_link_reveal(&c->fd));
 	t->tcache.entries[idx] = NULL;
 	t->tcache.counts[idx] = 0;
 }

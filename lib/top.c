@@ -94,7 +94,7 @@ static bool grow_main_arena(struct hg_arena *av, size_t nb)
 			return true;
 		}
 		if (HG_UNLIKELY(base < old_end))
-			hg_corruption(HG_ERR_TOP_CORRUPTION, old_top, "break adjusted to free malloc space");
+			hg_diag_top_break(old_top, base, old_end);
 	}
 	char *start;
 	if (base == (char *)-1) {
