@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* heapguard-report diff OLD NEW: which sites grew.  Two runs' sites are the
- * same site when their kind and symbolized stacks agree on function names and
- * source file names (base names: build directories differ), module base name
- * and offset standing in where nothing is known; line numbers are left out
- * so that an edit elsewhere in a file does not hide a growing leak. */
+/* heapguard-report diff OLD NEW: which sites grew.  Sites match by kind and
+ * symbolized stack: function, source base name (build directories differ)
+ * and line, or module base name and offset; two sites of one function stay
+ * two, and a lone pair differing in lines only is one site an edit moved.
+ * Reports of other programs, levels or versions get one warning. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,8 @@
 #include "output.h"
 
 struct hg_diff_entry {
-	char *key;
+	char *key;   /* kind and frames, lines included */
+	char *loose; /* the same without the lines */
 	const struct hg_leak_site *site;
 	bool is_new; /* from NEW, else from OLD */
 };
@@ -19,6 +20,7 @@ struct hg_diff_entry {
 struct hg_diff_growth {
 	const struct hg_leak_site *site; /* NEW's, for the stack shown */
 	struct hg_leak_amount old, new;
+	bool in_old;
 };
 
 static const char *hg_base_name(const char *path)
@@ -28,8 +30,8 @@ static const char *hg_base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The matching key of a site; malloc'd, or NULL. */
-static char *hg_site_key(const struct hg_view *v, const struct hg_leak_site *site)
+/* The matching key of a site, with the lines or without; malloc'd, or NULL. */
+static char *hg_site_key(const struct hg_view *v, const struct hg_leak_site *site, bool lines)
 {
 	const struct hg_leak_frame *frames;
 	unsigned i, j, count;
@@ -46,13 +48,16 @@ static char *hg_site_key(const struct hg_view *v, const struct hg_leak_site *sit
 			hg_sym_frame(v->sym, (size_t)(frames - v->r->frames) + i);
 		bool named = false;
 
-		for (j = 0; j < sf->count; j++)
-			if (sf->entries[j].function) {
-				fprintf(out, "\n%s\t%s", sf->entries[j].function,
-					sf->entries[j].file ? hg_base_name(sf->entries[j].file)
-							    : "");
-				named = true;
-			}
+		for (j = 0; j < sf->count; j++) {
+			const struct hg_sym_entry *e = &sf->entries[j];
+
+			if (!e->function)
+				continue;
+			fprintf(out, "\n%s\t%s", e->function, e->file ? hg_base_name(e->file) : "");
+			if (lines && e->line)
+				fprintf(out, ":%u", e->line);
+			named = true;
+		}
 		if (named)
 			continue;
 		if (frames[i].module == HG_NO_MODULE)
@@ -69,11 +74,14 @@ static char *hg_site_key(const struct hg_view *v, const struct hg_leak_site *sit
 	return key;
 }
 
+/* By loose key, then key: the sites of one function's place are adjacent,
+ * each exact site's entries together. */
 static int hg_by_key(const void *a, const void *b)
 {
 	const struct hg_diff_entry *x = a, *y = b;
+	int c = strcmp(x->loose, y->loose);
 
-	return strcmp(x->key, y->key);
+	return c ? c : strcmp(x->key, y->key);
 }
 
 static int hg_by_growth(const void *a, const void *b)
@@ -91,38 +99,103 @@ static int hg_add_entries(struct hg_diff_entry *e, size_t *n, const struct hg_vi
 	size_t i;
 
 	for (i = 0; i < v->nsites; i++) {
-		e[*n].key = hg_site_key(v, v->sites[i]);
-		if (!e[*n].key)
-			return -1;
+		e[*n].key = hg_site_key(v, v->sites[i], true);
+		e[*n].loose = hg_site_key(v, v->sites[i], false);
 		e[*n].site = v->sites[i];
 		e[*n].is_new = is_new;
 		(*n)++;
+		if (!e[*n - 1].key || !e[*n - 1].loose)
+			return -1;
 	}
 	return 0;
 }
 
-/* Groups equal keys; keeps the groups whose NEW bytes exceed OLD's. */
+/* The sites with key e[i].key, summed per report, from i; the next i. */
+static size_t hg_sum_site(const struct hg_diff_entry *e, size_t n, size_t i,
+			  struct hg_diff_growth *g)
+{
+	size_t j;
+
+	*g = (struct hg_diff_growth){ NULL, { 0, 0 }, { 0, 0 }, false };
+	for (j = i; j < n && strcmp(e[j].key, e[i].key) == 0; j++) {
+		struct hg_leak_amount *a = e[j].is_new ? &g->new : &g->old;
+
+		/* Each side's sum is at most that report's totals: no overflow. */
+		a->bytes += e[j].site->bytes;
+		a->blocks += e[j].site->blocks;
+		if (e[j].is_new && !g->site)
+			g->site = e[j].site;
+		g->in_old |= !e[j].is_new;
+	}
+	return j;
+}
+
+/* Each group of one loose key holds one or more sites (equal keys); of
+ * those only in OLD and only in NEW, a single pair is one site moved by an
+ * edit.  Keeps the sites whose NEW bytes exceed OLD's. */
 static size_t hg_find_growth(const struct hg_diff_entry *e, size_t n, struct hg_diff_growth *out)
 {
-	size_t i = 0, j, grew = 0;
+	size_t i = 0, end, grew = 0;
 
 	while (i < n) {
-		struct hg_diff_growth g = { NULL, { 0, 0 }, { 0, 0 } };
+		size_t first = grew, only_old = 0, only_new = 0, k;
+		struct hg_leak_amount moved_old = { 0, 0 };
 
-		for (j = i; j < n && strcmp(e[j].key, e[i].key) == 0; j++) {
-			struct hg_leak_amount *a = e[j].is_new ? &g.new : &g.old;
+		for (end = i; end < n && strcmp(e[end].loose, e[i].loose) == 0; end++)
+			;
+		while (i < end) {
+			struct hg_diff_growth g;
 
-			/* Each side's sum is at most that report's totals: no overflow. */
-			a->bytes += e[j].site->bytes;
-			a->blocks += e[j].site->blocks;
-			if (e[j].is_new && !g.site)
-				g.site = e[j].site;
-		}
-		if (g.site && g.new.bytes > g.old.bytes)
+			i = hg_sum_site(e, end, i, &g);
+			if (!g.site) {
+				only_old++;
+				moved_old = g.old;
+				continue;
+			}
+			only_new += !g.in_old;
 			out[grew++] = g;
-		i = j;
+		}
+		if (only_old == 1 && only_new == 1)
+			for (k = first; k < grew; k++)
+				if (!out[k].in_old)
+					out[k].old = moved_old;
+		for (k = first; k < grew;) {
+			if (out[k].new.bytes > out[k].old.bytes)
+				k++;
+			else
+				out[k] = out[--grew];
+		}
 	}
 	return grew;
+}
+
+/* One line on stderr when the reports are not of one program (by base
+ * name: build directories differ), one level and one heapguard version:
+ * their sites may differ for that alone. */
+static void hg_diff_warn(const struct hg_leaks *old, const struct hg_leaks *new)
+{
+	const char *what[3][3];
+	unsigned n = 0, i;
+
+	if (strcmp(hg_base_name(old->program), hg_base_name(new->program)) != 0)
+		what[n][0] = "program", what[n][1] = old->program, what[n++][2] = new->program;
+	if (old->fast != new->fast)
+		what[n][0] = "level", what[n][1] = old->fast ? "fast" : "full",
+		what[n++][2] = new->fast ? "fast" : "full";
+	if (strcmp(old->version, new->version) != 0)
+		what[n][0] = "heapguard version", what[n][1] = old->version,
+		what[n++][2] = new->version;
+	if (n == 0)
+		return;
+	fputs("heapguard-report: warning: the reports differ in ", stderr);
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "%s%s (", i == 0 ? "" : i + 1 == n ? " and " : ", ", what[i][0]);
+		hg_put_text(stderr, what[i][1]);
+		fputs(" -> ", stderr);
+		hg_put_text(stderr, what[i][2]);
+		putc(')', stderr);
+	}
+	fputs(": sites may differ for that alone\n", stderr);
 }
 
 static void hg_put_diff_text(FILE *out, const struct hg_view *new, const struct hg_diff_growth *g)
@@ -159,6 +232,7 @@ long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *n
 	uint64_t total = 0;
 	long rc = -1;
 
+	hg_diff_warn(old->r, new->r);
 	if (!e || !g || hg_add_entries(e, &n, old, false) < 0 ||
 	    hg_add_entries(e, &n, new, true) < 0)
 		goto out;
@@ -195,8 +269,10 @@ long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *n
 		fputs("\nno site grew\n", out);
 	rc = (long)grew;
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(e[i].key);
+		free(e[i].loose);
+	}
 	free(e);
 	free(g);
 	return rc;

@@ -147,8 +147,12 @@ const char *hg_frag_figure_json(enum hg_frag_figure fig);
 /* --- derived figures and printing (frag_view.c, frag_text.c, frag_json.c,
  * frag_svg.c) --- */
 
-/* 1 - largest_free / free, 0 when nothing is free. */
+/* 1 - largest_free / free of one arena, 0 when nothing is free. */
 double hg_frag_fragmentation(const uint64_t *fig);
+/* The totals': the arenas' free bytes outside their largest free region
+ * over their free bytes (heapguard-report(1)); the arenas holding some. */
+double hg_frag_total_fragmentation(const struct hg_frag *frag);
+size_t hg_frag_arenas_free(const struct hg_frag *frag);
 /* free / system: the share of the heap that is free but held, 0 for none. */
 double hg_frag_held(const uint64_t *fig);
 

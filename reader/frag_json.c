@@ -10,13 +10,13 @@
 #include "frag.h"
 #include "output.h"
 
-static void hg_put_json_figures(FILE *out, const uint64_t *fig, int count)
+static void hg_put_json_figures(FILE *out, const uint64_t *fig, int count, double fragmentation)
 {
 	int k;
 
 	for (k = 0; k < count; k++)
 		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", hg_frag_figure_json(k), fig[k]);
-	fprintf(out, ",\"fragmentation\":%.6f,\"free_held_share\":%.6f", hg_frag_fragmentation(fig),
+	fprintf(out, ",\"fragmentation\":%.6f,\"free_held_share\":%.6f", fragmentation,
 		hg_frag_held(fig));
 }
 
@@ -66,7 +66,7 @@ static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 	size_t i;
 
 	fputs(",\"totals\":{", out);
-	hg_put_json_figures(out, frag->totals, HG_FIGURES);
+	hg_put_json_figures(out, frag->totals, HG_FIGURES, hg_frag_total_fragmentation(frag));
 	fprintf(out,
 		"},\"mmapped\":{\"chunks\":%" PRIu64 ",\"system_bytes\":%" PRIu64
 		",\"live_bytes\":%" PRIu64 ",\"requested_bytes\":%" PRIu64
@@ -77,7 +77,7 @@ static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 
 		fprintf(out, "%s{\"id\":%" PRIu64 ",\"kind\":\"%s\",", i ? "," : "", a->id,
 			a->main ? "main" : "thread");
-		hg_put_json_figures(out, a->fig, HG_FIGURES);
+		hg_put_json_figures(out, a->fig, HG_FIGURES, hg_frag_fragmentation(a->fig));
 		fputs(",\"histogram\":", out);
 		hg_put_json_classes(out, frag, (uint32_t)i);
 		putc('}', out);

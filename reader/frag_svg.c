@@ -141,7 +141,7 @@ static void hg_svg_totals(FILE *out, const struct hg_frag *frag, double y)
 		hg_frag_human(t[HG_FIG_IN_USE], b, sizeof(b)),
 		hg_frag_human(t[HG_FIG_FREE], c, sizeof(c)), 100.0 * hg_frag_held(t),
 		hg_frag_human(t[HG_FIG_LARGEST_FREE], d, sizeof(d)),
-		100.0 * hg_frag_fragmentation(t));
+		100.0 * hg_frag_total_fragmentation(frag));
 	hg_svg_text(out, HG_SVG_MARGIN, y, "class=\"totals\"", line);
 	snprintf(line, sizeof(line),
 		 "resident %s \xc2\xb7 malloc_trim would return %s \xc2\xb7 %s live blocks "

@@ -116,8 +116,11 @@ static void hg_print_totals(FILE *out, const struct hg_frag *frag)
 	fputs("  region of adjacent free chunks\n", out);
 	hg_put_bytes(out, "largest chunk", t[HG_FIG_LARGEST_CHUNK]);
 	fputs("  free chunk, the top included\n", out);
-	fprintf(out, "  %-16s%17.1f%%  1 - largest free / free\n", "fragmentation",
-		100.0 * hg_frag_fragmentation(t));
+	fprintf(out, "  %-16s%17.1f%%  %s\n", "fragmentation",
+		100.0 * hg_frag_total_fragmentation(frag),
+		hg_frag_arenas_free(frag) > 1
+			? "free outside each arena's largest free region / free"
+			: "1 - largest free / free");
 	hg_put_bytes(out, "resident", t[HG_FIG_RESIDENT]);
 	if (t[HG_FIG_IN_USE])
 		fprintf(out, "  %.2fx the bytes in use\n",

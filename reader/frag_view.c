@@ -3,7 +3,7 @@
  * fragmentation and free-but-held shares, sizes and counts for people, the
  * merged class of a run of map cells, and the verdict, whose wording follows
  * the numbers (compact heap, free space in one piece, or Swiss cheese with
- * the site that pins it). */
+ * the site that pins it); the totals' fragmentation from the arenas'. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,39 @@ double hg_frag_fragmentation(const uint64_t *fig)
 	if (fig[HG_FIG_FREE] == 0)
 		return 0.0;
 	return 1.0 - (double)fig[HG_FIG_LARGEST_FREE] / (double)fig[HG_FIG_FREE];
+}
+
+/* Each arena has a top and a free list of its own: no free chunk of one
+ * arena can join another's, or serve its requests.  So the bytes that are
+ * fragmented are counted per arena, those outside its largest free region
+ * (the top, with the free chunks right below it, unless the heap is Swiss
+ * cheese), and the arenas' largest regions are all pieces, not one the
+ * piece and the others fragments, as 1 - largest / free over the summed
+ * figures would have it. */
+double hg_frag_total_fragmentation(const struct hg_frag *frag)
+{
+	uint64_t free = 0, fragmented = 0;
+	size_t i;
+
+	for (i = 0; i < frag->narenas; i++) {
+		const uint64_t *fig = frag->arenas[i].fig;
+
+		free += fig[HG_FIG_FREE];
+		if (fig[HG_FIG_FREE] > fig[HG_FIG_LARGEST_FREE])
+			fragmented += fig[HG_FIG_FREE] - fig[HG_FIG_LARGEST_FREE];
+	}
+	if (free == 0)
+		return 0.0;
+	return (double)fragmented / (double)free;
+}
+
+size_t hg_frag_arenas_free(const struct hg_frag *frag)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < frag->narenas; i++)
+		n += frag->arenas[i].fig[HG_FIG_FREE] != 0;
+	return n;
 }
 
 double hg_frag_held(const uint64_t *fig)
@@ -171,7 +204,7 @@ static void hg_verdict_scattered(FILE *out, const struct hg_frag *frag,
 		100.0 * hg_frag_held(t), hg_frag_human(t[HG_FIG_FREE], a, sizeof(a)),
 		hg_frag_count(t[HG_FIG_FREE_CHUNKS], b, sizeof(b)),
 		hg_frag_human(t[HG_FIG_LARGEST_FREE], c, sizeof(c)));
-	fprintf(out, " (fragmentation %.1f%%).", 100.0 * hg_frag_fragmentation(t));
+	fprintf(out, " (fragmentation %.1f%%).", 100.0 * hg_frag_total_fragmentation(frag));
 	if (pin && pin->stack == HG_NO_STACK) {
 		fprintf(out, " %s live %s from unrecorded sites%s sit across it, pinning %s",
 			hg_frag_count(pin->blocks, a, sizeof(a)),
@@ -197,6 +230,41 @@ static void hg_verdict_scattered(FILE *out, const struct hg_frag *frag,
 	hg_verdict_trim(out, t);
 }
 
+/* Free memory mostly in one piece: the top, as a rule.  With several
+ * arenas holding free memory, one piece in each. */
+static void hg_verdict_one_piece(FILE *out, const struct hg_frag *frag, double held)
+{
+	const uint64_t *t = frag->totals;
+	size_t i, holding = hg_frag_arenas_free(frag);
+	uint64_t largest = 0;
+	bool tops = true;
+	char a[32], b[32];
+
+	if (holding <= 1) {
+		fprintf(out, "%.0f%% of the heap is free, mostly in one piece: %s%s of the %s free",
+			100.0 * held, hg_frag_human(t[HG_FIG_LARGEST_FREE], a, sizeof(a)),
+			t[HG_FIG_TOP] == t[HG_FIG_LARGEST_FREE] ? " (the top)" : "",
+			hg_frag_human(t[HG_FIG_FREE], b, sizeof(b)));
+	} else {
+		for (i = 0; i < frag->narenas; i++) {
+			const uint64_t *fig = frag->arenas[i].fig;
+
+			largest += fig[HG_FIG_LARGEST_FREE];
+			if (fig[HG_FIG_FREE] && fig[HG_FIG_TOP] != fig[HG_FIG_LARGEST_FREE])
+				tops = false;
+		}
+		fprintf(out,
+			"%.0f%% of the heap is free, mostly in one piece per arena: %s of the %s "
+			"free lies in the largest free region%s of each of the %zu arenas that "
+			"hold it",
+			100.0 * held, hg_frag_human(largest, a, sizeof(a)),
+			hg_frag_human(t[HG_FIG_FREE], b, sizeof(b)), tops ? " (the top)" : "",
+			holding);
+	}
+	fprintf(out, ", fragmentation %.1f%%.", 100.0 * hg_frag_total_fragmentation(frag));
+	hg_verdict_trim(out, t);
+}
+
 static void hg_verdict_write(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym)
 {
 	const uint64_t *t = frag->totals;
@@ -215,13 +283,8 @@ static void hg_verdict_write(FILE *out, const struct hg_frag *frag, const struct
 			hg_verdict_trim(out, t);
 		return;
 	}
-	if (hg_frag_fragmentation(t) < HG_VERDICT_ONE_PIECE) {
-		fprintf(out, "%.0f%% of the heap is free, mostly in one piece: %s%s of the %s free",
-			100.0 * held, hg_frag_human(t[HG_FIG_LARGEST_FREE], a, sizeof(a)),
-			t[HG_FIG_TOP] == t[HG_FIG_LARGEST_FREE] ? " (the top)" : "",
-			hg_frag_human(t[HG_FIG_FREE], b, sizeof(b)));
-		fprintf(out, ", fragmentation %.1f%%.", 100.0 * hg_frag_fragmentation(t));
-		hg_verdict_trim(out, t);
+	if (hg_frag_total_fragmentation(frag) < HG_VERDICT_ONE_PIECE) {
+		hg_verdict_one_piece(out, frag, held);
 		return;
 	}
 	hg_verdict_scattered(out, frag, sym);

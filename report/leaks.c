@@ -426,9 +426,10 @@ static void free_memory(struct memory *mem)
 
 /* Copy and classify every live chunk, with the world paused.  False (the
  * heap was busy, or no memory) means no report. */
-static bool scan_heap(const struct hg_modules *mods, uintptr_t caller_sp, const uintptr_t *regs,
-		      unsigned nregs, struct memory *mem, struct collect *k,
-		      struct hg_scan_stats *stats, const char **why)
+static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *tls,
+		      uintptr_t caller_sp, const uintptr_t *regs, unsigned nregs,
+		      struct memory *mem, struct collect *k, struct hg_scan_stats *stats,
+		      const char **why)
 {
 	*why = "the heap is busy (exit from a signal handler that interrupted malloc?)";
 	if (!hg_arena_try_lock_all())
@@ -464,6 +465,7 @@ static bool scan_heap(const struct hg_modules *mods, uintptr_t caller_sp, const 
 		.exclude = mem->exclude,
 		.nexclude = build_exclusions(k, mods, mem->exclude, nex),
 		.modules = mods,
+		.tls = *tls,
 		.caller_sp = caller_sp,
 		.caller_regs = regs,
 		.ncaller_regs = nregs,
@@ -518,8 +520,10 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 	hg_reportfile_exe(exe, sizeof(exe));
 	r.exe = exe;
 	const char *why = "out of memory";
+	struct hg_tls_span tls;
+	hg_scan_own_tls(&tls);
 	if (!hg_modules_load(&mods) ||
-	    !scan_heap(&mods, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
+	    !scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
 	    !make_sites(&r, &k, &mem)) {
 		hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
 		free_memory(&mem);

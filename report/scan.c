@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -62,6 +63,52 @@ void hg_scan_unmap(void *p, size_t len)
 	hg_os_unmap(p, len);
 }
 
+struct tls_search {
+	uintptr_t self;	       /* the calling thread's &hg_self */
+	unsigned index;	       /* of the module at hand; 0 is the executable */
+	struct hg_tls_span *span;
+};
+
+static int find_own_tls(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct tls_search *t = ctx;
+	unsigned index = t->index++;
+	if (size < offsetof(struct dl_phdr_info, dlpi_tls_data) + sizeof(info->dlpi_tls_data) ||
+	    info->dlpi_tls_data == NULL)
+		return 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_TLS)
+			continue;
+		uintptr_t lo = (uintptr_t)info->dlpi_tls_data, hi = lo + info->dlpi_phdr[i].p_memsz;
+		if (t->self < lo || t->self + sizeof(struct hg_thread) > hi)
+			return 0;
+		if (index != 0) {
+			t->span->below = t->self - lo;
+			t->span->above = hi - t->self;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Besides hg_self, the block holds the stack walk's memo, which copies the
+ * program's rbp and the saved registers it reads at each malloc call:
+ * scanned, a lost block's address left in a register of optimised code
+ * would keep it "reachable". */
+void hg_scan_own_tls(struct hg_tls_span *span)
+{
+	span->below = 0;
+	span->above = sizeof(struct hg_thread);
+	struct tls_search t = { (uintptr_t)&hg_self, 0, span };
+	dl_iterate_phdr(find_own_tls, &t);
+}
+
+/* The TLS block of the thread whose &hg_self is self. */
+static struct hg_range own_tls(const struct hg_tls_span *span, uintptr_t self)
+{
+	return (struct hg_range){ self - span->below, self + span->above };
+}
+
 /* ---- pausing the other threads ---- */
 
 /* What a paused thread leaves for the scan. */
@@ -69,7 +116,7 @@ struct hg_stopped {
 	pid_t tid;
 	uintptr_t sp;	       /* where it was interrupted */
 	uintptr_t handler_sp;  /* the handler's frame (an alternate stack?) */
-	uintptr_t tls;	       /* its struct hg_thread: not a root */
+	uintptr_t tls;	       /* its &hg_self, in our TLS block: not a root */
 	uintptr_t regs[NGREG]; /* its registers, a root */
 };
 
@@ -516,22 +563,23 @@ static void scan_root_pieces(struct roots *r, uintptr_t lo, uintptr_t hi, bool s
 	}
 }
 
-/* Where the roots of [lo, hi) begin if it is the stack of an exited thread
- * that glibc keeps in its stack cache: at that thread's exit hook, as from a
- * paused thread's sp.  Below lie its dead frames; above, its TLS and struct
- * pthread (whose dtv glibc still owns) stay roots.  Each record is checked,
- * it may be stale: the stack was unmapped, or is in use again. */
-static uintptr_t dead_stack_start(const struct roots *r, uintptr_t lo, uintptr_t hi)
+/* The record of an exited thread whose stack, kept in glibc's stack cache,
+ * is [lo, hi), or NULL.  Its roots begin at its exit hook, as from a paused
+ * thread's sp: below lie its dead frames; above, its TLS (less ours) and
+ * struct pthread (whose dtv glibc still owns) stay roots.  Each record is
+ * checked, it may be stale: the stack was unmapped, or is in use again. */
+static const struct hg_dead_stack *dead_stack(const struct roots *r, uintptr_t lo, uintptr_t hi)
 {
 	for (size_t i = 0; i < r->ndead; i++) {
 		const struct hg_dead_stack *d = &r->dead[i];
-		if (d->sp <= lo || d->sp >= d->self || d->self + sizeof(struct hg_thread) > hi)
+		struct hg_range tls = own_tls(&r->in->tls, d->self);
+		if (d->sp <= lo || d->sp >= tls.lo || tls.hi > hi)
 			continue;
 		/* A thread starting on a cached stack gets a fresh TLS: NEW. */
 		if (((const struct hg_thread *)d->self)->state == HG_THREAD_GONE)
-			return d->sp;
+			return d;
 	}
-	return lo;
+	return NULL;
 }
 
 /* One line of /proc/self/maps: is it a root, and from where. */
@@ -581,9 +629,16 @@ static void consider_mapping(struct roots *r, const char *line)
 			live = true;
 		}
 	}
+	const struct hg_dead_stack *d = NULL;
 	if (!live && guarded && inode == 0)
-		lo = dead_stack_start(r, lo, hi);
-	scan_root_pieces(r, lo, hi, inode == 0 && hi - lo > HG_HUGE_ROOT);
+		d = dead_stack(r, lo, hi);
+	bool sparse = inode == 0 && hi - (d != NULL ? d->sp : lo) > HG_HUGE_ROOT;
+	if (d != NULL) {
+		struct hg_range tls = own_tls(&r->in->tls, d->self);
+		scan_root_pieces(r, d->sp, tls.lo, sparse);
+		lo = tls.hi;
+	}
+	scan_root_pieces(r, lo, hi, sparse);
 }
 
 static void sort_ranges(struct hg_range *v, size_t n)
@@ -613,8 +668,9 @@ static void sort_words(uintptr_t *v, size_t n)
 }
 
 /* The exclusions: the caller's, our own mappings, every paused thread's
- * (and our own) struct hg_thread, whose cache heads are chunk-header
- * addresses that at level=fast fall inside the previous chunk. */
+ * (and our own) TLS block of heapguard's: struct hg_thread, whose cache
+ * heads are chunk-header addresses that at level=fast fall inside the
+ * previous chunk, and the stack walk's copies of the program's registers. */
 static size_t build_exclusions(struct roots *r, struct hg_range *ex, size_t max)
 {
 	size_t n = 0;
@@ -624,11 +680,10 @@ static size_t build_exclusions(struct roots *r, struct hg_range *ex, size_t max)
 		if (own[i].lo != 0)
 			ex[n++] = own[i];
 	if (n < max)
-		ex[n++] = (struct hg_range){ (uintptr_t)&hg_self, (uintptr_t)(&hg_self + 1) };
+		ex[n++] = own_tls(&r->in->tls, (uintptr_t)&hg_self);
 	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
 	for (unsigned i = 0; stop.slots != NULL && i < slots && n < max; i++)
-		ex[n++] = (struct hg_range){ stop.slots[i].tls,
-					     stop.slots[i].tls + sizeof(struct hg_thread) };
+		ex[n++] = own_tls(&r->in->tls, stop.slots[i].tls);
 	sort_ranges(ex, n);
 	size_t out = 0; /* merge overlaps */
 	for (size_t i = 0; i < n; i++) {

@@ -55,6 +55,16 @@ struct hg_scan_stats {
 	unsigned faults; /* ranges that faulted while read */
 };
 
+/* heapguard's static TLS block around a thread's &hg_self, the same in
+ * every thread: [&hg_self - below, &hg_self + above). */
+struct hg_tls_span {
+	uintptr_t below, above;
+};
+/* Find it (dl_iterate_phdr takes the loader's lock: before hg_world_stop).
+ * When heapguard is linked into the executable, whose TLS block is the
+ * program's, it is struct hg_thread alone. */
+void hg_scan_own_tls(struct hg_tls_span *span);
+
 /* What the caller knows that the scan must leave out or add. */
 struct hg_scan_input {
 	struct hg_live *chunks; /* sorted by user, kind set here */
@@ -62,6 +72,7 @@ struct hg_scan_input {
 	const struct hg_range *exclude; /* heapguard's heap and memory */
 	size_t nexclude;
 	const struct hg_modules *modules; /* file-backed roots must be module data */
+	struct hg_tls_span tls;		  /* left out of every thread's TLS */
 	uintptr_t caller_sp;		  /* the calling thread's stack from here */
 	const uintptr_t *caller_regs;	  /* its callee-saved registers */
 	unsigned ncaller_regs;

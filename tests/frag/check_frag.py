@@ -150,8 +150,16 @@ def reader_json(path, r, k):
     for key in ("top", "resident", "trimmable"):
         check(j[key + "_bytes"] == t[key], "JSON %s_bytes != the file's" % key)
     check(j["largest_free"] == t["largest_free"], "JSON largest_free")
-    want = 1 - t["largest_free"] / t["free"] if t["free"] else 0
+    # The totals' fragmentation comes from the arenas': the free bytes outside
+    # each one's largest free region, over all free bytes; so it lies between
+    # the arenas' own (an arena's top is no fragment of another's).
+    arenas = [a for a in r["arenas"].values() if a["free"]]
+    outside = sum(a["free"] - a["largest_free"] for a in arenas)
+    want = outside / t["free"] if t["free"] else 0
     check(abs(j["fragmentation"] - want) < 1e-5, "JSON fragmentation %s, expected %.6f" % (j["fragmentation"], want))
+    each = [1 - a["largest_free"] / a["free"] for a in arenas]
+    check(not each or min(each) - 1e-6 <= j["fragmentation"] <= max(each) + 1e-6,
+          "JSON fragmentation %s outside the arenas' %s" % (j["fragmentation"], each))
 
 
 def main():

@@ -13,8 +13,9 @@
 #   arena 1: free = 64 + 100000 = 100064, in_use = 135168 - 100064 = 35104
 #   totals:  system = 104857600 + 135168 + 1052672 = 106045440
 #            in_use = 10857600 + 35104 + 1052672 = 11945376 = system - free
-#            fragmentation = 1 - 200000 / 94100064 = 0.997875...
-#            (largest_free: a region of free chunks next to the top)
+#            fragmentation = (94000000 - 200000 + 100064 - 100000) / 94100064
+#            = 0.996812..., the free bytes outside each arena's largest free
+#            region (arena 0's: free chunks next to the top; arena 1's: the top)
 #            free but held = 94100064 / 106045440 = 0.887356...
 #   histograms: arena 0 has 9008 chunks of 93868928 bytes = 94000000 - 131072,
 #            arena 1 has 2 of 64 = 100064 - 100000

@@ -22,7 +22,7 @@ no_stderr
 	fail "first line: $(sed -n 1p "$tmp/out")"
 verdict=$(sed -n 9p "$tmp/out")
 case $verdict in
-'89% of the heap is free but held: 89.7 MiB free in 9,012 chunks, the largest free region only 195.3 KiB (fragmentation 99.8%). The code at swiss cheese+0x1160 keeps 10,000 live chunks spread across it, pinning 83.9 MiB (2 sites pin free memory). malloc_trim would return 49.7 MiB.') ;;
+'89% of the heap is free but held: 89.7 MiB free in 9,012 chunks, the largest free region only 195.3 KiB (fragmentation 99.7%). The code at swiss cheese+0x1160 keeps 10,000 live chunks spread across it, pinning 83.9 MiB (2 sites pin free memory). malloc_trim would return 49.7 MiB.') ;;
 *) fail "Swiss-cheese verdict is not line 9: '$verdict'" ;;
 esac
 contains '  written   at exit (status 0)'
@@ -31,7 +31,7 @@ contains '  in use                  11,945,376 bytes  (11.4 MiB)  10,031 live bl
 contains '  free                    94,100,064 bytes  (89.7 MiB)  88.7% of system: free but held'
 contains '    large                 93,841,712 bytes  (89.5 MiB)  99.7% of free'
 contains '  largest free               200,000 bytes  (195.3 KiB)'
-contains '  fragmentation                99.8%  1 - largest free / free'
+contains "  fragmentation                99.7%  free outside each arena's largest free region / free"
 contains '  trimmable               52,094,208 bytes  (49.7 MiB)'
 contains '  mmapped                          1 chunk in 1.0 MiB mapped'
 contains '      0 main     100.0 MiB    10.4 MiB    89.6 MiB   128.0 KiB   195.3 KiB  99.8%     9,009'
@@ -125,7 +125,7 @@ json 'j["format"] == 1 and j["report"] == "fragmentation" and j["program"] == "/
 	'j["totals"]["small_bytes"] == 0 and j["totals"]["large_bytes"] == 93841712 and j["totals"]["quarantine_bytes"] == 0' \
 	'j["totals"]["free_chunks"] == 9012 and j["totals"]["live_blocks"] == 10031 and j["totals"]["live_bytes"] == 11158592' \
 	'j["totals"]["usable_bytes"] == 11078336 and j["totals"]["requested_bytes"] == 11077576 and j["totals"]["segments"] == 2' \
-	'abs(j["totals"]["fragmentation"] - (1 - 200000 / 94100064)) < 1e-6' \
+	'abs(j["totals"]["fragmentation"] - (94000000 - 200000 + 100064 - 100000) / 94100064) < 1e-6' \
 	'abs(j["totals"]["free_held_share"] - 94100064 / 106045440) < 1e-6' \
 	'j["mmapped"] == {"chunks": 1, "system_bytes": 1052672, "live_bytes": 1048592, "requested_bytes": 1048576, "resident_bytes": 1052672, "quarantined_bytes": 0}' \
 	'[a["id"] for a in j["arenas"]] == [0, 1] and [a["kind"] for a in j["arenas"]] == ["main", "thread"]' \
