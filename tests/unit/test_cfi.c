@@ -43,6 +43,21 @@ static __attribute__((noinline)) int walk_as_malloc(uintptr_t *pcs, unsigned max
 	return n;
 }
 
+/* The frames above the test's own (pcs[1..n)) are the other unwinder's
+ * from where it finds pcs[1]: frame 0 is each one's own call site, and a
+ * sanitizer's interceptor of backtrace() adds one of its own. */
+static void assert_same_callers(const uintptr_t *pcs, int n, void *const *other, int m)
+{
+	assert_true(n >= 3);
+	int k = 1;
+	while (k < 3 && k < m && (uintptr_t)other[k] != pcs[1])
+		k++;
+	assert_true(k < m);
+	assert_int_equal(n - 1, m - k);
+	for (int i = 1; i < n; i++)
+		assert_int_equal(pcs[i], (uintptr_t)other[k + i - 1]);
+}
+
 static void assert_same_frames(const uintptr_t *a, int na, const uintptr_t *b, int nb)
 {
 	assert_int_equal(na, nb);
@@ -63,8 +78,7 @@ static void test_cached_rules_give_the_frames_of_a_fresh_walk(void **state)
 	assert_same_frames(fresh, n[0], cached, n[1]);
 }
 
-/* glibc's backtrace() from the same function: the same frames above it
- * (frame 0 is each one's own call site). */
+/* glibc's backtrace() from the same function: the same frames above it. */
 static void test_walk_gives_the_frames_of_glibc_backtrace(void **state)
 {
 	(void)state;
@@ -73,10 +87,7 @@ static void test_walk_gives_the_frames_of_glibc_backtrace(void **state)
 	for (int round = 0; round < 2; round++) {
 		int n = walk_as_malloc(pcs, MAX_FRAMES);
 		int m = backtrace(bt, MAX_FRAMES);
-		assert_true(n >= 3);
-		assert_int_equal(n, m);
-		for (int i = 1; i < n; i++)
-			assert_int_equal(pcs[i], (uintptr_t)bt[i]);
+		assert_same_callers(pcs, n, bt, m);
 	}
 }
 
@@ -94,10 +105,7 @@ static void test_walk_gives_the_frames_of_libunwind(void **state)
 	for (int round = 0; round < 2; round++) {
 		int n = walk_as_malloc(pcs, MAX_FRAMES);
 		int m = unw_backtrace(bt, MAX_FRAMES);
-		assert_true(n >= 3);
-		assert_int_equal(n, m);
-		for (int i = 1; i < n; i++)
-			assert_int_equal(pcs[i], (uintptr_t)bt[i]);
+		assert_same_callers(pcs, n, bt, m);
 	}
 }
 
