@@ -735,8 +735,23 @@ static uint64_t now_us(void)
 	return now_ns() / 1000;
 }
 
-bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
-		      struct hg_scan_stats *stats)
+/* Roots given by the caller instead of the process's memory: each range
+ * less the exclusions, as a mapping would be scanned. */
+static void scan_given_roots(struct roots *r, const struct hg_range *roots, size_t nroots,
+			     unsigned *faults)
+{
+	volatile size_t i = 0; /* survives a fault's longjmp: that range is skipped */
+	if (sigsetjmp(fault.env, 1) != 0) {
+		(*faults)++;
+		i++;
+	}
+	for (; i < nroots; i++)
+		scan_root_pieces(r, roots[i].lo, roots[i].hi, false);
+}
+
+/* roots NULL: the process's memory, threads and registers are the roots. */
+static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
+		     const struct hg_range *roots, size_t nroots, struct hg_scan_stats *stats)
 {
 	uint64_t t0 = now_us();
 	memset(stats, 0, sizeof(*stats));
@@ -799,7 +814,10 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	/* Reachable: from the roots, then transitively. */
 	m->want = UNREACHED;
 	m->set = REACHABLE;
-	scan_roots(r, &stats->faults);
+	if (roots == NULL)
+		scan_roots(r, &stats->faults);
+	else
+		scan_given_roots(r, roots, nroots, &stats->faults);
 	drain_reachable(m, &stats->faults);
 	mark_indirect(m, &stats->faults);
 	fault_guard_off();
@@ -812,4 +830,18 @@ bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 	hg_scan_unmap(mem, len);
 	stats->microseconds = now_us() - t0;
 	return true;
+}
+
+bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
+		      struct hg_scan_stats *stats)
+{
+	return classify(in, w, NULL, 0, stats);
+}
+
+bool hg_scan_classify_from(const struct hg_scan_input *in, const struct hg_range *roots,
+			   size_t nroots, struct hg_scan_stats *stats)
+{
+	static const struct hg_range none;
+	static const struct hg_world alone = { 0, 0, false };
+	return classify(in, &alone, roots != NULL ? roots : &none, nroots, stats);
 }

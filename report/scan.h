@@ -82,5 +82,10 @@ struct hg_scan_input {
  * chunk is left "reachable": no false leak). */
 bool hg_scan_classify(const struct hg_scan_input *in, const struct hg_world *w,
 		      struct hg_scan_stats *stats);
+/* The same marking from the given roots alone (less in->exclude), instead
+ * of the process's memory, threads and registers: for synthetic heaps (the
+ * unit tests).  No thread is paused. */
+bool hg_scan_classify_from(const struct hg_scan_input *in, const struct hg_range *roots,
+			   size_t nroots, struct hg_scan_stats *stats);
 
 #endif

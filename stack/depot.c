@@ -195,6 +195,24 @@ static inline void count(struct hg_thread *t, bool hit)
 	}
 }
 
+/* hg_depot_put, inlined into the capture, whose thread is at hand. */
+static inline uint32_t put(struct hg_thread *t, const uintptr_t *pcs, unsigned n)
+{
+	uint32_t hash = stack_hash(pcs, n);
+	size_t slot;
+	const struct table *tab = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
+	uint32_t id = tab != NULL ? probe(tab, hash, pcs, n, &slot) : 0;
+	count(t, id != 0);
+	return id != 0 ? id : insert(hash, pcs, n);
+}
+
+uint32_t hg_depot_put(const uintptr_t *pcs, unsigned n)
+{
+	if (n == 0 || n > HG_DEPTH_MAX)
+		return 0;
+	return put(&hg_self, pcs, n);
+}
+
 uint32_t hg_stack_capture(void)
 {
 	struct hg_thread *t = &hg_self;
@@ -222,13 +240,7 @@ uint32_t hg_stack_capture(void)
 		t->unwinding = false;
 		return 0;
 	}
-	uint32_t hash = stack_hash(pcs, n);
-	size_t slot;
-	const struct table *tab = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
-	id = tab != NULL ? probe(tab, hash, pcs, n, &slot) : 0;
-	count(t, id != 0);
-	if (id == 0)
-		id = insert(hash, pcs, n);
+	id = put(t, pcs, n);
 	hg_cfi_memo_set(id);
 	t->unwinding = false;
 	return id;

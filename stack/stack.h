@@ -25,6 +25,12 @@ uint32_t hg_stack_capture(void);
  * 0 for id 0 or an id the depot does not hold. */
 unsigned hg_stack_frames(uint32_t id, const uintptr_t **frames);
 
+/* The id of the stack pcs[0..n) (return addresses, innermost first),
+ * stored if it is new; 0 when the depot is full or n is not in
+ * 1..HG_DEPTH_MAX.  What hg_stack_capture does with the frames it walked;
+ * the unit tests store frames of their own with it. */
+uint32_t hg_depot_put(const uintptr_t *pcs, unsigned n);
+
 /* The current stack into pcs[] without the depot (diagnostics). */
 unsigned hg_stack_unwind(uintptr_t *pcs, unsigned max);
 

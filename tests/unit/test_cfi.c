@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the CFI unwinder (stack/cfi.c): a walk with cached rules
+ * gives the frames of a fresh one and of glibc's backtrace() and
+ * libunwind's unw_backtrace(); the memo answers with the last id for the
+ * same frames only; a forked child can derive rules.  Walks start from a
+ * malloc-family entry frame noted as preload/api.c notes it.  Linked with
+ * the core library, not preloaded. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../lib/lib.h"
+#include "../../stack/cfi.h"
+#include "../../stack/stack.h"
+
+#define MAX_FRAMES HG_DEPTH_MAX
+
+/* Note the caller's frame as malloc's entry, and forget it after. */
+#define NOTE_ENTRY()                                                       \
+	do {                                                               \
+		const uintptr_t *fp_ = __builtin_frame_address(0);         \
+		hg_self.entry_sp = (uintptr_t)(fp_ + 2);                   \
+		hg_self.entry_bp = fp_[0];                                 \
+		hg_self.entry_ra = (uintptr_t)__builtin_return_address(0); \
+	} while (0)
+#define FORGET_ENTRY() (hg_self.entry_ra = 0)
+
+static __attribute__((noinline)) int walk_as_malloc(uintptr_t *pcs, unsigned max)
+{
+	NOTE_ENTRY();
+	int n = hg_cfi_backtrace(pcs, max);
+	FORGET_ENTRY();
+	return n;
+}
+
+/* The frames above the test's own (pcs[1..n)) are the other unwinder's
+ * from where it finds pcs[1]: frame 0 is each one's own call site, and a
+ * sanitizer's interceptor of backtrace() adds one of its own. */
+static void assert_same_callers(const uintptr_t *pcs, int n, void *const *other, int m)
+{
+	assert_true(n >= 3);
+	int k = 1;
+	while (k < 3 && k < m && (uintptr_t)other[k] != pcs[1])
+		k++;
+	assert_true(k < m);
+	assert_int_equal(n - 1, m - k);
+	for (int i = 1; i < n; i++)
+		assert_int_equal(pcs[i], (uintptr_t)other[k + i - 1]);
+}
+
+static void assert_same_frames(const uintptr_t *a, int na, const uintptr_t *b, int nb)
+{
+	assert_int_equal(na, nb);
+	for (int i = 0; i < na; i++)
+		assert_int_equal(a[i], b[i]);
+}
+
+/* Run first: no rule for these frames is cached yet. */
+static void test_cached_rules_give_the_frames_of_a_fresh_walk(void **state)
+{
+	(void)state;
+	uintptr_t fresh[MAX_FRAMES], cached[MAX_FRAMES];
+	static volatile unsigned rounds = 2; /* one call site: not unrolled */
+	int n[2];
+	for (unsigned i = 0; i < rounds; i++)
+		n[i] = walk_as_malloc(i == 0 ? fresh : cached, MAX_FRAMES);
+	assert_true(n[0] >= 3); /* here, cmocka's runner, main, ... */
+	assert_same_frames(fresh, n[0], cached, n[1]);
+}
+
+/* glibc's backtrace() from the same function: the same frames above it. */
+static void test_walk_gives_the_frames_of_glibc_backtrace(void **state)
+{
+	(void)state;
+	uintptr_t pcs[MAX_FRAMES];
+	void *bt[MAX_FRAMES];
+	for (int round = 0; round < 2; round++) {
+		int n = walk_as_malloc(pcs, MAX_FRAMES);
+		int m = backtrace(bt, MAX_FRAMES);
+		assert_same_callers(pcs, n, bt, m);
+	}
+}
+
+static void test_walk_gives_the_frames_of_libunwind(void **state)
+{
+	(void)state;
+	void *h = dlopen("libunwind.so.8", RTLD_LAZY | RTLD_LOCAL);
+	int (*unw_backtrace)(void **, int) = NULL;
+	if (h != NULL)
+		unw_backtrace = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+	if (unw_backtrace == NULL)
+		skip();
+	uintptr_t pcs[MAX_FRAMES];
+	void *bt[MAX_FRAMES];
+	for (int round = 0; round < 2; round++) {
+		int n = walk_as_malloc(pcs, MAX_FRAMES);
+		int m = unw_backtrace(bt, MAX_FRAMES);
+		assert_same_callers(pcs, n, bt, m);
+	}
+}
+
+/* Fewer frames asked for: the innermost ones, and no more. */
+static void test_walk_stops_at_max_frames(void **state)
+{
+	(void)state;
+	uintptr_t all[MAX_FRAMES], few[MAX_FRAMES];
+	static volatile unsigned rounds = 2;
+	int n[2];
+	for (unsigned i = 0; i < rounds; i++)
+		n[i] = walk_as_malloc(i == 0 ? all : few, i == 0 ? MAX_FRAMES : 2);
+	assert_true(n[0] >= 3);
+	assert_int_equal(n[1], 2);
+	assert_same_frames(all, 2, few, 2);
+}
+
+/* What hg_stack_capture does: the memo's id, or a walk whose id is then
+ * remembered (unless forget_id: a capture that got no id).  Returns the
+ * memo's answer (0: it walked). */
+static __attribute__((noinline)) uint32_t capture_as_malloc(uint32_t new_id, unsigned max,
+							    bool forget_id)
+{
+	NOTE_ENTRY();
+	uint32_t id = hg_cfi_memo_get(max);
+	if (id == 0) {
+		uintptr_t pcs[MAX_FRAMES];
+		assert_true(hg_cfi_backtrace(pcs, max) > 0);
+		if (!forget_id)
+			hg_cfi_memo_set(new_id);
+	}
+	FORGET_ENTRY();
+	return id;
+}
+
+static void test_memo_gives_the_last_id_for_the_same_frames(void **state)
+{
+	(void)state;
+	static volatile unsigned rounds = 3;
+	uint32_t got[3];
+	for (unsigned i = 0; i < rounds; i++)
+		got[i] = capture_as_malloc(100 + i, 16, false);
+	assert_int_equal(got[0], 0);
+	assert_int_equal(got[1], 100);
+	assert_int_equal(got[2], 100);
+}
+
+/* One call site of capture_as_malloc, reached from two places: the same
+ * entry frame, but a caller above it that differs. */
+static __attribute__((noinline)) uint32_t capture_via_helper(uint32_t new_id)
+{
+	uint32_t id = capture_as_malloc(new_id, 16, false);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+	return id;
+}
+
+static void test_memo_does_not_answer_for_other_frames(void **state)
+{
+	(void)state;
+	assert_int_equal(capture_via_helper(200), 0);
+	assert_int_equal(capture_via_helper(201), 0); /* another caller above */
+	static volatile unsigned rounds = 2;
+	uint32_t got[2];
+	for (unsigned i = 0; i < rounds; i++)
+		got[i] = capture_via_helper(300 + i);
+	assert_int_equal(got[0], 0);
+	assert_int_equal(got[1], 300);
+	/* The same frames, another depth asked for: walked again. */
+	for (unsigned i = 0; i < rounds; i++)
+		got[i] = capture_as_malloc(400 + i, i == 0 ? 16 : 8, false);
+	assert_int_equal(got[1], 0);
+}
+
+/* A walk whose id was never set is not remembered, not even with the id
+ * of a later walk that started at no entry frame (the memo is per call
+ * site; these captures share one). */
+static void test_memo_keeps_only_walks_given_their_id(void **state)
+{
+	(void)state;
+	static volatile unsigned rounds = 2;
+	uint32_t got[2];
+	uintptr_t pcs[MAX_FRAMES];
+	for (unsigned i = 0; i < rounds; i++) {
+		got[i] = capture_as_malloc(500 + i, 16, i == 0);
+		if (i == 0) {
+			assert_true(hg_cfi_backtrace(pcs, 16) > 0);
+			hg_cfi_memo_set(999);
+		}
+	}
+	assert_int_equal(got[0], 0);
+	assert_int_equal(got[1], 0);
+}
+
+/* Only the child runs this: its rules are not cached, so the walk must
+ * take the rule cache's lock, which fork's prepare handler held. */
+static __attribute__((noinline)) int walk_in_child(uintptr_t *pcs)
+{
+	int n = walk_as_malloc(pcs, MAX_FRAMES);
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+
+static __attribute__((noinline)) int walk_in_parent(uintptr_t *pcs)
+{
+	int n = walk_as_malloc(pcs, MAX_FRAMES);
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+
+/* fork() runs the handlers lib/ registered (preload/'s, which take the
+ * rule cache's lock): a child left with the lock held would hang, which
+ * alarm() turns into a failure. */
+static void test_fork_child_can_derive_new_rules(void **state)
+{
+	(void)state;
+	uintptr_t pcs[MAX_FRAMES];
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(2);
+		_exit(walk_in_child(pcs) >= 3 ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	alarm(2);
+	assert_true(walk_in_parent(pcs) >= 3);
+	alarm(0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cached_rules_give_the_frames_of_a_fresh_walk),
+		cmocka_unit_test(test_walk_gives_the_frames_of_glibc_backtrace),
+		cmocka_unit_test(test_walk_gives_the_frames_of_libunwind),
+		cmocka_unit_test(test_walk_stops_at_max_frames),
+		cmocka_unit_test(test_memo_gives_the_last_id_for_the_same_frames),
+		cmocka_unit_test(test_memo_does_not_answer_for_other_frames),
+		cmocka_unit_test(test_memo_keeps_only_walks_given_their_id),
+		cmocka_unit_test(test_fork_child_can_derive_new_rules),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Not exit(): the core's exit handlers would write leak and
+	 * fragmentation reports, which are not what this program tests. */
+	fflush(NULL);
+	_exit(failed != 0);
+}
