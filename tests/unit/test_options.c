@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of lib/options.c: HEAPGUARD_OPTIONS parsing (good and malformed
- * strings), glibc's validity rules for MALLOC_* / GLIBC_TUNABLES / mallopt,
- * precedence and sources, AT_SECURE, enum options (names, index, listing),
- * and the verbose and help listings.
+/* Unit tests of the configuration (base/params.c, options.c, config.c,
+ * config_print.c): HEAPGUARD_OPTIONS parsing (good and malformed strings),
+ * glibc's parameters (the table, validity rules for MALLOC_* /
+ * GLIBC_TUNABLES / mallopt), precedence and sources, AT_SECURE, enum options
+ * (names, index, listing), and the verbose and help listings.
  * Warnings are read back from fd 2 through a pipe. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <malloc.h>
 
 #include "../../base/options.h"
 
@@ -931,6 +933,93 @@ static void test_tunables_other_namespaces_and_garbage(void **state)
 	assert_int_equal(cfg.params.source[HG_PARAM_TOP_PAD], HG_SOURCE_DEFAULT);
 }
 
+/* ---- glibc's parameters: the table of base/params.def ---- */
+
+static void test_param_table(void **state)
+{
+	static const char *const env[HG_PARAM_COUNT] = {
+		[HG_PARAM_CHECK] = "MALLOC_CHECK_",
+		[HG_PARAM_TOP_PAD] = "MALLOC_TOP_PAD_",
+		[HG_PARAM_PERTURB] = "MALLOC_PERTURB_",
+		[HG_PARAM_MMAP_THRESHOLD] = "MALLOC_MMAP_THRESHOLD_",
+		[HG_PARAM_TRIM_THRESHOLD] = "MALLOC_TRIM_THRESHOLD_",
+		[HG_PARAM_MMAP_MAX] = "MALLOC_MMAP_MAX_",
+		[HG_PARAM_ARENA_MAX] = "MALLOC_ARENA_MAX",
+		[HG_PARAM_ARENA_TEST] = "MALLOC_ARENA_TEST",
+	};
+	struct hg_params p;
+
+	(void)state;
+	hg_params_defaults(&p);
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		const char *name = hg_param_name((enum hg_param)i);
+		char tunable[64];
+
+		assert_non_null(name);
+		assert_int_equal(hg_param_find(name, strlen(name)), i);
+		snprintf(tunable, sizeof(tunable), "glibc.malloc.%s", name);
+		assert_string_equal(hg_param_tunable_name((enum hg_param)i), tunable);
+		if (env[i] == NULL)
+			assert_null(hg_param_env_name((enum hg_param)i));
+		else
+			assert_string_equal(hg_param_env_name((enum hg_param)i), env[i]);
+		/* every default is a value glibc accepts, but arena_max's 0 */
+		assert_int_equal(hg_params_set(&p, (enum hg_param)i, p.value[i], HG_SOURCE_DEFAULT),
+				 i != HG_PARAM_ARENA_MAX);
+	}
+	assert_null(hg_param_name(HG_PARAM_COUNT));
+	assert_null(hg_param_tunable_name((enum hg_param) - 1));
+	assert_int_equal(hg_param_find("arena_max", 9), HG_PARAM_ARENA_MAX);
+	assert_int_equal(hg_param_find("arena_max=2", 9), HG_PARAM_ARENA_MAX);
+	assert_int_equal(hg_param_find("arena", 5), -1);
+	assert_int_equal(hg_param_find("glibc.malloc.arena_max", 22), -1);
+	assert_int_equal(hg_param_find("ARENA_MAX", 9), -1);
+}
+
+/* mallopt's numbers and glibc's reading of each value. */
+static void test_param_from_mallopt(void **state)
+{
+	static const struct {
+		int param, value;
+		bool changes;
+		enum hg_param which;
+		size_t v;
+	} cases[] = {
+		{ M_TOP_PAD, 4096, true, HG_PARAM_TOP_PAD, 4096 },
+		{ M_TOP_PAD, -1, true, HG_PARAM_TOP_PAD, SIZE_MAX },
+		{ M_TRIM_THRESHOLD, 7, true, HG_PARAM_TRIM_THRESHOLD, 7 },
+		{ M_MMAP_THRESHOLD, 65536, true, HG_PARAM_MMAP_THRESHOLD, 65536 },
+		{ M_MXFAST, 64, true, HG_PARAM_MXFAST, 64 },
+		{ M_MXFAST, -1, true, HG_PARAM_MXFAST, SIZE_MAX }, /* then out of range */
+		{ M_MMAP_MAX, -5, true, HG_PARAM_MMAP_MAX, 0 },
+		{ M_MMAP_MAX, 9, true, HG_PARAM_MMAP_MAX, 9 },
+		{ M_PERTURB, 0x1a5, true, HG_PARAM_PERTURB, 0xa5 },
+		{ M_ARENA_MAX, 3, true, HG_PARAM_ARENA_MAX, 3 },
+		{ M_ARENA_MAX, 0, false, HG_PARAM_COUNT, 0 },
+		{ M_ARENA_TEST, -1, false, HG_PARAM_COUNT, 0 },
+		{ M_CHECK_ACTION, 1, false, HG_PARAM_COUNT, 0 },
+		{ 0, 1, false, HG_PARAM_COUNT, 0 },
+		{ 12345, 1, false, HG_PARAM_COUNT, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum hg_param which = HG_PARAM_COUNT;
+		size_t v = 0;
+		int result = -1;
+
+		assert_int_equal(
+			hg_param_from_mallopt(cases[i].param, cases[i].value, &which, &v, &result),
+			cases[i].changes);
+		if (cases[i].changes) {
+			assert_int_equal(which, cases[i].which);
+			assert_int_equal(v, cases[i].v);
+		} else {
+			assert_int_equal(result, 1); /* glibc 2.36 returns 1 for these */
+		}
+	}
+}
+
 /* ---- AT_SECURE ---- */
 
 static void test_secure_ignores_whole_environment(void **state)
@@ -1198,6 +1287,8 @@ int main(void)
 		cmocka_unit_test(test_malloc_variable_rules),
 		cmocka_unit_test(test_tunable_rules),
 		cmocka_unit_test(test_tunables_other_namespaces_and_garbage),
+		cmocka_unit_test(test_param_table),
+		cmocka_unit_test(test_param_from_mallopt),
 		cmocka_unit_test(test_secure_ignores_whole_environment),
 		cmocka_unit_test(test_config_print_names_value_and_source),
 		cmocka_unit_test(test_config_print_check_from_malloc_check),

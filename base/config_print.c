@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* Printing the configuration: the effective values and their sources
+ * (verbose=1) and the tables themselves (`heapguard --help-options`).
+ * Every line is built in a fixed buffer and written with write(2): verbose=1
+ * prints from inside the first malloc call. */
+#include "config_internal.h"
+
+/* which: the glibc parameter the value belongs to, or -1 for none. */
+static void hg_put_source(struct hg_cfg_buf *b, enum hg_source source, int which)
+{
+	if (source == HG_SOURCE_MALLOC_ENV && which >= 0 && which < HG_PARAM_COUNT &&
+	    hg_param_table[which].env != NULL)
+		hg_cfg_puts(b, hg_param_table[which].env);
+	else
+		hg_cfg_puts(b, hg_source_name(source));
+}
+
+/* An enum's value by name; a number only if it is none of them. */
+static void hg_put_choice(struct hg_cfg_buf *b, int option, long value)
+{
+	size_t n;
+	const char *name = hg_option_choice(option, value, &n);
+
+	if (name == NULL)
+		hg_cfg_puti(b, value);
+	else
+		hg_cfg_putn(b, name, n);
+}
+
+void hg_config_print(const struct hg_config *cfg, int fd)
+{
+	char line[HG_OPTION_STRING_MAX * 4 + 128];
+
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		struct hg_cfg_buf b = { line, sizeof(line), 0 };
+
+		hg_cfg_puts(&b, "heapguard: ");
+		hg_cfg_puts(&b, hg_param_table[i].tunable);
+		hg_cfg_puts(&b, " = ");
+		hg_cfg_putu(&b, cfg->params.value[i]);
+		hg_cfg_puts(&b, " (");
+		hg_put_source(&b, cfg->params.source[i], i);
+		hg_cfg_puts(&b, ")\n");
+		hg_cfg_write(fd, line, b.used);
+	}
+	for (int i = 0; i < HG_OPTION_COUNT; i++) {
+		const struct hg_option_desc *d = &hg_option_table[i];
+		const char *field = (const char *)&cfg->options + d->offset;
+		struct hg_cfg_buf b = { line, sizeof(line), 0 };
+
+		hg_cfg_puts(&b, "heapguard: ");
+		hg_cfg_puts(&b, d->name);
+		hg_cfg_puts(&b, " = ");
+		switch (d->type) {
+		case HG_TYPE_INT:
+			hg_cfg_puti(&b, *(const long *)field);
+			break;
+		case HG_TYPE_BOOL:
+			hg_cfg_putc(&b, *(const bool *)field ? '1' : '0');
+			break;
+		case HG_TYPE_STRING:
+			hg_cfg_putc(&b, '"');
+			hg_cfg_put_escaped(&b, field, hg_cfg_strlen(field));
+			hg_cfg_putc(&b, '"');
+			break;
+		case HG_TYPE_ENUM:
+			hg_put_choice(&b, i, *(const long *)field);
+			break;
+		}
+		hg_cfg_puts(&b, " (");
+		/* the check option may come from MALLOC_CHECK_ */
+		hg_put_source(&b, cfg->option_source[i],
+			      i == HG_OPTION_ID_check ? HG_PARAM_CHECK : -1);
+		hg_cfg_puts(&b, ")\n");
+		hg_cfg_write(fd, line, b.used);
+	}
+}
+
+/* NAME and TYPE in their columns (a longer name pushes TYPE right). */
+static void hg_put_name_type(struct hg_cfg_buf *b, const char *name, const char *type)
+{
+	hg_cfg_puts(b, name);
+	hg_cfg_putc(b, ' ');
+	for (size_t k = hg_cfg_strlen(name) + 1; k < 16; k++)
+		hg_cfg_putc(b, ' ');
+	hg_cfg_puts(b, type);
+	for (size_t k = hg_cfg_strlen(type); k < 8; k++)
+		hg_cfg_putc(b, ' ');
+}
+
+void hg_options_help(int fd)
+{
+	char line[512];
+
+	for (int i = 0; i < HG_OPTION_COUNT; i++) {
+		const struct hg_option_desc *d = &hg_option_table[i];
+		struct hg_cfg_buf b = { line, sizeof(line), 0 };
+
+		hg_put_name_type(&b, d->name, d->type_name);
+		if (d->type == HG_TYPE_STRING) {
+			hg_cfg_putc(&b, '"');
+			hg_cfg_puts(&b, d->def_string);
+			hg_cfg_putc(&b, '"');
+		} else if (d->type == HG_TYPE_ENUM) {
+			hg_put_choice(&b, i, d->def_int);
+		} else {
+			hg_cfg_puti(&b, d->def_int);
+		}
+		hg_cfg_puts(&b, "  [");
+		if (d->type == HG_TYPE_ENUM) {
+			hg_cfg_puts(&b, d->choices);
+		} else {
+			hg_cfg_puti(&b, d->min);
+			hg_cfg_puts(&b, "..");
+			hg_cfg_puti(&b, d->max);
+		}
+		hg_cfg_puts(&b, d->type == HG_TYPE_STRING ? " bytes]  " : "]  ");
+		hg_cfg_puts(&b, d->help);
+		hg_cfg_putc(&b, '\n');
+		hg_cfg_write(fd, line, b.used);
+	}
+}
