@@ -76,6 +76,45 @@ static void hg_config_sync_check(struct hg_config *cfg)
 	}
 }
 
+/* The warnings of one option string: a line per bad token up to
+ * HG_OPTIONS_WARN_MAX, so that a megabyte of "x:x:x" cannot flood the
+ * program's stderr; the rest are counted in one last line. */
+struct hg_warnings {
+	const char *what; /* "HEAPGUARD_OPTIONS" */
+	size_t count;
+};
+
+static void hg_warn_token(void *arg, const struct hg_parse_error *err)
+{
+	struct hg_warnings *w = arg;
+	char line[HG_TOKEN_QUOTE_MAX * 4 + 128];
+	struct hg_cfg_buf b = { line, sizeof(line), 0 };
+
+	if (++w->count > HG_OPTIONS_WARN_MAX)
+		return;
+	hg_cfg_puts(&b, "heapguard: ");
+	hg_cfg_puts(&b, w->what);
+	hg_cfg_puts(&b, ": ignoring ");
+	hg_cfg_put_bad_token(&b, err);
+	hg_cfg_put_newline(&b);
+	hg_cfg_write(2, line, b.used);
+}
+
+static void hg_warn_rest(const struct hg_warnings *w)
+{
+	char line[128];
+	struct hg_cfg_buf b = { line, sizeof(line), 0 };
+
+	if (w->count <= HG_OPTIONS_WARN_MAX)
+		return;
+	hg_cfg_puts(&b, "heapguard: ");
+	hg_cfg_puts(&b, w->what);
+	hg_cfg_puts(&b, ": ignoring ");
+	hg_cfg_putu(&b, w->count - HG_OPTIONS_WARN_MAX);
+	hg_cfg_puts(&b, " more bad tokens\n");
+	hg_cfg_write(2, line, b.used);
+}
+
 void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure)
 {
 	const char *value;
@@ -102,13 +141,11 @@ void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure)
 	}
 	value = hg_env_find(envp, "HEAPGUARD_OPTIONS");
 	if (value != NULL) {
-		struct hg_parse_error err;
+		struct hg_warnings w = { "HEAPGUARD_OPTIONS", 0 };
 
-		if (hg_options_parse_ex(&cfg->options, cfg->option_source, value, &err) != 0) {
-			char line[HG_TOKEN_QUOTE_MAX * 4 + 128];
-
-			hg_cfg_write(2, line, hg_options_format_error(&err, line, sizeof(line)));
-		}
+		hg_options_parse(&cfg->options, cfg->option_source, HG_SOURCE_HEAPGUARD_ENV, value,
+				 hg_warn_token, &w);
+		hg_warn_rest(&w);
 	}
 done:
 	hg_config_sync_check(cfg);
@@ -227,12 +264,23 @@ static const char *hg_config_file_read(const char *path, char *out, size_t len)
 	return NULL;
 }
 
+/* The first bad token of the file, for its one warning line. */
+static void hg_keep_first(void *arg, const struct hg_parse_error *err)
+{
+	struct hg_parse_error *first = arg;
+
+	if (first->token == NULL)
+		*first = *err;
+}
+
 void hg_config_load_secure(struct hg_config *cfg, const char *path)
 {
 	static char text[HG_CONFIG_FILE_MAX + 1];
 	char line[HG_TOKEN_QUOTE_MAX * 4 + 256];
 	struct hg_cfg_buf b = { line, sizeof(line), 0 };
-	struct hg_parse_error err;
+	struct hg_parse_error first = { NULL, 0, NULL };
+	struct hg_options opts;
+	enum hg_source sources[HG_OPTION_COUNT];
 	const char *why;
 
 	/* The program's user chose none of this: no report file unless the
@@ -244,10 +292,21 @@ void hg_config_load_secure(struct hg_config *cfg, const char *path)
 	if (path == NULL)
 		return;
 	why = hg_config_file_read(path, text, sizeof(text));
-	if (why == NULL && hg_options_parse_from(&cfg->options, cfg->option_source,
-						 HG_SOURCE_CONFIG_FILE, text, &err) == 0) {
-		hg_config_sync_check(cfg);
-		return;
+	if (why == NULL) {
+		/* All or nothing, unlike HEAPGUARD_OPTIONS: a file with a
+		 * typo ("reprot=/var/log/hg") may not mean what its valid
+		 * lines say (leaks=1 into the user's directory). */
+		opts = cfg->options;
+		for (int i = 0; i < HG_OPTION_COUNT; i++)
+			sources[i] = cfg->option_source[i];
+		if (hg_options_parse(&opts, sources, HG_SOURCE_CONFIG_FILE, text, hg_keep_first,
+				     &first) == 0) {
+			cfg->options = opts;
+			for (int i = 0; i < HG_OPTION_COUNT; i++)
+				cfg->option_source[i] = sources[i];
+			hg_config_sync_check(cfg);
+			return;
+		}
 	}
 	hg_cfg_puts(&b, "heapguard: ignoring ");
 	hg_cfg_put_escaped(&b, path, hg_cfg_strlen(path));
@@ -255,7 +314,7 @@ void hg_config_load_secure(struct hg_config *cfg, const char *path)
 	if (why != NULL)
 		hg_cfg_puts(&b, why);
 	else
-		hg_cfg_put_bad_token(&b, &err);
+		hg_cfg_put_bad_token(&b, &first);
 	hg_cfg_put_newline(&b);
 	hg_cfg_write(2, line, b.used);
 }

@@ -40,8 +40,10 @@ struct hg_option_desc {
 };
 extern const struct hg_option_desc hg_option_table[HG_OPTION_COUNT];
 
-/* Bytes of a bad token quoted in a warning. */
-#define HG_TOKEN_QUOTE_MAX 48
+/* Bytes of a bad token quoted in a warning, and the most warning lines one
+ * option string may cause (the rest are counted in one more line). */
+#define HG_TOKEN_QUOTE_MAX  48
+#define HG_OPTIONS_WARN_MAX 10
 
 static inline size_t hg_cfg_strlen(const char *s)
 {
@@ -151,10 +153,6 @@ static inline void hg_cfg_put_newline(struct hg_cfg_buf *b)
 		b->used = b->len - 2;
 	hg_cfg_putc(b, '\n');
 }
-
-/* hg_options_parse_ex, the values marked as coming from source. */
-int hg_options_parse_from(struct hg_options *opts, enum hg_source *sources, enum hg_source source,
-			  const char *str, struct hg_parse_error *err);
 
 /* Bytes quoted so that a hostile string stays one short printable line. */
 void hg_cfg_put_escaped(struct hg_cfg_buf *b, const char *s, size_t n);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* heapguard's own options: the table built from options.def and the parser
  * of option strings (HEAPGUARD_OPTIONS, /etc/heapguard.conf, the launcher's
- * command line), all or nothing: the first bad token leaves the options as
- * they were.  Each value syntax is parsed here once, for the library and the
- * launcher alike; bytes are parsed by hand. */
+ * command line), one token at a time: a bad token is reported and changes
+ * nothing, every good one applies.  Each value syntax is parsed here once,
+ * for the library and the launcher alike; bytes are parsed by hand. */
 #include "config_internal.h"
 
 #include <limits.h>
@@ -303,25 +303,18 @@ static const char *hg_parse_token(struct hg_options *opts, const char *tok, size
 	return why;
 }
 
-/* hg_options_parse_ex, the values marked as coming from source. */
-int hg_options_parse_from(struct hg_options *opts, enum hg_source *sources, enum hg_source source,
-			  const char *str, struct hg_parse_error *err)
+size_t hg_options_parse(struct hg_options *opts, enum hg_source *sources, enum hg_source source,
+			const char *str, hg_parse_error_fn *on_error, void *arg)
 {
-	struct hg_options tmp = *opts;
-	enum hg_source tmp_sources[HG_OPTION_COUNT];
 	const char *s = str;
+	size_t bad = 0;
 
-	if (sources != NULL)
-		for (int i = 0; i < HG_OPTION_COUNT; i++)
-			tmp_sources[i] = sources[i];
 	while (*s != '\0') {
 		const char *tok = s, *why = NULL;
 		size_t n = 0;
 		int id = -1;
 
-		/* Look no further than a token can usefully be: a megabyte
-		 * of junk costs HG_TOKEN_MAX bytes of scanning, not more. */
-		while (tok[n] != ':' && tok[n] != '\0' && n <= HG_TOKEN_MAX) {
+		while (tok[n] != ':' && tok[n] != '\0') {
 			unsigned char c = (unsigned char)tok[n];
 
 			if ((c < 0x20 || c == 0x7f) && why == NULL)
@@ -331,47 +324,19 @@ int hg_options_parse_from(struct hg_options *opts, enum hg_source *sources, enum
 		if (n > HG_TOKEN_MAX)
 			why = "token too long";
 		if (why == NULL && n > 0)
-			why = hg_parse_token(&tmp, tok, n, &id);
+			why = hg_parse_token(opts, tok, n, &id);
 		if (why != NULL) {
-			if (err != NULL) {
-				err->token = tok;
-				err->token_len = n;
-				err->reason = why;
-			}
-			return -1;
+			struct hg_parse_error err = { tok, n, why };
+
+			bad++;
+			if (on_error != NULL)
+				on_error(arg, &err);
+		} else if (id >= 0 && sources != NULL) {
+			sources[id] = source;
 		}
-		if (id >= 0)
-			tmp_sources[id] = source;
 		s = tok[n] == ':' ? tok + n + 1 : tok + n;
 	}
-	*opts = tmp;
-	if (sources != NULL)
-		for (int i = 0; i < HG_OPTION_COUNT; i++)
-			sources[i] = tmp_sources[i];
-	return 0;
-}
-
-int hg_options_parse_ex(struct hg_options *opts, enum hg_source *sources, const char *str,
-			struct hg_parse_error *err)
-{
-	return hg_options_parse_from(opts, sources, HG_SOURCE_HEAPGUARD_ENV, str, err);
-}
-
-int hg_options_parse(struct hg_options *opts, enum hg_source *sources, const char *str, char *bad,
-		     size_t bad_len)
-{
-	struct hg_parse_error err;
-
-	if (hg_options_parse_ex(opts, sources, str, &err) == 0)
-		return 0;
-	if (bad != NULL && bad_len > 0) {
-		size_t n = err.token_len < bad_len - 1 ? err.token_len : bad_len - 1;
-
-		for (size_t i = 0; i < n; i++)
-			bad[i] = err.token[i];
-		bad[n] = '\0';
-	}
-	return -1;
+	return bad;
 }
 
 /* ---- describing a bad token ---- */
@@ -407,14 +372,12 @@ void hg_cfg_put_bad_token(struct hg_cfg_buf *b, const struct hg_parse_error *err
 	hg_cfg_putc(b, ')');
 }
 
-size_t hg_options_format_error(const struct hg_parse_error *err, char *buf, size_t len)
+size_t hg_parse_error_text(const struct hg_parse_error *err, char *buf, size_t len)
 {
 	struct hg_cfg_buf b = { buf, len, 0 };
 
 	if (len > 0)
 		buf[0] = '\0';
-	hg_cfg_puts(&b, "heapguard: ignoring HEAPGUARD_OPTIONS: ");
 	hg_cfg_put_bad_token(&b, err);
-	hg_cfg_put_newline(&b);
 	return b.used;
 }

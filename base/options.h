@@ -54,27 +54,25 @@ enum hg_option_id {
 	HG_OPTION_COUNT
 };
 
-/* Why hg_options_parse rejected a string: the bad token (pointing into the
- * parsed string, not NUL-terminated) and a short static reason. */
+/* One bad token of an option string: the token (pointing into the parsed
+ * string, not NUL-terminated) and a short static reason. */
 struct hg_parse_error {
 	const char *token;
 	size_t token_len;
 	const char *reason;
 };
+typedef void hg_parse_error_fn(void *arg, const struct hg_parse_error *err);
 
-/* Parse a HEAPGUARD_OPTIONS string into opts.  On the first bad token, opts is
- * left unchanged, the token is copied into bad (NUL-terminated, truncated to
- * bad_len) and -1 is returned; 0 on success. */
-int hg_options_parse(struct hg_options *opts, enum hg_source *sources, const char *str, char *bad,
-		     size_t bad_len);
+/* Parse an option string ("key=value:key=value", empty tokens allowed) into
+ * opts token by token: each good token applies, and its option's source in
+ * sources (may be NULL) becomes source; each bad token changes nothing and
+ * goes to on_error (may be NULL).  Returns the number of bad tokens. */
+size_t hg_options_parse(struct hg_options *opts, enum hg_source *sources, enum hg_source source,
+			const char *str, hg_parse_error_fn *on_error, void *arg);
 
-/* As hg_options_parse, reporting the bad token and the reason in err. */
-int hg_options_parse_ex(struct hg_options *opts, enum hg_source *sources, const char *str,
-			struct hg_parse_error *err);
-
-/* The one warning line for err ("heapguard: ignoring HEAPGUARD_OPTIONS: bad
- * token 'TOKEN' (REASON)\n"), token truncated and escaped; returns its length. */
-size_t hg_options_format_error(const struct hg_parse_error *err, char *buf, size_t len);
+/* "bad token 'TOKEN' (REASON)" into buf (NUL-terminated, truncated), the
+ * token cut after 48 bytes and escaped; returns its length. */
+size_t hg_parse_error_text(const struct hg_parse_error *err, char *buf, size_t len);
 
 /* Iterating the option table. */
 int hg_option_count(void);
@@ -99,7 +97,9 @@ extern struct hg_config hg_config;
 
 /* Fill cfg with defaults, then apply MALLOC_*, GLIBC_TUNABLES and
  * HEAPGUARD_OPTIONS from envp (NULL: defaults only).  With secure (AT_SECURE)
- * the environment is ignored.  Warnings go to fd 2 as one line each. */
+ * the environment is ignored.  Each bad token of HEAPGUARD_OPTIONS is
+ * ignored with one warning line on fd 2 (at most 10, then one line counting
+ * the rest); every good one applies. */
 void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure);
 
 /* After hg_config_load(..., secure = true): no report files (leaks=0)

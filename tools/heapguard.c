@@ -96,18 +96,25 @@ static char *hg_join(const char *a, const char *b, char sep)
 	return s;
 }
 
-/* Validate an option string as the library will parse it; a bad token is a
- * usage error here (the library would only warn and keep its defaults). */
+static void hg_say_bad_token(void *arg, const struct hg_parse_error *err)
+{
+	char text[512];
+
+	hg_parse_error_text(err, text, sizeof(text));
+	fprintf(stderr, "heapguard: invalid option %s: %s (try 'heapguard --help')\n",
+		(const char *)arg, text);
+}
+
+/* Validate an option string as the library will parse it; each bad token is
+ * one line here and a usage error (the library would warn and ignore it). */
 static void hg_check_options(const char *str, const char *given_as)
 {
 	struct hg_options opts;
-	struct hg_parse_error err;
 
 	memset(&opts, 0, sizeof(opts));
-	if (hg_options_parse_ex(&opts, NULL, str, &err) == 0)
-		return;
-	hg_die_usage("invalid option %s: bad token '%.*s' (%s)", given_as,
-		     (int)(err.token_len > 200 ? 200 : err.token_len), err.token, err.reason);
+	if (hg_options_parse(&opts, NULL, HG_SOURCE_HEAPGUARD_ENV, str, hg_say_bad_token,
+			     (void *)given_as) != 0)
+		exit(HG_EXIT_USAGE);
 }
 
 static void hg_add_options(struct hg_launch *l, const char *str, const char *given_as)

@@ -67,6 +67,11 @@ expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 -o stats_at_exi
 [ "$(cat "$tmp/out")" = "verbose=0:check=1:stats_at_exit=0:log=$tmp/log" ] ||
 	fail "HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
 
+# Each bad token of an option string is one line, and the program does not run.
+expect_status 2 "$bin" -o 'depth=0:leaks=0:bogus' sh -c 'echo ran'
+[ "$(grep -c "^heapguard: invalid option -o: bad token '" "$tmp/err")" = 2 ] && [ ! -s "$tmp/out" ] ||
+	fail "two bad tokens: stderr is '$(cat "$tmp/err")'"
+
 # Usage errors: exit 2, one line.
 expect_status 2 "$bin" --check=9 true
 expect_one_error_line "check=9.*out of range"

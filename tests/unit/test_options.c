@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the configuration (base/params.c, options.c, config.c,
- * config_print.c): HEAPGUARD_OPTIONS parsing (good and malformed strings),
- * glibc's parameters (the table, validity rules for MALLOC_* /
- * GLIBC_TUNABLES / mallopt), precedence and sources, AT_SECURE, enum options
- * (names, index, listing), and the verbose and help listings.
+ * config_print.c): HEAPGUARD_OPTIONS parsing (good strings, and bad tokens
+ * ignored one by one while the good ones apply), glibc's parameters (the
+ * table, validity rules for MALLOC_* / GLIBC_TUNABLES / mallopt), precedence
+ * and sources, AT_SECURE, enum options (names, index, listing), and the
+ * verbose and help listings.
  * Warnings are read back from fd 2 through a pipe. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,6 +65,15 @@ static const char *load_options(struct hg_config *cfg, const char *opts)
 	return load_capture(cfg, envp, false);
 }
 
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
 static void assert_options_default(const struct hg_config *cfg)
 {
 	assert_int_equal(cfg->options.check, 3);
@@ -77,18 +87,27 @@ static void assert_options_default(const struct hg_config *cfg)
 		assert_int_equal(cfg->option_source[i], HG_SOURCE_DEFAULT);
 }
 
-/* Expects HEAPGUARD_OPTIONS=opts to be rejected for token and reason. */
+/* The warning line for one bad token of HEAPGUARD_OPTIONS (static). */
+static const char *warning(const char *token, const char *reason)
+{
+	static char want[1024];
+
+	snprintf(want, sizeof(want), "heapguard: HEAPGUARD_OPTIONS: ignoring bad token '%s' (%s)\n",
+		 token, reason);
+	return want;
+}
+
+/* Expects HEAPGUARD_OPTIONS=opts to warn once, for token and reason; a
+ * string of that one token leaves every option at its default (the callers
+ * of longer strings check what their good tokens set). */
 static void expect_rejected(const char *opts, const char *token,
 			    const char *reason)
 {
 	struct hg_config cfg;
-	char want[1024];
 
-	snprintf(want, sizeof(want),
-		 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (%s)\n",
-		 token, reason);
-	assert_string_equal(load_options(&cfg, opts), want);
-	assert_options_default(&cfg);
+	assert_string_equal(load_options(&cfg, opts), warning(token, reason));
+	if (strchr(opts, ':') == NULL)
+		assert_options_default(&cfg);
 }
 
 /* ---- defaults ---- */
@@ -288,9 +307,18 @@ static void test_enum_rejects_other_values(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_rejected(bad[i], bad[i], "expected fast|full");
 	expect_rejected("level=", "level=", "empty value");
-	/* the whole string is dropped, valid tokens included */
+	/* only the bad token is dropped */
 	snprintf(opts, sizeof(opts), "check=1:level=fastest:quarantine=0");
-	expect_rejected(opts, "level=fastest", "expected fast|full");
+	{
+		struct hg_config cfg;
+
+		assert_string_equal(load_options(&cfg, opts),
+				    warning("level=fastest", "expected fast|full"));
+		assert_int_equal(cfg.options.check, 1);
+		assert_int_equal(cfg.options.level, HG_LEVEL_FULL);
+		assert_int_equal(cfg.option_source[HG_OPTION_ID_level], HG_SOURCE_DEFAULT);
+		assert_int_equal(cfg.options.quarantine, 0);
+	}
 }
 
 static void test_enum_constants_match_the_table(void **state)
@@ -352,19 +380,81 @@ static void test_quarantine_sizes(void **state)
 	expect_rejected("quarantine=full", "quarantine=full", "not a number");
 }
 
-/* ---- malformed HEAPGUARD_OPTIONS: one line, all defaults ---- */
+/* ---- malformed HEAPGUARD_OPTIONS: a line per bad token, the rest applies ---- */
 
-static void test_unknown_option_rejects_whole_string(void **state)
+static void test_unknown_option_is_ignored_alone(void **state)
 {
+	struct hg_config cfg;
+
 	(void)state;
-	expect_rejected("verbose=1:bogus=2:check=1", "bogus=2", "unknown option");
+	assert_string_equal(load_options(&cfg, "verbose=1:bogus=2:check=1"),
+			    warning("bogus=2", "unknown option"));
+	assert_true(cfg.options.verbose);
+	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_check], HG_SOURCE_HEAPGUARD_ENV);
+}
+
+/* DESIGN.md: "keeps every valid one": leaks=0 holds whatever else is bad. */
+static void test_every_good_token_applies(void **state)
+{
+	struct hg_config cfg;
+	char want[1024];
+
+	(void)state;
+	snprintf(want, sizeof(want), "%s", warning("depth=0", "out of range"));
+	strcat(want, warning("verbos=1", "unknown option"));
+	assert_string_equal(load_options(&cfg, "leaks=0:depth=0:check=1:depth=24:verbos=1:frag=off"),
+			    want);
+	assert_false(cfg.options.leaks);
+	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.options.depth, 24);
+	assert_false(cfg.options.frag);
+	assert_false(cfg.options.verbose);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_leaks], HG_SOURCE_HEAPGUARD_ENV);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_verbose], HG_SOURCE_DEFAULT);
+	/* a bad value after a good one keeps the good one */
+	assert_string_equal(load_options(&cfg, "depth=24:depth=99"),
+			    warning("depth=99", "out of range"));
+	assert_int_equal(cfg.options.depth, 24);
+}
+
+/* A string of many bad tokens cannot flood stderr: ten lines, then one
+ * that counts the rest. */
+static void test_warnings_are_capped(void **state)
+{
+	struct hg_config cfg;
+	char opts[512] = "leaks=0";
+	char want[4096] = "";
+
+	(void)state;
+	for (int i = 0; i < 25; i++) {
+		char tok[16];
+
+		snprintf(tok, sizeof(tok), "x%d", i);
+		strcat(opts, ":");
+		strcat(opts, tok);
+		if (i < 10)
+			strcat(want, warning(tok, "missing '='"));
+	}
+	strcat(opts, ":frag=0");
+	strcat(want, "heapguard: HEAPGUARD_OPTIONS: ignoring 15 more bad tokens\n");
+	assert_string_equal(load_options(&cfg, opts), want);
+	assert_false(cfg.options.leaks);
+	assert_false(cfg.options.frag);
+	/* ten bad tokens: ten lines and no count */
+	assert_int_equal(count_lines(load_options(&cfg, "a:b:c:d:e:f:g:h:i:j")), 10);
 }
 
 static void test_missing_equals(void **state)
 {
+	struct hg_config cfg;
+
 	(void)state;
 	expect_rejected("verbose", "verbose", "missing '='");
 	expect_rejected("check=1:verbose:", "verbose", "missing '='");
+	assert_string_equal(load_options(&cfg, "check=1:verbose:"),
+			    warning("verbose", "missing '='"));
+	assert_int_equal(cfg.options.check, 1);
 }
 
 static void test_missing_name(void **state)
@@ -434,10 +524,13 @@ static void test_string_one_byte_too_long(void **state)
 
 static void test_control_and_binary_bytes(void **state)
 {
+	struct hg_config cfg;
+
 	(void)state;
 	expect_rejected("log=a\tb", "log=a\\x09b", "control character");
-	expect_rejected("verbose=1:\x01\x02\x7f", "\\x01\\x02\\x7f",
-			"control character");
+	assert_string_equal(load_options(&cfg, "verbose=1:\x01\x02\x7f"),
+			    warning("\\x01\\x02\\x7f", "control character"));
+	assert_true(cfg.options.verbose);
 	expect_rejected("che\x1b[31mck=1", "che\\x1b[31mck=1", "control character");
 	/* high bytes are allowed in strings but not in a key */
 	expect_rejected("\xff\xfe=1", "\\xff\\xfe=1", "unknown option");
@@ -460,14 +553,7 @@ static void test_long_token_is_truncated_in_warning(void **state)
 	strcpy(opts + 100, "=1");
 	memset(want, 'z', 48);
 	strcpy(want + 48, "...");
-	{
-		char line[512];
-
-		snprintf(line, sizeof(line),
-			 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (unknown option)\n",
-			 want);
-		assert_string_equal(load_options(&cfg, opts), line);
-	}
+	assert_string_equal(load_options(&cfg, opts), warning(want, "unknown option"));
 }
 
 /* A megabyte of junk (and of binary) gives one short line, no crash. */
@@ -490,15 +576,18 @@ static void test_one_megabyte_string(void **state)
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
 	assert_options_default(&cfg);
 
-	/* random binary bytes, NUL-terminated */
+	/* random binary bytes, NUL-terminated: thousands of bad tokens, at
+	 * most eleven short printable lines */
 	srand(42);
 	for (size_t i = 18; i < n + 20; i++)
 		entry[i] = (char)(1 + rand() % 255);
 	entry[n + 20] = '\0';
 	out = load_capture(&cfg, envp, false);
-	assert_non_null(strstr(out, "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '"));
-	assert_true(strlen(out) < 260);
-	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	assert_memory_equal(out, "heapguard: HEAPGUARD_OPTIONS: ignoring bad token '", 50);
+	assert_int_equal(count_lines(out), 11);
+	assert_true(strlen(out) < 11 * 260);
+	assert_non_null(strstr(out, " more bad tokens\n"));
+	assert_int_equal(out[strlen(out) - 1], '\n');
 	for (const char *c = out; *c != '\0'; c++)
 		assert_true(*c == '\n' || (*c >= 0x20 && *c < 0x7f));
 	assert_options_default(&cfg);
@@ -510,6 +599,23 @@ static void test_one_megabyte_string(void **state)
 	free(entry);
 }
 
+/* Collects what hg_options_parse reports. */
+struct bad_tokens {
+	int count;
+	char first[64];
+	const char *reason;
+};
+
+static void note_bad(void *arg, const struct hg_parse_error *err)
+{
+	struct bad_tokens *b = arg;
+
+	if (b->count++ == 0) {
+		snprintf(b->first, sizeof(b->first), "%.*s", (int)err->token_len, err->token);
+		b->reason = err->reason;
+	}
+}
+
 /* The string ends right before an unmapped page: the parser must stop at
  * the NUL (a read past it would fault). */
 static void test_no_read_past_terminator(void **state)
@@ -519,8 +625,7 @@ static void test_no_read_past_terminator(void **state)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct hg_options opts;
 	enum hg_source src[HG_OPTION_COUNT];
-	struct hg_parse_error err;
-	char bad[16];
+	struct bad_tokens bad = { 0 };
 	char *s;
 
 	(void)state;
@@ -530,57 +635,67 @@ static void test_no_read_past_terminator(void **state)
 	memset(src, 0, sizeof(src));
 	s = map + page - 10;
 	memcpy(s, "verbose=1", 10);
-	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), 0);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
+			 0);
 	assert_true(opts.verbose);
 	s = map + page - 8;
 	memcpy(s, "verbose", 8);
-	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), -1);
-	assert_string_equal(bad, "verbose");
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
+			 1);
+	assert_string_equal(bad.first, "verbose");
 	s = map + page - 7;
 	memcpy(s, "check=", 7);
-	assert_int_equal(hg_options_parse_ex(&opts, src, s, &err), -1);
-	assert_string_equal(err.reason, "empty value");
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, NULL, NULL), 1);
 	s = map + page - 1;
 	*s = '\0';
-	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), 0);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
+			 0);
 	munmap(map, page * 2);
 }
 
-static void test_parse_reports_token_into_bad_buffer(void **state)
+/* The parser on its own: every bad token reported, in order, each leaving
+ * its option alone; good tokens marked with the source given. */
+static void test_parse_reports_each_bad_token(void **state)
 {
 	struct hg_options opts;
 	enum hg_source src[HG_OPTION_COUNT];
-	struct hg_parse_error err;
-	char bad[8];
+	struct bad_tokens bad = { 0 };
 
 	(void)state;
 	memset(&opts, 0, sizeof(opts));
 	memset(src, 0, sizeof(src));
 	opts.check = 2;
-	assert_int_equal(hg_options_parse(&opts, src, "check=1:nonsense=3", bad,
-					  sizeof(bad)),
-			 -1);
-	assert_string_equal(bad, "nonsens"); /* truncated to bad_len - 1 */
-	assert_int_equal(opts.check, 2);     /* unchanged */
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_CONFIG_FILE,
+					  "check=7:nonsense=3:depth=9:x", note_bad, &bad),
+			 3);
+	assert_int_equal(bad.count, 3);
+	assert_string_equal(bad.first, "check=7");
+	assert_string_equal(bad.reason, "out of range");
+	assert_int_equal(opts.check, 2); /* unchanged */
 	assert_int_equal(src[HG_OPTION_ID_check], HG_SOURCE_DEFAULT);
-	assert_int_equal(hg_options_parse_ex(&opts, src, "a=1", &err), -1);
-	assert_int_equal(err.token_len, 3);
-	assert_string_equal(err.reason, "unknown option");
-	assert_int_equal(hg_options_parse(&opts, NULL, "check=1", NULL, 0), 0);
+	assert_int_equal(opts.depth, 9);
+	assert_int_equal(src[HG_OPTION_ID_depth], HG_SOURCE_CONFIG_FILE);
+	assert_int_equal(
+		hg_options_parse(&opts, NULL, HG_SOURCE_HEAPGUARD_ENV, "check=1:y", NULL, NULL), 1);
 	assert_int_equal(opts.check, 1);
 }
 
-static void test_format_error_keeps_newline_when_truncated(void **state)
+static void test_error_text_is_quoted_and_truncated(void **state)
 {
 	struct hg_parse_error err = { "check=9", 7, "out of range" };
-	char buf[20];
+	struct hg_parse_error odd = { "a'\n\\", 4, "unknown option" };
+	char buf[64];
 	size_t n;
 
 	(void)state;
-	n = hg_options_format_error(&err, buf, sizeof(buf));
+	n = hg_parse_error_text(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "bad token 'check=9' (out of range)");
 	assert_int_equal(n, strlen(buf));
-	assert_int_equal(n, sizeof(buf) - 1);
-	assert_int_equal(buf[n - 1], '\n');
+	hg_parse_error_text(&odd, buf, sizeof(buf));
+	assert_string_equal(buf, "bad token 'a\\x27\\x0a\\x5c' (unknown option)");
+	n = hg_parse_error_text(&err, buf, 12);
+	assert_int_equal(n, 11);
+	assert_string_equal(buf, "bad token '");
 }
 
 /* ---- glibc parameters: precedence and sources ---- */
@@ -684,10 +799,10 @@ static void test_check_precedence(void **state)
 	assert_int_equal(cfg.option_source[HG_OPTION_ID_check], HG_SOURCE_TUNABLES);
 }
 
-static void test_rejected_options_keep_glibc_check(void **state)
+static void test_rejected_check_keeps_glibc_check(void **state)
 {
 	struct hg_config cfg;
-	char *envp[] = { "MALLOC_CHECK_=2", "HEAPGUARD_OPTIONS=check=0:oops", NULL };
+	char *envp[] = { "MALLOC_CHECK_=2", "HEAPGUARD_OPTIONS=check=9:oops", NULL };
 
 	(void)state;
 	assert_non_null(strstr(load_capture(&cfg, envp, false), "'oops'"));
@@ -1064,15 +1179,6 @@ static const char *capture_fd(void (*fn)(const struct hg_config *, int),
 	return out;
 }
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s != '\0'; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static void test_config_print_names_value_and_source(void **state)
 {
 	struct hg_config cfg;
@@ -1211,7 +1317,8 @@ static void test_every_enum_is_consistent(void **state)
 			char line_want[512];
 
 			snprintf(line_want, sizeof(line_want),
-				 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (expected %s)\n",
+				 "heapguard: HEAPGUARD_OPTIONS: ignoring bad token '%s' (expected "
+				 "%s)\n",
 				 opts, want);
 			assert_string_equal(load_options(&cfg, opts), line_want);
 		}
@@ -1259,7 +1366,9 @@ int main(void)
 		cmocka_unit_test(test_enum_rejects_other_values),
 		cmocka_unit_test(test_enum_constants_match_the_table),
 		cmocka_unit_test(test_quarantine_sizes),
-		cmocka_unit_test(test_unknown_option_rejects_whole_string),
+		cmocka_unit_test(test_unknown_option_is_ignored_alone),
+		cmocka_unit_test(test_every_good_token_applies),
+		cmocka_unit_test(test_warnings_are_capped),
 		cmocka_unit_test(test_missing_equals),
 		cmocka_unit_test(test_missing_name),
 		cmocka_unit_test(test_empty_values),
@@ -1272,14 +1381,14 @@ int main(void)
 		cmocka_unit_test(test_long_token_is_truncated_in_warning),
 		cmocka_unit_test(test_one_megabyte_string),
 		cmocka_unit_test(test_no_read_past_terminator),
-		cmocka_unit_test(test_parse_reports_token_into_bad_buffer),
-		cmocka_unit_test(test_format_error_keeps_newline_when_truncated),
+		cmocka_unit_test(test_parse_reports_each_bad_token),
+		cmocka_unit_test(test_error_text_is_quoted_and_truncated),
 		cmocka_unit_test(test_malloc_variables_are_read),
 		cmocka_unit_test(test_every_tunable_is_read),
 		cmocka_unit_test(test_precedence_tunables_over_malloc_variables),
 		cmocka_unit_test(test_invalid_tunable_keeps_malloc_variable),
 		cmocka_unit_test(test_check_precedence),
-		cmocka_unit_test(test_rejected_options_keep_glibc_check),
+		cmocka_unit_test(test_rejected_check_keeps_glibc_check),
 		cmocka_unit_test(test_first_of_duplicate_variables_wins),
 		cmocka_unit_test(test_similar_names_are_not_matched),
 		cmocka_unit_test(test_params_set_boundaries),
