@@ -120,3 +120,16 @@ void hg_options_help(int fd)
 		hg_cfg_write(fd, line, b.used);
 	}
 }
+
+void hg_options_help_values(int fd)
+{
+	static const char text[] =
+		"Values:\n"
+		"  int     decimal, or hexadecimal after 0x, with an optional K, M or G suffix\n"
+		"          (KiB, MiB, GiB) in either case\n"
+		"  bool    1, true, yes, on or 0, false, no, off, in any case\n"
+		"  enum    one of its names, in any case, or its index from 0\n"
+		"  string  any bytes but ':' and control characters\n";
+
+	hg_cfg_write(fd, text, sizeof(text) - 1);
+}

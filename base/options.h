@@ -124,7 +124,8 @@ size_t hg_env_read(int fd, char *buf, size_t len, char **envp, size_t slots);
 void hg_config_print(const struct hg_config *cfg, int fd);
 
 /* `heapguard --help-options`: one line per option of options.def
- * (NAME TYPE DEFAULT [RANGE] HELP). */
+ * (NAME TYPE DEFAULT [RANGE] HELP); then what each type's values may be. */
 void hg_options_help(int fd);
+void hg_options_help_values(int fd);
 
 #endif

@@ -32,6 +32,18 @@ struct hg_launch {
 	char **argv;	 /* the program and its arguments */
 };
 
+/* --help-options: the option table, then what the values of each type may
+ * be. */
+static void hg_help_options(int fd)
+{
+	static const char values[] = "\n";
+
+	hg_options_help(fd);
+	if (write(fd, values, sizeof(values) - 1) < 0)
+		return;
+	hg_options_help_values(fd);
+}
+
 static void hg_usage(FILE *out)
 {
 	fputs("usage: heapguard [options] [--] program [args...]\n"
@@ -48,7 +60,7 @@ static void hg_usage(FILE *out)
 	      "Options (NAME TYPE DEFAULT [RANGE] HELP), see heapguard(7):\n",
 	      out);
 	fflush(out);
-	hg_options_help(fileno(out));
+	hg_help_options(fileno(out));
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void hg_die_usage(const char *fmt, ...);
@@ -160,7 +172,7 @@ static void hg_parse_args(struct hg_launch *l, int argc, char **argv)
 		}
 		if (strcmp(arg, "--help-options") == 0) {
 			fflush(stdout);
-			hg_options_help(STDOUT_FILENO);
+			hg_help_options(STDOUT_FILENO);
 			exit(0);
 		}
 		if (strncmp(arg, "-o", 2) == 0) {

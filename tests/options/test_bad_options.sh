@@ -91,6 +91,8 @@ bad_options 'check=' "$w 'check=' (empty value)"
 bad_options 'report=' "$w 'report=' (empty value)"
 bad_options 'level=medium' "$w 'level=medium' (expected fast|full)"
 bad_options 'verbose=maybe' "$w 'verbose=maybe' (not a boolean)"
+bad_options 'leaks=y' "$w 'leaks=y' (not a boolean)"
+bad_options 'quarantine=4MB' "$w 'quarantine=4MB' (not a number)"
 bad_options "log=$(repeat 256 l)" "$w 'log=$(repeat 44 l)...' (value too long)"
 # the longest strings the kernel passes in one variable (128 KiB)
 bad_options "$(repeat 130000 a)" "$w '$a48...' (token too long)"

@@ -41,6 +41,8 @@ expect_status 0 "$bin" --help-options
 for name in $(sed -n 's/^HG_OPTION(\([A-Za-z0-9_]*\),.*/\1/p' "$top/base/options.def"); do
 	grep -q "^$name " "$tmp/out" || fail "--help-options does not list '$name'"
 done
+grep -q '^  bool    1, true, yes, on or 0, false, no, off, in any case$' "$tmp/out" ||
+	fail "--help-options does not say how booleans are spelled"
 
 # The program's exit status and death by signal pass through unchanged.
 expect_status 7 "$bin" -- sh -c 'exit 7'
@@ -67,7 +69,26 @@ expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 -o stats_at_exi
 [ "$(cat "$tmp/out")" = "verbose=0:check=1:stats_at_exit=0:log=$tmp/log" ] ||
 	fail "HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
 
-# Each bad token of an option string is one line, and the program does not run.
+# Values as the library parses them: its spellings are accepted...
+expect_status 0 "$bin" --verbose=ON --leaks=Off --frag=no --quarantine=4M --fill_max=1k \
+	--level=FULL sh -c 'echo "$HEAPGUARD_OPTIONS"'
+[ "$(cat "$tmp/out")" = "verbose=ON:leaks=Off:frag=no:quarantine=4M:fill_max=1k:level=FULL" ] ||
+	fail "spellings: HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
+
+# ...and a value it would ignore is refused, one line each, without running
+# the program.
+refused() {
+	pattern=$1
+	shift
+	expect_status 2 "$bin" "$@" sh -c 'echo ran'
+	[ -s "$tmp/out" ] && fail "'$*': the program ran"
+	expect_one_error_line "$pattern"
+}
+refused "leaks=y' (not a boolean)" --leaks=y
+refused "quarantine=4MB' (not a number)" --quarantine=4MB
+refused "quarantine=2G' (out of range)" --quarantine=2G
+refused "level=medium' (expected fast|full)" --level=medium
+refused "log=.*\.\.\.' (value too long)" --log="$(printf '%0300d' 0)"
 expect_status 2 "$bin" -o 'depth=0:leaks=0:bogus' sh -c 'echo ran'
 [ "$(grep -c "^heapguard: invalid option -o: bad token '" "$tmp/err")" = 2 ] && [ ! -s "$tmp/out" ] ||
 	fail "two bad tokens: stderr is '$(cat "$tmp/err")'"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the configuration (base/params.c, options.c, config.c,
  * config_print.c): HEAPGUARD_OPTIONS parsing (good strings, and bad tokens
- * ignored one by one while the good ones apply), glibc's parameters (the
- * table, validity rules for MALLOC_* / GLIBC_TUNABLES / mallopt), precedence
- * and sources, AT_SECURE, enum options (names, index, listing), and the
- * verbose and help listings.
+ * ignored one by one while the good ones apply), every value syntax and its
+ * refused spellings, glibc's parameters (the table, validity rules for
+ * MALLOC_* / GLIBC_TUNABLES / mallopt), precedence and sources, AT_SECURE,
+ * enum options (names, index, listing), and the verbose and help listings.
  * Warnings are read back from fd 2 through a pipe. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,8 +192,8 @@ static void test_good_string_sets_every_option(void **state)
 
 static void test_bool_spellings(void **state)
 {
-	static const char *const yes[] = { "1", "true", "yes", "TRUE", "Yes" };
-	static const char *const no[] = { "0", "false", "no", "FALSE", "No" };
+	static const char *const yes[] = { "1", "true", "yes", "on", "TRUE", "Yes", "ON", "oN" };
+	static const char *const no[] = { "0", "false", "no", "off", "FALSE", "No", "OFF", "Off" };
 	struct hg_config cfg;
 	char buf[64];
 
@@ -206,6 +206,21 @@ static void test_bool_spellings(void **state)
 		assert_string_equal(load_options(&cfg, buf), "");
 		assert_false(cfg.options.verbose);
 	}
+}
+
+static void test_bool_refused_spellings(void **state)
+{
+	static const char *const bad[] = { "2",	      "-1",	 "01",	"y",	"n",	 "t",
+					   "f",	      "onn",	 "of",	"yess", "truee", "enable",
+					   "enabled", "disable", "o n", "on ",	" on",	 "0x1" };
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(opts, sizeof(opts), "leaks=%s", bad[i]);
+		expect_rejected(opts, opts, "not a boolean");
+	}
+	expect_rejected("leaks=", "leaks=", "empty value");
 }
 
 static void test_integer_forms(void **state)
@@ -356,7 +371,11 @@ static void test_quarantine_sizes(void **state)
 		{ "quarantine=0", 0 },
 		{ "quarantine=1", 1 },
 		{ "quarantine=64k", 64 * 1024 },
+		{ "quarantine=64K", 64 * 1024 },
+		{ "quarantine=4m", 4 * MiB },
 		{ "quarantine=4M", 4 * MiB },
+		{ "quarantine=1G", 1024 * MiB },
+		{ "quarantine=0x10k", 16 * 1024 },
 		{ "quarantine=0x100000", MiB },
 		{ "quarantine=1g", 1024 * MiB },
 		{ "quarantine=1073741824", 1024 * MiB },
@@ -376,6 +395,14 @@ static void test_quarantine_sizes(void **state)
 			"out of range");
 	expect_rejected("quarantine=-1", "quarantine=-1", "not a number");
 	expect_rejected("quarantine=4mb", "quarantine=4mb", "not a number");
+	expect_rejected("quarantine=4MB", "quarantine=4MB", "not a number");
+	expect_rejected("quarantine=4MiB", "quarantine=4MiB", "not a number");
+	expect_rejected("quarantine=4 M", "quarantine=4 M", "not a number");
+	expect_rejected("quarantine=4b", "quarantine=4b", "not a number");
+	expect_rejected("quarantine=1t", "quarantine=1t", "not a number");
+	expect_rejected("quarantine=1T", "quarantine=1T", "not a number");
+	expect_rejected("quarantine=k", "quarantine=k", "not a number");
+	expect_rejected("quarantine=1.5m", "quarantine=1.5m", "not a number");
 	expect_rejected("quarantine=", "quarantine=", "empty value");
 	expect_rejected("quarantine=full", "quarantine=full", "not a number");
 }
@@ -1257,6 +1284,19 @@ static void test_help_lists_every_option(void **state)
 	assert_non_null(strstr(out, "\nquarantine      int     4194304  [0..1073741824]  bytes "));
 }
 
+/* --help-options says how each type's values are spelled, as the parser
+ * reads them. */
+static void test_help_says_how_values_are_spelled(void **state)
+{
+	const char *out = capture_fd(NULL, NULL, hg_options_help_values);
+
+	(void)state;
+	assert_non_null(strstr(out, "\n  bool    1, true, yes, on or 0, false, no, off, in any case\n"));
+	assert_non_null(strstr(out, "\n  int     decimal, or hexadecimal after 0x, with an optional "
+				    "K, M or G suffix\n          (KiB, MiB, GiB) in either case\n"));
+	assert_non_null(strstr(out, "\n  enum    one of its names, in any case, or its index from 0\n"));
+}
+
 /* Every enum option: its help line lists the choices; the names are
  * distinct lowercase words; the indices accepted are exactly 0..names-1,
  * and each name parses to its own index. */
@@ -1357,6 +1397,7 @@ int main(void)
 		cmocka_unit_test(test_empty_environment_and_empty_options_keep_defaults),
 		cmocka_unit_test(test_good_string_sets_every_option),
 		cmocka_unit_test(test_bool_spellings),
+		cmocka_unit_test(test_bool_refused_spellings),
 		cmocka_unit_test(test_integer_forms),
 		cmocka_unit_test(test_last_duplicate_wins),
 		cmocka_unit_test(test_longest_string_accepted),
@@ -1403,6 +1444,7 @@ int main(void)
 		cmocka_unit_test(test_config_print_check_from_malloc_check),
 		cmocka_unit_test(test_config_print_names_enum_values),
 		cmocka_unit_test(test_help_lists_every_option),
+		cmocka_unit_test(test_help_says_how_values_are_spelled),
 		cmocka_unit_test(test_every_enum_is_consistent),
 		cmocka_unit_test(test_option_iteration),
 	};
