@@ -49,7 +49,8 @@ static void hg_options_defaults(struct hg_options *opts, enum hg_source *sources
 		case HG_TYPE_BOOL:
 			*(bool *)field = d->def_int != 0;
 			break;
-		case HG_TYPE_STRING: {
+		case HG_TYPE_STRING:
+		case HG_TYPE_SIGNAL: {
 			size_t n = hg_cfg_strlen(d->def_string);
 
 			for (size_t k = 0; k <= n; k++)

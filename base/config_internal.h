@@ -31,8 +31,8 @@ struct hg_option_desc {
 	enum hg_option_type type;
 	const char *type_name;
 	long def_int;		/* INT, BOOL and ENUM (an index) */
-	const char *def_string; /* STRING */
-	long min, max;		/* value range; length range for STRING */
+	const char *def_string; /* STRING and SIGNAL */
+	long min, max;		/* value range; length range for STRING and SIGNAL */
 	const char *choices;	/* ENUM: "name|name|..."; "" otherwise */
 	const char *bad_choice; /* ENUM: the reason for a value not in it */
 	const char *help;

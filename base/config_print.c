@@ -59,6 +59,7 @@ void hg_config_print(const struct hg_config *cfg, int fd)
 			hg_cfg_putc(&b, *(const bool *)field ? '1' : '0');
 			break;
 		case HG_TYPE_STRING:
+		case HG_TYPE_SIGNAL:
 			hg_cfg_putc(&b, '"');
 			hg_cfg_put_escaped(&b, field, hg_cfg_strlen(field));
 			hg_cfg_putc(&b, '"');
@@ -97,7 +98,7 @@ void hg_options_help(int fd)
 		struct hg_cfg_buf b = { line, sizeof(line), 0 };
 
 		hg_put_name_type(&b, d->name, d->type_name);
-		if (d->type == HG_TYPE_STRING) {
+		if (d->type == HG_TYPE_STRING || d->type == HG_TYPE_SIGNAL) {
 			hg_cfg_putc(&b, '"');
 			hg_cfg_puts(&b, d->def_string);
 			hg_cfg_putc(&b, '"');
@@ -114,7 +115,8 @@ void hg_options_help(int fd)
 			hg_cfg_puts(&b, "..");
 			hg_cfg_puti(&b, d->max);
 		}
-		hg_cfg_puts(&b, d->type == HG_TYPE_STRING ? " bytes]  " : "]  ");
+		hg_cfg_puts(&b, d->type == HG_TYPE_STRING || d->type == HG_TYPE_SIGNAL ? " bytes]  "
+										       : "]  ");
 		hg_cfg_puts(&b, d->help);
 		hg_cfg_putc(&b, '\n');
 		hg_cfg_write(fd, line, b.used);
@@ -129,7 +131,10 @@ void hg_options_help_values(int fd)
 		"          (KiB, MiB, GiB) in either case\n"
 		"  bool    1, true, yes, on or 0, false, no, off, in any case\n"
 		"  enum    one of its names, in any case, or its index from 0\n"
-		"  string  any bytes but ':' and control characters\n";
+		"  string  any bytes but ':' and control characters\n"
+		"  signal  a name with or without SIG, in any case (SIGUSR2, usr2, RTMIN+3,\n"
+		"          RTMAX-1), or a number; not SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE,\n"
+		"          SIGILL or the C library's own real-time signals\n";
 
 	hg_cfg_write(fd, text, sizeof(text) - 1);
 }

@@ -7,15 +7,18 @@
 #include "config_internal.h"
 
 #include <limits.h>
+#include <signal.h>
 
 #define HG_DEF_HG_TYPE_INT(def) .def_int = (def), .def_string = NULL
 #define HG_DEF_HG_TYPE_BOOL(def) .def_int = (def), .def_string = NULL
 #define HG_DEF_HG_TYPE_STRING(def) .def_int = 0, .def_string = (def)
 #define HG_DEF_HG_TYPE_ENUM(def) .def_int = (def), .def_string = NULL
+#define HG_DEF_HG_TYPE_SIGNAL(def) .def_int = 0, .def_string = (def)
 #define HG_TYPENAME_HG_TYPE_INT "int"
 #define HG_TYPENAME_HG_TYPE_BOOL "bool"
 #define HG_TYPENAME_HG_TYPE_STRING "string"
 #define HG_TYPENAME_HG_TYPE_ENUM "enum"
+#define HG_TYPENAME_HG_TYPE_SIGNAL "signal"
 
 const struct hg_option_desc hg_option_table[HG_OPTION_COUNT] = {
 #define HG_OPTION(oname, otype, odef, omin, omax, ochoices, ohelp)             \
@@ -30,7 +33,7 @@ const struct hg_option_desc hg_option_table[HG_OPTION_COUNT] = {
 /* Choices belong to enums alone, and an enum's indices start at 0 and its
  * default is one of them.  (That max is the number of names less one is
  * checked by the unit test: C11 cannot count the '|' at compile time.)  A
- * string's longest value fits its field with the NUL. */
+ * string's or a signal's longest value fits its field with the NUL. */
 #define HG_OPTION(oname, otype, odef, omin, omax, ochoices, ohelp)                       \
 	_Static_assert((otype == HG_TYPE_ENUM) == (sizeof(ochoices) > 1),                \
 		       #oname ": choices are for HG_TYPE_ENUM options only");            \
@@ -39,12 +42,14 @@ const struct hg_option_desc hg_option_table[HG_OPTION_COUNT] = {
 	_Static_assert(otype != HG_TYPE_ENUM || (HG_DEF_INDEX_##otype(odef) >= (omin) && \
 						 HG_DEF_INDEX_##otype(odef) <= (omax)),  \
 		       #oname ": the default is not one of the choices");                \
-	_Static_assert(otype != HG_TYPE_STRING || (omax) < HG_OPTION_STRING_MAX,         \
+	_Static_assert((otype != HG_TYPE_STRING && otype != HG_TYPE_SIGNAL) ||           \
+			       (omax) < HG_OPTION_STRING_MAX,                            \
 		       #oname ": the longest value does not fit the field");
 #define HG_DEF_INDEX_HG_TYPE_INT(def) 0
 #define HG_DEF_INDEX_HG_TYPE_BOOL(def) 0
 #define HG_DEF_INDEX_HG_TYPE_STRING(def) 0
 #define HG_DEF_INDEX_HG_TYPE_ENUM(def) (def)
+#define HG_DEF_INDEX_HG_TYPE_SIGNAL(def) 0
 #include "options.def"
 #undef HG_OPTION
 
@@ -228,8 +233,95 @@ static const char *hg_parse_enum(const struct hg_option_desc *d, const char *s, 
 	return d->bad_choice;
 }
 
-/* A string option: length within min..max, no ':' or control character
- * (the tokenizer has seen to those). */
+/* Linux's signal names without "SIG", as kill -l prints them. */
+static const struct {
+	const char *name;
+	int number;
+} hg_signal_names[] = {
+	{ "hup", SIGHUP },	 { "int", SIGINT },   { "quit", SIGQUIT },     { "ill", SIGILL },
+	{ "trap", SIGTRAP },	 { "abrt", SIGABRT }, { "iot", SIGIOT },       { "bus", SIGBUS },
+	{ "fpe", SIGFPE },	 { "kill", SIGKILL }, { "usr1", SIGUSR1 },     { "segv", SIGSEGV },
+	{ "usr2", SIGUSR2 },	 { "pipe", SIGPIPE }, { "alrm", SIGALRM },     { "term", SIGTERM },
+	{ "stkflt", SIGSTKFLT }, { "chld", SIGCHLD }, { "cont", SIGCONT },     { "stop", SIGSTOP },
+	{ "tstp", SIGTSTP },	 { "ttin", SIGTTIN }, { "ttou", SIGTTOU },     { "urg", SIGURG },
+	{ "xcpu", SIGXCPU },	 { "xfsz", SIGXFSZ }, { "vtalrm", SIGVTALRM }, { "prof", SIGPROF },
+	{ "winch", SIGWINCH },	 { "io", SIGIO },     { "poll", SIGPOLL },     { "pwr", SIGPWR },
+	{ "sys", SIGSYS },
+};
+
+/* Decimal digits s[0..n) as a small number, or -1. */
+static int hg_small_number(const char *s, size_t n)
+{
+	int v = 0;
+
+	if (n == 0 || n > 4)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* s[0..n) starts with the lowercase word, ignoring case. */
+static bool hg_starts_with(const char *s, size_t n, const char *word)
+{
+	size_t k = hg_cfg_strlen(word);
+
+	return n >= k && hg_cfg_word_eq(s, k, word);
+}
+
+int hg_signal_parse(const char *s, size_t n, const char **why)
+{
+	int sig = -1;
+
+	if (hg_starts_with(s, n, "sig")) {
+		s += 3;
+		n -= 3;
+	}
+	if (n > 0 && s[0] >= '0' && s[0] <= '9') {
+		sig = hg_small_number(s, n);
+	} else if (hg_starts_with(s, n, "rtmin")) {
+		int k = n == 5 ? 0 : s[5] == '+' ? hg_small_number(s + 6, n - 6) : -1;
+
+		if (k >= 0 && k <= SIGRTMAX - SIGRTMIN)
+			sig = SIGRTMIN + k;
+	} else if (hg_starts_with(s, n, "rtmax")) {
+		int k = n == 5 ? 0 : s[5] == '-' ? hg_small_number(s + 6, n - 6) : -1;
+
+		if (k >= 0 && k <= SIGRTMAX - SIGRTMIN)
+			sig = SIGRTMAX - k;
+	} else {
+		for (size_t i = 0; i < sizeof(hg_signal_names) / sizeof(hg_signal_names[0]); i++)
+			if (hg_cfg_word_eq(s, n, hg_signal_names[i].name))
+				sig = hg_signal_names[i].number;
+	}
+	if (sig <= 0 || sig > SIGRTMAX) {
+		*why = "unknown signal";
+		return 0;
+	}
+	if (sig == SIGKILL || sig == SIGSTOP) {
+		*why = "signal cannot be caught";
+		return 0;
+	}
+	/* A handler that returns from these re-runs the faulting instruction:
+	 * the program would loop instead of crashing (report_on_crash is the
+	 * option for them). */
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL) {
+		*why = "fault signal";
+		return 0;
+	}
+	/* glibc keeps the first real-time signals for its threads. */
+	if (sig > SIGSYS && sig < SIGRTMIN) {
+		*why = "signal reserved by the C library";
+		return 0;
+	}
+	return sig;
+}
+
+/* A string or signal option: length within min..max, no ':' or control
+ * character (the tokenizer has seen to those). */
 static const char *hg_parse_string(const struct hg_option_desc *d, const char *s, size_t n,
 				   char *field)
 {
@@ -239,6 +331,12 @@ static const char *hg_parse_string(const struct hg_option_desc *d, const char *s
 		return "value too short";
 	if ((long)n > d->max || n >= HG_OPTION_STRING_MAX)
 		return "value too long";
+	if (d->type == HG_TYPE_SIGNAL && n > 0) {
+		const char *why;
+
+		if (hg_signal_parse(s, n, &why) == 0)
+			return why;
+	}
 	for (size_t k = 0; k < n; k++)
 		field[k] = s[k];
 	field[n] = '\0';
@@ -296,6 +394,7 @@ static const char *hg_parse_token(struct hg_options *opts, const char *tok, size
 		break;
 	}
 	case HG_TYPE_STRING:
+	case HG_TYPE_SIGNAL:
 		why = hg_parse_string(d, value, value_len, field);
 		break;
 	}

@@ -23,18 +23,21 @@
 /* The value syntax of each option (heapguard(7), HEAPGUARD_OPTIONS):
  * INT decimal or 0x hexadecimal with an optional K, M or G suffix; BOOL
  * 1/true/yes/on or 0/false/no/off; ENUM a name or its index; STRING any
- * bytes but control characters and ':'.  Words in any case. */
-enum hg_option_type { HG_TYPE_INT, HG_TYPE_BOOL, HG_TYPE_STRING, HG_TYPE_ENUM };
+ * bytes but control characters and ':'; SIGNAL a string that is empty or
+ * names a signal hg_signal_parse accepts.  Words in any case. */
+enum hg_option_type { HG_TYPE_INT, HG_TYPE_BOOL, HG_TYPE_STRING, HG_TYPE_ENUM, HG_TYPE_SIGNAL };
 #define HG_OPTION_STRING_MAX 256
 
 /* One field per HG_OPTION line of options.def.  An HG_TYPE_ENUM field is a
- * long holding the index of the chosen name. */
+ * long holding the index of the chosen name; a SIGNAL field holds the name
+ * as given. */
 struct hg_options {
 #define HG_OPTION(name, type, def, min, max, choices, help) HG_FIELD_##type(name)
 #define HG_FIELD_HG_TYPE_INT(name) long name;
 #define HG_FIELD_HG_TYPE_BOOL(name) bool name;
 #define HG_FIELD_HG_TYPE_STRING(name) char name[HG_OPTION_STRING_MAX];
 #define HG_FIELD_HG_TYPE_ENUM(name) long name;
+#define HG_FIELD_HG_TYPE_SIGNAL(name) char name[HG_OPTION_STRING_MAX];
 #include "options.def"
 #undef HG_OPTION
 };
@@ -73,6 +76,11 @@ size_t hg_options_parse(struct hg_options *opts, enum hg_source *sources, enum h
 /* "bad token 'TOKEN' (REASON)" into buf (NUL-terminated, truncated), the
  * token cut after 48 bytes and escaped; returns its length. */
 size_t hg_parse_error_text(const struct hg_parse_error *err, char *buf, size_t len);
+
+/* report_signal's value s[0..n): a signal name in any case, with or without
+ * "SIG" (SIGUSR2, usr2, RTMIN+3), or a number, of a signal heapguard may
+ * catch.  Returns the signal, or 0 with *why set. */
+int hg_signal_parse(const char *s, size_t n, const char **why);
 
 /* Iterating the option table. */
 int hg_option_count(void);

@@ -36,7 +36,7 @@ done
 launcher=${HEAPGUARD_BIN:-${top_builddir:-.}/heapguard}
 if [ -x "$launcher" ]; then
 	listed=$("$launcher" --help-options 2>/dev/null |
-		awk '$2 == "int" || $2 == "bool" || $2 == "string" || $2 == "enum" { print $1 }')
+		awk '$2 ~ /^(int|bool|string|enum|signal)$/ { print $1 }')
 	for name in $listed; do
 		case " $(echo $names) " in
 		*" $name "*) ;;

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Bad configuration never hurts the program: each bad token of
 # HEAPGUARD_OPTIONS (unknown keys, missing values, out-of-range and
-# overflowing numbers, 128 KiB tokens, control and binary bytes) gives one
-# warning line naming it and changes nothing, while every
+# overflowing numbers, unknown signals, 128 KiB tokens, control and binary
+# bytes) gives one warning line naming it and changes nothing, while every
 # good token around it applies (leaks=0 holds); bad MALLOC_* variables and
 # GLIBC_TUNABLES entries are ignored silently, as glibc ignores them.  In
 # every case the program runs and exits as it does without heapguard.
@@ -93,6 +93,9 @@ bad_options 'level=medium' "$w 'level=medium' (expected fast|full)"
 bad_options 'verbose=maybe' "$w 'verbose=maybe' (not a boolean)"
 bad_options 'leaks=y' "$w 'leaks=y' (not a boolean)"
 bad_options 'quarantine=4MB' "$w 'quarantine=4MB' (not a number)"
+bad_options 'report_signal=SIGFOO' "$w 'report_signal=SIGFOO' (unknown signal)"
+bad_options 'report_signal=SIGKILL' "$w 'report_signal=SIGKILL' (signal cannot be caught)"
+bad_options 'report_signal=11' "$w 'report_signal=11' (fault signal)"
 bad_options "log=$(repeat 256 l)" "$w 'log=$(repeat 44 l)...' (value too long)"
 # the longest strings the kernel passes in one variable (128 KiB)
 bad_options "$(repeat 130000 a)" "$w '$a48...' (token too long)"

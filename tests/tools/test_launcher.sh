@@ -71,12 +71,12 @@ expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 -o stats_at_exi
 
 # Values as the library parses them: its spellings are accepted...
 expect_status 0 "$bin" --verbose=ON --leaks=Off --frag=no --quarantine=4M --fill_max=1k \
-	--level=FULL sh -c 'echo "$HEAPGUARD_OPTIONS"'
-[ "$(cat "$tmp/out")" = "verbose=ON:leaks=Off:frag=no:quarantine=4M:fill_max=1k:level=FULL" ] ||
+	--level=FULL --report_signal=usr2 sh -c 'echo "$HEAPGUARD_OPTIONS"'
+[ "$(cat "$tmp/out")" = "verbose=ON:leaks=Off:frag=no:quarantine=4M:fill_max=1k:level=FULL:report_signal=usr2" ] ||
 	fail "spellings: HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
 
 # ...and a value it would ignore is refused, one line each, without running
-# the program.
+# the program: report_signal's names included.
 refused() {
 	pattern=$1
 	shift
@@ -84,6 +84,11 @@ refused() {
 	[ -s "$tmp/out" ] && fail "'$*': the program ran"
 	expect_one_error_line "$pattern"
 }
+refused "report_signal=SIGFOO' (unknown signal)" --report_signal=SIGFOO
+refused "report_signal=9' (signal cannot be caught)" -o report_signal=9
+refused "report_signal=SIGSEGV' (fault signal)" --report_signal=SIGSEGV
+refused "report_signal=RTMIN+99' (unknown signal)" --options=report_signal=RTMIN+99
+refused "report_signal=SIGUSR2SIGUSR2SI' (value too long)" --report_signal=SIGUSR2SIGUSR2SI
 refused "leaks=y' (not a boolean)" --leaks=y
 refused "quarantine=4MB' (not a number)" --quarantine=4MB
 refused "quarantine=2G' (out of range)" --quarantine=2G

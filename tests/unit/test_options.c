@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <malloc.h>
+#include <signal.h>
 
 #include "../../base/options.h"
 
@@ -429,15 +430,19 @@ static void test_every_good_token_applies(void **state)
 
 	(void)state;
 	snprintf(want, sizeof(want), "%s", warning("depth=0", "out of range"));
+	strcat(want, warning("report_signal=SIGFOO", "unknown signal"));
 	strcat(want, warning("verbos=1", "unknown option"));
-	assert_string_equal(load_options(&cfg, "leaks=0:depth=0:check=1:depth=24:verbos=1:frag=off"),
+	assert_string_equal(load_options(&cfg, "leaks=0:depth=0:check=1:report_signal=SIGFOO:"
+					       "depth=24:verbos=1:frag=off"),
 			    want);
 	assert_false(cfg.options.leaks);
 	assert_int_equal(cfg.options.check, 1);
 	assert_int_equal(cfg.options.depth, 24);
+	assert_string_equal(cfg.options.report_signal, "");
 	assert_false(cfg.options.frag);
 	assert_false(cfg.options.verbose);
 	assert_int_equal(cfg.option_source[HG_OPTION_ID_leaks], HG_SOURCE_HEAPGUARD_ENV);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_report_signal], HG_SOURCE_DEFAULT);
 	assert_int_equal(cfg.option_source[HG_OPTION_ID_verbose], HG_SOURCE_DEFAULT);
 	/* a bad value after a good one keeps the good one */
 	assert_string_equal(load_options(&cfg, "depth=24:depth=99"),
@@ -670,8 +675,11 @@ static void test_no_read_past_terminator(void **state)
 	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
 			 1);
 	assert_string_equal(bad.first, "verbose");
-	s = map + page - 7;
-	memcpy(s, "check=", 7);
+	s = map + page - 15;
+	memcpy(s, "report_signal=", 15);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, NULL, NULL), 0);
+	s = map + page - 18;
+	memcpy(s, "report_signal=SIG", 18);
 	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, NULL, NULL), 1);
 	s = map + page - 1;
 	*s = '\0';
@@ -1075,6 +1083,105 @@ static void test_tunables_other_namespaces_and_garbage(void **state)
 	assert_int_equal(cfg.params.source[HG_PARAM_TOP_PAD], HG_SOURCE_DEFAULT);
 }
 
+/* ---- report_signal: names and numbers, parsed in base/ for everyone ---- */
+
+static void test_report_signal_names_and_numbers(void **state)
+{
+	static const struct {
+		const char *value;
+		int sig; /* 0: SIGRTMIN + rt, -1: SIGRTMAX - rt */
+		int rt;
+	} good[] = {
+		{ "SIGUSR2", SIGUSR2, 0 },
+		{ "USR2", SIGUSR2, 0 },
+		{ "usr2", SIGUSR2, 0 },
+		{ "sigusr1", SIGUSR1, 0 },
+		{ "SigTerm", SIGTERM, 0 },
+		{ "12", 12, 0 },
+		{ "1", SIGHUP, 0 },
+		{ "SIGIO", SIGIO, 0 },
+		{ "poll", SIGPOLL, 0 },
+		{ "SIGABRT", SIGABRT, 0 },
+		{ "SIGWINCH", SIGWINCH, 0 },
+		{ "SIGSYS", SIGSYS, 0 },
+		{ "SIGRTMIN", 0, 0 },
+		{ "RTMIN+3", 0, 3 },
+		{ "rtmin+0", 0, 0 },
+		{ "SIGRTMAX", -1, 0 },
+		{ "rtmax-1", -1, 1 },
+		{ "RTMAX-30", -1, 30 },
+		{ "34", 0, 0 },
+		{ "64", -1, 0 },
+	};
+	struct hg_config cfg;
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *why = NULL;
+		int want = good[i].sig > 0    ? good[i].sig
+			   : good[i].sig == 0 ? SIGRTMIN + good[i].rt
+					      : SIGRTMAX - good[i].rt;
+
+		assert_int_equal(hg_signal_parse(good[i].value, strlen(good[i].value), &why), want);
+		assert_null(why);
+		snprintf(opts, sizeof(opts), "report_signal=%s", good[i].value);
+		assert_string_equal(load_options(&cfg, opts), "");
+		/* kept as given: the reports record what the user wrote */
+		assert_string_equal(cfg.options.report_signal, good[i].value);
+	}
+	assert_string_equal(load_options(&cfg, "report_signal=USR1:report_signal="), "");
+	assert_string_equal(cfg.options.report_signal, "");
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_report_signal], HG_SOURCE_HEAPGUARD_ENV);
+}
+
+static void test_report_signal_refused(void **state)
+{
+	static const struct {
+		const char *value, *why;
+	} bad[] = {
+		{ "SIGFOO", "unknown signal" },
+		{ "FOO", "unknown signal" },
+		{ "SIG", "unknown signal" },
+		{ "USR", "unknown signal" },
+		{ "SIGUSR2 ", "unknown signal" },
+		{ "0", "unknown signal" },
+		{ "65", "unknown signal" },
+		{ "99999", "unknown signal" },
+		{ "-1", "unknown signal" },
+		{ "0x0c", "unknown signal" },
+		{ "RTMIN+", "unknown signal" },
+		{ "RTMIN-1", "unknown signal" },
+		{ "RTMIN+31", "unknown signal" },
+		{ "RTMAX+1", "unknown signal" },
+		{ "SIGKILL", "signal cannot be caught" },
+		{ "9", "signal cannot be caught" },
+		{ "stop", "signal cannot be caught" },
+		{ "SIGSEGV", "fault signal" },
+		{ "11", "fault signal" },
+		{ "bus", "fault signal" },
+		{ "SIGFPE", "fault signal" },
+		{ "SIGILL", "fault signal" },
+		{ "32", "signal reserved by the C library" },
+		{ "33", "signal reserved by the C library" },
+		{ "SIGUSR2SIGUSR2SI", "value too long" },
+	};
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+
+		snprintf(opts, sizeof(opts), "report_signal=%s", bad[i].value);
+		expect_rejected(opts, opts, bad[i].why);
+		if (strcmp(bad[i].why, "value too long") != 0) {
+			assert_int_equal(hg_signal_parse(bad[i].value, strlen(bad[i].value), &why),
+					 0);
+			assert_string_equal(why, bad[i].why);
+		}
+	}
+}
+
 /* ---- glibc's parameters: the table of base/params.def ---- */
 
 static void test_param_table(void **state)
@@ -1291,10 +1398,16 @@ static void test_help_says_how_values_are_spelled(void **state)
 	const char *out = capture_fd(NULL, NULL, hg_options_help_values);
 
 	(void)state;
-	assert_non_null(strstr(out, "\n  bool    1, true, yes, on or 0, false, no, off, in any case\n"));
-	assert_non_null(strstr(out, "\n  int     decimal, or hexadecimal after 0x, with an optional "
-				    "K, M or G suffix\n          (KiB, MiB, GiB) in either case\n"));
-	assert_non_null(strstr(out, "\n  enum    one of its names, in any case, or its index from 0\n"));
+	assert_non_null(
+		strstr(out, "\n  bool    1, true, yes, on or 0, false, no, off, in any case\n"));
+	assert_non_null(strstr(out,
+			       "\n  int     decimal, or hexadecimal after 0x, with an optional "
+			       "K, M or G suffix\n          (KiB, MiB, GiB) in either case\n"));
+	assert_non_null(
+		strstr(out, "\n  enum    one of its names, in any case, or its index from 0\n"));
+	assert_non_null(strstr(out, "\n  signal  a name with or without SIG, in any case"));
+	assert_non_null(strstr(capture_fd(NULL, NULL, hg_options_help),
+			       "\nreport_signal   signal  \"\"  [0..15 bytes]  "));
 }
 
 /* Every enum option: its help line lists the choices; the names are
@@ -1437,6 +1550,8 @@ int main(void)
 		cmocka_unit_test(test_malloc_variable_rules),
 		cmocka_unit_test(test_tunable_rules),
 		cmocka_unit_test(test_tunables_other_namespaces_and_garbage),
+		cmocka_unit_test(test_report_signal_names_and_numbers),
+		cmocka_unit_test(test_report_signal_refused),
 		cmocka_unit_test(test_param_table),
 		cmocka_unit_test(test_param_from_mallopt),
 		cmocka_unit_test(test_secure_ignores_whole_environment),
