@@ -5,6 +5,8 @@
  * prints from inside the first malloc call. */
 #include "config_internal.h"
 
+#include <stdint.h>
+
 /* which: the glibc parameter the value belongs to, or -1 for none. */
 static void hg_put_source(struct hg_cfg_buf *b, enum hg_source source, int which)
 {
@@ -123,6 +125,39 @@ void hg_options_help(int fd)
 	}
 }
 
+void hg_params_help(int fd)
+{
+	char line[512];
+
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		const struct hg_param_desc *d = &hg_param_table[i];
+		struct hg_cfg_buf b = { line, sizeof(line), 0 };
+
+		/* check= is heapguard's option, which overrides the parameter */
+		if (hg_option_exists(d->name, hg_cfg_strlen(d->name)))
+			continue;
+		hg_put_name_type(&b, d->name, "number");
+		hg_cfg_putu(&b, d->def);
+		hg_cfg_puts(&b, "  [");
+		hg_cfg_putu(&b, d->min);
+		hg_cfg_puts(&b, "..");
+		if (d->max == SIZE_MAX)
+			hg_cfg_puts(&b, "SIZE_MAX");
+		else
+			hg_cfg_putu(&b, d->max);
+		hg_cfg_puts(&b, "]  ");
+		hg_cfg_puts(&b, d->tunable);
+		if (d->env != NULL) {
+			hg_cfg_puts(&b, ", ");
+			hg_cfg_puts(&b, d->env);
+		}
+		hg_cfg_puts(&b, ": ");
+		hg_cfg_puts(&b, d->help);
+		hg_cfg_putc(&b, '\n');
+		hg_cfg_write(fd, line, b.used);
+	}
+}
+
 void hg_options_help_values(int fd)
 {
 	static const char text[] =
@@ -134,7 +169,9 @@ void hg_options_help_values(int fd)
 		"  string  any bytes but ':' and control characters\n"
 		"  signal  a name with or without SIG, in any case (SIGUSR2, usr2, RTMIN+3,\n"
 		"          RTMAX-1), or a number; not SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE,\n"
-		"          SIGILL or the C library's own real-time signals\n";
+		"          SIGILL or the C library's own real-time signals\n"
+		"  number  as glibc reads it: decimal, hexadecimal after 0x or octal after 0,\n"
+		"          without a suffix\n";
 
 	hg_cfg_write(fd, text, sizeof(text) - 1);
 }

@@ -132,8 +132,11 @@ size_t hg_env_read(int fd, char *buf, size_t len, char **envp, size_t slots);
 void hg_config_print(const struct hg_config *cfg, int fd);
 
 /* `heapguard --help-options`: one line per option of options.def
- * (NAME TYPE DEFAULT [RANGE] HELP); then what each type's values may be. */
+ * (NAME TYPE DEFAULT [RANGE] HELP); then one per glibc parameter the
+ * launcher sets as --name=VALUE (those no option of the same name hides);
+ * then what each type's values may be. */
 void hg_options_help(int fd);
+void hg_params_help(int fd);
 void hg_options_help_values(int fd);
 
 #endif

@@ -156,6 +156,24 @@ const char *hg_param_parse_number(const char *s, size_t n, size_t *out)
 	return NULL;
 }
 
+const char *hg_param_parse(enum hg_param which, const char *s, size_t n, size_t *out)
+{
+	const struct hg_param_desc *d;
+	const char *why;
+	size_t v;
+
+	if ((unsigned)which >= HG_PARAM_COUNT)
+		return "unknown parameter";
+	d = &hg_param_table[which];
+	why = hg_param_parse_number(s, n, &v);
+	if (why != NULL)
+		return why;
+	if (v < d->min || v > d->max)
+		return "out of range";
+	*out = v;
+	return NULL;
+}
+
 /* glibc 2.36's parse_tunables: a pair without '=' is skipped, unknown names
  * and other namespaces are ignored silently, invalid values leave the old
  * value, and a later pair overrides an earlier one. */

@@ -66,6 +66,10 @@ void hg_params_apply_tunables(struct hg_params *p, const char *tunables);
  * NULL, or why the value is not one. */
 const char *hg_param_parse_number(const char *s, size_t n, size_t *out);
 
+/* A value for which as the launcher's --name=VALUE gives it: a number in
+ * which's range.  NULL, or why it is refused. */
+const char *hg_param_parse(enum hg_param which, const char *s, size_t n, size_t *out);
+
 /* mallopt(param, value) before anything changes: true with the parameter
  * and the value glibc would store (still to be checked by hg_params_set);
  * false when it changes nothing, with what mallopt returns in *result. */

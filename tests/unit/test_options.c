@@ -1225,6 +1225,49 @@ static void test_param_table(void **state)
 	assert_int_equal(hg_param_find("ARENA_MAX", 9), -1);
 }
 
+/* The launcher's --name=VALUE: glibc's number syntax and range. */
+static void test_param_parse(void **state)
+{
+	static const struct {
+		enum hg_param which;
+		const char *value, *why;
+		size_t want;
+	} cases[] = {
+		{ HG_PARAM_ARENA_MAX, "2", NULL, 2 },
+		{ HG_PARAM_ARENA_MAX, "0x10", NULL, 16 },
+		{ HG_PARAM_ARENA_MAX, "010", NULL, 8 },
+		{ HG_PARAM_ARENA_MAX, "0", "out of range", 0 },
+		{ HG_PARAM_TOP_PAD, "0", NULL, 0 },
+		{ HG_PARAM_TOP_PAD, "18446744073709551615", NULL, SIZE_MAX },
+		{ HG_PARAM_TOP_PAD, "18446744073709551616", "number too large", 0 },
+		{ HG_PARAM_TOP_PAD, "4k", "not a number", 0 },
+		{ HG_PARAM_TOP_PAD, "-1", "not a number", 0 },
+		{ HG_PARAM_TOP_PAD, "08", "not a number", 0 },
+		{ HG_PARAM_TOP_PAD, "", "empty value", 0 },
+		{ HG_PARAM_TCACHE_MAX, "1032", NULL, 1032 },
+		{ HG_PARAM_TCACHE_MAX, "1033", "out of range", 0 },
+		{ HG_PARAM_HUGETLB, "3", "out of range", 0 },
+		{ HG_PARAM_MMAP_MAX, "2147483648", "out of range", 0 },
+		{ HG_PARAM_COUNT, "1", "unknown parameter", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t v = 12345;
+		const char *why =
+			hg_param_parse(cases[i].which, cases[i].value, strlen(cases[i].value), &v);
+
+		if (cases[i].why == NULL) {
+			assert_null(why);
+			assert_int_equal(v, cases[i].want);
+		} else {
+			assert_non_null(why);
+			assert_string_equal(why, cases[i].why);
+			assert_int_equal(v, 12345);
+		}
+	}
+}
+
 /* mallopt's numbers and glibc's reading of each value. */
 static void test_param_from_mallopt(void **state)
 {
@@ -1391,6 +1434,35 @@ static void test_help_lists_every_option(void **state)
 	assert_non_null(strstr(out, "\nquarantine      int     4194304  [0..1073741824]  bytes "));
 }
 
+/* --help-options lists glibc's parameters the launcher takes as --name=VALUE:
+ * all but check, whose name is heapguard's option. */
+static void test_help_lists_glibc_parameters(void **state)
+{
+	static char out[65536];
+
+	(void)state;
+	strcpy(out, capture_fd(NULL, NULL, hg_params_help));
+	assert_int_equal(count_lines(out), HG_PARAM_COUNT - 1);
+	for (const char *line = out; *line != '\0'; line = strchr(line, '\n') + 1) {
+		char name[64];
+
+		assert_int_equal(sscanf(line, "%63s number ", name), 1);
+		assert_true(hg_param_find(name, strlen(name)) >= 0);
+		assert_false(hg_option_exists(name, strlen(name)));
+	}
+	assert_non_null(strstr(out, "arena_max       number  0  [1..SIZE_MAX]  "
+				    "glibc.malloc.arena_max, MALLOC_ARENA_MAX: "));
+	assert_non_null(strstr(out, "\ntcache_unsorted_limit number  0  [0..SIZE_MAX]  "
+				    "glibc.malloc.tcache_unsorted_limit: "));
+	assert_non_null(
+		strstr(out, "\nmxfast          number  128  [0..160]  glibc.malloc.mxfast: "));
+	assert_null(strstr(out, "glibc.malloc.check"));
+	assert_non_null(
+		strstr(capture_fd(NULL, NULL, hg_options_help_values),
+		       "\n  number  as glibc reads it: decimal, hexadecimal after 0x or octal "
+		       "after 0,\n          without a suffix\n"));
+}
+
 /* --help-options says how each type's values are spelled, as the parser
  * reads them. */
 static void test_help_says_how_values_are_spelled(void **state)
@@ -1553,12 +1625,14 @@ int main(void)
 		cmocka_unit_test(test_report_signal_names_and_numbers),
 		cmocka_unit_test(test_report_signal_refused),
 		cmocka_unit_test(test_param_table),
+		cmocka_unit_test(test_param_parse),
 		cmocka_unit_test(test_param_from_mallopt),
 		cmocka_unit_test(test_secure_ignores_whole_environment),
 		cmocka_unit_test(test_config_print_names_value_and_source),
 		cmocka_unit_test(test_config_print_check_from_malloc_check),
 		cmocka_unit_test(test_config_print_names_enum_values),
 		cmocka_unit_test(test_help_lists_every_option),
+		cmocka_unit_test(test_help_lists_glibc_parameters),
 		cmocka_unit_test(test_help_says_how_values_are_spelled),
 		cmocka_unit_test(test_every_enum_is_consistent),
 		cmocka_unit_test(test_option_iteration),
