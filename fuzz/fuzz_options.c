@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer harness for the configuration parser (lib/options.c).  The input
- * is an environment, one NAME=value entry per line or per NUL byte
- * (HEAPGUARD_OPTIONS, MALLOC_*, GLIBC_TUNABLES, anything else); it goes
- * through the /proc/self/environ reader, hg_config_load, the listing, and,
- * as a file, the set-user-ID configuration reader.  Beyond the sanitizers,
- * it checks what the parser promises: at most one warning line, short and
- * printable; a rejected HEAPGUARD_OPTIONS changes no option; every string
- * option stays NUL-terminated. */
+/* libFuzzer harness for the configuration (base/params.c, options.c,
+ * config.c, config_print.c).  The input is an environment, one NAME=value
+ * entry per line or per NUL byte (HEAPGUARD_OPTIONS, MALLOC_*, GLIBC_TUNABLES,
+ * anything else); it goes through the /proc/self/environ reader,
+ * hg_config_load, the listing, and, as a file, the set-user-ID configuration
+ * reader.  Beyond the sanitizers, it checks what the parser promises: one
+ * short printable warning line per bad token of HEAPGUARD_OPTIONS (at most
+ * ten, then one counting the rest), none otherwise; parsing the string gives
+ * what parsing its tokens one at a time gives, where a bad token changes
+ * nothing; every string option stays NUL-terminated. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -65,26 +67,68 @@ static const char *captured(void (*fn)(void *), void *arg)
 	return out;
 }
 
-/* Empty, or one line "heapguard: ignoring WHAT: ..." of printable ASCII. */
+/* Empty, or lines starting with prefix, each short, of printable ASCII;
+ * returns how many. */
+static size_t check_warnings(const char *w, const char *prefix)
+{
+	size_t lines = 0;
+
+	while (*w != '\0') {
+		const char *end = strchr(w, '\n');
+
+		if (end == NULL || strncmp(w, prefix, strlen(prefix)) != 0 || end - w > 300)
+			die("malformed warning");
+		for (const char *c = w; c < end; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+				die("unprintable byte in a warning");
+		lines++;
+		w = end + 1;
+	}
+	return lines;
+}
+
+/* Empty, or one line "heapguard: ignoring WHAT: ...". */
 static void check_warning(const char *w, const char *what)
 {
-	size_t n = strlen(w);
 	char prefix[128];
 
-	if (n == 0)
-		return;
 	snprintf(prefix, sizeof(prefix), "heapguard: ignoring %s: ", what);
-	if (strncmp(w, prefix, strlen(prefix)) != 0 || w[n - 1] != '\n' || n > 300)
-		die("malformed warning");
-	for (size_t i = 0; i + 1 < n; i++)
-		if ((unsigned char)w[i] < 0x20 || (unsigned char)w[i] > 0x7e)
-			die("unprintable byte or second line in a warning");
+	if (check_warnings(w, prefix) > 1)
+		die("more than one warning line");
+}
+
+/* The oracle: str's tokens (split at ':') parsed one at a time into opts,
+ * each bad one leaving opts as it was.  Returns the number of bad ones. */
+static size_t parse_one_by_one(struct hg_options *opts, const char *str)
+{
+	static char tok[1 << 20];
+	size_t bad = 0;
+
+	for (;;) {
+		size_t n = strcspn(str, ":");
+		struct hg_options before;
+		size_t b;
+
+		memcpy(tok, str, n);
+		tok[n] = '\0';
+		memcpy(&before, opts, sizeof(before));
+		b = hg_options_parse(opts, NULL, HG_SOURCE_HEAPGUARD_ENV, tok, NULL, NULL);
+		if (b > 1 || (n == 0 && b != 0))
+			die("one token, more than one bad token");
+		if (b == 1 && memcmp(&before, opts, sizeof(before)) != 0)
+			die("a bad token changed an option");
+		bad += b;
+		if (str[n] == '\0')
+			return bad;
+		str += n + 1;
+	}
 }
 
 static void check_strings(const struct hg_options *o)
 {
 	if (memchr(o->log, '\0', sizeof(o->log)) == NULL ||
-	    memchr(o->report, '\0', sizeof(o->report)) == NULL)
+	    memchr(o->report, '\0', sizeof(o->report)) == NULL ||
+	    memchr(o->report_signal, '\0', sizeof(o->report_signal)) == NULL)
 		die("string option not NUL-terminated");
 }
 
@@ -113,9 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char text[1 << 20], envbuf[4096];
 	char *envp[ENTRIES_MAX + 1], *kept[16];
 	const char *hgopts = NULL, *w;
-	struct hg_config cfg, plain;
+	static struct hg_config cfg, plain; /* zeroed before each load: compared whole */
 	struct load l = { &cfg, envp };
-	size_t n = 0, k;
+	size_t n = 0, k, lines;
 
 	if (size >= sizeof(text))
 		return -1; /* not added to the corpus */
@@ -147,23 +191,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strncmp(envp[i], "HEAPGUARD_OPTIONS=", 18) == 0)
 			hgopts = envp[i] + 18;
 
+	memset(&cfg, 0, sizeof(cfg));
 	w = captured(do_load, &l);
-	check_warning(w, "HEAPGUARD_OPTIONS");
+	lines = check_warnings(w, "heapguard: HEAPGUARD_OPTIONS: ignoring ");
 	check_strings(&cfg.options);
 	if (hgopts != NULL) {
-		struct hg_parse_error err;
-		struct hg_options before;
+		static struct hg_options whole, alone;
+		size_t bad;
 
-		/* warned exactly when the string is rejected, and then every
-		 * option is what the other variables alone give */
+		/* the loaded options are what the parser gives from the
+		 * defaults (check aside: MALLOC_CHECK_ may set it), and that
+		 * is what its tokens give one at a time */
+		memset(&plain, 0, sizeof(plain));
 		hg_config_load(&plain, NULL, false);
-		before = plain.options;
-		if ((hg_options_parse_ex(&plain.options, NULL, hgopts, &err) != 0) !=
-		    (w[0] != '\0'))
-			die("warning and rejection disagree");
-		if (w[0] != '\0' && memcmp(&before, &plain.options, sizeof(before)) != 0)
-			die("a rejected string changed an option");
-	} else if (w[0] != '\0') {
+		memcpy(&whole, &plain.options, sizeof(whole));
+		memcpy(&alone, &plain.options, sizeof(alone));
+		bad = hg_options_parse(&whole, NULL, HG_SOURCE_HEAPGUARD_ENV, hgopts, NULL, NULL);
+		if (parse_one_by_one(&alone, hgopts) != bad ||
+		    memcmp(&whole, &alone, sizeof(whole)) != 0)
+			die("the string and its tokens one at a time disagree");
+		whole.check = cfg.options.check;
+		if (memcmp(&whole, &cfg.options, sizeof(whole)) != 0)
+			die("the loaded options are not the parser's");
+		if (lines != (bad > 10 ? 11 : bad))
+			die("not one warning line per bad token");
+	} else if (lines != 0) {
 		die("a warning without HEAPGUARD_OPTIONS");
 	}
 	hg_config_print(&cfg, null_fd);

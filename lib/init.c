@@ -43,52 +43,74 @@ static char *const *early_environment(void)
 	return envp;
 }
 
+/* What each parameter of base/params.def means to this heap, one function
+ * per line of the table (named for its ID: a parameter added there does not
+ * build until it has one). */
+static void apply_CHECK(size_t v)
+{
+	(void)v; /* base/config.c: the check option carries it */
+}
+static void apply_TOP_PAD(size_t v)
+{
+	hg_mp.top_pad = v;
+}
+static void apply_PERTURB(size_t v)
+{
+	hg_mp.perturb = (int)v;
+}
+static void apply_MMAP_THRESHOLD(size_t v)
+{
+	hg_mp.mmap_threshold = v;
+}
+static void apply_TRIM_THRESHOLD(size_t v)
+{
+	hg_mp.trim_threshold = v;
+}
+static void apply_MMAP_MAX(size_t v)
+{
+	hg_mp.mmap_max = v > 0x7fffffff ? 0x7fffffff : (int)v;
+}
+static void apply_ARENA_MAX(size_t v)
+{
+	hg_mp.arena_max = v;
+}
+static void apply_ARENA_TEST(size_t v)
+{
+	hg_mp.arena_test = v;
+}
+static void apply_TCACHE_MAX(size_t v)
+{
+	/* As glibc: the bins up to the chunk size a request of v needs. */
+	hg_mp.tcache_bins = hg_tcache_index(hg_request2size(v)) + 1;
+}
+static void apply_TCACHE_COUNT(size_t v)
+{
+	hg_mp.tcache_count = v;
+}
+static void apply_TCACHE_UNSORTED_LIMIT(size_t v)
+{
+	hg_mp.tcache_unsorted_limit = v;
+}
+static void apply_MXFAST(size_t v)
+{
+	/* 0 disables fastbins: no chunk is as small as MINSIZE / 2. */
+	hg_mp.max_fast = v == 0 ? HG_MINSIZE / 2 : (v + HG_SIZE_SZ) & ~HG_ALIGN_MASK;
+}
+static void apply_HUGETLB(size_t v)
+{
+	hg_mp.hugetlb = (int)v;
+}
+
 void hg_params_apply_one(enum hg_param which)
 {
-	size_t v = hg_config.params.value[which];
-	switch (which) {
-	case HG_PARAM_MMAP_THRESHOLD:
-		hg_mp.mmap_threshold = v;
-		break;
-	case HG_PARAM_TRIM_THRESHOLD:
-		hg_mp.trim_threshold = v;
-		break;
-	case HG_PARAM_TOP_PAD:
-		hg_mp.top_pad = v;
-		break;
-	case HG_PARAM_MMAP_MAX:
-		hg_mp.mmap_max = v > 0x7fffffff ? 0x7fffffff : (int)v;
-		break;
-	case HG_PARAM_PERTURB:
-		hg_mp.perturb = (int)v;
-		break;
-	case HG_PARAM_ARENA_MAX:
-		hg_mp.arena_max = v;
-		break;
-	case HG_PARAM_ARENA_TEST:
-		hg_mp.arena_test = v;
-		break;
-	case HG_PARAM_TCACHE_MAX:
-		/* As glibc: the bins up to the chunk size a request of v needs. */
-		hg_mp.tcache_bins = hg_tcache_index(hg_request2size(v)) + 1;
-		break;
-	case HG_PARAM_TCACHE_COUNT:
-		hg_mp.tcache_count = v;
-		break;
-	case HG_PARAM_TCACHE_UNSORTED_LIMIT:
-		hg_mp.tcache_unsorted_limit = v;
-		break;
-	case HG_PARAM_MXFAST:
-		/* 0 disables fastbins: no chunk is as small as MINSIZE / 2. */
-		hg_mp.max_fast = v == 0 ? HG_MINSIZE / 2 : (v + HG_SIZE_SZ) & ~HG_ALIGN_MASK;
-		break;
-	case HG_PARAM_HUGETLB:
-		hg_mp.hugetlb = (int)v;
-		break;
-	case HG_PARAM_CHECK:
-	case HG_PARAM_COUNT:
-		break;
-	}
+	static void (*const apply[HG_PARAM_COUNT])(size_t) = {
+#define HG_PARAM(id, name, env, def, min, max, dyn, mallopt, rule, help) \
+	[HG_PARAM_##id] = apply_##id,
+#include "../base/params.def"
+#undef HG_PARAM
+	};
+	if ((unsigned)which < HG_PARAM_COUNT)
+		apply[which](hg_config.params.value[which]);
 	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb || hg_mp.poll;
 	/* Any explicit threshold or padding turns glibc's dynamic threshold off. */
 	if (hg_params_no_dyn_threshold(&hg_config.params))

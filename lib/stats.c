@@ -240,52 +240,20 @@ int hg_trim(size_t pad)
 	return result;
 }
 
-/* mallopt's parameter numbers (malloc.h) and glibc's handling of each. */
+/* mallopt's numbers and how glibc reads each value are base/params.def's;
+ * what a value means to this heap is hg_params_apply_one's. */
 int hg_mallopt(int param, int value)
 {
 	hg_ensure_init();
 	enum hg_param which;
-	switch (param) {
-	case M_MXFAST:
-		which = HG_PARAM_MXFAST;
-		if (value < 0)
-			return 0;
-		break;
-	case M_TRIM_THRESHOLD:
-		which = HG_PARAM_TRIM_THRESHOLD;
-		break;
-	case M_TOP_PAD:
-		which = HG_PARAM_TOP_PAD;
-		break;
-	case M_MMAP_THRESHOLD:
-		which = HG_PARAM_MMAP_THRESHOLD;
-		break;
-	case M_MMAP_MAX:
-		which = HG_PARAM_MMAP_MAX;
-		if (value < 0)
-			value = 0; /* glibc: a negative count allows no mapping */
-		break;
-	case M_PERTURB:
-		which = HG_PARAM_PERTURB;
-		value &= 0xff;
-		break;
-	case M_ARENA_TEST:
-		which = HG_PARAM_ARENA_TEST;
-		if (value <= 0)
-			return 1;
-		break;
-	case M_ARENA_MAX:
-		which = HG_PARAM_ARENA_MAX;
-		if (value <= 0)
-			return 1;
-		break;
-	default: /* M_CHECK_ACTION and unknown numbers: accepted, no effect */
-		return 1;
-	}
+	size_t v;
+	int result;
+	if (!hg_param_from_mallopt(param, value, &which, &v, &result))
+		return result;
 	struct hg_arena *av = &hg_main_arena;
 	hg_arena_lock(av);
 	hg_malloc_consolidate(av);
-	bool ok = hg_params_set(&hg_config.params, which, (size_t)(long)value, HG_SOURCE_MALLOPT);
+	bool ok = hg_params_set(&hg_config.params, which, v, HG_SOURCE_MALLOPT);
 	if (ok)
 		hg_params_apply_one(which);
 	hg_arena_unlock(av);

@@ -847,47 +847,16 @@ void hg_frag_poll(void)
 	hg_frag_say(hg_frag_write(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final)), final);
 }
 
-/* A name (SIGUSR2, USR2) or a number. */
-static int signal_number(const char *s)
-{
-	if (s[0] >= '0' && s[0] <= '9') {
-		int n = 0;
-		for (; *s >= '0' && *s <= '9' && n < 1000; s++)
-			n = n * 10 + (*s - '0');
-		return *s == '\0' && n > 0 && n < NSIG ? n : -1;
-	}
-	if (strncmp(s, "SIG", 3) == 0)
-		s += 3;
-	static const struct {
-		const char *name;
-		int number;
-	} names[] = { { "HUP", SIGHUP },   { "INT", SIGINT },	{ "QUIT", SIGQUIT },
-		      { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },
-		      { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-		      { "CONT", SIGCONT }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-		      { "TTOU", SIGTTOU }, { "URG", SIGURG },	{ "XCPU", SIGXCPU },
-		      { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-		      { "WINCH", SIGWINCH }, { "IO", SIGIO },	{ "PWR", SIGPWR },
-		      { "SYS", SIGSYS } };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i].name) == 0)
-			return names[i].number;
-	if (strncmp(s, "RTMIN+", 6) == 0 && s[6] >= '0' && s[6] <= '9') {
-		int n = signal_number(s + 6);
-		return n >= 0 && SIGRTMIN + n <= SIGRTMAX ? SIGRTMIN + n : -1;
-	}
-	return -1;
-}
-
 void hg_frag_signal_init(void)
 {
-	const char *name = hg_config.options.report_signal;
+	const char *name = hg_config.options.report_signal, *why;
 	if (name[0] == '\0')
 		return;
-	int sig = signal_number(name);
-	if (sig <= 0 || sig == SIGKILL || sig == SIGSTOP) {
-		hg_fmt_fd(2, "heapguard: report_signal=%s: not a signal heapguard can catch (a name like SIGUSR2, or a number); no report on a signal\n",
-			  name);
+	/* The option's parser (base/options.c) has accepted only names this
+	 * returns a signal for. */
+	int sig = hg_signal_parse(name, strlen(name), &why);
+	if (sig == 0) {
+		hg_fmt_fd(2, "heapguard: report_signal=%s: %s; no report on a signal\n", name, why);
 		return;
 	}
 	struct sigaction sa;

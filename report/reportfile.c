@@ -77,6 +77,7 @@ static void write_options(struct hg_gzfile *gz)
 #define HG_WRITE_HG_TYPE_BOOL(name) hg_gz_puts(gz, hg_config.options.name ? "1" : "0");
 #define HG_WRITE_HG_TYPE_STRING(name) \
 	hg_gz_escaped(gz, hg_config.options.name, strlen(hg_config.options.name));
+#define HG_WRITE_HG_TYPE_SIGNAL(name) HG_WRITE_HG_TYPE_STRING(name)
 #define HG_WRITE_HG_TYPE_ENUM(name)                                                   \
 	choice = hg_option_choice(HG_OPTION_ID_##name, hg_config.options.name, &len); \
 	if (choice != NULL) {                                                         \
@@ -91,6 +92,7 @@ static void write_options(struct hg_gzfile *gz)
 #undef HG_WRITE_HG_TYPE_BOOL
 #undef HG_WRITE_HG_TYPE_STRING
 #undef HG_WRITE_HG_TYPE_ENUM
+#undef HG_WRITE_HG_TYPE_SIGNAL
 }
 
 static void write_args(struct hg_gzfile *gz)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* heapguard(1): run a program with libheapguard.so preloaded and heapguard's
- * options set.  The launcher only edits the environment and exec()s, so the
- * program's exit status and signals are its own.  It is never preloaded into
- * itself, so it may use stdio and malloc freely. */
+/* heapguard(1): run a program with libheapguard.so preloaded, heapguard's
+ * options and glibc's malloc parameters set.  Every value is checked first,
+ * by the library's own parser.  The launcher only edits the environment and
+ * exec()s, so the program's exit status and signals are its own.  It is never
+ * preloaded into itself, so it may use stdio and malloc freely. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -27,10 +28,29 @@ enum {
 };
 
 struct hg_launch {
-	const char *lib; /* --lib=PATH, or NULL */
-	char *options;	 /* the ':'-joined option string from the command line */
-	char **argv;	 /* the program and its arguments */
+	const char *lib;		/* --lib=PATH, or NULL */
+	char *options;			/* the ':'-joined option string from the command line */
+	bool param_set[HG_PARAM_COUNT]; /* glibc's parameters given as --name=VALUE */
+	size_t param[HG_PARAM_COUNT];	/* and their values */
+	char **argv;			/* the program and its arguments */
 };
+
+/* --help-options: the option table, then glibc's parameters, then what the
+ * values of each type may be. */
+static void hg_help_options(int fd)
+{
+	static const char params[] = "\nglibc's malloc parameters, as --NAME=VALUE "
+				     "(set through GLIBC_TUNABLES):\n";
+	static const char values[] = "\n";
+
+	hg_options_help(fd);
+	if (write(fd, params, sizeof(params) - 1) < 0)
+		return;
+	hg_params_help(fd);
+	if (write(fd, values, sizeof(values) - 1) < 0)
+		return;
+	hg_options_help_values(fd);
+}
 
 static void hg_usage(FILE *out)
 {
@@ -39,16 +59,17 @@ static void hg_usage(FILE *out)
 	      "\n"
 	      "  -o, --options=STRING  heapguard options (key=value:key=value), appended\n"
 	      "                        to $HEAPGUARD_OPTIONS\n"
-	      "  --NAME=VALUE          set one heapguard option (see below)\n"
+	      "  --NAME=VALUE          set one heapguard option, or one of glibc's malloc\n"
+	      "                        parameters through $GLIBC_TUNABLES (see below)\n"
 	      "  --lib=PATH            use this libheapguard.so\n"
-	      "  --help-options        list heapguard's options only\n"
+	      "  --help-options        list the options and glibc's parameters only\n"
 	      "  --version             print the version\n"
 	      "  -h, --help            print this help\n"
 	      "\n"
 	      "Options (NAME TYPE DEFAULT [RANGE] HELP), see heapguard(7):\n",
 	      out);
 	fflush(out);
-	hg_options_help(fileno(out));
+	hg_help_options(fileno(out));
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void hg_die_usage(const char *fmt, ...);
@@ -96,18 +117,25 @@ static char *hg_join(const char *a, const char *b, char sep)
 	return s;
 }
 
-/* Validate an option string as the library will parse it; a bad token is a
- * usage error here (the library would only warn and keep its defaults). */
+static void hg_say_bad_token(void *arg, const struct hg_parse_error *err)
+{
+	char text[512];
+
+	hg_parse_error_text(err, text, sizeof(text));
+	fprintf(stderr, "heapguard: invalid option %s: %s (try 'heapguard --help')\n",
+		(const char *)arg, text);
+}
+
+/* Validate an option string as the library will parse it; each bad token is
+ * one line here and a usage error (the library would warn and ignore it). */
 static void hg_check_options(const char *str, const char *given_as)
 {
 	struct hg_options opts;
-	struct hg_parse_error err;
 
 	memset(&opts, 0, sizeof(opts));
-	if (hg_options_parse_ex(&opts, NULL, str, &err) == 0)
-		return;
-	hg_die_usage("invalid option %s: bad token '%.*s' (%s)", given_as,
-		     (int)(err.token_len > 200 ? 200 : err.token_len), err.token, err.reason);
+	if (hg_options_parse(&opts, NULL, HG_SOURCE_HEAPGUARD_ENV, str, hg_say_bad_token,
+			     (void *)given_as) != 0)
+		exit(HG_EXIT_USAGE);
 }
 
 static void hg_add_options(struct hg_launch *l, const char *str, const char *given_as)
@@ -118,6 +146,19 @@ static void hg_add_options(struct hg_launch *l, const char *str, const char *giv
 	joined = hg_join(l->options, str, ':');
 	free(l->options);
 	l->options = joined;
+}
+
+/* --name=VALUE for one of glibc's parameters, checked with glibc's rules
+ * (which glibc itself applies silently). */
+static void hg_add_param(struct hg_launch *l, int which, const char *value, const char *arg)
+{
+	size_t v;
+	const char *why = hg_param_parse((enum hg_param)which, value, strlen(value), &v);
+
+	if (why != NULL)
+		hg_die_usage("invalid option %s: %s", arg, why);
+	l->param[which] = v;
+	l->param_set[which] = true;
 }
 
 /* The value of "--name=VALUE" or "--name VALUE"; advances *i for the latter. */
@@ -153,7 +194,7 @@ static void hg_parse_args(struct hg_launch *l, int argc, char **argv)
 		}
 		if (strcmp(arg, "--help-options") == 0) {
 			fflush(stdout);
-			hg_options_help(STDOUT_FILENO);
+			hg_help_options(STDOUT_FILENO);
 			exit(0);
 		}
 		if (strncmp(arg, "-o", 2) == 0) {
@@ -177,12 +218,18 @@ static void hg_parse_args(struct hg_launch *l, int argc, char **argv)
 		if (arg[1] == '-') {
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			bool option = hg_option_exists(name, len);
 
-			if (!hg_option_exists(name, len))
+			if (!option && hg_param_find(name, len) < 0)
 				hg_die_usage("unknown option '%s'", arg);
 			if (eq == NULL)
 				hg_die_usage("option '%s' needs a value (--%s=VALUE)", arg, name);
-			hg_add_options(l, name, arg);
+			/* a name both have (check) is heapguard's option,
+			 * which overrides glibc's parameter */
+			if (option)
+				hg_add_options(l, name, arg);
+			else
+				hg_add_param(l, hg_param_find(name, len), eq + 1, arg);
 			continue;
 		}
 		hg_die_usage("unknown option '%s'", arg);
@@ -283,6 +330,58 @@ static void hg_set_options(const char *extra)
 	free(val);
 }
 
+/* GLIBC_TUNABLES with the parameters of the command line, replacing any
+ * entry of the same name and keeping the others (other namespaces too) in
+ * their order; ours come last, which is also what counts when names repeat. */
+static void hg_set_tunables(const struct hg_launch *l)
+{
+	const char *old = getenv("GLIBC_TUNABLES");
+	size_t cap = (old ? strlen(old) : 0) + 1, used = 0;
+	bool any = false;
+	char *val;
+
+	/* what is kept of old fits in its length; each of ours is
+	 * ":NAME=" and at most 20 digits */
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		if (l->param_set[i])
+			cap += strlen(hg_param_tunable_name((enum hg_param)i)) + 22;
+		any |= l->param_set[i];
+	}
+	if (!any)
+		return;
+	val = malloc(cap);
+	if (val == NULL) {
+		perror("heapguard");
+		exit(HG_EXIT_USAGE);
+	}
+	val[0] = '\0';
+	for (const char *s = old; s != NULL && *s != '\0';) {
+		size_t n = strcspn(s, ":"), name_len = strcspn(s, "=:");
+		bool replaced = false;
+
+		for (int i = 0; i < HG_PARAM_COUNT && n > 0; i++) {
+			const char *t = hg_param_tunable_name((enum hg_param)i);
+
+			if (l->param_set[i] && strlen(t) == name_len &&
+			    strncmp(s, t, name_len) == 0)
+				replaced = true;
+		}
+		if (n > 0 && !replaced)
+			used += (size_t)sprintf(val + used, "%s%.*s", used ? ":" : "", (int)n, s);
+		s += s[n] == ':' ? n + 1 : n;
+	}
+	for (int i = 0; i < HG_PARAM_COUNT; i++)
+		if (l->param_set[i])
+			used += (size_t)sprintf(val + used, "%s%s=%zu", used ? ":" : "",
+						hg_param_tunable_name((enum hg_param)i),
+						l->param[i]);
+	if (setenv("GLIBC_TUNABLES", val, 1) != 0) {
+		perror("heapguard: setenv");
+		exit(HG_EXIT_USAGE);
+	}
+	free(val);
+}
+
 int main(int argc, char **argv)
 {
 	struct hg_launch l = { 0 };
@@ -293,6 +392,7 @@ int main(int argc, char **argv)
 	lib = hg_find_lib(l.lib);
 	hg_set_preload(lib);
 	hg_set_options(l.options);
+	hg_set_tunables(&l);
 	fflush(NULL);
 	execvp(l.argv[0], l.argv);
 	err = errno;

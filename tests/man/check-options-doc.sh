@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Docs can't drift: every option declared in base/options.def must be described
-# in heapguard(7) as ".It Cm name", and every man page must be mandoc-lint
-# clean down to the STYLE level.  Exit 0 pass, 1 fail, 77 skip (mandoc not
-# installed).
+# in heapguard(7) as ".It Cm name", every glibc parameter of base/params.def as
+# ".It Li glibc.malloc.name" (", Ev MALLOC_..." too where it has one), the
+# launcher's --help-options must list exactly those, and every man page must
+# be mandoc-lint clean down to the STYLE level.  Exit 0 pass, 1 fail, 77 skip
+# (mandoc not installed).
 
 if [ -n "${srcdir:-}" ]; then
 	top=$srcdir
@@ -11,11 +13,12 @@ else
 	top=$(cd "$(dirname "$0")/../.." && pwd)
 fi
 def=$top/base/options.def
+params_def=$top/base/params.def
 page=$top/man/heapguard.7
 status=0
 
-if [ ! -r "$def" ] || [ ! -r "$page" ]; then
-	echo "check-options-doc: cannot read $def or $page" >&2
+if [ ! -r "$def" ] || [ ! -r "$params_def" ] || [ ! -r "$page" ]; then
+	echo "check-options-doc: cannot read $def, $params_def or $page" >&2
 	exit 1
 fi
 
@@ -31,21 +34,42 @@ for name in $names; do
 	fi
 done
 
-# The launcher's listing comes from the same table; when it is built, its
-# names must match too.
+# HG_PARAM(ID, name, "MALLOC_ENV_" or "", ...): one "name env" pair a line.
+params=$(sed -n 's/^HG_PARAM([A-Z_]*, *\([a-z_]*\), *"\([A-Z_]*\)",.*/\1 \2/p' "$params_def")
+if [ "$(echo "$params" | wc -l)" -ne "$(grep -c '^HG_PARAM(' "$params_def")" ]; then
+	echo "check-options-doc: cannot read every HG_PARAM line of $params_def" >&2
+	exit 1
+fi
+param_names=$(echo "$params" | awk '{ print $1 }')
+echo "$params" | while read -r name env; do
+	want="^\.It Li glibc\.malloc\.$name"
+	[ -n "$env" ] && want="$want , Ev $env\$"
+	[ -z "$env" ] && want="$want\$"
+	if ! grep -q "$want" "$page"; then
+		echo "check-options-doc: parameter '$name' of base/params.def is not documented in man/heapguard.7 as '.It Li glibc.malloc.$name${env:+ , Ev $env}'" >&2
+		exit 1
+	fi
+done || status=1
+
+# The launcher's listing comes from the same tables; when it is built, its
+# names must match too: every option, and every parameter no option of the
+# same name hides (check).
 launcher=${HEAPGUARD_BIN:-${top_builddir:-.}/heapguard}
 if [ -x "$launcher" ]; then
-	listed=$("$launcher" --help-options 2>/dev/null |
-		awk '$2 == "int" || $2 == "bool" || $2 == "string" || $2 == "enum" { print $1 }')
-	for name in $listed; do
-		case " $(echo $names) " in
-		*" $name "*) ;;
-		*)
-			echo "check-options-doc: '$launcher --help-options' lists '$name', not in base/options.def" >&2
-			status=1
-			;;
-		esac
-	done
+	help=$("$launcher" --help-options 2>/dev/null)
+	listed=$(echo "$help" | awk '$2 ~ /^(int|bool|string|enum|signal)$/ { print $1 }')
+	[ "$(echo $listed)" = "$(echo $names)" ] || {
+		echo "check-options-doc: '$launcher --help-options' lists the options '$(echo $listed)', base/options.def has '$(echo $names)'" >&2
+		status=1
+	}
+	listed=$(echo "$help" | awk '$2 == "number" { print $1 }')
+	want=$(for name in $param_names; do
+		case " $(echo $names) " in *" $name "*) ;; *) echo "$name" ;; esac
+	done)
+	[ "$(echo $listed)" = "$(echo $want)" ] || {
+		echo "check-options-doc: '$launcher --help-options' lists the parameters '$(echo $listed)', base/params.def has '$(echo $want)'" >&2
+		status=1
+	}
 fi
 
 if ! command -v mandoc >/dev/null 2>&1; then

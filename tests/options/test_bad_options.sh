@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Bad configuration never hurts the program: a malformed HEAPGUARD_OPTIONS
-# (unknown keys, missing values, out-of-range and overflowing numbers,
-# 128 KiB tokens, control and binary bytes) gives exactly one warning line
-# naming the bad token and leaves every option at its default, while bad
-# MALLOC_* variables and GLIBC_TUNABLES entries are ignored silently, as
-# glibc ignores them.  In every case the program runs and exits as it does
-# without heapguard.  Needs HEAPGUARD_LIB (set by `make check`).
+# Bad configuration never hurts the program: each bad token of
+# HEAPGUARD_OPTIONS (unknown keys, missing values, out-of-range and
+# overflowing numbers, unknown signals, 128 KiB tokens, control and binary
+# bytes) gives one warning line naming it and changes nothing, while every
+# good token around it applies (leaks=0 holds); bad MALLOC_* variables and
+# GLIBC_TUNABLES entries are ignored silently, as glibc ignores them.  In
+# every case the program runs and exits as it does without heapguard.
+# Needs HEAPGUARD_LIB (set by `make check`).
 
 lib=${HEAPGUARD_LIB:-}
 [ -n "$lib" ] || { echo "SKIP: HEAPGUARD_LIB is not set (the warnings are heapguard's)"; exit 77; }
@@ -72,12 +73,12 @@ bad_options() {
 	fi
 }
 
-w='heapguard: ignoring HEAPGUARD_OPTIONS: bad token'
+w='heapguard: HEAPGUARD_OPTIONS: ignoring bad token'
 a48=$(repeat 48 a)
 
 bad_options 'bogus=1' "$w 'bogus=1' (unknown option)"
-bad_options 'verbose=1:check' "$w 'check' (missing '=')"
-bad_options 'leaks=1:=1' "$w '=1' (missing option name)"
+bad_options 'check' "$w 'check' (missing '=')"
+bad_options '=1' "$w '=1' (missing option name)"
 bad_options 'depth=0' "$w 'depth=0' (out of range)"
 bad_options 'depth=65' "$w 'depth=65' (out of range)"
 bad_options 'quarantine=2g' "$w 'quarantine=2g' (out of range)"
@@ -90,18 +91,47 @@ bad_options 'check=' "$w 'check=' (empty value)"
 bad_options 'report=' "$w 'report=' (empty value)"
 bad_options 'level=medium' "$w 'level=medium' (expected fast|full)"
 bad_options 'verbose=maybe' "$w 'verbose=maybe' (not a boolean)"
-# every token is checked before any applies: a good one first changes nothing
-bad_options 'verbose=1:leaks=0:report=/nonexistent/x:bogus' "$w 'bogus' (missing '=')"
+bad_options 'leaks=y' "$w 'leaks=y' (not a boolean)"
+bad_options 'quarantine=4MB' "$w 'quarantine=4MB' (not a number)"
+bad_options 'report_signal=SIGFOO' "$w 'report_signal=SIGFOO' (unknown signal)"
+bad_options 'report_signal=SIGKILL' "$w 'report_signal=SIGKILL' (signal cannot be caught)"
+bad_options 'report_signal=11' "$w 'report_signal=11' (fault signal)"
 bad_options "log=$(repeat 256 l)" "$w 'log=$(repeat 44 l)...' (value too long)"
 # the longest strings the kernel passes in one variable (128 KiB)
 bad_options "$(repeat 130000 a)" "$w '$a48...' (token too long)"
-bad_options "verbose=1:$(repeat 130000 =)" "$w '$(repeat 48 =)...' (token too long)"
+bad_options "$(repeat 130000 =)" "$w '$(repeat 48 =)...' (token too long)"
 # control and binary bytes are quoted, so the warning stays one plain line
-bad_options "$(printf 'verbose=1:\001\377')" "$w '\\x01\\xff' (control character)"
+bad_options "$(printf '\001\377')" "$w '\\x01\\xff' (control character)"
 bad_options "$(printf 'leaks=1\n.')" "$w 'leaks=1\\x0a.' (control character)"
 bad_options "$(printf '\033[31mcheck=1')" "$w '\\x1b[31mcheck=1' (control character)"
 bad_options "$(printf '\376\377=1')" "$w '\\xfe\\xff=1' (unknown option)"
 bad_options "it's=1" "$w 'it\\x27s=1' (unknown option)"
+
+# Every good token applies, whatever the bad ones around it: leaks=0 and
+# frag=0 hold (no report file), verbose=1 lists the configuration, and each
+# bad token has its line, the 128 KiB one included.
+cases=$((cases + 1))
+dir=$tmp/h$cases
+run "$dir" HEAPGUARD_OPTIONS="leaks=0:bogus=1:frag=0:depth=0:$(repeat 130000 =):verbose=on:report_signal=USR2"
+grep '^heapguard: HEAPGUARD_OPTIONS: ' "$dir/err" >"$dir/warnings"
+printf '%s\n' "$w 'bogus=1' (unknown option)" "$w 'depth=0' (out of range)" \
+	"$w '$(repeat 48 =)...' (token too long)" >"$dir/want"
+cmp -s "$dir/want" "$dir/warnings" || fail "good and bad tokens: warnings are '$(cat "$dir/warnings")'"
+for line in 'leaks = 0 (HEAPGUARD_OPTIONS)' 'frag = 0 (HEAPGUARD_OPTIONS)' \
+	'verbose = 1 (HEAPGUARD_OPTIONS)' 'depth = 16 (default)' \
+	'report_signal = "USR2" (HEAPGUARD_OPTIONS)'; do
+	grep -qxF "heapguard: $line" "$dir/err" || fail "good and bad tokens: no '$line' in the listing"
+done
+set -- "$dir"/heapguard.*
+[ -e "$1" ] && fail "good and bad tokens: leaks=0:frag=0 did not hold: $*"
+
+# Many bad tokens: ten lines, then one that counts the rest.
+cases=$((cases + 1))
+run "$tmp/h$cases" HEAPGUARD_OPTIONS="$(repeat 5000 'x:'):leaks=0:frag=0"
+[ "$(wc -l <"$tmp/h$cases/err")" = 11 ] &&
+	[ "$(grep -c "^$w 'x' (missing '=')\$" "$tmp/h$cases/err")" = 10 ] &&
+	grep -qx 'heapguard: HEAPGUARD_OPTIONS: ignoring 4990 more bad tokens' "$tmp/h$cases/err" ||
+	fail "5000 bad tokens: stderr is '$(head -c 600 "$tmp/h$cases/err")'"
 
 # Empty tokens are allowed: 128 KiB of separators is a valid, empty string.
 cases=$((cases + 1))
@@ -159,7 +189,7 @@ if [ -n "$py3" ]; then
 		"$py3" -c "$py" 2>"$tmp/python.err")
 	st=$?
 	[ "$st" = 0 ] && [ "$out" = "$want_py" ] || fail "python3 with a megabyte of bad settings: status $st, '$out'"
-	[ "$(grep -c '^heapguard: ignoring' "$tmp/python.err")" = 1 ] ||
+	[ "$(grep -c '^heapguard: HEAPGUARD_OPTIONS: ignoring' "$tmp/python.err")" = 1 ] ||
 		fail "python3: not one warning line: $(head -c 300 "$tmp/python.err")"
 fi
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# heapguard(1), the launcher: option handling, library lookup, the environment
-# it hands to the program, and exit statuses (the program's own, or 2/126/127).
+# heapguard(1), the launcher: option handling (every value checked by the
+# library's parser before the program runs), glibc's parameters as
+# --name=VALUE, library lookup, the environment it hands to the program, and
+# exit statuses (the program's own, or 2/126/127).
 # Needs HEAPGUARD_BIN and HEAPGUARD_LIB (set by `make check`).
 # shellcheck disable=SC2016 # the single-quoted $VARS expand in the program
 
@@ -41,6 +43,13 @@ expect_status 0 "$bin" --help-options
 for name in $(sed -n 's/^HG_OPTION(\([A-Za-z0-9_]*\),.*/\1/p' "$top/base/options.def"); do
 	grep -q "^$name " "$tmp/out" || fail "--help-options does not list '$name'"
 done
+# glibc's parameters too, but check (heapguard's own check= overrides it)
+for name in $(sed -n 's/^HG_PARAM([A-Z_]*, *\([a-z_]*\),.*/\1/p' "$top/base/params.def"); do
+	[ "$name" = check ] && continue
+	grep -q "^$name  *number " "$tmp/out" || fail "--help-options does not list '$name'"
+done
+grep -q '^  bool    1, true, yes, on or 0, false, no, off, in any case$' "$tmp/out" ||
+	fail "--help-options does not say how booleans are spelled"
 
 # The program's exit status and death by signal pass through unchanged.
 expect_status 7 "$bin" -- sh -c 'exit 7'
@@ -66,6 +75,52 @@ expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 -o stats_at_exi
 	--options=log="$tmp/log" sh -c 'echo "$HEAPGUARD_OPTIONS"'
 [ "$(cat "$tmp/out")" = "verbose=0:check=1:stats_at_exit=0:log=$tmp/log" ] ||
 	fail "HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
+
+# Values as the library parses them: its spellings are accepted...
+expect_status 0 "$bin" --verbose=ON --leaks=Off --frag=no --quarantine=4M --fill_max=1k \
+	--level=FULL --report_signal=usr2 sh -c 'echo "$HEAPGUARD_OPTIONS"'
+[ "$(cat "$tmp/out")" = "verbose=ON:leaks=Off:frag=no:quarantine=4M:fill_max=1k:level=FULL:report_signal=usr2" ] ||
+	fail "spellings: HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
+
+# ...and a value it would ignore is refused, one line each, without running
+# the program: report_signal's names included.
+refused() {
+	pattern=$1
+	shift
+	expect_status 2 "$bin" "$@" sh -c 'echo ran'
+	[ -s "$tmp/out" ] && fail "'$*': the program ran"
+	expect_one_error_line "$pattern"
+}
+refused "report_signal=SIGFOO' (unknown signal)" --report_signal=SIGFOO
+refused "report_signal=9' (signal cannot be caught)" -o report_signal=9
+refused "report_signal=SIGSEGV' (fault signal)" --report_signal=SIGSEGV
+refused "report_signal=RTMIN+99' (unknown signal)" --options=report_signal=RTMIN+99
+refused "report_signal=SIGUSR2SIGUSR2SI' (value too long)" --report_signal=SIGUSR2SIGUSR2SI
+refused "leaks=y' (not a boolean)" --leaks=y
+refused "quarantine=4MB' (not a number)" --quarantine=4MB
+refused "quarantine=2G' (out of range)" --quarantine=2G
+refused "level=medium' (expected fast|full)" --level=medium
+refused "log=.*\.\.\.' (value too long)" --log="$(printf '%0300d' 0)"
+expect_status 2 "$bin" -o 'depth=0:leaks=0:bogus' sh -c 'echo ran'
+[ "$(grep -c "^heapguard: invalid option -o: bad token '" "$tmp/err")" = 2 ] && [ ! -s "$tmp/out" ] ||
+	fail "two bad tokens: stderr is '$(cat "$tmp/err")'"
+
+# glibc's parameters: --name=VALUE goes to GLIBC_TUNABLES, checked with
+# glibc's rules, merged with what is there, and in effect in the program.
+expect_status 0 "$bin" --arena_max=2 --verbose=1 -o leaks=0:frag=0 -- true
+grep -qx 'heapguard: glibc.malloc.arena_max = 2 (GLIBC_TUNABLES)' "$tmp/err" ||
+	fail "--arena_max=2 is not in effect: $(grep arena_max "$tmp/err")"
+expect_status 0 env GLIBC_TUNABLES=glibc.malloc.arena_max=5:glibc.cpu.x=1:glibc.malloc.top_pad=7 \
+	"$bin" --arena_max=2 --tcache_count=0x10 --arena_max=3 sh -c 'echo "$GLIBC_TUNABLES"'
+[ "$(cat "$tmp/out")" = "glibc.cpu.x=1:glibc.malloc.top_pad=7:glibc.malloc.arena_max=3:glibc.malloc.tcache_count=16" ] ||
+	fail "GLIBC_TUNABLES is '$(cat "$tmp/out")'"
+expect_status 0 env -u GLIBC_TUNABLES "$bin" --check=1 sh -c 'echo "${GLIBC_TUNABLES-unset}"'
+[ "$(cat "$tmp/out")" = unset ] || fail "--check=1 set GLIBC_TUNABLES to '$(cat "$tmp/out")'"
+refused "arena_max=0: out of range" --arena_max=0
+refused "tcache_max=1033: out of range" --tcache_max=1033
+refused "top_pad=4k: not a number" --top_pad=4k
+refused "mmap_max=-1: not a number" --mmap_max=-1
+refused "needs a value" --arena_max
 
 # Usage errors: exit 2, one line.
 expect_status 2 "$bin" --check=9 true

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of lib/options.c: HEAPGUARD_OPTIONS parsing (good and malformed
- * strings), glibc's validity rules for MALLOC_* / GLIBC_TUNABLES / mallopt,
- * precedence and sources, AT_SECURE, enum options (names, index, listing),
- * and the verbose and help listings.
+/* Unit tests of the configuration (base/params.c, options.c, config.c,
+ * config_print.c): HEAPGUARD_OPTIONS parsing (good strings, and bad tokens
+ * ignored one by one while the good ones apply), every value syntax and its
+ * refused spellings, glibc's parameters (the table, validity rules for
+ * MALLOC_* / GLIBC_TUNABLES / mallopt), precedence and sources, AT_SECURE,
+ * enum options (names, index, listing), and the verbose and help listings.
  * Warnings are read back from fd 2 through a pipe. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <malloc.h>
+#include <signal.h>
 
 #include "../../base/options.h"
 
@@ -62,6 +66,15 @@ static const char *load_options(struct hg_config *cfg, const char *opts)
 	return load_capture(cfg, envp, false);
 }
 
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
 static void assert_options_default(const struct hg_config *cfg)
 {
 	assert_int_equal(cfg->options.check, 3);
@@ -75,18 +88,27 @@ static void assert_options_default(const struct hg_config *cfg)
 		assert_int_equal(cfg->option_source[i], HG_SOURCE_DEFAULT);
 }
 
-/* Expects HEAPGUARD_OPTIONS=opts to be rejected for token and reason. */
+/* The warning line for one bad token of HEAPGUARD_OPTIONS (static). */
+static const char *warning(const char *token, const char *reason)
+{
+	static char want[1024];
+
+	snprintf(want, sizeof(want), "heapguard: HEAPGUARD_OPTIONS: ignoring bad token '%s' (%s)\n",
+		 token, reason);
+	return want;
+}
+
+/* Expects HEAPGUARD_OPTIONS=opts to warn once, for token and reason; a
+ * string of that one token leaves every option at its default (the callers
+ * of longer strings check what their good tokens set). */
 static void expect_rejected(const char *opts, const char *token,
 			    const char *reason)
 {
 	struct hg_config cfg;
-	char want[1024];
 
-	snprintf(want, sizeof(want),
-		 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (%s)\n",
-		 token, reason);
-	assert_string_equal(load_options(&cfg, opts), want);
-	assert_options_default(&cfg);
+	assert_string_equal(load_options(&cfg, opts), warning(token, reason));
+	if (strchr(opts, ':') == NULL)
+		assert_options_default(&cfg);
 }
 
 /* ---- defaults ---- */
@@ -171,8 +193,8 @@ static void test_good_string_sets_every_option(void **state)
 
 static void test_bool_spellings(void **state)
 {
-	static const char *const yes[] = { "1", "true", "yes", "TRUE", "Yes" };
-	static const char *const no[] = { "0", "false", "no", "FALSE", "No" };
+	static const char *const yes[] = { "1", "true", "yes", "on", "TRUE", "Yes", "ON", "oN" };
+	static const char *const no[] = { "0", "false", "no", "off", "FALSE", "No", "OFF", "Off" };
 	struct hg_config cfg;
 	char buf[64];
 
@@ -185,6 +207,21 @@ static void test_bool_spellings(void **state)
 		assert_string_equal(load_options(&cfg, buf), "");
 		assert_false(cfg.options.verbose);
 	}
+}
+
+static void test_bool_refused_spellings(void **state)
+{
+	static const char *const bad[] = { "2",	      "-1",	 "01",	"y",	"n",	 "t",
+					   "f",	      "onn",	 "of",	"yess", "truee", "enable",
+					   "enabled", "disable", "o n", "on ",	" on",	 "0x1" };
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(opts, sizeof(opts), "leaks=%s", bad[i]);
+		expect_rejected(opts, opts, "not a boolean");
+	}
+	expect_rejected("leaks=", "leaks=", "empty value");
 }
 
 static void test_integer_forms(void **state)
@@ -286,9 +323,18 @@ static void test_enum_rejects_other_values(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_rejected(bad[i], bad[i], "expected fast|full");
 	expect_rejected("level=", "level=", "empty value");
-	/* the whole string is dropped, valid tokens included */
+	/* only the bad token is dropped */
 	snprintf(opts, sizeof(opts), "check=1:level=fastest:quarantine=0");
-	expect_rejected(opts, "level=fastest", "expected fast|full");
+	{
+		struct hg_config cfg;
+
+		assert_string_equal(load_options(&cfg, opts),
+				    warning("level=fastest", "expected fast|full"));
+		assert_int_equal(cfg.options.check, 1);
+		assert_int_equal(cfg.options.level, HG_LEVEL_FULL);
+		assert_int_equal(cfg.option_source[HG_OPTION_ID_level], HG_SOURCE_DEFAULT);
+		assert_int_equal(cfg.options.quarantine, 0);
+	}
 }
 
 static void test_enum_constants_match_the_table(void **state)
@@ -326,7 +372,11 @@ static void test_quarantine_sizes(void **state)
 		{ "quarantine=0", 0 },
 		{ "quarantine=1", 1 },
 		{ "quarantine=64k", 64 * 1024 },
+		{ "quarantine=64K", 64 * 1024 },
+		{ "quarantine=4m", 4 * MiB },
 		{ "quarantine=4M", 4 * MiB },
+		{ "quarantine=1G", 1024 * MiB },
+		{ "quarantine=0x10k", 16 * 1024 },
 		{ "quarantine=0x100000", MiB },
 		{ "quarantine=1g", 1024 * MiB },
 		{ "quarantine=1073741824", 1024 * MiB },
@@ -346,23 +396,97 @@ static void test_quarantine_sizes(void **state)
 			"out of range");
 	expect_rejected("quarantine=-1", "quarantine=-1", "not a number");
 	expect_rejected("quarantine=4mb", "quarantine=4mb", "not a number");
+	expect_rejected("quarantine=4MB", "quarantine=4MB", "not a number");
+	expect_rejected("quarantine=4MiB", "quarantine=4MiB", "not a number");
+	expect_rejected("quarantine=4 M", "quarantine=4 M", "not a number");
+	expect_rejected("quarantine=4b", "quarantine=4b", "not a number");
+	expect_rejected("quarantine=1t", "quarantine=1t", "not a number");
+	expect_rejected("quarantine=1T", "quarantine=1T", "not a number");
+	expect_rejected("quarantine=k", "quarantine=k", "not a number");
+	expect_rejected("quarantine=1.5m", "quarantine=1.5m", "not a number");
 	expect_rejected("quarantine=", "quarantine=", "empty value");
 	expect_rejected("quarantine=full", "quarantine=full", "not a number");
 }
 
-/* ---- malformed HEAPGUARD_OPTIONS: one line, all defaults ---- */
+/* ---- malformed HEAPGUARD_OPTIONS: a line per bad token, the rest applies ---- */
 
-static void test_unknown_option_rejects_whole_string(void **state)
+static void test_unknown_option_is_ignored_alone(void **state)
 {
+	struct hg_config cfg;
+
 	(void)state;
-	expect_rejected("verbose=1:bogus=2:check=1", "bogus=2", "unknown option");
+	assert_string_equal(load_options(&cfg, "verbose=1:bogus=2:check=1"),
+			    warning("bogus=2", "unknown option"));
+	assert_true(cfg.options.verbose);
+	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_check], HG_SOURCE_HEAPGUARD_ENV);
+}
+
+/* DESIGN.md: "keeps every valid one": leaks=0 holds whatever else is bad. */
+static void test_every_good_token_applies(void **state)
+{
+	struct hg_config cfg;
+	char want[1024];
+
+	(void)state;
+	snprintf(want, sizeof(want), "%s", warning("depth=0", "out of range"));
+	strcat(want, warning("report_signal=SIGFOO", "unknown signal"));
+	strcat(want, warning("verbos=1", "unknown option"));
+	assert_string_equal(load_options(&cfg, "leaks=0:depth=0:check=1:report_signal=SIGFOO:"
+					       "depth=24:verbos=1:frag=off"),
+			    want);
+	assert_false(cfg.options.leaks);
+	assert_int_equal(cfg.options.check, 1);
+	assert_int_equal(cfg.options.depth, 24);
+	assert_string_equal(cfg.options.report_signal, "");
+	assert_false(cfg.options.frag);
+	assert_false(cfg.options.verbose);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_leaks], HG_SOURCE_HEAPGUARD_ENV);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_report_signal], HG_SOURCE_DEFAULT);
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_verbose], HG_SOURCE_DEFAULT);
+	/* a bad value after a good one keeps the good one */
+	assert_string_equal(load_options(&cfg, "depth=24:depth=99"),
+			    warning("depth=99", "out of range"));
+	assert_int_equal(cfg.options.depth, 24);
+}
+
+/* A string of many bad tokens cannot flood stderr: ten lines, then one
+ * that counts the rest. */
+static void test_warnings_are_capped(void **state)
+{
+	struct hg_config cfg;
+	char opts[512] = "leaks=0";
+	char want[4096] = "";
+
+	(void)state;
+	for (int i = 0; i < 25; i++) {
+		char tok[16];
+
+		snprintf(tok, sizeof(tok), "x%d", i);
+		strcat(opts, ":");
+		strcat(opts, tok);
+		if (i < 10)
+			strcat(want, warning(tok, "missing '='"));
+	}
+	strcat(opts, ":frag=0");
+	strcat(want, "heapguard: HEAPGUARD_OPTIONS: ignoring 15 more bad tokens\n");
+	assert_string_equal(load_options(&cfg, opts), want);
+	assert_false(cfg.options.leaks);
+	assert_false(cfg.options.frag);
+	/* ten bad tokens: ten lines and no count */
+	assert_int_equal(count_lines(load_options(&cfg, "a:b:c:d:e:f:g:h:i:j")), 10);
 }
 
 static void test_missing_equals(void **state)
 {
+	struct hg_config cfg;
+
 	(void)state;
 	expect_rejected("verbose", "verbose", "missing '='");
 	expect_rejected("check=1:verbose:", "verbose", "missing '='");
+	assert_string_equal(load_options(&cfg, "check=1:verbose:"),
+			    warning("verbose", "missing '='"));
+	assert_int_equal(cfg.options.check, 1);
 }
 
 static void test_missing_name(void **state)
@@ -432,10 +556,13 @@ static void test_string_one_byte_too_long(void **state)
 
 static void test_control_and_binary_bytes(void **state)
 {
+	struct hg_config cfg;
+
 	(void)state;
 	expect_rejected("log=a\tb", "log=a\\x09b", "control character");
-	expect_rejected("verbose=1:\x01\x02\x7f", "\\x01\\x02\\x7f",
-			"control character");
+	assert_string_equal(load_options(&cfg, "verbose=1:\x01\x02\x7f"),
+			    warning("\\x01\\x02\\x7f", "control character"));
+	assert_true(cfg.options.verbose);
 	expect_rejected("che\x1b[31mck=1", "che\\x1b[31mck=1", "control character");
 	/* high bytes are allowed in strings but not in a key */
 	expect_rejected("\xff\xfe=1", "\\xff\\xfe=1", "unknown option");
@@ -458,14 +585,7 @@ static void test_long_token_is_truncated_in_warning(void **state)
 	strcpy(opts + 100, "=1");
 	memset(want, 'z', 48);
 	strcpy(want + 48, "...");
-	{
-		char line[512];
-
-		snprintf(line, sizeof(line),
-			 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (unknown option)\n",
-			 want);
-		assert_string_equal(load_options(&cfg, opts), line);
-	}
+	assert_string_equal(load_options(&cfg, opts), warning(want, "unknown option"));
 }
 
 /* A megabyte of junk (and of binary) gives one short line, no crash. */
@@ -488,15 +608,18 @@ static void test_one_megabyte_string(void **state)
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
 	assert_options_default(&cfg);
 
-	/* random binary bytes, NUL-terminated */
+	/* random binary bytes, NUL-terminated: thousands of bad tokens, at
+	 * most eleven short printable lines */
 	srand(42);
 	for (size_t i = 18; i < n + 20; i++)
 		entry[i] = (char)(1 + rand() % 255);
 	entry[n + 20] = '\0';
 	out = load_capture(&cfg, envp, false);
-	assert_non_null(strstr(out, "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '"));
-	assert_true(strlen(out) < 260);
-	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	assert_memory_equal(out, "heapguard: HEAPGUARD_OPTIONS: ignoring bad token '", 50);
+	assert_int_equal(count_lines(out), 11);
+	assert_true(strlen(out) < 11 * 260);
+	assert_non_null(strstr(out, " more bad tokens\n"));
+	assert_int_equal(out[strlen(out) - 1], '\n');
 	for (const char *c = out; *c != '\0'; c++)
 		assert_true(*c == '\n' || (*c >= 0x20 && *c < 0x7f));
 	assert_options_default(&cfg);
@@ -508,6 +631,23 @@ static void test_one_megabyte_string(void **state)
 	free(entry);
 }
 
+/* Collects what hg_options_parse reports. */
+struct bad_tokens {
+	int count;
+	char first[64];
+	const char *reason;
+};
+
+static void note_bad(void *arg, const struct hg_parse_error *err)
+{
+	struct bad_tokens *b = arg;
+
+	if (b->count++ == 0) {
+		snprintf(b->first, sizeof(b->first), "%.*s", (int)err->token_len, err->token);
+		b->reason = err->reason;
+	}
+}
+
 /* The string ends right before an unmapped page: the parser must stop at
  * the NUL (a read past it would fault). */
 static void test_no_read_past_terminator(void **state)
@@ -517,8 +657,7 @@ static void test_no_read_past_terminator(void **state)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct hg_options opts;
 	enum hg_source src[HG_OPTION_COUNT];
-	struct hg_parse_error err;
-	char bad[16];
+	struct bad_tokens bad = { 0 };
 	char *s;
 
 	(void)state;
@@ -528,57 +667,70 @@ static void test_no_read_past_terminator(void **state)
 	memset(src, 0, sizeof(src));
 	s = map + page - 10;
 	memcpy(s, "verbose=1", 10);
-	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), 0);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
+			 0);
 	assert_true(opts.verbose);
 	s = map + page - 8;
 	memcpy(s, "verbose", 8);
-	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), -1);
-	assert_string_equal(bad, "verbose");
-	s = map + page - 7;
-	memcpy(s, "check=", 7);
-	assert_int_equal(hg_options_parse_ex(&opts, src, s, &err), -1);
-	assert_string_equal(err.reason, "empty value");
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
+			 1);
+	assert_string_equal(bad.first, "verbose");
+	s = map + page - 15;
+	memcpy(s, "report_signal=", 15);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, NULL, NULL), 0);
+	s = map + page - 18;
+	memcpy(s, "report_signal=SIG", 18);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, NULL, NULL), 1);
 	s = map + page - 1;
 	*s = '\0';
-	assert_int_equal(hg_options_parse(&opts, src, s, bad, sizeof(bad)), 0);
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_HEAPGUARD_ENV, s, note_bad, &bad),
+			 0);
 	munmap(map, page * 2);
 }
 
-static void test_parse_reports_token_into_bad_buffer(void **state)
+/* The parser on its own: every bad token reported, in order, each leaving
+ * its option alone; good tokens marked with the source given. */
+static void test_parse_reports_each_bad_token(void **state)
 {
 	struct hg_options opts;
 	enum hg_source src[HG_OPTION_COUNT];
-	struct hg_parse_error err;
-	char bad[8];
+	struct bad_tokens bad = { 0 };
 
 	(void)state;
 	memset(&opts, 0, sizeof(opts));
 	memset(src, 0, sizeof(src));
 	opts.check = 2;
-	assert_int_equal(hg_options_parse(&opts, src, "check=1:nonsense=3", bad,
-					  sizeof(bad)),
-			 -1);
-	assert_string_equal(bad, "nonsens"); /* truncated to bad_len - 1 */
-	assert_int_equal(opts.check, 2);     /* unchanged */
+	assert_int_equal(hg_options_parse(&opts, src, HG_SOURCE_CONFIG_FILE,
+					  "check=7:nonsense=3:depth=9:x", note_bad, &bad),
+			 3);
+	assert_int_equal(bad.count, 3);
+	assert_string_equal(bad.first, "check=7");
+	assert_string_equal(bad.reason, "out of range");
+	assert_int_equal(opts.check, 2); /* unchanged */
 	assert_int_equal(src[HG_OPTION_ID_check], HG_SOURCE_DEFAULT);
-	assert_int_equal(hg_options_parse_ex(&opts, src, "a=1", &err), -1);
-	assert_int_equal(err.token_len, 3);
-	assert_string_equal(err.reason, "unknown option");
-	assert_int_equal(hg_options_parse(&opts, NULL, "check=1", NULL, 0), 0);
+	assert_int_equal(opts.depth, 9);
+	assert_int_equal(src[HG_OPTION_ID_depth], HG_SOURCE_CONFIG_FILE);
+	assert_int_equal(
+		hg_options_parse(&opts, NULL, HG_SOURCE_HEAPGUARD_ENV, "check=1:y", NULL, NULL), 1);
 	assert_int_equal(opts.check, 1);
 }
 
-static void test_format_error_keeps_newline_when_truncated(void **state)
+static void test_error_text_is_quoted_and_truncated(void **state)
 {
 	struct hg_parse_error err = { "check=9", 7, "out of range" };
-	char buf[20];
+	struct hg_parse_error odd = { "a'\n\\", 4, "unknown option" };
+	char buf[64];
 	size_t n;
 
 	(void)state;
-	n = hg_options_format_error(&err, buf, sizeof(buf));
+	n = hg_parse_error_text(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "bad token 'check=9' (out of range)");
 	assert_int_equal(n, strlen(buf));
-	assert_int_equal(n, sizeof(buf) - 1);
-	assert_int_equal(buf[n - 1], '\n');
+	hg_parse_error_text(&odd, buf, sizeof(buf));
+	assert_string_equal(buf, "bad token 'a\\x27\\x0a\\x5c' (unknown option)");
+	n = hg_parse_error_text(&err, buf, 12);
+	assert_int_equal(n, 11);
+	assert_string_equal(buf, "bad token '");
 }
 
 /* ---- glibc parameters: precedence and sources ---- */
@@ -682,10 +834,10 @@ static void test_check_precedence(void **state)
 	assert_int_equal(cfg.option_source[HG_OPTION_ID_check], HG_SOURCE_TUNABLES);
 }
 
-static void test_rejected_options_keep_glibc_check(void **state)
+static void test_rejected_check_keeps_glibc_check(void **state)
 {
 	struct hg_config cfg;
-	char *envp[] = { "MALLOC_CHECK_=2", "HEAPGUARD_OPTIONS=check=0:oops", NULL };
+	char *envp[] = { "MALLOC_CHECK_=2", "HEAPGUARD_OPTIONS=check=9:oops", NULL };
 
 	(void)state;
 	assert_non_null(strstr(load_capture(&cfg, envp, false), "'oops'"));
@@ -931,6 +1083,235 @@ static void test_tunables_other_namespaces_and_garbage(void **state)
 	assert_int_equal(cfg.params.source[HG_PARAM_TOP_PAD], HG_SOURCE_DEFAULT);
 }
 
+/* ---- report_signal: names and numbers, parsed in base/ for everyone ---- */
+
+static void test_report_signal_names_and_numbers(void **state)
+{
+	static const struct {
+		const char *value;
+		int sig; /* 0: SIGRTMIN + rt, -1: SIGRTMAX - rt */
+		int rt;
+	} good[] = {
+		{ "SIGUSR2", SIGUSR2, 0 },
+		{ "USR2", SIGUSR2, 0 },
+		{ "usr2", SIGUSR2, 0 },
+		{ "sigusr1", SIGUSR1, 0 },
+		{ "SigTerm", SIGTERM, 0 },
+		{ "12", 12, 0 },
+		{ "1", SIGHUP, 0 },
+		{ "SIGIO", SIGIO, 0 },
+		{ "poll", SIGPOLL, 0 },
+		{ "SIGABRT", SIGABRT, 0 },
+		{ "SIGWINCH", SIGWINCH, 0 },
+		{ "SIGSYS", SIGSYS, 0 },
+		{ "SIGRTMIN", 0, 0 },
+		{ "RTMIN+3", 0, 3 },
+		{ "rtmin+0", 0, 0 },
+		{ "SIGRTMAX", -1, 0 },
+		{ "rtmax-1", -1, 1 },
+		{ "RTMAX-30", -1, 30 },
+		{ "34", 0, 0 },
+		{ "64", -1, 0 },
+	};
+	struct hg_config cfg;
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *why = NULL;
+		int want = good[i].sig > 0    ? good[i].sig
+			   : good[i].sig == 0 ? SIGRTMIN + good[i].rt
+					      : SIGRTMAX - good[i].rt;
+
+		assert_int_equal(hg_signal_parse(good[i].value, strlen(good[i].value), &why), want);
+		assert_null(why);
+		snprintf(opts, sizeof(opts), "report_signal=%s", good[i].value);
+		assert_string_equal(load_options(&cfg, opts), "");
+		/* kept as given: the reports record what the user wrote */
+		assert_string_equal(cfg.options.report_signal, good[i].value);
+	}
+	assert_string_equal(load_options(&cfg, "report_signal=USR1:report_signal="), "");
+	assert_string_equal(cfg.options.report_signal, "");
+	assert_int_equal(cfg.option_source[HG_OPTION_ID_report_signal], HG_SOURCE_HEAPGUARD_ENV);
+}
+
+static void test_report_signal_refused(void **state)
+{
+	static const struct {
+		const char *value, *why;
+	} bad[] = {
+		{ "SIGFOO", "unknown signal" },
+		{ "FOO", "unknown signal" },
+		{ "SIG", "unknown signal" },
+		{ "USR", "unknown signal" },
+		{ "SIGUSR2 ", "unknown signal" },
+		{ "0", "unknown signal" },
+		{ "65", "unknown signal" },
+		{ "99999", "unknown signal" },
+		{ "-1", "unknown signal" },
+		{ "0x0c", "unknown signal" },
+		{ "RTMIN+", "unknown signal" },
+		{ "RTMIN-1", "unknown signal" },
+		{ "RTMIN+31", "unknown signal" },
+		{ "RTMAX+1", "unknown signal" },
+		{ "SIGKILL", "signal cannot be caught" },
+		{ "9", "signal cannot be caught" },
+		{ "stop", "signal cannot be caught" },
+		{ "SIGSEGV", "fault signal" },
+		{ "11", "fault signal" },
+		{ "bus", "fault signal" },
+		{ "SIGFPE", "fault signal" },
+		{ "SIGILL", "fault signal" },
+		{ "32", "signal reserved by the C library" },
+		{ "33", "signal reserved by the C library" },
+		{ "SIGUSR2SIGUSR2SI", "value too long" },
+	};
+	char opts[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+
+		snprintf(opts, sizeof(opts), "report_signal=%s", bad[i].value);
+		expect_rejected(opts, opts, bad[i].why);
+		if (strcmp(bad[i].why, "value too long") != 0) {
+			assert_int_equal(hg_signal_parse(bad[i].value, strlen(bad[i].value), &why),
+					 0);
+			assert_string_equal(why, bad[i].why);
+		}
+	}
+}
+
+/* ---- glibc's parameters: the table of base/params.def ---- */
+
+static void test_param_table(void **state)
+{
+	static const char *const env[HG_PARAM_COUNT] = {
+		[HG_PARAM_CHECK] = "MALLOC_CHECK_",
+		[HG_PARAM_TOP_PAD] = "MALLOC_TOP_PAD_",
+		[HG_PARAM_PERTURB] = "MALLOC_PERTURB_",
+		[HG_PARAM_MMAP_THRESHOLD] = "MALLOC_MMAP_THRESHOLD_",
+		[HG_PARAM_TRIM_THRESHOLD] = "MALLOC_TRIM_THRESHOLD_",
+		[HG_PARAM_MMAP_MAX] = "MALLOC_MMAP_MAX_",
+		[HG_PARAM_ARENA_MAX] = "MALLOC_ARENA_MAX",
+		[HG_PARAM_ARENA_TEST] = "MALLOC_ARENA_TEST",
+	};
+	struct hg_params p;
+
+	(void)state;
+	hg_params_defaults(&p);
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		const char *name = hg_param_name((enum hg_param)i);
+		char tunable[64];
+
+		assert_non_null(name);
+		assert_int_equal(hg_param_find(name, strlen(name)), i);
+		snprintf(tunable, sizeof(tunable), "glibc.malloc.%s", name);
+		assert_string_equal(hg_param_tunable_name((enum hg_param)i), tunable);
+		if (env[i] == NULL)
+			assert_null(hg_param_env_name((enum hg_param)i));
+		else
+			assert_string_equal(hg_param_env_name((enum hg_param)i), env[i]);
+		/* every default is a value glibc accepts, but arena_max's 0 */
+		assert_int_equal(hg_params_set(&p, (enum hg_param)i, p.value[i], HG_SOURCE_DEFAULT),
+				 i != HG_PARAM_ARENA_MAX);
+	}
+	assert_null(hg_param_name(HG_PARAM_COUNT));
+	assert_null(hg_param_tunable_name((enum hg_param) - 1));
+	assert_int_equal(hg_param_find("arena_max", 9), HG_PARAM_ARENA_MAX);
+	assert_int_equal(hg_param_find("arena_max=2", 9), HG_PARAM_ARENA_MAX);
+	assert_int_equal(hg_param_find("arena", 5), -1);
+	assert_int_equal(hg_param_find("glibc.malloc.arena_max", 22), -1);
+	assert_int_equal(hg_param_find("ARENA_MAX", 9), -1);
+}
+
+/* The launcher's --name=VALUE: glibc's number syntax and range. */
+static void test_param_parse(void **state)
+{
+	static const struct {
+		enum hg_param which;
+		const char *value, *why;
+		size_t want;
+	} cases[] = {
+		{ HG_PARAM_ARENA_MAX, "2", NULL, 2 },
+		{ HG_PARAM_ARENA_MAX, "0x10", NULL, 16 },
+		{ HG_PARAM_ARENA_MAX, "010", NULL, 8 },
+		{ HG_PARAM_ARENA_MAX, "0", "out of range", 0 },
+		{ HG_PARAM_TOP_PAD, "0", NULL, 0 },
+		{ HG_PARAM_TOP_PAD, "18446744073709551615", NULL, SIZE_MAX },
+		{ HG_PARAM_TOP_PAD, "18446744073709551616", "number too large", 0 },
+		{ HG_PARAM_TOP_PAD, "4k", "not a number", 0 },
+		{ HG_PARAM_TOP_PAD, "-1", "not a number", 0 },
+		{ HG_PARAM_TOP_PAD, "08", "not a number", 0 },
+		{ HG_PARAM_TOP_PAD, "", "empty value", 0 },
+		{ HG_PARAM_TCACHE_MAX, "1032", NULL, 1032 },
+		{ HG_PARAM_TCACHE_MAX, "1033", "out of range", 0 },
+		{ HG_PARAM_HUGETLB, "3", "out of range", 0 },
+		{ HG_PARAM_MMAP_MAX, "2147483648", "out of range", 0 },
+		{ HG_PARAM_COUNT, "1", "unknown parameter", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t v = 12345;
+		const char *why =
+			hg_param_parse(cases[i].which, cases[i].value, strlen(cases[i].value), &v);
+
+		if (cases[i].why == NULL) {
+			assert_null(why);
+			assert_int_equal(v, cases[i].want);
+		} else {
+			assert_non_null(why);
+			assert_string_equal(why, cases[i].why);
+			assert_int_equal(v, 12345);
+		}
+	}
+}
+
+/* mallopt's numbers and glibc's reading of each value. */
+static void test_param_from_mallopt(void **state)
+{
+	static const struct {
+		int param, value;
+		bool changes;
+		enum hg_param which;
+		size_t v;
+	} cases[] = {
+		{ M_TOP_PAD, 4096, true, HG_PARAM_TOP_PAD, 4096 },
+		{ M_TOP_PAD, -1, true, HG_PARAM_TOP_PAD, SIZE_MAX },
+		{ M_TRIM_THRESHOLD, 7, true, HG_PARAM_TRIM_THRESHOLD, 7 },
+		{ M_MMAP_THRESHOLD, 65536, true, HG_PARAM_MMAP_THRESHOLD, 65536 },
+		{ M_MXFAST, 64, true, HG_PARAM_MXFAST, 64 },
+		{ M_MXFAST, -1, true, HG_PARAM_MXFAST, SIZE_MAX }, /* then out of range */
+		{ M_MMAP_MAX, -5, true, HG_PARAM_MMAP_MAX, 0 },
+		{ M_MMAP_MAX, 9, true, HG_PARAM_MMAP_MAX, 9 },
+		{ M_PERTURB, 0x1a5, true, HG_PARAM_PERTURB, 0xa5 },
+		{ M_ARENA_MAX, 3, true, HG_PARAM_ARENA_MAX, 3 },
+		{ M_ARENA_MAX, 0, false, HG_PARAM_COUNT, 0 },
+		{ M_ARENA_TEST, -1, false, HG_PARAM_COUNT, 0 },
+		{ M_CHECK_ACTION, 1, false, HG_PARAM_COUNT, 0 },
+		{ 0, 1, false, HG_PARAM_COUNT, 0 },
+		{ 12345, 1, false, HG_PARAM_COUNT, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum hg_param which = HG_PARAM_COUNT;
+		size_t v = 0;
+		int result = -1;
+
+		assert_int_equal(
+			hg_param_from_mallopt(cases[i].param, cases[i].value, &which, &v, &result),
+			cases[i].changes);
+		if (cases[i].changes) {
+			assert_int_equal(which, cases[i].which);
+			assert_int_equal(v, cases[i].v);
+		} else {
+			assert_int_equal(result, 1); /* glibc 2.36 returns 1 for these */
+		}
+	}
+}
+
 /* ---- AT_SECURE ---- */
 
 static void test_secure_ignores_whole_environment(void **state)
@@ -973,15 +1354,6 @@ static const char *capture_fd(void (*fn)(const struct hg_config *, int),
 	close(fds[0]);
 	out[n > 0 ? n : 0] = '\0';
 	return out;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s != '\0'; s++)
-		n += *s == '\n';
-	return n;
 }
 
 static void test_config_print_names_value_and_source(void **state)
@@ -1062,6 +1434,54 @@ static void test_help_lists_every_option(void **state)
 	assert_non_null(strstr(out, "\nquarantine      int     4194304  [0..1073741824]  bytes "));
 }
 
+/* --help-options lists glibc's parameters the launcher takes as --name=VALUE:
+ * all but check, whose name is heapguard's option. */
+static void test_help_lists_glibc_parameters(void **state)
+{
+	static char out[65536];
+
+	(void)state;
+	strcpy(out, capture_fd(NULL, NULL, hg_params_help));
+	assert_int_equal(count_lines(out), HG_PARAM_COUNT - 1);
+	for (const char *line = out; *line != '\0'; line = strchr(line, '\n') + 1) {
+		char name[64];
+
+		assert_int_equal(sscanf(line, "%63s number ", name), 1);
+		assert_true(hg_param_find(name, strlen(name)) >= 0);
+		assert_false(hg_option_exists(name, strlen(name)));
+	}
+	assert_non_null(strstr(out, "arena_max       number  0  [1..SIZE_MAX]  "
+				    "glibc.malloc.arena_max, MALLOC_ARENA_MAX: "));
+	assert_non_null(strstr(out, "\ntcache_unsorted_limit number  0  [0..SIZE_MAX]  "
+				    "glibc.malloc.tcache_unsorted_limit: "));
+	assert_non_null(
+		strstr(out, "\nmxfast          number  128  [0..160]  glibc.malloc.mxfast: "));
+	assert_null(strstr(out, "glibc.malloc.check"));
+	assert_non_null(
+		strstr(capture_fd(NULL, NULL, hg_options_help_values),
+		       "\n  number  as glibc reads it: decimal, hexadecimal after 0x or octal "
+		       "after 0,\n          without a suffix\n"));
+}
+
+/* --help-options says how each type's values are spelled, as the parser
+ * reads them. */
+static void test_help_says_how_values_are_spelled(void **state)
+{
+	const char *out = capture_fd(NULL, NULL, hg_options_help_values);
+
+	(void)state;
+	assert_non_null(
+		strstr(out, "\n  bool    1, true, yes, on or 0, false, no, off, in any case\n"));
+	assert_non_null(strstr(out,
+			       "\n  int     decimal, or hexadecimal after 0x, with an optional "
+			       "K, M or G suffix\n          (KiB, MiB, GiB) in either case\n"));
+	assert_non_null(
+		strstr(out, "\n  enum    one of its names, in any case, or its index from 0\n"));
+	assert_non_null(strstr(out, "\n  signal  a name with or without SIG, in any case"));
+	assert_non_null(strstr(capture_fd(NULL, NULL, hg_options_help),
+			       "\nreport_signal   signal  \"\"  [0..15 bytes]  "));
+}
+
 /* Every enum option: its help line lists the choices; the names are
  * distinct lowercase words; the indices accepted are exactly 0..names-1,
  * and each name parses to its own index. */
@@ -1122,7 +1542,8 @@ static void test_every_enum_is_consistent(void **state)
 			char line_want[512];
 
 			snprintf(line_want, sizeof(line_want),
-				 "heapguard: ignoring HEAPGUARD_OPTIONS: bad token '%s' (expected %s)\n",
+				 "heapguard: HEAPGUARD_OPTIONS: ignoring bad token '%s' (expected "
+				 "%s)\n",
 				 opts, want);
 			assert_string_equal(load_options(&cfg, opts), line_want);
 		}
@@ -1161,6 +1582,7 @@ int main(void)
 		cmocka_unit_test(test_empty_environment_and_empty_options_keep_defaults),
 		cmocka_unit_test(test_good_string_sets_every_option),
 		cmocka_unit_test(test_bool_spellings),
+		cmocka_unit_test(test_bool_refused_spellings),
 		cmocka_unit_test(test_integer_forms),
 		cmocka_unit_test(test_last_duplicate_wins),
 		cmocka_unit_test(test_longest_string_accepted),
@@ -1170,7 +1592,9 @@ int main(void)
 		cmocka_unit_test(test_enum_rejects_other_values),
 		cmocka_unit_test(test_enum_constants_match_the_table),
 		cmocka_unit_test(test_quarantine_sizes),
-		cmocka_unit_test(test_unknown_option_rejects_whole_string),
+		cmocka_unit_test(test_unknown_option_is_ignored_alone),
+		cmocka_unit_test(test_every_good_token_applies),
+		cmocka_unit_test(test_warnings_are_capped),
 		cmocka_unit_test(test_missing_equals),
 		cmocka_unit_test(test_missing_name),
 		cmocka_unit_test(test_empty_values),
@@ -1183,14 +1607,14 @@ int main(void)
 		cmocka_unit_test(test_long_token_is_truncated_in_warning),
 		cmocka_unit_test(test_one_megabyte_string),
 		cmocka_unit_test(test_no_read_past_terminator),
-		cmocka_unit_test(test_parse_reports_token_into_bad_buffer),
-		cmocka_unit_test(test_format_error_keeps_newline_when_truncated),
+		cmocka_unit_test(test_parse_reports_each_bad_token),
+		cmocka_unit_test(test_error_text_is_quoted_and_truncated),
 		cmocka_unit_test(test_malloc_variables_are_read),
 		cmocka_unit_test(test_every_tunable_is_read),
 		cmocka_unit_test(test_precedence_tunables_over_malloc_variables),
 		cmocka_unit_test(test_invalid_tunable_keeps_malloc_variable),
 		cmocka_unit_test(test_check_precedence),
-		cmocka_unit_test(test_rejected_options_keep_glibc_check),
+		cmocka_unit_test(test_rejected_check_keeps_glibc_check),
 		cmocka_unit_test(test_first_of_duplicate_variables_wins),
 		cmocka_unit_test(test_similar_names_are_not_matched),
 		cmocka_unit_test(test_params_set_boundaries),
@@ -1198,11 +1622,18 @@ int main(void)
 		cmocka_unit_test(test_malloc_variable_rules),
 		cmocka_unit_test(test_tunable_rules),
 		cmocka_unit_test(test_tunables_other_namespaces_and_garbage),
+		cmocka_unit_test(test_report_signal_names_and_numbers),
+		cmocka_unit_test(test_report_signal_refused),
+		cmocka_unit_test(test_param_table),
+		cmocka_unit_test(test_param_parse),
+		cmocka_unit_test(test_param_from_mallopt),
 		cmocka_unit_test(test_secure_ignores_whole_environment),
 		cmocka_unit_test(test_config_print_names_value_and_source),
 		cmocka_unit_test(test_config_print_check_from_malloc_check),
 		cmocka_unit_test(test_config_print_names_enum_values),
 		cmocka_unit_test(test_help_lists_every_option),
+		cmocka_unit_test(test_help_lists_glibc_parameters),
+		cmocka_unit_test(test_help_says_how_values_are_spelled),
 		cmocka_unit_test(test_every_enum_is_consistent),
 		cmocka_unit_test(test_option_iteration),
 	};
