@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "frag.h"
+#include "frag_report.h"
 #include "output.h"
 
 static void hg_put_json_figures(FILE *out, const uint64_t *fig, int count, double fragmentation)
@@ -46,7 +46,7 @@ static void hg_put_json_frag_run(FILE *out, const struct hg_frag *frag,
 {
 	char *verdict = hg_frag_verdict(frag, sym);
 
-	fprintf(out, "{\"format\":%d,\"report\":\"fragmentation\",", HG_FRAG_FORMAT);
+	fprintf(out, "{\"format\":%d,\"report\":\"fragmentation\",", HG_FRAG_FORMAT_VERSION);
 	hg_put_json_run(out, &frag->run);
 	fputs(",\"trigger\":", out);
 	hg_put_json_string(out, frag->trigger);
@@ -76,7 +76,7 @@ static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 		const struct hg_frag_arena *a = &frag->arenas[i];
 
 		fprintf(out, "%s{\"id\":%" PRIu64 ",\"kind\":\"%s\",", i ? "," : "", a->id,
-			a->main ? "main" : "thread");
+			a->main ? HG_FRAG_KIND_MAIN : HG_FRAG_KIND_THREAD);
 		hg_put_json_figures(out, a->fig, HG_FIGURES, hg_frag_fragmentation(a->fig));
 		fputs(",\"histogram\":", out);
 		hg_put_json_classes(out, frag, (uint32_t)i);
