@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* format_prog MODE: a heap with something of every kind for the report
+ * files that tests/format checks against heapguard-report(5):
+ *   leaks    lost, indirect and reachable blocks, blocks mmap'd on their
+ *            own (one lost, one reachable), four threads each in an arena
+ *            of its own leaking and keeping blocks, a Swiss-cheese run of
+ *            blocks that pin free pages; then exit(0)
+ *   fork     leaks, then a forked child that leaks some more and exits
+ *   abort    leaks, then a double free (check=3 aborts)
+ *   signal   leaks, then raise(SIGUSR2) (run with report_signal=SIGUSR2)
+ *            and a malloc, and heapguard_report() through dlsym
+ *   small    one lost block of 77 bytes and nothing else: the live bytes
+ *            never reach the 64 KiB from which the peak's sites are taken
+ * Prints "usable77 N": malloc_usable_size() of a 77-byte block. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define THREADS 4
+
+void *volatile keep[64];   /* roots: reachable blocks */
+void *volatile thread_keep[THREADS];
+
+struct node {
+	struct node *next;
+	char payload[40];
+};
+
+/* A list whose head is dropped: the head is lost, the rest indirect. */
+static __attribute__((noinline)) void leak_list(int n)
+{
+	struct node *head = NULL;
+	for (int i = 0; i < n; i++) {
+		struct node *e = malloc(sizeof(*e));
+		if (e == NULL)
+			exit(2);
+		memset(e->payload, i, sizeof(e->payload));
+		e->next = head;
+		head = e;
+	}
+	head = NULL;
+}
+
+static __attribute__((noinline)) void leak_plain(size_t size)
+{
+	char *volatile p = malloc(size);
+	if (p != NULL)
+		p[0] = 1;
+	p = NULL;
+}
+
+static __attribute__((noinline)) char *make_message(unsigned i)
+{
+	char *m = malloc(1000);
+	if (m != NULL)
+		memset(m, (int)i, 1000);
+	return m;
+}
+
+/* 4096 messages, fifteen in sixteen freed: each kept one pins the pages
+ * freed below it. */
+static void swiss_cheese(void)
+{
+	static char *all[4096];
+	for (unsigned i = 0; i < 4096; i++)
+		all[i] = make_message(i);
+	for (unsigned i = 0; i < 4096; i++)
+		if (i % 16 != 15)
+			free(all[i]);
+	keep[0] = all[15];
+}
+
+static void *thread_main(void *arg)
+{
+	long t = (long)arg;
+	void **blocks = malloc(200 * sizeof(void *));
+	if (blocks == NULL)
+		exit(2);
+	for (int i = 0; i < 200; i++)
+		blocks[i] = malloc(64 + 16 * (size_t)t + (size_t)i);
+	for (int i = 0; i < 200; i += 2)
+		free(blocks[i]);
+	thread_keep[t] = blocks; /* the odd ones stay reachable */
+	leak_plain(100 + (size_t)t);
+	leak_list(3);
+	return NULL;
+}
+
+static void build_heap(void)
+{
+	leak_list(5);
+	leak_plain(77);
+	leak_plain(1 << 20); /* mmap'd on its own, lost */
+	keep[1] = malloc(1 << 20);
+	keep[2] = malloc(300);
+	keep[3] = calloc(10, 24);
+	swiss_cheese();
+	pthread_t th[THREADS];
+	for (long t = 0; t < THREADS; t++)
+		if (pthread_create(&th[t], NULL, thread_main, (void *)t) != 0)
+			exit(2);
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(th[t], NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "leaks";
+	void *probe = malloc(77);
+	printf("usable77 %zu\n", malloc_usable_size(probe));
+	free(probe);
+	if (strcmp(mode, "small") == 0) {
+		leak_plain(77);
+		exit(0);
+	}
+	build_heap();
+	if (strcmp(mode, "fork") == 0) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 2;
+		if (pid == 0) {
+			leak_plain(4242);
+			leak_list(2);
+			exit(0);
+		}
+		int status;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return 3;
+	} else if (strcmp(mode, "abort") == 0) {
+		char *volatile p = malloc(48);
+		free(p);
+		free(p);
+		return 4; /* check=3 does not get here */
+	} else if (strcmp(mode, "signal") == 0) {
+		int (*report)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "heapguard_report");
+		raise(SIGUSR2);
+		keep[4] = malloc(32); /* the report is written here */
+		if (report == NULL || report() != 0)
+			return 5;
+	} else if (strcmp(mode, "leaks") != 0) {
+		fprintf(stderr, "format_prog: unknown mode %s\n", mode);
+		return 2;
+	}
+	exit(0);
+}

@@ -1,0 +1,110 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# heapguard-report(5) against real reports of every kind: format_prog builds
+# heaps with lost, indirect and reachable blocks, blocks mmap'd on their own,
+# threads in arenas of their own and pinned free pages, and runs under the
+# library at both levels, forking, aborting at check=3, on report_signal=, with
+# leaks=0.  parse_from_man.py, written from the page alone, checks every file
+# against the page's grammar and the relations it states.  Last, one broken
+# relation in a copy of a good file must make it fail.
+set -u
+here=${top_srcdir:-.}/tests/format
+prog=${top_builddir:-.}/tests/format/format_prog
+lib=${HEAPGUARD_LIB:?HEAPGUARD_LIB must name the library}
+command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-format.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+# Each format is spelled in format/ only: neither the writers nor the reader
+# name a first line or a file suffix, and no writer starts a record itself.
+src=${top_srcdir:-.}
+if grep -nE '"heapguard-(leaks|frag)|\.(leaks|frag)\.gz"' "$src"/report/*.[ch] "$src"/reader/*.[ch] ||
+	grep -nE 'hg_gz_(printf|puts)\([a-z]+, "[a-z-]' "$src"/report/*.c; then
+	fail "a report format spelled outside format/ (above)"
+fi
+
+# Relations the page states that the files still break (each named in
+# parse_from_man.py); the fixes take them off this list.
+tolerate="--tolerate mmapped-usable --tolerate depot-exact --tolerate totals-top"
+tolerate="$tolerate --tolerate peak-sites --tolerate segment-bounds"
+
+# run NAME WANT OPTIONS MODE: format_prog MODE in $tmp/NAME, which must
+# exit with WANT (134: SIGABRT).
+run() {
+	name=$1 want=$2 opts=$3 mode=$4
+	mkdir -p "$tmp/$name"
+	(cd "$tmp/$name" && timeout 120 env LD_PRELOAD="$lib" \
+		HEAPGUARD_OPTIONS="report=$tmp/$name/r.%p:$opts" "$prog" "$mode" >stdout 2>stderr)
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$name: format_prog $mode exited with $rc, not $want: $(head -c 500 "$tmp/$name/stderr")"
+	ls "$tmp/$name"/r.*.gz >/dev/null 2>&1 || fail "$name: no report"
+}
+
+for level in full fast; do
+	run leaks-$level 0 level=$level leaks
+	run fork-$level 0 level=$level fork
+	run abort-$level 134 level=$level:check=3 abort
+	run signal-$level 0 level=$level:report_signal=SIGUSR2 signal
+	run small-$level 0 level=$level small
+done
+run noleaks 0 leaks=0:frag=1 leaks
+
+# Every file, and between them every kind of record and report.
+expect=
+for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect site=reachable \
+	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
+	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
+	segment; do
+	expect="$expect --expect $fact"
+done
+# shellcheck disable=SC2086
+python3 "$here/parse_from_man.py" $tolerate $expect "$tmp"/*/r.*.gz >"$tmp/parsed" 2>&1 ||
+	fail "reports that disagree with heapguard-report(5):
+$(grep -v ': ok: ' "$tmp/parsed")"
+echo "$(grep -c ': ok: ' "$tmp/parsed") report files agree with heapguard-report(5)"
+
+# The runs' own facts: what a file alone cannot say.
+for level in full fast; do
+	set -- "$tmp"/fork-$level/r.*.leaks.gz
+	[ $# = 2 ] || fail "fork-$level: $# leak reports, not 2 (parent and child)"
+	pids=$(for f in "$@"; do gzip -dc "$f" | sed -n 's/^pid //p'; done)
+	ppids=$(for f in "$@"; do gzip -dc "$f" | sed -n 's/^ppid //p'; done)
+	echo "$ppids" | grep -qxF "$(echo "$pids" | head -1)" ||
+		echo "$ppids" | grep -qxF "$(echo "$pids" | tail -1)" ||
+		fail "fork-$level: no report is the child's (pids $pids, ppids $ppids)"
+	gzip -dc "$tmp"/abort-$level/r.*.frag.gz | grep -qx 'trigger error' ||
+		fail "abort-$level: the fragmentation report does not say trigger error"
+	gzip -dc "$tmp"/signal-$level/r.*.frag.gz | grep -qx 'trigger signal' ||
+		fail "signal-$level: no report with trigger signal"
+done
+[ -z "$(ls "$tmp"/noleaks/r.*.leaks.gz 2>/dev/null)" ] || fail "leaks=0 wrote a leak report"
+[ -n "$(ls "$tmp"/noleaks/r.*.frag.gz 2>/dev/null)" ] || fail "frag=1 with leaks=0 wrote no fragmentation report"
+
+# A deliberate break of each kind must be caught, for the reason given:
+# mutate NAME FILE REASON SED.
+mutate() {
+	gzip -dc "$2" | sed -e "$4" | gzip -c >"$tmp/mutant-$1.gz"
+	cmp -s "$tmp/mutant-$1.gz" "$2" && fail "mutant $1: the file did not change"
+	# shellcheck disable=SC2086
+	if python3 "$here/parse_from_man.py" $tolerate "$tmp/mutant-$1.gz" >"$tmp/mutant-$1.out" 2>&1; then
+		fail "mutant $1 ($4) passed the page's checks"
+	elif ! grep -qF -- "$3" "$tmp/mutant-$1.out"; then
+		fail "mutant $1 was refused for another reason than '$3': $(cat "$tmp/mutant-$1.out")"
+	fi
+}
+leaks=$(ls "$tmp"/leaks-full/r.*.leaks.gz)
+frag=$(ls "$tmp"/leaks-full/r.*.frag.gz)
+mutate lost-total "$leaks" 'totals: lost' 's/^totals \([0-9]*\) /totals 1\1 /'
+mutate site-order "$leaks" 'site: out of order' '/^site lost /{h;d};/^totals /{x;p;x}'
+mutate end-count "$leaks" 'end: 9' 's/^end \([0-9]*\) /end 9\1 /'
+mutate free-kinds "$frag" 'its kinds add up to' '/^arena 0 /s/ tcache=\([0-9]*\)/ tcache=1\1/'
+mutate totals-sum "$frag" 'totals: live_blocks=' '/^totals /s/ live_blocks=\([0-9]*\)/ live_blocks=1\1/'
+mutate map-cells "$frag" 'runs add up to' '/^map /s/$/ U/'
+mutate histogram-all "$frag" 'not the sum of the arenas' '0,/^histogram 0 /{/^histogram 0 /d}'
+
+[ "$failures" = 0 ] || exit 1
+echo "test_format: every report agrees with heapguard-report(5)"
