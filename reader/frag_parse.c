@@ -736,6 +736,14 @@ static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
 	if (ncells > HG_FRAG_CELLS_MAX)
 		return hg_parse_fail(p, "segment of %llu cells (at most %d)",
 				     (unsigned long long)ncells, HG_FRAG_CELLS_MAX);
+	/* The cell size is the writer's choice only in name: it is fixed by
+	 * the segment's size (format/frag.h). */
+	if (seg.cell != hg_frag_cell_size(span))
+		return hg_parse_fail(p,
+				     "cell size %llu is not the smallest power of two from %d that "
+				     "makes at most %d cells (%llu)",
+				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN, HG_FRAG_CELLS_MAX,
+				     (unsigned long long)hg_frag_cell_size(span));
 	seg.ncells = (uint32_t)ncells;
 	seg.cells = frag->ncells;
 	if (hg_parse_grow(p, (void **)&frag->cells, &fp->cap_cells, frag->ncells + ncells, 1,

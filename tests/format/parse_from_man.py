@@ -520,11 +520,11 @@ def parse_frag(rep):
         arena, lo, hi, chunks, nbytes = rep.take('histogram', 6)
         lo, hi = num(lo, 'histogram lo'), num(hi, 'histogram hi')
         chunks, nbytes = num(chunks, 'histogram chunks'), num(nbytes, 'histogram bytes')
-        rep.require(power_of_two(lo) and lo >= 32 and hi == 2 * lo,
+        rep.require(power_of_two(lo) and 32 <= lo <= 1 << 62 and hi == 2 * lo,
                     'histogram: class %d %d' % (lo, hi))
         rep.require(chunks >= 1, 'histogram: a class without chunks')
-        rep.require(chunks * lo <= nbytes <= chunks * hi,
-                    'histogram: %d bytes do not fit %d chunks in [%d, %d]' %
+        rep.require(chunks * lo <= nbytes < chunks * hi,
+                    'histogram: %d bytes do not fit %d chunks in [%d, %d)' %
                     (nbytes, chunks, lo, hi))
         if arena == 'all':
             akey = len(arenas)
@@ -668,12 +668,14 @@ def parse_frag(rep):
             rep.require(segments[(arena, index - 1)][1] <= lo,
                         'segment %d %d: not in address order' % (arena, index))
         rep.require(lo < hi, 'segment %d %d: lo >= hi' % (arena, index))
-        # The page writes the segment [lo, hi]: hi is its last byte.
-        end = hi if 'segment-bounds' in TOLERATED else hi + 1
+        end = hi  # the first byte past the segment
         rep.require(top == 0 or lo <= top < end, 'segment %d %d: top outside' % (arena, index))
         rep.require(power_of_two(cell) and cell >= 16, 'segment: cell %d' % cell)
-        cells = -(-(end - lo) // cell)
+        cells = -(-(end - lo) // cell)  # the last one may be partial
         rep.require(cells <= 4096, 'segment %d %d: %d cells' % (arena, index, cells))
+        rep.require(cell == 16 or -(-(end - lo) // (cell // 2)) > 4096,
+                    'segment %d %d: cell %d is not the smallest that makes at most 4096 cells' %
+                    (arena, index, cell))
         segments[(arena, index)] = (lo, end, top, cell)
         cells_all += cells
         fields = rep.take('map')

@@ -78,6 +78,7 @@ broken pintop 37 "pin_top names segment 1 of arena 0, which has none such" '37s/
 broken pinaddr 44 "pin_top chunk at 0x1000 is not inside its segment" '37s/0x55555b97fc10/0x1000/'
 broken cells 42 "segment of 8448 cells (at most 4096)" '42s/ 64$/ 16/'
 broken cell 42 "cell size 48 is not a power of two" '42s/ 64$/ 48/'
+broken cellsize 42 "cell size 128 is not the smallest power of two from 16 that makes at most 4096 cells (64)" '42s/ 64$/ 128/'
 broken segtop 42 "is not a range holding its top" '42s/0x7ffff0008000/0x1/'
 broken segindex 40 "segment 1 of arena 0 where segment 0 was expected" '40s/^segment 0 0 /segment 0 1 /'
 broken segcount 44 "arena 1 has segments=2 but 1 'segment' lines" '22s/segments=1/segments=2/'
