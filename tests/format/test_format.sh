@@ -29,8 +29,7 @@ fi
 
 # Relations the page states that the files still break (each named in
 # parse_from_man.py); the fixes take them off this list.
-tolerate="--tolerate mmapped-usable --tolerate depot-exact --tolerate totals-top"
-tolerate="$tolerate --tolerate peak-sites"
+tolerate="--tolerate mmapped-usable --tolerate depot-exact --tolerate peak-sites"
 
 # run NAME WANT OPTIONS MODE: format_prog MODE in $tmp/NAME, which must
 # exit with WANT (134: SIGABRT).
