@@ -356,11 +356,10 @@ def parse_leaks(rep):
         rep.pos += 1
     if rep.peek() == 'depot':
         nstacks, nbytes, captures, hits = [num(x, 'depot') for x in rep.take('depot', 5)]
-        # Every capture is looked up: either it was stored already (a hit) or
-        # it is stored now, a distinct stack.
+        # captures - hits is stacks only in a process that never ran a
+        # second thread: the test that knows it checks that.
         rep.require(hits <= captures, 'depot: %d hits of %d captures' % (hits, captures))
-        rep.relation('depot-exact', nstacks == captures - hits,
-                     'depot: %d stacks, captures - hits = %d' % (nstacks, captures - hits))
+        rep.facts.add('depot-exact' if nstacks == captures - hits else 'depot-near')
         rep.require(len(stacks) <= nstacks, 'depot: fewer stacks than the file has')
         rep.facts.add('depot')
     while skip_unknown(rep.peek()):
