@@ -89,6 +89,7 @@ struct frag {
 	size_t nsegs, max_segs;
 	struct top_pin *pins;
 	size_t npins, max_pins;
+	uint32_t *stack_ids; /* room for the stacks the lines name, written once */
 	struct site *sites; /* index: stack id, 0..nstacks */
 	uint32_t nstacks;
 	char *text; /* map classes, one string per segment */
@@ -459,9 +460,12 @@ static bool frag_setup(struct frag *f, struct scratch *mem, unsigned narenas, ui
 	f->segs = carve(mem, &used, f->max_segs * sizeof(struct segment));
 	f->max_pins = (size_t)narenas * 4 * HG_FRAG_TOP_PINS + 64;
 	f->pins = carve(mem, &used, f->max_pins * sizeof(struct top_pin));
+	f->stack_ids = carve(mem, &used, (HG_PEAK_SITES + HG_FRAG_PIN_SITES + f->max_pins) *
+						 sizeof(*f->stack_ids));
 	f->text = (char *)mem->base + used;
 	f->text_max = mem->len - used;
-	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL;
+	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL &&
+	       f->stack_ids != NULL;
 }
 
 static unsigned count_arenas(void)
@@ -622,26 +626,29 @@ static size_t rank_pinners(const struct frag *f, struct pin_rank *top, size_t ma
 	return n;
 }
 
-/* Each stack once: ids already written are remembered. */
+/* Each stack once: ids already written are remembered, with room for
+ * every line that names one (frag_setup), so that stack 0 in a line means
+ * that its blocks have no stack, never that the report had no room. */
 struct written {
-	uint32_t ids[HG_PEAK_SITES + HG_FRAG_PIN_SITES + 1024];
+	uint32_t *ids;
 	size_t n;
 };
 
 static void write_stack_once(struct hg_gzfile *gz, const struct hg_modules *m,
 			     struct written *done, uint32_t id)
 {
-	if (id == 0)
+	if (id == HG_FMT_NO_STACK)
 		return;
 	for (size_t i = 0; i < done->n; i++)
 		if (done->ids[i] == id)
 			return;
-	if (done->n < sizeof(done->ids) / sizeof(done->ids[0]) && hg_reportfile_write_stack(gz, m, id))
+	if (hg_reportfile_write_stack(gz, m, id))
 		done->ids[done->n++] = id;
 }
 
 /* id if its stack line was written, else 0 (no stack): every stack a line
- * names must be in the file. */
+ * names must be in the file.  The depot holds every id a chunk or the
+ * peak has, so this is id but for a damaged heap. */
 static uint32_t as_written(const struct written *done, uint32_t id)
 {
 	for (size_t i = 0; i < done->n; i++)
@@ -697,8 +704,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 	hg_peak_get(&peak);
 	static struct pin_rank ranked[HG_FRAG_PIN_SITES];
 	size_t nranked = rank_pinners(f, ranked, HG_FRAG_PIN_SITES);
-	static struct written done;
-	done.n = 0;
+	struct written done = { f->stack_ids, 0 };
 	for (unsigned i = 0; i < peak.nsites; i++)
 		write_stack_once(gz, m, &done, peak.sites[i].stack);
 	for (size_t i = 0; i < nranked; i++)

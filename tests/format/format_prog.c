@@ -11,6 +11,9 @@
  *            and a malloc, and heapguard_report() through dlsym
  *   small    one lost block of 77 bytes and nothing else: the live bytes
  *            never reach the 64 KiB from which the peak's sites are taken
+ *   arenas   150 threads (run with MALLOC_ARENA_MAX=200), each in an arena of
+ *            its own, whose top is held up by 8 blocks of 8 stacks of their
+ *            own: 1,200 stacks that pin tops; they wait while main exits
  * Prints "usable77 N": malloc_usable_size() of a 77-byte block. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -93,6 +96,77 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+#define MANY_THREADS 150
+
+/* A stack of its own for block i of thread t: a path of path_a() and
+ * path_b() calls spells t in binary, then one of eight call sites
+ * allocates.  The empty asm after each call keeps it from being a jump. */
+static __attribute__((noinline)) void *site(unsigned i)
+{
+	void *p;
+	switch (i) {
+	case 0: p = malloc(48); break;
+	case 1: p = malloc(56); break;
+	case 2: p = malloc(64); break;
+	case 3: p = malloc(72); break;
+	case 4: p = malloc(80); break;
+	case 5: p = malloc(88); break;
+	case 6: p = malloc(96); break;
+	default: p = malloc(104); break;
+	}
+	__asm__ volatile("" ::: "memory");
+	return p;
+}
+
+static void *spell(unsigned t, unsigned bits, unsigned i);
+
+static __attribute__((noinline)) void *path_a(unsigned t, unsigned bits, unsigned i)
+{
+	void *p = spell(t, bits, i);
+	__asm__ volatile("" ::: "memory");
+	return p;
+}
+
+static __attribute__((noinline)) void *path_b(unsigned t, unsigned bits, unsigned i)
+{
+	void *p = spell(t, bits, i);
+	__asm__ volatile("" ::: "memory");
+	return p;
+}
+
+static void *spell(unsigned t, unsigned bits, unsigned i)
+{
+	if (bits == 0)
+		return site(i);
+	return (t & 1 ? path_a : path_b)(t >> 1, bits - 1, i);
+}
+
+static pthread_mutex_t parked = PTHREAD_MUTEX_INITIALIZER; /* held by main */
+static pthread_barrier_t ready;
+void *volatile many_keep[MANY_THREADS][8];
+
+static void *many_main(void *arg)
+{
+	unsigned t = (unsigned)(long)arg;
+	for (unsigned i = 0; i < 8; i++)
+		many_keep[t][i] = spell(t, 8, i);
+	pthread_barrier_wait(&ready);
+	pthread_mutex_lock(&parked); /* never returns: main exits holding it */
+	return NULL;
+}
+
+static void many_arenas(void)
+{
+	pthread_t th;
+	pthread_mutex_lock(&parked);
+	pthread_barrier_init(&ready, NULL, MANY_THREADS + 1);
+	for (long t = 0; t < MANY_THREADS; t++)
+		if (pthread_create(&th, NULL, many_main, (void *)t) != 0)
+			exit(2);
+	pthread_barrier_wait(&ready);
+	exit(0);
+}
+
 static void build_heap(void)
 {
 	leak_list(5);
@@ -120,6 +194,8 @@ int main(int argc, char **argv)
 		leak_plain(77);
 		exit(0);
 	}
+	if (strcmp(mode, "arenas") == 0)
+		many_arenas();
 	build_heap();
 	if (strcmp(mode, "fork") == 0) {
 		pid_t pid = fork();

@@ -31,12 +31,12 @@ fi
 # parse_from_man.py); the fixes take them off this list.
 tolerate="--tolerate mmapped-usable --tolerate peak-sites"
 
-# run NAME WANT OPTIONS MODE: format_prog MODE in $tmp/NAME, which must
-# exit with WANT (134: SIGABRT).
+# run NAME WANT OPTIONS MODE [VAR=VALUE]: format_prog MODE in $tmp/NAME,
+# which must exit with WANT (134: SIGABRT).
 run() {
-	name=$1 want=$2 opts=$3 mode=$4
+	name=$1 want=$2 opts=$3 mode=$4 var=${5:-HG_NOTHING=}
 	mkdir -p "$tmp/$name"
-	(cd "$tmp/$name" && timeout 120 env LD_PRELOAD="$lib" \
+	(cd "$tmp/$name" && timeout 120 env LD_PRELOAD="$lib" "$var" \
 		HEAPGUARD_OPTIONS="report=$tmp/$name/r.%p:$opts" "$prog" "$mode" >stdout 2>stderr)
 	rc=$?
 	[ "$rc" = "$want" ] || fail "$name: format_prog $mode exited with $rc, not $want: $(head -c 500 "$tmp/$name/stderr")"
@@ -51,6 +51,7 @@ for level in full fast; do
 	run small-$level 0 level=$level small
 done
 run noleaks 0 leaks=0:frag=1 leaks
+run arenas 0 level=full arenas MALLOC_ARENA_MAX=200
 
 # Every file, and between them every kind of record and report.
 expect=
@@ -80,6 +81,14 @@ for level in full fast; do
 	gzip -dc "$tmp"/signal-$level/r.*.frag.gz | grep -qx 'trigger signal' ||
 		fail "signal-$level: no report with trigger signal"
 done
+# 150 arenas, each top held up by blocks of 8 stacks of their own: every
+# one of their 1,200 pin_top lines names its stack (stack 0 is for blocks
+# with no stack, never for a report short of room).
+zero=$(gzip -dc "$tmp"/arenas/r.*.frag.gz | awk '$1 == "pin_top" && $2 > 0 && $6 == 0' | wc -l)
+pins=$(gzip -dc "$tmp"/arenas/r.*.frag.gz | awk '$1 == "pin_top" && $2 > 0' | wc -l)
+[ "$pins" -ge 1200 ] && [ "$zero" = 0 ] ||
+	fail "arenas: $zero of the $pins pin_top lines of the threads' arenas name stack 0"
+
 # One thread only: the depot's counts are exact.
 for level in full fast; do
 	python3 "$here/parse_from_man.py" $tolerate --expect depot-exact "$tmp"/small-$level/r.*.leaks.gz \
