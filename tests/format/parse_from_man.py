@@ -558,10 +558,13 @@ def parse_frag(rep):
         peak.update({k: num(values[k], 'peak ' + k) for k in full_keys})
         rep.require(peak['live_us'] <= uptime and peak['sites_us'] <= uptime,
                     'peak: a time after uptime_us')
-        rep.relation('peak-sites',
-                     peak['live'] - peak['live'] // 32 <= peak['sites_live'] <= peak['live'],
-                     'peak: sites_live %d is not within a 32nd below live %d' %
-                     (peak['sites_live'], peak['live']))
+        if peak['sites_live'] or peak['sites_us']:
+            rep.require(peak['live'] - peak['live'] // 32 <= peak['sites_live'] <= peak['live'],
+                        'peak: sites_live %d is not within a 32nd below live %d' %
+                        (peak['sites_live'], peak['live']))
+        else:
+            rep.require(peak['live'] < 64 << 10, 'peak: no sites taken, yet live reached 64 KiB')
+            rep.facts.add('peak-no-sites')
     else:
         for key in full_keys:
             rep.require(key not in values, 'peak: %s= at level=fast' % key)
@@ -573,7 +576,6 @@ def parse_frag(rep):
 
     previous = None
     seen = set()
-    site_bytes = 0
     while rep.peek() == 'peak_site' or skip_unknown(rep.peek()):
         if skip_unknown(rep.peek()):
             rep.pos += 1
@@ -586,14 +588,12 @@ def parse_frag(rep):
         previous = nbytes
         rep.require(stack == 0 or stack in stacks, 'peak_site: stack %d not defined' % stack)
         named.add(stack)
-        site_bytes += nbytes
         rep.facts.add('peak_site')
         if stack == 0:
             rep.facts.add('stack0')
     rep.require(len(seen) <= 10, 'more than 10 peak_site lines')
     if seen:
-        rep.relation('peak-site-sum', site_bytes <= peak['sites_live'],
-                     'peak_site bytes add up to more than sites_live')
+        rep.require(peak['sites_live'] > 0, 'peak_site lines, and sites_live=0')
     skip()
 
     pin_tops = []

@@ -29,7 +29,7 @@ fi
 
 # Relations the page states that the files still break (each named in
 # parse_from_man.py); the fixes take them off this list.
-tolerate="--tolerate mmapped-usable --tolerate peak-sites"
+tolerate="--tolerate mmapped-usable"
 
 # run NAME WANT OPTIONS MODE [VAR=VALUE]: format_prog MODE in $tmp/NAME,
 # which must exit with WANT (134: SIGABRT).
@@ -58,7 +58,7 @@ expect=
 for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect site=reachable \
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
-	segment; do
+	segment peak-no-sites; do
 	expect="$expect --expect $fact"
 done
 # shellcheck disable=SC2086
