@@ -89,6 +89,16 @@ pins=$(gzip -dc "$tmp"/arenas/r.*.frag.gz | awk '$1 == "pin_top" && $2 > 0' | wc
 [ "$pins" -ge 1200 ] && [ "$zero" = 0 ] ||
 	fail "arenas: $zero of the $pins pin_top lines of the threads' arenas name stack 0"
 
+# A site counts a block by what malloc_usable_size() says of it: the
+# request at level=full, the usable size at level=fast.
+for level in full fast; do
+	size=$(sed -n 's/^usable77 //p' "$tmp/small-$level/stdout")
+	lost=$(gzip -dc "$tmp"/small-$level/r.*.leaks.gz | awk '$1 == "site" && $2 == "lost" { print $4, $5, $6, $7 }')
+	[ "$lost" = "1 $size $size $size" ] ||
+		fail "small-$level: the lost block of 77 bytes is '$lost' (blocks bytes min max), malloc_usable_size says $size"
+done
+[ "$(sed -n 's/^usable77 //p' "$tmp/small-full/stdout")" = 77 ] || fail "small-full: malloc_usable_size(malloc(77)) is not 77"
+
 # One thread only: the depot's counts are exact.
 for level in full fast; do
 	python3 "$here/parse_from_man.py" $tolerate --expect depot-exact "$tmp"/small-$level/r.*.leaks.gz \
