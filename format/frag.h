@@ -13,8 +13,10 @@
 
 #define HG_FRAG_SUFFIX ".frag.gz" /* after the report= prefix */
 #define HG_FRAG_MAGIC  "heapguard-frag"
-/* A minor version (1.1) only adds what a reader of its major version skips. */
+/* A minor version only adds what a reader of its major version skips.
+ * 1.1: usable= in the mmapped record. */
 #define HG_FRAG_FORMAT_VERSION 1
+#define HG_FRAG_FORMAT_MINOR   1
 
 #define HG_FRAG_TRIGGER	  "trigger"
 #define HG_FRAG_UPTIME	  "uptime_us"
@@ -186,6 +188,7 @@ enum hg_frag_mmapped_key {
 	HG_MM_CHUNKS,
 	HG_MM_SYSTEM,
 	HG_MM_LIVE_BYTES,
+	HG_MM_USABLE, /* from 1.1 */
 	HG_MM_REQUESTED,
 	HG_MM_RESIDENT,
 	HG_MM_QUARANTINED, /* optional */
@@ -195,7 +198,7 @@ enum hg_frag_mmapped_key {
 static inline const char *hg_frag_mmapped_key(enum hg_frag_mmapped_key key)
 {
 	static const char *const keys[HG_MM_KEYS] = {
-		"chunks", "system", "live_bytes", "requested", "resident", "quarantined",
+		"chunks", "system", "live_bytes", "usable", "requested", "resident", "quarantined",
 	};
 	return (unsigned)key < HG_MM_KEYS ? keys[key] : "?";
 }

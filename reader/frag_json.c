@@ -69,9 +69,16 @@ static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 	hg_put_json_figures(out, frag->totals, HG_FIGURES, hg_frag_total_fragmentation(frag));
 	fprintf(out,
 		"},\"mmapped\":{\"chunks\":%" PRIu64 ",\"system_bytes\":%" PRIu64
-		",\"live_bytes\":%" PRIu64 ",\"requested_bytes\":%" PRIu64
-		",\"resident_bytes\":%" PRIu64 ",\"quarantined_bytes\":%" PRIu64 "},\"arenas\":[",
-		m->chunks, m->system, m->live_bytes, m->requested, m->resident, m->quarantined);
+		",\"live_bytes\":%" PRIu64,
+		m->chunks, m->system, m->live_bytes);
+	if (m->has_usable)
+		fprintf(out, ",\"usable_bytes\":%" PRIu64, m->usable);
+	else
+		fputs(",\"usable_bytes\":null", out);
+	fprintf(out,
+		",\"requested_bytes\":%" PRIu64 ",\"resident_bytes\":%" PRIu64
+		",\"quarantined_bytes\":%" PRIu64 "},\"arenas\":[",
+		m->requested, m->resident, m->quarantined);
 	for (i = 0; i < frag->narenas; i++) {
 		const struct hg_frag_arena *a = &frag->arenas[i];
 

@@ -91,7 +91,8 @@ static bool hg_power_of_two(uint64_t v)
 static int hg_frag_magic(struct hg_parse *p, char *line)
 {
 	static const char prefix[] = HG_FRAG_MAGIC " ";
-	const char *v = line + sizeof(prefix) - 1, *minor;
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	const char *v = line + sizeof(prefix) - 1, *minor, *c;
 	char show[64], major[16];
 	size_t n;
 
@@ -109,8 +110,14 @@ static int hg_frag_magic(struct hg_parse *p, char *line)
 	minor = v + n;
 	if (strncmp(v, major, n) == 0 &&
 	    (*minor == '\0' ||
-	     (*minor == '.' && minor[1] && strspn(minor + 1, "0123456789") == strlen(minor + 1))))
+	     (*minor == '.' && minor[1] && strspn(minor + 1, "0123456789") == strlen(minor + 1)))) {
+		frag->format = HG_FRAG_FORMAT_VERSION;
+		frag->minor = 0;
+		for (c = *minor ? minor + 1 : minor; *c; c++)
+			if (frag->minor < 1000000) /* any larger is as good */
+				frag->minor = frag->minor * 10 + (unsigned)(*c - '0');
 		return 0;
+	}
 	return hg_parse_fail(p, "unsupported format version '%s' (this reader reads version %d)",
 			     hg_parse_show(v, show, sizeof(show)), HG_FRAG_FORMAT_VERSION);
 }
@@ -154,8 +161,10 @@ static int hg_frag_page_size(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
-/* The names of a key=value record's keys (format/frag.h), by index. */
+/* The names of a key=value record's keys (format/frag.h), by index, and
+ * the bits of the first n of them. */
 typedef const char *hg_frag_key_name(int i);
+#define HG_KEYS_FIRST(n) ((1ull << (n)) - 1)
 
 static const char *hg_figure_key(int i)
 {
@@ -173,12 +182,12 @@ static const char *hg_peak_key(int i)
 }
 
 /* The KEY=VALUE fields of a record: key names(i) into out[i], each at most
- * once, the first required of them required (the others 0 when absent);
- * with kind, the value of kind= too (required).  Other keys are skipped.
- * The keys found, as bits, into *found when given. */
+ * once, those whose bit is set in required required (the others 0 when
+ * absent); with kind, the value of kind= too (required).  Other keys are
+ * skipped.  The keys found, as bits, into *found when given. */
 static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *record,
-			hg_frag_key_name *names, int n, int required, uint64_t *out, char **kind,
-			uint64_t *found)
+			hg_frag_key_name *names, int n, uint64_t required, uint64_t *out,
+			char **kind, uint64_t *found)
 {
 	uint64_t seen = 0;
 	char show[64];
@@ -220,8 +229,8 @@ static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *rec
 	}
 	if (kind && !*kind)
 		return hg_parse_fail(p, "the '%s' record lacks %s=", record, HG_FRAG_ARENA_KIND);
-	for (i = 0; i < required; i++)
-		if (!(seen & (1ull << i)))
+	for (i = 0; i < n; i++)
+		if ((required & (1ull << i)) && !(seen & (1ull << i)))
 			return hg_parse_fail(p, "the '%s' record lacks %s=", record, names(i));
 	if (found)
 		*found = seen;
@@ -311,8 +320,8 @@ static int hg_frag_arena(struct hg_parse *p, struct hg_fields *f)
 	a = &frag->arenas[frag->narenas];
 	memset(a, 0, sizeof(*a));
 	a->id = id;
-	if (hg_frag_keys(p, f, HG_FRAG_ARENA, hg_figure_key, HG_FIGURES, HG_FIGURES, a->fig, &kind,
-			 NULL) < 0)
+	if (hg_frag_keys(p, f, HG_FRAG_ARENA, hg_figure_key, HG_FIGURES, HG_KEYS_FIRST(HG_FIGURES),
+			 a->fig, &kind, NULL) < 0)
 		return -1;
 	if (strcmp(kind, HG_FRAG_KIND_MAIN) != 0 && strcmp(kind, HG_FRAG_KIND_THREAD) != 0)
 		return hg_parse_fail(p, "arena kind is neither '%s' nor '%s'", HG_FRAG_KIND_MAIN,
@@ -337,10 +346,16 @@ static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
 	if (frag->narenas == 0)
 		return hg_parse_fail(p, "no '%s' record before '%s' (the main arena is one)",
 				     HG_FRAG_ARENA, HG_FRAG_MMAPPED);
-	/* Every key is required but the last, quarantined=. */
-	if (hg_frag_keys(p, f, HG_FRAG_MMAPPED, hg_mmapped_key, HG_MM_KEYS, HG_MM_QUARANTINED, v,
-			 NULL, NULL) < 0)
+	uint64_t required = HG_KEYS_FIRST(HG_MM_QUARANTINED), found;
+
+	/* Every key is required but quarantined=, and usable= before 1.1. */
+	if (frag->format == 1 && frag->minor == 0)
+		required &= ~(1ull << HG_MM_USABLE);
+	if (hg_frag_keys(p, f, HG_FRAG_MMAPPED, hg_mmapped_key, HG_MM_KEYS, required, v, NULL,
+			 &found) < 0)
 		return -1;
+	m->has_usable = found & (1ull << HG_MM_USABLE);
+	m->usable = v[HG_MM_USABLE];
 	m->quarantined = v[HG_MM_QUARANTINED];
 	m->chunks = v[HG_MM_CHUNKS];
 	m->system = v[HG_MM_SYSTEM];
@@ -348,7 +363,8 @@ static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
 	m->requested = v[HG_MM_REQUESTED];
 	m->resident = v[HG_MM_RESIDENT];
 	if (m->requested > m->live_bytes || m->live_bytes > m->system || m->resident > m->system ||
-	    (m->chunks == 0) != (m->system == 0))
+	    (m->chunks == 0) != (m->system == 0) ||
+	    (m->has_usable && (m->requested > m->usable || m->usable > m->live_bytes)))
 		return hg_parse_fail(
 			p,
 			"mmapped: %llu chunks of %llu bytes in %llu mapped (%llu "
@@ -384,6 +400,7 @@ static int hg_frag_sum_arenas(struct hg_parse *p, uint64_t *sum)
 	    __builtin_add_overflow(sum[HG_FIG_LIVE_BLOCKS], m->chunks, &sum[HG_FIG_LIVE_BLOCKS]) ||
 	    __builtin_add_overflow(sum[HG_FIG_LIVE_BYTES], m->live_bytes,
 				   &sum[HG_FIG_LIVE_BYTES]) ||
+	    __builtin_add_overflow(sum[HG_FIG_USABLE], m->usable, &sum[HG_FIG_USABLE]) ||
 	    __builtin_add_overflow(sum[HG_FIG_REQUESTED], m->requested, &sum[HG_FIG_REQUESTED]) ||
 	    __builtin_add_overflow(sum[HG_FIG_RESIDENT], m->resident, &sum[HG_FIG_RESIDENT]))
 		return hg_parse_fail(p,
@@ -397,17 +414,18 @@ static int hg_frag_totals(struct hg_parse *p, struct hg_fields *f)
 	uint64_t *t = frag->totals, sum[HG_FIGURES];
 	int k;
 
-	if (hg_frag_keys(p, f, HG_FRAG_TOTALS, hg_figure_key, HG_FIG_SEGMENTS, HG_FIG_SEGMENTS, t,
-			 NULL, NULL) < 0 ||
+	if (hg_frag_keys(p, f, HG_FRAG_TOTALS, hg_figure_key, HG_FIG_SEGMENTS,
+			 HG_KEYS_FIRST(HG_FIG_SEGMENTS), t, NULL, NULL) < 0 ||
 	    hg_frag_check_figures(p, t, "totals", false) < 0 || hg_frag_sum_arenas(p, sum) < 0)
 		return -1;
 	t[HG_FIG_SEGMENTS] = sum[HG_FIG_SEGMENTS];
 	for (k = 0; k < HG_FIG_SEGMENTS; k++) {
-		/* in_use follows from system and free (checked above); mmapped
-		 * chunks have no usable figure: theirs is unknown here. */
+		/* in_use follows from system and free (checked above); before
+		 * format 1.1 the mmapped chunks had no usable figure. */
 		if (k == HG_FIG_IN_USE)
 			continue;
-		if (k == HG_FIG_USABLE ? t[k] < sum[k] : t[k] != sum[k])
+		if (k == HG_FIG_USABLE && !frag->mmapped.has_usable ? t[k] < sum[k]
+								    : t[k] != sum[k])
 			return hg_parse_fail(p,
 					     "totals say %s=%llu, the arenas and mmapped chunks "
 					     "add up to %llu",
@@ -501,8 +519,8 @@ static int hg_frag_peak(struct hg_parse *p, struct hg_fields *f)
 	uint64_t v[HG_PEAK_KEYS], found;
 	int i;
 
-	if (hg_frag_keys(p, f, HG_FRAG_PEAK, hg_peak_key, HG_PEAK_KEYS, HG_PEAK_KEYS_FAST, v, NULL,
-			 &found) < 0)
+	if (hg_frag_keys(p, f, HG_FRAG_PEAK, hg_peak_key, HG_PEAK_KEYS,
+			 HG_KEYS_FIRST(HG_PEAK_KEYS_FAST), v, NULL, &found) < 0)
 		return -1;
 	/* The live peak comes with level=full, all four figures together. */
 	peak->has_live = (found >> HG_PEAK_KEYS_FAST) != 0;

@@ -31,6 +31,8 @@ struct hg_frag_arena {
 
 struct hg_frag_mmapped {
 	uint64_t chunks, system, live_bytes, requested, resident;
+	bool has_usable; /* from format 1.1 */
+	uint64_t usable;
 	uint64_t quarantined; /* mapping bytes waiting in the quarantine */
 };
 
@@ -74,7 +76,8 @@ struct hg_frag {
 	/* The run: path, version, program, pid, ppid, time, level, status,
 	 * arguments, options, modules, stacks and frames (no sites). */
 	struct hg_leaks run;
-	char *trigger; /* exit, call, signal, error (or a newer word) */
+	unsigned format, minor; /* heapguard-frag FORMAT.MINOR */
+	char *trigger;		/* exit, call, signal, error (or a newer word) */
 	uint64_t uptime_us, page_size;
 	struct hg_frag_arena *arenas;
 	size_t narenas;

@@ -660,9 +660,10 @@ static uint32_t as_written(const struct written *done, uint32_t id)
 static void write_mmapped(struct hg_gzfile *gz, const struct mmapped *mm)
 {
 	const size_t v[HG_MM_KEYS] = {
-		[HG_MM_CHUNKS] = mm->chunks,	     [HG_MM_SYSTEM] = mm->system,
-		[HG_MM_LIVE_BYTES] = mm->live_bytes, [HG_MM_REQUESTED] = mm->requested,
-		[HG_MM_RESIDENT] = mm->resident,     [HG_MM_QUARANTINED] = mm->quarantined,
+		[HG_MM_CHUNKS] = mm->chunks,	       [HG_MM_SYSTEM] = mm->system,
+		[HG_MM_LIVE_BYTES] = mm->live_bytes,   [HG_MM_USABLE] = mm->usable,
+		[HG_MM_REQUESTED] = mm->requested,     [HG_MM_RESIDENT] = mm->resident,
+		[HG_MM_QUARANTINED] = mm->quarantined,
 	};
 	hg_gz_puts(gz, HG_FRAG_MMAPPED);
 	for (int k = 0; k < HG_MM_KEYS; k++)
@@ -689,7 +690,7 @@ static void write_peak(struct hg_gzfile *gz, const struct hg_peak *peak)
 static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
-	hg_gz_printf(gz, HG_FRAG_MAGIC " %d\n", HG_FRAG_FORMAT_VERSION);
+	hg_gz_printf(gz, HG_FRAG_MAGIC " %d.%d\n", HG_FRAG_FORMAT_VERSION, HG_FRAG_FORMAT_MINOR);
 	hg_reportfile_write_process(gz, exe, now);
 	hg_gz_printf(gz, HG_FRAG_TRIGGER " %s\n", hg_frag_trigger_name(trigger));
 	if (trigger == HG_FRAG_AT_EXIT && status >= 0)

@@ -296,7 +296,6 @@ def parse_leaks(rep):
     if rep.peek() == 'module':
         seen_module[0] = True
     modules, stacks = read_modules_stacks(rep, skip_unknown)
-    rep.require(modules >= 1, 'no module 0 (the executable)')
 
     sums = {k: [0, 0] for k in ('lost', 'indirect', 'reachable')}
     order = ('lost', 'indirect', 'reachable')
@@ -418,8 +417,9 @@ def check_figures(rep, f, what, level, arenas=1):
 
 def parse_frag(rep):
     (version,) = rep.take('heapguard-frag', 2)
-    rep.require(re.match(r'1(\.(0|[1-9][0-9]*))?\Z', version),
-                'heapguard-frag %s: version 1 or 1.minor expected' % version)
+    m = re.match(r'1(?:\.(0|[1-9][0-9]*))?\Z', version)
+    rep.require(m, 'heapguard-frag %s: version 1 or 1.minor expected' % version)
+    minor = int(m.group(1) or 0)
     rep.facts.add('kind=frag')
     level = read_common_head(rep)
 
@@ -455,7 +455,6 @@ def parse_frag(rep):
         else:
             read_args_options(rep)
     modules, stacks = read_modules_stacks(rep, skip_unknown)
-    rep.require(modules >= 1, 'no module 0 (the executable)')
     named = set()
 
     arenas = []
@@ -479,8 +478,8 @@ def parse_frag(rep):
     skip()
 
     fields = rep.take('mmapped')
-    values = rep.keyvalues(fields, 'mmapped', [k for k in MMAPPED_KEYS if k != 'usable'])
-    rep.relation('mmapped-usable', 'usable' in values, 'mmapped: usable= missing')
+    # usable= came with 1.1.
+    values = rep.keyvalues(fields, 'mmapped', [k for k in MMAPPED_KEYS if k != 'usable' or minor])
     mm = {k: num(values[k], 'mmapped ' + k) for k in MMAPPED_KEYS if k in values}
     mm['quarantined'] = num(values.get('quarantined', '0'), 'mmapped quarantined')
     if 'usable' in mm:
@@ -502,8 +501,10 @@ def parse_frag(rep):
                     expect = None
                 elif tkey == key:
                     expect += mm[mkey]
-        if expect is None:
-            continue  # tolerated above: nothing to re-add it from
+        if expect is None:  # 1.0: at least the arenas'
+            rep.require(totals[key] >= sum(a[key] for a in arenas),
+                        'totals: %s=%d, below the arenas\' sum' % (key, totals[key]))
+            continue
         rep.require(totals[key] == expect,
                     'totals: %s=%d, re-added from the arenas and mmapped: %d' %
                     (key, totals[key], expect))

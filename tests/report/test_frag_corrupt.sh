@@ -61,6 +61,10 @@ broken notkey 21 "field 'garbage' of the 'arena' record is not KEY=VALUE" '21s/$
 broken arenaid 22 "arena 2 where arena 1 was expected" 's/^arena 1 /arena 2 /'
 broken kind 22 "arena 1 has kind=main" '22s/kind=thread/kind=main/'
 broken mmapped 23 "mmapped: 1 chunks of 1048592 bytes" '23s/requested=1048576/requested=2000000/'
+# Format 1.1 has usable= in the mmapped record, and the totals add it.
+broken nousable 23 "the 'mmapped' record lacks usable=" '1s/.*/heapguard-frag 1.1/'
+broken mmusable 24 "totals say usable=11078336, the arenas and mmapped chunks add up to 11078340" \
+	'1s/.*/heapguard-frag 1.1/;23s/ requested=/ usable=1048580 requested=/'
 broken totals 24 "totals say live_blocks=10030, the arenas and mmapped chunks add up to 10031" '24s/live_blocks=10031/live_blocks=10030/'
 broken class 25 "size class [500, 1000) is not [2^k, 2^(k+1))" '25s/512 1024/500 1000/'
 broken classbytes 28 "200 bytes cannot be 2 chunks of [32, 64) bytes" '28s/ 64$/ 200/'

@@ -54,8 +54,14 @@ cp "$tmp/out" "$tmp/swiss.out"
 run 0 --no-symbols "$tmp/plain.frag.gz"
 cmp -s "$tmp/out" "$tmp/swiss.out" || fail "unknown records or fields changed the output"
 # A newer minor version is read; a newer major one is not (test_frag_corrupt.sh).
-sed '1s/.*/heapguard-frag 1.7/' "$tmp/swiss.txt" | gzip -c -n >"$tmp/minor.frag.gz"
+# 1.1 added usable= to the mmapped record; a 1.7 has it too, and what
+# else a 1.7 adds is skipped.
+sed -e '1s/.*/heapguard-frag 1.7/' -e '/^mmapped /s/ requested=/ usable=1048576 requested=/' \
+	-e '/^mmapped /s/$/ added_in_1_7=1/' "$tmp/swiss.txt" | gzip -c -n >"$tmp/minor.frag.gz"
 run 0 --no-symbols "$tmp/minor.frag.gz"
+cmp -s "$tmp/out" "$tmp/swiss.out" || fail "format 1.7 was not read as 1.0 is"
+run 0 --no-symbols --json "$tmp/minor.frag.gz"
+json 'j["mmapped"]["usable_bytes"] == 1048576'
 
 # The verdict's other wordings.
 run 0 --no-symbols "$tmp/compact.frag.gz"
@@ -86,7 +92,7 @@ contains '  written   on a crash signal (report_on_crash) (status 0)'
 
 # The example in heapguard-report(5) is a valid report (its folded lines,
 # indented there, joined again).
-sed -n '/^heapguard-frag 1$/,/^end 1 1 0$/p' "$top/man/heapguard-report.5" |
+sed -n '/^heapguard-frag [0-9.]*$/,/^end 1 1 0$/p' "$top/man/heapguard-report.5" |
 	awk '/^  / { sub(/^  /, " "); line = line $0; next } { if (line != "") print line; line = $0 } END { print line }' |
 	gzip -c -n >"$tmp/man.frag.gz"
 run 0 --no-symbols "$tmp/man.frag.gz"
@@ -127,7 +133,7 @@ json 'j["format"] == 1 and j["report"] == "fragmentation" and j["program"] == "/
 	'j["totals"]["usable_bytes"] == 11078336 and j["totals"]["requested_bytes"] == 11077576 and j["totals"]["segments"] == 2' \
 	'abs(j["totals"]["fragmentation"] - (94000000 - 200000 + 100064 - 100000) / 94100064) < 1e-6' \
 	'abs(j["totals"]["free_held_share"] - 94100064 / 106045440) < 1e-6' \
-	'j["mmapped"] == {"chunks": 1, "system_bytes": 1052672, "live_bytes": 1048592, "requested_bytes": 1048576, "resident_bytes": 1052672, "quarantined_bytes": 0}' \
+	'j["mmapped"] == {"chunks": 1, "system_bytes": 1052672, "live_bytes": 1048592, "usable_bytes": None, "requested_bytes": 1048576, "resident_bytes": 1052672, "quarantined_bytes": 0}' \
 	'[a["id"] for a in j["arenas"]] == [0, 1] and [a["kind"] for a in j["arenas"]] == ["main", "thread"]' \
 	'j["arenas"][1]["free_bytes"] == 100064 and j["arenas"][1]["segments"] == 1' \
 	'abs(j["arenas"][1]["fragmentation"] - (1 - 100000 / 100064)) < 1e-6' \
