@@ -100,19 +100,32 @@ static inline const char *hg_fmt_level_name(enum hg_fmt_level level)
 	return (unsigned)level < HG_FMT_LEVELS ? names[level] : "?";
 }
 
-/* Where an option's value came from: the source word of an option line. */
+/* Where an option's value came from: the source word of an option line.
+ * Version 1 reports know the first three, and say env for any source
+ * but the default and GLIBC_TUNABLES. */
 enum hg_fmt_source {
-	HG_FMT_SOURCE_DEFAULT, /* not set: the default */
-	HG_FMT_SOURCE_ENV,     /* the environment: HEAPGUARD_OPTIONS, MALLOC_CHECK_ */
-	HG_FMT_SOURCE_TUNABLE, /* GLIBC_TUNABLES */
+	HG_FMT_SOURCE_DEFAULT,	  /* not set: heapguard's or glibc's default */
+	HG_FMT_SOURCE_ENV,	  /* HEAPGUARD_OPTIONS */
+	HG_FMT_SOURCE_TUNABLE,	  /* GLIBC_TUNABLES=glibc.malloc.NAME=VALUE */
+	HG_FMT_SOURCE_MALLOC_ENV, /* the parameter's MALLOC_* variable */
+	HG_FMT_SOURCE_MALLOPT,	  /* mallopt() while the program ran */
+	HG_FMT_SOURCE_CONFIG,	  /* /etc/heapguard.conf (set-user-ID programs) */
 	HG_FMT_SOURCES,
 };
+#define HG_FMT_SOURCES_V1 (HG_FMT_SOURCE_TUNABLE + 1)
 
 static inline const char *hg_fmt_source_name(enum hg_fmt_source source)
 {
-	static const char *const names[HG_FMT_SOURCES] = { "default", "env", "tunable" };
+	static const char *const names[HG_FMT_SOURCES] = {
+		"default", "env", "tunable", "malloc_env", "mallopt", "config",
+	};
 	return (unsigned)source < HG_FMT_SOURCES ? names[source] : "?";
 }
+
+/* From version 2 on, glibc's malloc parameters follow heapguard's options
+ * as option lines named as GLIBC_TUNABLES names them (glibc.malloc.top_pad),
+ * so that a run can be set up again from its report. */
+#define HG_FMT_GLIBC_PARAM_PREFIX "glibc.malloc."
 
 /* The source a word names, or HG_FMT_SOURCES for none. */
 static inline enum hg_fmt_source hg_fmt_source_parse(const char *word)

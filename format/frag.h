@@ -14,9 +14,11 @@
 #define HG_FRAG_SUFFIX ".frag.gz" /* after the report= prefix */
 #define HG_FRAG_MAGIC  "heapguard-frag"
 /* A minor version only adds what a reader of its major version skips.
- * 1.1: usable= in the mmapped record. */
-#define HG_FRAG_FORMAT_VERSION 1
-#define HG_FRAG_FORMAT_MINOR   1
+ * 1.1: usable= in the mmapped record.  2: the option lines of
+ * heapguard-leaks 2.  Readers still read 1 and 1.1. */
+#define HG_FRAG_FORMAT_VERSION 2
+#define HG_FRAG_FORMAT_MINOR   0
+#define HG_FRAG_FORMAT_OLDEST  1
 
 #define HG_FRAG_TRIGGER	  "trigger"
 #define HG_FRAG_UPTIME	  "uptime_us"

@@ -11,7 +11,10 @@
 
 #define HG_LEAKS_SUFFIX		".leaks.gz" /* after the report= prefix */
 #define HG_LEAKS_MAGIC		"heapguard-leaks"
-#define HG_LEAKS_FORMAT_VERSION 1
+/* 2: glibc's malloc parameters among the options, each with its source
+ * (malloc_env, mallopt and config are new).  Readers still read 1. */
+#define HG_LEAKS_FORMAT_VERSION 2
+#define HG_LEAKS_FORMAT_OLDEST	1
 
 #define HG_LEAKS_SITE	"site"	 /* kind stack blocks bytes min max threads */
 #define HG_LEAKS_TOTALS "totals" /* bytes and blocks of each kind, in kind order */

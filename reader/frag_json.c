@@ -46,7 +46,7 @@ static void hg_put_json_frag_run(FILE *out, const struct hg_frag *frag,
 {
 	char *verdict = hg_frag_verdict(frag, sym);
 
-	fprintf(out, "{\"format\":%d,\"report\":\"fragmentation\",", HG_FRAG_FORMAT_VERSION);
+	fprintf(out, "{\"format\":%u,\"report\":\"fragmentation\",", frag->run.format);
 	hg_put_json_run(out, &frag->run);
 	fputs(",\"trigger\":", out);
 	hg_put_json_string(out, frag->trigger);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The fragmentation report parser: the records of heapguard-frag 1 on top of
+/* The fragmentation report parser: the records of heapguard-frag on top of
  * parse_common.c.  Each record is checked as it comes (references, ranges,
  * the figures' own relations, the order of sorted lists); what spans records
  * (totals against the arenas, histograms against the free figures, maps
  * against their segments, the 'end' counts) is checked where the last piece
  * arrives.  Unknown records and unknown key= fields are skipped, so that
- * later writers of version 1 can add them. */
+ * later writers of a version can add them. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +94,7 @@ static int hg_frag_magic(struct hg_parse *p, char *line)
 	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
 	const char *v = line + sizeof(prefix) - 1, *minor, *c;
 	char show[64], major[16];
+	unsigned m;
 	size_t n;
 
 	if (strncmp(line, prefix, sizeof(prefix) - 1) != 0) {
@@ -106,20 +107,24 @@ static int hg_frag_magic(struct hg_parse *p, char *line)
 	}
 	/* MAJOR and MAJOR.MINOR: a minor version only adds what its major
 	 * version's readers skip. */
-	n = (size_t)snprintf(major, sizeof(major), "%d", HG_FRAG_FORMAT_VERSION);
-	minor = v + n;
-	if (strncmp(v, major, n) == 0 &&
-	    (*minor == '\0' ||
-	     (*minor == '.' && minor[1] && strspn(minor + 1, "0123456789") == strlen(minor + 1)))) {
-		frag->format = HG_FRAG_FORMAT_VERSION;
+	for (m = HG_FRAG_FORMAT_OLDEST; m <= HG_FRAG_FORMAT_VERSION; m++) {
+		n = (size_t)snprintf(major, sizeof(major), "%u", m);
+		minor = v + n;
+		if (strncmp(v, major, n) != 0 ||
+		    (*minor != '\0' && (*minor != '.' || !minor[1] ||
+					strspn(minor + 1, "0123456789") != strlen(minor + 1))))
+			continue;
+		p->r->format = m;
 		frag->minor = 0;
 		for (c = *minor ? minor + 1 : minor; *c; c++)
 			if (frag->minor < 1000000) /* any larger is as good */
 				frag->minor = frag->minor * 10 + (unsigned)(*c - '0');
 		return 0;
 	}
-	return hg_parse_fail(p, "unsupported format version '%s' (this reader reads version %d)",
-			     hg_parse_show(v, show, sizeof(show)), HG_FRAG_FORMAT_VERSION);
+	return hg_parse_fail(
+		p, "unsupported format version '%s' (this reader reads versions %d to %d)",
+		hg_parse_show(v, show, sizeof(show)), HG_FRAG_FORMAT_OLDEST,
+		HG_FRAG_FORMAT_VERSION);
 }
 
 static int hg_frag_trigger(struct hg_parse *p, struct hg_fields *f)
@@ -349,7 +354,7 @@ static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
 	uint64_t required = HG_KEYS_FIRST(HG_MM_QUARANTINED), found;
 
 	/* Every key is required but quarantined=, and usable= before 1.1. */
-	if (frag->format == 1 && frag->minor == 0)
+	if (frag->run.format == 1 && frag->minor == 0)
 		required &= ~(1ull << HG_MM_USABLE);
 	if (hg_frag_keys(p, f, HG_FRAG_MMAPPED, hg_mmapped_key, HG_MM_KEYS, required, v, NULL,
 			 &found) < 0)

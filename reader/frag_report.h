@@ -76,8 +76,8 @@ struct hg_frag {
 	/* The run: path, version, program, pid, ppid, time, level, status,
 	 * arguments, options, modules, stacks and frames (no sites). */
 	struct hg_leaks run;
-	unsigned format, minor; /* heapguard-frag FORMAT.MINOR */
-	char *trigger;		/* exit, call, signal, error (or a newer word) */
+	unsigned minor; /* of the format, whose major version is run.format */
+	char *trigger;	/* exit, call, signal, error (or a newer word) */
 	uint64_t uptime_us, page_size;
 	struct hg_frag_arena *arenas;
 	size_t narenas;

@@ -57,6 +57,7 @@ struct hg_leak_option {
 
 struct hg_leaks {
 	char *path;    /* the file it was read from */
+	unsigned format; /* its format's version (major) */
 	char *version; /* heapguard's version that wrote it */
 	char *program;
 	uint64_t pid, ppid, time;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The leak report parser: the records only heapguard-leaks 1 has (sites,
+/* The leak report parser: the records only heapguard-leaks has (sites,
  * totals, depot, scan, end) on top of parse_common.c, with the checks that
  * let every later stage trust struct hg_leaks: sizes within their bounds,
  * one site per (kind, stack), totals and counts equal to the lines. */
@@ -27,16 +27,21 @@ static int hg_parse_magic(struct hg_parse *p, char *line)
 {
 	static const char prefix[] = HG_LEAKS_MAGIC " ";
 	char show[64], version[16];
+	unsigned v;
 
-	snprintf(version, sizeof(version), "%d", HG_LEAKS_FORMAT_VERSION);
-	if (strncmp(line, prefix, sizeof(prefix) - 1) == 0 &&
-	    strcmp(line + sizeof(prefix) - 1, version) == 0)
-		return 0;
+	for (v = HG_LEAKS_FORMAT_OLDEST; v <= HG_LEAKS_FORMAT_VERSION; v++) {
+		snprintf(version, sizeof(version), "%u", v);
+		if (strncmp(line, prefix, sizeof(prefix) - 1) == 0 &&
+		    strcmp(line + sizeof(prefix) - 1, version) == 0) {
+			p->r->format = v;
+			return 0;
+		}
+	}
 	if (strncmp(line, prefix, sizeof(prefix) - 1) == 0)
 		return hg_parse_fail(
-			p, "unsupported format version '%s' (this reader reads version %d)",
+			p, "unsupported format version '%s' (this reader reads versions %d to %d)",
 			hg_parse_show(line + sizeof(prefix) - 1, show, sizeof(show)),
-			HG_LEAKS_FORMAT_VERSION);
+			HG_LEAKS_FORMAT_OLDEST, HG_LEAKS_FORMAT_VERSION);
 	if (strncmp(line, HG_FRAG_MAGIC " ", sizeof(HG_FRAG_MAGIC)) == 0)
 		return hg_parse_fail(p, "a fragmentation report, not a leak report");
 	return hg_parse_fail(p, "not a heapguard leak report (the first line is not '%s %d')",

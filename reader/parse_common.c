@@ -341,14 +341,15 @@ int hg_parse_arg(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
-/* "default, env, tunable": the source words, for an error message. */
-static const char *hg_parse_sources(char *buf, size_t size)
+/* "default, env, tunable": the source words of a format version, for an
+ * error message. */
+static const char *hg_parse_sources(unsigned format, char *buf, size_t size)
 {
+	int s, count = format < 2 ? HG_FMT_SOURCES_V1 : HG_FMT_SOURCES;
 	size_t n = 0;
-	int s;
 
 	buf[0] = '\0';
-	for (s = 0; s < HG_FMT_SOURCES && n < size; s++)
+	for (s = 0; s < count && n < size; s++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", s ? ", " : "",
 				      hg_fmt_source_name((enum hg_fmt_source)s));
 	return buf;
@@ -369,9 +370,10 @@ int hg_parse_option(struct hg_parse *p, struct hg_fields *f)
 			return hg_parse_fail(
 				p, "option name has a byte 0x%02x that no option name has",
 				(unsigned char)*c);
-	if (hg_fmt_source_parse(source) == HG_FMT_SOURCES)
+	/* Version 1 knew three sources. */
+	if (hg_fmt_source_parse(source) >= (p->r->format < 2 ? HG_FMT_SOURCES_V1 : HG_FMT_SOURCES))
 		return hg_parse_fail(p, "option source is not one of %s",
-				     hg_parse_sources(sources, sizeof(sources)));
+				     hg_parse_sources(p->r->format, sources, sizeof(sources)));
 	if (hg_parse_grow(p, (void **)&r->options, &p->cap_options, r->noptions + 1,
 			  sizeof(*r->options), HG_LEAKS_RECORDS_MAX, "options") < 0)
 		return -1;

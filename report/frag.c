@@ -690,7 +690,11 @@ static void write_peak(struct hg_gzfile *gz, const struct hg_peak *peak)
 static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
-	hg_gz_printf(gz, HG_FRAG_MAGIC " %d.%d\n", HG_FRAG_FORMAT_VERSION, HG_FRAG_FORMAT_MINOR);
+	if (HG_FRAG_FORMAT_MINOR != 0)
+		hg_gz_printf(gz, HG_FRAG_MAGIC " %d.%d\n", HG_FRAG_FORMAT_VERSION,
+			     HG_FRAG_FORMAT_MINOR);
+	else
+		hg_gz_printf(gz, HG_FRAG_MAGIC " %d\n", HG_FRAG_FORMAT_VERSION);
 	hg_reportfile_write_process(gz, exe, now);
 	hg_gz_printf(gz, HG_FRAG_TRIGGER " %s\n", hg_frag_trigger_name(trigger));
 	if (trigger == HG_FRAG_AT_EXIT && status >= 0)

@@ -53,8 +53,14 @@ static enum hg_fmt_source source_of(enum hg_source s)
 	switch (s) {
 	case HG_SOURCE_DEFAULT:
 		return HG_FMT_SOURCE_DEFAULT;
+	case HG_SOURCE_MALLOC_ENV:
+		return HG_FMT_SOURCE_MALLOC_ENV;
 	case HG_SOURCE_TUNABLES:
 		return HG_FMT_SOURCE_TUNABLE;
+	case HG_SOURCE_MALLOPT:
+		return HG_FMT_SOURCE_MALLOPT;
+	case HG_SOURCE_CONFIG_FILE:
+		return HG_FMT_SOURCE_CONFIG;
 	default:
 		return HG_FMT_SOURCE_ENV;
 	}
@@ -64,6 +70,22 @@ static void write_option_head(struct hg_gzfile *gz, int id, const char *name)
 {
 	hg_gz_printf(gz, HG_FMT_OPTION " %s %s ", name,
 		     hg_fmt_source_name(source_of(hg_config.option_source[id])));
+}
+
+/* glibc's parameters, as GLIBC_TUNABLES names them, after heapguard's own
+ * options: what the run was configured with, and by what. */
+static void write_params(struct hg_gzfile *gz)
+{
+	const struct hg_params *p = &hg_config.params;
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		const char *name = hg_param_tunable_name((enum hg_param)i);
+		if (name == NULL || strncmp(name, HG_FMT_GLIBC_PARAM_PREFIX,
+					    strlen(HG_FMT_GLIBC_PARAM_PREFIX)) != 0)
+			continue; /* not a glibc.malloc tunable: not the format's */
+		hg_gz_printf(gz, HG_FMT_OPTION " %s %s %lu\n", name,
+			     hg_fmt_source_name(source_of(p->source[i])),
+			     (unsigned long)p->value[i]);
+	}
 }
 
 static void write_options(struct hg_gzfile *gz)
@@ -213,6 +235,7 @@ void hg_reportfile_write_setup(struct hg_gzfile *gz, const struct hg_modules *m)
 {
 	write_args(gz);
 	write_options(gz);
+	write_params(gz);
 	for (unsigned i = 0; i < m->count; i++) {
 		hg_gz_printf(gz, HG_FMT_MODULE " %u 0x%lx %s ", i, (unsigned long)m->mods[i].base,
 			     m->mods[i].build_id);

@@ -10,7 +10,8 @@
  *   signal   leaks, then raise(SIGUSR2) (run with report_signal=SIGUSR2)
  *            and a malloc, and heapguard_report() through dlsym
  *   small    one lost block of 77 bytes and nothing else: the live bytes
- *            never reach the 64 KiB from which the peak's sites are taken
+ *            never reach the 64 KiB from which the peak's sites are taken;
+ *            and a mallopt(M_TRIM_THRESHOLD)
  *   arenas   150 threads (run with MALLOC_ARENA_MAX=200), each in an arena of
  *            its own, whose top is held up by 8 blocks of 8 stacks of their
  *            own: 1,200 stacks that pin tops; they wait while main exits
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
 	printf("usable77 %zu\n", malloc_usable_size(probe));
 	free(probe);
 	if (strcmp(mode, "small") == 0) {
+		mallopt(M_TRIM_THRESHOLD, 256 << 10);
 		leak_plain(77);
 		exit(0);
 	}

@@ -5,11 +5,14 @@
 # every relation the page states, totals re-added from the lines.  A file it
 # refuses is a disagreement between the page and the writer.
 """usage: parse_from_man.py [--expect FACT]... [--warn-ok] [--tolerate NAME]... FILE...
+       parse_from_man.py --environment FILE
 
 Prints one line of facts per file (what kind of report it is and what it
 holds) and every disagreement with the page; exits 1 if there was any, or if
 a FACT given with --expect is missing from every file.  --tolerate NAME lets
-the named relation be broken (a disagreement known and being fixed)."""
+the named relation be broken (a disagreement known and being fixed).
+--environment prints the variables that set a run up again as FILE says it
+was set up, one VAR=VALUE a line."""
 
 import datetime
 import gzip
@@ -24,6 +27,16 @@ FIGURES = ('system', 'free', 'in_use', 'tcache', 'fastbins', 'unsorted', 'small'
            'top', 'quarantine', 'free_chunks', 'largest_free', 'largest_chunk',
            'live_blocks', 'live_bytes', 'usable', 'requested', 'resident', 'trimmable')
 FREE_KINDS = ('tcache', 'fastbins', 'unsorted', 'small', 'large', 'top', 'quarantine')
+# Version 2: glibc's parameters after heapguard's options, in this order,
+# with the MALLOC_* variables of the first eight.
+GLIBC_PARAMS = ('check', 'top_pad', 'perturb', 'mmap_threshold', 'trim_threshold', 'mmap_max',
+                'arena_max', 'arena_test', 'tcache_max', 'tcache_count', 'tcache_unsorted_limit',
+                'mxfast', 'hugetlb')
+MALLOC_VARS = ('MALLOC_CHECK_', 'MALLOC_TOP_PAD_', 'MALLOC_PERTURB_', 'MALLOC_MMAP_THRESHOLD_',
+               'MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_MAX_', 'MALLOC_ARENA_MAX',
+               'MALLOC_ARENA_TEST')
+SOURCES_V1 = ('default', 'env', 'tunable')
+SOURCES_V2 = SOURCES_V1 + ('malloc_env', 'mallopt', 'config')
 MMAPPED_KEYS = ('chunks', 'system', 'live_bytes', 'usable', 'requested', 'resident')
 # The figures of the totals that add the mmapped record's (key in the totals,
 # key in the mmapped record).
@@ -105,6 +118,8 @@ class Report:
         self.path = path
         self.warnings = []
         self.facts = set()
+        self.options = []  # (name, source, value)
+        self.option_version = 1  # the option lines of heapguard-leaks 1 or 2
         try:
             with gzip.open(path, 'rb') as f:
                 data = f.read()
@@ -221,15 +236,29 @@ def read_args_options(rep):
         rep.require(num(i, 'arg index') == index, 'arg: index %s, %d expected' % (i, index))
         index += 1
     names = set()
+    params = []
     while rep.peek() == 'option':
         name, source, value = rep.take('option', 4, text_last=True)
-        rep.require(source in ('default', 'env', 'tunable'),
-                    'option %s: source %r is not default, env or tunable' % (name, source))
+        name, value = name, value.decode('latin-1')
+        sources = SOURCES_V2 if rep.option_version >= 2 else SOURCES_V1
+        rep.require(source in sources,
+                    'option %s: source %r is not one of %s' % (name, source, ', '.join(sources)))
         rep.require(name not in names, 'option %s twice' % name)
         names.add(name)
+        if name.startswith('glibc.malloc.'):
+            rep.require(rep.option_version >= 2, 'option %s in a version 1 report' % name)
+            rep.require(name[len('glibc.malloc.'):] in GLIBC_PARAMS, 'option %s: no such parameter' % name)
+            num(value, 'option %s' % name)
+            params.append(name[len('glibc.malloc.'):])
+        else:
+            rep.require(not params, 'option %s after glibc\'s parameters' % name)
+        rep.options.append((name, source, value))
         rep.facts.add('option=' + name)
+        rep.facts.add('option-source=' + source)
         if source != 'default':
             rep.facts.add('option-set=' + name)
+    rep.require(params == sorted(params, key=GLIBC_PARAMS.index),
+                'glibc\'s parameters out of the page\'s order')
     return names
 
 
@@ -277,7 +306,9 @@ def read_modules_stacks(rep, skip_unknown):
 
 def parse_leaks(rep):
     (version,) = rep.take('heapguard-leaks', 2)
-    rep.require(version == '1', 'heapguard-leaks %s: version 1 expected' % version)
+    rep.require(version in ('1', '2'), 'heapguard-leaks %s: version 1 or 2 expected' % version)
+    rep.option_version = int(version)
+    rep.facts.add('version=' + version)
     rep.facts.add('kind=leaks')
     level = read_common_head(rep)
     (status,) = rep.take('status', 2)
@@ -417,9 +448,12 @@ def check_figures(rep, f, what, level, arenas=1):
 
 def parse_frag(rep):
     (version,) = rep.take('heapguard-frag', 2)
-    m = re.match(r'1(?:\.(0|[1-9][0-9]*))?\Z', version)
-    rep.require(m, 'heapguard-frag %s: version 1 or 1.minor expected' % version)
-    minor = int(m.group(1) or 0)
+    m = re.match(r'([12])(?:\.(0|[1-9][0-9]*))?\Z', version)
+    rep.require(m, 'heapguard-frag %s: version 2, 2.minor, 1 or 1.minor expected' % version)
+    rep.option_version = int(m.group(1))
+    # 1.1 added usable= to the mmapped record; 2 has it.
+    minor = 1 if rep.option_version >= 2 else int(m.group(2) or 0)
+    rep.facts.add('version=' + version)
     rep.facts.add('kind=frag')
     level = read_common_head(rep)
 
@@ -741,7 +775,31 @@ def check_file(path):
     return rep
 
 
+def environment(rep):
+    """The variables that set a run up as the report says it was (the
+    page's sources: env, malloc_env, tunable)."""
+    heapguard, tunables, out = [], [], []
+    for name, source, value in rep.options:
+        if name.startswith('glibc.malloc.'):
+            param = name[len('glibc.malloc.'):]
+            if source == 'malloc_env':
+                out.append('%s=%s' % (MALLOC_VARS[GLIBC_PARAMS.index(param)], value))
+            elif source == 'tunable':
+                tunables.append('%s=%s' % (name, value))
+        elif source == 'env':
+            heapguard.append('%s=%s' % (name, value))
+    if heapguard:
+        out.append('HEAPGUARD_OPTIONS=' + ':'.join(heapguard))
+    if tunables:
+        out.append('GLIBC_TUNABLES=' + ':'.join(tunables))
+    return out
+
+
 def main(argv):
+    if argv[:1] == ['--environment']:
+        for line in environment(check_file(argv[1])):
+            print(line)
+        return 0
     expect = []
     warn_ok = False
     files = []

@@ -52,13 +52,15 @@ for level in full fast; do
 done
 run noleaks 0 leaks=0:frag=1 leaks
 run arenas 0 level=full arenas MALLOC_ARENA_MAX=200
+run tunables 0 level=fast:depth=20 small GLIBC_TUNABLES=glibc.malloc.mxfast=64:glibc.malloc.top_pad=65536
 
 # Every file, and between them every kind of record and report.
 expect=
 for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect site=reachable \
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
-	segment peak-no-sites; do
+	segment peak-no-sites option-source=default option-source=env option-source=malloc_env \
+	option-source=tunable option-source=mallopt version=2; do
 	expect="$expect --expect $fact"
 done
 # shellcheck disable=SC2086
@@ -76,6 +78,31 @@ sed -n '/^heapguard-leaks [0-9]*$/,/^end [0-9]* [0-9]*$/p' "$page" | unfold | gz
 sed -n '/^heapguard-frag [0-9.]*$/,/^end [0-9]* [0-9]* [0-9]*$/p' "$page" | unfold | gzip -c >"$tmp/example.frag.gz"
 python3 "$here/parse_from_man.py" --expect kind=leaks --expect kind=frag "$tmp"/example.*.gz >"$tmp/examples" 2>&1 ||
 	fail "the examples of heapguard-report(5) disagree with it: $(cat "$tmp/examples")"
+
+# Each of glibc's malloc parameters is in every report.
+for param in check top_pad perturb mmap_threshold trim_threshold mmap_max arena_max arena_test \
+	tcache_max tcache_count tcache_unsorted_limit mxfast hugetlb; do
+	grep ': ok: ' "$tmp/parsed" | grep -v " option=glibc.malloc.$param " >"$tmp/noparam"
+	[ ! -s "$tmp/noparam" ] || fail "glibc.malloc.$param missing in $(cut -d: -f1 "$tmp/noparam" | head -3)"
+done
+
+# A run is set up again from its report: the environment its option lines
+# give, and nothing else, makes a second run's option lines the same.
+mkdir -p "$tmp/again"
+(cd "$tmp/again" && timeout 120 env LD_PRELOAD="$lib" MALLOC_ARENA_MAX=3 MALLOC_PERTURB_=165 \
+	GLIBC_TUNABLES=glibc.malloc.tcache_count=3 HEAPGUARD_OPTIONS="report=$tmp/again/r:depth=20:quarantine=1048576" \
+	"$prog" small >/dev/null 2>&1) || fail "again: the first run failed"
+python3 "$here/parse_from_man.py" --environment "$tmp/again/r.leaks.gz" >"$tmp/again/env" ||
+	fail "again: no environment from the report"
+(cd "$tmp/again" && IFS='
+' && set -- $(cat "$tmp/again/env") && timeout 120 env -i PATH="$PATH" LD_PRELOAD="$lib" "$@" \
+	"$prog" small >/dev/null 2>&1) || fail "again: the second run failed"
+gzip -dc "$tmp/again/r.leaks.gz" | grep '^option ' >"$tmp/again/first"
+gzip -dc "$tmp/again/r.1.leaks.gz" | grep '^option ' >"$tmp/again/second"
+grep -q '^option glibc.malloc.perturb malloc_env 165$' "$tmp/again/first" ||
+	fail "again: MALLOC_PERTURB_ is not in the report"
+cmp -s "$tmp/again/first" "$tmp/again/second" ||
+	fail "again: the run set up from its report differs: $(diff "$tmp/again/first" "$tmp/again/second")"
 
 # The runs' own facts: what a file alone cannot say.
 for level in full fast; do

@@ -39,7 +39,7 @@ gzip_bomb "$tmp/bomb.frag.gz" 'heapguard-frag 1' 'version 0.1.0' 'program /bin/t
 expect_error "$tmp/bomb.frag.gz" '*' 'more than 1073741824 bytes uncompressed'
 
 # --- the text, rule by rule (swiss.txt has 44 lines) ---
-broken major 1 "unsupported format version '2'" '1s/.*/heapguard-frag 2/'
+broken major 1 "unsupported format version '3' (this reader reads versions 1 to 2)" '1s/.*/heapguard-frag 3/'
 broken badminor 1 "unsupported format version '1.x'" '1s/.*/heapguard-frag 1.x/'
 broken noend 44 "missing 'end' record (file truncated?)" '$d'
 broken half 30 "missing 'peak' record (file truncated?)" '30,$d'
