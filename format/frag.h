@@ -11,8 +11,11 @@
 
 #include "common.h"
 
-#define HG_FRAG_SUFFIX ".frag.gz" /* after the report= prefix */
-#define HG_FRAG_MAGIC  "heapguard-frag"
+/* The format's name: in its first line, its files' names and the
+ * "report" member of heapguard-report's JSON. */
+#define HG_FRAG_NAME   "frag"
+#define HG_FRAG_SUFFIX "." HG_FRAG_NAME ".gz" /* after the report= prefix */
+#define HG_FRAG_MAGIC  "heapguard-" HG_FRAG_NAME
 /* A minor version only adds what a reader of its major version skips.
  * 1.1: usable= in the mmapped record.  2: the option lines of
  * heapguard-leaks 2.  Readers still read 1 and 1.1. */
@@ -29,8 +32,8 @@
 #define HG_FRAG_HISTOGRAM "histogram" /* arena lo hi chunks bytes */
 #define HG_FRAG_PEAK	  "peak"      /* enum hg_frag_peak_key */
 #define HG_FRAG_PEAK_SITE "peak_site" /* stack blocks bytes */
-#define HG_FRAG_PIN_TOP	  "pin_top"   /* arena segment address size stack free-below */
-#define HG_FRAG_PIN_SITE  "pin_site"  /* stack blocks bytes pinned pinning-blocks spans */
+#define HG_FRAG_PIN_TOP	  "pin_top"   /* arena segment address size stack free_below */
+#define HG_FRAG_PIN_SITE  "pin_site"  /* stack blocks bytes pinned pinning_blocks spans */
 #define HG_FRAG_SEGMENT	  "segment"   /* arena index lo hi top cell */
 #define HG_FRAG_MAP	  "map"	      /* arena index runs */
 #define HG_FRAG_TRUNCATED "truncated" /* 1: the writer ran short of memory */

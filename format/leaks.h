@@ -9,8 +9,11 @@
 
 #include "common.h"
 
-#define HG_LEAKS_SUFFIX		".leaks.gz" /* after the report= prefix */
-#define HG_LEAKS_MAGIC		"heapguard-leaks"
+/* The format's name: in its first line, its files' names and the
+ * "report" member of heapguard-report's JSON. */
+#define HG_LEAKS_NAME	"leaks"
+#define HG_LEAKS_SUFFIX "." HG_LEAKS_NAME ".gz" /* after the report= prefix */
+#define HG_LEAKS_MAGIC	"heapguard-" HG_LEAKS_NAME
 /* 2: glibc's malloc parameters among the options, each with its source
  * (malloc_env, mallopt and config are new).  Readers still read 1. */
 #define HG_LEAKS_FORMAT_VERSION 2
@@ -19,7 +22,7 @@
 #define HG_LEAKS_SITE	"site"	 /* kind stack blocks bytes min max threads */
 #define HG_LEAKS_TOTALS "totals" /* bytes and blocks of each kind, in kind order */
 #define HG_LEAKS_DEPOT	"depot"	 /* stacks bytes captures hits */
-#define HG_LEAKS_SCAN	"scan"	 /* root-bytes threads not-stopped microseconds */
+#define HG_LEAKS_SCAN	"scan"	 /* root_bytes threads not_stopped microseconds */
 #define HG_LEAKS_END	"end"	 /* sites stacks */
 
 #define HG_LEAKS_THREADS_LISTED 8    /* thread numbers a site lists at most */

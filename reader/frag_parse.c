@@ -14,35 +14,6 @@
 #include "frag_report.h"
 #include "parse.h"
 
-/* Each figure's name in JSON (sizes end in _bytes). */
-static const char *const hg_figure_json[HG_FIGURES] = {
-	[HG_FIG_SYSTEM] = "system_bytes",
-	[HG_FIG_IN_USE] = "in_use_bytes",
-	[HG_FIG_FREE] = "free_bytes",
-	[HG_FIG_TCACHE] = "tcache_bytes",
-	[HG_FIG_FASTBINS] = "fastbins_bytes",
-	[HG_FIG_UNSORTED] = "unsorted_bytes",
-	[HG_FIG_SMALL] = "small_bytes",
-	[HG_FIG_LARGE] = "large_bytes",
-	[HG_FIG_TOP] = "top_bytes",
-	[HG_FIG_QUARANTINE] = "quarantine_bytes",
-	[HG_FIG_FREE_CHUNKS] = "free_chunks",
-	[HG_FIG_LARGEST_FREE] = "largest_free",
-	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
-	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
-	[HG_FIG_LIVE_BYTES] = "live_bytes",
-	[HG_FIG_USABLE] = "usable_bytes",
-	[HG_FIG_REQUESTED] = "requested_bytes",
-	[HG_FIG_RESIDENT] = "resident_bytes",
-	[HG_FIG_TRIMMABLE] = "trimmable_bytes",
-	[HG_FIG_SEGMENTS] = "segments",
-};
-
-const char *hg_frag_figure_json(enum hg_frag_figure fig)
-{
-	return (unsigned)fig < HG_FIGURES ? hg_figure_json[fig] : "?";
-}
-
 struct hg_frag_parse {
 	struct hg_parse base; /* first: the record parsers get &base */
 	struct hg_frag *frag;

@@ -111,9 +111,6 @@ bool hg_frag_sniff(const char *path);
 int hg_frag_load(const char *path, struct hg_frag *frag, char *err, size_t errlen);
 void hg_frag_free(struct hg_frag *frag);
 
-/* The name a figure has in JSON ("in_use_bytes"). */
-const char *hg_frag_figure_json(enum hg_frag_figure fig);
-
 /* --- derived figures and printing (frag_view.c, frag_text.c, frag_json.c,
  * frag_svg.c) --- */
 

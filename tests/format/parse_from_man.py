@@ -639,7 +639,7 @@ def parse_frag(rep):
         arena, seg, address, size, stack, below = rep.take('pin_top', 7)
         arena, seg = num(arena, 'pin_top arena'), num(seg, 'pin_top segment')
         address, size = hexnum(address, 'pin_top address'), num(size, 'pin_top size')
-        stack, below = num(stack, 'pin_top stack'), num(below, 'pin_top free-below')
+        stack, below = num(stack, 'pin_top stack'), num(below, 'pin_top free_below')
         rep.require(arena < len(arenas), 'pin_top: arena %d not defined' % arena)
         rep.require(stack == 0 or stack in stacks, 'pin_top: stack %d not defined' % stack)
         named.add(stack)

@@ -144,6 +144,32 @@ done
 [ -z "$(ls "$tmp"/noleaks/r.*.leaks.gz 2>/dev/null)" ] || fail "leaks=0 wrote a leak report"
 [ -n "$(ls "$tmp"/noleaks/r.*.frag.gz 2>/dev/null)" ] || fail "frag=1 with leaks=0 wrote no fragmentation report"
 
+# heapguard-report --json names what it takes from a file as the file does:
+# "report" is the format's name, and the keys of every key=value record,
+# the figures of the totals and of each arena, are members of its object.
+reader=${top_builddir:-.}/heapguard-report
+for f in "$tmp"/leaks-full/r.*.gz "$tmp"/leaks-fast/r.*.gz; do
+	"$reader" --no-symbols --json "$f" >"$tmp/json" 2>/dev/null
+	[ $? -le 1 ] || { fail "heapguard-report --json $f failed"; continue; }
+	python3 - "$f" "$tmp/json" <<'PY' || fail "$f: the JSON names a field otherwise than the file"
+import gzip, json, sys
+j = json.load(open(sys.argv[2]))
+lines = [l.split(' ') for l in gzip.open(sys.argv[1], 'rt').read().splitlines()]
+kind = lines[0][0].split('-', 1)[1]
+ok = j['report'] == kind and j['format'] == int(lines[0][1].split('.')[0])
+for w in lines:
+    keys = [f.split('=', 1)[0] for f in w[1:] if '=' in f]
+    if w[0] in ('totals', 'mmapped', 'peak') and kind == 'frag':
+        ok = ok and all(k in j[w[0]] for k in keys)
+    elif w[0] == 'arena':
+        ok = ok and all(k in j['arenas'][int(w[1])] for k in keys)
+for name in ('pin_top', 'pin_site', 'peak_site', 'segment'):
+    n = sum(1 for w in lines if w[0] == name)
+    ok = ok and (kind != 'frag' or len(j[name + 's']) == n)
+sys.exit(0 if ok else 1)
+PY
+done
+
 # A deliberate break of each kind must be caught, for the reason given:
 # mutate NAME FILE REASON SED.
 mutate() {

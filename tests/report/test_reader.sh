@@ -55,7 +55,7 @@ contains 'shown: indirect 64 bytes in 2 blocks, reachable 4106 bytes in 3 blocks
 
 # --- JSON ---
 run 1 --no-symbols --json --show=all "$basic"
-json 'j["format"] == 1 and j["program"] == "/nonexistent/demo app" and j["pid"] == 4242' \
+json 'j["format"] == 1 and j["report"] == "leaks" and j["program"] == "/nonexistent/demo app" and j["pid"] == 4242' \
 	'j["ppid"] == 4200 and j["time"] == 1795760000 and j["level"] == "full" and j["status"] == 0' \
 	'j["args"] == ["./demo\x1b[31m", "--flag=a\tb", ""]' \
 	'j["totals"]["lost"] == {"bytes": 1040, "blocks": 4}' \
