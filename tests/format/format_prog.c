@@ -12,6 +12,8 @@
  *   small    one lost block of 77 bytes and nothing else: the live bytes
  *            never reach the 64 KiB from which the peak's sites are taken;
  *            and a mallopt(M_TRIM_THRESHOLD)
+ *   quick    leaks, then glibc's own quick_exit(0), not heapguard's: the
+ *            exit status is not known to heapguard
  *   arenas   150 threads (run with MALLOC_ARENA_MAX=200), each in an arena of
  *            its own, whose top is held up by 8 blocks of 8 stacks of their
  *            own: 1,200 stacks that pin tops; they wait while main exits
@@ -222,6 +224,13 @@ int main(int argc, char **argv)
 		keep[4] = malloc(32); /* the report is written here */
 		if (report == NULL || report() != 0)
 			return 5;
+	} else if (strcmp(mode, "quick") == 0) {
+		void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+		void (*libc_quick_exit)(int) =
+			libc ? (void (*)(int))dlsym(libc, "quick_exit") : NULL;
+		if (libc_quick_exit == NULL)
+			return 6;
+		libc_quick_exit(0);
 	} else if (strcmp(mode, "leaks") != 0) {
 		fprintf(stderr, "format_prog: unknown mode %s\n", mode);
 		return 2;

@@ -476,7 +476,12 @@ def parse_frag(rep):
     skip()
     if rep.peek() == 'status':
         rep.require(trigger == 'exit', 'status with trigger %s' % trigger)
-        num(rep.take('status', 2)[0], 'status')
+        (status,) = rep.take('status', 2)
+        if status != '-':
+            num(status, 'status')
+        rep.facts.add('frag-status=' + status)
+    else:
+        rep.require(trigger != 'exit', 'no status with trigger exit')
     skip()
     uptime = num(rep.take('uptime_us', 2)[0], 'uptime_us')
     skip()

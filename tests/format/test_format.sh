@@ -51,6 +51,7 @@ for level in full fast; do
 	run small-$level 0 level=$level small
 done
 run noleaks 0 leaks=0:frag=1 leaks
+run quick 0 level=full quick
 run arenas 0 level=full arenas MALLOC_ARENA_MAX=200
 run tunables 0 level=fast:depth=20 small GLIBC_TUNABLES=glibc.malloc.mxfast=64:glibc.malloc.top_pad=65536
 
@@ -60,7 +61,7 @@ for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect s
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
 	segment peak-no-sites option-source=default option-source=env option-source=malloc_env \
-	option-source=tunable option-source=mallopt version=2; do
+	option-source=tunable option-source=mallopt version=2 frag-status=- frag-status=0; do
 	expect="$expect --expect $fact"
 done
 # shellcheck disable=SC2086
