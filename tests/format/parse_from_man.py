@@ -4,15 +4,15 @@
 # alone (never from reader/): every record against the page's grammar and
 # every relation the page states, totals re-added from the lines.  A file it
 # refuses is a disagreement between the page and the writer.
-"""usage: parse_from_man.py [--expect FACT]... [--warn-ok] [--tolerate NAME]... FILE...
+"""usage: parse_from_man.py [--expect FACT]... [--warn-ok] FILE...
        parse_from_man.py --environment FILE
 
 Prints one line of facts per file (what kind of report it is and what it
 holds) and every disagreement with the page; exits 1 if there was any, or if
-a FACT given with --expect is missing from every file.  --tolerate NAME lets
-the named relation be broken (a disagreement known and being fixed).
---environment prints the variables that set a run up again as FILE says it
-was set up, one VAR=VALUE a line."""
+a FACT given with --expect is missing from every file.  --warn-ok lets the
+relations the page allows a damaged heap to break be broken.  --environment
+prints the variables that set a run up again as FILE says it was set up,
+one VAR=VALUE a line."""
 
 import datetime
 import gzip
@@ -47,9 +47,6 @@ MMAPPED_INTO_TOTALS = (('system', 'system'), ('in_use', 'system'), ('live_blocks
 
 class Refused(Exception):
     pass
-
-
-TOLERATED = set()
 
 
 def num(text, what):
@@ -173,7 +170,7 @@ class Report:
             raise Refused('%s: control byte or space in a field' % self.where())
         return raw.decode('latin-1')
 
-    def keyvalues(self, fields, what, required, allowed_missing=()):
+    def keyvalues(self, fields, what, required):
         """key=value fields: every key of REQUIRED once; unknown keys skipped."""
         values = {}
         for field in fields:
@@ -184,24 +181,18 @@ class Report:
                 raise Refused('%s: %s: %s= given twice' % (self.where(), what, key))
             values[key] = value
         for key in required:
-            if key not in values and key not in allowed_missing:
+            if key not in values:
                 raise Refused('%s: %s: %s= missing' % (self.where(), what, key))
         return values
 
     def warn(self, name, text):
         """A relation the page lets a damaged heap break: the reader warns,
         and so does this; a test of a sound heap gives no --warn-ok."""
-        if name not in TOLERATED:
-            self.warnings.append('%s: %s [%s]' % (self.where(), text, name))
+        self.warnings.append('%s: %s [%s]' % (self.where(), text, name))
 
     def require(self, ok, text):
         if not ok:
             raise Refused('%s: %s' % (self.where(), text))
-
-    def relation(self, name, ok, text):
-        """A relation the page states, by name for --tolerate."""
-        if not ok and name not in TOLERATED:
-            raise Refused('%s: %s [%s]' % (self.where(), text, name))
 
 
 def read_time(rep):
@@ -239,7 +230,7 @@ def read_args_options(rep):
     params = []
     while rep.peek() == 'option':
         name, source, value = rep.take('option', 4, text_last=True)
-        name, value = name, value.decode('latin-1')
+        value = value.decode('latin-1')
         sources = SOURCES_V2 if rep.option_version >= 2 else SOURCES_V1
         rep.require(source in sources,
                     'option %s: source %r is not one of %s' % (name, source, ', '.join(sources)))
@@ -247,7 +238,8 @@ def read_args_options(rep):
         names.add(name)
         if name.startswith('glibc.malloc.'):
             rep.require(rep.option_version >= 2, 'option %s in a version 1 report' % name)
-            rep.require(name[len('glibc.malloc.'):] in GLIBC_PARAMS, 'option %s: no such parameter' % name)
+            rep.require(name[len('glibc.malloc.'):] in GLIBC_PARAMS,
+                        'option %s: no such parameter' % name)
             num(value, 'option %s' % name)
             params.append(name[len('glibc.malloc.'):])
         else:
@@ -814,8 +806,6 @@ def main(argv):
             expect.append(next(args))
         elif arg == '--warn-ok':
             warn_ok = True
-        elif arg == '--tolerate':
-            TOLERATED.add(next(args))
         else:
             files.append(arg)
     if not files:

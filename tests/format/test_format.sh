@@ -27,10 +27,6 @@ if grep -nE '"heapguard-(leaks|frag)|\.(leaks|frag)\.gz"' "$src"/report/*.[ch] "
 	fail "a report format spelled outside format/ (above)"
 fi
 
-# Relations the page states that the files still break (each named in
-# parse_from_man.py); the fixes take them off this list.
-tolerate=
-
 # run NAME WANT OPTIONS MODE [VAR=VALUE]: format_prog MODE in $tmp/NAME,
 # which must exit with WANT (134: SIGABRT).
 run() {
@@ -64,8 +60,8 @@ for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect s
 	option-source=tunable option-source=mallopt version=2 frag-status=- frag-status=0; do
 	expect="$expect --expect $fact"
 done
-# shellcheck disable=SC2086
-python3 "$here/parse_from_man.py" $tolerate $expect "$tmp"/*/r.*.gz >"$tmp/parsed" 2>&1 ||
+# shellcheck disable=SC2086 # one word a fact
+python3 "$here/parse_from_man.py" $expect "$tmp"/*/r.*.gz >"$tmp/parsed" 2>&1 ||
 	fail "reports that disagree with heapguard-report(5):
 $(grep -v ': ok: ' "$tmp/parsed")"
 echo "$(grep -c ': ok: ' "$tmp/parsed") report files agree with heapguard-report(5)"
@@ -139,7 +135,7 @@ done
 
 # One thread only: the depot's counts are exact.
 for level in full fast; do
-	python3 "$here/parse_from_man.py" $tolerate --expect depot-exact "$tmp"/small-$level/r.*.leaks.gz \
+	python3 "$here/parse_from_man.py" --expect depot-exact "$tmp"/small-$level/r.*.leaks.gz \
 		>"$tmp/depot" 2>&1 || fail "small-$level: stacks != captures - hits: $(cat "$tmp/depot")"
 done
 [ -z "$(ls "$tmp"/noleaks/r.*.leaks.gz 2>/dev/null)" ] || fail "leaks=0 wrote a leak report"
@@ -176,8 +172,7 @@ done
 mutate() {
 	gzip -dc "$2" | sed -e "$4" | gzip -c >"$tmp/mutant-$1.gz"
 	cmp -s "$tmp/mutant-$1.gz" "$2" && fail "mutant $1: the file did not change"
-	# shellcheck disable=SC2086
-	if python3 "$here/parse_from_man.py" $tolerate "$tmp/mutant-$1.gz" >"$tmp/mutant-$1.out" 2>&1; then
+	if python3 "$here/parse_from_man.py" "$tmp/mutant-$1.gz" >"$tmp/mutant-$1.out" 2>&1; then
 		fail "mutant $1 ($4) passed the page's checks"
 	elif ! grep -qF -- "$3" "$tmp/mutant-$1.out"; then
 		fail "mutant $1 was refused for another reason than '$3': $(cat "$tmp/mutant-$1.out")"
