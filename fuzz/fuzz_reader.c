@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../reader/frag.h"
-#include "../reader/leaks.h"
+#include "../reader/frag_report.h"
+#include "../reader/leak_report.h"
 #include "../reader/output.h"
 #include "../reader/suppress.h"
 

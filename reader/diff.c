@@ -240,7 +240,7 @@ long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *n
 	grew = hg_find_growth(e, n, g);
 	qsort(g, grew, sizeof(*g), hg_by_growth);
 	if (json) {
-		fprintf(out, "{\"format\":%d,\"old\":", HG_LEAKS_FORMAT);
+		fprintf(out, "{\"format\":%d,\"old\":", HG_LEAKS_FORMAT_VERSION);
 		hg_put_json_string(out, old->r->path);
 		fputs(",\"new\":", out);
 		hg_put_json_string(out, new->r->path);

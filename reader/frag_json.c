@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* --json for a fragmentation report: one object (members in
- * heapguard-report(1)), figures under the names of hg_frag_figure_json, the
- * derived shares as numbers from 0 to 1, addresses as hex strings, stacks as
- * symbolized frames like the leak report's. */
+ * heapguard-report(1)) whose members are named as the file names its
+ * records and keys (format/frag.h), a repeated record's lines as an array
+ * named for it in the plural; the derived shares as numbers from 0 to 1,
+ * addresses as hex strings, stacks as symbolized frames like the leak
+ * report's. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "frag.h"
+#include "frag_report.h"
 #include "output.h"
 
 static void hg_put_json_figures(FILE *out, const uint64_t *fig, int count, double fragmentation)
@@ -15,7 +17,7 @@ static void hg_put_json_figures(FILE *out, const uint64_t *fig, int count, doubl
 	int k;
 
 	for (k = 0; k < count; k++)
-		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", hg_frag_figure_json(k), fig[k]);
+		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", hg_frag_figure_key(k), fig[k]);
 	fprintf(out, ",\"fragmentation\":%.6f,\"free_held_share\":%.6f", fragmentation,
 		hg_frag_held(fig));
 }
@@ -46,7 +48,7 @@ static void hg_put_json_frag_run(FILE *out, const struct hg_frag *frag,
 {
 	char *verdict = hg_frag_verdict(frag, sym);
 
-	fprintf(out, "{\"format\":%d,\"report\":\"fragmentation\",", HG_FRAG_FORMAT);
+	fprintf(out, "{\"format\":%u,\"report\":\"" HG_FRAG_NAME "\",", frag->run.format);
 	hg_put_json_run(out, &frag->run);
 	fputs(",\"trigger\":", out);
 	hg_put_json_string(out, frag->trigger);
@@ -60,100 +62,133 @@ static void hg_put_json_frag_run(FILE *out, const struct hg_frag *frag,
 	hg_put_json_string(out, frag->doubt);
 }
 
+/* The mmapped record's keys; usable is null in a version 1.0 report. */
+static void hg_put_json_mmapped(FILE *out, const struct hg_frag_mmapped *m)
+{
+	const uint64_t v[HG_MM_KEYS] = {
+		[HG_MM_CHUNKS] = m->chunks,	      [HG_MM_SYSTEM] = m->system,
+		[HG_MM_LIVE_BYTES] = m->live_bytes,   [HG_MM_USABLE] = m->usable,
+		[HG_MM_REQUESTED] = m->requested,     [HG_MM_RESIDENT] = m->resident,
+		[HG_MM_QUARANTINED] = m->quarantined,
+	};
+	int k;
+
+	fputs(",\"" HG_FRAG_MMAPPED "\":{", out);
+	for (k = 0; k < HG_MM_KEYS; k++) {
+		fprintf(out, "%s\"%s\":", k ? "," : "", hg_frag_mmapped_key(k));
+		if (k == HG_MM_USABLE && !m->has_usable)
+			fputs("null", out);
+		else
+			fprintf(out, "%" PRIu64, v[k]);
+	}
+	putc('}', out);
+}
+
 static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 {
-	const struct hg_frag_mmapped *m = &frag->mmapped;
 	size_t i;
 
-	fputs(",\"totals\":{", out);
+	fputs(",\"" HG_FRAG_TOTALS "\":{", out);
 	hg_put_json_figures(out, frag->totals, HG_FIGURES, hg_frag_total_fragmentation(frag));
-	fprintf(out,
-		"},\"mmapped\":{\"chunks\":%" PRIu64 ",\"system_bytes\":%" PRIu64
-		",\"live_bytes\":%" PRIu64 ",\"requested_bytes\":%" PRIu64
-		",\"resident_bytes\":%" PRIu64 ",\"quarantined_bytes\":%" PRIu64 "},\"arenas\":[",
-		m->chunks, m->system, m->live_bytes, m->requested, m->resident, m->quarantined);
+	putc('}', out);
+	hg_put_json_mmapped(out, &frag->mmapped);
+	fputs(",\"" HG_FRAG_ARENA "s\":[", out);
 	for (i = 0; i < frag->narenas; i++) {
 		const struct hg_frag_arena *a = &frag->arenas[i];
 
-		fprintf(out, "%s{\"id\":%" PRIu64 ",\"kind\":\"%s\",", i ? "," : "", a->id,
-			a->main ? "main" : "thread");
+		fprintf(out, "%s{\"id\":%" PRIu64 ",\"" HG_FRAG_ARENA_KIND "\":\"%s\",",
+			i ? "," : "", a->id, a->main ? HG_FRAG_KIND_MAIN : HG_FRAG_KIND_THREAD);
 		hg_put_json_figures(out, a->fig, HG_FIGURES, hg_frag_fragmentation(a->fig));
-		fputs(",\"histogram\":", out);
+		fputs(",\"" HG_FRAG_HISTOGRAM "\":", out);
 		hg_put_json_classes(out, frag, (uint32_t)i);
 		putc('}', out);
 	}
-	fputs("],\"histogram\":", out);
+	fputs("],\"" HG_FRAG_HISTOGRAM "\":", out);
 	hg_put_json_classes(out, frag, HG_FRAG_ALL);
+}
+
+/* The peak record's keys: the last four null at level=fast. */
+static void hg_put_json_peak(FILE *out, const struct hg_frag_peak *peak)
+{
+	const uint64_t v[HG_PEAK_KEYS] = {
+		[HG_PEAK_KEY_SYSTEM] = peak->system,
+		[HG_PEAK_KEY_SYSTEM_US] = peak->system_us,
+		[HG_PEAK_KEY_LIVE] = peak->live,
+		[HG_PEAK_KEY_LIVE_US] = peak->live_us,
+		[HG_PEAK_KEY_SITES_LIVE] = peak->sites_live,
+		[HG_PEAK_KEY_SITES_US] = peak->sites_us,
+	};
+	int k;
+
+	fputs(",\"" HG_FRAG_PEAK "\":{", out);
+	for (k = 0; k < HG_PEAK_KEYS; k++) {
+		fprintf(out, "%s\"%s\":", k ? "," : "", hg_frag_peak_key(k));
+		if (k >= HG_PEAK_KEYS_FAST && !peak->has_live)
+			fputs("null", out);
+		else
+			fprintf(out, "%" PRIu64, v[k]);
+	}
+	putc('}', out);
 }
 
 static void hg_put_json_sites(FILE *out, const struct hg_frag *frag,
 			      const struct hg_symbolizer *sym)
 {
-	const struct hg_frag_peak *peak = &frag->peak;
 	size_t i;
 
-	fprintf(out, ",\"peak\":{\"system_bytes\":%" PRIu64 ",\"system_us\":%" PRIu64, peak->system,
-		peak->system_us);
-	if (peak->has_live)
-		fprintf(out,
-			",\"live_bytes\":%" PRIu64 ",\"live_us\":%" PRIu64
-			",\"sites_live_bytes\":%" PRIu64 ",\"sites_us\":%" PRIu64,
-			peak->live, peak->live_us, peak->sites_live, peak->sites_us);
-	else
-		fputs(",\"live_bytes\":null,\"live_us\":null,\"sites_live_bytes\":null,"
-		      "\"sites_us\":null",
-		      out);
-	fputs(",\"sites\":[", out);
+	hg_put_json_peak(out, &frag->peak);
+	fputs(",\"" HG_FRAG_PEAK_SITE "s\":[", out);
 	for (i = 0; i < frag->npeak_sites; i++) {
 		const struct hg_frag_site *s = &frag->peak_sites[i];
 
 		fprintf(out,
-			"%s{\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"stack\":%" PRIu64
+			"%s{\"stack\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64
 			",\"frames\":",
-			i ? "," : "", s->blocks, s->bytes, hg_leaks_stack_id(&frag->run, s->stack));
+			i ? "," : "", hg_leaks_stack_id(&frag->run, s->stack), s->blocks, s->bytes);
 		hg_put_json_stack(out, &frag->run, sym, s->stack);
 		putc('}', out);
 	}
-	fputs("]},\"pin_top\":[", out);
+	fputs("],\"" HG_FRAG_PIN_TOP "s\":[", out);
 	for (i = 0; i < frag->npin_tops; i++) {
 		const struct hg_frag_pin_top *p = &frag->pin_tops[i];
 
 		fprintf(out,
 			"%s{\"arena\":%lu,\"segment\":%lu,\"address\":\"0x%" PRIx64
-			"\",\"size\":%" PRIu64 ",\"free_below\":%" PRIu64 ",\"stack\":%" PRIu64
+			"\",\"size\":%" PRIu64 ",\"stack\":%" PRIu64 ",\"free_below\":%" PRIu64
 			",\"frames\":",
 			i ? "," : "", (unsigned long)p->arena, (unsigned long)p->segment,
-			p->address, p->size, p->free_below,
-			hg_leaks_stack_id(&frag->run, p->stack));
+			p->address, p->size, hg_leaks_stack_id(&frag->run, p->stack),
+			p->free_below);
 		hg_put_json_stack(out, &frag->run, sym, p->stack);
 		putc('}', out);
 	}
-	fputs("],\"pinning\":[", out);
+	fputs("],\"" HG_FRAG_PIN_SITE "s\":[", out);
 	for (i = 0; i < frag->npin_sites; i++) {
 		const struct hg_frag_pin_site *s = &frag->pin_sites[i];
 
 		fprintf(out,
-			"%s{\"bytes_pinned\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64
-			",\"pinning_blocks\":%" PRIu64 ",\"spans\":%" PRIu64 ",\"stack\":%" PRIu64
+			"%s{\"stack\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"pinned\":%" PRIu64 ",\"pinning_blocks\":%" PRIu64 ",\"spans\":%" PRIu64
 			",\"frames\":",
-			i ? "," : "", s->pinned, s->blocks, s->bytes, s->pinning_blocks, s->spans,
-			hg_leaks_stack_id(&frag->run, s->stack));
+			i ? "," : "", hg_leaks_stack_id(&frag->run, s->stack), s->blocks, s->bytes,
+			s->pinned, s->pinning_blocks, s->spans);
 		hg_put_json_stack(out, &frag->run, sym, s->stack);
 		putc('}', out);
 	}
 	putc(']', out);
 }
 
-static void hg_put_json_map(FILE *out, const struct hg_frag *frag)
+/* Each segment with its map, the runs spelled out: one class a cell. */
+static void hg_put_json_segments(FILE *out, const struct hg_frag *frag)
 {
 	size_t i;
 
-	fputs(",\"map\":[", out);
+	fputs(",\"" HG_FRAG_SEGMENT "s\":[", out);
 	for (i = 0; i < frag->nsegments; i++) {
 		const struct hg_frag_segment *seg = &frag->segments[i];
 
 		fprintf(out,
-			"%s{\"arena\":%lu,\"segment\":%lu,\"lo\":\"0x%" PRIx64
+			"%s{\"arena\":%lu,\"index\":%lu,\"lo\":\"0x%" PRIx64
 			"\",\"hi\":\"0x%" PRIx64 "\",\"top\":",
 			i ? "," : "", (unsigned long)seg->arena, (unsigned long)seg->index, seg->lo,
 			seg->hi);
@@ -161,7 +196,7 @@ static void hg_put_json_map(FILE *out, const struct hg_frag *frag)
 			fprintf(out, "\"0x%" PRIx64 "\"", seg->top);
 		else
 			fputs("null", out);
-		fprintf(out, ",\"cell\":%" PRIu64 ",\"cells\":\"", seg->cell);
+		fprintf(out, ",\"cell\":%" PRIu64 ",\"" HG_FRAG_MAP "\":\"", seg->cell);
 		fwrite(frag->cells + seg->cells, 1, seg->ncells, out);
 		fputs("\"}", out);
 	}
@@ -173,6 +208,6 @@ void hg_frag_print_json(FILE *out, const struct hg_frag *frag, const struct hg_s
 	hg_put_json_frag_run(out, frag, sym);
 	hg_put_json_arenas(out, frag);
 	hg_put_json_sites(out, frag, sym);
-	hg_put_json_map(out, frag);
+	hg_put_json_segments(out, frag);
 	fputs("}\n", out);
 }

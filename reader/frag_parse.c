@@ -1,75 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* The fragmentation report parser: the records of heapguard-frag 1 on top of
+/* The fragmentation report parser: the records of heapguard-frag on top of
  * parse_common.c.  Each record is checked as it comes (references, ranges,
  * the figures' own relations, the order of sorted lists); what spans records
  * (totals against the arenas, histograms against the free figures, maps
  * against their segments, the 'end' counts) is checked where the last piece
  * arrives.  Unknown records and unknown key= fields are skipped, so that
- * later writers of version 1 can add them. */
+ * later writers of a version can add them. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "frag.h"
+#include "frag_report.h"
 #include "parse.h"
-
-/* Each figure's key in the file, and its name in JSON (sizes end in _bytes). */
-static const char *const hg_figure_keys[HG_FIGURES] = {
-	[HG_FIG_SYSTEM] = "system",
-	[HG_FIG_IN_USE] = "in_use",
-	[HG_FIG_FREE] = "free",
-	[HG_FIG_TCACHE] = "tcache",
-	[HG_FIG_FASTBINS] = "fastbins",
-	[HG_FIG_UNSORTED] = "unsorted",
-	[HG_FIG_SMALL] = "small",
-	[HG_FIG_LARGE] = "large",
-	[HG_FIG_TOP] = "top",
-	[HG_FIG_QUARANTINE] = "quarantine",
-	[HG_FIG_FREE_CHUNKS] = "free_chunks",
-	[HG_FIG_LARGEST_FREE] = "largest_free",
-	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
-	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
-	[HG_FIG_LIVE_BYTES] = "live_bytes",
-	[HG_FIG_USABLE] = "usable",
-	[HG_FIG_REQUESTED] = "requested",
-	[HG_FIG_RESIDENT] = "resident",
-	[HG_FIG_TRIMMABLE] = "trimmable",
-	[HG_FIG_SEGMENTS] = "segments",
-};
-
-static const char *const hg_figure_json[HG_FIGURES] = {
-	[HG_FIG_SYSTEM] = "system_bytes",
-	[HG_FIG_IN_USE] = "in_use_bytes",
-	[HG_FIG_FREE] = "free_bytes",
-	[HG_FIG_TCACHE] = "tcache_bytes",
-	[HG_FIG_FASTBINS] = "fastbins_bytes",
-	[HG_FIG_UNSORTED] = "unsorted_bytes",
-	[HG_FIG_SMALL] = "small_bytes",
-	[HG_FIG_LARGE] = "large_bytes",
-	[HG_FIG_TOP] = "top_bytes",
-	[HG_FIG_QUARANTINE] = "quarantine_bytes",
-	[HG_FIG_FREE_CHUNKS] = "free_chunks",
-	[HG_FIG_LARGEST_FREE] = "largest_free",
-	[HG_FIG_LARGEST_CHUNK] = "largest_chunk",
-	[HG_FIG_LIVE_BLOCKS] = "live_blocks",
-	[HG_FIG_LIVE_BYTES] = "live_bytes",
-	[HG_FIG_USABLE] = "usable_bytes",
-	[HG_FIG_REQUESTED] = "requested_bytes",
-	[HG_FIG_RESIDENT] = "resident_bytes",
-	[HG_FIG_TRIMMABLE] = "trimmable_bytes",
-	[HG_FIG_SEGMENTS] = "segments",
-};
-
-const char *hg_frag_figure_key(enum hg_frag_figure fig)
-{
-	return (unsigned)fig < HG_FIGURES ? hg_figure_keys[fig] : "?";
-}
-
-const char *hg_frag_figure_json(enum hg_frag_figure fig)
-{
-	return (unsigned)fig < HG_FIGURES ? hg_figure_json[fig] : "?";
-}
 
 struct hg_frag_parse {
 	struct hg_parse base; /* first: the record parsers get &base */
@@ -118,24 +61,41 @@ static bool hg_power_of_two(uint64_t v)
 
 static int hg_frag_magic(struct hg_parse *p, char *line)
 {
-	static const char prefix[] = "heapguard-frag ";
-	const char *v = line + sizeof(prefix) - 1;
-	char show[64];
+	static const char prefix[] = HG_FRAG_MAGIC " ";
+	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
+	const char *v = line + sizeof(prefix) - 1, *minor, *c;
+	char show[64], major[16];
+	unsigned m;
+	size_t n;
 
 	if (strncmp(line, prefix, sizeof(prefix) - 1) != 0) {
-		if (strncmp(line, "heapguard-leaks ", 16) == 0)
+		if (strncmp(line, HG_LEAKS_MAGIC " ", sizeof(HG_LEAKS_MAGIC)) == 0)
 			return hg_parse_fail(p, "a leak report, not a fragmentation report");
 		return hg_parse_fail(p,
 				     "not a heapguard fragmentation report (the first line is not "
-				     "'heapguard-frag %d')",
-				     HG_FRAG_FORMAT);
+				     "'%s %d')",
+				     HG_FRAG_MAGIC, HG_FRAG_FORMAT_VERSION);
 	}
-	/* 1 and 1.MINOR: a minor version only adds what version 1 skips. */
-	if (v[0] == '1' &&
-	    (v[1] == '\0' || (v[1] == '.' && v[2] && strspn(v + 2, "0123456789") == strlen(v + 2))))
+	/* MAJOR and MAJOR.MINOR: a minor version only adds what its major
+	 * version's readers skip. */
+	for (m = HG_FRAG_FORMAT_OLDEST; m <= HG_FRAG_FORMAT_VERSION; m++) {
+		n = (size_t)snprintf(major, sizeof(major), "%u", m);
+		minor = v + n;
+		if (strncmp(v, major, n) != 0 ||
+		    (*minor != '\0' && (*minor != '.' || !minor[1] ||
+					strspn(minor + 1, "0123456789") != strlen(minor + 1))))
+			continue;
+		p->r->format = m;
+		frag->minor = 0;
+		for (c = *minor ? minor + 1 : minor; *c; c++)
+			if (frag->minor < 1000000) /* any larger is as good */
+				frag->minor = frag->minor * 10 + (unsigned)(*c - '0');
 		return 0;
-	return hg_parse_fail(p, "unsupported format version '%s' (this reader reads version %d)",
-			     hg_parse_show(v, show, sizeof(show)), HG_FRAG_FORMAT);
+	}
+	return hg_parse_fail(
+		p, "unsupported format version '%s' (this reader reads versions %d to %d)",
+		hg_parse_show(v, show, sizeof(show)), HG_FRAG_FORMAT_OLDEST,
+		HG_FRAG_FORMAT_VERSION);
 }
 
 static int hg_frag_trigger(struct hg_parse *p, struct hg_fields *f)
@@ -143,10 +103,15 @@ static int hg_frag_trigger(struct hg_parse *p, struct hg_fields *f)
 	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
 	char *s = hg_parse_field(p, f, "trigger");
 
-	if (!s || hg_parse_done(p, f, "trigger") < 0)
+	if (!s || hg_parse_done(p, f, HG_FRAG_TRIGGER) < 0)
 		return -1;
 	if (strlen(s) > 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz_") != strlen(s))
-		return hg_parse_fail(p, "trigger is not a word (exit, call, signal or error)");
+		return hg_parse_fail(p, "trigger is not a word (%s, %s, %s, %s or %s)",
+				     hg_frag_trigger_name(HG_FRAG_AT_EXIT),
+				     hg_frag_trigger_name(HG_FRAG_ON_CALL),
+				     hg_frag_trigger_name(HG_FRAG_ON_SIGNAL),
+				     hg_frag_trigger_name(HG_FRAG_ON_ERROR),
+				     hg_frag_trigger_name(HG_FRAG_ON_CRASH));
 	frag->trigger = strdup(s);
 	return frag->trigger ? 0 : hg_parse_fail(p, "out of memory");
 }
@@ -155,7 +120,8 @@ static int hg_frag_uptime(struct hg_parse *p, struct hg_fields *f)
 {
 	static const char *const what[1] = { "uptime_us" };
 
-	return hg_parse_numbers(p, f, "uptime_us", what, &hg_frag_parse_of(p)->frag->uptime_us, 1);
+	return hg_parse_numbers(p, f, HG_FRAG_UPTIME, what, &hg_frag_parse_of(p)->frag->uptime_us,
+				1);
 }
 
 static int hg_frag_page_size(struct hg_parse *p, struct hg_fields *f)
@@ -163,7 +129,7 @@ static int hg_frag_page_size(struct hg_parse *p, struct hg_fields *f)
 	static const char *const what[1] = { "page size" };
 	uint64_t *size = &hg_frag_parse_of(p)->frag->page_size;
 
-	if (hg_parse_numbers(p, f, "page_size", what, size, 1) < 0)
+	if (hg_parse_numbers(p, f, HG_FRAG_PAGE_SIZE, what, size, 1) < 0)
 		return -1;
 	if (!hg_power_of_two(*size) || *size < 256 || *size > (1u << 30))
 		return hg_parse_fail(p, "page size %llu is not a power of two from 256 to 1 GiB",
@@ -171,13 +137,33 @@ static int hg_frag_page_size(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
-/* The KEY=VALUE fields of a record: names[i] into out[i], each at most
- * once, the first required of them required (the others 0 when absent);
- * with kind, the value of kind= too (required).  Other keys are skipped.
- * The keys found, as bits, into *found when given. */
+/* The names of a key=value record's keys (format/frag.h), by index, and
+ * the bits of the first n of them. */
+typedef const char *hg_frag_key_name(int i);
+#define HG_KEYS_FIRST(n) ((1ull << (n)) - 1)
+
+static const char *hg_figure_key(int i)
+{
+	return hg_frag_figure_key((enum hg_frag_figure)i);
+}
+
+static const char *hg_mmapped_key(int i)
+{
+	return hg_frag_mmapped_key((enum hg_frag_mmapped_key)i);
+}
+
+static const char *hg_peak_key(int i)
+{
+	return hg_frag_peak_key((enum hg_frag_peak_key)i);
+}
+
+/* The KEY=VALUE fields of a record: key names(i) into out[i], each at most
+ * once, those whose bit is set in required required (the others 0 when
+ * absent); with kind, the value of kind= too (required).  Other keys are
+ * skipped.  The keys found, as bits, into *found when given. */
 static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *record,
-			const char *const *names, int n, int required, uint64_t *out, char **kind,
-			uint64_t *found)
+			hg_frag_key_name *names, int n, uint64_t required, uint64_t *out,
+			char **kind, uint64_t *found)
 {
 	uint64_t seen = 0;
 	char show[64];
@@ -198,30 +184,30 @@ static int hg_frag_keys(struct hg_parse *p, struct hg_fields *f, const char *rec
 			return hg_parse_fail(p, "field '%s' of the '%s' record is not KEY=VALUE",
 					     hg_parse_show(field, show, sizeof(show)), record);
 		*eq = '\0';
-		if (kind && strcmp(field, "kind") == 0) {
+		if (kind && strcmp(field, HG_FRAG_ARENA_KIND) == 0) {
 			if (*kind)
-				return hg_parse_fail(p, "a second kind= in the '%s' record",
-						     record);
+				return hg_parse_fail(p, "a second %s= in the '%s' record",
+						     HG_FRAG_ARENA_KIND, record);
 			*kind = eq + 1;
 			continue;
 		}
 		for (i = 0; i < n; i++)
-			if (strcmp(field, names[i]) == 0)
+			if (strcmp(field, names(i)) == 0)
 				break;
 		if (i == n)
 			continue;
 		if (seen & (1ull << i))
-			return hg_parse_fail(p, "a second %s= in the '%s' record", names[i],
+			return hg_parse_fail(p, "a second %s= in the '%s' record", names(i),
 					     record);
 		seen |= 1ull << i;
-		if (hg_parse_decimal(p, eq + 1, names[i], &out[i]) < 0)
+		if (hg_parse_decimal(p, eq + 1, names(i), &out[i]) < 0)
 			return -1;
 	}
 	if (kind && !*kind)
-		return hg_parse_fail(p, "the '%s' record lacks kind=", record);
-	for (i = 0; i < required; i++)
-		if (!(seen & (1ull << i)))
-			return hg_parse_fail(p, "the '%s' record lacks %s=", record, names[i]);
+		return hg_parse_fail(p, "the '%s' record lacks %s=", record, HG_FRAG_ARENA_KIND);
+	for (i = 0; i < n; i++)
+		if ((required & (1ull << i)) && !(seen & (1ull << i)))
+			return hg_parse_fail(p, "the '%s' record lacks %s=", record, names(i));
 	if (found)
 		*found = seen;
 	return 0;
@@ -310,16 +296,16 @@ static int hg_frag_arena(struct hg_parse *p, struct hg_fields *f)
 	a = &frag->arenas[frag->narenas];
 	memset(a, 0, sizeof(*a));
 	a->id = id;
-	if (hg_frag_keys(p, f, "arena", hg_figure_keys, HG_FIGURES, HG_FIGURES, a->fig, &kind,
-			 NULL) < 0)
+	if (hg_frag_keys(p, f, HG_FRAG_ARENA, hg_figure_key, HG_FIGURES, HG_KEYS_FIRST(HG_FIGURES),
+			 a->fig, &kind, NULL) < 0)
 		return -1;
-	if (strcmp(kind, "main") != 0 && strcmp(kind, "thread") != 0)
-		return hg_parse_fail(p, "arena kind is neither 'main' nor 'thread'");
-	a->main = kind[0] == 'm';
+	if (strcmp(kind, HG_FRAG_KIND_MAIN) != 0 && strcmp(kind, HG_FRAG_KIND_THREAD) != 0)
+		return hg_parse_fail(p, "arena kind is neither '%s' nor '%s'", HG_FRAG_KIND_MAIN,
+				     HG_FRAG_KIND_THREAD);
+	a->main = strcmp(kind, HG_FRAG_KIND_MAIN) == 0;
 	if (a->main != (id == 0))
-		return hg_parse_fail(p,
-				     "arena %llu has kind=%s (arena 0 is the main arena, only it)",
-				     (unsigned long long)id, kind);
+		return hg_parse_fail(p, "arena %llu has %s=%s (arena 0 is the main arena, only it)",
+				     (unsigned long long)id, HG_FRAG_ARENA_KIND, kind);
 	snprintf(what, sizeof(what), "arena %llu", (unsigned long long)id);
 	if (hg_frag_check_figures(p, a->fig, what, true) < 0)
 		return -1;
@@ -329,25 +315,32 @@ static int hg_frag_arena(struct hg_parse *p, struct hg_fields *f)
 
 static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
 {
-	static const char *const names[6] = { "chunks",	   "system",   "live_bytes",
-					      "requested", "resident", "quarantined" };
 	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
 	struct hg_frag_mmapped *m = &frag->mmapped;
-	uint64_t v[6];
+	uint64_t v[HG_MM_KEYS];
 
 	if (frag->narenas == 0)
-		return hg_parse_fail(p,
-				     "no 'arena' record before 'mmapped' (the main arena is one)");
-	if (hg_frag_keys(p, f, "mmapped", names, 6, 5, v, NULL, NULL) < 0)
+		return hg_parse_fail(p, "no '%s' record before '%s' (the main arena is one)",
+				     HG_FRAG_ARENA, HG_FRAG_MMAPPED);
+	uint64_t required = HG_KEYS_FIRST(HG_MM_QUARANTINED), found;
+
+	/* Every key is required but quarantined=, and usable= before 1.1. */
+	if (frag->run.format == 1 && frag->minor == 0)
+		required &= ~(1ull << HG_MM_USABLE);
+	if (hg_frag_keys(p, f, HG_FRAG_MMAPPED, hg_mmapped_key, HG_MM_KEYS, required, v, NULL,
+			 &found) < 0)
 		return -1;
-	m->quarantined = v[5];
-	m->chunks = v[0];
-	m->system = v[1];
-	m->live_bytes = v[2];
-	m->requested = v[3];
-	m->resident = v[4];
+	m->has_usable = found & (1ull << HG_MM_USABLE);
+	m->usable = v[HG_MM_USABLE];
+	m->quarantined = v[HG_MM_QUARANTINED];
+	m->chunks = v[HG_MM_CHUNKS];
+	m->system = v[HG_MM_SYSTEM];
+	m->live_bytes = v[HG_MM_LIVE_BYTES];
+	m->requested = v[HG_MM_REQUESTED];
+	m->resident = v[HG_MM_RESIDENT];
 	if (m->requested > m->live_bytes || m->live_bytes > m->system || m->resident > m->system ||
-	    (m->chunks == 0) != (m->system == 0))
+	    (m->chunks == 0) != (m->system == 0) ||
+	    (m->has_usable && (m->requested > m->usable || m->usable > m->live_bytes)))
 		return hg_parse_fail(
 			p,
 			"mmapped: %llu chunks of %llu bytes in %llu mapped (%llu "
@@ -376,13 +369,14 @@ static int hg_frag_sum_arenas(struct hg_parse *p, uint64_t *sum)
 			else if (__builtin_add_overflow(sum[k], v, &sum[k]))
 				return hg_parse_fail(p,
 						     "the arenas' %s add up to more than 64 bits",
-						     hg_figure_keys[k]);
+						     hg_frag_figure_key(k));
 		}
 	if (__builtin_add_overflow(sum[HG_FIG_SYSTEM], m->system, &sum[HG_FIG_SYSTEM]) ||
 	    __builtin_add_overflow(sum[HG_FIG_IN_USE], m->system, &sum[HG_FIG_IN_USE]) ||
 	    __builtin_add_overflow(sum[HG_FIG_LIVE_BLOCKS], m->chunks, &sum[HG_FIG_LIVE_BLOCKS]) ||
 	    __builtin_add_overflow(sum[HG_FIG_LIVE_BYTES], m->live_bytes,
 				   &sum[HG_FIG_LIVE_BYTES]) ||
+	    __builtin_add_overflow(sum[HG_FIG_USABLE], m->usable, &sum[HG_FIG_USABLE]) ||
 	    __builtin_add_overflow(sum[HG_FIG_REQUESTED], m->requested, &sum[HG_FIG_REQUESTED]) ||
 	    __builtin_add_overflow(sum[HG_FIG_RESIDENT], m->resident, &sum[HG_FIG_RESIDENT]))
 		return hg_parse_fail(p,
@@ -396,21 +390,22 @@ static int hg_frag_totals(struct hg_parse *p, struct hg_fields *f)
 	uint64_t *t = frag->totals, sum[HG_FIGURES];
 	int k;
 
-	if (hg_frag_keys(p, f, "totals", hg_figure_keys, HG_FIG_SEGMENTS, HG_FIG_SEGMENTS, t, NULL,
-			 NULL) < 0 ||
+	if (hg_frag_keys(p, f, HG_FRAG_TOTALS, hg_figure_key, HG_FIG_SEGMENTS,
+			 HG_KEYS_FIRST(HG_FIG_SEGMENTS), t, NULL, NULL) < 0 ||
 	    hg_frag_check_figures(p, t, "totals", false) < 0 || hg_frag_sum_arenas(p, sum) < 0)
 		return -1;
 	t[HG_FIG_SEGMENTS] = sum[HG_FIG_SEGMENTS];
 	for (k = 0; k < HG_FIG_SEGMENTS; k++) {
-		/* in_use follows from system and free (checked above); mmapped
-		 * chunks have no usable figure: theirs is unknown here. */
+		/* in_use follows from system and free (checked above); before
+		 * format 1.1 the mmapped chunks had no usable figure. */
 		if (k == HG_FIG_IN_USE)
 			continue;
-		if (k == HG_FIG_USABLE ? t[k] < sum[k] : t[k] != sum[k])
+		if (k == HG_FIG_USABLE && !frag->mmapped.has_usable ? t[k] < sum[k]
+								    : t[k] != sum[k])
 			return hg_parse_fail(p,
 					     "totals say %s=%llu, the arenas and mmapped chunks "
 					     "add up to %llu",
-					     hg_figure_keys[k], (unsigned long long)t[k],
+					     hg_frag_figure_key(k), (unsigned long long)t[k],
 					     (unsigned long long)sum[k]);
 	}
 	return 0;
@@ -429,7 +424,7 @@ static int hg_frag_histogram(struct hg_parse *p, struct hg_fields *f)
 
 	if (!(s = hg_parse_field(p, f, "histogram arena")))
 		return -1;
-	if (strcmp(s, "all") == 0) {
+	if (strcmp(s, HG_FRAG_HISTOGRAM_ALL) == 0) {
 		arena = HG_FRAG_ALL;
 	} else {
 		if (hg_parse_decimal(p, s, "histogram arena", &arena) < 0)
@@ -439,14 +434,17 @@ static int hg_frag_histogram(struct hg_parse *p, struct hg_fields *f)
 				p, "histogram of arena %llu, which no 'arena' line defines",
 				(unsigned long long)arena);
 		if (fp->histogram_all)
-			return hg_parse_fail(p, "histogram of arena %llu after the 'all' lines",
-					     (unsigned long long)arena);
+			return hg_parse_fail(p, "histogram of arena %llu after the '%s' lines",
+					     (unsigned long long)arena, HG_FRAG_HISTOGRAM_ALL);
 	}
-	if (hg_parse_numbers(p, f, "histogram", what, v, 4) < 0)
+	if (hg_parse_numbers(p, f, HG_FRAG_HISTOGRAM, what, v, 4) < 0)
 		return -1;
-	if (!hg_power_of_two(v[0]) || v[0] < 16 || v[0] > (1ull << 62) || v[1] != 2 * v[0])
-		return hg_parse_fail(p, "size class [%llu, %llu) is not [2^k, 2^(k+1)) from 16 up",
-				     (unsigned long long)v[0], (unsigned long long)v[1]);
+	if (!hg_power_of_two(v[0]) || v[0] < hg_frag_class_lo(0) ||
+	    v[0] > hg_frag_class_lo(HG_FRAG_CLASSES - 1) || v[1] != 2 * v[0])
+		return hg_parse_fail(p,
+				     "size class [%llu, %llu) is not [2^k, 2^(k+1)) from %llu up",
+				     (unsigned long long)v[0], (unsigned long long)v[1],
+				     (unsigned long long)hg_frag_class_lo(0));
 	if (v[2] == 0)
 		return hg_parse_fail(p,
 				     "histogram line with 0 chunks (empty classes are left out)");
@@ -474,7 +472,7 @@ static int hg_frag_histogram(struct hg_parse *p, struct hg_fields *f)
 	c->hi = v[1];
 	c->chunks = v[2];
 	c->bytes = v[3];
-	k = __builtin_ctzll(v[0]);
+	k = (int)hg_frag_size_class(v[0]);
 	if (arena == HG_FRAG_ALL) {
 		fp->histogram_all = true;
 		fp->class_all[k][0] = v[2];
@@ -492,32 +490,33 @@ static int hg_frag_histogram(struct hg_parse *p, struct hg_fields *f)
 
 static int hg_frag_peak(struct hg_parse *p, struct hg_fields *f)
 {
-	static const char *const names[6] = { "system",	 "system_us",  "live",
-					      "live_us", "sites_live", "sites_us" };
 	struct hg_frag *frag = hg_frag_parse_of(p)->frag;
 	struct hg_frag_peak *peak = &frag->peak;
-	uint64_t v[6], found;
+	uint64_t v[HG_PEAK_KEYS], found;
 	int i;
 
-	if (hg_frag_keys(p, f, "peak", names, 6, 2, v, NULL, &found) < 0)
+	if (hg_frag_keys(p, f, HG_FRAG_PEAK, hg_peak_key, HG_PEAK_KEYS,
+			 HG_KEYS_FIRST(HG_PEAK_KEYS_FAST), v, NULL, &found) < 0)
 		return -1;
 	/* The live peak comes with level=full, all four figures together. */
-	peak->has_live = (found & 0x3c) != 0;
-	for (i = 2; i < 6; i++)
+	peak->has_live = (found >> HG_PEAK_KEYS_FAST) != 0;
+	for (i = HG_PEAK_KEYS_FAST; i < HG_PEAK_KEYS; i++)
 		if ((peak->has_live || !p->r->fast) && !(found & (1u << i)))
-			return hg_parse_fail(p, "the 'peak' record lacks %s=%s", names[i],
+			return hg_parse_fail(p, "the '%s' record lacks %s=%s", HG_FRAG_PEAK,
+					     hg_peak_key(i),
 					     p->r->fast ? "" : " (level=full has it)");
-	peak->system = v[0];
-	peak->system_us = v[1];
-	peak->live = v[2];
-	peak->live_us = v[3];
-	peak->sites_live = v[4];
-	peak->sites_us = v[5];
-	for (i = 1; i < 6; i += 2)
+	peak->system = v[HG_PEAK_KEY_SYSTEM];
+	peak->system_us = v[HG_PEAK_KEY_SYSTEM_US];
+	peak->live = v[HG_PEAK_KEY_LIVE];
+	peak->live_us = v[HG_PEAK_KEY_LIVE_US];
+	peak->sites_live = v[HG_PEAK_KEY_SITES_LIVE];
+	peak->sites_us = v[HG_PEAK_KEY_SITES_US];
+	for (i = HG_PEAK_KEY_SYSTEM_US; i < HG_PEAK_KEYS; i += 2)
 		if (v[i] > frag->uptime_us)
-			return hg_parse_fail(
-				p, "peak %s=%llu comes after the report (uptime_us=%llu)", names[i],
-				(unsigned long long)v[i], (unsigned long long)frag->uptime_us);
+			return hg_parse_fail(p,
+					     "peak %s=%llu comes after the report (uptime_us=%llu)",
+					     hg_peak_key(i), (unsigned long long)v[i],
+					     (unsigned long long)frag->uptime_us);
 	return 0;
 }
 
@@ -532,8 +531,8 @@ static int hg_frag_peak_site(struct hg_parse *p, struct hg_fields *f)
 	char *s;
 
 	if (!(s = hg_parse_field(p, f, "peak site stack")) ||
-	    hg_parse_stack_ref(p, s, "peak_site", "peak site stack", &stack) < 0 ||
-	    hg_parse_numbers(p, f, "peak_site", what, v, 2) < 0)
+	    hg_parse_stack_ref(p, s, HG_FRAG_PEAK_SITE, "peak site stack", &stack) < 0 ||
+	    hg_parse_numbers(p, f, HG_FRAG_PEAK_SITE, what, v, 2) < 0)
 		return -1;
 	if (v[0] == 0 || v[1] < v[0])
 		return hg_parse_fail(p, "peak site with %llu blocks of %llu bytes",
@@ -577,10 +576,10 @@ static int hg_frag_pin_top(struct hg_parse *p, struct hg_fields *f)
 	    hg_parse_hex(p, s, "chunk address", &address) < 0 ||
 	    !(s = hg_parse_field(p, f, what[2])) || hg_parse_decimal(p, s, what[2], &size) < 0 ||
 	    !(s = hg_parse_field(p, f, "pinning chunk stack")) ||
-	    hg_parse_stack_ref(p, s, "pin_top", "pinning chunk stack", &pin->stack) < 0 ||
+	    hg_parse_stack_ref(p, s, HG_FRAG_PIN_TOP, "pinning chunk stack", &pin->stack) < 0 ||
 	    !(s = hg_parse_field(p, f, "free bytes below")) ||
 	    hg_parse_decimal(p, s, "free bytes below", &below) < 0 ||
-	    hg_parse_done(p, f, "pin_top") < 0)
+	    hg_parse_done(p, f, HG_FRAG_PIN_TOP) < 0)
 		return -1;
 	if (size == 0)
 		return hg_parse_fail(p, "pin_top chunk of 0 bytes");
@@ -613,8 +612,8 @@ static int hg_frag_pin_site(struct hg_parse *p, struct hg_fields *f)
 	int put;
 
 	if (!(s = hg_parse_field(p, f, "pinning site stack")) ||
-	    hg_parse_stack_ref(p, s, "pin_site", "pinning site stack", &stack) < 0 ||
-	    hg_parse_numbers(p, f, "pin_site", what, v, 5) < 0)
+	    hg_parse_stack_ref(p, s, HG_FRAG_PIN_SITE, "pinning site stack", &stack) < 0 ||
+	    hg_parse_numbers(p, f, HG_FRAG_PIN_SITE, what, v, 5) < 0)
 		return -1;
 	if (v[0] == 0 || v[1] < v[0] || v[3] == 0 || v[3] > v[0] || v[4] == 0)
 		return hg_parse_fail(p,
@@ -674,7 +673,7 @@ static int hg_frag_segment_fields(struct hg_parse *p, struct hg_fields *f,
 			return -1;
 	if (!(s = hg_parse_field(p, f, "cell size")) ||
 	    hg_parse_decimal(p, s, "cell size", &seg->cell) < 0 ||
-	    hg_parse_done(p, f, "segment") < 0)
+	    hg_parse_done(p, f, HG_FRAG_SEGMENT) < 0)
 		return -1;
 	if (arena > UINT32_MAX || index > UINT32_MAX)
 		return hg_parse_fail(p, "segment %llu of arena %llu is out of range",
@@ -724,19 +723,27 @@ static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
 		return hg_parse_fail(p, "segment at 0x%llx overlaps or precedes the one before it",
 				     (unsigned long long)seg.lo);
 	span = seg.hi - seg.lo;
-	if (!hg_power_of_two(seg.cell) || seg.cell < 16 || seg.cell > (1ull << 62))
-		return hg_parse_fail(p, "cell size %llu is not a power of two from 16 up",
-				     (unsigned long long)seg.cell);
-	ncells = span / seg.cell + (span % seg.cell != 0);
-	if (ncells > HG_FRAG_CELLS_PER_SEGMENT)
+	if (!hg_power_of_two(seg.cell) || seg.cell < HG_FRAG_CELL_MIN || seg.cell > (1ull << 62))
+		return hg_parse_fail(p, "cell size %llu is not a power of two from %d up",
+				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN);
+	ncells = hg_frag_cells(span, seg.cell);
+	if (ncells > HG_FRAG_CELLS_MAX)
 		return hg_parse_fail(p, "segment of %llu cells (at most %d)",
-				     (unsigned long long)ncells, HG_FRAG_CELLS_PER_SEGMENT);
+				     (unsigned long long)ncells, HG_FRAG_CELLS_MAX);
+	/* The cell size is the writer's choice only in name: it is fixed by
+	 * the segment's size (format/frag.h). */
+	if (seg.cell != hg_frag_cell_size(span))
+		return hg_parse_fail(p,
+				     "cell size %llu is not the smallest power of two from %d that "
+				     "makes at most %d cells (%llu)",
+				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN, HG_FRAG_CELLS_MAX,
+				     (unsigned long long)hg_frag_cell_size(span));
 	seg.ncells = (uint32_t)ncells;
 	seg.cells = frag->ncells;
 	if (hg_parse_grow(p, (void **)&frag->cells, &fp->cap_cells, frag->ncells + ncells, 1,
-			  HG_FRAG_CELLS_MAX, "map cells") < 0 ||
+			  HG_FRAG_ALL_CELLS_MAX, "map cells") < 0 ||
 	    hg_parse_grow(p, (void **)&frag->segments, &fp->cap_segments, frag->nsegments + 1,
-			  sizeof(*frag->segments), HG_FRAG_CELLS_MAX, "segments") < 0)
+			  sizeof(*frag->segments), HG_FRAG_ALL_CELLS_MAX, "segments") < 0)
 		return -1;
 	if (a->nsegments == 0)
 		a->first_segment = (uint32_t)frag->nsegments;
@@ -771,7 +778,7 @@ static int hg_frag_map(struct hg_parse *p, struct hg_fields *f)
 	while (*f->s || f->separated) {
 		if (!(s = hg_parse_field(p, f, "map run")))
 			return -1;
-		if (!strchr("UFT123456789.", s[0]) || (s[1] && s[1] != '*'))
+		if (!strchr(HG_FRAG_CELL_CLASSES, s[0]) || (s[1] && s[1] != HG_FRAG_MAP_RUN))
 			return hg_parse_fail(p, "map run '%s' is not CLASS or CLASS*COUNT",
 					     hg_parse_show(s, show, sizeof(show)));
 		count = 1;
@@ -814,7 +821,8 @@ static int hg_frag_check_histograms(struct hg_parse *p)
 					     "the 'all' histogram has %llu chunks of %llu bytes in "
 					     "class %llu, the arenas add up to %llu of %llu",
 					     (unsigned long long)fp->class_all[k][0],
-					     (unsigned long long)fp->class_all[k][1], 1ull << k,
+					     (unsigned long long)fp->class_all[k][1],
+					     (unsigned long long)hg_frag_class_lo((unsigned)k),
 					     (unsigned long long)fp->class_sum[k][0],
 					     (unsigned long long)fp->class_sum[k][1]);
 	for (i = 0; i < frag->narenas; i++) {
@@ -841,7 +849,7 @@ static int hg_frag_truncated(struct hg_parse *p, struct hg_fields *f)
 	static const char *const what[1] = { "truncated flag" };
 	uint64_t v;
 
-	if (hg_parse_numbers(p, f, "truncated", what, &v, 1) < 0)
+	if (hg_parse_numbers(p, f, HG_FRAG_TRUNCATED, what, &v, 1) < 0)
 		return -1;
 	hg_frag_parse_of(p)->frag->truncated = v != 0;
 	return 0;
@@ -855,7 +863,7 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 	uint64_t v[3];
 	size_t i;
 
-	if (hg_parse_numbers(p, f, "end", what, v, 3) < 0)
+	if (hg_parse_numbers(p, f, HG_FRAG_END, what, v, 3) < 0)
 		return -1;
 	if (fp->map_pending)
 		return hg_parse_fail(p, "the last segment has no 'map' line");
@@ -891,68 +899,36 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 	return hg_frag_check_histograms(p);
 }
 
-enum hg_frag_record {
-	HG_FR_MAGIC,
-	HG_FR_VERSION,
-	HG_FR_PROGRAM,
-	HG_FR_PID,
-	HG_FR_PPID,
-	HG_FR_TIME,
-	HG_FR_LEVEL,
-	HG_FR_TRIGGER,
-	HG_FR_STATUS,
-	HG_FR_UPTIME,
-	HG_FR_PAGE_SIZE,
-	HG_FR_ARG,
-	HG_FR_OPTION,
-	HG_FR_MODULE,
-	HG_FR_STACK,
-	HG_FR_ARENA,
-	HG_FR_MMAPPED,
-	HG_FR_TOTALS,
-	HG_FR_HISTOGRAM,
-	HG_FR_PEAK,
-	HG_FR_PEAK_SITE,
-	HG_FR_PIN_TOP,
-	HG_FR_PIN_SITE,
-	HG_FR_SEGMENT,
-	HG_FR_MAP, /* directly after HG_FR_SEGMENT: hg_frag_map steps back to it */
-	HG_FR_TRUNCATED,
-	HG_FR_END,
-	HG_FR_RECORDS,
+/* The parser of each record of format/frag.h's list. */
+static hg_record_parser *const hg_frag_parsers[HG_FRAG_RECORDS] = {
+	[HG_FRAG_REC_VERSION] = hg_parse_version,
+	[HG_FRAG_REC_PROGRAM] = hg_parse_program,
+	[HG_FRAG_REC_PID] = hg_parse_pid,
+	[HG_FRAG_REC_PPID] = hg_parse_ppid,
+	[HG_FRAG_REC_TIME] = hg_parse_time,
+	[HG_FRAG_REC_LEVEL] = hg_parse_level,
+	[HG_FRAG_REC_TRIGGER] = hg_frag_trigger,
+	[HG_FRAG_REC_STATUS] = hg_parse_status,
+	[HG_FRAG_REC_UPTIME] = hg_frag_uptime,
+	[HG_FRAG_REC_PAGE_SIZE] = hg_frag_page_size,
+	[HG_FRAG_REC_ARG] = hg_parse_arg,
+	[HG_FRAG_REC_OPTION] = hg_parse_option,
+	[HG_FRAG_REC_MODULE] = hg_parse_module,
+	[HG_FRAG_REC_STACK] = hg_parse_stack,
+	[HG_FRAG_REC_ARENA] = hg_frag_arena,
+	[HG_FRAG_REC_MMAPPED] = hg_frag_mmapped,
+	[HG_FRAG_REC_TOTALS] = hg_frag_totals,
+	[HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
+	[HG_FRAG_REC_PEAK] = hg_frag_peak,
+	[HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
+	[HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,
+	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site,
+	[HG_FRAG_REC_SEGMENT] = hg_frag_segment,
+	[HG_FRAG_REC_MAP] = hg_frag_map, /* steps back to HG_FRAG_REC_SEGMENT */
+	[HG_FRAG_REC_TRUNCATED] = hg_frag_truncated,
+	[HG_FRAG_REC_END] = hg_frag_end,
 };
-
-static const struct hg_record_spec hg_frag_records[HG_FR_RECORDS] = {
-	[HG_FR_MAGIC] = { "heapguard-frag", false, true, NULL },
-	[HG_FR_VERSION] = { "version", false, true, hg_parse_version },
-	[HG_FR_PROGRAM] = { "program", false, true, hg_parse_program },
-	[HG_FR_PID] = { "pid", false, true, hg_parse_pid },
-	[HG_FR_PPID] = { "ppid", false, true, hg_parse_ppid },
-	[HG_FR_TIME] = { "time", false, true, hg_parse_time },
-	[HG_FR_LEVEL] = { "level", false, true, hg_parse_level },
-	[HG_FR_TRIGGER] = { "trigger", false, true, hg_frag_trigger },
-	/* only when the trigger is exit */
-	[HG_FR_STATUS] = { "status", false, false, hg_parse_status },
-	[HG_FR_UPTIME] = { "uptime_us", false, true, hg_frag_uptime },
-	[HG_FR_PAGE_SIZE] = { "page_size", false, true, hg_frag_page_size },
-	[HG_FR_ARG] = { "arg", true, false, hg_parse_arg },
-	[HG_FR_OPTION] = { "option", true, false, hg_parse_option },
-	[HG_FR_MODULE] = { "module", true, false, hg_parse_module },
-	[HG_FR_STACK] = { "stack", true, false, hg_parse_stack },
-	[HG_FR_ARENA] = { "arena", true, false, hg_frag_arena },
-	[HG_FR_MMAPPED] = { "mmapped", false, true, hg_frag_mmapped },
-	[HG_FR_TOTALS] = { "totals", false, true, hg_frag_totals },
-	[HG_FR_HISTOGRAM] = { "histogram", true, false, hg_frag_histogram },
-	[HG_FR_PEAK] = { "peak", false, true, hg_frag_peak },
-	[HG_FR_PEAK_SITE] = { "peak_site", true, false, hg_frag_peak_site },
-	[HG_FR_PIN_TOP] = { "pin_top", true, false, hg_frag_pin_top },
-	[HG_FR_PIN_SITE] = { "pin_site", true, false, hg_frag_pin_site },
-	[HG_FR_SEGMENT] = { "segment", true, false, hg_frag_segment },
-	[HG_FR_MAP] = { "map", true, false, hg_frag_map },
-	/* the writer ran out of memory: maps and pins may be missing */
-	[HG_FR_TRUNCATED] = { "truncated", false, false, hg_frag_truncated },
-	[HG_FR_END] = { "end", false, true, hg_frag_end },
-};
+_Static_assert(HG_FRAG_REC_MAP == HG_FRAG_REC_SEGMENT + 1, "hg_frag_map steps back one record");
 
 int hg_frag_load(const char *path, struct hg_frag *frag, char *err, size_t errlen)
 {
@@ -962,10 +938,11 @@ int hg_frag_load(const char *path, struct hg_frag *frag, char *err, size_t errle
 	memset(frag, 0, sizeof(*frag));
 	memset(&fp, 0, sizeof(fp));
 	fp.frag = frag;
-	fp.base.records = hg_frag_records;
-	fp.base.nrecords = HG_FR_RECORDS;
+	fp.base.records = hg_frag_records();
+	fp.base.parsers = hg_frag_parsers;
+	fp.base.nrecords = HG_FRAG_RECORDS;
 	fp.base.magic = hg_frag_magic;
-	fp.base.skip_unknown_from = HG_FR_MAGIC;
+	fp.base.skip_unknown_from = HG_FRAG_REC_MAGIC;
 	hg_map_init(&fp.pin_stacks);
 	rc = hg_parse_file(&fp.base, path, &frag->run, err, errlen);
 	hg_map_free(&fp.pin_stacks);
@@ -985,7 +962,8 @@ bool hg_frag_sniff(const char *path)
 	if (hg_gzlines_open(&in, path, msg, sizeof(msg)) < 0)
 		return false;
 	frag = hg_gzlines_next(&in, &line, &len, msg, sizeof(msg)) > 0 &&
-	       strncmp(line, "heapguard-frag", 14) == 0 && (line[14] == ' ' || line[14] == '\0');
+	       strncmp(line, HG_FRAG_MAGIC, strlen(HG_FRAG_MAGIC)) == 0 &&
+	       (line[strlen(HG_FRAG_MAGIC)] == ' ' || line[strlen(HG_FRAG_MAGIC)] == '\0');
 	hg_gzlines_close(&in);
 	return frag;
 }

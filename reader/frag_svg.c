@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frag.h"
+#include "frag_report.h"
 #include "output.h"
 
 #define HG_SVG_WIDTH  1400
@@ -242,7 +242,7 @@ static void hg_svg_arena(FILE *out, const struct hg_frag *frag, const struct hg_
 	snprintf(label, sizeof(label),
 		 "arena %" PRIu64 " (%s): %s from the system, %s free (%.1f%%), fragmentation "
 		 "%.1f%%, %lu %s",
-		 a->id, a->main ? "main" : "thread",
+		 a->id, a->main ? HG_FRAG_KIND_MAIN : HG_FRAG_KIND_THREAD,
 		 hg_frag_human(fig[HG_FIG_SYSTEM], s1, sizeof(s1)),
 		 hg_frag_human(fig[HG_FIG_FREE], s2, sizeof(s2)), 100.0 * hg_frag_held(fig),
 		 100.0 * hg_frag_fragmentation(fig), (unsigned long)a->nsegments,

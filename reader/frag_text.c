@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frag.h"
+#include "frag_report.h"
 #include "output.h"
 
 #define HG_TEXT_SITES	 10 /* pin_site stacks printed (JSON has all) */
@@ -40,15 +40,15 @@ static void hg_print_run(FILE *out, const struct hg_frag *frag)
 	fprintf(out, "  time      %s, %.3f s after start\n", r->time_utc,
 		(double)frag->uptime_us / 1e6);
 	fputs("  written   ", out);
-	if (strcmp(frag->trigger, "exit") == 0)
+	if (strcmp(frag->trigger, hg_frag_trigger_name(HG_FRAG_AT_EXIT)) == 0)
 		fputs("at exit", out);
-	else if (strcmp(frag->trigger, "call") == 0)
+	else if (strcmp(frag->trigger, hg_frag_trigger_name(HG_FRAG_ON_CALL)) == 0)
 		fputs("on a heapguard_report() call", out);
-	else if (strcmp(frag->trigger, "signal") == 0)
+	else if (strcmp(frag->trigger, hg_frag_trigger_name(HG_FRAG_ON_SIGNAL)) == 0)
 		fputs("on the report signal", out);
-	else if (strcmp(frag->trigger, "error") == 0)
+	else if (strcmp(frag->trigger, hg_frag_trigger_name(HG_FRAG_ON_ERROR)) == 0)
 		fputs("after a fatal heap error", out);
-	else if (strcmp(frag->trigger, "crash") == 0)
+	else if (strcmp(frag->trigger, hg_frag_trigger_name(HG_FRAG_ON_CRASH)) == 0)
 		fputs("on a crash signal (report_on_crash)", out);
 	else
 		hg_put_text(out, frag->trigger);
@@ -151,7 +151,7 @@ static void hg_print_arenas(FILE *out, const struct hg_frag *frag)
 		const struct hg_frag_arena *a = &frag->arenas[i];
 
 		fprintf(out, "  %5" PRIu64 " %-6s %11s %11s %11s %11s %11s %5.1f%% %9s %11s %11s\n",
-			a->id, a->main ? "main" : "thread",
+			a->id, a->main ? HG_FRAG_KIND_MAIN : HG_FRAG_KIND_THREAD,
 			hg_frag_human(a->fig[HG_FIG_SYSTEM], v[0], 32),
 			hg_frag_human(a->fig[HG_FIG_IN_USE], v[1], 32),
 			hg_frag_human(a->fig[HG_FIG_FREE], v[2], 32),

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frag.h"
+#include "frag_report.h"
 
 /* Below this share of the heap free, the heap is called compact. */
 #define HG_VERDICT_COMPACT 0.10

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "gzlines.h"
-#include "leaks.h"
+#include "leak_report.h"
 
 #define HG_GZ_CHUNK (128u << 10)
 
@@ -25,7 +25,7 @@ int hg_gzlines_open(struct hg_gzlines *in, const char *path, char *err, size_t e
 		return -1;
 	}
 	/* Room for a longest line, its newline, the NUL, and one read. */
-	in->cap = HG_LEAKS_LINE_MAX + 2 + HG_GZ_CHUNK;
+	in->cap = HG_FMT_LINE_MAX + 2 + HG_GZ_CHUNK;
 	in->buf = malloc(in->cap);
 	in->gz = gzdopen(fd, "rb");
 	if (!in->buf || !in->gz) {
@@ -125,7 +125,7 @@ int hg_gzlines_next(struct hg_gzlines *in, char **line, size_t *len, char *err, 
 		if (nl) {
 			size_t n = (size_t)(nl - start);
 
-			if (n > HG_LEAKS_LINE_MAX)
+			if (n > HG_FMT_LINE_MAX)
 				break;
 			if (memchr(start, '\0', n)) {
 				snprintf(err, errlen, "NUL byte in the line (not a text report)");
@@ -138,7 +138,7 @@ int hg_gzlines_next(struct hg_gzlines *in, char **line, size_t *len, char *err, 
 			in->line++;
 			return 1;
 		}
-		if (have > HG_LEAKS_LINE_MAX)
+		if (have > HG_FMT_LINE_MAX)
 			break;
 		if (in->eof) {
 			if (have == 0)
@@ -152,7 +152,7 @@ int hg_gzlines_next(struct hg_gzlines *in, char **line, size_t *len, char *err, 
 		if (r == 0)
 			in->eof = true;
 	}
-	snprintf(err, errlen, "line longer than %u bytes", HG_LEAKS_LINE_MAX);
+	snprintf(err, errlen, "line longer than %u bytes", HG_FMT_LINE_MAX);
 	return -1;
 }
 

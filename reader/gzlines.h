@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Lines out of a gzip file with bounded memory and bounded work: a line is at
- * most HG_LEAKS_LINE_MAX bytes, the whole stream at most HG_LEAKS_INPUT_MAX
+ * most HG_FMT_LINE_MAX bytes, the whole stream at most HG_LEAKS_INPUT_MAX
  * uncompressed bytes, and anything that is not gzip is refused rather than
  * read as plain text (zlib's gzread would accept it). */
 #ifndef HG_READER_GZLINES_H

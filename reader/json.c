@@ -185,7 +185,7 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 	const struct hg_leaks *r = v->r;
 	size_t i;
 
-	fprintf(out, "{\"format\":%d,", HG_LEAKS_FORMAT);
+	fprintf(out, "{\"format\":%u,\"report\":\"" HG_LEAKS_NAME "\",", r->format);
 	hg_put_json_run(out, r);
 	fputs(",\"totals\":", out);
 	hg_put_json_amounts(out, r->totals);

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frag.h"
-#include "leaks.h"
+#include "frag_report.h"
+#include "leak_report.h"
 #include "output.h"
 #include "suppress.h"
 #include "symbolize.h"
@@ -116,14 +116,16 @@ static unsigned hg_parse_show(const char *list)
 	while (*s) {
 		size_t n = strcspn(s, ",");
 
-		if (n == 3 && strncmp(s, "all", 3) == 0)
+		int k;
+
+		for (k = 0; k < HG_KINDS; k++)
+			if (n == strlen(hg_leak_kind_name(k)) &&
+			    strncmp(s, hg_leak_kind_name(k), n) == 0)
+				break;
+		if (k < HG_KINDS)
+			show |= HG_SHOW(k);
+		else if (n == 3 && strncmp(s, "all", 3) == 0)
 			show |= HG_SHOW_ALL;
-		else if (n == 4 && strncmp(s, "lost", 4) == 0)
-			show |= HG_SHOW(HG_LOST);
-		else if (n == 8 && strncmp(s, "indirect", 8) == 0)
-			show |= HG_SHOW(HG_INDIRECT);
-		else if (n == 9 && strncmp(s, "reachable", 9) == 0)
-			show |= HG_SHOW(HG_REACHABLE);
 		else
 			hg_die("--show: '%.*s' is not lost, indirect, reachable or all",
 			       (int)(n > 40 ? 40 : n), s);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "leaks.h"
+#include "leak_report.h"
 #include "suppress.h"
 #include "symbolize.h"
 

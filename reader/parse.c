@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The leak report parser: the records only heapguard-leaks 1 has (sites,
+/* The leak report parser: the records only heapguard-leaks has (sites,
  * totals, depot, scan, end) on top of parse_common.c, with the checks that
  * let every later stage trust struct hg_leaks: sizes within their bounds,
  * one site per (kind, stack), totals and counts equal to the lines. */
@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leaks.h"
+#include "../format/frag.h"
+#include "leak_report.h"
 #include "parse.h"
-
-static const char *const hg_kind_names[HG_KINDS] = { "lost", "indirect", "reachable" };
 
 struct hg_leaks_parse {
 	struct hg_parse base;	 /* first: the record parsers get &base */
@@ -24,28 +23,29 @@ static struct hg_leaks_parse *hg_leaks_parse_of(struct hg_parse *p)
 	return (struct hg_leaks_parse *)p;
 }
 
-const char *hg_leak_kind_name(enum hg_leak_kind kind)
-{
-	return (unsigned)kind < HG_KINDS ? hg_kind_names[kind] : "?";
-}
-
 static int hg_parse_magic(struct hg_parse *p, char *line)
 {
-	static const char prefix[] = "heapguard-leaks ";
-	char show[64];
+	static const char prefix[] = HG_LEAKS_MAGIC " ";
+	char show[64], version[16];
+	unsigned v;
 
-	if (strcmp(line, "heapguard-leaks 1") == 0)
-		return 0;
+	for (v = HG_LEAKS_FORMAT_OLDEST; v <= HG_LEAKS_FORMAT_VERSION; v++) {
+		snprintf(version, sizeof(version), "%u", v);
+		if (strncmp(line, prefix, sizeof(prefix) - 1) == 0 &&
+		    strcmp(line + sizeof(prefix) - 1, version) == 0) {
+			p->r->format = v;
+			return 0;
+		}
+	}
 	if (strncmp(line, prefix, sizeof(prefix) - 1) == 0)
 		return hg_parse_fail(
-			p, "unsupported format version '%s' (this reader reads version %d)",
+			p, "unsupported format version '%s' (this reader reads versions %d to %d)",
 			hg_parse_show(line + sizeof(prefix) - 1, show, sizeof(show)),
-			HG_LEAKS_FORMAT);
-	if (strncmp(line, "heapguard-frag ", 15) == 0)
+			HG_LEAKS_FORMAT_OLDEST, HG_LEAKS_FORMAT_VERSION);
+	if (strncmp(line, HG_FRAG_MAGIC " ", sizeof(HG_FRAG_MAGIC)) == 0)
 		return hg_parse_fail(p, "a fragmentation report, not a leak report");
-	return hg_parse_fail(
-		p, "not a heapguard leak report (the first line is not 'heapguard-leaks %d')",
-		HG_LEAKS_FORMAT);
+	return hg_parse_fail(p, "not a heapguard leak report (the first line is not '%s %d')",
+			     HG_LEAKS_MAGIC, HG_LEAKS_FORMAT_VERSION);
 }
 
 static int hg_parse_kind(struct hg_parse *p, const char *s, enum hg_leak_kind *kind)
@@ -53,11 +53,12 @@ static int hg_parse_kind(struct hg_parse *p, const char *s, enum hg_leak_kind *k
 	int k;
 
 	for (k = 0; k < HG_KINDS; k++)
-		if (strcmp(s, hg_kind_names[k]) == 0) {
+		if (strcmp(s, hg_leak_kind_name((enum hg_leak_kind)k)) == 0) {
 			*kind = (enum hg_leak_kind)k;
 			return 0;
 		}
-	return hg_parse_fail(p, "site kind is not lost, indirect or reachable");
+	return hg_parse_fail(p, "site kind is not %s, %s or %s", hg_leak_kind_name(HG_LOST),
+			     hg_leak_kind_name(HG_INDIRECT), hg_leak_kind_name(HG_REACHABLE));
 }
 
 static int hg_parse_threads(struct hg_parse *p, char *s, struct hg_leak_site *site)
@@ -68,7 +69,8 @@ static int hg_parse_threads(struct hg_parse *p, char *s, struct hg_leak_site *si
 		next = strchr(s, ',');
 		if (next)
 			*next++ = '\0';
-		if (strcmp(s, "+") == 0 && site->nthreads > 0 && !next) {
+		/* The last field after a comma may be the '+' of ",+". */
+		if (strcmp(s, &HG_LEAKS_MORE_THREADS[1]) == 0 && site->nthreads > 0 && !next) {
 			site->more_threads = true;
 			return 0;
 		}
@@ -127,7 +129,7 @@ static int hg_parse_site(struct hg_parse *p, struct hg_fields *f)
 	if (!(s = hg_parse_field(p, f, "site kind")) || hg_parse_kind(p, s, &site->kind) < 0)
 		return -1;
 	if (!(s = hg_parse_field(p, f, "site stack")) ||
-	    hg_parse_stack_ref(p, s, "site", "site stack", &site->stack) < 0)
+	    hg_parse_stack_ref(p, s, HG_LEAKS_SITE, "site stack", &site->stack) < 0)
 		return -1;
 	numbers[0] = &site->blocks;
 	numbers[1] = &site->bytes;
@@ -137,7 +139,7 @@ static int hg_parse_site(struct hg_parse *p, struct hg_fields *f)
 		if (!(s = hg_parse_field(p, f, what[i])) ||
 		    hg_parse_decimal(p, s, what[i], numbers[i]) < 0)
 			return -1;
-	if (!(s = hg_parse_field(p, f, "threads")) || hg_parse_done(p, f, "site") < 0 ||
+	if (!(s = hg_parse_field(p, f, "threads")) || hg_parse_done(p, f, HG_LEAKS_SITE) < 0 ||
 	    hg_parse_threads(p, s, site) < 0 || hg_check_site_sizes(p, site) < 0)
 		return -1;
 	put = hg_map_put(&lp->site_keys, site->kind, site->stack, (uint32_t)r->nsites, &old);
@@ -145,14 +147,14 @@ static int hg_parse_site(struct hg_parse *p, struct hg_fields *f)
 		return hg_parse_fail(p, "out of memory");
 	if (put > 0)
 		return hg_parse_fail(
-			p, "a second '%s' site for stack %llu", hg_kind_names[site->kind],
+			p, "a second '%s' site for stack %llu", hg_leak_kind_name(site->kind),
 			site->stack == HG_NO_STACK ? 0ull
 						   : (unsigned long long)r->stacks[site->stack].id);
 	sum = &lp->sums[site->kind];
 	if (__builtin_add_overflow(sum->bytes, site->bytes, &sum->bytes) ||
 	    __builtin_add_overflow(sum->blocks, site->blocks, &sum->blocks))
 		return hg_parse_fail(p, "the %s sites add up to more than 64 bits",
-				     hg_kind_names[site->kind]);
+				     hg_leak_kind_name(site->kind));
 	r->nsites++;
 	return 0;
 }
@@ -166,7 +168,7 @@ static int hg_parse_totals(struct hg_parse *p, struct hg_fields *f)
 	uint64_t v[6];
 	int k;
 
-	if (hg_parse_numbers(p, f, "totals", what, v, 6) < 0)
+	if (hg_parse_numbers(p, f, HG_LEAKS_TOTALS, what, v, 6) < 0)
 		return -1;
 	for (k = 0; k < HG_KINDS; k++) {
 		p->r->totals[k].bytes = v[2 * k];
@@ -176,7 +178,8 @@ static int hg_parse_totals(struct hg_parse *p, struct hg_fields *f)
 				p,
 				"totals say %llu %s bytes in %llu blocks, the sites add up "
 				"to %llu in %llu",
-				(unsigned long long)v[2 * k], hg_kind_names[k],
+				(unsigned long long)v[2 * k],
+				hg_leak_kind_name((enum hg_leak_kind)k),
 				(unsigned long long)v[2 * k + 1], (unsigned long long)sums[k].bytes,
 				(unsigned long long)sums[k].blocks);
 	}
@@ -190,7 +193,7 @@ static int hg_parse_depot(struct hg_parse *p, struct hg_fields *f)
 	struct hg_leaks *r = p->r;
 
 	r->has_depot = true;
-	if (hg_parse_numbers(p, f, "depot", what, r->depot, 4) < 0)
+	if (hg_parse_numbers(p, f, HG_LEAKS_DEPOT, what, r->depot, 4) < 0)
 		return -1;
 	if (r->depot[3] > r->depot[2])
 		return hg_parse_fail(p, "depot hits exceed its captures");
@@ -204,7 +207,7 @@ static int hg_parse_scan(struct hg_parse *p, struct hg_fields *f)
 	struct hg_leaks *r = p->r;
 
 	r->has_scan = true;
-	if (hg_parse_numbers(p, f, "scan", what, r->scan, 4) < 0)
+	if (hg_parse_numbers(p, f, HG_LEAKS_SCAN, what, r->scan, 4) < 0)
 		return -1;
 	if (r->scan[2] > r->scan[1])
 		return hg_parse_fail(p, "more threads not stopped than scanned");
@@ -217,7 +220,7 @@ static int hg_parse_end(struct hg_parse *p, struct hg_fields *f)
 	struct hg_leaks *r = p->r;
 	uint64_t counts[2];
 
-	if (hg_parse_numbers(p, f, "end", what, counts, 2) < 0)
+	if (hg_parse_numbers(p, f, HG_LEAKS_END, what, counts, 2) < 0)
 		return -1;
 	if (counts[0] != r->nsites || counts[1] != r->nstacks)
 		return hg_parse_fail(
@@ -227,47 +230,16 @@ static int hg_parse_end(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
-/* Record types in the order the format requires them. */
-enum hg_record {
-	HG_REC_MAGIC,
-	HG_REC_VERSION,
-	HG_REC_PROGRAM,
-	HG_REC_PID,
-	HG_REC_PPID,
-	HG_REC_TIME,
-	HG_REC_LEVEL,
-	HG_REC_STATUS,
-	HG_REC_ARG,
-	HG_REC_OPTION,
-	HG_REC_MODULE,
-	HG_REC_STACK,
-	HG_REC_SITE,
-	HG_REC_TOTALS,
-	HG_REC_DEPOT,
-	HG_REC_SCAN,
-	HG_REC_END,
-	HG_RECORDS,
-};
-
-static const struct hg_record_spec hg_records[HG_RECORDS] = {
-	[HG_REC_MAGIC] = { "heapguard-leaks", false, true, NULL },
-	[HG_REC_VERSION] = { "version", false, true, hg_parse_version },
-	[HG_REC_PROGRAM] = { "program", false, true, hg_parse_program },
-	[HG_REC_PID] = { "pid", false, true, hg_parse_pid },
-	[HG_REC_PPID] = { "ppid", false, true, hg_parse_ppid },
-	[HG_REC_TIME] = { "time", false, true, hg_parse_time },
-	[HG_REC_LEVEL] = { "level", false, true, hg_parse_level },
-	[HG_REC_STATUS] = { "status", false, true, hg_parse_status },
-	[HG_REC_ARG] = { "arg", true, false, hg_parse_arg },
-	[HG_REC_OPTION] = { "option", true, false, hg_parse_option },
-	[HG_REC_MODULE] = { "module", true, false, hg_parse_module },
-	[HG_REC_STACK] = { "stack", true, false, hg_parse_stack },
-	[HG_REC_SITE] = { "site", true, false, hg_parse_site },
-	[HG_REC_TOTALS] = { "totals", false, true, hg_parse_totals },
-	/* informational: a reader does not need them */
-	[HG_REC_DEPOT] = { "depot", false, false, hg_parse_depot },
-	[HG_REC_SCAN] = { "scan", false, false, hg_parse_scan },
-	[HG_REC_END] = { "end", false, true, hg_parse_end },
+/* The parser of each record of format/leaks.h's list. */
+static hg_record_parser *const hg_parsers[HG_LEAKS_RECORDS] = {
+	[HG_LEAKS_REC_VERSION] = hg_parse_version, [HG_LEAKS_REC_PROGRAM] = hg_parse_program,
+	[HG_LEAKS_REC_PID] = hg_parse_pid,	   [HG_LEAKS_REC_PPID] = hg_parse_ppid,
+	[HG_LEAKS_REC_TIME] = hg_parse_time,	   [HG_LEAKS_REC_LEVEL] = hg_parse_level,
+	[HG_LEAKS_REC_STATUS] = hg_parse_status,   [HG_LEAKS_REC_ARG] = hg_parse_arg,
+	[HG_LEAKS_REC_OPTION] = hg_parse_option,   [HG_LEAKS_REC_MODULE] = hg_parse_module,
+	[HG_LEAKS_REC_STACK] = hg_parse_stack,	   [HG_LEAKS_REC_SITE] = hg_parse_site,
+	[HG_LEAKS_REC_TOTALS] = hg_parse_totals,   [HG_LEAKS_REC_DEPOT] = hg_parse_depot,
+	[HG_LEAKS_REC_SCAN] = hg_parse_scan,	   [HG_LEAKS_REC_END] = hg_parse_end,
 };
 
 int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t errlen)
@@ -276,11 +248,12 @@ int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t e
 	int rc;
 
 	memset(&lp, 0, sizeof(lp));
-	lp.base.records = hg_records;
-	lp.base.nrecords = HG_RECORDS;
+	lp.base.records = hg_leaks_records();
+	lp.base.parsers = hg_parsers;
+	lp.base.nrecords = HG_LEAKS_RECORDS;
 	lp.base.magic = hg_parse_magic;
-	/* Version 1 may grow records after its header, never inside it. */
-	lp.base.skip_unknown_from = HG_REC_MODULE;
+	/* The format may grow records after its header, never inside it. */
+	lp.base.skip_unknown_from = HG_LEAKS_REC_MODULE;
 	hg_map_init(&lp.site_keys);
 	rc = hg_parse_file(&lp.base, path, report, err, errlen);
 	hg_map_free(&lp.site_keys);

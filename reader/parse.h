@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../format/common.h"
 #include "gzlines.h"
-#include "leaks.h"
+#include "leak_report.h"
 #include "map.h"
 
 struct hg_parse;
@@ -25,22 +26,14 @@ struct hg_fields {
 
 typedef int hg_record_parser(struct hg_parse *p, struct hg_fields *f);
 
-/* One record type of a format.  Entry 0 is the first line (parsed by the
- * format's magic function); the last entry is the 'end' record. */
-struct hg_record_spec {
-	const char *name;
-	bool repeats;  /* may appear any number of times */
-	bool required; /* must appear (exactly once: none that repeat is required) */
-	hg_record_parser *parse;
-};
-
 struct hg_parse {
 	const char *path;
 	struct hg_gzlines in;
 	struct hg_leaks *r; /* the run: header, arguments, options, modules, stacks */
 	char *err;
 	size_t errlen;
-	const struct hg_record_spec *records;
+	const struct hg_fmt_record *records; /* the format's, in file order */
+	hg_record_parser *const *parsers;    /* one per record; [0] (the first line) unused */
 	int nrecords;
 	int (*magic)(struct hg_parse *p, char *line);
 	int skip_unknown_from;	 /* unknown records are skipped from this phase on */
@@ -49,8 +42,8 @@ struct hg_parse {
 	size_t cap_args, cap_options, cap_modules, cap_stacks, cap_frames;
 };
 
-/* Reads path through p (records, nrecords, magic, skip_unknown_from set by
- * the caller) into run: 0, or -1 with err set.  The caller frees run and its
+/* Reads path through p (records, parsers, nrecords, magic, skip_unknown_from
+ * set by the caller) into run: 0, or -1 with err set.  The caller frees run and its
  * own parts on failure. */
 int hg_parse_file(struct hg_parse *p, const char *path, struct hg_leaks *run, char *err,
 		  size_t errlen);

@@ -192,18 +192,6 @@ static int hg_unescape(struct hg_parse *p, char *s, const char *what)
 			continue;
 		}
 		switch (*++s) {
-		case '\\':
-			*out++ = '\\';
-			break;
-		case 'n':
-			*out++ = '\n';
-			break;
-		case 't':
-			*out++ = '\t';
-			break;
-		case 'r':
-			*out++ = '\r';
-			break;
 		case 'x':
 			hi = s[1] ? hg_hex_digit(s[1]) : -1;
 			lo = hi >= 0 && s[2] ? hg_hex_digit(s[2]) : -1;
@@ -217,8 +205,10 @@ static int hg_unescape(struct hg_parse *p, char *s, const char *what)
 		case '\0':
 			return hg_parse_fail(p, "backslash at the end of %s", what);
 		default:
-			return hg_parse_fail(p, "unknown escape '\\%c' in %s",
-					     *s >= 0x20 && *s < 0x7f ? *s : '?', what);
+			if (hg_fmt_unescape(*s) < 0)
+				return hg_parse_fail(p, "unknown escape '\\%c' in %s",
+						     *s >= 0x20 && *s < 0x7f ? *s : '?', what);
+			*out++ = (char)hg_fmt_unescape(*s);
 		}
 	}
 	*out = '\0';
@@ -255,7 +245,7 @@ int hg_parse_time(struct hg_parse *p, struct hg_fields *f)
 	if (!secs || hg_parse_decimal(p, secs, "time", &p->r->time) < 0)
 		return -1;
 	utc = hg_parse_field(p, f, "time in UTC");
-	if (!utc || hg_parse_done(p, f, "time") < 0)
+	if (!utc || hg_parse_done(p, f, HG_FMT_TIME) < 0)
 		return -1;
 	for (c = utc; *c; c++)
 		if (!strchr("0123456789-:.TZ", *c) || c - utc > 40)
@@ -268,7 +258,8 @@ int hg_parse_version(struct hg_parse *p, struct hg_fields *f)
 {
 	char *s = hg_parse_field(p, f, "version");
 
-	if (!s || hg_parse_done(p, f, "version") < 0 || !(s = hg_parse_text(p, s, "the version")))
+	if (!s || hg_parse_done(p, f, HG_FMT_VERSION) < 0 ||
+	    !(s = hg_parse_text(p, s, "the version")))
 		return -1;
 	p->r->version = s;
 	return 0;
@@ -306,11 +297,14 @@ int hg_parse_level(struct hg_parse *p, struct hg_fields *f)
 {
 	char *s = hg_parse_field(p, f, "level");
 
-	if (!s || hg_parse_done(p, f, "level") < 0)
+	if (!s || hg_parse_done(p, f, HG_FMT_LEVEL) < 0)
 		return -1;
-	if (strcmp(s, "fast") != 0 && strcmp(s, "full") != 0)
-		return hg_parse_fail(p, "level is neither 'fast' nor 'full'");
-	p->r->fast = s[1] == 'a';
+	if (strcmp(s, hg_fmt_level_name(HG_FMT_LEVEL_FAST)) != 0 &&
+	    strcmp(s, hg_fmt_level_name(HG_FMT_LEVEL_FULL)) != 0)
+		return hg_parse_fail(p, "level is neither '%s' nor '%s'",
+				     hg_fmt_level_name(HG_FMT_LEVEL_FAST),
+				     hg_fmt_level_name(HG_FMT_LEVEL_FULL));
+	p->r->fast = strcmp(s, hg_fmt_level_name(HG_FMT_LEVEL_FAST)) == 0;
 	return 0;
 }
 
@@ -318,9 +312,9 @@ int hg_parse_status(struct hg_parse *p, struct hg_fields *f)
 {
 	char *s = hg_parse_field(p, f, "status");
 
-	if (!s || hg_parse_done(p, f, "status") < 0)
+	if (!s || hg_parse_done(p, f, HG_FMT_STATUS) < 0)
 		return -1;
-	if (strcmp(s, "-") == 0)
+	if (strcmp(s, HG_FMT_STATUS_UNKNOWN) == 0)
 		return 0;
 	p->r->has_status = true;
 	return hg_parse_decimal(p, s, "status", &p->r->status);
@@ -347,11 +341,25 @@ int hg_parse_arg(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
+/* "default, env, tunable": the source words of a format version, for an
+ * error message. */
+static const char *hg_parse_sources(unsigned format, char *buf, size_t size)
+{
+	int s, count = format < 2 ? HG_FMT_SOURCES_V1 : HG_FMT_SOURCES;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (s = 0; s < count && n < size; s++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", s ? ", " : "",
+				      hg_fmt_source_name((enum hg_fmt_source)s));
+	return buf;
+}
+
 int hg_parse_option(struct hg_parse *p, struct hg_fields *f)
 {
 	struct hg_leaks *r = p->r;
 	struct hg_leak_option *o;
-	char *name, *source, *value, *c;
+	char *name, *source, *value, *c, sources[128];
 
 	if (!(name = hg_parse_field(p, f, "option name")) ||
 	    !(source = hg_parse_field(p, f, "option source")) ||
@@ -362,9 +370,10 @@ int hg_parse_option(struct hg_parse *p, struct hg_fields *f)
 			return hg_parse_fail(
 				p, "option name has a byte 0x%02x that no option name has",
 				(unsigned char)*c);
-	if (strcmp(source, "default") != 0 && strcmp(source, "env") != 0 &&
-	    strcmp(source, "tunable") != 0)
-		return hg_parse_fail(p, "option source is not one of default, env, tunable");
+	/* Version 1 knew three sources. */
+	if (hg_fmt_source_parse(source) >= (p->r->format < 2 ? HG_FMT_SOURCES_V1 : HG_FMT_SOURCES))
+		return hg_parse_fail(p, "option source is not one of %s",
+				     hg_parse_sources(p->r->format, sources, sizeof(sources)));
 	if (hg_parse_grow(p, (void **)&r->options, &p->cap_options, r->noptions + 1,
 			  sizeof(*r->options), HG_LEAKS_RECORDS_MAX, "options") < 0)
 		return -1;
@@ -406,17 +415,17 @@ int hg_parse_module(struct hg_parse *p, struct hg_fields *f)
 	if (!(id = hg_parse_field(p, f, "module build id")) ||
 	    !(path = hg_parse_rest(p, f, "module path")))
 		return -1;
-	if (strcmp(id, "-") != 0) {
+	if (strcmp(id, HG_FMT_BUILD_ID_NONE) != 0) {
 		size_t n = strlen(id);
 
 		for (c = id; *c; c++)
 			if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
-				return hg_parse_fail(p, "build id is not lowercase hex or '-'");
-		if (n % 2 || n > 512)
+				return hg_parse_fail(p, "build id is not lowercase hex or '%s'",
+						     HG_FMT_BUILD_ID_NONE);
+		if (n % 2 || n > HG_FMT_BUILD_ID_MAX)
 			return hg_parse_fail(
-				p,
-				"build id has %zu hex digits (an even number up to 512 expected)",
-				n);
+				p, "build id has %zu hex digits (an even number up to %d expected)",
+				n, HG_FMT_BUILD_ID_MAX);
 		if (!(m->build_id = strdup(id)))
 			return hg_parse_fail(p, "out of memory");
 	}
@@ -434,7 +443,7 @@ static int hg_parse_frame(struct hg_parse *p, char *s, struct hg_leak_frame *fra
 		return hg_parse_fail(p, "frame '%s' is not MODULE+0xOFFSET",
 				     hg_parse_show(s, show, sizeof(show)));
 	*plus = '\0';
-	if (strcmp(s, "?") == 0) {
+	if (strcmp(s, HG_FMT_NO_MODULE) == 0) {
 		frame->module = HG_NO_MODULE;
 	} else {
 		if (hg_parse_decimal(p, s, "frame module", &module) < 0)
@@ -459,7 +468,7 @@ int hg_parse_stack(struct hg_parse *p, struct hg_fields *f)
 
 	if (!(s = hg_parse_field(p, f, "stack id")) || hg_parse_decimal(p, s, "stack id", &id) < 0)
 		return -1;
-	if (id == 0)
+	if (id == HG_FMT_NO_STACK)
 		return hg_parse_fail(p, "stack id 0 (ids start at 1; 0 means no stack)");
 	if (hg_parse_grow(p, (void **)&r->stacks, &p->cap_stacks, r->nstacks + 1,
 			  sizeof(*r->stacks), HG_LEAKS_RECORDS_MAX, "stacks") < 0)
@@ -474,9 +483,9 @@ int hg_parse_stack(struct hg_parse *p, struct hg_fields *f)
 	st->first = (uint32_t)r->nframes;
 	st->count = 0;
 	while (*f->s || f->separated) {
-		if (st->count == HG_LEAKS_FRAMES_PER_STACK)
+		if (st->count == HG_FMT_FRAMES_MAX)
 			return hg_parse_fail(p, "stack %llu has more than %d frames",
-					     (unsigned long long)id, HG_LEAKS_FRAMES_PER_STACK);
+					     (unsigned long long)id, HG_FMT_FRAMES_MAX);
 		if (!(s = hg_parse_field(p, f, "frame")))
 			return -1;
 		if (hg_parse_grow(p, (void **)&r->frames, &p->cap_frames, r->nframes + 1,
@@ -498,7 +507,7 @@ int hg_parse_stack_ref(struct hg_parse *p, const char *s, const char *record, co
 	if (hg_parse_decimal(p, s, what, &id) < 0)
 		return -1;
 	*index = HG_NO_STACK;
-	if (id == 0)
+	if (id == HG_FMT_NO_STACK)
 		return 0;
 	*index = hg_map_get(&p->stack_ids, id, 0);
 	if (*index == HG_MAP_NONE)
@@ -524,7 +533,7 @@ int hg_parse_numbers(struct hg_parse *p, struct hg_fields *f, const char *record
  * of order or missing. */
 static int hg_advance(struct hg_parse *p, int rec)
 {
-	const struct hg_record_spec *t = p->records;
+	const struct hg_fmt_record *t = p->records;
 	int r;
 
 	if (rec < p->phase || (rec == p->phase && !t[rec].repeats)) {
@@ -573,7 +582,7 @@ static int hg_parse_line(struct hg_parse *p, char *line)
 	}
 	if (hg_advance(p, rec) < 0)
 		return -1;
-	return p->records[rec].parse(p, &f);
+	return p->parsers[rec](p, &f);
 }
 
 static int hg_parse_all(struct hg_parse *p)

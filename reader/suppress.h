@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "leaks.h"
+#include "leak_report.h"
 #include "symbolize.h"
 
 struct hg_supp_rule {

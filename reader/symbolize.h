@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "leaks.h"
+#include "leak_report.h"
 
 /* One function of an address's inline chain, innermost first. */
 struct hg_sym_entry {

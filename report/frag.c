@@ -21,6 +21,7 @@
 
 #include "../guard/guard.h"
 #include "../base/fmt.h"
+#include "../format/frag.h"
 #include "../lib/freelist.h"
 #include "../lib/lib.h"
 #include "../base/os.h"
@@ -32,10 +33,8 @@
 #include "reportfile.h"
 #include "../stack/stack.h"
 
-#define HG_FRAG_CLASSES 36	 /* free chunk sizes 2^5 .. 2^40 */
-#define HG_FRAG_CELLS 4096	 /* most cells in one segment's map */
-#define HG_FRAG_TOP_PINS 8	 /* live chunks listed under each top */
-#define HG_FRAG_PIN_SITES 50	 /* sites listed by the free bytes they pin */
+_Static_assert(HG_PEAK_SITES <= HG_FRAG_PEAK_SITES_MAX, "the format lists 10 peak sites at most");
+
 #define HG_FRAG_SCRATCH ((size_t)256 << 20) /* maps and pins: reserved, used sparsely */
 
 struct figures {
@@ -90,6 +89,7 @@ struct frag {
 	size_t nsegs, max_segs;
 	struct top_pin *pins;
 	size_t npins, max_pins;
+	uint32_t *stack_ids; /* room for the stacks the lines name, written once */
 	struct site *sites; /* index: stack id, 0..nstacks */
 	uint32_t nstacks;
 	char *text; /* map classes, one string per segment */
@@ -114,7 +114,8 @@ struct walker {
 	struct top_pin last[HG_FRAG_TOP_PINS];
 	unsigned nlast, last_next;
 	/* the map's cells: bytes of each kind per cell */
-	uint64_t cell_live[HG_FRAG_CELLS], cell_free[HG_FRAG_CELLS], cell_top[HG_FRAG_CELLS];
+	uint64_t cell_live[HG_FRAG_CELLS_MAX], cell_free[HG_FRAG_CELLS_MAX],
+		cell_top[HG_FRAG_CELLS_MAX];
 	unsigned ncells;
 	/* page residency of the segment, one byte a page */
 	unsigned char *resident;
@@ -122,13 +123,6 @@ struct walker {
 	size_t resident_pages, resident_len;
 	bool resident_ok;
 };
-
-static unsigned size_class(size_t size)
-{
-	unsigned c = 63u - (unsigned)__builtin_clzl(size | 1);
-	c = c < 5 ? 0 : c - 5;
-	return c < HG_FRAG_CLASSES ? c : HG_FRAG_CLASSES - 1;
-}
 
 /* Spread [a, a + len) over the cells it covers. */
 static void cells_add(struct walker *w, uint64_t *cells, uintptr_t a, size_t len)
@@ -229,7 +223,7 @@ static void note_free(struct walker *w, struct hg_chunk *c, size_t size)
 	fig->free_chunks++;
 	if (size > fig->largest_chunk)
 		fig->largest_chunk = size;
-	unsigned k = size_class(size);
+	unsigned k = hg_frag_size_class(size);
 	fig->hist_chunks[k]++;
 	fig->hist_bytes[k] += size;
 	if (!w->in_span) {
@@ -296,20 +290,6 @@ static bool text_reserve(struct frag *f, size_t n)
 	return false;
 }
 
-/* A cell's class in the map (heapguard-report(5)). */
-static char cell_class(uint64_t live, uint64_t freeb, uint64_t top)
-{
-	uint64_t all = live + freeb + top;
-	if (all == 0)
-		return '.';
-	if (live == 0)
-		return top > freeb ? 'T' : 'F';
-	if (live == all)
-		return 'U';
-	unsigned tenths = (unsigned)(live * 10 / all);
-	return (char)('0' + (tenths < 1 ? 1 : tenths > 9 ? 9 : tenths));
-}
-
 /* The segment just walked: its map, its pins under top. */
 static void segment_end(struct walker *w)
 {
@@ -323,8 +303,8 @@ static void segment_end(struct walker *w)
 		s->map_offset = f->text_used;
 		s->map_len = w->ncells;
 		for (unsigned i = 0; i < w->ncells; i++)
-			f->text[f->text_used++] =
-				cell_class(w->cell_live[i], w->cell_free[i], w->cell_top[i]);
+			f->text[f->text_used++] = hg_frag_cell_class(
+				w->cell_live[i], w->cell_free[i], w->cell_top[i]);
 	}
 	if (s->top != 0 && s != &w->spare) {
 		/* From the top down: the ring's newest first. */
@@ -360,14 +340,12 @@ static void visit_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void 
 		s = &f->segs[f->nsegs++];
 	w->fig->segments += s != &w->spare;
 	unsigned index = w->seg_index++;
-	size_t cell = 16;
-	while ((hi - lo + cell - 1) / cell > HG_FRAG_CELLS)
-		cell *= 2;
+	size_t cell = hg_frag_cell_size(hi - lo);
 	*s = (struct segment){ av->index, index, lo, hi, 0, cell, 0, 0 };
 	w->seg = s;
 	w->in_span = false;
 	w->nlast = w->last_next = 0;
-	w->ncells = (unsigned)((hi - lo + cell - 1) / cell);
+	w->ncells = (unsigned)hg_frag_cells(hi - lo, cell);
 	memset(w->cell_live, 0, sizeof(w->cell_live));
 	memset(w->cell_free, 0, sizeof(w->cell_free));
 	memset(w->cell_top, 0, sizeof(w->cell_top));
@@ -482,9 +460,12 @@ static bool frag_setup(struct frag *f, struct scratch *mem, unsigned narenas, ui
 	f->segs = carve(mem, &used, f->max_segs * sizeof(struct segment));
 	f->max_pins = (size_t)narenas * 4 * HG_FRAG_TOP_PINS + 64;
 	f->pins = carve(mem, &used, f->max_pins * sizeof(struct top_pin));
+	f->stack_ids = carve(mem, &used, (HG_PEAK_SITES + HG_FRAG_PIN_SITES + f->max_pins) *
+						 sizeof(*f->stack_ids));
 	f->text = (char *)mem->base + used;
 	f->text_max = mem->len - used;
-	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL;
+	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL &&
+	       f->stack_ids != NULL;
 }
 
 static unsigned count_arenas(void)
@@ -563,18 +544,31 @@ static void frag_totals(struct frag *f)
 static void write_figures(struct hg_gzfile *gz, const struct figures *a, bool arena)
 {
 	size_t free_bytes = free_total(a);
-	hg_gz_printf(gz,
-		     " system=%zu in_use=%zu free=%zu tcache=%zu fastbins=%zu unsorted=%zu"
-		     " small=%zu large=%zu top=%zu quarantine=%zu free_chunks=%zu"
-		     " largest_free=%zu largest_chunk=%zu live_blocks=%zu live_bytes=%zu"
-		     " usable=%zu requested=%zu"
-		     " resident=%zu trimmable=%zu",
-		     a->system, a->system > free_bytes ? a->system - free_bytes : 0, free_bytes,
-		     a->tcache, a->fastbins, a->unsorted, a->small, a->large, a->top, a->quarantine,
-		     a->free_chunks, a->largest_free, a->largest_chunk, a->live_blocks, a->live_bytes, a->usable,
-		     a->requested, a->resident, a->trimmable);
-	if (arena)
-		hg_gz_printf(gz, " segments=%u", a->segments);
+	const size_t v[HG_FIGURES] = {
+		[HG_FIG_SYSTEM] = a->system,
+		[HG_FIG_IN_USE] = a->system > free_bytes ? a->system - free_bytes : 0,
+		[HG_FIG_FREE] = free_bytes,
+		[HG_FIG_TCACHE] = a->tcache,
+		[HG_FIG_FASTBINS] = a->fastbins,
+		[HG_FIG_UNSORTED] = a->unsorted,
+		[HG_FIG_SMALL] = a->small,
+		[HG_FIG_LARGE] = a->large,
+		[HG_FIG_TOP] = a->top,
+		[HG_FIG_QUARANTINE] = a->quarantine,
+		[HG_FIG_FREE_CHUNKS] = a->free_chunks,
+		[HG_FIG_LARGEST_FREE] = a->largest_free,
+		[HG_FIG_LARGEST_CHUNK] = a->largest_chunk,
+		[HG_FIG_LIVE_BLOCKS] = a->live_blocks,
+		[HG_FIG_LIVE_BYTES] = a->live_bytes,
+		[HG_FIG_USABLE] = a->usable,
+		[HG_FIG_REQUESTED] = a->requested,
+		[HG_FIG_RESIDENT] = a->resident,
+		[HG_FIG_TRIMMABLE] = a->trimmable,
+		[HG_FIG_SEGMENTS] = a->segments,
+	};
+	/* The totals have no segments figure: the segment lines say it. */
+	for (int k = 0; k < (arena ? HG_FIGURES : HG_FIG_SEGMENTS); k++)
+		hg_gz_printf(gz, " %s=%zu", hg_frag_figure_key(k), v[k]);
 	hg_gz_puts(gz, "\n");
 }
 
@@ -582,17 +576,19 @@ static void write_histogram(struct hg_gzfile *gz, const struct figures *a, const
 {
 	for (unsigned k = 0; k < HG_FRAG_CLASSES; k++)
 		if (a->hist_chunks[k] != 0)
-			hg_gz_printf(gz, "histogram %s %lu %lu %lu %lu\n", arena, 32ul << k,
-				     64ul << k, (unsigned long)a->hist_chunks[k],
+			hg_gz_printf(gz, HG_FRAG_HISTOGRAM " %s %lu %lu %lu %lu\n", arena,
+				     (unsigned long)hg_frag_class_lo(k),
+				     (unsigned long)(2 * hg_frag_class_lo(k)),
+				     (unsigned long)a->hist_chunks[k],
 				     (unsigned long)a->hist_bytes[k]);
 }
 
 /* The map of one segment, run-length coded. */
 static void write_map(struct hg_gzfile *gz, const struct frag *f, const struct segment *s)
 {
-	hg_gz_printf(gz, "segment %u %u 0x%lx 0x%lx 0x%lx %zu\nmap %u %u", s->arena, s->index,
-		     (unsigned long)s->lo, (unsigned long)s->hi, (unsigned long)s->top, s->cell,
-		     s->arena, s->index);
+	hg_gz_printf(gz, HG_FRAG_SEGMENT " %u %u 0x%lx 0x%lx 0x%lx %zu\n" HG_FRAG_MAP " %u %u",
+		     s->arena, s->index, (unsigned long)s->lo, (unsigned long)s->hi,
+		     (unsigned long)s->top, s->cell, s->arena, s->index);
 	const char *c = f->text + s->map_offset;
 	for (size_t i = 0; i < s->map_len;) {
 		size_t run = 1;
@@ -601,7 +597,7 @@ static void write_map(struct hg_gzfile *gz, const struct frag *f, const struct s
 		if (run == 1)
 			hg_gz_printf(gz, " %c", c[i]);
 		else
-			hg_gz_printf(gz, " %c*%zu", c[i], run);
+			hg_gz_printf(gz, " %c%c%zu", c[i], HG_FRAG_MAP_RUN, run);
 		i += run;
 	}
 	hg_gz_puts(gz, "\n");
@@ -630,42 +626,29 @@ static size_t rank_pinners(const struct frag *f, struct pin_rank *top, size_t ma
 	return n;
 }
 
-static const char *trigger_word(enum hg_frag_trigger t)
-{
-	switch (t) {
-	case HG_FRAG_AT_EXIT:
-		return "exit";
-	case HG_FRAG_ON_CALL:
-		return "call";
-	case HG_FRAG_ON_SIGNAL:
-		return "signal";
-	case HG_FRAG_ON_ERROR:
-		return "error";
-	default:
-		return "crash";
-	}
-}
-
-/* Each stack once: ids already written are remembered. */
+/* Each stack once: ids already written are remembered, with room for
+ * every line that names one (frag_setup), so that stack 0 in a line means
+ * that its blocks have no stack, never that the report had no room. */
 struct written {
-	uint32_t ids[HG_PEAK_SITES + HG_FRAG_PIN_SITES + 1024];
+	uint32_t *ids;
 	size_t n;
 };
 
 static void write_stack_once(struct hg_gzfile *gz, const struct hg_modules *m,
 			     struct written *done, uint32_t id)
 {
-	if (id == 0)
+	if (id == HG_FMT_NO_STACK)
 		return;
 	for (size_t i = 0; i < done->n; i++)
 		if (done->ids[i] == id)
 			return;
-	if (done->n < sizeof(done->ids) / sizeof(done->ids[0]) && hg_reportfile_write_stack(gz, m, id))
+	if (hg_reportfile_write_stack(gz, m, id))
 		done->ids[done->n++] = id;
 }
 
 /* id if its stack line was written, else 0 (no stack): every stack a line
- * names must be in the file. */
+ * names must be in the file.  The depot holds every id a chunk or the
+ * peak has, so this is id but for a damaged heap. */
 static uint32_t as_written(const struct written *done, uint32_t id)
 {
 	for (size_t i = 0; i < done->n; i++)
@@ -674,26 +657,59 @@ static uint32_t as_written(const struct written *done, uint32_t id)
 	return 0;
 }
 
+static void write_mmapped(struct hg_gzfile *gz, const struct mmapped *mm)
+{
+	const size_t v[HG_MM_KEYS] = {
+		[HG_MM_CHUNKS] = mm->chunks,	       [HG_MM_SYSTEM] = mm->system,
+		[HG_MM_LIVE_BYTES] = mm->live_bytes,   [HG_MM_USABLE] = mm->usable,
+		[HG_MM_REQUESTED] = mm->requested,     [HG_MM_RESIDENT] = mm->resident,
+		[HG_MM_QUARANTINED] = mm->quarantined,
+	};
+	hg_gz_puts(gz, HG_FRAG_MMAPPED);
+	for (int k = 0; k < HG_MM_KEYS; k++)
+		hg_gz_printf(gz, " %s=%zu", hg_frag_mmapped_key(k), v[k]);
+	hg_gz_puts(gz, "\n");
+}
+
+/* The run's peaks; the live one and the sites' moment at level=full. */
+static void write_peak(struct hg_gzfile *gz, const struct hg_peak *peak)
+{
+	struct hg_usage u;
+	hg_usage_get(&u);
+	const uint64_t v[HG_PEAK_KEYS] = {
+		[HG_PEAK_KEY_SYSTEM] = u.system_peak,  [HG_PEAK_KEY_SYSTEM_US] = u.system_peak_us,
+		[HG_PEAK_KEY_LIVE] = u.live_peak,      [HG_PEAK_KEY_LIVE_US] = u.live_peak_us,
+		[HG_PEAK_KEY_SITES_LIVE] = peak->live, [HG_PEAK_KEY_SITES_US] = peak->uptime_us,
+	};
+	hg_gz_puts(gz, HG_FRAG_PEAK);
+	for (int k = 0; k < (hg_config.options.level ? HG_PEAK_KEYS : HG_PEAK_KEYS_FAST); k++)
+		hg_gz_printf(gz, " %s=%lu", hg_frag_peak_key(k), (unsigned long)v[k]);
+	hg_gz_puts(gz, "\n");
+}
+
 static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
-	hg_gz_puts(gz, "heapguard-frag 1\n");
+	if (HG_FRAG_FORMAT_MINOR != 0)
+		hg_gz_printf(gz, HG_FRAG_MAGIC " %d.%d\n", HG_FRAG_FORMAT_VERSION,
+			     HG_FRAG_FORMAT_MINOR);
+	else
+		hg_gz_printf(gz, HG_FRAG_MAGIC " %d\n", HG_FRAG_FORMAT_VERSION);
 	hg_reportfile_write_process(gz, exe, now);
-	hg_gz_printf(gz, "trigger %s\n", trigger_word(trigger));
+	hg_gz_printf(gz, HG_FRAG_TRIGGER " %s\n", hg_frag_trigger_name(trigger));
 	if (trigger == HG_FRAG_AT_EXIT && status >= 0)
-		hg_gz_printf(gz, "status %u\n", (unsigned)status & 0xff);
-	else if (trigger == HG_FRAG_AT_EXIT)
-		hg_gz_puts(gz, "status -\n"); /* quick_exit from where heapguard did not see it */
-	hg_gz_printf(gz, "uptime_us %lu\npage_size %zu\n", (unsigned long)hg_usage_uptime_us(),
-		     hg_page_size);
+		hg_gz_printf(gz, HG_FMT_STATUS " %u\n", (unsigned)status & 0xff);
+	else if (trigger == HG_FRAG_AT_EXIT) /* quick_exit from where heapguard did not see it */
+		hg_gz_puts(gz, HG_FMT_STATUS " " HG_FMT_STATUS_UNKNOWN "\n");
+	hg_gz_printf(gz, HG_FRAG_UPTIME " %lu\n" HG_FRAG_PAGE_SIZE " %zu\n",
+		     (unsigned long)hg_usage_uptime_us(), hg_page_size);
 	hg_reportfile_write_setup(gz, m);
 
 	static struct hg_peak peak;
 	hg_peak_get(&peak);
 	static struct pin_rank ranked[HG_FRAG_PIN_SITES];
 	size_t nranked = rank_pinners(f, ranked, HG_FRAG_PIN_SITES);
-	static struct written done;
-	done.n = 0;
+	struct written done = { f->stack_ids, 0 };
 	for (unsigned i = 0; i < peak.nsites; i++)
 		write_stack_once(gz, m, &done, peak.sites[i].stack);
 	for (size_t i = 0; i < nranked; i++)
@@ -703,50 +719,42 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 
 	char name[16];
 	for (unsigned i = 0; i < f->narenas; i++) {
-		hg_gz_printf(gz, "arena %u kind=%s", i, i == 0 ? "main" : "thread");
+		hg_gz_printf(gz, HG_FRAG_ARENA " %u " HG_FRAG_ARENA_KIND "=%s", i,
+			     i == 0 ? HG_FRAG_KIND_MAIN : HG_FRAG_KIND_THREAD);
 		write_figures(gz, &f->arenas[i], true);
 	}
-	hg_gz_printf(gz, "mmapped chunks=%zu system=%zu live_bytes=%zu requested=%zu resident=%zu quarantined=%zu\n",
-		     f->mm.chunks, f->mm.system, f->mm.live_bytes, f->mm.requested,
-		     f->mm.resident, f->mm.quarantined);
-	hg_gz_puts(gz, "totals");
+	write_mmapped(gz, &f->mm);
+	hg_gz_puts(gz, HG_FRAG_TOTALS);
 	write_figures(gz, &f->total, false);
 	for (unsigned i = 0; i < f->narenas; i++) {
 		hg_fmt(name, sizeof(name), "%u", i);
 		write_histogram(gz, &f->arenas[i], name);
 	}
-	write_histogram(gz, &f->total, "all");
-
-	struct hg_usage u;
-	hg_usage_get(&u);
-	hg_gz_printf(gz, "peak system=%zu system_us=%lu", u.system_peak,
-		     (unsigned long)u.system_peak_us);
-	if (hg_config.options.level)
-		hg_gz_printf(gz, " live=%zu live_us=%lu sites_live=%zu sites_us=%lu", u.live_peak,
-			     (unsigned long)u.live_peak_us, peak.live,
-			     (unsigned long)peak.uptime_us);
-	hg_gz_puts(gz, "\n");
+	write_histogram(gz, &f->total, HG_FRAG_HISTOGRAM_ALL);
+	write_peak(gz, &peak);
 	for (unsigned i = 0; i < peak.nsites; i++)
-		hg_gz_printf(gz, "peak_site %u %lu %lu\n", as_written(&done, peak.sites[i].stack),
-			     (unsigned long)peak.sites[i].blocks, (unsigned long)peak.sites[i].bytes);
+		hg_gz_printf(gz, HG_FRAG_PEAK_SITE " %u %lu %lu\n",
+			     as_written(&done, peak.sites[i].stack),
+			     (unsigned long)peak.sites[i].blocks,
+			     (unsigned long)peak.sites[i].bytes);
 	for (size_t i = 0; i < f->npins; i++) {
 		const struct top_pin *p = &f->pins[i];
-		hg_gz_printf(gz, "pin_top %u %u 0x%lx %zu %u %zu\n", p->arena, p->segment,
+		hg_gz_printf(gz, HG_FRAG_PIN_TOP " %u %u 0x%lx %zu %u %zu\n", p->arena, p->segment,
 			     (unsigned long)p->addr, p->size, as_written(&done, p->stack),
 			     p->free_below);
 	}
 	for (size_t i = 0; i < nranked; i++) {
 		const struct site *s = ranked[i].s;
-		hg_gz_printf(gz, "pin_site %u %lu %lu %lu %lu %lu\n", as_written(&done, ranked[i].stack),
-			     (unsigned long)s->blocks, (unsigned long)s->bytes,
-			     (unsigned long)s->pinned, (unsigned long)s->pinning_blocks,
-			     (unsigned long)s->spans);
+		hg_gz_printf(gz, HG_FRAG_PIN_SITE " %u %lu %lu %lu %lu %lu\n",
+			     as_written(&done, ranked[i].stack), (unsigned long)s->blocks,
+			     (unsigned long)s->bytes, (unsigned long)s->pinned,
+			     (unsigned long)s->pinning_blocks, (unsigned long)s->spans);
 	}
 	for (size_t i = 0; i < f->nsegs; i++)
 		write_map(gz, f, &f->segs[i]);
 	if (f->truncated)
-		hg_gz_puts(gz, "truncated 1\n");
-	hg_gz_printf(gz, "end %u %zu %zu\n", f->narenas, f->nsegs, done.n);
+		hg_gz_puts(gz, HG_FRAG_TRUNCATED " 1\n");
+	hg_gz_printf(gz, HG_FRAG_END " %u %zu %zu\n", f->narenas, f->nsegs, done.n);
 }
 
 /* ---- the whole thing ---- */
@@ -788,7 +796,7 @@ int hg_frag_write(enum hg_frag_trigger trigger, int status, char *final, size_t 
 		frag_totals(&f);
 		bool fallback;
 		struct hg_gzfile *gz =
-			hg_reportfile_create(exe, now, ".frag.gz", final, len, &fallback, &err);
+			hg_reportfile_create(exe, now, HG_FRAG_SUFFIX, final, len, &fallback, &err);
 		if (gz != NULL) {
 			write_report(gz, &f, &mods, trigger, status, exe, now);
 			err = hg_gz_commit(gz, final, len);

@@ -7,13 +7,7 @@
 
 #include <stddef.h>
 
-enum hg_frag_trigger {
-	HG_FRAG_AT_EXIT,   /* the program exits */
-	HG_FRAG_ON_CALL,   /* heapguard_report() */
-	HG_FRAG_ON_SIGNAL, /* report_signal= was delivered */
-	HG_FRAG_ON_ERROR,  /* a heap error is about to abort the program */
-	HG_FRAG_ON_CRASH,  /* report_on_crash=1: a fatal signal */
-};
+#include "../format/frag.h" /* enum hg_frag_trigger */
 
 /* Write the report now; its file name goes to final (or the name it would
  * have had).  0, or an errno (EBUSY: the heap or another report was busy

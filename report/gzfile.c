@@ -17,6 +17,7 @@
 
 #include "../base/fmt.h"
 #include "../base/os.h"
+#include "../format/common.h"
 
 #define HG_GZ_IN	 65536 /* text gathered before deflate */
 #define HG_GZ_OUT	 65536 /* compressed bytes per write */
@@ -139,27 +140,11 @@ void hg_gz_escaped(struct hg_gzfile *gz, const char *s, size_t len)
 	size_t run = 0; /* bytes copied as they are, written in one go */
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[4];
-		size_t n = 2;
-		esc[0] = '\\';
-		if (c == '\\')
-			esc[1] = '\\';
-		else if (c == '\n')
-			esc[1] = 'n';
-		else if (c == '\t')
-			esc[1] = 't';
-		else if (c == '\r')
-			esc[1] = 'r';
-		else if (c < 0x20 || c == 0x7f) {
-			esc[1] = 'x';
-			esc[2] = hex[c >> 4];
-			esc[3] = hex[c & 15];
-			n = 4;
-		} else {
+		char esc[4] = { '\\', hg_fmt_escape(c), hex[c >> 4], hex[c & 15] };
+		if (esc[1] == 0)
 			continue;
-		}
 		hg_gz_write(gz, s + run, i - run);
-		hg_gz_write(gz, esc, n);
+		hg_gz_write(gz, esc, esc[1] == 'x' ? 4 : 2);
 		run = i + 1;
 	}
 	hg_gz_write(gz, s + run, len - run);

@@ -18,7 +18,7 @@ struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err);
 void hg_gz_write(struct hg_gzfile *gz, const char *s, size_t len);
 void hg_gz_puts(struct hg_gzfile *gz, const char *s);
 void hg_gz_printf(struct hg_gzfile *gz, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* s escaped as the report formats want it (\\ \n \t \r \xHH). */
+/* s escaped as the report formats want it (hg_fmt_escape). */
 void hg_gz_escaped(struct hg_gzfile *gz, const char *s, size_t len);
 
 /* Finish the stream and give the file its name: "<base><suffix>", or

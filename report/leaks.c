@@ -15,6 +15,7 @@
 
 #include "../guard/guard.h"
 #include "../base/fmt.h"
+#include "../format/leaks.h"
 #include "../lib/lib.h"
 #include "../lib/walk.h"
 #include "gzfile.h"
@@ -24,7 +25,7 @@
 #include "../stack/stack.h"
 #include "../stack/unwind.h"
 
-#define HG_SITE_THREADS 8 /* thread numbers listed per site */
+#define HG_SITE_THREADS HG_LEAKS_THREADS_LISTED
 #define HG_PATH		HG_REPORT_PATH
 
 /* One allocation site of one kind. */
@@ -225,7 +226,7 @@ static void site_add_thread(struct hg_site *s, uint16_t t)
 
 /* chunks sorted by (kind, stack) -> one site per run. */
 static size_t group_sites(const struct hg_live *c, size_t n, struct hg_site *sites,
-			  struct hg_amount totals[3])
+			  struct hg_amount totals[HG_KINDS])
 {
 	size_t ns = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -251,8 +252,6 @@ static size_t group_sites(const struct hg_live *c, size_t n, struct hg_site *sit
 
 /* ---- the file ---- */
 
-static const char *const kind_names[3] = { "lost", "indirect", "reachable" };
-
 struct report {
 	int status;
 	time_t now;
@@ -262,47 +261,51 @@ struct report {
 	size_t nsites;
 	uint32_t *stacks; /* ids written, sorted, unique */
 	size_t nstacks;
-	struct hg_amount totals[3];
+	struct hg_amount totals[HG_KINDS];
 	struct hg_scan_stats scan;
 };
 
+static void write_site(struct hg_gzfile *gz, const struct hg_site *s)
+{
+	char threads[HG_SITE_THREADS * 7 + 4];
+	size_t t = 0;
+	for (unsigned j = 0; j < s->nthreads; j++)
+		t += hg_fmt(threads + t, sizeof(threads) - t, "%s%u", j ? "," : "", s->threads[j]);
+	if (s->more_threads)
+		hg_fmt(threads + t, sizeof(threads) - t, HG_LEAKS_MORE_THREADS);
+	hg_gz_printf(gz, HG_LEAKS_SITE " %s %u %lu %lu %lu %lu %s\n",
+		     hg_leak_kind_name((enum hg_leak_kind)s->kind), s->stack,
+		     (unsigned long)s->blocks, (unsigned long)s->bytes, (unsigned long)s->min,
+		     (unsigned long)s->max, threads);
+}
+
 static void write_report(struct hg_gzfile *gz, const struct report *r)
 {
-	hg_gz_puts(gz, "heapguard-leaks 1\n");
+	hg_gz_printf(gz, HG_LEAKS_MAGIC " %d\n", HG_LEAKS_FORMAT_VERSION);
 	hg_reportfile_write_process(gz, r->exe, r->now);
 	if (r->status < 0) /* HG_STATUS_UNKNOWN: an abort */
-		hg_gz_puts(gz, "status -\n");
+		hg_gz_puts(gz, HG_FMT_STATUS " " HG_FMT_STATUS_UNKNOWN "\n");
 	else
-		hg_gz_printf(gz, "status %u\n", (unsigned)r->status & 0xff);
+		hg_gz_printf(gz, HG_FMT_STATUS " %u\n", (unsigned)r->status & 0xff);
 	hg_reportfile_write_setup(gz, r->modules);
 	size_t nstacks = 0;
 	for (size_t i = 0; i < r->nstacks; i++)
 		nstacks += hg_reportfile_write_stack(gz, r->modules, r->stacks[i]);
-	for (size_t i = 0; i < r->nsites; i++) {
-		const struct hg_site *s = &r->sites[i];
-		char threads[HG_SITE_THREADS * 7 + 4];
-		size_t t = 0;
-		for (unsigned j = 0; j < s->nthreads; j++)
-			t += hg_fmt(threads + t, sizeof(threads) - t, "%s%u", j ? "," : "",
-				    s->threads[j]);
-		if (s->more_threads)
-			hg_fmt(threads + t, sizeof(threads) - t, ",+");
-		hg_gz_printf(gz, "site %s %u %lu %lu %lu %lu %s\n", kind_names[s->kind], s->stack,
-			     (unsigned long)s->blocks, (unsigned long)s->bytes,
-			     (unsigned long)s->min, (unsigned long)s->max, threads);
-	}
-	const struct hg_amount *a = r->totals;
-	hg_gz_printf(gz, "totals %lu %lu %lu %lu %lu %lu\n", (unsigned long)a[0].bytes,
-		     (unsigned long)a[0].blocks, (unsigned long)a[1].bytes,
-		     (unsigned long)a[1].blocks, (unsigned long)a[2].bytes,
-		     (unsigned long)a[2].blocks);
+	for (size_t i = 0; i < r->nsites; i++)
+		write_site(gz, &r->sites[i]);
+	hg_gz_puts(gz, HG_LEAKS_TOTALS);
+	for (int k = 0; k < HG_KINDS; k++)
+		hg_gz_printf(gz, " %lu %lu", (unsigned long)r->totals[k].bytes,
+			     (unsigned long)r->totals[k].blocks);
+	hg_gz_puts(gz, "\n");
 	struct hg_depot_stats d;
 	memset(&d, 0, sizeof(d));
 	hg_depot_stats(&d);
-	hg_gz_printf(gz, "depot %zu %zu %zu %zu\n", d.stacks, d.bytes, d.captures, d.hits);
-	hg_gz_printf(gz, "scan %lu %u %u %lu\n", (unsigned long)r->scan.roots_bytes,
+	hg_gz_printf(gz, HG_LEAKS_DEPOT " %zu %zu %zu %zu\n", d.stacks, d.bytes, d.captures,
+		     d.hits);
+	hg_gz_printf(gz, HG_LEAKS_SCAN " %lu %u %u %lu\n", (unsigned long)r->scan.roots_bytes,
 		     r->scan.threads, r->scan.not_stopped, (unsigned long)r->scan.microseconds);
-	hg_gz_printf(gz, "end %zu %zu\n", r->nsites, nstacks);
+	hg_gz_printf(gz, HG_LEAKS_END " %zu %zu\n", r->nsites, nstacks);
 }
 
 /* ---- the summary ---- */
@@ -336,16 +339,16 @@ static void summary(const struct report *r, const char *final, int err, bool fal
 	const struct hg_amount *a = r->totals;
 	size_t leak_sites = 0;
 	for (size_t i = 0; i < r->nsites; i++)
-		leak_sites += r->sites[i].kind == HG_KIND_LOST;
-	if (a[0].blocks + a[1].blocks == 0) {
+		leak_sites += r->sites[i].kind == HG_LOST;
+	if (a[HG_LOST].blocks + a[HG_INDIRECT].blocks == 0) {
 		o += hg_fmt(line + o, len - o, "heapguard: no leaks: ");
 	} else {
 		o += hg_fmt(line + o, len - o, "heapguard: %zu leak%s: ", leak_sites,
 			    leak_sites == 1 ? "" : "s");
-		o += amount(line + o, len - o, &a[0], "lost, ");
-		o += amount(line + o, len - o, &a[1], "indirect, ");
+		o += amount(line + o, len - o, &a[HG_LOST], "lost, ");
+		o += amount(line + o, len - o, &a[HG_INDIRECT], "indirect, ");
 	}
-	o += amount(line + o, len - o, &a[2], "still reachable");
+	o += amount(line + o, len - o, &a[HG_REACHABLE], "still reachable");
 	if (err == 0) {
 		const char *dot = hg_reportfile_dot(final);
 		o += hg_fmt(line + o, len - o, "; report: %s%s (heapguard-report %s%s)", dot, final,
@@ -533,14 +536,14 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 	r.modules = &mods;
 	bool fallback;
 	int err;
-	struct hg_gzfile *gz =
-		hg_reportfile_create(r.exe, r.now, ".leaks.gz", final, sizeof(final), &fallback, &err);
+	struct hg_gzfile *gz = hg_reportfile_create(r.exe, r.now, HG_LEAKS_SUFFIX, final,
+						    sizeof(final), &fallback, &err);
 	if (gz != NULL) {
 		write_report(gz, &r);
 		err = hg_gz_commit(gz, final, sizeof(final));
 	}
 	int replaced = -1;
-	if (r.totals[HG_KIND_LOST].bytes > 0 && status >= 0 && (status & 0xff) == 0 &&
+	if (r.totals[HG_LOST].bytes > 0 && status >= 0 && (status & 0xff) == 0 &&
 	    hg_config.options.leak_exitcode != 0)
 		replaced = (int)hg_config.options.leak_exitcode;
 	summary(&r, final, err, fallback, replaced, frag_report);

@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include "../base/fmt.h"
+#include "../format/common.h"
 #include "../lib/lib.h"
 #include "gzfile.h"
 #include "../stack/modules.h"
 #include "scan.h"
 #include "../stack/stack.h"
+
+_Static_assert(HG_DEPTH_MAX <= HG_FMT_FRAMES_MAX, "a stack line holds every frame");
 
 /* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
 static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
@@ -39,26 +42,50 @@ static void write_time(struct hg_gzfile *gz, time_t t)
 	int y;
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
-	hg_gz_printf(gz, "time %lu %04d-%02u-%02uT%02u:%02u:%02uZ\n", (unsigned long)t, y, m, d,
-		     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+	hg_gz_printf(gz, HG_FMT_TIME " %lu %04d-%02u-%02uT%02u:%02u:%02uZ\n", (unsigned long)t, y,
+		     m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+		     (unsigned)(secs % 60));
 }
 
-/* Sources as the format names them. */
-static const char *source_word(enum hg_source s)
+/* A configuration source as the format names it. */
+static enum hg_fmt_source source_of(enum hg_source s)
 {
 	switch (s) {
 	case HG_SOURCE_DEFAULT:
-		return "default";
+		return HG_FMT_SOURCE_DEFAULT;
+	case HG_SOURCE_MALLOC_ENV:
+		return HG_FMT_SOURCE_MALLOC_ENV;
 	case HG_SOURCE_TUNABLES:
-		return "tunable";
+		return HG_FMT_SOURCE_TUNABLE;
+	case HG_SOURCE_MALLOPT:
+		return HG_FMT_SOURCE_MALLOPT;
+	case HG_SOURCE_CONFIG_FILE:
+		return HG_FMT_SOURCE_CONFIG;
 	default:
-		return "env";
+		return HG_FMT_SOURCE_ENV;
 	}
 }
 
 static void write_option_head(struct hg_gzfile *gz, int id, const char *name)
 {
-	hg_gz_printf(gz, "option %s %s ", name, source_word(hg_config.option_source[id]));
+	hg_gz_printf(gz, HG_FMT_OPTION " %s %s ", name,
+		     hg_fmt_source_name(source_of(hg_config.option_source[id])));
+}
+
+/* glibc's parameters, as GLIBC_TUNABLES names them, after heapguard's own
+ * options: what the run was configured with, and by what. */
+static void write_params(struct hg_gzfile *gz)
+{
+	const struct hg_params *p = &hg_config.params;
+	for (int i = 0; i < HG_PARAM_COUNT; i++) {
+		const char *name = hg_param_tunable_name((enum hg_param)i);
+		if (name == NULL || strncmp(name, HG_FMT_GLIBC_PARAM_PREFIX,
+					    strlen(HG_FMT_GLIBC_PARAM_PREFIX)) != 0)
+			continue; /* not a glibc.malloc tunable: not the format's */
+		hg_gz_printf(gz, HG_FMT_OPTION " %s %s %lu\n", name,
+			     hg_fmt_source_name(source_of(p->source[i])),
+			     (unsigned long)p->value[i]);
+	}
 }
 
 static void write_options(struct hg_gzfile *gz)
@@ -104,7 +131,7 @@ static void write_args(struct hg_gzfile *gz)
 	unsigned i = 0;
 	for (size_t pos = 0; pos < len; i++) {
 		size_t n = strnlen(args + pos, len - pos);
-		hg_gz_printf(gz, "arg %u ", i);
+		hg_gz_printf(gz, HG_FMT_ARG " %u ", i);
 		hg_gz_escaped(gz, args + pos, n);
 		hg_gz_puts(gz, "\n");
 		pos += n + 1;
@@ -119,7 +146,7 @@ static void write_frame(struct hg_gzfile *gz, const struct hg_modules *mods, uin
 		hg_gz_printf(gz, " %u+0x%lx", s->module,
 			     (unsigned long)(pc - mods->mods[s->module].base));
 	else
-		hg_gz_printf(gz, " ?+0x%lx", (unsigned long)pc);
+		hg_gz_printf(gz, " " HG_FMT_NO_MODULE "+0x%lx", (unsigned long)pc);
 }
 
 static const char *base_name(const char *path)
@@ -193,19 +220,24 @@ void hg_reportfile_exe(char *exe, size_t len)
 
 void hg_reportfile_write_process(struct hg_gzfile *gz, const char *exe, time_t now)
 {
-	hg_gz_printf(gz, "version %s\nprogram ", PACKAGE_VERSION);
+	hg_gz_printf(gz, HG_FMT_VERSION " %s\n" HG_FMT_PROGRAM " ", PACKAGE_VERSION);
 	hg_gz_escaped(gz, exe, strlen(exe));
-	hg_gz_printf(gz, "\npid %d\nppid %d\n", (int)getpid(), (int)getppid());
+	hg_gz_printf(gz, "\n" HG_FMT_PID " %d\n" HG_FMT_PPID " %d\n", (int)getpid(),
+		     (int)getppid());
 	write_time(gz, now);
-	hg_gz_printf(gz, "level %s\n", hg_config.options.level ? "full" : "fast");
+	hg_gz_printf(gz, HG_FMT_LEVEL " %s\n",
+		     hg_fmt_level_name(hg_config.options.level == HG_LEVEL_FULL
+					       ? HG_FMT_LEVEL_FULL
+					       : HG_FMT_LEVEL_FAST));
 }
 
 void hg_reportfile_write_setup(struct hg_gzfile *gz, const struct hg_modules *m)
 {
 	write_args(gz);
 	write_options(gz);
+	write_params(gz);
 	for (unsigned i = 0; i < m->count; i++) {
-		hg_gz_printf(gz, "module %u 0x%lx %s ", i, (unsigned long)m->mods[i].base,
+		hg_gz_printf(gz, HG_FMT_MODULE " %u 0x%lx %s ", i, (unsigned long)m->mods[i].base,
 			     m->mods[i].build_id);
 		hg_gz_escaped(gz, m->mods[i].path, strlen(m->mods[i].path));
 		hg_gz_puts(gz, "\n");
@@ -218,8 +250,8 @@ bool hg_reportfile_write_stack(struct hg_gzfile *gz, const struct hg_modules *m,
 	unsigned n = hg_stack_frames(id, &frames);
 	if (n == 0)
 		return false; /* unknown to the depot: its users say stack 0 */
-	hg_gz_printf(gz, "stack %u", id);
-	for (unsigned f = 0; f < n && f < HG_DEPTH_MAX; f++)
+	hg_gz_printf(gz, HG_FMT_STACK " %u", id);
+	for (unsigned f = 0; f < n && f < HG_FMT_FRAMES_MAX; f++)
 		write_frame(gz, m, frames[f]);
 	hg_gz_puts(gz, "\n");
 	return true;

@@ -759,7 +759,7 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	stats->not_stopped = w->not_stopped;
 	size_t n = in->count;
 	for (size_t i = 0; i < n; i++)
-		in->chunks[i].kind = HG_KIND_REACHABLE;
+		in->chunks[i].kind = HG_REACHABLE;
 	if (n == 0)
 		return true;
 	/* start[], state[], the mark stack, the exclusions and the roots'
@@ -823,9 +823,9 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	fault_guard_off();
 
 	for (size_t i = 0; i < n; i++)
-		in->chunks[i].kind = m->state[i] == REACHABLE  ? HG_KIND_REACHABLE
-				     : m->state[i] == INDIRECT ? HG_KIND_INDIRECT
-							       : HG_KIND_LOST;
+		in->chunks[i].kind = m->state[i] == REACHABLE  ? HG_REACHABLE
+				     : m->state[i] == INDIRECT ? HG_INDIRECT
+							       : HG_LOST;
 	stats->roots_bytes = r->bytes;
 	hg_scan_unmap(mem, len);
 	stats->microseconds = now_us() - t0;

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hg_modules;
+#include "../format/leaks.h"
 
-enum hg_leak_kind_id { HG_KIND_LOST = 0, HG_KIND_INDIRECT = 1, HG_KIND_REACHABLE = 2 };
+struct hg_modules;
 
 /* A live chunk as the report sees it.  Arrays of these are sorted by user. */
 struct hg_live {
@@ -20,7 +20,7 @@ struct hg_live {
 	size_t requested; /* bytes asked for (usable at level=fast) */
 	uint32_t stack;	  /* allocation stack id, 0 = none */
 	uint16_t thread;  /* allocating thread number, 0 = unknown */
-	uint8_t kind;	  /* enum hg_leak_kind_id, set by the scan */
+	uint8_t kind;	  /* enum hg_leak_kind, set by the scan */
 	uint8_t mmapped;  /* an mmap'd chunk */
 };
 

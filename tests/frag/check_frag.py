@@ -33,7 +33,7 @@ def parse(path):
          "segments": [], "maps": [], "peak_sites": []}
     with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
         lines = f.read().split("\n")
-    check(lines[0] == "heapguard-frag 1", "first line is %r" % lines[0])
+    check(lines[0] == "heapguard-frag 2", "first line is %r" % lines[0])
     for line in lines[1:]:
         if not line:
             continue
@@ -142,13 +142,13 @@ def reader_json(path, r, k):
         j = json.load(f)["totals"]
     t = r["totals"]
     slack = k.get("batch_slack", 0)
-    check(j["system_bytes"] == k["arena"] + k["hblkhd"], "JSON system_bytes != mallinfo2 arena + hblkhd")
-    diff = j["free_bytes"] - j["tcache_bytes"] - k["fordblks"]
-    check(diff == 0 or 0 < diff <= slack, "JSON free_bytes - tcache_bytes != mallinfo2 fordblks")
-    check(k["uordblks"] + k["hblkhd"] - (j["in_use_bytes"] + j["tcache_bytes"]) == diff,
-          "JSON in_use_bytes + tcache_bytes != mallinfo2 uordblks + hblkhd")
+    check(j["system"] == k["arena"] + k["hblkhd"], "JSON system != mallinfo2 arena + hblkhd")
+    diff = j["free"] - j["tcache"] - k["fordblks"]
+    check(diff == 0 or 0 < diff <= slack, "JSON free - tcache != mallinfo2 fordblks")
+    check(k["uordblks"] + k["hblkhd"] - (j["in_use"] + j["tcache"]) == diff,
+          "JSON in_use + tcache != mallinfo2 uordblks + hblkhd")
     for key in ("top", "resident", "trimmable"):
-        check(j[key + "_bytes"] == t[key], "JSON %s_bytes != the file's" % key)
+        check(j[key] == t[key], "JSON %s != the file's" % key)
     check(j["largest_free"] == t["largest_free"], "JSON largest_free")
     # The totals' fragmentation comes from the arenas': the free bytes outside
     # each one's largest free region, over all free bytes; so it lies between

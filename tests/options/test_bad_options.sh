@@ -68,7 +68,7 @@ bad_options() {
 	fi
 	gzip -dc "$1" | grep '^option ' >"$dir/options"
 	[ -s "$dir/options" ] || fail "case $cases: the report lists no options"
-	if grep -v '^option [a-z_]* default ' "$dir/options" >"$dir/changed"; then
+	if grep -v '^option [a-z_.]* default ' "$dir/options" >"$dir/changed"; then
 		fail "case $cases: options not at their defaults: $(head -c 300 "$dir/changed")"
 	fi
 }

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "../../reader/frag.h"
-#include "../../reader/leaks.h"
+#include "../../reader/frag_report.h"
+#include "../../reader/leak_report.h"
 #include "../../reader/output.h"
 #include "../../reader/suppress.h"
 
@@ -264,7 +264,8 @@ static void hg_exercise_frag(const char *path, FILE *null, char *err, size_t err
 
 static bool hg_is_frag(const struct hg_buf *b)
 {
-	return b->len >= 15 && memcmp(b->data, "heapguard-frag ", 15) == 0;
+	return b->len >= sizeof(HG_FRAG_MAGIC) &&
+	       memcmp(b->data, HG_FRAG_MAGIC " ", sizeof(HG_FRAG_MAGIC)) == 0;
 }
 
 int main(int argc, char **argv)

@@ -39,7 +39,7 @@ gzip_bomb "$tmp/bomb.frag.gz" 'heapguard-frag 1' 'version 0.1.0' 'program /bin/t
 expect_error "$tmp/bomb.frag.gz" '*' 'more than 1073741824 bytes uncompressed'
 
 # --- the text, rule by rule (swiss.txt has 44 lines) ---
-broken major 1 "unsupported format version '2'" '1s/.*/heapguard-frag 2/'
+broken major 1 "unsupported format version '3' (this reader reads versions 1 to 2)" '1s/.*/heapguard-frag 3/'
 broken badminor 1 "unsupported format version '1.x'" '1s/.*/heapguard-frag 1.x/'
 broken noend 44 "missing 'end' record (file truncated?)" '$d'
 broken half 30 "missing 'peak' record (file truncated?)" '30,$d'
@@ -61,6 +61,10 @@ broken notkey 21 "field 'garbage' of the 'arena' record is not KEY=VALUE" '21s/$
 broken arenaid 22 "arena 2 where arena 1 was expected" 's/^arena 1 /arena 2 /'
 broken kind 22 "arena 1 has kind=main" '22s/kind=thread/kind=main/'
 broken mmapped 23 "mmapped: 1 chunks of 1048592 bytes" '23s/requested=1048576/requested=2000000/'
+# Format 1.1 has usable= in the mmapped record, and the totals add it.
+broken nousable 23 "the 'mmapped' record lacks usable=" '1s/.*/heapguard-frag 1.1/'
+broken mmusable 24 "totals say usable=11078336, the arenas and mmapped chunks add up to 11078340" \
+	'1s/.*/heapguard-frag 1.1/;23s/ requested=/ usable=1048580 requested=/'
 broken totals 24 "totals say live_blocks=10030, the arenas and mmapped chunks add up to 10031" '24s/live_blocks=10031/live_blocks=10030/'
 broken class 25 "size class [500, 1000) is not [2^k, 2^(k+1))" '25s/512 1024/500 1000/'
 broken classbytes 28 "200 bytes cannot be 2 chunks of [32, 64) bytes" '28s/ 64$/ 200/'
@@ -78,6 +82,7 @@ broken pintop 37 "pin_top names segment 1 of arena 0, which has none such" '37s/
 broken pinaddr 44 "pin_top chunk at 0x1000 is not inside its segment" '37s/0x55555b97fc10/0x1000/'
 broken cells 42 "segment of 8448 cells (at most 4096)" '42s/ 64$/ 16/'
 broken cell 42 "cell size 48 is not a power of two" '42s/ 64$/ 48/'
+broken cellsize 42 "cell size 128 is not the smallest power of two from 16 that makes at most 4096 cells (64)" '42s/ 64$/ 128/'
 broken segtop 42 "is not a range holding its top" '42s/0x7ffff0008000/0x1/'
 broken segindex 40 "segment 1 of arena 0 where segment 0 was expected" '40s/^segment 0 0 /segment 0 1 /'
 broken segcount 44 "arena 1 has segments=2 but 1 'segment' lines" '22s/segments=1/segments=2/'

@@ -54,8 +54,14 @@ cp "$tmp/out" "$tmp/swiss.out"
 run 0 --no-symbols "$tmp/plain.frag.gz"
 cmp -s "$tmp/out" "$tmp/swiss.out" || fail "unknown records or fields changed the output"
 # A newer minor version is read; a newer major one is not (test_frag_corrupt.sh).
-sed '1s/.*/heapguard-frag 1.7/' "$tmp/swiss.txt" | gzip -c -n >"$tmp/minor.frag.gz"
+# 1.1 added usable= to the mmapped record; a 1.7 has it too, and what
+# else a 1.7 adds is skipped.
+sed -e '1s/.*/heapguard-frag 1.7/' -e '/^mmapped /s/ requested=/ usable=1048576 requested=/' \
+	-e '/^mmapped /s/$/ added_in_1_7=1/' "$tmp/swiss.txt" | gzip -c -n >"$tmp/minor.frag.gz"
 run 0 --no-symbols "$tmp/minor.frag.gz"
+cmp -s "$tmp/out" "$tmp/swiss.out" || fail "format 1.7 was not read as 1.0 is"
+run 0 --no-symbols --json "$tmp/minor.frag.gz"
+json 'j["mmapped"]["usable"] == 1048576'
 
 # The verdict's other wordings.
 run 0 --no-symbols "$tmp/compact.frag.gz"
@@ -77,7 +83,7 @@ contains '10,000 live chunks from unrecorded sites sit across it, pinning 83.9 M
 # A truncated report: an empty map is then allowed, and said.
 sed -e 's/^map 1 0 .*/map 1 0/' -e 's/^end /truncated 1\nend /' "$tmp/swiss.txt" | gzip -c -n >"$tmp/trunc.frag.gz"
 run 0 --no-symbols --json "$tmp/trunc.frag.gz"
-json 'j["truncated"] is True' 'j["map"][1]["cells"] == "." * 2112'
+json 'j["truncated"] is True' 'j["segments"][1]["map"] == "." * 2112'
 run 0 --no-symbols "$tmp/trunc.frag.gz"
 contains 'The report is incomplete: heapguard ran short of memory writing it'
 sed 's/^trigger exit/trigger crash/' "$tmp/swiss.txt" | gzip -c -n >"$tmp/crash.frag.gz"
@@ -86,7 +92,7 @@ contains '  written   on a crash signal (report_on_crash) (status 0)'
 
 # The example in heapguard-report(5) is a valid report (its folded lines,
 # indented there, joined again).
-sed -n '/^heapguard-frag 1$/,/^end 1 1 0$/p' "$top/man/heapguard-report.5" |
+sed -n '/^heapguard-frag [0-9.]*$/,/^end 1 1 0$/p' "$top/man/heapguard-report.5" |
 	awk '/^  / { sub(/^  /, " "); line = line $0; next } { if (line != "") print line; line = $0 } END { print line }' |
 	gzip -c -n >"$tmp/man.frag.gz"
 run 0 --no-symbols "$tmp/man.frag.gz"
@@ -112,41 +118,41 @@ json 'j["doubt"].endswith("the histogram of arena 1 counts 1 chunks of 40 bytes,
 # --- JSON ---
 run 0 --no-symbols --json "$swiss"
 no_stderr
-json 'j["format"] == 1 and j["report"] == "fragmentation" and j["program"] == "/nonexistent/swiss cheese"' \
+json 'j["format"] == 1 and j["report"] == "frag" and j["program"] == "/nonexistent/swiss cheese"' \
 	'j["pid"] == 4242 and j["trigger"] == "exit" and j["status"] == 0 and j["level"] == "full"' \
 	'j["args"] == ["./swiss", "--messages=100000"] and j["page_size"] == 4096 and j["uptime_us"] == 1500000' \
 	'j["verdict"].startswith("89% of the heap is free but held: 89.7 MiB free in 9,012 chunks")' \
 	'j["truncated"] is False and j["doubt"] is None' \
-	'j["totals"]["system_bytes"] == 106045440 and j["totals"]["in_use_bytes"] == 11945376' \
-	'j["totals"]["free_bytes"] == 94100064 and j["totals"]["top_bytes"] == 231072' \
+	'j["totals"]["system"] == 106045440 and j["totals"]["in_use"] == 11945376' \
+	'j["totals"]["free"] == 94100064 and j["totals"]["top"] == 231072' \
 	'j["totals"]["largest_free"] == 200000 and j["totals"]["largest_chunk"] == 131072' \
-	'j["totals"]["resident_bytes"] == 61187840 and j["totals"]["trimmable_bytes"] == 52094208' \
-	'j["totals"]["tcache_bytes"] == 7056 and j["totals"]["fastbins_bytes"] == 64 and j["totals"]["unsorted_bytes"] == 20160' \
-	'j["totals"]["small_bytes"] == 0 and j["totals"]["large_bytes"] == 93841712 and j["totals"]["quarantine_bytes"] == 0' \
+	'j["totals"]["resident"] == 61187840 and j["totals"]["trimmable"] == 52094208' \
+	'j["totals"]["tcache"] == 7056 and j["totals"]["fastbins"] == 64 and j["totals"]["unsorted"] == 20160' \
+	'j["totals"]["small"] == 0 and j["totals"]["large"] == 93841712 and j["totals"]["quarantine"] == 0' \
 	'j["totals"]["free_chunks"] == 9012 and j["totals"]["live_blocks"] == 10031 and j["totals"]["live_bytes"] == 11158592' \
-	'j["totals"]["usable_bytes"] == 11078336 and j["totals"]["requested_bytes"] == 11077576 and j["totals"]["segments"] == 2' \
+	'j["totals"]["usable"] == 11078336 and j["totals"]["requested"] == 11077576 and j["totals"]["segments"] == 2' \
 	'abs(j["totals"]["fragmentation"] - (94000000 - 200000 + 100064 - 100000) / 94100064) < 1e-6' \
 	'abs(j["totals"]["free_held_share"] - 94100064 / 106045440) < 1e-6' \
-	'j["mmapped"] == {"chunks": 1, "system_bytes": 1052672, "live_bytes": 1048592, "requested_bytes": 1048576, "resident_bytes": 1052672, "quarantined_bytes": 0}' \
+	'j["mmapped"] == {"chunks": 1, "system": 1052672, "live_bytes": 1048592, "usable": None, "requested": 1048576, "resident": 1052672, "quarantined": 0}' \
 	'[a["id"] for a in j["arenas"]] == [0, 1] and [a["kind"] for a in j["arenas"]] == ["main", "thread"]' \
-	'j["arenas"][1]["free_bytes"] == 100064 and j["arenas"][1]["segments"] == 1' \
+	'j["arenas"][1]["free"] == 100064 and j["arenas"][1]["segments"] == 1' \
 	'abs(j["arenas"][1]["fragmentation"] - (1 - 100000 / 100064)) < 1e-6' \
 	'j["arenas"][1]["histogram"] == [{"lo": 32, "hi": 64, "chunks": 2, "bytes": 64}]' \
 	'len(j["arenas"][0]["histogram"]) == 3 and len(j["histogram"]) == 4' \
 	'j["histogram"][2] == {"lo": 8192, "hi": 16384, "chunks": 9000, "bytes": 93841712}' \
-	'j["peak"]["system_bytes"] == 106045440 and j["peak"]["live_bytes"] == 100900000' \
-	'j["peak"]["live_us"] == 400000 and j["peak"]["sites_live_bytes"] == 100850000' \
-	'[(s["stack"], s["blocks"], s["bytes"]) for s in j["peak"]["sites"]] == [(1, 100000, 100800000), (2, 30, 30000)]' \
-	'j["pin_top"] == [{"arena": 0, "segment": 0, "address": "0x55555b97fc10", "size": 1008, "free_below": 2000000, "stack": 1, "frames": j["pin_top"][0]["frames"]}]' \
-	'[p["bytes_pinned"] for p in j["pinning"]] == [88000000, 20480]' \
-	'j["pinning"][0]["blocks"] == 10000 and j["pinning"][0]["pinning_blocks"] == 9000 and j["pinning"][0]["spans"] == 9000' \
-	'j["pinning"][0]["frames"][0] == {"function": None, "file": None, "line": None, "inlined": False, "module": "/nonexistent/swiss cheese", "offset": "0x1160"}' \
-	'len(j["pinning"][1]["frames"]) == 2' \
-	'[(m["arena"], m["segment"], m["lo"], m["top"], m["cell"]) for m in j["map"]] == [(0, 0, "0x5555555a0000", "0x55555b980000", 32768), (1, 0, "0x7ffff0000000", "0x7ffff0008000", 64)]' \
-	'len(j["map"][0]["cells"]) == 3200 and j["map"][0]["cells"][3196:] == "TTTT" and j["map"][0]["cells"][:2] == ".U"'
+	'j["peak"]["system"] == 106045440 and j["peak"]["live"] == 100900000' \
+	'j["peak"]["live_us"] == 400000 and j["peak"]["sites_live"] == 100850000' \
+	'[(s["stack"], s["blocks"], s["bytes"]) for s in j["peak_sites"]] == [(1, 100000, 100800000), (2, 30, 30000)]' \
+	'j["pin_tops"] == [{"arena": 0, "segment": 0, "address": "0x55555b97fc10", "size": 1008, "stack": 1, "free_below": 2000000, "frames": j["pin_tops"][0]["frames"]}]' \
+	'[p["pinned"] for p in j["pin_sites"]] == [88000000, 20480]' \
+	'j["pin_sites"][0]["blocks"] == 10000 and j["pin_sites"][0]["pinning_blocks"] == 9000 and j["pin_sites"][0]["spans"] == 9000' \
+	'j["pin_sites"][0]["frames"][0] == {"function": None, "file": None, "line": None, "inlined": False, "module": "/nonexistent/swiss cheese", "offset": "0x1160"}' \
+	'len(j["pin_sites"][1]["frames"]) == 2' \
+	'[(m["arena"], m["index"], m["lo"], m["top"], m["cell"]) for m in j["segments"]] == [(0, 0, "0x5555555a0000", "0x55555b980000", 32768), (1, 0, "0x7ffff0000000", "0x7ffff0008000", 64)]' \
+	'len(j["segments"][0]["map"]) == 3200 and j["segments"][0]["map"][3196:] == "TTTT" and j["segments"][0]["map"][:2] == ".U"'
 run 0 --no-symbols --json "$tmp/compact.frag.gz"
 json 'j["status"] is None and j["level"] == "fast" and j["trigger"] == "call"' \
-	'j["pinning"] == [] and j["pin_top"] == [] and j["peak"]["sites"] == [] and j["peak"]["live_bytes"] is None' \
+	'j["pin_sites"] == [] and j["pin_tops"] == [] and j["peak_sites"] == [] and j["peak"]["live"] is None' \
 	'abs(j["totals"]["free_held_share"] - 20960 / 1048576) < 1e-6 and j["verdict"].startswith("The heap is compact")'
 
 # --- SVG ---
@@ -190,8 +196,8 @@ if command -v readelf >/dev/null 2>&1 && command -v nm >/dev/null 2>&1; then
 		contains 'hg_frag_load() keeps 10,000 live chunks spread across it, pinning 83.9 MiB'
 		contains '    #0 in hg_frag_load '
 		run 0 --json "$tmp/self.frag.gz"
-		json 'j["pinning"][0]["frames"][0]["function"] == "hg_frag_load"' \
-			'j["peak"]["sites"][0]["frames"][1]["function"] == "main"'
+		json 'j["pin_sites"][0]["frames"][0]["function"] == "hg_frag_load"' \
+			'j["peak_sites"][0]["frames"][1]["function"] == "main"'
 	fi
 fi
 

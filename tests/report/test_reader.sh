@@ -31,6 +31,19 @@ no_stderr
 cmp -s "$tmp/out" "$data/basic.text.out" || fail "text output differs from basic.text.out: $(diff "$data/basic.text.out" "$tmp/out")"
 contains './demo\x1b[31m --flag=a\x09b'
 
+# Version 2 (glibc's parameters among the options, with six sources) is
+# read as version 1 is.
+sed -e '1s/.*/heapguard-leaks 2/' -e 's/^option check env 3$/option check malloc_env 3/' \
+	-e '/^option report /a\
+option glibc.malloc.arena_max malloc_env 4\
+option glibc.malloc.top_pad tunable 65536\
+option glibc.malloc.trim_threshold mallopt 262144\
+option glibc.malloc.perturb config 0' "$data/basic.txt" | gzip -c -n >"$tmp/basic2.leaks.gz"
+run 1 --no-symbols "$tmp/basic2.leaks.gz"
+cmp -s "$tmp/out" "$data/basic.text.out" || fail "format 2 read otherwise: $(diff "$data/basic.text.out" "$tmp/out")"
+run 1 --no-symbols --json "$tmp/basic2.leaks.gz"
+json 'j["format"] == 2'
+
 # --show
 run 1 --no-symbols --show=all "$basic"
 contains 'reachable: 4096 bytes in 1 block (size 4096), threads 1,2,3,4,5,6,7,8 and more'
@@ -42,7 +55,7 @@ contains 'shown: indirect 64 bytes in 2 blocks, reachable 4106 bytes in 3 blocks
 
 # --- JSON ---
 run 1 --no-symbols --json --show=all "$basic"
-json 'j["format"] == 1 and j["program"] == "/nonexistent/demo app" and j["pid"] == 4242' \
+json 'j["format"] == 1 and j["report"] == "leaks" and j["program"] == "/nonexistent/demo app" and j["pid"] == 4242' \
 	'j["ppid"] == 4200 and j["time"] == 1795760000 and j["level"] == "full" and j["status"] == 0' \
 	'j["args"] == ["./demo\x1b[31m", "--flag=a\tb", ""]' \
 	'j["totals"]["lost"] == {"bytes": 1040, "blocks": 4}' \

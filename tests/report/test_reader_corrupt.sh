@@ -53,7 +53,7 @@ gzip_bomb "$tmp/bomb.leaks.gz" 'heapguard-leaks 1' 'version 0.1.0' 'program /bin
 expect_error "$tmp/bomb.leaks.gz" '*' 'more than 1073741824 bytes uncompressed'
 
 # --- the text, rule by rule (basic.txt has 29 lines) ---
-broken magic2 1 "unsupported format version '2'" '1s/.*/heapguard-leaks 2/'
+broken magic3 1 "unsupported format version '3' (this reader reads versions 1 to 2)" '1s/.*/heapguard-leaks 3/'
 broken foreign 1 'not a heapguard leak report' '1s/.*/hello, world/'
 # A fragmentation report's first line sends the file to the other parser;
 # diff reads leak reports only and says what the file is instead.
@@ -108,6 +108,10 @@ broken late 22 "'module' record after 'site' (out of order)" '21a\
 module 2 0x0 - /lib/late.so'
 broken argindex 10 'argument 5 where argument 1 was expected' 's/^arg 1 /arg 5 /'
 broken source 12 'option source is not one of default, env, tunable' 's/^option level default /option level guessed /'
+# Version 1 knew three sources; version 2 knows six.
+broken sourcev1 13 'option source is not one of default, env, tunable' 's/^option check env /option check malloc_env /'
+broken sourcev2 12 'option source is not one of default, env, tunable, malloc_env, mallopt, config' \
+	'1s/.*/heapguard-leaks 2/;s/^option level default /option level guessed /'
 broken escape 3 "unknown escape '\\q' in the program path" 's|^program .*|program /x\\q|'
 broken escnul 3 'escaped NUL byte in the program path' 's|^program .*|program /x\\x00|'
 broken eschex 3 'bad \x escape in the program path' 's|^program .*|program /x\\x4|'

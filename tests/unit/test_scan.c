@@ -90,7 +90,7 @@ static void classify(void)
 	classify_with(NULL, 0);
 }
 
-static void assert_kind(size_t i, enum hg_leak_kind_id kind)
+static void assert_kind(size_t i, enum hg_leak_kind kind)
 {
 	if (live[i].kind != kind)
 		fail_msg("block %zu is %u, not %u", i, live[i].kind, kind);
@@ -104,10 +104,10 @@ static void test_block_pointed_to_by_a_root_is_reachable(void **state)
 	point(1, 2, 2, 0); /* and what it points to, transitively */
 	point(2, 0, 3, 0);
 	classify();
-	assert_kind(0, HG_KIND_LOST);
-	assert_kind(1, HG_KIND_REACHABLE);
-	assert_kind(2, HG_KIND_REACHABLE);
-	assert_kind(3, HG_KIND_REACHABLE);
+	assert_kind(0, HG_LOST);
+	assert_kind(1, HG_REACHABLE);
+	assert_kind(2, HG_REACHABLE);
+	assert_kind(3, HG_REACHABLE);
 	assert_int_equal(stats.roots_bytes, sizeof(roots));
 }
 
@@ -119,11 +119,11 @@ static void test_block_pointed_to_only_by_a_lost_block_is_indirect(void **state)
 	point(3, 5, 4, 0);
 	point(2, 1, 3, 0);
 	classify();
-	assert_kind(0, HG_KIND_LOST);
-	assert_kind(1, HG_KIND_LOST);
-	assert_kind(2, HG_KIND_LOST);
-	assert_kind(3, HG_KIND_INDIRECT);
-	assert_kind(4, HG_KIND_INDIRECT);
+	assert_kind(0, HG_LOST);
+	assert_kind(1, HG_LOST);
+	assert_kind(2, HG_LOST);
+	assert_kind(3, HG_INDIRECT);
+	assert_kind(4, HG_INDIRECT);
 }
 
 /* Whatever order the blocks lie in: a lost block below the one it points
@@ -135,10 +135,10 @@ static void test_indirect_does_not_depend_on_address_order(void **state)
 	point(3, 0, 0, 0); /* 3 -> 0: the pointee first in address order */
 	point(1, 0, 2, 0); /* 1 -> 2: the pointee after */
 	classify();
-	assert_kind(0, HG_KIND_INDIRECT);
-	assert_kind(1, HG_KIND_LOST);
-	assert_kind(2, HG_KIND_INDIRECT);
-	assert_kind(3, HG_KIND_LOST);
+	assert_kind(0, HG_INDIRECT);
+	assert_kind(1, HG_LOST);
+	assert_kind(2, HG_INDIRECT);
+	assert_kind(3, HG_LOST);
 }
 
 /* A cycle no root reaches: one block of it is lost (the first in address
@@ -154,12 +154,12 @@ static void test_unreachable_cycle_is_one_lost_block_and_indirect_ones(void **st
 	point(3, 1, 5, 0); /* 3 <-> 5 */
 	point(5, 2, 3, 0);
 	classify();
-	assert_kind(0, HG_KIND_LOST);
-	assert_kind(1, HG_KIND_LOST);
-	assert_kind(2, HG_KIND_INDIRECT);
-	assert_kind(4, HG_KIND_INDIRECT);
-	assert_kind(3, HG_KIND_LOST);
-	assert_kind(5, HG_KIND_INDIRECT);
+	assert_kind(0, HG_LOST);
+	assert_kind(1, HG_LOST);
+	assert_kind(2, HG_INDIRECT);
+	assert_kind(4, HG_INDIRECT);
+	assert_kind(3, HG_LOST);
+	assert_kind(5, HG_INDIRECT);
 }
 
 static void test_cycle_reached_from_a_root_is_reachable(void **state)
@@ -172,7 +172,7 @@ static void test_cycle_reached_from_a_root_is_reachable(void **state)
 	roots[0] = addr(2);
 	classify();
 	for (size_t i = 0; i < 3; i++)
-		assert_kind(i, HG_KIND_REACHABLE);
+		assert_kind(i, HG_REACHABLE);
 }
 
 /* A pointer anywhere into [user, user + requested) refers to the block;
@@ -190,12 +190,12 @@ static void test_interior_pointers_count_and_the_end_does_not(void **state)
 	roots[4] = addr(5);
 	point(0, 0, 4, 24); /* inside, from a block */
 	classify();
-	assert_kind(0, HG_KIND_REACHABLE);
-	assert_kind(1, HG_KIND_REACHABLE);
-	assert_kind(2, HG_KIND_LOST);
-	assert_kind(3, HG_KIND_LOST);
-	assert_kind(4, HG_KIND_REACHABLE);
-	assert_kind(5, HG_KIND_REACHABLE);
+	assert_kind(0, HG_REACHABLE);
+	assert_kind(1, HG_REACHABLE);
+	assert_kind(2, HG_LOST);
+	assert_kind(3, HG_LOST);
+	assert_kind(4, HG_REACHABLE);
+	assert_kind(5, HG_REACHABLE);
 }
 
 /* Words past a block's request (its canary and slack) hold no references. */
@@ -207,9 +207,9 @@ static void test_words_past_the_request_are_not_scanned(void **state)
 	point(0, REQUESTED / sizeof(uintptr_t), 1, 0);
 	point(0, REQUESTED / sizeof(uintptr_t) - 1, 2, 0);
 	classify();
-	assert_kind(0, HG_KIND_REACHABLE);
-	assert_kind(1, HG_KIND_LOST);
-	assert_kind(2, HG_KIND_REACHABLE);
+	assert_kind(0, HG_REACHABLE);
+	assert_kind(1, HG_LOST);
+	assert_kind(2, HG_REACHABLE);
 }
 
 /* Excluded ranges inside a root (heapguard's own memory) are not read. */
@@ -225,9 +225,9 @@ static void test_excluded_ranges_are_not_roots(void **state)
 		{ (uintptr_t)&roots[2], (uintptr_t)&roots[5] },
 	};
 	classify_with(exclude, 2);
-	assert_kind(0, HG_KIND_LOST);
-	assert_kind(1, HG_KIND_LOST);
-	assert_kind(2, HG_KIND_REACHABLE);
+	assert_kind(0, HG_LOST);
+	assert_kind(1, HG_LOST);
+	assert_kind(2, HG_REACHABLE);
 	assert_int_equal(stats.roots_bytes, sizeof(roots) - 5 * sizeof(uintptr_t));
 }
 
@@ -242,8 +242,8 @@ static void test_empty_heap_and_no_roots(void **state)
 	in.chunks = live;
 	in.count = nblocks;
 	assert_true(hg_scan_classify_from(&in, NULL, 0, &stats));
-	assert_kind(0, HG_KIND_LOST);
-	assert_kind(1, HG_KIND_INDIRECT);
+	assert_kind(0, HG_LOST);
+	assert_kind(1, HG_INDIRECT);
 }
 
 /* A block that points to 50000 others, each of which points to one more:
@@ -264,7 +264,7 @@ static void test_wide_fan_out_is_marked_whole(void **state)
 	roots[7] = addr(table);
 	classify();
 	for (size_t i = 0; i <= table; i++)
-		assert_int_equal(live[i].kind, HG_KIND_REACHABLE);
+		assert_int_equal(live[i].kind, HG_REACHABLE);
 }
 
 /* A list of MAX_BLOCKS: marked without recursion, reachable from its head
@@ -278,12 +278,12 @@ static void test_long_list_is_marked_whole(void **state)
 	roots[0] = addr(0);
 	classify();
 	for (size_t i = 0; i < MAX_BLOCKS; i++)
-		assert_int_equal(live[i].kind, HG_KIND_REACHABLE);
+		assert_int_equal(live[i].kind, HG_REACHABLE);
 	roots[0] = 0;
 	classify();
-	assert_kind(0, HG_KIND_LOST);
+	assert_kind(0, HG_LOST);
 	for (size_t i = 1; i < MAX_BLOCKS; i++)
-		assert_int_equal(live[i].kind, HG_KIND_INDIRECT);
+		assert_int_equal(live[i].kind, HG_INDIRECT);
 }
 
 int main(void)

@@ -1,33 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* A leak report (<prefix>.leaks.gz, format 1, heapguard-report(5)) as the
- * reader holds it in memory once it has been parsed and checked: every
- * reference is resolved to an index, every number is within its bounds, and
- * the totals agree with the sites. */
-#ifndef HG_READER_LEAKS_H
-#define HG_READER_LEAKS_H
+/* A leak report (<prefix>.leaks.gz, heapguard-report(5); its format is
+ * format/leaks.h's) as the reader holds it in memory once it has been parsed
+ * and checked: every reference is resolved to an index, every number is
+ * within its bounds, and the totals agree with the sites. */
+#ifndef HG_READER_LEAK_REPORT_H
+#define HG_READER_LEAK_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define HG_LEAKS_FORMAT		  1
-#define HG_LEAKS_LINE_MAX	  65536	       /* bytes, without the newline */
-#define HG_LEAKS_INPUT_MAX	  (1ull << 30) /* uncompressed bytes read at most */
-#define HG_LEAKS_FRAMES_PER_STACK 64
-#define HG_LEAKS_THREADS_LISTED	  8
-#define HG_LEAKS_RECORDS_MAX	  10000000u   /* sites, stacks, modules: each */
-#define HG_LEAKS_FRAMES_MAX	  (16u << 20) /* frames over all stacks */
-#define HG_LEAKS_ERROR_MAX	  768
+#include "../format/leaks.h"
+
+/* What this reader holds at most (heapguard-report(5), Limits). */
+#define HG_LEAKS_INPUT_MAX   (1ull << 30) /* uncompressed bytes read at most */
+#define HG_LEAKS_RECORDS_MAX 10000000u	  /* sites, stacks, modules: each */
+#define HG_LEAKS_FRAMES_MAX  (16u << 20)  /* frames over all stacks */
+#define HG_LEAKS_ERROR_MAX   768
 
 #define HG_NO_MODULE UINT32_MAX /* a "?+0x<address>" frame */
 #define HG_NO_STACK  UINT32_MAX /* a site with stack 0 */
-
-enum hg_leak_kind {
-	HG_LOST,
-	HG_INDIRECT,
-	HG_REACHABLE,
-	HG_KINDS,
-};
 
 struct hg_leak_module {
 	uint64_t base;	/* load bias */
@@ -43,7 +35,7 @@ struct hg_leak_frame {
 struct hg_leak_stack {
 	uint64_t id;
 	uint32_t first; /* index of the innermost frame in frames */
-	uint32_t count; /* 1..HG_LEAKS_FRAMES_PER_STACK */
+	uint32_t count; /* 1..HG_FMT_FRAMES_MAX */
 };
 
 struct hg_leak_site {
@@ -65,6 +57,7 @@ struct hg_leak_option {
 
 struct hg_leaks {
 	char *path;    /* the file it was read from */
+	unsigned format; /* its format's version (major) */
 	char *version; /* heapguard's version that wrote it */
 	char *program;
 	uint64_t pid, ppid, time;
@@ -95,8 +88,6 @@ struct hg_leaks {
 int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t errlen);
 
 void hg_leaks_free(struct hg_leaks *report);
-
-const char *hg_leak_kind_name(enum hg_leak_kind kind);
 
 /* The frames of stack index stack (HG_NO_STACK: none), innermost first. */
 static inline const struct hg_leak_frame *hg_leaks_stack(const struct hg_leaks *report,

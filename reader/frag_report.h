@@ -1,58 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* A fragmentation report (<prefix>.frag.gz, heapguard-frag 1,
- * heapguard-report(5)) as the reader holds it once parsed and checked: every
+/* A fragmentation report (<prefix>.frag.gz, heapguard-report(5); its format
+ * is format/frag.h's) as the reader holds it once parsed and checked: every
  * stack reference resolved to an index, every count and map consistent, the
  * figures the writer computes consistent (free is the sum of its kinds, in
  * use is system minus free, the totals are the sums of the arenas), so the
  * printers below can index without checking again.  Figures from the bin
  * lists and from the walk of the chunks agree on a sound heap only: where
  * they do not, doubt says so. */
-#ifndef HG_READER_FRAG_H
-#define HG_READER_FRAG_H
+#ifndef HG_READER_FRAG_REPORT_H
+#define HG_READER_FRAG_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "leaks.h"
+#include "../format/frag.h"
+#include "leak_report.h"
 #include "symbolize.h"
 
-#define HG_FRAG_FORMAT		  1
-#define HG_FRAG_ARENAS_MAX	  65536
-#define HG_FRAG_CELLS_PER_SEGMENT 4096
-#define HG_FRAG_CELLS_MAX	  (1u << 26) /* map cells over all segments */
-#define HG_FRAG_CLASSES		  64	     /* size classes [2^k, 2^(k+1)) */
-#define HG_FRAG_ALL		  UINT32_MAX /* the histogram of all arenas */
-
-/* The figures of an arena and of the totals, in the order of the format. */
-enum hg_frag_figure {
-	HG_FIG_SYSTEM,
-	HG_FIG_IN_USE,
-	HG_FIG_FREE,
-	HG_FIG_TCACHE,
-	HG_FIG_FASTBINS,
-	HG_FIG_UNSORTED,
-	HG_FIG_SMALL,
-	HG_FIG_LARGE,
-	HG_FIG_TOP,
-	HG_FIG_QUARANTINE,
-	HG_FIG_FREE_CHUNKS,
-	HG_FIG_LARGEST_FREE,  /* the largest free region: adjacent free chunks */
-	HG_FIG_LARGEST_CHUNK, /* the largest single free chunk */
-	HG_FIG_LIVE_BLOCKS,
-	HG_FIG_LIVE_BYTES,
-	HG_FIG_USABLE,
-	HG_FIG_REQUESTED,
-	HG_FIG_RESIDENT,
-	HG_FIG_TRIMMABLE,
-	HG_FIG_SEGMENTS, /* arenas only */
-	HG_FIGURES,
-};
-
-/* The kinds free bytes are split into: tcache .. quarantine. */
-#define HG_FIG_FREE_FIRST HG_FIG_TCACHE
-#define HG_FIG_FREE_LAST  HG_FIG_QUARANTINE
+#define HG_FRAG_ALL_CELLS_MAX (1u << 26) /* map cells over all segments */
+#define HG_FRAG_ALL	      UINT32_MAX /* the histogram of all arenas */
 
 struct hg_frag_arena {
 	uint64_t id;
@@ -63,6 +31,8 @@ struct hg_frag_arena {
 
 struct hg_frag_mmapped {
 	uint64_t chunks, system, live_bytes, requested, resident;
+	bool has_usable; /* from format 1.1 */
+	uint64_t usable;
 	uint64_t quarantined; /* mapping bytes waiting in the quarantine */
 };
 
@@ -106,7 +76,8 @@ struct hg_frag {
 	/* The run: path, version, program, pid, ppid, time, level, status,
 	 * arguments, options, modules, stacks and frames (no sites). */
 	struct hg_leaks run;
-	char *trigger; /* exit, call, signal, error (or a newer word) */
+	unsigned minor; /* of the format, whose major version is run.format */
+	char *trigger;	/* exit, call, signal, error (or a newer word) */
 	uint64_t uptime_us, page_size;
 	struct hg_frag_arena *arenas;
 	size_t narenas;
@@ -139,10 +110,6 @@ bool hg_frag_sniff(const char *path);
  * "PATH:LINE: what is wrong" (or "PATH: why it cannot be read"). */
 int hg_frag_load(const char *path, struct hg_frag *frag, char *err, size_t errlen);
 void hg_frag_free(struct hg_frag *frag);
-
-/* The key a figure has in the file ("in_use") and in JSON ("in_use_bytes"). */
-const char *hg_frag_figure_key(enum hg_frag_figure fig);
-const char *hg_frag_figure_json(enum hg_frag_figure fig);
 
 /* --- derived figures and printing (frag_view.c, frag_text.c, frag_json.c,
  * frag_svg.c) --- */
