@@ -14,7 +14,7 @@ static bool walk_fastbin(struct hg_arena *av, unsigned i, const struct hg_freeli
 	for (unsigned long n = 0; c != NULL && n < HG_LIST_STEPS_MAX; n++) {
 		if (!hg_free_chunk_ok(c) || hg_fastbin_index(hg_chunk_size(c)) != i) {
 			if (w->op != NULL)
-				hg_diag_fastbin_entry(hg_chunk2mem(c), w->op, (i + 2) * 16, c,
+				hg_diag_fastbin_entry(hg_chunk2mem(c), w->op, hg_fastbin_size(i), c,
 						      false);
 			return false;
 		}

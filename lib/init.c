@@ -4,18 +4,11 @@
  * and sets up the main arena.  Nothing here may allocate.  The rest of the
  * process's life (constructor, fork, exit) is preload/process.c's. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <malloc.h>
-#include <stdio.h>
 #include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "../base/fmt.h"
 #include "hooks.h"
 #include "internal.h"
 #include "usage.h"
@@ -41,6 +34,12 @@ static char *const *early_environment(void)
 	hg_env_read(fd, buf, sizeof(buf), envp, sizeof(envp) / sizeof(envp[0]));
 	close(fd);
 	return envp;
+}
+
+/* The fast paths' one test: anything that needs the slow paths is on. */
+static void update_slow_paths(void)
+{
+	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb || hg_mp.poll;
 }
 
 /* What each parameter of base/params.def means to this heap, one function
@@ -111,7 +110,7 @@ void hg_params_apply_one(enum hg_param which)
 	};
 	if ((unsigned)which < HG_PARAM_COUNT)
 		apply[which](hg_config.params.value[which]);
-	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb || hg_mp.poll;
+	update_slow_paths();
 	/* Any explicit threshold or padding turns glibc's dynamic threshold off. */
 	if (hg_params_no_dyn_threshold(&hg_config.params))
 		hg_mp.no_dyn_threshold = true;
@@ -120,7 +119,7 @@ void hg_params_apply_one(enum hg_param which)
 void hg_poll_request(bool on)
 {
 	hg_mp.poll = on;
-	hg_mp.slow_paths = hg_mp.full || hg_mp.perturb || on;
+	update_slow_paths();
 }
 
 static void seed_secret(void)

@@ -56,6 +56,12 @@ static inline unsigned hg_fastbin_index(size_t sz)
 	return (unsigned)(sz >> 4) - 2;
 }
 
+/* The chunk size fastbin idx holds. */
+static inline size_t hg_fastbin_size(unsigned idx)
+{
+	return ((size_t)idx + 2) << 4;
+}
+
 /* A bin header is a fake chunk whose fd/bk are the pair bins[2i-2..2i-1]. */
 static inline struct hg_chunk *hg_bin_at(struct hg_arena *av, unsigned i)
 {

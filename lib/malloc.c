@@ -281,7 +281,7 @@ static struct hg_chunk *fastbin_pop(struct hg_arena *av, unsigned idx)
 		return NULL;
 	if (HG_UNLIKELY(!hg_free_chunk_ok(victim) ||
 			hg_fastbin_index(hg_chunk_size(victim)) != idx)) {
-		hg_diag_fastbin_entry(hg_chunk2mem(victim), "malloc", (idx + 2) * 16, victim, false);
+		hg_diag_fastbin_entry(hg_chunk2mem(victim), "malloc", hg_fastbin_size(idx), victim, false);
 		*fb = NULL; /* drop the list: nothing after a bad link can be trusted */
 		return NULL;
 	}
@@ -684,7 +684,7 @@ void hg_malloc_consolidate(struct hg_arena *av)
 			 * the rest of a list past a bad link is dropped. */
 			if (HG_UNLIKELY(!hg_free_chunk_ok(p) ||
 					hg_fastbin_index(hg_chunk_size(p)) != i)) {
-				hg_diag_fastbin_entry(hg_chunk2mem(p), "malloc", (i + 2) * 16, p,
+				hg_diag_fastbin_entry(hg_chunk2mem(p), "malloc", hg_fastbin_size(i), p,
 						      true);
 				break;
 			}

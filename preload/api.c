@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "../base/fmt.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
@@ -409,7 +408,8 @@ HG_EXPORT void *__libc_valloc(size_t n) HG_ALIAS(valloc);
 HG_EXPORT void *__libc_pvalloc(size_t n) HG_ALIAS(pvalloc);
 HG_EXPORT void cfree(void *p) HG_ALIAS(free);
 
-/* ---- statistics and tuning, as glibc reports them ---- */
+/* ---- statistics and tuning, as glibc reports them (lib/stats.c, which
+ * starts the heap itself) ---- */
 
 struct held {
 	size_t heap_bytes, mmaps, mmap_bytes;
@@ -430,7 +430,6 @@ static void count_held(struct hg_chunk *c, void *ctx)
  * in use to free: they are not the program's any more. */
 HG_EXPORT struct mallinfo2 mallinfo2(void)
 {
-	hg_ensure_init();
 	struct mallinfo2 m = hg_stats_mallinfo2();
 	struct held held = { 0, 0, 0 };
 	hg_quarantine_each(count_held, &held);
@@ -461,25 +460,21 @@ HG_EXPORT struct mallinfo mallinfo(void)
 
 HG_EXPORT void malloc_stats(void)
 {
-	hg_ensure_init();
 	hg_stats_print();
 }
 
 HG_EXPORT int malloc_info(int options, FILE *fp)
 {
-	hg_ensure_init();
 	return hg_stats_info(options, fp);
 }
 
 HG_EXPORT int malloc_trim(size_t pad)
 {
-	hg_ensure_init();
 	return hg_trim(pad);
 }
 
 HG_EXPORT int mallopt(int param, int value)
 {
-	hg_ensure_init();
 	return hg_mallopt(param, value);
 }
 

@@ -134,7 +134,7 @@ static void exit_checks(void)
 		return;
 	hg_guard_exit();
 	if (hg_config.options.stats_at_exit)
-		malloc_stats();
+		hg_stats_print();
 }
 
 __attribute__((destructor)) static void hg_fini(void)
