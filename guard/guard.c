@@ -324,7 +324,8 @@ void hg_guard_thread_exit(void)
 }
 
 /* At exit: every quarantined chunk's fill is checked (it is released, so
- * allocations made by later destructors still work). */
+ * allocations made by later destructors still work).  A fork child checks
+ * only its own frees: the parent checks its own at its exit. */
 void hg_guard_exit(void)
 {
 	/* exit() may come from a signal handler that interrupted malloc in
@@ -333,6 +334,6 @@ void hg_guard_exit(void)
 		return;
 	hg_arena_unlock_all();
 	if (hg_mp.full)
-		hg_quarantine_drain(leave_quarantine);
+		hg_quarantine_drain(leave_quarantine, hg_generation > 0);
 	hg_guard_check_heap(true);
 }

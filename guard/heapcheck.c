@@ -2,7 +2,8 @@
 /* heapguard_check_heap(): every arena locked, every chunk's header, every
  * live chunk's canary (level=full), every quarantined chunk's fill, every
  * free list of every arena and of the calling thread's cache.  Also run at
- * exit.  Reports each error found; returns how many. */
+ * exit.  Reports each error found; returns how many.  At a fork child's
+ * exit, only what the child can have damaged (see hg_guard_check_heap). */
 #include "../lib/freelist.h"
 #include "../lib/lib.h"
 #include "../lib/tcache.h"
@@ -10,13 +11,13 @@
 #include "guard.h"
 #include "quarantine.h"
 
+/* ctx: non-NULL when only the blocks of this process's own are checked. */
 static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 {
-	(void)ctx;
 	size_t head = hg_chunk_head(c);
 	if (c == av->top || (head & HG_SIZE_MASK) <= HG_CHUNK_HDR)
 		return true; /* top is checked on its own; fenceposts carry nothing */
-	if ((head & HG_STATE_BITS) == HG_INUSE && hg_mp.full)
+	if ((head & HG_STATE_BITS) == HG_INUSE && hg_mp.full && (ctx == NULL || hg_chunk_is_own(c)))
 		hg_guard_canary_ok(c, "heapguard_check_heap");
 	return true;
 }
@@ -43,18 +44,34 @@ static void check_mmapped(struct hg_chunk *c)
 		hg_guard_canary_ok(c, "heapguard_check_heap");
 }
 
-/* at_exit: never wait for a lock (see hg_arena_try_lock_all). */
+static void check_own_mmapped(struct hg_chunk *c)
+{
+	if (hg_chunk_is_own(c))
+		check_mmapped(c);
+}
+
+/* at_exit: never wait for a lock (see hg_arena_try_lock_all).  At a fork
+ * child's exit the parent's blocks and frees are the parent's to check:
+ * the quarantine holds only those (hg_guard_exit released the child's),
+ * canaries are checked on the child's blocks only, and a child that holds
+ * none (hg_generation_idle) walks no heap at all, so its exit costs what
+ * it did, not the heap it inherited.  What goes unseen: a write by the
+ * child into memory its parent freed (heapguard(7), FORK). */
 int hg_guard_check_heap(bool at_exit)
 {
 	unsigned long before = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
-	hg_quarantine_each(check_quarantined, NULL);
-	hg_region_mmap_each(check_mmapped);
+	bool child = at_exit && hg_generation > 0;
+	if (!child)
+		hg_quarantine_each(check_quarantined, NULL);
+	hg_region_mmap_each(child ? check_own_mmapped : check_mmapped);
 	hg_tcache_check(&hg_self, "heapguard_check_heap");
+	if (child && hg_generation_idle())
+		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
 	if (!at_exit)
 		hg_arena_lock_all();
 	else if (!hg_arena_try_lock_all())
 		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
-	hg_walk_heap(visit_chunk, broken_chunk, NULL);
+	hg_walk_heap(visit_chunk, broken_chunk, child ? &child : NULL);
 	struct hg_arena *av = &hg_main_arena;
 	do {
 		if (av->top != &av->initial_top)

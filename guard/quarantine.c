@@ -12,6 +12,10 @@ static struct hg_lock lock = HG_LOCK_INIT;
 static struct hg_chunk *ring[HG_QUARANTINE_SLOTS];
 static size_t sizes[HG_QUARANTINE_SLOTS];
 static size_t head, count, bytes;
+/* In a fork child: the entries the parent freed, oldest first, at the
+ * ring's head and the batch's start (the child's frees come after). */
+static size_t ring_inherited;
+static unsigned batch_inherited;
 
 /* Each thread collects its frees in a small batch and moves the batch into
  * the ring under one lock acquisition, so the lock is taken once per
@@ -27,6 +31,18 @@ struct hg_batch {
 
 static __thread struct hg_batch batch __attribute__((tls_model("initial-exec")));
 
+/* The oldest entry leaves the ring; under the lock. */
+static struct hg_chunk *ring_pop(void)
+{
+	struct hg_chunk *c = ring[head];
+	bytes -= sizes[head];
+	head = (head + 1) % HG_QUARANTINE_SLOTS;
+	count--;
+	if (ring_inherited > 0)
+		ring_inherited--;
+	return c;
+}
+
 /* Move the batch into the ring; release what is beyond limit (at most
  * HG_RELEASE_MAX, oldest first), outside the lock. */
 static void flush_batch(size_t limit, hg_quarantine_release_fn release)
@@ -35,24 +51,19 @@ static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 	size_t nout = 0;
 	hg_lock_acquire(&lock);
 	for (unsigned i = 0; i < batch.n; i++) {
-		if (count == HG_QUARANTINE_SLOTS) {
-			out[nout++] = ring[head];
-			bytes -= sizes[head];
-			head = (head + 1) % HG_QUARANTINE_SLOTS;
-			count--;
-		}
+		if (count == HG_QUARANTINE_SLOTS)
+			out[nout++] = ring_pop();
+		if (i < batch_inherited) /* follows the ring's: none of the child's yet */
+			ring_inherited++;
 		ring[(head + count) % HG_QUARANTINE_SLOTS] = batch.chunk[i];
 		sizes[(head + count) % HG_QUARANTINE_SLOTS] = batch.size[i];
 		count++;
 		bytes += batch.size[i];
 	}
 	batch.n = 0;
-	while (count > 0 && nout < HG_RELEASE_MAX && bytes > limit) {
-		out[nout++] = ring[head];
-		bytes -= sizes[head];
-		head = (head + 1) % HG_QUARANTINE_SLOTS;
-		count--;
-	}
+	batch_inherited = 0;
+	while (count > 0 && nout < HG_RELEASE_MAX && bytes > limit)
+		out[nout++] = ring_pop();
 	hg_lock_release(&lock);
 	for (size_t i = 0; i < nout; i++)
 		release(out[i]);
@@ -73,21 +84,36 @@ void hg_quarantine_thread_exit(size_t limit, hg_quarantine_release_fn release)
 		flush_batch(limit, release);
 }
 
-void hg_quarantine_drain(hg_quarantine_release_fn release)
+void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited)
 {
-	for (unsigned i = 0; i < batch.n; i++)
+	unsigned keep = keep_inherited ? batch_inherited : 0;
+	for (unsigned i = keep; i < batch.n; i++)
 		release(batch.chunk[i]);
-	batch.n = 0;
+	batch.n = keep;
+	batch_inherited = keep;
+	if (!keep_inherited) {
+		for (;;) {
+			hg_lock_acquire(&lock);
+			if (count == 0) {
+				hg_lock_release(&lock);
+				return;
+			}
+			struct hg_chunk *c = ring_pop();
+			hg_lock_release(&lock);
+			release(c);
+		}
+	}
+	/* The newest first, from the ring's tail down to the inherited ones. */
 	for (;;) {
 		hg_lock_acquire(&lock);
-		if (count == 0) {
+		if (count <= ring_inherited) {
 			hg_lock_release(&lock);
 			return;
 		}
-		struct hg_chunk *c = ring[head];
-		bytes -= sizes[head];
-		head = (head + 1) % HG_QUARANTINE_SLOTS;
 		count--;
+		size_t at = (head + count) % HG_QUARANTINE_SLOTS;
+		bytes -= sizes[at];
+		struct hg_chunk *c = ring[at];
 		hg_lock_release(&lock);
 		release(c);
 	}
@@ -116,4 +142,6 @@ void hg_quarantine_fork_parent(void)
 void hg_quarantine_fork_child(void)
 {
 	hg_lock_reset(&lock);
+	ring_inherited = count;
+	batch_inherited = batch.n;
 }

@@ -18,8 +18,9 @@ void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
 		       hg_quarantine_release_fn release);
 /* A thread exits: its batch joins the ring. */
 void hg_quarantine_thread_exit(size_t limit, hg_quarantine_release_fn release);
-/* Release every held chunk (exit): the ring and the caller's batch. */
-void hg_quarantine_drain(hg_quarantine_release_fn release);
+/* Release every held chunk (exit): the ring and the caller's batch; with
+ * keep_inherited, a fork child's, those the parent freed stay held. */
+void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited);
 /* Visit every held chunk without releasing it (other threads' batches,
  * at most HG_BATCH chunks each, are not seen). */
 void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);

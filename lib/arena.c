@@ -25,6 +25,11 @@ static struct hg_dead_stack dead_stacks[HG_DEAD_STACKS_MAX];
 static size_t ndead_stacks;
 static struct hg_lock dead_stacks_lock = HG_LOCK_INIT;
 
+unsigned hg_generation;
+uint32_t hg_generation_owner_bits;
+static struct hg_thread *fork_thread; /* the thread that forked, in a child */
+static bool generation_shared;	      /* another thread used the heap since the fork */
+
 void hg_arena_init(struct hg_arena *av, unsigned index)
 {
 	hg_lock_reset(&av->lock);
@@ -176,6 +181,8 @@ void hg_thread_activate(struct hg_thread *t)
 	if (t->state != HG_THREAD_NEW)
 		return;
 	t->state = HG_THREAD_ACTIVE;
+	if (t != fork_thread)
+		__atomic_store_n(&generation_shared, true, __ATOMIC_RELAXED);
 	dead_stack_remove((uintptr_t)t);
 	/* Numbers name threads in reports; the first to activate is main. */
 	static uint32_t numbers;
@@ -225,6 +232,10 @@ void hg_thread_shutdown(void *unused)
 	if (hg_lib_hooks.thread_exit != NULL)
 		hg_lib_hooks.thread_exit(); /* level=full: its quarantine batch, while the cache works */
 	t->state = HG_THREAD_GONE;
+	if (t == fork_thread) { /* its count goes with it; its TLS may be reused */
+		fork_thread = NULL;
+		__atomic_store_n(&generation_shared, true, __ATOMIC_RELAXED);
+	}
 	hg_tcache_flush(t);
 	struct hg_arena *av = t->arena;
 	t->arena = NULL;
@@ -338,4 +349,24 @@ void hg_arena_fork_child(void)
 	hg_lock_reset(&hg_arena_list_lock);
 	/* A torn entry is harmless: the scan checks each one. */
 	hg_lock_reset(&dead_stacks_lock);
+}
+
+/* Only this thread survives the fork: its count starts over, and another
+ * thread that comes to the heap makes the per-thread counts unsummable. */
+void hg_generation_fork_child(void)
+{
+	hg_generation++;
+	hg_generation_owner_bits = (hg_generation << (HG_GENERATION_SHIFT - HG_OWNER_SHIFT)) &
+				   HG_GENERATION_OWNER_MASK;
+	hg_self.own_blocks = 0;
+	fork_thread = &hg_self;
+	generation_shared = false;
+}
+
+/* Called by the exiting thread: if it is not the one that forked, that
+ * one's count cannot be read safely (it may have exited), so no. */
+bool hg_generation_idle(void)
+{
+	return hg_generation > 0 && &hg_self == fork_thread &&
+	       !__atomic_load_n(&generation_shared, __ATOMIC_RELAXED) && hg_self.own_blocks == 0;
 }

@@ -17,7 +17,8 @@
  *            |   meaningful while that chunk is free       |
  *            +--------------------------------------------+
  *            | head: 63..48 guard/'s checksum              |
- *            |       47..41 guard/'s chunk states          |
+ *            |       47..44 G: fork generation mod 16      |
+ *            |       43..41 guard/'s chunk states          |
  *            |       40 U: allocated to the program        |
  *            |       39..4  chunk size (multiple of 16)    |
  *            |       2 A: belongs to a non-main arena      |
@@ -35,6 +36,14 @@
  * U is heapguard's own: the allocation state lives in the header, so a double
  * free is a fact, not a heuristic, whatever bin the chunk went to.  Sizes
  * stop below 1 TiB, which leaves the upper half of the word to the owner.
+ *
+ * G is the fork generation (lib.h) of the process that handed the block to
+ * the program, written with U in the same owner-half store; meaningless
+ * while the chunk is free.  It is not covered by the checksum, so the fast
+ * paths stamp it without rehashing: a forged G can only move a block
+ * between a fork child's report and its parent's, never let a forged
+ * header through.  Mod 16: a process 16 forks below another takes that
+ * one's blocks for its own.
  *
  * Two writers share the head word without a common lock: the chunk's owner
  * flips U when a thread cache takes or gives the chunk (no lock), while the
@@ -61,14 +70,19 @@ struct hg_chunk {
 #define HG_QUARANTINED ((size_t)1 << 41)	/* freed, held by guard/'s quarantine */
 #define HG_ISOLATED ((size_t)1 << 42)		/* found corrupt: never reused */
 #define HG_ARMED ((size_t)1 << 43)		/* level=full: canary and trailer written */
+#define HG_GENERATION_SHIFT 44
+#define HG_GENERATION_MASK ((size_t)0xf << HG_GENERATION_SHIFT)
+/* G as it sits in the owner half (the 32-bit word the owner stores). */
+#define HG_GENERATION_OWNER_MASK ((uint32_t)(HG_GENERATION_MASK >> HG_OWNER_SHIFT))
 #define HG_STATE_BITS (HG_INUSE | HG_QUARANTINED | HG_ISOLATED)
 #define HG_CHECKSUM_SHIFT 48
 #define HG_CHECKSUM_MASK ((size_t)0xffff << HG_CHECKSUM_SHIFT)
 /* P is not covered: the previous chunk's owner writes it alone.  It is
  * checked by verifying the chunk it points back to instead.  U is covered
  * by a secret mask xor'd into the checksum when U is set, so the thread
- * cache flips U and the checksum with one xor, without rehashing. */
-#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK | HG_INUSE))
+ * cache flips U and the checksum with one xor, without rehashing.  G is
+ * not covered (see above). */
+#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK | HG_INUSE | HG_GENERATION_MASK))
 extern uint16_t hg_checksum_inuse_mask;
 
 /* The owner half's xor that flips U and keeps the header verifying. */
@@ -146,7 +160,14 @@ static inline int hg_chunk_is_mmapped(const struct hg_chunk *c)
 static inline size_t hg_chunk_state(const struct hg_chunk *c)
 {
 	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
-	return ((size_t)owner << 32) & (HG_INUSE | ((size_t)0x7f << 41));
+	return ((size_t)owner << 32) & (HG_INUSE | HG_QUARANTINED | HG_ISOLATED | HG_ARMED);
+}
+
+/* G: the fork generation (mod 16) that was handed the block. */
+static inline unsigned hg_chunk_generation(const struct hg_chunk *c)
+{
+	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
+	return (owner & HG_GENERATION_OWNER_MASK) >> (HG_GENERATION_SHIFT - HG_OWNER_SHIFT);
 }
 
 static inline int hg_chunk_is_allocated(const struct hg_chunk *c)

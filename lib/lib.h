@@ -115,10 +115,49 @@ struct hg_thread {
 	 * address, stack and frame pointers), or entry_ra 0: stack capture
 	 * starts there instead of walking heapguard's own frames. */
 	uintptr_t entry_ra, entry_sp, entry_bp;
+	long own_blocks;			/* blocks of this generation it was handed, less those it freed */
 	struct hg_tcache tcache;
 };
 
 extern __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
+
+/* ---- fork generations ----
+ * A process started by exec is generation 0; a child forked without exec
+ * is its parent's + 1.  Every block handed to the program carries the
+ * generation of the process that was handed it (G in chunk.h), so a child
+ * tells the blocks it allocated from those it inherited. */
+extern unsigned hg_generation HG_HIDDEN;
+extern uint32_t hg_generation_owner_bits HG_HIDDEN;	/* G of this process, in the owner half */
+
+static inline bool hg_chunk_is_own(const struct hg_chunk *c)
+{
+	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
+	return ((owner ^ hg_generation_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
+}
+
+/* c, allocated, becomes the program's block, handed to this process by
+ * thread t (every path but the inline one, which does the same itself). */
+static inline void hg_chunk_claim(struct hg_thread *t, struct hg_chunk *c)
+{
+	uint32_t *owner = hg_chunk_owner_word(c);
+	uint32_t v = __atomic_load_n(owner, __ATOMIC_RELAXED);
+	__atomic_store_n(owner, (v & ~HG_GENERATION_OWNER_MASK) | hg_generation_owner_bits,
+			 __ATOMIC_RELAXED);
+	t->own_blocks++;
+}
+
+/* The program gives c up (free, or realloc's old block), in thread t. */
+static inline void hg_chunk_disown(struct hg_thread *t, const struct hg_chunk *c)
+{
+	t->own_blocks -= hg_chunk_is_own(c);
+}
+
+/* The fork child handler: one generation more, nothing of it allocated. */
+void hg_generation_fork_child(void);
+/* True in a fork child that certainly holds no block of its own: only the
+ * thread that forked used the heap since, and its count is 0.  Its exit
+ * then has nothing of its own to check or report (an exec'd process: false). */
+bool hg_generation_idle(void);
 
 /* ---- entry points between lib/ files ---- */
 void hg_init(void);

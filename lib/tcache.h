@@ -69,7 +69,7 @@ static inline __attribute__((always_inline)) struct hg_chunk *hg_chunk_alloc(siz
  * (hg_region_heap_chunk_quick) or does not verify, which the slow path then
  * looks at again with a report.  The head is read as two halves: free just
  * stored the owner half whole, so the load forwards from that store. */
-static inline void *hg_tcache_take_fast(struct hg_thread *t, size_t bytes)
+static inline __attribute__((always_inline)) void *hg_tcache_take_fast(struct hg_thread *t, size_t bytes)
 {
 	size_t nb = hg_request2size(bytes);
 	size_t tidx = hg_tcache_index(nb);
@@ -86,7 +86,11 @@ static inline void *hg_tcache_take_fast(struct hg_thread *t, size_t bytes)
 		return NULL;
 	t->tcache.entries[tidx] = next;
 	t->tcache.counts[tidx]--;
-	__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(), __ATOMIC_RELAXED);
+	/* U set and G stamped (hg_chunk_claim) in one store. */
+	owner = ((owner ^ hg_chunk_inuse_flip()) & ~HG_GENERATION_OWNER_MASK) |
+		hg_generation_owner_bits;
+	__atomic_store_n(hg_chunk_owner_word(p), owner, __ATOMIC_RELAXED);
+	t->own_blocks++;
 	return hg_chunk2mem(p);
 }
 
@@ -94,7 +98,7 @@ static inline void *hg_tcache_take_fast(struct hg_thread *t, size_t bytes)
  * cached size, in the common regions, whose header verifies, and its list
  * has room; false leaves everything to the slow path, which checks in full.
  * (A size below HG_MINSIZE wraps tidx past every bin.) */
-static inline bool hg_tcache_give_fast(struct hg_thread *t, void *mem)
+static inline __attribute__((always_inline)) bool hg_tcache_give_fast(struct hg_thread *t, void *mem)
 {
 	struct hg_chunk *p = hg_mem2chunk(mem);
 	if (HG_UNLIKELY(hg_misaligned(mem) || !hg_region_heap_chunk_quick(p)))
@@ -108,6 +112,7 @@ static inline bool hg_tcache_give_fast(struct hg_thread *t, void *mem)
 			hg_chunk_bad_heap_checksum(p, head, true)))
 		return false;
 	__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(), __ATOMIC_RELAXED);
+	t->own_blocks -= ((owner ^ hg_generation_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
 	p->fd = hg_link_protect(&p->fd, t->tcache.entries[tidx]);
 	t->tcache.entries[tidx] = p;
 	t->tcache.counts[tidx]++;

@@ -64,6 +64,7 @@ static inline size_t request_size(size_t bytes)
 static inline void *hand_out(struct hg_chunk *p, size_t bytes)
 {
 	void *mem = hg_chunk2mem(p);
+	hg_chunk_claim(&hg_self, p);
 	if (hg_mp.full)
 		hg_guard_arm(p, bytes);
 	hg_perturb_alloc(mem, bytes);
@@ -120,6 +121,7 @@ __attribute__((noinline)) static void free_slow(void *mem)
 	if (HG_UNLIKELY(!hg_guard_check_release(mem, "free")))
 		return;
 	struct hg_chunk *p = hg_mem2chunk(mem);
+	hg_chunk_disown(&hg_self, p);
 	if (hg_mp.full) {
 		if (!hg_guard_release_ok(p, "free"))
 			return;
@@ -168,6 +170,7 @@ static void *hg_calloc(size_t n, size_t elem)
 	/* A fresh mapping is already zero. */
 	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb)
 		memset(mem, 0, hg_mp.full ? bytes : hg_chunk_usable(p));
+	hg_chunk_claim(&hg_self, p);
 	if (hg_mp.full)
 		hg_guard_arm(p, bytes);
 	return mem;
@@ -210,6 +213,9 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 		return NULL;
 	}
 	struct hg_chunk *oldp = hg_mem2chunk(oldmem);
+	/* Read now: the old chunk may be freed below.  The result, even in
+	 * place, is the block of the process that called realloc. */
+	bool own = hg_chunk_is_own(oldp);
 	size_t nb = request_size(bytes);
 	if (HG_UNLIKELY(nb == 0)) {
 		errno = ENOMEM;
@@ -217,6 +223,7 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	}
 	if (hg_mp.full && !hg_guard_release_ok(oldp, "realloc")) {
 		/* The old block is isolated; the program gets a copy. */
+		hg_self.own_blocks -= own;
 		void *mem = hg_malloc(bytes);
 		if (mem != NULL)
 			memcpy(mem, oldmem, bytes < hg_chunk_usable(oldp) ? bytes : hg_chunk_usable(oldp));
@@ -255,6 +262,8 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 		errno = ENOMEM;
 		return NULL;
 	}
+	hg_self.own_blocks -= own;
+	hg_chunk_claim(&hg_self, newp);
 	if (hg_mp.full)
 		hg_guard_arm(newp, bytes);
 	return hg_chunk2mem(newp);

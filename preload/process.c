@@ -52,6 +52,7 @@ void hg_process_fork_child(void)
 	if (!hg_ready)
 		return;
 	hg_arena_fork_child();
+	hg_generation_fork_child();
 	hg_cfi_fork_child();
 	hg_depot_fork_child();
 	hg_peak_fork_child();

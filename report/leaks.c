@@ -70,6 +70,7 @@ static void take(struct collect *k, struct hg_chunk *c)
 	struct hg_live *l = &k->chunks[k->count++];
 	l->user = (uintptr_t)hg_chunk2mem(c);
 	l->mmapped = hg_chunk_is_mmapped(c) != 0;
+	l->inherited = !hg_chunk_is_own(c);
 	if (known) {
 		l->requested = o.requested;
 		l->stack = o.alloc_stack;
@@ -480,9 +481,16 @@ out:
 	return ok;
 }
 
-/* Sites and the stack ids they use, from the classified chunks. */
+/* Sites and the stack ids they use, from the classified chunks.  A fork
+ * child's inherited blocks took part in the scan (they may hold the only
+ * pointer to one of its own) but are its parent's to report. */
 static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 {
+	size_t own = 0;
+	for (size_t i = 0; i < k->count; i++)
+		if (!k->chunks[i].inherited)
+			k->chunks[own++] = k->chunks[i];
+	k->count = own;
 	radix_sort(k->chunks, mem->tmp, k->count, true);
 	mem->sites_len =
 		2 * (k->count + 1) * sizeof(struct hg_site) + 2 * (k->count + 1) * sizeof(uint32_t);
@@ -525,9 +533,12 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 	const char *why = "out of memory";
 	struct hg_tls_span tls;
 	hg_scan_own_tls(&tls);
+	/* A fork child with no block of its own has nothing to report: no
+	 * scan (its record all zero), whatever the heap it inherited. */
+	bool idle = hg_generation_idle();
 	if (!hg_modules_load(&mods) ||
-	    !scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
-	    !make_sites(&r, &k, &mem)) {
+	    (!idle && (!scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
+		       !make_sites(&r, &k, &mem)))) {
 		hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
 		free_memory(&mem);
 		hg_modules_free(&mods);

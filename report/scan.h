@@ -21,7 +21,8 @@ struct hg_live {
 	uint32_t stack;	  /* allocation stack id, 0 = none */
 	uint16_t thread;  /* allocating thread number, 0 = unknown */
 	uint8_t kind;	  /* enum hg_leak_kind, set by the scan */
-	uint8_t mmapped;  /* an mmap'd chunk */
+	uint8_t mmapped : 1;   /* an mmap'd chunk */
+	uint8_t inherited : 1; /* a fork child's parent's: scanned, not reported */
 };
 
 /* An address range [lo, hi). */

@@ -85,6 +85,8 @@ static enum verdict flip_verdict(unsigned b)
 	size_t bit = (size_t)1 << b;
 	if (bit == HG_PREV_INUSE)
 		return NOT_COVERED; /* written by the neighbour alone */
+	if (bit & HG_GENERATION_MASK)
+		return NOT_COVERED; /* G: stamped without rehashing, decides no check */
 	if (bit == HG_IS_MMAPPED)
 		return ALMOST_ALWAYS; /* also adds or drops prev_size */
 	return CAUGHT;		      /* checked bits, U (the mask), the sum */
@@ -234,6 +236,49 @@ static void test_mmapped_chunk_covers_prev_size(void **state)
 	assert_true(slipped <= 4);
 }
 
+/* G, the fork generation, is stamped into the owner half by the fast path
+ * (no rehash) and by the slow paths: any G verifies, and a header forged in
+ * any other way is still caught whatever G it carries. */
+static void test_generation_bits_neither_break_nor_hide_a_forgery(void **state)
+{
+	(void)state;
+	unsigned slipped_size = 0, slipped_copy = 0;
+	for (unsigned i = 0; i < SAMPLES; i++) {
+		if (i % 1000 == 0)
+			new_secrets();
+		struct hg_chunk *c = sealed_chunk(i % 2 == 1);
+		size_t head = c->head;
+		for (unsigned g = 0; g < 16; g++) {
+			uint32_t *owner = hg_chunk_owner_word(c);
+			uint32_t bits = (uint32_t)g << (HG_GENERATION_SHIFT - HG_OWNER_SHIFT);
+			*owner = (*owner & ~HG_GENERATION_OWNER_MASK) | bits;
+			assert_int_equal(hg_chunk_generation(c), g);
+			assert_false(hg_chunk_bad_checksum(c, c->head));
+			if (!(c->head & HG_IS_MMAPPED))
+				assert_false(hg_chunk_bad_heap_checksum(c, c->head,
+									(c->head & HG_INUSE) != 0));
+			assert_int_equal(c->head & ~HG_GENERATION_MASK, head & ~HG_GENERATION_MASK);
+			/* A size grown by one step, or the header copied one chunk
+			 * up: caught with this G as with any. */
+			slipped_size += !hg_chunk_bad_checksum(c, c->head + 16);
+			struct hg_chunk *d = hg_chunk_at(c, 16);
+			if (slot_of(d) < SLOTS) {
+				struct hg_chunk copy = *c;
+				d->prev_size = copy.prev_size;
+				d->head = copy.head;
+				slipped_copy += !hg_chunk_bad_checksum(d, d->head);
+			}
+		}
+		/* The owner's rehashing store keeps G. */
+		hg_chunk_set_allocated(c, !hg_chunk_is_allocated(c));
+		assert_int_equal(hg_chunk_generation(c), 15);
+		assert_false(hg_chunk_bad_checksum(c, c->head));
+	}
+	/* about 16 * SAMPLES / 65536 = 5 each, as for any 16-bit sum */
+	assert_true(slipped_size <= 20);
+	assert_true(slipped_copy <= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_inuse_flip_keeps_the_header_verifying),
 		cmocka_unit_test(test_prev_inuse_is_not_covered),
 		cmocka_unit_test(test_mmapped_chunk_covers_prev_size),
+		cmocka_unit_test(test_generation_bits_neither_break_nor_hide_a_forgery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ static void ignore_release(struct hg_chunk *c)
 static int empty_quarantine(void **state)
 {
 	(void)state;
-	hg_quarantine_drain(ignore_release);
+	hg_quarantine_drain(ignore_release, false);
 	memset(released_times, 0, sizeof(released_times));
 	nreleased = 0;
 	return 0;
@@ -75,7 +75,7 @@ static void test_chunks_leave_in_the_order_they_came(void **state)
 	assert_int_equal(nreleased, 10 * BATCH - 8);
 	for (size_t i = 0; i < nreleased; i++)
 		assert_int_equal(released_order[i], i);
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, 10 * BATCH);
 	for (size_t i = 0; i < nreleased; i++)
 		assert_int_equal(released_order[i], i);
@@ -129,7 +129,7 @@ static void test_release_gets_every_chunk_exactly_once(void **state)
 		hg_quarantine_put(chunk(i), size_of(i), i < n / 4 ? (size_t)1 << 20 : SIZE_MAX,
 				  log_release);
 	assert_true(nreleased >= n - RING_SLOTS - BATCH); /* a full ring, a batch held */
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, n);
 	for (size_t i = 0; i < NCHUNKS; i++)
 		assert_int_equal(released_times[i], i < n ? 1 : 0);
@@ -150,7 +150,7 @@ static void test_drain_releases_the_ring_and_the_callers_batch(void **state)
 	for (size_t i = 0; i < BATCH + 4; i++)
 		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
 	assert_int_equal(nreleased, 0);
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, BATCH + 4);
 	for (size_t i = 0; i < BATCH + 4; i++)
 		assert_int_equal(released_times[i], 1);
@@ -158,7 +158,7 @@ static void test_drain_releases_the_ring_and_the_callers_batch(void **state)
 	hg_quarantine_each(count_visit, seen);
 	for (size_t i = 0; i < BATCH + 4; i++)
 		assert_int_equal(seen[i], 0);
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, BATCH + 4);
 }
 
@@ -173,7 +173,7 @@ static void test_each_visits_every_held_chunk_without_releasing(void **state)
 	for (size_t i = 0; i < n + 1; i++)
 		assert_int_equal(seen[i], i < n ? 1 : 0);
 	assert_int_equal(nreleased, 0);
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, n);
 }
 
@@ -200,7 +200,7 @@ static void test_thread_exit_hands_its_batch_on(void **state)
 	for (size_t i = 100; i < 105; i++)
 		assert_int_equal(seen[i], 1);
 	assert_int_equal(nreleased, 0);
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, 5);
 
 	/* The limit holds at the hand-over too: 250 bytes keep 2 of 5. */
@@ -229,7 +229,7 @@ static void test_fork_handlers_leave_the_quarantine_usable(void **state)
 		alarm(2);
 		for (size_t i = 3; i < 3 + BATCH; i++)
 			hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
-		hg_quarantine_drain(log_release);
+		hg_quarantine_drain(log_release, false);
 		_exit(nreleased == 3 + BATCH ? 0 : 1);
 	}
 	hg_quarantine_fork_parent();
@@ -240,14 +240,39 @@ static void test_fork_handlers_leave_the_quarantine_usable(void **state)
 	alarm(2);
 	for (size_t i = 3; i < 3 + BATCH; i++)
 		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
-	hg_quarantine_drain(log_release);
+	hg_quarantine_drain(log_release, false);
 	alarm(0);
 	assert_int_equal(nreleased, 3 + BATCH);
+}
+
+/* At a fork child's exit only its own frees are drained: those held when
+ * it was forked (in the ring and in its batch) are the parent's.  Called
+ * without fork: hg_quarantine_fork_child only marks what is held. */
+static void test_child_drain_keeps_what_the_parent_freed(void **state)
+{
+	(void)state;
+	size_t inherited = 3 * BATCH + 5, own = 2 * BATCH + 3;
+	for (size_t i = 0; i < inherited; i++)
+		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+	hg_quarantine_fork_prepare();
+	hg_quarantine_fork_child();
+	for (size_t i = inherited; i < inherited + own; i++)
+		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+	hg_quarantine_drain(log_release, true);
+	assert_int_equal(nreleased, own);
+	for (size_t i = 0; i < inherited + own; i++)
+		assert_int_equal(released_times[i], i >= inherited);
+	hg_quarantine_drain(log_release, false);
+	assert_int_equal(nreleased, inherited + own);
+	for (size_t i = 0; i < inherited + own; i++)
+		assert_int_equal(released_times[i], 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_child_drain_keeps_what_the_parent_freed,
+				       empty_quarantine),
 		cmocka_unit_test_setup(test_chunks_leave_in_the_order_they_came, empty_quarantine),
 		cmocka_unit_test_setup(test_held_bytes_stay_within_the_limit, empty_quarantine),
 		cmocka_unit_test_setup(test_full_ring_releases_its_oldest, empty_quarantine),

@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Fork provenance (fork_tree.c): each process's leak report holds what it
+# allocated itself.  tree: the parent's report has one lost site,
+# parent_leak; each of its 8 children's has one, child_leak.  idle: a child
+# holding nothing of its own makes no scan (its scan record is all zero)
+# and reports nothing, while its parent scans and keeps its 1000 blocks.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+here=$top_srcdir/tests/leaks
+prog=$top_builddir/tests/leaks/fork_tree
+reader=$top_builddir/heapguard-report
+lib=${HEAPGUARD_LIB:-}
+[ -n "$lib" ] || { echo "SKIP: HEAPGUARD_LIB is not set"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read the reports"; exit 77; }
+[ -x "$prog" ] && [ -x "$reader" ] || { echo "ERROR: build fork_tree and heapguard-report first"; exit 99; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-fork.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# run MODE: fork_tree MODE with its reports in $tmp/MODE/hg.%p.
+run() {
+	mkdir -p "$tmp/$1"
+	(cd "$tmp/$1" && timeout 60 env LD_PRELOAD="$lib" \
+		HEAPGUARD_OPTIONS="level=full:leaks=1:report=$tmp/$1/hg.%p" \
+		"$prog" "$1" >stdout 2>stderr) || {
+		echo "FAIL: fork_tree $1 exited with $?:"
+		sed 's/^/    /' "$tmp/$1/stderr"
+		fails=$((fails + 1))
+		return 1
+	}
+}
+
+# check MODE WHO PID EXPECT...: the report of PID against EXPECT (see below).
+check() {
+	f=$tmp/$1/hg.$3.leaks.gz
+	[ -f "$f" ] || { echo "FAIL: $1: no report for the $2 ($3)"; fails=$((fails + 1)); return; }
+	"$reader" --json --show=all "$f" >"$f.json" 2>"$f.err"
+	shift 3
+	if python3 - "$here" "$f.json" "$@" <<'PY'; then echo "ok: $f"; else fails=$((fails + 1)); fi
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from leakcheck import hg_site_function
+path, want = sys.argv[2], sys.argv[3:]
+r = json.load(open(path))
+lost = [hg_site_function(s.get("frames", []), r.get("program"), "fork_tree.c")
+        for s in r["sites"] if s["kind"] == "lost"]
+scan = r.get("scan", {})
+got = {"lost": ",".join(str(f) for f in lost), "scan_threads": scan.get("threads"),
+       "sites": len(r["sites"]), "reachable_blocks": r["totals"]["reachable"]["blocks"]}
+bad = []
+for w in want:
+    at_least = ">=" in w
+    key, value = w.split(">=" if at_least else "=", 1)
+    v = got[key]
+    ok = v is not None and v >= int(value) if at_least else str(v) == value
+    if not ok:
+        bad.append("%s is %s, expected %s%s" % (key, v, ">=" if at_least else "", value))
+for b in bad:
+    print("FAIL: %s: %s" % (path, b))
+sys.exit(1 if bad else 0)
+PY
+}
+
+if run tree; then
+	ppid=$(sed -n 's/^parent //p' "$tmp/tree/stdout")
+	check tree parent "$ppid" lost=parent_leak
+	n=0
+	for cpid in $(sed -n 's/^child //p' "$tmp/tree/stdout"); do
+		check tree child "$cpid" lost=child_leak
+		n=$((n + 1))
+	done
+	[ $n -eq 8 ] || { echo "FAIL: tree: $n children, expected 8"; fails=$((fails + 1)); }
+fi
+
+if run idle; then
+	ppid=$(sed -n 's/^parent //p' "$tmp/idle/stdout")
+	cpid=$(sed -n 's/^child //p' "$tmp/idle/stdout")
+	check idle parent "$ppid" "scan_threads>=1" "reachable_blocks>=1000"
+	check idle child "$cpid" scan_threads=0 sites=0 reachable_blocks=0 lost=
+fi
+[ $fails -eq 0 ]
