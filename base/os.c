@@ -159,7 +159,12 @@ int hg_os_stderr_fd(void)
 	int saved = errno;
 	int fd = -1;
 	struct stat st;
-	if (fcntl(2, F_GETFD) >= 0)
+	/* fd 2 is stderr while it is open and not close-on-exec (as no stderr
+	 * is), or still the file it was at start: a program that closed it
+	 * may have had the number reused by a file of its own or of ours. */
+	int flags = fcntl(2, F_GETFD);
+	if (flags >= 0 && (!(flags & FD_CLOEXEC) ||
+			   (fstat(2, &st) == 0 && st.st_dev == stderr_dev && st.st_ino == stderr_ino)))
 		fd = 2;
 	else if (stderr_copy >= 0 && fstat(stderr_copy, &st) == 0 && st.st_dev == stderr_dev &&
 		 st.st_ino == stderr_ino)
