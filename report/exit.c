@@ -97,12 +97,15 @@ static int exit_policy(const struct outcome *o)
 	return -1;
 }
 
-static size_t say_file(char *line, size_t len, const char *what, const char *name, int err)
+/* ": heapguard-report NAME", or "; cannot write the leak report NAME: WHY". */
+static size_t say_file(char *line, size_t len, const char *what, const char *name, int err,
+		       bool frag)
 {
 	const char *dot = hg_reportfile_dot(name);
 	if (err == 0)
 		return hg_fmt(line, len, "%s%s%s", what, dot, name);
-	return hg_fmt(line, len, "%scannot write %s%s (%s)", what, dot, name,
+	return hg_fmt(line, len, "; cannot write the %s report %s: %s",
+		      frag ? "fragmentation" : "leak", name,
 		      err == EBUSY ? "the heap was locked by another thread or an interrupted call"
 		      : strerrordesc_np(err) ? strerrordesc_np(err)
 					     : "error");
@@ -133,7 +136,8 @@ static void summary(const struct outcome *o)
 		n += hg_fmt(line + n, len - n, " reports written (clean_reports=1)");
 	const char *sep = ":";
 	if (o->leaks_report[0] != '\0') {
-		n += say_file(line + n, len - n, ": heapguard-report ", o->leaks_report, o->leaks_err);
+		n += say_file(line + n, len - n, ": heapguard-report ", o->leaks_report, o->leaks_err,
+			      false);
 		if (o->leaks_err == 0 && o->leaks_fallback)
 			n += hg_fmt(line + n, len - n,
 				    " (in $TMPDIR: the current directory is not writable)");
@@ -142,7 +146,7 @@ static void summary(const struct outcome *o)
 	if (o->frag_report[0] != '\0') {
 		char what[32];
 		hg_fmt(what, sizeof(what), "%s fragmentation: ", sep);
-		n += say_file(line + n, len - n, what, o->frag_report, o->frag_err);
+		n += say_file(line + n, len - n, what, o->frag_report, o->frag_err, true);
 	}
 	if (blocks > 0 && !hg_config.options.level)
 		n += hg_fmt(line + n, len - n, "; no allocation stacks: they need level=full");
