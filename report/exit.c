@@ -132,8 +132,11 @@ static void summary(const struct outcome *o)
 		n += hg_fmt(line + n, len - n, " at %zu site%s", o->leaks.sites,
 			    o->leaks.sites == 1 ? "" : "s");
 	}
-	if (!has_finding(o))
+	if (!has_finding(o)) {
+		if (o->leaks_report[0] == '\0' && o->frag_report[0] == '\0')
+			return; /* clean, and nothing written to name */
 		n += hg_fmt(line + n, len - n, " reports written (clean_reports=1)");
+	}
 	const char *sep = ":";
 	if (o->leaks_report[0] != '\0') {
 		n += say_file(line + n, len - n, ": heapguard-report ", o->leaks_report, o->leaks_err,
