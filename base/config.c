@@ -5,6 +5,7 @@
  * Runs inside the first malloc call: no allocation, no stdio, no getenv;
  * warnings go out with write(2), one line each. */
 #include "config_internal.h"
+#include "glob.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,6 +151,23 @@ void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure)
 	}
 done:
 	hg_config_sync_check(cfg);
+	hg_config_select(cfg);
+}
+
+void hg_config_select(struct hg_config *cfg)
+{
+	static char exe[4096];
+	const char *only = cfg->options.only, *skip = cfg->options.skip;
+	cfg->skipped = false;
+	if (only[0] == '\0' && skip[0] == '\0')
+		return;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if ((only[0] != '\0' && !hg_glob_list_match(only, exe)) ||
+	    (skip[0] != '\0' && hg_glob_list_match(skip, exe))) {
+		cfg->skipped = true;
+		cfg->options.level = HG_LEVEL_FAST;
+	}
 }
 
 /* The variables hg_config_load reads. */

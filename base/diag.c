@@ -4,6 +4,8 @@
  * that formats the diagnostic into a static buffer, writes it to stderr (and
  * to log= if set) in one write, then applies the check= policy: 0 continue
  * silently, 1 print and continue, 2 abort silently, 3 print and abort.
+ * Under every policy the error is counted and the first 64 are kept (kind,
+ * address, stacks, first line) for the leak report and the process record.
  * Nothing here allocates or takes an arena lock. */
 #define _GNU_SOURCE
 #include "diag.h"
@@ -14,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fmt.h"
 #include "lock.h"
 #include "options.h"
 #include "os.h"
+#include "path.h"
 
 /* The deepest stack a diagnostic shows: the largest depth= allows. */
 #define HG_DIAG_DEPTH_MAX 64
@@ -89,16 +93,78 @@ void hg_diag_fork_child(void)
 	hg_lock_reset(&report_lock);
 }
 
+/* log=, expanded once per process (%p and %t are this process's). */
+static int log_open(void)
+{
+	static char path[4096];
+	static pid_t expanded_for;
+	const char *pattern = hg_config.options.log;
+	if (pattern[0] == '\0')
+		return -1;
+	pid_t pid = getpid();
+	if (expanded_for != pid) {
+		static char exe[4096];
+		hg_path_exe(exe, sizeof(exe));
+		hg_path_expand(path, sizeof(path), pattern, exe, time(NULL));
+		expanded_for = pid;
+	}
+	int saved = errno;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	errno = saved;
+	return fd;
+}
+
+void hg_diag_say(const char *buf, size_t len, bool to_stderr)
+{
+	if (to_stderr)
+		hg_os_write(2, buf, len);
+	int fd = log_open();
+	if (fd >= 0) {
+		hg_os_write(fd, buf, len);
+		close(fd);
+	}
+}
+
 static void emit(const char *buf, size_t len)
 {
-	hg_os_write(2, buf, len);
-	if (hg_config.options.log[0] != '\0') {
-		int fd = open(hg_config.options.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			hg_os_write(fd, buf, len);
-			close(fd);
-		}
-	}
+	hg_diag_say(buf, len, true);
+}
+
+/* ---- the errors kept for the reports and the process record ---- */
+
+static struct hg_diag_error kept[HG_DIAG_ERRORS_KEPT];
+static unsigned nkept;
+
+unsigned hg_diag_errors(const struct hg_diag_error **list)
+{
+	*list = kept;
+	return __atomic_load_n(&nkept, __ATOMIC_ACQUIRE);
+}
+
+const char *hg_diag_kind_name(unsigned kind)
+{
+	return kind < HG_ERR_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+/* Under report_lock.  first: the diagnostic's first line, without its
+ * "heapguard: " and its newline. */
+static void keep(enum hg_error_kind kind, const void *addr, const struct hg_diag_chunk *about,
+		 const uintptr_t *pcs, unsigned depth, const char *first, size_t first_len)
+{
+	if (nkept == HG_DIAG_ERRORS_KEPT)
+		return;
+	struct hg_diag_error *e = &kept[nkept];
+	e->kind = kind;
+	e->address = (uintptr_t)addr;
+	e->stack = depth > 0 && hg_diag_hooks.stack_id != NULL ? hg_diag_hooks.stack_id(pcs, depth)
+							       : 0;
+	e->alloc_stack = about->alloc_stack;
+	e->free_stack = about->free_stack;
+	if (first_len >= sizeof(e->message))
+		first_len = sizeof(e->message) - 1;
+	memcpy(e->message, first, first_len);
+	e->message[first_len] = '\0';
+	__atomic_store_n(&nkept, nkept + 1, __ATOMIC_RELEASE);
 }
 
 /* Frames that do not fit are left out whole, never cut. */
@@ -145,24 +211,34 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	if (policy < 2 && already_reported(kind, addr))
 		return;
 	__atomic_fetch_add(&hg_errors_reported, 1, __ATOMIC_RELAXED);
+	/* Every policy keeps the error (for the reports, the process record
+	 * and error_exitcode); 1 and 3 also print it. */
+	hg_lock_acquire(&report_lock);
+	char *buf = report_buf;
+	size_t room = sizeof(report_buf) - HG_DIAG_TAIL;
+	size_t n = hg_fmt(buf, room, "heapguard: %s of %p", kind_names[kind], addr);
+	struct hg_diag_chunk about = { 0 };
+	bool described = chunk != NULL && hg_diag_hooks.describe_chunk != NULL;
+	if (described) {
+		hg_diag_hooks.describe_chunk(chunk, &about);
+		n += hg_fmt(buf + n, room - n, " (chunk %p..%p, %zu bytes", (const void *)chunk,
+			    (const void *)((const char *)chunk + about.size), about.size);
+		if (about.has_requested)
+			n += hg_fmt(buf + n, room - n, ", %zu requested", about.requested);
+		n += hg_fmt(buf + n, room - n, ")");
+	}
+	if (op != NULL)
+		n += hg_fmt(buf + n, room - n, " in %s()", op);
+	size_t first_end = n;
+	uintptr_t pcs[HG_DIAG_DEPTH_MAX];
+	unsigned max = (unsigned)hg_config.options.depth;
+	unsigned depth = hg_diag_hooks.unwind != NULL
+				 ? hg_diag_hooks.unwind(pcs, max < HG_DIAG_DEPTH_MAX ? max : HG_DIAG_DEPTH_MAX)
+				 : 0;
+	static const char prefix[] = "heapguard: ";
+	keep(kind, addr, &about, pcs, depth, buf + sizeof(prefix) - 1,
+	     first_end - (sizeof(prefix) - 1));
 	if (policy & 1) {
-		hg_lock_acquire(&report_lock);
-		char *buf = report_buf;
-		size_t room = sizeof(report_buf) - HG_DIAG_TAIL;
-		size_t n = hg_fmt(buf, room, "heapguard: %s of %p", kind_names[kind], addr);
-		struct hg_diag_chunk about = { 0 };
-		bool described = chunk != NULL && hg_diag_hooks.describe_chunk != NULL;
-		if (described) {
-			hg_diag_hooks.describe_chunk(chunk, &about);
-			n += hg_fmt(buf + n, room - n, " (chunk %p..%p, %zu bytes",
-				    (const void *)chunk,
-				    (const void *)((const char *)chunk + about.size), about.size);
-			if (about.has_requested)
-				n += hg_fmt(buf + n, room - n, ", %zu requested", about.requested);
-			n += hg_fmt(buf + n, room - n, ")");
-		}
-		if (op != NULL)
-			n += hg_fmt(buf + n, room - n, " in %s()", op);
 		n += hg_fmt(buf + n, room - n, "\n");
 		n += hg_fmt(buf + n, room - n, "  ");
 		va_list ap;
@@ -175,11 +251,6 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 		unsigned thread = hg_diag_hooks.thread_number != NULL ? hg_diag_hooks.thread_number() : 0;
 		n += hg_fmt(buf + n, room - n, "  thread %u (%s, tid %d):\n", thread, name,
 			    (int)gettid());
-		uintptr_t pcs[HG_DIAG_DEPTH_MAX];
-		unsigned max = (unsigned)hg_config.options.depth;
-		unsigned depth = hg_diag_hooks.unwind != NULL
-					 ? hg_diag_hooks.unwind(pcs, max < HG_DIAG_DEPTH_MAX ? max : HG_DIAG_DEPTH_MAX)
-					 : 0;
 		n += format_stack(buf + n, room - n, pcs, depth);
 		if (described) {
 			n += format_origin(buf + n, room - n, "freed", about.free_stack,
@@ -198,8 +269,8 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 			n += hg_fmt(buf + n, room - n,
 				    "heapguard: continuing (check=%d): the chunk is isolated\n", policy);
 		emit(buf, n);
-		hg_lock_release(&report_lock);
 	}
+	hg_lock_release(&report_lock);
 	if (policy & 2) {
 		/* The process ends here: the reports it would have written at
 		 * exit are written now, or never. */

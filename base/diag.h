@@ -223,6 +223,8 @@ struct hg_diag_hooks {
 	size_t (*format_frame)(char *buf, size_t len, unsigned i, uintptr_t pc);
 	/* The process is about to abort: write what it would write at exit. */
 	void (*before_abort)(void);
+	/* A stack's id in the depot (0: none kept), for the errors kept. */
+	uint32_t (*stack_id)(const uintptr_t *pcs, unsigned n);
 };
 extern const struct hg_diag_hooks hg_diag_hooks;
 
@@ -230,7 +232,26 @@ extern const struct hg_diag_hooks hg_diag_hooks;
  * that does not exist there. */
 void hg_diag_fork_child(void);
 
-/* How many errors were reported (for heapguard_check_heap and tests). */
+/* How many errors were reported, under any check= (for heapguard_check_heap,
+ * the process record, error_exitcode and tests). */
 extern unsigned long hg_errors_reported;
+
+/* The first errors of the process, in time, for the leak report's error
+ * records; the rest are only counted (hg_errors_reported). */
+#define HG_DIAG_ERRORS_KEPT 64
+struct hg_diag_error {
+	unsigned kind;				/* hg_diag_kind_name() names it */
+	uintptr_t address;			/* the pointer the diagnostic names */
+	uint32_t stack, alloc_stack, free_stack; /* where found, allocated, freed; 0: unknown */
+	char message[256];			/* first line, without "heapguard: " */
+};
+/* The errors kept so far, *list pointing at the first. */
+unsigned hg_diag_errors(const struct hg_diag_error **list);
+/* A kind's stable name ("double-free"). */
+const char *hg_diag_kind_name(unsigned kind);
+
+/* A line of heapguard's own (the exit summary): to stderr when to_stderr,
+ * and to log= when set. */
+void hg_diag_say(const char *buf, size_t len, bool to_stderr);
 
 #endif

@@ -96,6 +96,7 @@ struct hg_config {
 	struct hg_params params;
 	struct hg_options options;
 	enum hg_source option_source[64]; /* per option, in options.def order */
+	bool skipped; /* only=/skip= leave this program unchecked (level=fast) */
 };
 _Static_assert(HG_OPTION_COUNT <= 64, "grow hg_config.option_source");
 
@@ -109,6 +110,9 @@ extern struct hg_config hg_config;
  * ignored with one warning line on fd 2 (at most 10, then one line counting
  * the rest); every good one applies. */
 void hg_config_load(struct hg_config *cfg, char *const *envp, bool secure);
+/* Last thing hg_config_load does: only= and skip= against /proc/self/exe.
+ * A program not selected is skipped: cfg->skipped, and level=fast. */
+void hg_config_select(struct hg_config *cfg);
 
 /* After hg_config_load(..., secure = true): no report files (leaks=0)
  * unless the file at path (HG_SECURE_CONFIG) turns them on.  The file is

@@ -11,6 +11,8 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -124,9 +126,60 @@ void *hg_os_sbrk(ptrdiff_t increment)
 	return p;
 }
 
+/* stderr kept apart from fd 2: a close-on-exec duplicate at a high
+ * descriptor and the file it named, so that a program that closes fd 2
+ * (gnulib's close_stdout) still gets heapguard's lines. */
+static int stderr_copy = -1;
+static dev_t stderr_dev;
+static ino_t stderr_ino;
+
+void hg_os_stderr_init(void)
+{
+	int saved = errno;
+	struct stat st;
+	struct rlimit nofile;
+	int lowest = 3;
+	if (stderr_copy >= 0 || fstat(2, &st) != 0)
+		goto out;
+	/* High, out of the way of programs that expect the lowest free
+	 * descriptors, but within the limit. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur > 64)
+		lowest = (int)(nofile.rlim_cur > 1024 ? 1024 : nofile.rlim_cur) - 32;
+	stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, lowest);
+	if (stderr_copy < 0)
+		stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	stderr_dev = st.st_dev;
+	stderr_ino = st.st_ino;
+out:
+	errno = saved;
+}
+
+int hg_os_stderr_fd(void)
+{
+	int saved = errno;
+	int fd = -1;
+	struct stat st;
+	/* fd 2 is stderr while it is open and not close-on-exec (as no stderr
+	 * is), or still the file it was at start: a program that closed it
+	 * may have had the number reused by a file of its own or of ours. */
+	int flags = fcntl(2, F_GETFD);
+	if (flags >= 0 && (!(flags & FD_CLOEXEC) ||
+			   (fstat(2, &st) == 0 && st.st_dev == stderr_dev && st.st_ino == stderr_ino)))
+		fd = 2;
+	else if (stderr_copy >= 0 && fstat(stderr_copy, &st) == 0 && st.st_dev == stderr_dev &&
+		 st.st_ino == stderr_ino)
+		fd = stderr_copy;
+	errno = saved;
+	return fd;
+}
+
 void hg_os_write(int fd, const char *buf, size_t len)
 {
 	int saved = errno;
+	if (fd == 2)
+		fd = hg_os_stderr_fd();
+	if (fd < 0)
+		return;
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
 		if (n < 0 && errno == EINTR)

@@ -23,7 +23,14 @@ void hg_os_advise_huge(void *addr, size_t size);	     /* MADV_HUGEPAGE (THP) */
 bool hg_os_residency(const void *addr, size_t pages, unsigned char *vec);
 size_t hg_os_resident(const void *addr, size_t size);	     /* bytes resident (mincore) */
 void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
-void hg_os_write(int fd, const char *buf, size_t len);     /* whole buffer, EINTR-safe */
+/* Whole buffer, EINTR-safe.  fd 2 means heapguard's stderr: fd 2 while it
+ * is open, else the copy hg_os_stderr_init made if it still names the same
+ * file, else nowhere. */
+void hg_os_write(int fd, const char *buf, size_t len);
+/* At start: keep a close-on-exec copy of fd 2 at a high descriptor. */
+void hg_os_stderr_init(void);
+/* The descriptor heapguard's stderr lines go to now, or -1. */
+int hg_os_stderr_fd(void);
 bool hg_os_random(void *buf, size_t len);
 int hg_os_ncpus(void);
 /* Calls visit for each entry of directory path whose name is a number

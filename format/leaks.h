@@ -16,10 +16,17 @@
 #define HG_LEAKS_MAGIC	"heapguard-" HG_LEAKS_NAME
 /* 2: glibc's malloc parameters among the options, each with its source
  * (malloc_env, mallopt and config are new).  Readers still read 1. */
-#define HG_LEAKS_FORMAT_VERSION 2
+/* 3: errors/error records, a site's suppressed= field, suppressed after
+ * totals. */
+#define HG_LEAKS_FORMAT_VERSION 3
 #define HG_LEAKS_FORMAT_OLDEST	1
 
-#define HG_LEAKS_SITE	"site"	 /* kind stack blocks bytes min max threads */
+#define HG_LEAKS_ERRORS "errors" /* total listed (version 3) */
+#define HG_LEAKS_ERROR	"error"	 /* kind 0xaddress stack alloc_stack free_stack message */
+#define HG_LEAKS_SITE	"site"	 /* kind stack blocks bytes min max threads [suppressed=PATTERN] */
+#define HG_LEAKS_SITE_SUPPRESSED "suppressed=" /* a site's optional last field */
+#define HG_LEAKS_SUPPRESSED "suppressed" /* bytes blocks of the suppressed sites (version 3) */
+#define HG_LEAKS_ERRORS_LISTED 64 /* error records a report lists at most */
 #define HG_LEAKS_TOTALS "totals" /* bytes and blocks of each kind, in kind order */
 #define HG_LEAKS_DEPOT	"depot"	 /* stacks bytes captures hits */
 #define HG_LEAKS_SCAN	"scan"	 /* root_bytes threads not_stopped microseconds */
@@ -42,8 +49,11 @@ enum hg_leaks_record {
 	HG_LEAKS_REC_OPTION,
 	HG_LEAKS_REC_MODULE, /* unknown records are skipped from here on */
 	HG_LEAKS_REC_STACK,
+	HG_LEAKS_REC_ERRORS,
+	HG_LEAKS_REC_ERROR,
 	HG_LEAKS_REC_SITE,
 	HG_LEAKS_REC_TOTALS,
+	HG_LEAKS_REC_SUPPRESSED,
 	HG_LEAKS_REC_DEPOT, /* informational: a reader does not need them */
 	HG_LEAKS_REC_SCAN,
 	HG_LEAKS_REC_END,
@@ -65,8 +75,11 @@ static inline const struct hg_fmt_record *hg_leaks_records(void)
 		[HG_LEAKS_REC_OPTION] = { HG_FMT_OPTION, true, false },
 		[HG_LEAKS_REC_MODULE] = { HG_FMT_MODULE, true, false },
 		[HG_LEAKS_REC_STACK] = { HG_FMT_STACK, true, false },
+		[HG_LEAKS_REC_ERRORS] = { HG_LEAKS_ERRORS, false, false },
+		[HG_LEAKS_REC_ERROR] = { HG_LEAKS_ERROR, true, false },
 		[HG_LEAKS_REC_SITE] = { HG_LEAKS_SITE, true, false },
 		[HG_LEAKS_REC_TOTALS] = { HG_LEAKS_TOTALS, false, true },
+		[HG_LEAKS_REC_SUPPRESSED] = { HG_LEAKS_SUPPRESSED, false, false },
 		[HG_LEAKS_REC_DEPOT] = { HG_LEAKS_DEPOT, false, false },
 		[HG_LEAKS_REC_SCAN] = { HG_LEAKS_SCAN, false, false },
 		[HG_LEAKS_REC_END] = { HG_LEAKS_END, false, true },

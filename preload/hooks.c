@@ -39,6 +39,12 @@ static unsigned thread_number(void)
 	return hg_self.number;
 }
 
+/* A diagnostic's stack kept in the depot, when stacks are on. */
+static uint32_t stack_id(const uintptr_t *pcs, unsigned n)
+{
+	return hg_stack_ready ? hg_depot_put(pcs, n) : 0;
+}
+
 const struct hg_diag_hooks hg_diag_hooks = {
 	.describe_chunk = describe_chunk,
 	.thread_number = thread_number,
@@ -46,4 +52,5 @@ const struct hg_diag_hooks hg_diag_hooks = {
 	.stack_frames = hg_stack_frames,
 	.format_frame = hg_symtab_format_frame,
 	.before_abort = hg_exit_before_abort,
+	.stack_id = stack_id,
 };

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "../base/diag.h"
+#include "../base/os.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "../lib/lib.h"
 #include "../report/exit.h"
 #include "../report/frag.h"
+#include "../report/runfile.h"
 #include "../stack/cfi.h"
 #include "../stack/peak.h"
 #include "../stack/stack.h"
@@ -115,8 +117,11 @@ static void at_quick_exit_handler(void)
  * (often made by the dynamic loader) could not do. */
 __attribute__((constructor)) static void hg_ctor(void)
 {
+	hg_os_stderr_init();
 	hg_ensure_init();
-	if (hg_mp.full || hg_config.options.check & 1)
+	hg_run_start();
+	/* A program only=/skip= leave alone gets no stacks (level=fast). */
+	if (!hg_config.skipped && (hg_mp.full || hg_config.options.check & 1))
 		hg_stack_init();
 	hg_frag_signal_init();
 	hg_exit_crash_handlers_init();

@@ -139,8 +139,13 @@ static int hg_parse_site(struct hg_parse *p, struct hg_fields *f)
 		if (!(s = hg_parse_field(p, f, what[i])) ||
 		    hg_parse_decimal(p, s, what[i], numbers[i]) < 0)
 			return -1;
-	if (!(s = hg_parse_field(p, f, "threads")) || hg_parse_done(p, f, HG_LEAKS_SITE) < 0 ||
-	    hg_parse_threads(p, s, site) < 0 || hg_check_site_sizes(p, site) < 0)
+	if (!(s = hg_parse_field(p, f, "threads")))
+		return -1;
+	/* TEMP (procside): version 3's suppressed=PATTERN, accepted and ignored. */
+	if (strncmp(f->s, HG_LEAKS_SITE_SUPPRESSED, strlen(HG_LEAKS_SITE_SUPPRESSED)) == 0)
+		f->s += strlen(f->s);
+	if (hg_parse_done(p, f, HG_LEAKS_SITE) < 0 || hg_parse_threads(p, s, site) < 0 ||
+	    hg_check_site_sizes(p, site) < 0)
 		return -1;
 	put = hg_map_put(&lp->site_keys, site->kind, site->stack, (uint32_t)r->nsites, &old);
 	if (put < 0)
@@ -230,6 +235,15 @@ static int hg_parse_end(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
+/* TEMP (procside): version 3's errors, error and suppressed records,
+ * accepted and ignored until the reader reads them. */
+static int hg_parse_ignored(struct hg_parse *p, struct hg_fields *f)
+{
+	(void)p;
+	f->s += strlen(f->s);
+	return 0;
+}
+
 /* The parser of each record of format/leaks.h's list. */
 static hg_record_parser *const hg_parsers[HG_LEAKS_RECORDS] = {
 	[HG_LEAKS_REC_VERSION] = hg_parse_version, [HG_LEAKS_REC_PROGRAM] = hg_parse_program,
@@ -240,6 +254,8 @@ static hg_record_parser *const hg_parsers[HG_LEAKS_RECORDS] = {
 	[HG_LEAKS_REC_STACK] = hg_parse_stack,	   [HG_LEAKS_REC_SITE] = hg_parse_site,
 	[HG_LEAKS_REC_TOTALS] = hg_parse_totals,   [HG_LEAKS_REC_DEPOT] = hg_parse_depot,
 	[HG_LEAKS_REC_SCAN] = hg_parse_scan,	   [HG_LEAKS_REC_END] = hg_parse_end,
+	[HG_LEAKS_REC_ERRORS] = hg_parse_ignored,  [HG_LEAKS_REC_ERROR] = hg_parse_ignored,
+	[HG_LEAKS_REC_SUPPRESSED] = hg_parse_ignored,
 };
 
 int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t errlen)

@@ -12,12 +12,15 @@
 #include <signal.h>
 #include <string.h>
 
+#include "../base/diag.h"
 #include "../base/fmt.h"
+#include "../base/options.h"
 #include "../lib/lib.h"
 #include "../base/os.h"
 #include "frag.h"
 #include "leaks.h"
 #include "reportfile.h"
+#include "runfile.h"
 
 enum { FINAL_NONE, FINAL_WRITING, FINAL_DONE };
 
@@ -51,27 +54,173 @@ static void finished(void)
 	__atomic_store_n(&final_state, FINAL_DONE, __ATOMIC_RELEASE);
 }
 
-/* The fragmentation report first (it only reads the heap), then the leak
- * report, whose summary names it; with leaks=0 it is named on its own. */
-static int write_reports(enum hg_frag_trigger trigger, int status)
+/* 1234567 -> "1,234,567" */
+static const char *grouped(char *buf, size_t len, uint64_t v)
 {
-	static char frag[HG_REPORT_PATH + 64];
-	frag[0] = '\0';
-	if (hg_config.options.frag) {
-		int err = hg_frag_write(trigger, status, frag, sizeof(frag));
-		if (err != 0 || !hg_config.options.leaks)
-			hg_frag_say(err, frag);
-		if (err != 0)
-			frag[0] = '\0';
+	char tmp[32];
+	size_t n = hg_fmt(tmp, sizeof(tmp), "%lu", (unsigned long)v), o = 0;
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
 	}
-	return hg_leaks_at_exit(status, frag);
+	buf[o] = '\0';
+	return buf;
+}
+
+/* What this process found and wrote, for its one line and its record. */
+struct outcome {
+	int status, replaced;
+	unsigned long errors;
+	bool scanned;
+	struct hg_leaks_result leaks;
+	char leaks_report[HG_REPORT_PATH + 64], frag_report[HG_REPORT_PATH + 64];
+	int leaks_err, frag_err; /* 0 when written (or not attempted) */
+	bool leaks_fallback;
+};
+
+static bool has_finding(const struct outcome *o)
+{
+	return o->errors > 0 || o->leaks.lost_blocks + o->leaks.indirect_blocks > 0;
+}
+
+/* The exit status policy: error_exitcode, then leak_exitcode, each only
+ * for a process that would exit 0.  -1: keep the status. */
+static int exit_policy(const struct outcome *o)
+{
+	if (o->status < 0 || (o->status & 0xff) != 0)
+		return -1;
+	if (hg_config.options.error_exitcode != 0 && o->errors > 0)
+		return (int)hg_config.options.error_exitcode;
+	if (hg_config.options.leak_exitcode != 0 && o->leaks.lost > 0)
+		return (int)hg_config.options.leak_exitcode;
+	return -1;
+}
+
+/* ": heapguard-report NAME", or "; cannot write the leak report NAME: WHY". */
+static size_t say_file(char *line, size_t len, const char *what, const char *name, int err,
+		       bool frag)
+{
+	const char *dot = hg_reportfile_dot(name);
+	if (err == 0)
+		return hg_fmt(line, len, "%s%s%s", what, dot, name);
+	return hg_fmt(line, len, "; cannot write the %s report %s: %s",
+		      frag ? "fragmentation" : "leak", name,
+		      err == EBUSY ? "the heap was locked by another thread or an interrupted call"
+		      : strerrordesc_np(err) ? strerrordesc_np(err)
+					     : "error");
+}
+
+/* The one line at exit: what was found, where the reports are. */
+static void summary(const struct outcome *o)
+{
+	char line[3 * HG_REPORT_PATH + 512], a[32], b[32];
+	size_t n = 0, len = sizeof(line);
+	uint64_t bytes = o->leaks.lost + o->leaks.indirect;
+	uint64_t blocks = o->leaks.lost_blocks + o->leaks.indirect_blocks;
+	n += hg_fmt(line + n, len - n, "heapguard:");
+	if (o->errors > 0)
+		n += hg_fmt(line + n, len - n, " %lu heap error%s%s", o->errors,
+			    o->errors == 1 ? "" : "s", blocks > 0 ? "," : "");
+	if (blocks > 0) {
+		n += hg_fmt(line + n, len - n, " lost %s bytes in %s block%s",
+			    grouped(a, sizeof(a), bytes), grouped(b, sizeof(b), blocks),
+			    blocks == 1 ? "" : "s");
+		if (o->leaks.indirect_blocks > 0)
+			n += hg_fmt(line + n, len - n, " (%s indirect)",
+				    grouped(a, sizeof(a), o->leaks.indirect));
+		n += hg_fmt(line + n, len - n, " at %zu site%s", o->leaks.sites,
+			    o->leaks.sites == 1 ? "" : "s");
+	}
+	if (!has_finding(o)) {
+		if (o->leaks_report[0] == '\0' && o->frag_report[0] == '\0')
+			return; /* clean, and nothing written to name */
+		n += hg_fmt(line + n, len - n, " reports written (clean_reports=1)");
+	}
+	const char *sep = ":";
+	if (o->leaks_report[0] != '\0') {
+		n += say_file(line + n, len - n, ": heapguard-report ", o->leaks_report, o->leaks_err,
+			      false);
+		if (o->leaks_err == 0 && o->leaks_fallback)
+			n += hg_fmt(line + n, len - n,
+				    " (in $TMPDIR: the current directory is not writable)");
+		sep = ";";
+	}
+	if (o->frag_report[0] != '\0') {
+		char what[32];
+		hg_fmt(what, sizeof(what), "%s fragmentation: ", sep);
+		n += say_file(line + n, len - n, what, o->frag_report, o->frag_err, true);
+	}
+	if (blocks > 0 && !hg_config.options.level)
+		n += hg_fmt(line + n, len - n, "; no allocation stacks: they need level=full");
+	if (o->replaced >= 0)
+		n += hg_fmt(line + n, len - n, "; exit status %u instead of %u (%s)",
+			    (unsigned)o->replaced, (unsigned)o->status & 0xff,
+			    o->errors > 0 && hg_config.options.error_exitcode != 0 ? "error_exitcode"
+										  : "leak_exitcode");
+	if (n + 1 < len)
+		line[n++] = '\n';
+	hg_diag_say(line, n, !hg_run_active());
+}
+
+/* The leak scan first, then the decision: a process with a finding (a heap
+ * error, lost or indirect bytes not suppressed) writes its reports and says
+ * so in one line; a clean one writes and says nothing, unless
+ * clean_reports=1 or the reports were asked for (report_on_crash).  In a
+ * run the record comes last, clean or not, and nothing about lost bytes goes
+ * to stderr.  Returns the status to exit with instead, or -1. */
+static int write_reports(enum hg_frag_trigger trigger, int status, bool asked)
+{
+	static struct outcome o;
+	if (hg_config.skipped)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.status = status;
+	if (hg_config.options.leaks)
+		o.scanned = hg_leaks_scan(status, &o.leaks);
+	o.errors = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
+	bool finding = has_finding(&o);
+	bool run = hg_run_active();
+	if (finding || hg_config.options.clean_reports || asked) {
+		if (hg_config.options.frag) {
+			o.frag_err = hg_frag_write(trigger, status, o.frag_report,
+						   sizeof(o.frag_report));
+			if (o.frag_err == EAGAIN)
+				o.frag_report[0] = '\0';
+			else if (o.frag_err != 0 && o.frag_report[0] == '\0')
+				hg_fmt(o.frag_report, sizeof(o.frag_report), "the fragmentation report");
+		}
+		if (o.scanned)
+			o.leaks_err = hg_leaks_write(o.leaks_report, sizeof(o.leaks_report),
+						     &o.leaks_fallback);
+		o.replaced = exit_policy(&o);
+		summary(&o);
+	} else {
+		o.replaced = exit_policy(&o);
+	}
+	if (run) {
+		struct hg_run_outcome rec = {
+			.status = status,
+			.exitcode = status < 0 ? -1 : o.replaced >= 0 ? o.replaced : status & 0xff,
+			.errors = o.errors,
+			.scanned = o.scanned && !o.leaks.idle,
+			.lost = { o.leaks.lost, o.leaks.lost_blocks },
+			.indirect = { o.leaks.indirect, o.leaks.indirect_blocks },
+			.suppressed = { o.leaks.suppressed, o.leaks.suppressed_blocks },
+			.leaks_report = o.leaks_err == 0 ? o.leaks_report : "",
+			.frag_report = o.frag_err == 0 ? o.frag_report : "",
+		};
+		hg_run_write_record(&rec);
+	}
+	hg_leaks_done();
+	return o.replaced;
 }
 
 int hg_exit_write_reports(int status)
 {
 	if (!claim())
 		return -1;
-	int replaced = write_reports(HG_FRAG_AT_EXIT, status);
+	int replaced = write_reports(HG_FRAG_AT_EXIT, status, false);
 	finished();
 	return replaced;
 }
@@ -80,7 +229,7 @@ void hg_exit_before_abort(void)
 {
 	if (!hg_ready || !claim())
 		return;
-	write_reports(HG_FRAG_ON_ERROR, HG_STATUS_UNKNOWN);
+	write_reports(HG_FRAG_ON_ERROR, HG_STATUS_UNKNOWN, false);
 	finished();
 }
 
@@ -113,7 +262,7 @@ static void on_crash(int sig, siginfo_t *info, void *uctx)
 	hg_fmt_fd(2, "heapguard: %s at address %p: writing the reports before the program dies (report_on_crash=1)\n",
 		  crash_name(sig), info != NULL ? info->si_addr : NULL);
 	if (hg_ready && claim()) {
-		write_reports(HG_FRAG_ON_CRASH, HG_STATUS_UNKNOWN);
+		write_reports(HG_FRAG_ON_CRASH, HG_STATUS_UNKNOWN, true);
 		finished();
 	}
 	errno = saved;
@@ -145,4 +294,5 @@ void hg_exit_fork_child(void)
 {
 	final_state = FINAL_NONE;
 	final_writer = 0;
+	hg_run_fork_child();
 }

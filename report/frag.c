@@ -31,6 +31,7 @@
 #include "../stack/modules.h"
 #include "../stack/peak.h"
 #include "reportfile.h"
+#include "runfile.h"
 #include "../stack/stack.h"
 
 _Static_assert(HG_PEAK_SITES <= HG_FRAG_PEAK_SITES_MAX, "the format lists 10 peak sites at most");
@@ -829,13 +830,15 @@ static void on_report_signal(int sig)
 
 void hg_frag_say(int err, const char *final)
 {
+	if (hg_run_active())
+		return; /* the run's record and summary tell */
 	const char *dot = hg_reportfile_dot(final);
 	if (err == 0) {
 		hg_fmt_fd(2, "heapguard: fragmentation report: %s%s (heapguard-report %s%s)\n", dot,
 			  final, dot, final);
 		return;
 	}
-	const char *why = err == EBUSY ? "the heap is busy (exit from a signal handler that interrupted malloc?)"
+	const char *why = err == EBUSY ? "the heap was locked by another thread or an interrupted call"
 		: strerrordesc_np(err) ? strerrordesc_np(err) : "error";
 	/* No name yet when the heap, or memory, was not to be had. */
 	if (final[0] == '\0')

@@ -150,12 +150,16 @@ void hg_gz_escaped(struct hg_gzfile *gz, const char *s, size_t len)
 	hg_gz_write(gz, s + run, len - run);
 }
 
-/* A name nobody else will pick: pid, a counter and the cycle counter. */
+/* A hidden name in the same directory nobody else will pick: pid, a
+ * counter and the cycle counter. */
 static void tmp_name(struct hg_gzfile *gz, unsigned attempt)
 {
 	uint64_t r = __builtin_ia32_rdtsc() ^ ((uint64_t)getpid() << 32) ^
 		     attempt * 0x9e3779b97f4a7c15ull;
-	hg_fmt(gz->tmp, sizeof(gz->tmp), "%s%s.tmp.%06lx", gz->base, gz->suffix,
+	const char *slash = strrchr(gz->base, '/');
+	size_t dir = slash != NULL ? (size_t)(slash + 1 - gz->base) : 0;
+	memcpy(gz->tmp, gz->base, dir); /* hg_fmt has no precision */
+	hg_fmt(gz->tmp + dir, sizeof(gz->tmp) - dir, ".%s%s.tmp.%06lx", gz->base + dir, gz->suffix,
 	       (unsigned long)(r & 0xffffff));
 }
 
@@ -219,7 +223,7 @@ void hg_gz_abandon(struct hg_gzfile *gz)
 /* Give tmp the name to, failing with EEXIST rather than replace anything:
  * renameat2(RENAME_NOREPLACE) where the file system has it, else link() +
  * unlink() (link never follows or replaces an existing name either). */
-static int place(const char *tmp, const char *to)
+int hg_gz_place(const char *tmp, const char *to)
 {
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
 		return 0;
@@ -240,7 +244,7 @@ int hg_gz_commit(struct hg_gzfile *gz, char *final, size_t final_len)
 	int err = gz->error;
 	hg_fmt(final, final_len, "%s%s", gz->base, gz->suffix);
 	for (unsigned n = 1; err == 0; n++) {
-		err = place(gz->tmp, final);
+		err = hg_gz_place(gz->tmp, final);
 		if (err != EEXIST)
 			break;
 		if (n == HG_GZ_NAME_TRIES)

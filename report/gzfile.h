@@ -10,7 +10,7 @@
 
 struct hg_gzfile;
 
-/* Create "<base><suffix>.tmp.XXXXXX" (mode 0600, O_EXCL|O_NOFOLLOW) and start
+/* Create ".<base's last component><suffix>.tmp.XXXXXX" beside it (mode 0600, O_EXCL|O_NOFOLLOW) and start
  * a gzip stream into it.  NULL with *err set (an errno) on failure. */
 struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err);
 
@@ -26,6 +26,11 @@ void hg_gz_escaped(struct hg_gzfile *gz, const char *s, size_t len);
  * name goes to final.  0, or an errno: then the temporary file is removed
  * and final holds the name it would have had.  gz is freed either way. */
 int hg_gz_commit(struct hg_gzfile *gz, char *final, size_t final_len);
+
+/* Give the finished file tmp the name to without replacing anything:
+ * renameat2(RENAME_NOREPLACE), or link() + unlink().  0, or an errno
+ * (EEXIST: to exists). */
+int hg_gz_place(const char *tmp, const char *to);
 
 /* Give up: remove the temporary file, free gz. */
 void hg_gz_abandon(struct hg_gzfile *gz);

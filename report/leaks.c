@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../guard/guard.h"
+#include "../base/diag.h"
 #include "../base/fmt.h"
 #include "../format/leaks.h"
 #include "../lib/lib.h"
@@ -21,7 +22,9 @@
 #include "gzfile.h"
 #include "../stack/modules.h"
 #include "reportfile.h"
+#include "runfile.h"
 #include "scan.h"
+#include "suppress.h"
 #include "../stack/stack.h"
 #include "../stack/unwind.h"
 
@@ -36,6 +39,7 @@ struct hg_site {
 	uint8_t nthreads;
 	bool more_threads;
 	uint16_t threads[HG_SITE_THREADS];
+	const char *suppressed; /* the suppressions= rule that matched, or NULL */
 };
 
 struct hg_amount {
@@ -263,8 +267,19 @@ struct report {
 	uint32_t *stacks; /* ids written, sorted, unique */
 	size_t nstacks;
 	struct hg_amount totals[HG_KINDS];
+	struct hg_amount suppressed;	     /* lost + indirect of the suppressed sites */
+	struct hg_amount unsuppressed[HG_KINDS]; /* totals less the suppressed sites */
+	size_t unsuppressed_sites;	     /* lost and indirect sites not suppressed */
 	struct hg_scan_stats scan;
 };
+
+/* An error's stack as the report can name it: 0 unless the depot has it
+ * (then it is among the report's stack records). */
+static uint32_t known_stack(uint32_t id)
+{
+	const uintptr_t *frames;
+	return id != 0 && id != HG_STACK_INTERNAL && hg_stack_frames(id, &frames) != 0 ? id : 0;
+}
 
 static void write_site(struct hg_gzfile *gz, const struct hg_site *s)
 {
@@ -274,10 +289,33 @@ static void write_site(struct hg_gzfile *gz, const struct hg_site *s)
 		t += hg_fmt(threads + t, sizeof(threads) - t, "%s%u", j ? "," : "", s->threads[j]);
 	if (s->more_threads)
 		hg_fmt(threads + t, sizeof(threads) - t, HG_LEAKS_MORE_THREADS);
-	hg_gz_printf(gz, HG_LEAKS_SITE " %s %u %lu %lu %lu %lu %s\n",
+	hg_gz_printf(gz, HG_LEAKS_SITE " %s %u %lu %lu %lu %lu %s",
 		     hg_leak_kind_name((enum hg_leak_kind)s->kind), s->stack,
 		     (unsigned long)s->blocks, (unsigned long)s->bytes, (unsigned long)s->min,
 		     (unsigned long)s->max, threads);
+	if (s->suppressed != NULL) {
+		hg_gz_puts(gz, " " HG_LEAKS_SITE_SUPPRESSED);
+		hg_gz_escaped(gz, s->suppressed, strlen(s->suppressed));
+	}
+	hg_gz_puts(gz, "\n");
+}
+
+/* The heap errors kept by base/diag.c: a count, then the first ones. */
+static void write_errors(struct hg_gzfile *gz)
+{
+	const struct hg_diag_error *e;
+	unsigned n = hg_diag_errors(&e);
+	if (n > HG_LEAKS_ERRORS_LISTED)
+		n = HG_LEAKS_ERRORS_LISTED;
+	hg_gz_printf(gz, HG_LEAKS_ERRORS " %lu %u\n",
+		     __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED), n);
+	for (unsigned i = 0; i < n; i++) {
+		hg_gz_printf(gz, HG_LEAKS_ERROR " %s 0x%lx %u %u %u ", hg_diag_kind_name(e[i].kind),
+			     (unsigned long)e[i].address, known_stack(e[i].stack),
+			     known_stack(e[i].alloc_stack), known_stack(e[i].free_stack));
+		hg_gz_escaped(gz, e[i].message, strlen(e[i].message));
+		hg_gz_puts(gz, "\n");
+	}
 }
 
 static void write_report(struct hg_gzfile *gz, const struct report *r)
@@ -292,6 +330,7 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 	size_t nstacks = 0;
 	for (size_t i = 0; i < r->nstacks; i++)
 		nstacks += hg_reportfile_write_stack(gz, r->modules, r->stacks[i]);
+	write_errors(gz);
 	for (size_t i = 0; i < r->nsites; i++)
 		write_site(gz, &r->sites[i]);
 	hg_gz_puts(gz, HG_LEAKS_TOTALS);
@@ -299,6 +338,8 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 		hg_gz_printf(gz, " %lu %lu", (unsigned long)r->totals[k].bytes,
 			     (unsigned long)r->totals[k].blocks);
 	hg_gz_puts(gz, "\n");
+	hg_gz_printf(gz, HG_LEAKS_SUPPRESSED " %lu %lu\n", (unsigned long)r->suppressed.bytes,
+		     (unsigned long)r->suppressed.blocks);
 	struct hg_depot_stats d;
 	memset(&d, 0, sizeof(d));
 	hg_depot_stats(&d);
@@ -307,72 +348,6 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 	hg_gz_printf(gz, HG_LEAKS_SCAN " %lu %u %u %lu\n", (unsigned long)r->scan.roots_bytes,
 		     r->scan.threads, r->scan.not_stopped, (unsigned long)r->scan.microseconds);
 	hg_gz_printf(gz, HG_LEAKS_END " %zu %zu\n", r->nsites, nstacks);
-}
-
-/* ---- the summary ---- */
-
-/* 1234567 -> "1,234,567" */
-static char *grouped(char *buf, size_t len, uint64_t v)
-{
-	char tmp[32];
-	size_t n = hg_fmt(tmp, sizeof(tmp), "%lu", (unsigned long)v), o = 0;
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-static size_t amount(char *buf, size_t len, const struct hg_amount *a, const char *what)
-{
-	char b[32], n[32];
-	return hg_fmt(buf, len, "%s bytes in %s block%s %s", grouped(b, sizeof(b), a->bytes),
-		      grouped(n, sizeof(n), a->blocks), a->blocks == 1 ? "" : "s", what);
-}
-
-static void summary(const struct report *r, const char *final, int err, bool fallback, int replaced,
-		    const char *frag_report)
-{
-	char line[2 * HG_PATH + 1024];
-	size_t o = 0, len = sizeof(line);
-	const struct hg_amount *a = r->totals;
-	size_t leak_sites = 0;
-	for (size_t i = 0; i < r->nsites; i++)
-		leak_sites += r->sites[i].kind == HG_LOST;
-	if (a[HG_LOST].blocks + a[HG_INDIRECT].blocks == 0) {
-		o += hg_fmt(line + o, len - o, "heapguard: no leaks: ");
-	} else {
-		o += hg_fmt(line + o, len - o, "heapguard: %zu leak%s: ", leak_sites,
-			    leak_sites == 1 ? "" : "s");
-		o += amount(line + o, len - o, &a[HG_LOST], "lost, ");
-		o += amount(line + o, len - o, &a[HG_INDIRECT], "indirect, ");
-	}
-	o += amount(line + o, len - o, &a[HG_REACHABLE], "still reachable");
-	if (err == 0) {
-		const char *dot = hg_reportfile_dot(final);
-		o += hg_fmt(line + o, len - o, "; report: %s%s (heapguard-report %s%s)", dot, final,
-			    dot, final);
-		if (fallback)
-			o += hg_fmt(line + o, len - o,
-				    ", in $TMPDIR: the current directory is not writable");
-	}
-	if (frag_report[0] != '\0')
-		o += hg_fmt(line + o, len - o, "; fragmentation: %s%s", hg_reportfile_dot(frag_report),
-			    frag_report);
-	if (!hg_config.options.level)
-		o += hg_fmt(line + o, len - o, "; no allocation stacks: they need level=full");
-	if (replaced >= 0)
-		o += hg_fmt(line + o, len - o, "; exit status %u instead of %u (leak_exitcode)",
-			    (unsigned)replaced, (unsigned)r->status & 0xff);
-	if (o + 1 < len)
-		line[o++] = '\n';
-	if (err != 0) {
-		o += hg_fmt(line + o, len - o, "heapguard: cannot write the leak report %s: %s\n",
-			    final, strerrordesc_np(err) ? strerrordesc_np(err) : "error");
-	}
-	hg_os_write(2, line, o);
 }
 
 /* ---- the whole thing ---- */
@@ -413,7 +388,7 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	for (unsigned i = 0; i < ndepot && n < max; i++)
 		ex[n++] = (struct hg_range){ lo[i], hi[i] };
 	const struct hg_segment_range *self =
-		hg_modules_segment(mods, (uintptr_t)&hg_leaks_at_exit);
+		hg_modules_segment(mods, (uintptr_t)&hg_leaks_scan);
 	if (self != NULL && self->module != 0)
 		for (unsigned i = 0; i < mods->nsegs && n < max; i++)
 			if (mods->segs[i].module == self->module && mods->segs[i].writable)
@@ -435,7 +410,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 		      struct memory *mem, struct collect *k, struct hg_scan_stats *stats,
 		      const char **why)
 {
-	*why = "the heap is busy (exit from a signal handler that interrupted malloc?)";
+	*why = "the heap was locked by another thread or an interrupted call";
 	if (!hg_arena_try_lock_all())
 		return false;
 	struct hg_world world;
@@ -492,8 +467,8 @@ static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 			k->chunks[own++] = k->chunks[i];
 	k->count = own;
 	radix_sort(k->chunks, mem->tmp, k->count, true);
-	mem->sites_len =
-		2 * (k->count + 1) * sizeof(struct hg_site) + 2 * (k->count + 1) * sizeof(uint32_t);
+	size_t max_ids = k->count + 1 + 3 * HG_DIAG_ERRORS_KEPT;
+	mem->sites_len = 2 * (k->count + 1) * sizeof(struct hg_site) + 2 * max_ids * sizeof(uint32_t);
 	mem->sites = hg_scan_map(mem->sites_len);
 	if (mem->sites == NULL)
 		return false;
@@ -505,6 +480,15 @@ static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 	for (size_t i = 0; i < r->nsites; i++)
 		if (r->sites[i].stack != 0)
 			ids[n++] = r->sites[i].stack;
+	const struct hg_diag_error *e;
+	unsigned nerrors = hg_diag_errors(&e);
+	for (unsigned i = 0; i < nerrors && i < HG_LEAKS_ERRORS_LISTED; i++) {
+		uint32_t about[3] = { known_stack(e[i].stack), known_stack(e[i].alloc_stack),
+				      known_stack(e[i].free_stack) };
+		for (int j = 0; j < 3; j++)
+			if (about[j] != 0)
+				ids[n++] = about[j];
+	}
 	sort_u32(ids, ids + n, n);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
@@ -515,17 +499,44 @@ static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 	return true;
 }
 
-static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_report,
-						   uintptr_t caller_sp,
-						   const uintptr_t *regs, unsigned nregs)
+/* suppressions=: mark the lost and indirect sites a rule matches. */
+static void suppress_sites(struct report *r)
 {
-	static struct hg_modules mods;
-	static struct report r;
-	static struct collect k;
-	static struct memory mem;
-	static char exe[HG_PATH], final[HG_PATH + 64];
+	for (int k = 0; k < HG_KINDS; k++)
+		r->unsuppressed[k] = r->totals[k];
+	for (size_t i = 0; i < r->nsites; i++) {
+		struct hg_site *s = &r->sites[i];
+		if (s->kind == HG_REACHABLE)
+			continue;
+		s->suppressed = hg_config.options.suppressions[0] != '\0'
+					? hg_suppress_match(s->stack)
+					: NULL;
+		if (s->suppressed == NULL) {
+			r->unsuppressed_sites++;
+			continue;
+		}
+		r->suppressed.bytes += s->bytes;
+		r->suppressed.blocks += s->blocks;
+		r->unsuppressed[s->kind].bytes -= s->bytes;
+		r->unsuppressed[s->kind].blocks -= s->blocks;
+	}
+}
+
+/* What the scan found stays here until hg_leaks_done. */
+static struct hg_modules mods;
+static struct report r;
+static struct collect k;
+static struct memory mem;
+static char exe[HG_PATH];
+static bool scanned;
+
+static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp,
+						 const uintptr_t *regs, unsigned nregs,
+						 struct hg_leaks_result *out)
+{
 	memset(&r, 0, sizeof(r));
 	memset(&mem, 0, sizeof(mem));
+	memset(out, 0, sizeof(*out));
 	r.status = status;
 	r.now = time(NULL);
 	hg_reportfile_exe(exe, sizeof(exe));
@@ -539,34 +550,28 @@ static __attribute__((noinline)) int leaks_at_exit(int status, const char *frag_
 	if (!hg_modules_load(&mods) ||
 	    (!idle && (!scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
 		       !make_sites(&r, &k, &mem)))) {
-		hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
+		if (!hg_run_active())
+			hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
 		free_memory(&mem);
 		hg_modules_free(&mods);
-		return -1;
+		return false;
 	}
 	r.modules = &mods;
-	bool fallback;
-	int err;
-	struct hg_gzfile *gz = hg_reportfile_create(r.exe, r.now, HG_LEAKS_SUFFIX, final,
-						    sizeof(final), &fallback, &err);
-	if (gz != NULL) {
-		write_report(gz, &r);
-		err = hg_gz_commit(gz, final, sizeof(final));
-	}
-	int replaced = -1;
-	if (r.totals[HG_LOST].bytes > 0 && status >= 0 && (status & 0xff) == 0 &&
-	    hg_config.options.leak_exitcode != 0)
-		replaced = (int)hg_config.options.leak_exitcode;
-	summary(&r, final, err, fallback, replaced, frag_report);
-	free_memory(&mem);
-	hg_modules_free(&mods);
-	return replaced;
+	suppress_sites(&r);
+	scanned = true;
+	out->lost = r.unsuppressed[HG_LOST].bytes;
+	out->lost_blocks = r.unsuppressed[HG_LOST].blocks;
+	out->indirect = r.unsuppressed[HG_INDIRECT].bytes;
+	out->indirect_blocks = r.unsuppressed[HG_INDIRECT].blocks;
+	out->suppressed = r.suppressed.bytes;
+	out->suppressed_blocks = r.suppressed.blocks;
+	out->sites = r.unsuppressed_sites;
+	out->idle = idle;
+	return true;
 }
 
-int hg_leaks_at_exit(int status, const char *frag_report)
+bool hg_leaks_scan(int status, struct hg_leaks_result *out)
 {
-	if (!hg_config.options.leaks)
-		return -1;
 	/* The caller's callee-saved registers, as they are on entry: the only
 	 * ones that can hold its live pointers across this call.  Its stack is
 	 * scanned from here up, which covers those this frame pushed. */
@@ -576,5 +581,30 @@ int hg_leaks_at_exit(int status, const char *frag_report)
 			 :
 			 : "r"(regs)
 			 : "memory");
-	return leaks_at_exit(status, frag_report, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6);
+	return leaks_scan(status, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6, out);
+}
+
+int hg_leaks_write(char *final, size_t len, bool *fallback)
+{
+	*fallback = false;
+	final[0] = '\0';
+	if (!scanned)
+		return EAGAIN;
+	int err;
+	struct hg_gzfile *gz =
+		hg_reportfile_create(r.exe, r.now, HG_LEAKS_SUFFIX, final, len, fallback, &err);
+	if (gz != NULL) {
+		write_report(gz, &r);
+		err = hg_gz_commit(gz, final, len);
+	}
+	return err;
+}
+
+void hg_leaks_done(void)
+{
+	if (!scanned)
+		return;
+	scanned = false;
+	free_memory(&mem);
+	hg_modules_free(&mods);
 }

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include "../base/fmt.h"
+#include "../base/path.h"
 #include "../format/common.h"
 #include "../lib/lib.h"
 #include "gzfile.h"
+#include "runfile.h"
 #include "../stack/modules.h"
 #include "scan.h"
 #include "../stack/stack.h"
@@ -32,7 +34,7 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-static void write_time(struct hg_gzfile *gz, time_t t)
+size_t hg_reportfile_time(char *buf, size_t len, time_t t)
 {
 	int64_t days = (int64_t)t / 86400, secs = (int64_t)t % 86400;
 	if (secs < 0) {
@@ -42,9 +44,15 @@ static void write_time(struct hg_gzfile *gz, time_t t)
 	int y;
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
-	hg_gz_printf(gz, HG_FMT_TIME " %lu %04d-%02u-%02uT%02u:%02u:%02uZ\n", (unsigned long)t, y,
-		     m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
-		     (unsigned)(secs % 60));
+	return hg_fmt(buf, len, "%lu %04d-%02u-%02uT%02u:%02u:%02uZ", (unsigned long)t, y, m, d,
+		      (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}
+
+static void write_time(struct hg_gzfile *gz, time_t t)
+{
+	char when[64];
+	hg_reportfile_time(when, sizeof(when), t);
+	hg_gz_printf(gz, HG_FMT_TIME " %s\n", when);
 }
 
 /* A configuration source as the format names it. */
@@ -149,34 +157,18 @@ static void write_frame(struct hg_gzfile *gz, const struct hg_modules *mods, uin
 		hg_gz_printf(gz, " " HG_FMT_NO_MODULE "+0x%lx", (unsigned long)pc);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
-/* report= with %e %p %t %% replaced. */
+/* report= expanded; ending in '/', a directory: DIR/heapguard.%e.%p. */
 static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
 {
-	size_t o = 0;
-	for (const char *p = hg_config.options.report; *p && o + 1 < len; p++) {
-		if (*p != '%' || p[1] == '\0') {
-			out[o++] = *p;
-			continue;
-		}
-		p++;
-		if (*p == 'e')
-			o += hg_fmt(out + o, len - o, "%s", exe[0] ? base_name(exe) : "unknown");
-		else if (*p == 'p')
-			o += hg_fmt(out + o, len - o, "%d", (int)getpid());
-		else if (*p == 't')
-			o += hg_fmt(out + o, len - o, "%lu", (unsigned long)now);
-		else if (*p == '%')
-			out[o++] = '%';
-		else
-			o += hg_fmt(out + o, len - o, "%%%c", *p);
+	const char *pattern = hg_config.options.report;
+	size_t n = strlen(pattern);
+	if (n > 0 && pattern[n - 1] == '/') {
+		char dir[HG_REPORT_PATH];
+		hg_fmt(dir, sizeof(dir), "%sheapguard.%%e.%%p", pattern);
+		hg_path_expand(out, len, dir, exe, now);
+		return;
 	}
-	out[o < len ? o : len - 1] = '\0';
+	hg_path_expand(out, len, pattern, exe, now);
 }
 
 static struct hg_lock naming = HG_LOCK_INIT;
@@ -191,9 +183,18 @@ struct hg_gzfile *hg_reportfile_create(const char *exe, time_t now, const char *
 {
 	static char prefix[HG_REPORT_PATH], alt[HG_REPORT_PATH];
 	hg_lock_acquire(&naming);
-	expand_prefix(prefix, sizeof(prefix), exe, now);
 	*fallback = false;
 	*err = 0;
+	if (hg_run_active()) {
+		/* A run: its directory or nothing, never $TMPDIR. */
+		*err = hg_run_prefix(prefix, sizeof(prefix));
+		struct hg_gzfile *gz = *err == 0 ? hg_gz_create(prefix, suffix, err) : NULL;
+		if (gz == NULL)
+			hg_fmt(final, len, "%s%s", prefix, suffix);
+		hg_lock_release(&naming);
+		return gz;
+	}
+	expand_prefix(prefix, sizeof(prefix), exe, now);
 	struct hg_gzfile *gz = hg_gz_create(prefix, suffix, err);
 	/* The current directory refuses files (or is gone, or is a pseudo
 	 * file system): $TMPDIR, under the same name. */
@@ -202,7 +203,7 @@ struct hg_gzfile *hg_reportfile_create(const char *exe, time_t now, const char *
 	    (*err == EACCES || *err == EROFS || *err == EPERM || (in_cwd && *err == ENOENT))) {
 		const char *tmp = secure_getenv("TMPDIR");
 		hg_fmt(alt, sizeof(alt), "%s/%s", tmp && tmp[0] == '/' ? tmp : "/tmp",
-		       base_name(prefix));
+		       hg_path_base(prefix));
 		gz = hg_gz_create(alt, suffix, err);
 		*fallback = gz != NULL;
 	}
@@ -214,8 +215,7 @@ struct hg_gzfile *hg_reportfile_create(const char *exe, time_t now, const char *
 
 void hg_reportfile_exe(char *exe, size_t len)
 {
-	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	hg_path_exe(exe, len);
 }
 
 void hg_reportfile_write_process(struct hg_gzfile *gz, const char *exe, time_t now)

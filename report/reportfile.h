@@ -19,7 +19,7 @@ struct hg_modules;
 /* The program's path, from /proc/self/exe ("" if unknown). */
 void hg_reportfile_exe(char *exe, size_t len);
 
-/* Start the file <prefix><suffix>: NULL with *err (an errno) and the name
+/* Start the file <prefix><suffix> (in a run, the run's prefix): NULL with *err (an errno) and the name
  * it would have had in final on failure.  *fallback: it went to $TMPDIR. */
 struct hg_gzfile *hg_reportfile_create(const char *exe, time_t now, const char *suffix,
 				       char *final, size_t len, bool *fallback, int *err);
@@ -33,6 +33,9 @@ static inline const char *hg_reportfile_dot(const char *name)
 {
 	return name[0] == '/' || name[0] == '.' ? "" : "./";
 }
+
+/* "SECONDS YYYY-MM-DDThh:mm:ssZ", as the time records write it. */
+size_t hg_reportfile_time(char *buf, size_t len, time_t t);
 
 /* version, program, pid, ppid, time and level lines. */
 void hg_reportfile_write_process(struct hg_gzfile *gz, const char *exe, time_t now);

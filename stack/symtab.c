@@ -137,3 +137,28 @@ size_t hg_symtab_format_frame(char *buf, size_t len, unsigned i, uintptr_t pc)
 	n += hg_fmt(buf + n, len - n, " (%s+0x%zx)\n", module, (size_t)vaddr);
 	return n;
 }
+
+bool hg_symtab_function(uintptr_t pc, char *name, size_t len, const char **module)
+{
+	Dl_info info;
+	struct link_map *map = NULL;
+	static char exe[512];
+	name[0] = '\0';
+	*module = "";
+	if (dladdr1((void *)(pc - 1), &info, (void **)&map, RTLD_DL_LINKMAP) == 0 || map == NULL)
+		return false;
+	*module = map->l_name;
+	if (map->l_name[0] == '\0') {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		*module = exe;
+	}
+	uintptr_t off;
+	if (info.dli_sname != NULL) {
+		size_t n = strnlen(info.dli_sname, len - 1);
+		memcpy(name, info.dli_sname, n);
+		name[n] = '\0';
+		return true;
+	}
+	return hg_symtab_lookup(*module, pc - map->l_addr - 1, name, len, &off);
+}

@@ -18,4 +18,9 @@ bool hg_symtab_lookup(const char *path, uintptr_t vaddr, char *name, size_t len,
  * written into buf (len bytes); its length. */
 size_t hg_symtab_format_frame(char *buf, size_t len, unsigned i, uintptr_t pc);
 
+/* The function containing the call before return address pc (name, cut to
+ * len; "" and false when unknown) and its module's path (*module, "" when
+ * unknown), for suppressions.  Takes the loader's lock (dladdr). */
+bool hg_symtab_function(uintptr_t pc, char *name, size_t len, const char **module);
+
 #endif

@@ -298,8 +298,8 @@ def read_modules_stacks(rep, skip_unknown):
 
 def parse_leaks(rep):
     (version,) = rep.take('heapguard-leaks', 2)
-    rep.require(version in ('1', '2'), 'heapguard-leaks %s: version 1 or 2 expected' % version)
-    rep.option_version = int(version)
+    rep.require(version in ('1', '2', '3'), 'heapguard-leaks %s: version 1, 2 or 3 expected' % version)
+    rep.option_version = min(int(version), 2)  # TEMP (procside): 3's options are 2's
     rep.facts.add('version=' + version)
     rep.facts.add('kind=leaks')
     level = read_common_head(rep)
@@ -329,10 +329,16 @@ def parse_leaks(rep):
     while True:
         name = rep.peek()
         if name != 'site':
+            if name == 'error':  # TEMP (procside): version 3's error stacks are used
+                for ref in rep.lines[rep.pos].split(b' ')[3:6]:
+                    used.add(int(ref))
             if skip_unknown(name):
                 rep.pos += 1
                 continue
             break
+        fields = rep.lines[rep.pos].split(b' ')
+        if len(fields) == 9 and fields[8].startswith(b'suppressed='):  # TEMP (procside)
+            rep.lines[rep.pos] = b' '.join(fields[:8])
         kind, stack, blocks, nbytes, lo, hi, threads = rep.take('site', 8)
         rep.require(kind in order, 'site: kind %r' % kind)
         stack = num(stack, 'site stack')

@@ -37,8 +37,8 @@ else
 	echo "note: python's test package is missing (apt-get install libpython3.11-testsuite); running only our own workload"
 fi
 
-hg_compare alloc_heavy "$py" "$hg_srcdir/tests/preload/alloc_heavy.py" || status=1
+HEAPGUARD_OPTIONS=clean_reports=1 hg_compare alloc_heavy "$py" "$hg_srcdir/tests/preload/alloc_heavy.py" || status=1
 export PYTHONMALLOC=malloc
-hg_compare alloc_heavy_malloc "$py" "$hg_srcdir/tests/preload/alloc_heavy.py" || status=1
+HEAPGUARD_OPTIONS=clean_reports=1 hg_compare alloc_heavy_malloc "$py" "$hg_srcdir/tests/preload/alloc_heavy.py" || status=1
 hg_check_reports || status=1
 exit $status

@@ -53,7 +53,7 @@ gzip_bomb "$tmp/bomb.leaks.gz" 'heapguard-leaks 1' 'version 0.1.0' 'program /bin
 expect_error "$tmp/bomb.leaks.gz" '*' 'more than 1073741824 bytes uncompressed'
 
 # --- the text, rule by rule (basic.txt has 29 lines) ---
-broken magic3 1 "unsupported format version '3' (this reader reads versions 1 to 2)" '1s/.*/heapguard-leaks 3/'
+broken magic4 1 "unsupported format version '4' (this reader reads versions 1 to 3)" '1s/.*/heapguard-leaks 4/'
 broken foreign 1 'not a heapguard leak report' '1s/.*/hello, world/'
 # A fragmentation report's first line sends the file to the other parser;
 # diff reads leak reports only and says what the file is instead.

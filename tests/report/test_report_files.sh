@@ -17,12 +17,12 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 # run PREFIX: the preloaded /bin/true with report=PREFIX, stderr to $d/err
 run() {
-	env HEAPGUARD_OPTIONS="report=$1" LD_PRELOAD="$lib" /bin/true 2>"$d/err"
+	env HEAPGUARD_OPTIONS="clean_reports=1:report=$1" LD_PRELOAD="$lib" /bin/true 2>"$d/err"
 }
 
 valid() {
 	gzip -dc "$1" >"$d/text" 2>/dev/null || return 1
-	[ "$(head -n 1 "$d/text")" = "heapguard-leaks 2" ] || return 1
+	[ "$(head -n 1 "$d/text")" = "heapguard-leaks 3" ] || return 1
 	tail -n 1 "$d/text" | grep -q '^end [0-9]* [0-9]*$'
 }
 
@@ -32,7 +32,7 @@ run "$d/r" || bad "exit status changed"
 valid "$d/r.leaks.gz" || bad "r.leaks.gz is not a complete report"
 mode=$(stat -c %a "$d/r.leaks.gz")
 [ "$mode" = 600 ] || bad "mode $mode, expected 600"
-grep -q "report: $d/r.leaks.gz" "$d/err" || bad "summary does not name the file: $(cat "$d/err")"
+grep -q "heapguard-report $d/r.leaks.gz" "$d/err" || bad "summary does not name the file: $(cat "$d/err")"
 
 # 2. It exists: the next run takes .1, then .2; the first is untouched.
 sum=$(cksum <"$d/r.leaks.gz")
@@ -51,7 +51,7 @@ run "$d/s"
 
 # 4. A directory that does not exist: one line, no file, status kept.
 run "$d/missing/r" || bad "exit status changed on a write error"
-grep -q "^heapguard: cannot write the leak report $d/missing/r.leaks.gz: " "$d/err" ||
+grep -q "; cannot write the leak report $d/missing/r.leaks.gz: " "$d/err" ||
 	bad "no error line: $(cat "$d/err")"
 [ ! -e "$d/missing" ] || bad "something was created"
 if [ "$(id -u)" != 0 ]; then
@@ -65,7 +65,7 @@ fi
 
 # 5. A current directory that takes no files: $TMPDIR, same name.
 mkdir "$d/tmp"
-(cd /proc && env TMPDIR="$d/tmp" HEAPGUARD_OPTIONS="report=rel" LD_PRELOAD="$lib" \
+(cd /proc && env TMPDIR="$d/tmp" HEAPGUARD_OPTIONS="clean_reports=1:report=rel" LD_PRELOAD="$lib" \
 	/bin/true 2>"$d/err")
 [ -f "$d/tmp/rel.leaks.gz" ] || bad "no fallback to \$TMPDIR: $(cat "$d/err")"
 grep -q 'not writable' "$d/err" || bad "the summary does not say why: $(cat "$d/err")"

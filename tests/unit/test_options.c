@@ -167,8 +167,16 @@ static void test_good_string_sets_every_option(void **state)
 			     "check=1:level=fast:quarantine=64k:fill_max=1k:log=/tmp/hg log.txt:"
 			     "verbose=true:stats_at_exit=yes:depth=24:leaks=0:report=/tmp/r.%p:"
 			     "leak_exitcode=7:unwind_verify=1:frag=0:report_signal=SIGUSR2:"
-			     "report_on_crash=1:"),
+			     "report_on_crash=1:run_dir=/tmp/run:clean_reports=1:error_exitcode=9:"
+			     "only=*:skip=no-such-program:suppressions=/tmp/supp:"),
 		"");
+	assert_string_equal(cfg.options.run_dir, "/tmp/run");
+	assert_true(cfg.options.clean_reports);
+	assert_int_equal(cfg.options.error_exitcode, 9);
+	assert_string_equal(cfg.options.only, "*");
+	assert_string_equal(cfg.options.skip, "no-such-program");
+	assert_string_equal(cfg.options.suppressions, "/tmp/supp");
+	assert_false(cfg.skipped);
 	assert_int_equal(cfg.options.check, 1);
 	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
 	assert_int_equal(cfg.options.quarantine, 64 * 1024);
