@@ -490,15 +490,16 @@ static int hg_run(struct hg_launch *l, char *const saved_env[HG_PROGRAM_ENV])
 {
 	struct hg_options opts;
 	struct hg_run_totals totals;
+	const char *requested;
 	bool created;
 	char *dir, *token, *options;
 	int status, err;
 
 	hg_effective_options(l, &opts);
-	dir = hg_run_dir_create(l->run_dir	  ? l->run_dir
-				: opts.run_dir[0] ? opts.run_dir
-						  : NULL,
-				&created);
+	requested = l->run_dir;
+	if (requested == NULL && opts.run_dir[0] != '\0')
+		requested = opts.run_dir;
+	dir = hg_run_dir_create(requested, &created);
 	if (dir == NULL)
 		return HG_EXIT_USAGE;
 	/* last, so that it wins over any run_dir given before, made absolute */
