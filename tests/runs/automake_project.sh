@@ -8,6 +8,10 @@
 # directory.
 . "${top_srcdir:-.}/tests/runs/common.sh"
 runs_need autoreconf automake autoconf make cc timeout
+# The project's make is not a sub-make of the make that runs this test:
+# nothing of that one's command line (TESTS=..., -j and its jobserver) may
+# reach it.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES TESTS TEST_LOGS TEST_SUITE_LOG
 
 src=$RUNS_TMP/src
 mkdir "$src" || exit 99
