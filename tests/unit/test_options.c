@@ -167,7 +167,8 @@ static void test_good_string_sets_every_option(void **state)
 			     "check=1:level=fast:quarantine=64k:fill_max=1k:log=/tmp/hg log.txt:"
 			     "verbose=true:stats_at_exit=yes:depth=24:leaks=0:report=/tmp/r.%p:"
 			     "leak_exitcode=7:unwind_verify=1:frag=0:report_signal=SIGUSR2:"
-			     "report_on_crash=1:"),
+			     "report_on_crash=1:run_dir=/tmp/run:clean_reports=1:error_exitcode=41:"
+			     "only=python*:skip=make,*sh:suppressions=/tmp/hg.supp:"),
 		"");
 	assert_int_equal(cfg.options.check, 1);
 	assert_int_equal(cfg.options.level, HG_LEVEL_FAST);
@@ -184,6 +185,12 @@ static void test_good_string_sets_every_option(void **state)
 	assert_false(cfg.options.frag);
 	assert_string_equal(cfg.options.report_signal, "SIGUSR2");
 	assert_true(cfg.options.report_on_crash);
+	assert_string_equal(cfg.options.run_dir, "/tmp/run");
+	assert_true(cfg.options.clean_reports);
+	assert_int_equal(cfg.options.error_exitcode, 41);
+	assert_string_equal(cfg.options.only, "python*");
+	assert_string_equal(cfg.options.skip, "make,*sh");
+	assert_string_equal(cfg.options.suppressions, "/tmp/hg.supp");
 	for (int i = 0; i < HG_OPTION_COUNT; i++)
 		assert_int_equal(cfg.option_source[i], HG_SOURCE_HEAPGUARD_ENV);
 	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 1);
