@@ -2,7 +2,7 @@
 /* check=1: two different heap errors in one run, both reported, and the program goes on.
  * With check=1 heapguard prints each diagnostic and continues: the bad chunk
  * is isolated for ever and the allocator stays consistent.
- * heapguard-demo: --check=1 */
+ * heapguard-demo: --no-run --check=1 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

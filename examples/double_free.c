@@ -2,7 +2,7 @@
 /* double-free: the same block is freed twice, with other frees in between.
  * heapguard catches the second free() (at both levels), prints a double-free
  * diagnostic and, with the default check=3, aborts with SIGABRT.
- * heapguard-demo:
+ * heapguard-demo: --no-run
  * heapguard-demo-expect: 134 (SIGABRT: heapguard stops the program at the heap error, check=3) */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 /* heap-overflow: one byte is written past the end of a 40-byte block.
  * At level=full (the default) the bytes after the requested size hold a
  * canary, checked when the block is freed: heapguard reports heap-overflow.
- * heapguard-demo:
+ * heapguard-demo: --no-run
  * heapguard-demo-expect: 134 (SIGABRT: heapguard stops the program at the heap error, check=3) */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 /* invalid-free: free() is given a pointer into the middle of a block.
  * heapguard checks the range and alignment of every pointer before reading
  * any header, so it reports invalid-free instead of crashing.
- * heapguard-demo:
+ * heapguard-demo: --no-run
  * heapguard-demo-expect: 134 (SIGABRT: heapguard stops the program at the heap error, check=3) */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * is lost, its other nodes are indirect), and a table stays reachable from a
  * global.  heapguard writes heapguard.leaks.PID.leaks.gz at exit and prints a
  * summary; `heapguard-report FILE` shows each site with its stack.
- * heapguard-demo: */
+ * heapguard-demo: --no-run */
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /* malloc_info(3) prints the heap in glibc's XML shape.
  * Free chunks by size class, per arena and in total, after a mix of small,
  * large and mmap'd allocations.
- * heapguard-demo: */
+ * heapguard-demo: --no-run */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>

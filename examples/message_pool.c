@@ -6,7 +6,7 @@
  * long-lived and the short-lived no longer share the heap: once the
  * requests are done the heap is one free top chunk that trimming returns,
  * and the fragmentation report says the heap is compact.
- * heapguard-demo: */
+ * heapguard-demo: --no-run */
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 /* stats_at_exit=1: malloc_stats() output is printed to stderr at exit.
  * The program leaves 500 chunks live with holes between them, so the arena's
  * system bytes and in-use bytes differ.
- * heapguard-demo: --stats_at_exit=1 */
+ * heapguard-demo: --no-run --stats_at_exit=1 */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -7,7 +7,7 @@
  * heapguard, heapguard_report() writes the fragmentation report that says
  * so; `heapguard-report FILE.frag.gz` gives the verdict, and --svg draws the
  * heap.  examples/message_pool.c is the same service fixed.
- * heapguard-demo: */
+ * heapguard-demo: --no-run */
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Four threads allocate, the main thread frees: cross-thread frees, one arena each.
  * malloc_stats() at exit shows an arena per busy thread (up to 8 x cores).
- * heapguard-demo: --stats_at_exit=1 */
+ * heapguard-demo: --no-run --stats_at_exit=1 */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * quarantine; heapguard_check_heap() verifies the fill and reports
  * write-after-free.  The function is looked up at run time, so the program
  * also builds and runs without heapguard (it then just says so).
- * heapguard-demo:
+ * heapguard-demo: --no-run
  * heapguard-demo-expect: 134 (SIGABRT: heapguard stops the program at the heap error, check=3) */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <dlfcn.h>

@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /* heapguard(1): run a program with libheapguard.so preloaded, heapguard's
  * options and glibc's malloc parameters set.  Every value is checked first,
- * by the library's own parser.  The launcher only edits the environment and
- * exec()s, so the program's exit status and signals are its own.  It is never
- * preloaded into itself, so it may use stdio and malloc freely. */
+ * by the library's own parser.  By default the program runs as a child in a
+ * run directory (tools/run.c) and the launcher ends with the run's summary
+ * and the program's status (or the run's, by error_exitcode/leak_exitcode);
+ * with --no-run the launcher only edits the environment and exec()s.  It is
+ * never preloaded into itself, so it may use stdio and malloc freely. */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../base/options.h"
+#include "records.h"
+#include "run.h"
 
 #ifndef HG_LIBDIR
 #define HG_LIBDIR "/usr/local/lib"
@@ -29,6 +37,8 @@ enum {
 
 struct hg_launch {
 	const char *lib;		/* --lib=PATH, or NULL */
+	const char *run_dir;		/* --run-dir=DIR, or NULL */
+	bool no_run;			/* --no-run: exec the program, no run */
 	char *options;			/* the ':'-joined option string from the command line */
 	bool param_set[HG_PARAM_COUNT]; /* glibc's parameters given as --name=VALUE */
 	size_t param[HG_PARAM_COUNT];	/* and their values */
@@ -62,6 +72,9 @@ static void hg_usage(FILE *out)
 	      "  --NAME=VALUE          set one heapguard option, or one of glibc's malloc\n"
 	      "                        parameters through $GLIBC_TUNABLES (see below)\n"
 	      "  --lib=PATH            use this libheapguard.so\n"
+	      "  --run-dir=DIR         the run's directory (default: a new\n"
+	      "                        ./heapguard-run-YYYYMMDD-HHMMSS-PID)\n"
+	      "  --no-run              no run: exec the program, each process reports alone\n"
 	      "  --help-options        list the options and glibc's parameters only\n"
 	      "  --version             print the version\n"
 	      "  -h, --help            print this help\n"
@@ -215,6 +228,16 @@ static void hg_parse_args(struct hg_launch *l, int argc, char **argv)
 			l->lib = hg_option_value(argv, &i, arg, 5);
 			continue;
 		}
+		if (strncmp(arg, "--run-dir", 9) == 0 && (arg[9] == '=' || arg[9] == '\0')) {
+			l->run_dir = hg_option_value(argv, &i, arg, 9);
+			if (l->run_dir[0] == '\0')
+				hg_die_usage("option '--run-dir' needs a directory");
+			continue;
+		}
+		if (strcmp(arg, "--no-run") == 0) {
+			l->no_run = true;
+			continue;
+		}
 		if (arg[1] == '-') {
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -236,6 +259,8 @@ static void hg_parse_args(struct hg_launch *l, int argc, char **argv)
 	}
 	if (i >= argc)
 		hg_die_usage("no program to run");
+	if (l->no_run && l->run_dir != NULL)
+		hg_die_usage("--run-dir and --no-run exclude each other");
 	l->argv = argv + i;
 }
 
@@ -382,25 +407,142 @@ static void hg_set_tunables(const struct hg_launch *l)
 	free(val);
 }
 
+/* The variables the launcher sets for the program, as they were: the
+ * summary's reader must run as the launcher was started, not preloaded into
+ * the run (it would leave a record of its own there). */
+static const char *const hg_program_env[] = { "LD_PRELOAD", "HEAPGUARD_OPTIONS", "GLIBC_TUNABLES" };
+#define HG_PROGRAM_ENV (sizeof(hg_program_env) / sizeof(hg_program_env[0]))
+
+static void hg_env_save(char *saved[HG_PROGRAM_ENV])
+{
+	for (size_t i = 0; i < HG_PROGRAM_ENV; i++) {
+		const char *v = getenv(hg_program_env[i]);
+
+		saved[i] = v ? hg_xstrdup(v) : NULL;
+	}
+}
+
+static void hg_env_restore(char *const saved[HG_PROGRAM_ENV])
+{
+	for (size_t i = 0; i < HG_PROGRAM_ENV; i++) {
+		if (saved[i] != NULL)
+			setenv(hg_program_env[i], saved[i], 1);
+		else
+			unsetenv(hg_program_env[i]);
+	}
+}
+
+/* The options the program will see (those inherited, then ours), for what
+ * the launcher itself must know of them; the library's defaults are all 0 or
+ * empty for these.  A bad inherited token is the library's to warn about. */
+static void hg_effective_options(const struct hg_launch *l, struct hg_options *opts)
+{
+	char *all = hg_join(getenv("HEAPGUARD_OPTIONS"), l->options, ':');
+
+	memset(opts, 0, sizeof(*opts));
+	hg_options_parse(opts, NULL, HG_SOURCE_HEAPGUARD_ENV, all, NULL, NULL);
+	free(all);
+}
+
+/* The shell's words and statuses for a program that could not be run. */
+static int hg_cannot_run(const char *program, int err)
+{
+	if (err == ENOENT || err == ENOTDIR) {
+		fprintf(stderr, "heapguard: %s: %s\n", program,
+			strchr(program, '/') ? "no such file" : "command not found");
+		return HG_EXIT_NOT_FOUND;
+	}
+	fprintf(stderr, "heapguard: %s: cannot execute: %s\n", program, strerror(err));
+	return HG_EXIT_NOT_EXEC;
+}
+
+/* End the launcher as the command ended: killed by the same signal (without
+ * a core dump of the launcher's own: the command's is the one that counts),
+ * or 128 + the signal if it does not kill the launcher. */
+__attribute__((noreturn)) static void hg_die_like(int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	sigset_t set;
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	exit(128 + sig);
+}
+
+/* The launcher's status: the command's, except that the run's heap errors
+ * (error_exitcode) and then its lost bytes (leak_exitcode) turn a 0 into
+ * that code, as they do for each process. */
+static int hg_run_status(int code, const struct hg_options *opts, const struct hg_run_totals *t)
+{
+	if (code == 0 && opts->error_exitcode != 0 && t->errors > 0)
+		return (int)opts->error_exitcode;
+	if (code == 0 && opts->leak_exitcode != 0 && t->lost_bytes > 0)
+		return (int)opts->leak_exitcode;
+	return code;
+}
+
+/* Make the run, run the command in it, say how the run went. */
+static int hg_run(struct hg_launch *l, char *const saved_env[HG_PROGRAM_ENV])
+{
+	struct hg_options opts;
+	struct hg_run_totals totals;
+	const char *requested;
+	bool created;
+	char *dir, *token, *options;
+	int status, err;
+
+	hg_effective_options(l, &opts);
+	requested = l->run_dir;
+	if (requested == NULL && opts.run_dir[0] != '\0')
+		requested = opts.run_dir;
+	dir = hg_run_dir_create(requested, &created);
+	if (dir == NULL)
+		return HG_EXIT_USAGE;
+	/* last, so that it wins over any run_dir given before, made absolute */
+	if (asprintf(&token, "run_dir=%s", dir) < 0) {
+		perror("heapguard");
+		return HG_EXIT_USAGE;
+	}
+	options = hg_join(l->options, token, ':');
+	hg_set_options(options);
+	free(options);
+	free(token);
+	fflush(NULL);
+	status = hg_run_command(l->argv, &err);
+	hg_env_restore(saved_env);
+	if (status < 0) {
+		if (created)
+			rmdir(dir);
+		return hg_cannot_run(l->argv[0], err);
+	}
+	if (hg_records_read(dir, &totals) != 0)
+		memset(&totals, 0, sizeof(totals));
+	hg_run_summary(dir, &totals);
+	free(dir);
+	if (WIFSIGNALED(status))
+		hg_die_like(WTERMSIG(status));
+	return hg_run_status(WEXITSTATUS(status), &opts, &totals);
+}
+
 int main(int argc, char **argv)
 {
 	struct hg_launch l = { 0 };
+	char *saved_env[HG_PROGRAM_ENV];
 	char *lib;
-	int err;
 
 	hg_parse_args(&l, argc, argv);
 	lib = hg_find_lib(l.lib);
+	hg_env_save(saved_env);
 	hg_set_preload(lib);
-	hg_set_options(l.options);
 	hg_set_tunables(&l);
+	if (!l.no_run)
+		return hg_run(&l, saved_env);
+	hg_set_options(l.options);
 	fflush(NULL);
 	execvp(l.argv[0], l.argv);
-	err = errno;
-	if (err == ENOENT || err == ENOTDIR) {
-		fprintf(stderr, "heapguard: %s: %s\n", l.argv[0],
-			strchr(l.argv[0], '/') ? "no such file" : "command not found");
-		return HG_EXIT_NOT_FOUND;
-	}
-	fprintf(stderr, "heapguard: %s: cannot execute: %s\n", l.argv[0], strerror(err));
-	return HG_EXIT_NOT_EXEC;
+	return hg_cannot_run(l.argv[0], errno);
 }

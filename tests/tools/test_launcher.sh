@@ -3,7 +3,9 @@
 # heapguard(1), the launcher: option handling (every value checked by the
 # library's parser before the program runs), glibc's parameters as
 # --name=VALUE, library lookup, the environment it hands to the program, and
-# exit statuses (the program's own, or 2/126/127).
+# exit statuses (the program's own, or 2/126/127).  The run the launcher
+# makes by default has its own test (test_run.sh); the environment checks
+# here use --no-run, which hands the program exactly what the options say.
 # Needs HEAPGUARD_BIN and HEAPGUARD_LIB (set by `make check`).
 # shellcheck disable=SC2016 # the single-quoted $VARS expand in the program
 
@@ -12,6 +14,8 @@ lib=${HEAPGUARD_LIB:?HEAPGUARD_LIB is not set}
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
+# The runs of the commands below go to their own directory, not the build tree.
+mkdir "$tmp/cwd" && cd "$tmp/cwd" || exit 99
 failures=0
 
 fail() {
@@ -71,13 +75,17 @@ expect_status 0 env LD_PRELOAD=libc.so.6 "$bin" sh -c 'echo "$LD_PRELOAD"'
 case $(cat "$tmp/out") in /*libheapguard.so:libc.so.6) ;; *) fail "LD_PRELOAD is '$(cat "$tmp/out")'" ;; esac
 
 # HEAPGUARD_OPTIONS: the existing string first, then ours in command-line order.
-expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 -o stats_at_exit=0 \
+expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --no-run --check=1 -o stats_at_exit=0 \
 	--options=log="$tmp/log" sh -c 'echo "$HEAPGUARD_OPTIONS"'
 [ "$(cat "$tmp/out")" = "verbose=0:check=1:stats_at_exit=0:log=$tmp/log" ] ||
 	fail "HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
+# In a run (the default), the run's absolute directory comes last.
+expect_status 0 env HEAPGUARD_OPTIONS=verbose=0 "$bin" --check=1 --run-dir=r sh -c 'echo "$HEAPGUARD_OPTIONS"'
+[ "$(cat "$tmp/out")" = "verbose=0:check=1:run_dir=$tmp/cwd/r" ] ||
+	fail "in a run, HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
 
 # Values as the library parses them: its spellings are accepted...
-expect_status 0 "$bin" --verbose=ON --leaks=Off --frag=no --quarantine=4M --fill_max=1k \
+expect_status 0 "$bin" --no-run --verbose=ON --leaks=Off --frag=no --quarantine=4M --fill_max=1k \
 	--level=FULL --report_signal=usr2 sh -c 'echo "$HEAPGUARD_OPTIONS"'
 [ "$(cat "$tmp/out")" = "verbose=ON:leaks=Off:frag=no:quarantine=4M:fill_max=1k:level=FULL:report_signal=usr2" ] ||
 	fail "spellings: HEAPGUARD_OPTIONS is '$(cat "$tmp/out")'"
@@ -111,7 +119,7 @@ expect_status 0 "$bin" --arena_max=2 --verbose=1 -o leaks=0:frag=0 -- true
 grep -qx 'heapguard: glibc.malloc.arena_max = 2 (GLIBC_TUNABLES)' "$tmp/err" ||
 	fail "--arena_max=2 is not in effect: $(grep arena_max "$tmp/err")"
 expect_status 0 env GLIBC_TUNABLES=glibc.malloc.arena_max=5:glibc.cpu.x=1:glibc.malloc.top_pad=7 \
-	"$bin" --arena_max=2 --tcache_count=0x10 --arena_max=3 sh -c 'echo "$GLIBC_TUNABLES"'
+	"$bin" --no-run --arena_max=2 --tcache_count=0x10 --arena_max=3 sh -c 'echo "$GLIBC_TUNABLES"'
 [ "$(cat "$tmp/out")" = "glibc.cpu.x=1:glibc.malloc.top_pad=7:glibc.malloc.arena_max=3:glibc.malloc.tcache_count=16" ] ||
 	fail "GLIBC_TUNABLES is '$(cat "$tmp/out")'"
 expect_status 0 env -u GLIBC_TUNABLES "$bin" --check=1 sh -c 'echo "${GLIBC_TUNABLES-unset}"'
@@ -131,12 +139,16 @@ expect_status 2 "$bin" -o 'verbose' true
 expect_one_error_line "verbose"
 expect_status 2 "$bin" --verbose=1
 expect_one_error_line "no program"
+expect_status 2 "$bin" --run-dir="$tmp/r" --no-run true
+expect_one_error_line "exclude each other"
 expect_status 2 "$bin" --lib="$tmp/missing.so" true
 expect_one_error_line "library not found"
 expect_status 2 env HEAPGUARD_LIB="$tmp/missing.so" "$bin" true
 expect_one_error_line "library not found"
 
-# The program cannot be run: 127 not found, 126 not executable.
+# The program cannot be run: 127 not found, 126 not executable; and then
+# no run is left behind.
+mkdir "$tmp/none" && cd "$tmp/none" || exit 99
 expect_status 127 "$bin" heapguard-no-such-program
 expect_one_error_line "command not found"
 expect_status 127 "$bin" "$tmp/no-such-file"
@@ -145,6 +157,12 @@ expect_one_error_line "no such file"
 chmod 644 "$tmp/plain"
 expect_status 126 "$bin" "$tmp/plain"
 expect_one_error_line "cannot execute"
+expect_status 127 "$bin" --no-run heapguard-no-such-program
+expect_one_error_line "command not found"
+expect_status 126 "$bin" --no-run "$tmp/plain"
+expect_one_error_line "cannot execute"
+left=$(ls -A "$tmp/none")
+[ -z "$left" ] || fail "the commands that could not run left: $left"
 
 [ "$failures" -eq 0 ] || exit 1
 exit 0
