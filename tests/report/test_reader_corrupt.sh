@@ -41,8 +41,10 @@ bytes deflate 'b[20:30] = bytes(10)'
 expect_error "$tmp/deflate.leaks.gz" '*' ''
 head -c 100000 "$reader" | gzip -c >"$tmp/binary.leaks.gz"
 expect_error "$tmp/binary.leaks.gz" 1 ''
-run 2 "$tmp"
-[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^heapguard-report: $tmp: " "$tmp/err" || fail "directory: $(cat "$tmp/err")"
+# A directory is a run: one with nothing readable in it is an input error.
+mkdir "$tmp/empty"
+run 2 "$tmp/empty"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^heapguard-report: $tmp/empty: " "$tmp/err" || fail "directory: $(cat "$tmp/err")"
 run 2 "$tmp/does-not-exist.leaks.gz"
 grep -qx "heapguard-report: $tmp/does-not-exist.leaks.gz: No such file or directory" "$tmp/err" ||
 	fail "missing file: $(cat "$tmp/err")"
@@ -53,7 +55,7 @@ gzip_bomb "$tmp/bomb.leaks.gz" 'heapguard-leaks 1' 'version 0.1.0' 'program /bin
 expect_error "$tmp/bomb.leaks.gz" '*' 'more than 1073741824 bytes uncompressed'
 
 # --- the text, rule by rule (basic.txt has 29 lines) ---
-broken magic3 1 "unsupported format version '3' (this reader reads versions 1 to 2)" '1s/.*/heapguard-leaks 3/'
+broken magic4 1 "unsupported format version '4' (this reader reads versions 1 to 3)" '1s/.*/heapguard-leaks 4/'
 broken foreign 1 'not a heapguard leak report' '1s/.*/hello, world/'
 # A fragmentation report's first line sends the file to the other parser;
 # diff reads leak reports only and says what the file is instead.
