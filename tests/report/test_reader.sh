@@ -18,7 +18,7 @@ grep -qx 'heapguard-report [0-9][0-9.]*' "$tmp/out" || fail "--version printed '
 run 0 --help
 grep -q '^usage: heapguard-report' "$tmp/out" || fail "--help has no usage line"
 for args in "" "--bogus $basic" "--json --folded $basic" "--show=lots $basic" "--show= $basic" \
-	"$basic $basic" "diff $basic" "--folded diff $basic $basic" "--symbolizer=gdb $basic" "--suppress"; do
+	"diff $basic" "--folded diff $basic $basic" "--symbolizer=gdb $basic" "--suppress"; do
 	# shellcheck disable=SC2086 # split on purpose
 	run 2 $args
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^heapguard-report: ' "$tmp/err" ||
