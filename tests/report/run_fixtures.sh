@@ -11,7 +11,7 @@
 # leaks_header PID PPID PROGRAM: the records up to the options.
 leaks_header() {
 	printf '%s\n' 'heapguard-leaks 3' 'version 0.1.0' "program $3" "pid $1" "ppid $2" \
-		'time 1795760000 2026-11-27T05:33:20Z' 'level full' 'status 0' "arg 0 $(basename "$3")" \
+		'time 1795760000 2026-11-27T06:13:20Z' 'level full' 'status 0' "arg 0 $(basename "$3")" \
 		'option level default full'
 }
 
@@ -19,7 +19,7 @@ leaks_header() {
 proc_record() {
 	{
 		printf '%s\n' 'heapguard-process 1' 'version 0.1.0' "program $5" "arg 0 $(basename "$5")" \
-			"pid $2" "ppid $3" "fork $4" 'time 1795760000 2026-11-27T05:33:20Z' 'level full' \
+			"pid $2" "ppid $3" "fork $4" 'time 1795760000 2026-11-27T06:13:20Z' 'level full' \
 			'status 0' 'exitcode 0' "errors $6" "lost $7 $8" "indirect $9 ${10}" 'suppressed 0 0' \
 			'scanned 1'
 		[ -n "${11}" ] && echo "report leaks ${11}"

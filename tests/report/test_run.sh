@@ -126,6 +126,44 @@ echo junk >"$tmp/bad/a.1.0.proc"
 run 2 --summary-line "$tmp/bad"
 [ "$(grep -vc warning "$tmp/err")" = 1 ] || fail "nothing readable: $(cat "$tmp/err")"
 
+# Mutated records (bytes flipped, lines cut, cut short) never crash the
+# reader: alone, each is read or refused (exit 0 or 2, a one-line error);
+# among good files, each costs at most one warning.
+mkdir "$tmp/mutants"
+python3 - "$(ls "$r"/fork_tree.100.*.proc)" "$tmp/mutants" <<'PY'
+import random, sys
+good = open(sys.argv[1], 'rb').read()
+rng = random.Random(20261205)
+for n in range(120):
+    b = bytearray(good)
+    for _ in range(rng.randint(1, 4)):
+        what = rng.randrange(4)
+        if what == 0 and b:
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        elif what == 1:
+            b = b[:rng.randrange(len(b) + 1)]
+        elif what == 2:
+            lines = b.split(b'\n')
+            del lines[rng.randrange(len(lines))]
+            b = bytearray(b'\n'.join(lines))
+        else:
+            b[rng.randrange(len(b) + 1):0] = rng.choice([b' ', b'\\', b'\x00', b'-', b'99999999999999999999', b'\n'])
+    open('%s/m%03d.%d.0.proc' % (sys.argv[2], n, n), 'wb').write(bytes(b))
+PY
+for m in "$tmp/mutants"/*.proc; do
+	timeout 10 "$reader" --summary-line "$m" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	case $st in
+	0) [ "$(wc -l <"$tmp/out")" = 1 ] || fail "$m: read, but not one summary line" ;;
+	2) [ "$(grep -vc '^heapguard-report: warning: ' "$tmp/err")" = 1 ] || fail "$m: refused without one error line: $(cat "$tmp/err")" ;;
+	*) fail "$m: exit $st: $(head -c 300 "$tmp/err")" ;;
+	esac
+done
+cp "$r"/* "$tmp/mutants/"
+run 1 --no-symbols --json "$tmp/mutants"
+json 'j["processes"] >= 11'
+[ "$(grep -c 'warning' "$tmp/err")" -le 120 ] || fail "more than one warning per mutated record"
+
 # --- diff of two runs ---
 run 0 --no-symbols diff "$r" "$r"
 contains 'nothing new'

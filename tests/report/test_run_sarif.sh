@@ -60,7 +60,7 @@ report() {
 	id=$(readelf -n "$1" | sed -n 's/.*Build ID: *//p')
 	[ -n "$id" ] || { echo "$0: $1 has no build id" >&2; exit 77; }
 	printf '%s\n' 'heapguard-leaks 3' 'version 0.1.0' "program $1" "pid $2" 'ppid 1' \
-		'time 1795760000 2026-11-27T05:33:20Z' 'level full' 'status 0' 'arg 0 prog' \
+		'time 1795760000 2026-11-27T06:13:20Z' 'level full' 'status 0' 'arg 0 prog' \
 		'option level default full' "module 0 0x55d0c0$2000 $id $1" \
 		"stack 1 0+$(at "$1" leak_here) 0+$(at "$1" main)" \
 		"stack 2 0+$(at "$1" free_twice) 0+$(at "$1" main)" \

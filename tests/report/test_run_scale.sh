@@ -27,7 +27,7 @@ for n in range(300):
     pid = 10000 + n
     name = "prog.%d.%016x" % (pid, pid)
     lines = ["heapguard-leaks 3", "version 0.1.0", "program " + path, "pid %d" % pid, "ppid 1",
-             "time 1795760000 2026-11-27T05:33:20Z", "level full", "status 0", "arg 0 prog",
+             "time 1795760000 2026-11-27T06:13:20Z", "level full", "status 0", "arg 0 prog",
              "option level default full",
              "module 0 0x%x %s %s" % (0x550000000000 + pid * 0x1000000, build_id, path)]
     for s in range(40):
@@ -42,7 +42,7 @@ for n in range(300):
         out.write("\n".join(lines) + "\n")
     with open(os.path.join(run, name + ".proc"), "w") as out:
         out.write("heapguard-process 1\nversion 0.1.0\nprogram %s\npid %d\nppid 1\nfork 0\n"
-                  "time 1795760000 2026-11-27T05:33:20Z\nlevel full\nstatus 0\nexitcode 0\nerrors 0\n"
+                  "time 1795760000 2026-11-27T06:13:20Z\nlevel full\nstatus 0\nexitcode 0\nerrors 0\n"
                   "lost %d 40\nindirect 0 0\nsuppressed 0 0\nscanned 1\nreport leaks %s.leaks.gz\nend\n"
                   % (path, pid, lost, name))
 PY
