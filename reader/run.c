@@ -157,7 +157,18 @@ static int hg_list_operands(struct hg_file_list *l, const char *const *operands,
 		struct stat st;
 		enum hg_file_kind kind;
 
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (stat(path, &st) < 0) {
+			/* The one run asked for is not there: an input error. */
+			if (n == 1) {
+				fprintf(stderr, "heapguard-report: %s: %s\n", path, strerror(errno));
+				return -2;
+			}
+			fprintf(stderr, "heapguard-report: warning: %s: %s (skipped)\n", path,
+				strerror(errno));
+			run->damaged++;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
 			if (hg_list_dir(l, path, run) < 0)
 				return -1;
 			continue;
@@ -321,8 +332,12 @@ int hg_run_load(struct hg_run *run, const char *const *operands, size_t n,
 	run->operands = operands;
 	run->noperands = n;
 	run->show = opt->show;
-	if (hg_list_operands(&l, operands, n, run) < 0)
+	switch (hg_list_operands(&l, operands, n, run)) {
+	case -2: /* said why */
+		goto out;
+	case -1:
 		goto oom;
+	}
 	run->records = calloc(l.n + 1, sizeof(*run->records));
 	run->reports = calloc(l.n + 1, sizeof(*run->reports));
 	report_real = calloc(l.n + 1, sizeof(*report_real));
