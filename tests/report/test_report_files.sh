@@ -22,7 +22,7 @@ run() {
 
 valid() {
 	gzip -dc "$1" >"$d/text" 2>/dev/null || return 1
-	[ "$(head -n 1 "$d/text")" = "heapguard-leaks 2" ] || return 1
+	[ "$(head -n 1 "$d/text")" = "heapguard-leaks 3" ] || return 1
 	tail -n 1 "$d/text" | grep -q '^end [0-9]* [0-9]*$'
 }
 
