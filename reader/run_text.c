@@ -75,13 +75,20 @@ static bool hg_run_place(const struct hg_run *run, uint32_t stack, const struct 
 
 static void hg_put_place(FILE *out, const struct hg_run *run, uint32_t stack)
 {
+	const struct hg_leaks *t = &run->table;
+	const struct hg_leak_frame *frames;
 	const struct hg_sym_entry *e;
-	const char *module = hg_run_function(run, stack);
+	unsigned i, count;
 
 	if (!hg_run_place(run, stack, &e)) {
-		if (module) {
-			fputs(" in ", out);
-			hg_put_text(out, module);
+		/* Nothing symbolized: the innermost frame in a module. */
+		frames = hg_leaks_stack(t, stack, &count);
+		for (i = 0; i < count && frames[i].module == HG_NO_MODULE; i++)
+			;
+		if (i < count) {
+			fputs(" at ", out);
+			hg_put_text(out, hg_run_base_name(t->modules[frames[i].module].path));
+			fprintf(out, "+0x%" PRIx64, frames[i].offset);
 		}
 		return;
 	}
@@ -153,6 +160,7 @@ static void hg_print_run_header(FILE *out, const struct hg_run *run)
 	}
 	free(programs);
 	fprintf(out, "\n  clean     %zu\n", run->clean);
+	fprintf(out, "  findings  %zu\n", run->nprocesses - run->clean);
 	fprintf(out, "  errors    %" PRIu64 " in %" PRIu64 " %s\n", run->errors_total,
 		run->error_processes, hg_plural(run->error_processes, "process", "processes"));
 	hg_put_amount_line(out, "lost", &run->lost);

@@ -20,12 +20,13 @@ no_stderr
 contains "heapguard run: $r"
 contains '  processes 11: fork_tree ×9, double_free ×1, sh ×1'
 contains '  clean     1'
+contains '  findings  10'
 contains '  errors    1 in 1 process'
 contains '  lost      356 bytes in 9 blocks'
 contains 'error: double-free at 0x560000001010 in double_free (pid 120): double-free: free(0x560000001010) of a block already freed'
-contains 'lost: 256 bytes in 8 blocks in fork_tree in 8 processes (pids 101, 102, 103, 104, 105, 106, 107, 108)'
-contains 'lost: 100 bytes in 1 block in fork_tree in 1 process (pid 100)'
-contains 'indirect: 128 bytes in 8 blocks in fork_tree in 8 processes'
+contains 'lost: 256 bytes in 8 blocks at fork_tree+0x1290 in 8 processes (pids 101, 102, 103, 104, 105, 106, 107, 108)'
+contains 'lost: 100 bytes in 1 block at fork_tree+0x1160 in 1 process (pid 100)'
+contains 'indirect: 128 bytes in 8 blocks at fork_tree+0x1300 in 8 processes'
 contains 'shown: lost 356 bytes in 9 blocks at 2 sites, indirect 128 bytes in 8 blocks at 1 site'
 
 # --- JSON: two lost sites, in 8 processes and in 1 ---
@@ -171,7 +172,7 @@ no_stderr
 mkdir "$tmp/old"
 cp "$r"/fork_tree.100.* "$r"/sh.* "$tmp/old/"
 run 1 --no-symbols diff "$tmp/old" "$r"
-contains 'new lost: 256 bytes in 8 blocks in fork_tree in 8 processes'
+contains 'new lost: 256 bytes in 8 blocks at fork_tree+0x1290 in 8 processes'
 contains 'new heap error: double-free at double_free'
 contains '3 new findings'
 grep -q "^heapguard-report: warning: the runs differ in programs (double_free is in one only)" "$tmp/err" ||
