@@ -50,6 +50,9 @@ void hg_put_json_frames(FILE *out, const struct hg_view *view, const struct hg_l
 void hg_put_text_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 const char *hg_plural(uint64_t n, const char *one, const char *many);
 
+/* What --suppress suppressed, and each rule's share: the text's last lines. */
+void hg_put_text_suppressed(FILE *out, const struct hg_suppressions *supp);
+
 /* The run's program, arguments and pids: the first lines of a text
  * report ("TITLE: program"), and the members version .. status of JSON. */
 void hg_put_text_run(FILE *out, const char *title, const struct hg_leaks *r);

@@ -332,6 +332,7 @@ int hg_run_load(struct hg_run *run, const char *const *operands, size_t n,
 	run->operands = operands;
 	run->noperands = n;
 	run->show = opt->show;
+	run->supp = opt->supp;
 	switch (hg_list_operands(&l, operands, n, run)) {
 	case -2: /* said why */
 		goto out;

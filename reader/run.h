@@ -68,7 +68,8 @@ struct hg_run {
 	size_t nerrors;
 	struct hg_run_site *sites; /* lost first, then by bytes */
 	size_t nsites;
-	unsigned show; /* HG_SHOW() bits */
+	unsigned show;			    /* HG_SHOW() bits */
+	const struct hg_suppressions *supp; /* --suppress, or NULL */
 	/* Sums over the processes. */
 	size_t clean;
 	uint64_t errors_total, error_processes, lost_processes;

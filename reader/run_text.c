@@ -259,6 +259,8 @@ void hg_run_print_text(FILE *out, const struct hg_run *run, bool gen_supp)
 				shown[k].blocks, hg_plural(shown[k].blocks, "block", "blocks"),
 				sites[k], hg_plural(sites[k], "site", "sites"));
 	putc('\n', out);
+	if (run->supp && run->supp->nrules)
+		hg_put_text_suppressed(out, run->supp);
 }
 
 /* Appends name to the list unless there: whether it was added. */

@@ -164,7 +164,7 @@ static void hg_print_site(FILE *out, const struct hg_view *v, const struct hg_le
 		hg_put_supp_line(out, v->r, v->sym, s->stack);
 }
 
-static void hg_print_suppressed(FILE *out, const struct hg_suppressions *supp)
+void hg_put_text_suppressed(FILE *out, const struct hg_suppressions *supp)
 {
 	size_t i;
 
@@ -219,5 +219,5 @@ void hg_print_text(FILE *out, const struct hg_view *v)
 			" did not stop), %.1f ms\n",
 			r->scan[0] / 1024, r->scan[1], r->scan[2], (double)r->scan[3] / 1000.0);
 	if (v->supp && v->supp->nrules)
-		hg_print_suppressed(out, v->supp);
+		hg_put_text_suppressed(out, v->supp);
 }

@@ -79,6 +79,9 @@ grep -v '^#' "$tmp/out" >"$tmp/rules"
 cp "$tmp/out" "$tmp/run.supp"
 run 1 --no-symbols --suppressions="$tmp/run.supp" --json "$r"
 json 'j["sites"] == []' 'len(j["errors"]) == 1'
+run 1 --no-symbols --suppressions="$tmp/run.supp" "$r"
+contains 'suppressed: 484 bytes in 17 blocks (3 sites)'
+contains '  leak:fork_tree matched 3 sites, 484 bytes in 17 blocks'
 run 0 --no-symbols --suppressions="$tmp/run.supp" "$tmp/clean"
 
 # --- sites the processes suppressed: shown marked, kept apart ---
