@@ -22,20 +22,19 @@
 #define HG_LEAKS_FORMAT_VERSION 3
 #define HG_LEAKS_FORMAT_OLDEST	1
 
-#define HG_LEAKS_ERRORS "errors" /* total listed: heap errors reported, and listed */
-#define HG_LEAKS_ERROR	"error"	 /* kind 0xaddress stack alloc_stack free_stack message */
-#define HG_LEAKS_SITE	"site"	 /* kind stack blocks bytes min max threads
-				  * [suppressed=PATTERN] */
-#define HG_LEAKS_TOTALS "totals" /* bytes and blocks of each kind, in kind order */
+#define HG_LEAKS_ERRORS	    "errors"	 /* total listed: heap errors reported, and listed */
+#define HG_LEAKS_ERROR	    "error"	 /* kind 0xaddress stack alloc_stack free_stack message */
+#define HG_LEAKS_SITE	    "site"	 /* kind stack blocks bytes min max threads [suppressed=] */
+#define HG_LEAKS_TOTALS	    "totals"	 /* bytes and blocks of each kind, in kind order */
 #define HG_LEAKS_SUPPRESSED "suppressed" /* bytes blocks of the suppressed lost+indirect */
-#define HG_LEAKS_DEPOT	"depot"	 /* stacks bytes captures hits */
-#define HG_LEAKS_SCAN	"scan"	 /* root_bytes threads not_stopped microseconds */
-#define HG_LEAKS_END	"end"	 /* sites stacks */
+#define HG_LEAKS_DEPOT	    "depot"	 /* stacks bytes captures hits */
+#define HG_LEAKS_SCAN	    "scan"	 /* root_bytes threads not_stopped microseconds */
+#define HG_LEAKS_END	    "end"	 /* sites stacks */
 
-#define HG_LEAKS_ERRORS_LISTED	64	       /* error records at most (the first in time) */
+#define HG_LEAKS_ERRORS_LISTED	64	      /* error records at most (the first in time) */
 #define HG_LEAKS_SUPPRESSED_BY	"suppressed=" /* a site's last field: the rule's pattern */
-#define HG_LEAKS_THREADS_LISTED 8    /* thread numbers a site lists at most */
-#define HG_LEAKS_MORE_THREADS	",+" /* after them, when there were more */
+#define HG_LEAKS_THREADS_LISTED 8	      /* thread numbers a site lists at most */
+#define HG_LEAKS_MORE_THREADS	",+"	      /* after them, when there were more */
 
 /* The records in file order. */
 enum hg_leaks_record {

@@ -199,8 +199,8 @@ void hg_put_json_run(FILE *out, const struct hg_leaks *r)
 		fputs(",\"status\":null", out);
 }
 
-void hg_put_json_error_stacks(FILE *out, const struct hg_leaks *r,
-			      const struct hg_symbolizer *sym, const struct hg_leak_error *e)
+void hg_put_json_error_stacks(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+			      const struct hg_leak_error *e)
 {
 	fputs("\"frames\":", out);
 	hg_put_json_stack(out, r, sym, e->stack);

@@ -114,7 +114,8 @@ static void hg_usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 no lost bytes shown, 1 lost bytes or heap errors shown (diff:\n"
 	      "some site grew or is new), 2 usage or input error (a run: nothing readable).\n"
-	      "--summary-line: 0 when the run was read.  See heapguard-report(1) and heapguard-report(5).\n",
+	      "--summary-line: 0 when the run was read.  See heapguard-report(1) and "
+	      "heapguard-report(5).\n",
 	      out);
 }
 
@@ -443,7 +444,7 @@ static int hg_run_report(struct hg_args *a)
 	}
 	hg_flush_stdout();
 	status = view.shown[HG_LOST].bytes > 0 || report.errors_total ? HG_EXIT_LEAKS
-								       : HG_EXIT_CLEAN;
+								      : HG_EXIT_CLEAN;
 	hg_view_free(&view);
 	hg_sym_free(sym);
 	hg_leaks_free(&report);

@@ -25,8 +25,8 @@ struct hg_view {
 	const struct hg_leak_site **sites;  /* shown, lost first, then by bytes */
 	size_t nsites;
 	struct hg_leak_amount shown[HG_KINDS]; /* not counting the sites the process suppressed */
-	unsigned show;	     /* HG_SHOW() bits */
-	bool gen_supp;	     /* --gen-suppressions */
+	unsigned show;			       /* HG_SHOW() bits */
+	bool gen_supp;			       /* --gen-suppressions */
 };
 
 /* Selects, symbolizes (when sym), suppresses and sorts: 0, or -1 out of memory. */
@@ -43,8 +43,8 @@ void hg_print_folded(FILE *out, const struct hg_view *view);
 long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *new, bool json);
 
 /* Shared by the printers and diff. */
-void hg_put_text(FILE *out, const char *s);	   /* control bytes as \xHH */
-void hg_put_json_string(FILE *out, const char *s); /* quoted; NULL as null */
+void hg_put_text(FILE *out, const char *s);		/* control bytes as \xHH */
+void hg_put_json_string(FILE *out, const char *s);	/* quoted; NULL as null */
 void hg_put_json_string_body(FILE *out, const char *s); /* the same without the quotes */
 void hg_put_json_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 void hg_put_text_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
@@ -67,8 +67,8 @@ void hg_put_json_stack(FILE *out, const struct hg_leaks *r, const struct hg_symb
 /* A heap error of a format 3 report: text (its three stacks) and JSON. */
 void hg_put_text_error(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
 		       const struct hg_leak_error *e);
-void hg_put_json_error_stacks(FILE *out, const struct hg_leaks *r,
-			      const struct hg_symbolizer *sym, const struct hg_leak_error *e);
+void hg_put_json_error_stacks(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+			      const struct hg_leak_error *e);
 
 /* --gen-suppressions: the pattern of a leak: line for a stack (the innermost
  * function that is not an allocator's, else its module's base name), or

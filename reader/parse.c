@@ -113,7 +113,8 @@ static int hg_check_site_sizes(struct hg_parse *p, const struct hg_leak_site *s)
 }
 
 /* A site's optional last field, suppressed=PATTERN (version 3). */
-static int hg_parse_suppressed_by(struct hg_parse *p, struct hg_fields *f, struct hg_leak_site *site)
+static int hg_parse_suppressed_by(struct hg_parse *p, struct hg_fields *f,
+				  struct hg_leak_site *site)
 {
 	static const char prefix[] = HG_LEAKS_SUPPRESSED_BY;
 	char *s;
@@ -141,9 +142,9 @@ static int hg_parse_errors(struct hg_parse *p, struct hg_fields *f)
 	if (hg_parse_numbers(p, f, HG_LEAKS_ERRORS, what, v, 2) < 0)
 		return -1;
 	if (v[1] > v[0] || v[1] > HG_LEAKS_ERRORS_LISTED)
-		return hg_parse_fail(p, "%llu errors listed of %llu reported (at most %d are listed)",
-				     (unsigned long long)v[1], (unsigned long long)v[0],
-				     HG_LEAKS_ERRORS_LISTED);
+		return hg_parse_fail(
+			p, "%llu errors listed of %llu reported (at most %d are listed)",
+			(unsigned long long)v[1], (unsigned long long)v[0], HG_LEAKS_ERRORS_LISTED);
 	p->r->errors_total = v[0];
 	lp->has_errors = true;
 	/* The listed count is checked against the error lines at the first site. */
@@ -177,7 +178,8 @@ static int hg_parse_error(struct hg_parse *p, struct hg_fields *f)
 		return -1;
 	for (c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
-			return hg_parse_fail(p, "error kind has a byte 0x%02x that no kind name has",
+			return hg_parse_fail(p,
+					     "error kind has a byte 0x%02x that no kind name has",
 					     (unsigned char)*c);
 	if (!(e->kind = strdup(s)))
 		return hg_parse_fail(p, "out of memory");
@@ -205,7 +207,8 @@ static int hg_check_errors(struct hg_parse *p)
 
 	if (lp->has_errors && p->r->nerrors != lp->cap_errors)
 		return hg_parse_fail(p, "'%s' lists %zu errors, %zu '%s' lines follow",
-				     HG_LEAKS_ERRORS, lp->cap_errors, p->r->nerrors, HG_LEAKS_ERROR);
+				     HG_LEAKS_ERRORS, lp->cap_errors, p->r->nerrors,
+				     HG_LEAKS_ERROR);
 	return 0;
 }
 
@@ -371,8 +374,8 @@ static hg_record_parser *const hg_parsers[HG_LEAKS_RECORDS] = {
 	[HG_LEAKS_REC_STACK] = hg_parse_stack,	   [HG_LEAKS_REC_ERRORS] = hg_parse_errors,
 	[HG_LEAKS_REC_ERROR] = hg_parse_error,	   [HG_LEAKS_REC_SITE] = hg_parse_site,
 	[HG_LEAKS_REC_TOTALS] = hg_parse_totals,   [HG_LEAKS_REC_SUPPRESSED] = hg_parse_suppressed,
-	[HG_LEAKS_REC_DEPOT] = hg_parse_depot,
-	[HG_LEAKS_REC_SCAN] = hg_parse_scan,	   [HG_LEAKS_REC_END] = hg_parse_end,
+	[HG_LEAKS_REC_DEPOT] = hg_parse_depot,	   [HG_LEAKS_REC_SCAN] = hg_parse_scan,
+	[HG_LEAKS_REC_END] = hg_parse_end,
 };
 
 int hg_leaks_load(const char *path, struct hg_leaks *report, char *err, size_t errlen)

@@ -101,7 +101,8 @@ static int hg_proc_line(struct hg_parse *p, char *line, struct hg_proc *proc)
 	if (!key)
 		return -1;
 	if (strcmp(key, HG_FMT_VERSION) == 0) {
-		if (!(s = hg_parse_rest(p, &f, "version")) || !(s = hg_parse_text(p, s, "the version")))
+		if (!(s = hg_parse_rest(p, &f, "version")) ||
+		    !(s = hg_parse_text(p, s, "the version")))
 			return -1;
 		free(proc->version);
 		proc->version = s;
@@ -164,8 +165,9 @@ static int hg_proc_magic(struct hg_parse *p, const char *line)
 
 	snprintf(version, sizeof(version), "%d", HG_PROCESS_FORMAT_VERSION);
 	if (strncmp(line, prefix, sizeof(prefix) - 1) != 0)
-		return hg_parse_fail(p, "not a heapguard process record (the first line is not '%s %d')",
-				     HG_PROCESS_MAGIC, HG_PROCESS_FORMAT_VERSION);
+		return hg_parse_fail(
+			p, "not a heapguard process record (the first line is not '%s %d')",
+			HG_PROCESS_MAGIC, HG_PROCESS_FORMAT_VERSION);
 	if (strcmp(line + sizeof(prefix) - 1, version) != 0)
 		return hg_parse_fail(p, "unsupported process record version (this reader reads %d)",
 				     HG_PROCESS_FORMAT_VERSION);

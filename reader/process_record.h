@@ -16,18 +16,18 @@
 #define HG_PROCESS_ARGS_MAX  256	/* arg lines kept at most */
 
 struct hg_proc {
-	char *path;	/* the file it was read from */
-	char *version;	/* heapguard's, or NULL */
-	char *program;	/* the executable's path */
+	char *path;    /* the file it was read from */
+	char *version; /* heapguard's, or NULL */
+	char *program; /* the executable's path */
 	char **args;
 	size_t nargs;
 	uint64_t pid, ppid, fork, time;
-	bool fast;	    /* level fast */
-	bool has_status;    /* false for "status -" */
+	bool fast;	 /* level fast */
+	bool has_status; /* false for "status -" */
 	uint64_t status;
-	bool has_exitcode;  /* false for "exitcode -" */
+	bool has_exitcode; /* false for "exitcode -" */
 	uint64_t exitcode;
-	uint64_t errors;    /* heap errors reported */
+	uint64_t errors; /* heap errors reported */
 	struct hg_leak_amount lost, indirect, suppressed;
 	bool scanned;	    /* the leak scan ran */
 	char *report_leaks; /* the names of the reports it wrote, or NULL */

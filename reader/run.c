@@ -54,7 +54,8 @@ bool hg_run_wants(const char *path)
 {
 	struct stat st;
 
-	return hg_ends_with(path, HG_PROCESS_SUFFIX) || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+	return hg_ends_with(path, HG_PROCESS_SUFFIX) ||
+	       (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 static enum hg_file_kind hg_kind_of_name(const char *name)
@@ -109,7 +110,8 @@ static int hg_list_dir(struct hg_file_list *l, const char *dir, struct hg_run *r
 	int rc = 0;
 
 	if (!d) {
-		fprintf(stderr, "heapguard-report: warning: %s: %s (skipped)\n", dir, strerror(errno));
+		fprintf(stderr, "heapguard-report: warning: %s: %s (skipped)\n", dir,
+			strerror(errno));
 		run->damaged++;
 		return 0;
 	}
@@ -160,7 +162,8 @@ static int hg_list_operands(struct hg_file_list *l, const char *const *operands,
 		if (stat(path, &st) < 0) {
 			/* The one run asked for is not there: an input error. */
 			if (n == 1) {
-				fprintf(stderr, "heapguard-report: %s: %s\n", path, strerror(errno));
+				fprintf(stderr, "heapguard-report: %s: %s\n", path,
+					strerror(errno));
 				return -2;
 			}
 			fprintf(stderr, "heapguard-report: warning: %s: %s (skipped)\n", path,
@@ -254,9 +257,9 @@ static int hg_run_processes(struct hg_run *run, char **report_real)
 	}
 	for (i = 0; i < run->nrecords; i++) {
 		struct hg_run_process *p = &run->processes[run->nprocesses++];
-		char *real = run->records[i].report_leaks
-				     ? hg_sibling(run->records[i].path, run->records[i].report_leaks)
-				     : NULL;
+		char *real = run->records[i].report_leaks ? hg_sibling(run->records[i].path,
+								       run->records[i].report_leaks)
+							  : NULL;
 
 		hg_process_from_record(p, &run->records[i]);
 		for (j = 0; real && j < run->nreports; j++)
@@ -269,7 +272,8 @@ static int hg_run_processes(struct hg_run *run, char **report_real)
 	}
 	for (j = 0; j < run->nreports; j++)
 		if (!claimed[j])
-			hg_process_from_report(&run->processes[run->nprocesses++], &run->reports[j]);
+			hg_process_from_report(&run->processes[run->nprocesses++],
+					       &run->reports[j]);
 	free(claimed);
 	return 0;
 }
@@ -280,8 +284,8 @@ static void hg_run_sums(struct hg_run *run)
 
 	for (i = 0; i < run->nprocesses; i++) {
 		const struct hg_run_process *p = &run->processes[i];
-		bool lost = p->lost.bytes || p->lost.blocks || p->indirect.bytes ||
-			    p->indirect.blocks;
+		bool lost =
+			p->lost.bytes || p->lost.blocks || p->indirect.bytes || p->indirect.blocks;
 
 		run->errors_total += p->errors;
 		run->error_processes += p->errors > 0;

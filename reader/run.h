@@ -21,12 +21,12 @@
 #include "symbolize.h"
 
 struct hg_run_process {
-	struct hg_proc *record;	  /* NULL: a leak report without a record */
-	struct hg_leaks *leaks;	  /* NULL: no leak report read */
-	const char *program;	  /* the executable's path */
+	struct hg_proc *record; /* NULL: a leak report without a record */
+	struct hg_leaks *leaks; /* NULL: no leak report read */
+	const char *program;	/* the executable's path */
 	uint64_t pid;
-	bool fast;		  /* level=fast */
-	uint64_t errors;	  /* heap errors reported */
+	bool fast;			      /* level=fast */
+	uint64_t errors;		      /* heap errors reported */
 	struct hg_leak_amount lost, indirect; /* not suppressed */
 };
 
@@ -60,8 +60,8 @@ struct hg_run {
 	size_t nrecords;
 	struct hg_leaks *reports;
 	size_t nreports;
-	size_t frag_reports; /* seen, not read: each is read alone */
-	size_t damaged;	     /* files skipped with a warning */
+	size_t frag_reports;   /* seen, not read: each is read alone */
+	size_t damaged;	       /* files skipped with a warning */
 	struct hg_leaks table; /* the run's modules, stacks and frames */
 	struct hg_symbolizer *sym;
 	struct hg_run_error *errors;

@@ -91,8 +91,9 @@ long hg_run_print_diff(FILE *out, const struct hg_run *old, const struct hg_run 
 
 	hg_run_diff_warn(old, new);
 	if (json) {
-		fputs("{\"format\":" , out);
-		fprintf(out, "%d,\"report\":\"run-diff\",\"new_errors\":[", HG_LEAKS_FORMAT_VERSION);
+		fputs("{\"format\":", out);
+		fprintf(out, "%d,\"report\":\"run-diff\",\"new_errors\":[",
+			HG_LEAKS_FORMAT_VERSION);
 	} else {
 		fputs("heapguard run diff: ", out);
 		hg_put_text(out, old->operands[0]);
@@ -106,7 +107,8 @@ long hg_run_print_diff(FILE *out, const struct hg_run *old, const struct hg_run 
 
 		if (!where || hg_has_error(old, where))
 			continue;
-		for (j = 0; j < i && (!new->errors[j].where || strcmp(new->errors[j].where, where)); j++)
+		for (j = 0; j < i && (!new->errors[j].where || strcmp(new->errors[j].where, where));
+		     j++)
 			;
 		if (j < i)
 			continue;
@@ -133,7 +135,8 @@ long hg_run_print_diff(FILE *out, const struct hg_run *old, const struct hg_run 
 			continue;
 		count++;
 		if (json) {
-			fprintf(out, "%s{\"kind\":\"%s\",\"bytes\":%" PRIu64 ",\"blocks\":%" PRIu64
+			fprintf(out,
+				"%s{\"kind\":\"%s\",\"bytes\":%" PRIu64 ",\"blocks\":%" PRIu64
 				",\"processes\":%zu,\"fingerprint\":\"%s\",\"frames\":",
 				first ? "" : ",", hg_leak_kind_name(s->kind), s->bytes, s->blocks,
 				s->nprocesses, s->fingerprint);
@@ -150,7 +153,8 @@ long hg_run_print_diff(FILE *out, const struct hg_run *old, const struct hg_run 
 	if (json)
 		fputs("]}\n", out);
 	else if (count)
-		fprintf(out, "\n%ld new %s\n", count, hg_plural((uint64_t)count, "finding", "findings"));
+		fprintf(out, "\n%ld new %s\n", count,
+			hg_plural((uint64_t)count, "finding", "findings"));
 	else
 		fputs("\nnothing new\n", out);
 	return count;

@@ -111,7 +111,8 @@ static uint32_t hg_table_stack(struct hg_merge *m, const struct hg_leaks *r, uin
 	if (stack == HG_NO_STACK || m->stack_of[stack] != HG_MAP_NONE)
 		return stack == HG_NO_STACK ? HG_NO_STACK : m->stack_of[stack];
 	frames = hg_leaks_stack(r, stack, &count);
-	if (hg_grow((void **)&t->frames, &m->cap_frames, t->nframes + count, sizeof(*t->frames)) < 0)
+	if (hg_grow((void **)&t->frames, &m->cap_frames, t->nframes + count, sizeof(*t->frames)) <
+	    0)
 		goto fail;
 	for (i = 0; i < count; i++) {
 		struct hg_leak_frame *f = &t->frames[t->nframes + i];
@@ -172,9 +173,9 @@ static int hg_add_site(struct hg_merge *m, uint32_t process, const struct hg_lea
 		return 0;
 	/* Powers of two: grow when the count reaches one. */
 	if ((site->nprocesses & (site->nprocesses - 1)) == 0) {
-		uint32_t *grown = realloc(site->processes,
-					  (site->nprocesses ? 2 * site->nprocesses : 1) *
-						  sizeof(*grown));
+		uint32_t *grown =
+			realloc(site->processes,
+				(site->nprocesses ? 2 * site->nprocesses : 1) * sizeof(*grown));
 
 		if (!grown)
 			return -1;
@@ -254,7 +255,8 @@ char *hg_run_stack_key(const struct hg_run *run, const char *kind, uint32_t stac
 	fputs(kind, out);
 	frames = hg_leaks_stack(t, stack, &count);
 	for (i = 0; i < count; i++) {
-		const struct hg_sym_frame *sf = hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
+		const struct hg_sym_frame *sf =
+			hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
 		bool named = false;
 
 		for (j = 0; j < sf->count; j++) {
@@ -270,9 +272,10 @@ char *hg_run_stack_key(const struct hg_run *run, const char *kind, uint32_t stac
 		}
 		if (named)
 			continue;
-		fprintf(out, "\n%s", frames[i].module == HG_NO_MODULE
-					     ? "?"
-					     : hg_run_base_name(t->modules[frames[i].module].path));
+		fprintf(out, "\n%s",
+			frames[i].module == HG_NO_MODULE
+				? "?"
+				: hg_run_base_name(t->modules[frames[i].module].path));
 		if (exact)
 			fprintf(out, "+0x%" PRIx64, frames[i].offset);
 	}
@@ -459,7 +462,8 @@ int hg_run_merge(struct hg_run *run, const struct hg_run_options *opt)
 		struct hg_run_error *e = &run->errors[i];
 		const char *function = hg_run_function(run, e->stack);
 
-		if (asprintf(&e->where, "%s at %s", e->error->kind, function ? function : "?") < 0) {
+		if (asprintf(&e->where, "%s at %s", e->error->kind, function ? function : "?") <
+		    0) {
 			e->where = NULL;
 			goto out;
 		}

@@ -61,7 +61,8 @@ static bool hg_run_place(const struct hg_run *run, uint32_t stack, const struct 
 
 	frames = hg_leaks_stack(t, stack, &count);
 	for (i = 0; i < count; i++) {
-		const struct hg_sym_frame *sf = hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
+		const struct hg_sym_frame *sf =
+			hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
 
 		for (j = 0; j < sf->count; j++)
 			if (sf->entries[j].function &&
@@ -202,7 +203,8 @@ void hg_run_put_site_title(FILE *out, const struct hg_run *run, const struct hg_
 		hg_plural(s->bytes, "byte", "bytes"), s->blocks,
 		hg_plural(s->blocks, "block", "blocks"));
 	hg_put_place(out, run, s->stack);
-	fprintf(out, " in %zu %s (%s", s->nprocesses, hg_plural(s->nprocesses, "process", "processes"),
+	fprintf(out, " in %zu %s (%s", s->nprocesses,
+		hg_plural(s->nprocesses, "process", "processes"),
 		s->nprocesses == 1 ? "pid" : "pids");
 	for (i = 0; i < s->nprocesses && i < HG_PIDS_SHOWN; i++)
 		fprintf(out, "%s%" PRIu64, i ? ", " : " ", run->processes[s->processes[i]].pid);
@@ -254,10 +256,11 @@ void hg_run_print_text(FILE *out, const struct hg_run *run, bool gen_supp)
 	for (k = 0; k < HG_KINDS; k++)
 		if (run->show & HG_SHOW(k))
 			fprintf(out, "%s %s %" PRIu64 " %s in %" PRIu64 " %s at %zu %s",
-				k && (run->show & (HG_SHOW(k) - 1)) ? "," : "", hg_leak_kind_name(k),
-				shown[k].bytes, hg_plural(shown[k].bytes, "byte", "bytes"),
-				shown[k].blocks, hg_plural(shown[k].blocks, "block", "blocks"),
-				sites[k], hg_plural(sites[k], "site", "sites"));
+				k && (run->show & (HG_SHOW(k) - 1)) ? "," : "",
+				hg_leak_kind_name(k), shown[k].bytes,
+				hg_plural(shown[k].bytes, "byte", "bytes"), shown[k].blocks,
+				hg_plural(shown[k].blocks, "block", "blocks"), sites[k],
+				hg_plural(sites[k], "site", "sites"));
 	putc('\n', out);
 	if (run->supp && run->supp->nrules)
 		hg_put_text_suppressed(out, run->supp);
@@ -315,7 +318,8 @@ void hg_run_print_summary(FILE *out, const struct hg_run *run)
 			hg_plural(run->error_processes, "process", "processes"));
 		for (i = 0; i < run->nerrors; i++)
 			if (run->errors[i].where)
-				hg_add_name(names, &n, HG_SUMMARY_NAMES, run->errors[i].where, &more);
+				hg_add_name(names, &n, HG_SUMMARY_NAMES, run->errors[i].where,
+					    &more);
 		hg_put_names(out, names, n, more);
 	}
 	if (run->lost_processes) {

@@ -17,7 +17,7 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-#define HG_SARIF_SCHEMA                                                                     \
+#define HG_SARIF_SCHEMA                                                                          \
 	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0." \
 	"json"
 #define HG_SARIF_FINGERPRINT "heapguardStack/v1"
@@ -66,7 +66,8 @@ static void hg_put_sarif_location(FILE *out, const struct hg_leaks *t,
 		comma = true;
 	}
 	if (e && e->function) {
-		fputs(comma ? ",\"logicalLocations\":[{\"name\":" : "\"logicalLocations\":[{\"name\":",
+		fputs(comma ? ",\"logicalLocations\":[{\"name\":"
+			    : "\"logicalLocations\":[{\"name\":",
 		      out);
 		hg_put_json_string(out, e->function);
 		fputs(",\"kind\":\"function\"}]", out);
@@ -88,15 +89,18 @@ static void hg_put_sarif_frames(FILE *out, const struct hg_run *run, uint32_t st
 	frames = hg_leaks_stack(t, stack, &count);
 	putc('[', out);
 	for (i = 0; i < count; i++) {
-		const struct hg_sym_frame *sf = hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
+		const struct hg_sym_frame *sf =
+			hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
 
 		for (j = 0; j < (sf->count ? sf->count : 1); j++) {
 			fputs(first ? "{\"location\":" : ",{\"location\":", out);
 			first = false;
-			hg_put_sarif_location(out, t, &frames[i], sf->count ? &sf->entries[j] : NULL);
+			hg_put_sarif_location(out, t, &frames[i],
+					      sf->count ? &sf->entries[j] : NULL);
 			if (frames[i].module != HG_NO_MODULE) {
 				fputs(",\"module\":", out);
-				hg_put_json_string(out, hg_run_base_name(t->modules[frames[i].module].path));
+				hg_put_json_string(
+					out, hg_run_base_name(t->modules[frames[i].module].path));
 			}
 			putc('}', out);
 		}
@@ -114,7 +118,8 @@ static void hg_put_sarif_primary(FILE *out, const struct hg_run *run, uint32_t s
 
 	frames = hg_leaks_stack(t, stack, &count);
 	for (i = 0; i < count; i++) {
-		const struct hg_sym_frame *sf = hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
+		const struct hg_sym_frame *sf =
+			hg_sym_frame(run->sym, (size_t)(frames - t->frames) + i);
 
 		for (j = 0; j < sf->count; j++) {
 			const struct hg_sym_entry *e = &sf->entries[j];
@@ -208,7 +213,8 @@ static void hg_put_sarif_site(FILE *out, const struct hg_run *run, const struct 
 		hg_put_json_string_body(out, s->suppressed_by);
 		fputs("\"}]", out);
 	}
-	fprintf(out, ",\"properties\":{\"bytes\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"processes\":%zu}}",
+	fprintf(out,
+		",\"properties\":{\"bytes\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"processes\":%zu}}",
 		s->bytes, s->blocks, s->nprocesses);
 }
 
@@ -265,5 +271,6 @@ void hg_run_print_sarif(FILE *out, const struct hg_run *run)
 	fprintf(out,
 		"],\"properties\":{\"processes\":%zu,\"clean\":%zu,\"errors\":%" PRIu64
 		",\"lostBytes\":%" PRIu64 "}}]}\n",
-		run->nprocesses, run->clean, run->errors_total, run->lost.bytes + run->indirect.bytes);
+		run->nprocesses, run->clean, run->errors_total,
+		run->lost.bytes + run->indirect.bytes);
 }

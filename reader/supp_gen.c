@@ -12,10 +12,10 @@
 bool hg_is_allocator_function(const char *function)
 {
 	static const char *const exact[] = {
-		"malloc",	 "calloc",   "realloc", "reallocarray", "free",	  "memalign",
-		"posix_memalign", "aligned_alloc", "valloc", "pvalloc", "strdup", "strndup",
-		"__strdup",	 "__strndup", "wcsdup", "xmalloc",	"xcalloc", "xrealloc",
-		"xstrdup",
+		"malloc",   "calloc",	      "realloc",       "reallocarray", "free",
+		"memalign", "posix_memalign", "aligned_alloc", "valloc",       "pvalloc",
+		"strdup",   "strndup",	      "__strdup",      "__strndup",    "wcsdup",
+		"xmalloc",  "xcalloc",	      "xrealloc",      "xstrdup",
 	};
 	static const char *const prefixes[] = { "operator new", "operator delete", "__libc_",
 						"heapguard_" };
