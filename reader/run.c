@@ -378,6 +378,8 @@ out:
 	for (i = 0; report_real && i < run->nreports; i++)
 		free(report_real[i]);
 	free(report_real);
+	if (rc < 0)
+		hg_run_free(run);
 	return rc;
 }
 
