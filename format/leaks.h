@@ -15,25 +15,26 @@
 #define HG_LEAKS_SUFFIX "." HG_LEAKS_NAME ".gz" /* after the report= prefix */
 #define HG_LEAKS_MAGIC	"heapguard-" HG_LEAKS_NAME
 /* 2: glibc's malloc parameters among the options, each with its source
- * (malloc_env, mallopt and config are new).  Readers still read 1. */
-/* 3: errors/error records, a site's suppressed= field, suppressed after
- * totals. */
+ * (malloc_env, mallopt and config are new).  3: the heap errors the process
+ * reported (errors, error), the suppression that matched a site (its last
+ * field suppressed=PATTERN) and the suppressed amount.  Readers still read
+ * 1 and 2. */
 #define HG_LEAKS_FORMAT_VERSION 3
 #define HG_LEAKS_FORMAT_OLDEST	1
 
-#define HG_LEAKS_ERRORS "errors" /* total listed (version 3) */
-#define HG_LEAKS_ERROR	"error"	 /* kind 0xaddress stack alloc_stack free_stack message */
-#define HG_LEAKS_SITE	"site"	 /* kind stack blocks bytes min max threads [suppressed=PATTERN] */
-#define HG_LEAKS_SITE_SUPPRESSED "suppressed=" /* a site's optional last field */
-#define HG_LEAKS_SUPPRESSED "suppressed" /* bytes blocks of the suppressed sites (version 3) */
-#define HG_LEAKS_ERRORS_LISTED 64 /* error records a report lists at most */
-#define HG_LEAKS_TOTALS "totals" /* bytes and blocks of each kind, in kind order */
-#define HG_LEAKS_DEPOT	"depot"	 /* stacks bytes captures hits */
-#define HG_LEAKS_SCAN	"scan"	 /* root_bytes threads not_stopped microseconds */
-#define HG_LEAKS_END	"end"	 /* sites stacks */
+#define HG_LEAKS_ERRORS	    "errors"	 /* total listed: heap errors reported, and listed */
+#define HG_LEAKS_ERROR	    "error"	 /* kind 0xaddress stack alloc_stack free_stack message */
+#define HG_LEAKS_SITE	    "site"	 /* kind stack blocks bytes min max threads [suppressed=] */
+#define HG_LEAKS_TOTALS	    "totals"	 /* bytes and blocks of each kind, in kind order */
+#define HG_LEAKS_SUPPRESSED "suppressed" /* bytes blocks of the suppressed lost+indirect */
+#define HG_LEAKS_DEPOT	    "depot"	 /* stacks bytes captures hits */
+#define HG_LEAKS_SCAN	    "scan"	 /* root_bytes threads not_stopped microseconds */
+#define HG_LEAKS_END	    "end"	 /* sites stacks */
 
-#define HG_LEAKS_THREADS_LISTED 8    /* thread numbers a site lists at most */
-#define HG_LEAKS_MORE_THREADS	",+" /* after them, when there were more */
+#define HG_LEAKS_ERRORS_LISTED	64	      /* error records at most (the first in time) */
+#define HG_LEAKS_SUPPRESSED_BY	"suppressed=" /* a site's last field: the rule's pattern */
+#define HG_LEAKS_THREADS_LISTED 8	      /* thread numbers a site lists at most */
+#define HG_LEAKS_MORE_THREADS	",+"	      /* after them, when there were more */
 
 /* The records in file order. */
 enum hg_leaks_record {
@@ -49,7 +50,7 @@ enum hg_leaks_record {
 	HG_LEAKS_REC_OPTION,
 	HG_LEAKS_REC_MODULE, /* unknown records are skipped from here on */
 	HG_LEAKS_REC_STACK,
-	HG_LEAKS_REC_ERRORS,
+	HG_LEAKS_REC_ERRORS, /* version 3 on: errors and suppressed always there */
 	HG_LEAKS_REC_ERROR,
 	HG_LEAKS_REC_SITE,
 	HG_LEAKS_REC_TOTALS,
@@ -75,6 +76,7 @@ static inline const struct hg_fmt_record *hg_leaks_records(void)
 		[HG_LEAKS_REC_OPTION] = { HG_FMT_OPTION, true, false },
 		[HG_LEAKS_REC_MODULE] = { HG_FMT_MODULE, true, false },
 		[HG_LEAKS_REC_STACK] = { HG_FMT_STACK, true, false },
+		/* Required from version 3 on: the reader checks that itself. */
 		[HG_LEAKS_REC_ERRORS] = { HG_LEAKS_ERRORS, false, false },
 		[HG_LEAKS_REC_ERROR] = { HG_LEAKS_ERROR, true, false },
 		[HG_LEAKS_REC_SITE] = { HG_LEAKS_SITE, true, false },

@@ -3,10 +3,11 @@
  * is a leak report or a fragmentation report (routed by its first line, as
  * the tool does), gzip-compressed here unless it already starts with the
  * gzip magic (so the mutator works on the text, and on the compressed
- * stream when a seed is one).  After a line "--supp--" the rest is a
- * suppression file.  The report is parsed from a file, as the tool does, and
- * every printer runs on what parses (symbolization aside, as in
- * tests/report/fuzz_reader.c); a rejected one must give one error line
+ * stream when a seed is one); a process record of a run (first line
+ * heapguard-process) is parsed as it is, plain text.  After a line
+ * "--supp--" the rest is a suppression file.  The report is parsed from a file, as the tool does, and
+ * every printer runs on what parses, the run view's too (symbolization
+ * aside, as in tests/report/fuzz_reader.c); a rejected one must give one error line
  * naming the file. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,6 +22,8 @@
 #include "../reader/frag_report.h"
 #include "../reader/leak_report.h"
 #include "../reader/output.h"
+#include "../reader/process_record.h"
+#include "../reader/run.h"
 #include "../reader/suppress.h"
 
 static int report_fd = -1, supp_fd = -1;
@@ -109,6 +112,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			check_error(supp_path, err);
 	}
+	if (report_len >= 17 && memcmp(data, "heapguard-process", 17) == 0) {
+		struct hg_proc proc;
+
+		put(report_fd, data, report_len);
+		if (hg_proc_load(report_path, &proc, err, sizeof(err)) < 0)
+			check_error(report_path, err);
+		else
+			hg_proc_free(&proc);
+		hg_supp_free(&supp);
+		return 0;
+	}
 	if (report_len >= 2 && data[0] == 0x1f && data[1] == 0x8b)
 		put(report_fd, data, report_len);
 	else
@@ -141,6 +155,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hg_print_diff(null_out, &again, &view, false) < 0 ||
 	    hg_print_diff(null_out, &view, &again, true) < 0)
 		die("hg_print_diff");
+	{
+		struct hg_run_options opt = { HG_SHOW_ALL, HG_SYM_NONE, false, use_supp };
+		const char *path = report_path;
+		struct hg_run run;
+
+		if (hg_run_load(&run, &path, 1, &opt) == 0) {
+			hg_run_print_text(null_out, &run, true);
+			hg_run_print_json(null_out, &run, false);
+			hg_run_print_sarif(null_out, &run);
+			hg_run_print_summary(null_out, &run);
+			hg_run_free(&run);
+		}
+	}
 	hg_view_free(&again);
 	hg_view_free(&view);
 	hg_leaks_free(&r);

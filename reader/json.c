@@ -39,14 +39,20 @@ int hg_utf8_length(const unsigned char *s)
 
 void hg_put_json_string(FILE *out, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	int n;
-
-	if (!s) {
+	if (!str) {
 		fputs("null", out);
 		return;
 	}
 	putc('"', out);
+	hg_put_json_string_body(out, str);
+	putc('"', out);
+}
+
+void hg_put_json_string_body(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
 	while (*s) {
 		if (*s == '"' || *s == '\\') {
 			putc('\\', out);
@@ -63,7 +69,6 @@ void hg_put_json_string(FILE *out, const char *str)
 			s++;
 		}
 	}
-	putc('"', out);
 }
 
 static void hg_put_json_frame(FILE *out, const struct hg_leaks *r, const struct hg_leak_frame *f,
@@ -133,7 +138,21 @@ static void hg_put_json_site(FILE *out, const struct hg_view *v, const struct hg
 		s->stack == HG_NO_STACK ? 0 : v->r->stacks[s->stack].id);
 	for (i = 0; i < s->nthreads; i++)
 		fprintf(out, "%s%" PRIu64, i ? "," : "", s->threads[i]);
-	fprintf(out, "],\"more_threads\":%s,\"frames\":", s->more_threads ? "true" : "false");
+	fprintf(out, "],\"more_threads\":%s,\"suppressed\":", s->more_threads ? "true" : "false");
+	hg_put_json_string(out, s->suppressed_by);
+	if (v->gen_supp && s->kind != HG_REACHABLE && !s->suppressed_by) {
+		const char *pattern = hg_supp_pattern_for(v->r, v->sym, s->stack);
+
+		fputs(",\"suppression\":", out);
+		if (pattern) {
+			fputs("\"leak:", out);
+			hg_put_json_string_body(out, pattern);
+			putc('"', out);
+		} else {
+			fputs("null", out);
+		}
+	}
+	fputs(",\"frames\":", out);
 	hg_put_json_frames(out, v, s);
 	putc('}', out);
 }
@@ -180,6 +199,37 @@ void hg_put_json_run(FILE *out, const struct hg_leaks *r)
 		fputs(",\"status\":null", out);
 }
 
+void hg_put_json_error_stacks(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+			      const struct hg_leak_error *e)
+{
+	fputs("\"frames\":", out);
+	hg_put_json_stack(out, r, sym, e->stack);
+	fputs(",\"alloc_frames\":", out);
+	hg_put_json_stack(out, r, sym, e->alloc_stack);
+	fputs(",\"free_frames\":", out);
+	hg_put_json_stack(out, r, sym, e->free_stack);
+}
+
+static void hg_put_json_errors(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym)
+{
+	size_t i;
+
+	fprintf(out, ",\"errors_total\":%" PRIu64 ",\"errors\":[", r->errors_total);
+	for (i = 0; i < r->nerrors; i++) {
+		const struct hg_leak_error *e = &r->errors[i];
+
+		fputs(i ? ",{\"kind\":" : "{\"kind\":", out);
+		hg_put_json_string(out, e->kind);
+		fprintf(out, ",\"address\":\"0x%" PRIx64 "\",\"message\":", e->address);
+		hg_put_json_string(out, e->message);
+		putc(',', out);
+		hg_put_json_error_stacks(out, r, sym, e);
+		putc('}', out);
+	}
+	fprintf(out, "],\"suppressed_in_process\":{\"bytes\":%" PRIu64 ",\"blocks\":%" PRIu64 "}",
+		r->suppressed.bytes, r->suppressed.blocks);
+}
+
 void hg_print_json(FILE *out, const struct hg_view *v)
 {
 	const struct hg_leaks *r = v->r;
@@ -203,6 +253,7 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 			r->scan[0], r->scan[1], r->scan[2], r->scan[3]);
 	if (v->supp && v->supp->nrules)
 		hg_put_json_suppressed(out, v->supp);
+	hg_put_json_errors(out, r, v->sym);
 	fputs(",\"sites\":[", out);
 	for (i = 0; i < v->nsites; i++) {
 		if (i)

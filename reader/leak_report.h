@@ -45,6 +45,15 @@ struct hg_leak_site {
 	uint64_t threads[HG_LEAKS_THREADS_LISTED];
 	uint8_t nthreads;
 	bool more_threads; /* the list ended with ",+" */
+	char *suppressed_by; /* the pattern that matched it in the process, or NULL */
+};
+
+/* A heap error the process reported (format 3's error records). */
+struct hg_leak_error {
+	char *kind;			    /* as the diagnostics name it: double-free, ... */
+	uint64_t address;		    /* the user pointer the diagnostic names */
+	uint32_t stack, alloc_stack, free_stack; /* indices into stacks, or HG_NO_STACK */
+	char *message;			    /* the diagnostic's first line, unescaped */
 };
 
 struct hg_leak_amount {
@@ -78,6 +87,10 @@ struct hg_leaks {
 	struct hg_leak_site *sites;
 	size_t nsites;
 	struct hg_leak_amount totals[HG_KINDS];
+	struct hg_leak_error *errors; /* the listed ones, in time order */
+	size_t nerrors;
+	uint64_t errors_total;		 /* reported, listed or not */
+	struct hg_leak_amount suppressed; /* lost + indirect of the suppressed sites */
 	bool has_depot, has_scan;
 	uint64_t depot[4]; /* stacks, bytes, captures, hits */
 	uint64_t scan[4];  /* roots bytes, threads, not stopped, microseconds */

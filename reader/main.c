@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* heapguard-report(1): reads the leak reports heapguard writes at exit and
- * prints them symbolized, as JSON or as folded stacks, or compares two runs;
+ * prints them symbolized, as JSON or as folded stacks, or compares two;
  * reads fragmentation reports too (told apart by their first line), as text,
- * JSON or an SVG heap map.  Exit status: 0 no lost bytes shown (and every
- * fragmentation report), 1 lost bytes shown (diff: a site grew), 2 usage or
+ * JSON or an SVG heap map; and whole runs (a run directory, or several
+ * files), as text, JSON, SARIF or the launcher's one summary line.  Exit
+ * status: 0 no lost bytes shown (and every fragmentation report), 1 lost
+ * bytes or heap errors shown (diff: a site grew, or is new), 2 usage or
  * input error, always with one "heapguard-report: ..." line. */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 #include "frag_report.h"
 #include "leak_report.h"
 #include "output.h"
+#include "run.h"
 #include "suppress.h"
 #include "symbolize.h"
 
@@ -33,6 +36,8 @@ enum hg_format {
 	HG_FORMAT_TEXT,
 	HG_FORMAT_JSON,
 	HG_FORMAT_FOLDED,
+	HG_FORMAT_SARIF,
+	HG_FORMAT_SUMMARY,
 };
 
 struct hg_args {
@@ -42,8 +47,10 @@ struct hg_args {
 	bool demangle;
 	struct hg_suppressions supp;
 	bool diff;
+	bool gen_supp;	 /* --gen-suppressions */
 	const char *svg; /* --svg: the file to draw the heap map in */
-	const char *files[2];
+	const char *const *files;
+	size_t nfiles;
 };
 
 enum {
@@ -53,12 +60,19 @@ enum {
 	HG_OPT_SYMBOLIZER,
 	HG_OPT_NO_DEMANGLE,
 	HG_OPT_SVG,
+	HG_OPT_SARIF,
+	HG_OPT_SUMMARY_LINE,
+	HG_OPT_GEN_SUPPRESSIONS,
 };
 
 static const struct option hg_long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "folded", no_argument, NULL, HG_OPT_FOLDED },
 	{ "suppress", required_argument, NULL, 's' },
+	{ "suppressions", required_argument, NULL, 's' },
+	{ "sarif", no_argument, NULL, HG_OPT_SARIF },
+	{ "summary-line", no_argument, NULL, HG_OPT_SUMMARY_LINE },
+	{ "gen-suppressions", no_argument, NULL, HG_OPT_GEN_SUPPRESSIONS },
 	{ "show", required_argument, NULL, HG_OPT_SHOW },
 	{ "no-symbols", no_argument, NULL, HG_OPT_NO_SYMBOLS },
 	{ "symbolizer", required_argument, NULL, HG_OPT_SYMBOLIZER },
@@ -73,14 +87,21 @@ static void hg_usage(FILE *out)
 {
 	fputs("usage: heapguard-report [options] FILE.leaks.gz\n"
 	      "       heapguard-report [options] [--svg=OUT.svg] FILE.frag.gz\n"
-	      "       heapguard-report [options] diff OLD.leaks.gz NEW.leaks.gz\n"
+	      "       heapguard-report [options] RUN_DIR | FILE...\n"
+	      "       heapguard-report [options] diff OLD NEW\n"
 	      "Print a heapguard leak report symbolized, or the sites that grew between two;\n"
-	      "or a fragmentation report, its verdict first.\n"
+	      "a fragmentation report, its verdict first; or a whole run (a run directory, or\n"
+	      "several .proc, .leaks.gz and .frag.gz files), its sites merged over processes.\n"
 	      "\n"
 	      "  -j, --json             one JSON object instead of text\n"
 	      "      --folded           flame-graph folded stacks weighted by bytes\n"
+	      "      --sarif            SARIF 2.1.0 (a run, or a report read as one)\n"
+	      "      --summary-line     one line: the run's processes, errors and lost bytes\n"
+	      "      --gen-suppressions a leak:PATTERN line after each lost site; the text\n"
+	      "                         becomes a suppressions file (the rest commented)\n"
 	      "  -s, --suppress=FILE    drop sites matching FILE's leak:PATTERN lines "
-	      "(repeatable)\n"
+	      "(repeatable;\n"
+	      "                         also --suppressions=FILE)\n"
 	      "      --show=KINDS       lost,indirect,reachable or all (default lost,indirect;\n"
 	      "                         diff: lost)\n"
 	      "      --no-symbols       print module+offset only\n"
@@ -91,8 +112,10 @@ static void hg_usage(FILE *out)
 	      "  -h, --help             print this help\n"
 	      "  -V, --version          print the version\n"
 	      "\n"
-	      "Exit status: 0 no lost bytes shown, 1 lost bytes shown (diff: some site grew),\n"
-	      "2 usage or input error.  See heapguard-report(1) and heapguard-report(5).\n",
+	      "Exit status: 0 no lost bytes shown, 1 lost bytes or heap errors shown (diff:\n"
+	      "some site grew or is new), 2 usage or input error (a run: nothing readable).\n"
+	      "--summary-line: 0 when the run was read.  See heapguard-report(1) and "
+	      "heapguard-report(5).\n",
 	      out);
 }
 
@@ -141,7 +164,7 @@ static unsigned hg_parse_show(const char *list)
 static void hg_set_format(struct hg_args *a, enum hg_format format)
 {
 	if (a->format != HG_FORMAT_TEXT && a->format != format)
-		hg_die("--json and --folded exclude each other");
+		hg_die("--json, --folded, --sarif and --summary-line exclude each other");
 	a->format = format;
 }
 
@@ -158,6 +181,15 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 			break;
 		case HG_OPT_FOLDED:
 			hg_set_format(a, HG_FORMAT_FOLDED);
+			break;
+		case HG_OPT_SARIF:
+			hg_set_format(a, HG_FORMAT_SARIF);
+			break;
+		case HG_OPT_SUMMARY_LINE:
+			hg_set_format(a, HG_FORMAT_SUMMARY);
+			break;
+		case HG_OPT_GEN_SUPPRESSIONS:
+			a->gen_supp = true;
 			break;
 		case 's':
 			if (hg_supp_load(&a->supp, optarg, err, sizeof(err)) < 0)
@@ -202,19 +234,19 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 	if (operands >= 1 && strcmp(argv[optind], "diff") == 0) {
 		if (operands != 3)
 			hg_die("diff needs two reports: diff OLD NEW (see --help)");
-		if (a->format == HG_FORMAT_FOLDED)
-			hg_die("diff has no --folded output");
+		if (a->format != HG_FORMAT_TEXT && a->format != HG_FORMAT_JSON)
+			hg_die("diff prints text or --json only");
 		if (a->svg)
 			hg_die("--svg draws a fragmentation report, not a diff");
 		a->diff = true;
-		a->files[0] = argv[optind + 1];
-		a->files[1] = argv[optind + 2];
+		a->files = (const char *const *)argv + optind + 1;
+		a->nfiles = 2;
 		return;
 	}
-	if (operands != 1)
-		hg_die(operands ? "one report at a time (see --help)"
-				: "no report given (see --help)");
-	a->files[0] = argv[optind];
+	if (operands == 0)
+		hg_die("no report or run given (see --help)");
+	a->files = (const char *const *)argv + optind;
+	a->nfiles = (size_t)operands;
 }
 
 static void hg_load(const char *path, struct hg_leaks *report)
@@ -241,6 +273,73 @@ static void hg_flush_stdout(void)
 		hg_die("write error on standard output");
 }
 
+static void hg_load_run(struct hg_args *a, struct hg_run *run, const char *const *files, size_t n,
+			struct hg_suppressions *supp)
+{
+	struct hg_run_options opt = { a->show ? a->show : HG_SHOW_DEFAULT, a->backend, a->demangle,
+				      supp };
+
+	if (hg_run_load(run, files, n, &opt) < 0)
+		exit(HG_EXIT_ERROR);
+}
+
+/* A run: text, JSON, SARIF or the summary line. */
+static int hg_run_run(struct hg_args *a)
+{
+	struct hg_run run;
+	int status = HG_EXIT_CLEAN;
+	size_t i;
+
+	if (a->svg)
+		hg_die("--svg draws one fragmentation report, not a run");
+	if (a->format == HG_FORMAT_FOLDED)
+		hg_die("--folded draws one leak report, not a run");
+	hg_load_run(a, &run, a->files, a->nfiles, a->supp.nrules ? &a->supp : NULL);
+	if (a->format == HG_FORMAT_SUMMARY) {
+		hg_run_print_summary(stdout, &run);
+	} else if (a->format == HG_FORMAT_SARIF) {
+		hg_run_print_sarif(stdout, &run);
+	} else if (a->format == HG_FORMAT_JSON) {
+		hg_run_print_json(stdout, &run, a->gen_supp);
+	} else if (a->gen_supp) {
+		char *buf;
+		size_t size;
+		FILE *mem = hg_gen_supp_begin(&buf, &size);
+
+		if (!mem)
+			hg_die("out of memory");
+		hg_run_print_text(mem, &run, true);
+		hg_gen_supp_end(stdout, mem, &buf);
+	} else {
+		hg_run_print_text(stdout, &run, false);
+	}
+	hg_flush_stdout();
+	if (a->format != HG_FORMAT_SUMMARY) {
+		if (run.errors_total)
+			status = HG_EXIT_LEAKS;
+		for (i = 0; i < run.nsites; i++)
+			if (run.sites[i].shown && !run.sites[i].suppressed_by &&
+			    run.sites[i].kind == HG_LOST)
+				status = HG_EXIT_LEAKS;
+	}
+	hg_run_free(&run);
+	return status;
+}
+
+static int hg_run_run_diff(struct hg_args *a)
+{
+	struct hg_run old, new;
+	long count;
+
+	hg_load_run(a, &old, a->files, 1, a->supp.nrules ? &a->supp : NULL);
+	hg_load_run(a, &new, a->files + 1, 1, a->supp.nrules ? &a->supp : NULL);
+	count = hg_run_print_diff(stdout, &old, &new, a->format == HG_FORMAT_JSON);
+	hg_flush_stdout();
+	hg_run_free(&old);
+	hg_run_free(&new);
+	return count > 0 ? HG_EXIT_LEAKS : HG_EXIT_CLEAN;
+}
+
 static int hg_run_diff(struct hg_args *a)
 {
 	struct hg_leaks old, new;
@@ -248,6 +347,8 @@ static int hg_run_diff(struct hg_args *a)
 	struct hg_symbolizer *sold, *snew;
 	long grew;
 
+	if (hg_run_wants(a->files[0]) || hg_run_wants(a->files[1]))
+		return hg_run_run_diff(a);
 	hg_load(a->files[0], &old);
 	hg_load(a->files[1], &new);
 	hg_build(&vold, &old, a->show ? a->show : HG_SHOW(HG_LOST), a, &sold);
@@ -274,9 +375,9 @@ static int hg_run_frag(struct hg_args *a)
 	bool svg_stdout = a->svg && strcmp(a->svg, "-") == 0;
 	FILE *svg = NULL;
 
-	if (a->format == HG_FORMAT_FOLDED || a->show || a->supp.nrules)
-		hg_die("%s is a fragmentation report: --folded, --show and --suppress are for leak "
-		       "reports",
+	if (a->format == HG_FORMAT_FOLDED || a->show || a->supp.nrules || a->gen_supp)
+		hg_die("%s is a fragmentation report: --folded, --show, --suppress and "
+		       "--gen-suppressions are for leak reports",
 		       a->files[0]);
 	if (hg_frag_load(a->files[0], &frag, err, sizeof(err)) < 0)
 		hg_die("%s", err);
@@ -315,20 +416,35 @@ static int hg_run_report(struct hg_args *a)
 	struct hg_symbolizer *sym;
 	int status;
 
+	if (a->nfiles > 1 || hg_run_wants(a->files[0]) || a->format == HG_FORMAT_SARIF ||
+	    a->format == HG_FORMAT_SUMMARY)
+		return hg_run_run(a);
 	if (hg_frag_sniff(a->files[0]))
 		return hg_run_frag(a);
 	hg_load(a->files[0], &report);
 	if (a->svg)
 		hg_die("--svg draws fragmentation reports; %s is a leak report", a->files[0]);
 	hg_build(&view, &report, a->show ? a->show : HG_SHOW_DEFAULT, a, &sym);
-	if (a->format == HG_FORMAT_JSON)
+	view.gen_supp = a->gen_supp;
+	if (a->format == HG_FORMAT_JSON) {
 		hg_print_json(stdout, &view);
-	else if (a->format == HG_FORMAT_FOLDED)
+	} else if (a->format == HG_FORMAT_FOLDED) {
 		hg_print_folded(stdout, &view);
-	else
+	} else if (a->gen_supp) {
+		char *buf;
+		size_t size;
+		FILE *mem = hg_gen_supp_begin(&buf, &size);
+
+		if (!mem)
+			hg_die("out of memory");
+		hg_print_text(mem, &view);
+		hg_gen_supp_end(stdout, mem, &buf);
+	} else {
 		hg_print_text(stdout, &view);
+	}
 	hg_flush_stdout();
-	status = view.shown[HG_LOST].bytes > 0 ? HG_EXIT_LEAKS : HG_EXIT_CLEAN;
+	status = view.shown[HG_LOST].bytes > 0 || report.errors_total ? HG_EXIT_LEAKS
+								      : HG_EXIT_CLEAN;
 	hg_view_free(&view);
 	hg_sym_free(sym);
 	hg_leaks_free(&report);

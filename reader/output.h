@@ -24,8 +24,9 @@ struct hg_view {
 	const struct hg_suppressions *supp; /* NULL: none given */
 	const struct hg_leak_site **sites;  /* shown, lost first, then by bytes */
 	size_t nsites;
-	struct hg_leak_amount shown[HG_KINDS];
-	unsigned show; /* HG_SHOW() bits */
+	struct hg_leak_amount shown[HG_KINDS]; /* not counting the sites the process suppressed */
+	unsigned show;			       /* HG_SHOW() bits */
+	bool gen_supp;			       /* --gen-suppressions */
 };
 
 /* Selects, symbolizes (when sym), suppresses and sorts: 0, or -1 out of memory. */
@@ -42,11 +43,15 @@ void hg_print_folded(FILE *out, const struct hg_view *view);
 long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *new, bool json);
 
 /* Shared by the printers and diff. */
-void hg_put_text(FILE *out, const char *s);	   /* control bytes as \xHH */
-void hg_put_json_string(FILE *out, const char *s); /* quoted; NULL as null */
+void hg_put_text(FILE *out, const char *s);		/* control bytes as \xHH */
+void hg_put_json_string(FILE *out, const char *s);	/* quoted; NULL as null */
+void hg_put_json_string_body(FILE *out, const char *s); /* the same without the quotes */
 void hg_put_json_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 void hg_put_text_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 const char *hg_plural(uint64_t n, const char *one, const char *many);
+
+/* What --suppress suppressed, and each rule's share: the text's last lines. */
+void hg_put_text_suppressed(FILE *out, const struct hg_suppressions *supp);
 
 /* The run's program, arguments and pids: the first lines of a text
  * report ("TITLE: program"), and the members version .. status of JSON. */
@@ -58,6 +63,28 @@ void hg_put_text_stack(FILE *out, const struct hg_leaks *r, const struct hg_symb
 		       uint32_t stack);
 void hg_put_json_stack(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
 		       uint32_t stack);
+
+/* A heap error of a format 3 report: text (its three stacks) and JSON. */
+void hg_put_text_error(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		       const struct hg_leak_error *e);
+void hg_put_json_error_stacks(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+			      const struct hg_leak_error *e);
+
+/* --gen-suppressions: the pattern of a leak: line for a stack (the innermost
+ * function that is not an allocator's, else its module's base name), or
+ * NULL when nothing of it is known. */
+const char *hg_supp_pattern_for(const struct hg_leaks *r, const struct hg_symbolizer *sym,
+				uint32_t stack);
+/* Whether a function is an allocation function or heapguard's own. */
+bool hg_is_allocator_function(const char *function);
+
+/* Text printed through hg_gen_supp_begin/end becomes a suppressions file:
+ * every line but the leak: lines marked by HG_SUPP_MARK is made a comment. */
+#define HG_SUPP_MARK '\001'
+FILE *hg_gen_supp_begin(char **buf, size_t *size);
+void hg_gen_supp_end(FILE *out, FILE *mem, char **bufp);
+void hg_put_supp_line(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		      uint32_t stack);
 
 /* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 if invalid. */
 int hg_utf8_length(const unsigned char *s);

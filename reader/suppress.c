@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Suppression files and matching (see suppress.h).  The matcher is the usual
+/* Suppression files and matching (see suppress.h); lines of LeakSanitizer's
+ * other types are skipped, as the library skips them.  The matcher is the usual
  * greedy glob with one backtrack point, so no pattern costs more than
  * pattern length times text length. */
 #include <errno.h>
@@ -110,8 +111,13 @@ int hg_supp_load(struct hg_suppressions *supp, const char *path, char *err, size
 		if (!*s || *s == '#')
 			continue;
 		if (strncmp(s, "leak:", 5) != 0) {
+			/* Another sanitizer's type (called_from_lib:, interceptor_via_fun:,
+			 * ...): the file may be shared with LeakSanitizer's. */
+			if (s[strspn(s, "abcdefghijklmnopqrstuvwxyz_")] == ':' && *s != ':')
+				continue;
 			snprintf(err, errlen,
-				 "%s:%lu: not a 'leak:PATTERN' line (the only kind heapguard has)",
+				 "%s:%lu: not a 'TYPE:PATTERN' line (heapguard reads leak:PATTERN "
+				 "lines and skips the other types)",
 				 path, line);
 			goto fail;
 		}

@@ -112,6 +112,29 @@ static void hg_print_header(FILE *out, const struct hg_leaks *r)
 	putc('\n', out);
 	for (k = 0; k < HG_KINDS; k++)
 		hg_put_amount(out, hg_leak_kind_name(k), &r->totals[k]);
+	if (r->format >= 3) {
+		hg_put_amount(out, "suppressed", &r->suppressed);
+		fprintf(out, "  errors    %" PRIu64 "\n", r->errors_total);
+	}
+}
+
+void hg_put_text_error(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+		       const struct hg_leak_error *e)
+{
+	fputs("\nerror: ", out);
+	hg_put_text(out, e->kind);
+	fprintf(out, " at 0x%" PRIx64 ": ", e->address);
+	hg_put_text(out, e->message);
+	putc('\n', out);
+	hg_put_text_stack(out, r, sym, e->stack);
+	if (e->alloc_stack != HG_NO_STACK) {
+		fputs("  allocated at:\n", out);
+		hg_put_text_stack(out, r, sym, e->alloc_stack);
+	}
+	if (e->free_stack != HG_NO_STACK) {
+		fputs("  freed at:\n", out);
+		hg_put_text_stack(out, r, sym, e->free_stack);
+	}
 }
 
 static void hg_print_site(FILE *out, const struct hg_view *v, const struct hg_leak_site *s)
@@ -128,11 +151,20 @@ static void hg_print_site(FILE *out, const struct hg_view *v, const struct hg_le
 	fprintf(out, ", %s ", s->nthreads == 1 && !s->more_threads ? "thread" : "threads");
 	for (i = 0; i < s->nthreads; i++)
 		fprintf(out, "%s%" PRIu64, i ? "," : "", s->threads[i]);
-	fputs(s->more_threads ? " and more\n" : "\n", out);
+	if (s->suppressed_by) {
+		fputs(s->more_threads ? " and more, suppressed by leak:" : ", suppressed by leak:",
+		      out);
+		hg_put_text(out, s->suppressed_by);
+		putc('\n', out);
+	} else {
+		fputs(s->more_threads ? " and more\n" : "\n", out);
+	}
 	hg_put_text_frames(out, v, s);
+	if (v->gen_supp && s->kind != HG_REACHABLE && !s->suppressed_by)
+		hg_put_supp_line(out, v->r, v->sym, s->stack);
 }
 
-static void hg_print_suppressed(FILE *out, const struct hg_suppressions *supp)
+void hg_put_text_suppressed(FILE *out, const struct hg_suppressions *supp)
 {
 	size_t i;
 
@@ -158,6 +190,11 @@ void hg_print_text(FILE *out, const struct hg_view *v)
 	int k;
 
 	hg_print_header(out, v->r);
+	for (i = 0; i < v->r->nerrors; i++)
+		hg_put_text_error(out, v->r, v->sym, &v->r->errors[i]);
+	if (v->r->errors_total > v->r->nerrors)
+		fprintf(out, "\n(%" PRIu64 " more heap errors were reported, not listed)\n",
+			v->r->errors_total - v->r->nerrors);
 	for (i = 0; i < v->nsites; i++)
 		hg_print_site(out, v, v->sites[i]);
 	fputs("\nshown:", out);
@@ -182,5 +219,5 @@ void hg_print_text(FILE *out, const struct hg_view *v)
 			" did not stop), %.1f ms\n",
 			r->scan[0] / 1024, r->scan[1], r->scan[2], (double)r->scan[3] / 1000.0);
 	if (v->supp && v->supp->nrules)
-		hg_print_suppressed(out, v->supp);
+		hg_put_text_suppressed(out, v->supp);
 }

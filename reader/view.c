@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Which sites are shown and in what order: the kinds asked for, symbolized
- * (suppressions match names), minus the suppressed ones, sorted lost first,
- * then indirect, then reachable, each by bytes descending, then stack id. */
+ * (suppressions match names), minus the ones --suppress suppressed, sorted
+ * lost first, then indirect, then reachable, each by bytes descending, then
+ * stack id.  The heap errors' stacks are symbolized in the same pass. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,15 +46,25 @@ int hg_view_build(struct hg_view *v, const struct hg_leaks *r, unsigned show,
 	for (i = 0; i < r->nsites; i++)
 		if (show & HG_SHOW(r->sites[i].kind))
 			v->sites[v->nsites++] = &r->sites[i];
-	if (sym)
+	if (sym) {
 		hg_sym_resolve(sym, v->sites, v->nsites);
+		for (i = 0; i < r->nerrors; i++) {
+			uint32_t stacks[3] = { r->errors[i].stack, r->errors[i].alloc_stack,
+					       r->errors[i].free_stack };
+
+			hg_sym_resolve_stacks(sym, stacks, 3);
+		}
+	}
 	for (i = 0; i < v->nsites; i++) {
 		const struct hg_leak_site *s = v->sites[i];
 
 		if (supp && hg_supp_match(supp, r, sym, s))
 			continue;
-		v->shown[s->kind].bytes += s->bytes;
-		v->shown[s->kind].blocks += s->blocks;
+		/* A site the process suppressed is shown, marked, and not counted. */
+		if (!s->suppressed_by) {
+			v->shown[s->kind].bytes += s->bytes;
+			v->shown[s->kind].blocks += s->blocks;
+		}
 		v->sites[kept++] = s;
 	}
 	v->nsites = kept;

@@ -66,7 +66,7 @@ hg.$pid.leaks.gz" ] || { fail "report files '$files', expected hg.$pid.frag.gz a
 	[ "$(grep -c '^heapguard: .*report: ' "$HG_TMP/err")" -eq 1 ] ||
 		fail "not exactly one summary line"
 	zcat "$f" >"$HG_TMP/report" || { fail "not gzip"; return; }
-	head -1 "$HG_TMP/report" | grep -q '^heapguard-leaks 2$' || fail "no format line"
+	head -1 "$HG_TMP/report" | grep -q '^heapguard-leaks 3$' || fail "no format line"
 	tail -1 "$HG_TMP/report" | grep -q '^end ' || fail "no end line (cut short?)"
 	grep -q "^pid $pid\$" "$HG_TMP/report" || fail "no 'pid $pid' line"
 	grep -q "^status $rstatus\$" "$HG_TMP/report" || fail "no 'status $rstatus' line"

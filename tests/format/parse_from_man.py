@@ -298,9 +298,11 @@ def read_modules_stacks(rep, skip_unknown):
 
 def parse_leaks(rep):
     (version,) = rep.take('heapguard-leaks', 2)
-    rep.require(version in ('1', '2', '3'), 'heapguard-leaks %s: version 1, 2 or 3 expected' % version)
-    rep.option_version = min(int(version), 2)  # TEMP (procside): 3's options are 2's
+    rep.require(version in ('1', '2', '3'),
+                'heapguard-leaks %s: version 1, 2 or 3 expected' % version)
+    rep.option_version = int(version)
     rep.facts.add('version=' + version)
+    rep.facts.add('leaks-version=' + version)
     rep.facts.add('kind=leaks')
     level = read_common_head(rep)
     (status,) = rep.take('status', 2)
@@ -310,7 +312,8 @@ def parse_leaks(rep):
     read_args_options(rep)
 
     # From the first module line on, records of unknown types are skipped.
-    known = ('module', 'stack', 'site', 'totals', 'depot', 'scan', 'end')
+    known = ('module', 'stack', 'errors', 'error', 'site', 'totals', 'suppressed', 'depot',
+             'scan', 'end')
     seen_module = [False]
 
     def skip_unknown(name):
@@ -320,26 +323,54 @@ def parse_leaks(rep):
         seen_module[0] = True
     modules, stacks = read_modules_stacks(rep, skip_unknown)
 
+    used = set()
+    # Version 3: the heap errors, "errors 0 0" when none.  A reader takes a
+    # version 3 file without the record as errors 0 0.
+    if int(version) >= 3 and rep.peek() == 'errors':
+        total, listed = [num(x, 'errors') for x in rep.take('errors', 3)]
+        rep.require(listed <= total, 'errors: %d listed of %d' % (listed, total))
+        rep.require(listed <= 64, 'errors: %d listed, at most 64' % listed)
+        rep.facts.add('errors' if total else 'errors=0')
+        for _ in range(listed):
+            kind, address, where, alloc, freed, message = rep.take('error', 7, text_last=True)
+            rep.require(re.match(r'[a-z0-9]+(-[a-z0-9]+)*\Z', kind), 'error: kind %r' % kind)
+            hexnum(address, 'error address')
+            for sid in (where, alloc, freed):
+                sid = num(sid, 'error stack')
+                rep.require(sid == 0 or sid in stacks, 'error: stack %d not defined' % sid)
+                used.add(sid)
+            rep.require(message != b'', 'error: empty message')
+            rep.facts.add('error=' + kind)
+    rep.require(rep.peek() != 'error', 'error: not counted by an errors record before it')
+
     sums = {k: [0, 0] for k in ('lost', 'indirect', 'reachable')}
+    suppressed_sum = [0, 0]
     order = ('lost', 'indirect', 'reachable')
     previous = None
     pairs = set()
-    used = set()
     sites = 0
     while True:
         name = rep.peek()
         if name != 'site':
-            if name == 'error':  # TEMP (procside): version 3's error stacks are used
-                for ref in rep.lines[rep.pos].split(b' ')[3:6]:
-                    used.add(int(ref))
             if skip_unknown(name):
                 rep.pos += 1
                 continue
             break
-        fields = rep.lines[rep.pos].split(b' ')
-        if len(fields) == 9 and fields[8].startswith(b'suppressed='):  # TEMP (procside)
-            rep.lines[rep.pos] = b' '.join(fields[:8])
+        # Version 3: an optional last field suppressed=PATTERN, escaped.
+        raw = rep.lines[rep.pos].split(b' ', 8)
+        pattern = None
+        if len(raw) == 9:
+            rep.require(int(version) >= 3, 'site: 9 fields before version 3')
+            rep.require(raw[8].startswith(b'suppressed='), 'site: 9th field %r' % raw[8][:40])
+            pattern = unescape(raw[8][len(b'suppressed='):], 'site pattern')
+            rep.require(pattern != b'', 'site: empty suppression pattern')
+            rep.lines[rep.pos] = b' '.join(raw[:8])
         kind, stack, blocks, nbytes, lo, hi, threads = rep.take('site', 8)
+        if pattern is not None:
+            rep.facts.add('site-suppressed')
+            if kind != 'reachable':
+                suppressed_sum[0] += num(nbytes, 'site bytes')
+                suppressed_sum[1] += num(blocks, 'site blocks')
         rep.require(kind in order, 'site: kind %r' % kind)
         stack = num(stack, 'site stack')
         blocks, nbytes = num(blocks, 'site blocks'), num(nbytes, 'site bytes')
@@ -380,6 +411,11 @@ def parse_leaks(rep):
         rep.require(totals[2 * i] == sums[kind][0] and totals[2 * i + 1] == sums[kind][1],
                     'totals: %s %d bytes %d blocks, the sites add up to %d bytes %d blocks' %
                     (kind, totals[2 * i], totals[2 * i + 1], sums[kind][0], sums[kind][1]))
+    if int(version) >= 3 and rep.peek() == 'suppressed':
+        got = [num(x, 'suppressed') for x in rep.take('suppressed', 3)]
+        rep.require(got == suppressed_sum,
+                    'suppressed: %d bytes %d blocks, the suppressed lost and indirect sites '
+                    'add up to %d and %d' % (got[0], got[1], suppressed_sum[0], suppressed_sum[1]))
     while skip_unknown(rep.peek()):
         rep.pos += 1
     if rep.peek() == 'depot':

@@ -57,7 +57,7 @@ for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect s
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
 	segment peak-no-sites option-source=default option-source=env option-source=malloc_env \
-	option-source=tunable option-source=mallopt version=2 frag-status=- frag-status=0; do
+	option-source=tunable option-source=mallopt version=2 leaks-version=3 frag-status=- frag-status=0; do
 	expect="$expect --expect $fact"
 done
 # shellcheck disable=SC2086 # one word a fact
@@ -75,6 +75,14 @@ sed -n '/^heapguard-leaks [0-9]*$/,/^end [0-9]* [0-9]*$/p' "$page" | unfold | gz
 sed -n '/^heapguard-frag [0-9.]*$/,/^end [0-9]* [0-9]* [0-9]*$/p' "$page" | unfold | gzip -c >"$tmp/example.frag.gz"
 python3 "$here/parse_from_man.py" --expect kind=leaks --expect kind=frag "$tmp"/example.*.gz >"$tmp/examples" 2>&1 ||
 	fail "the examples of heapguard-report(5) disagree with it: $(cat "$tmp/examples")"
+
+# Leak format 3's records in full (heap errors listed, a site suppressed),
+# from the reader's fixture: the page's checks pass it, and catch each
+# relation broken.
+gzip -c "$src/tests/report/data/v3.txt" >"$tmp/v3.leaks.gz"
+python3 "$here/parse_from_man.py" --expect leaks-version=3 --expect errors --expect error=double-free \
+	--expect site-suppressed "$tmp/v3.leaks.gz" >"$tmp/v3" 2>&1 ||
+	fail "format 3 fixture disagrees with heapguard-report(5): $(cat "$tmp/v3")"
 
 # Each of glibc's malloc parameters is in every report.
 for param in check top_pad perturb mmap_threshold trim_threshold mmap_max arena_max arena_test \
@@ -187,6 +195,10 @@ mutate free-kinds "$frag" 'its kinds add up to' '/^arena 0 /s/ tcache=\([0-9]*\)
 mutate totals-sum "$frag" 'totals: live_blocks=' '/^totals /s/ live_blocks=\([0-9]*\)/ live_blocks=1\1/'
 mutate map-cells "$frag" 'runs add up to' '/^map /s/$/ U/'
 mutate histogram-all "$frag" 'not the sum of the arenas' '0,/^histogram 0 /{/^histogram 0 /d}'
+mutate v3-suppressed "$tmp/v3.leaks.gz" 'suppressed: 100 bytes' 's/^suppressed 104 3$/suppressed 100 3/'
+mutate v3-listed "$tmp/v3.leaks.gz" 'error expected' 's/^errors 3 2$/errors 3 3/'
+mutate v3-error-stack "$tmp/v3.leaks.gz" 'error: stack 9 not defined' 's/^error double-free \(0x[0-9a-f]*\) 3 /error double-free \1 9 /'
+mutate v3-field "$tmp/v3.leaks.gz" 'site: 9th field' 's/ suppressed=third_party_init$/ suppressed_by=x/'
 
 [ "$failures" = 0 ] || exit 1
 echo "test_format: every report agrees with heapguard-report(5)"

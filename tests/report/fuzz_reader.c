@@ -18,6 +18,7 @@
 #include "../../reader/frag_report.h"
 #include "../../reader/leak_report.h"
 #include "../../reader/output.h"
+#include "../../reader/run.h"
 #include "../../reader/suppress.h"
 
 struct hg_buf {
@@ -232,6 +233,21 @@ static void hg_exercise(const struct hg_leaks *r, const struct hg_leaks *fixture
 	hg_view_free(&view);
 }
 
+/* The run view of a report read as a run of one process. */
+static void hg_exercise_run(const char *path, FILE *null)
+{
+	struct hg_run_options opt = { HG_SHOW_ALL, HG_SYM_NONE, false, NULL };
+	struct hg_run run;
+
+	if (hg_run_load(&run, &path, 1, &opt) < 0)
+		return;
+	hg_run_print_text(null, &run, true);
+	hg_run_print_json(null, &run, true);
+	hg_run_print_sarif(null, &run);
+	hg_run_print_summary(null, &run);
+	hg_run_free(&run);
+}
+
 /* The same for a fragmentation report: text, JSON and SVG. */
 static void hg_exercise_frag(const char *path, FILE *null, char *err, size_t errlen,
 			     unsigned long *accepted);
@@ -350,6 +366,8 @@ int main(int argc, char **argv)
 		accepted++;
 		/* diff needs a leak report to compare with: the fixture's, if it is one */
 		hg_exercise(&r, hg_is_frag(&fixtures[k]) ? &r : &parsed[k], &supp, null);
+		if (i % 16 == 0)
+			hg_exercise_run(path, null);
 		hg_leaks_free(&r);
 	}
 	printf("fuzz_reader: %lu mutated reports, %lu accepted, %lu rejected\n", runs, accepted,

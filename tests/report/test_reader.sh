@@ -18,7 +18,7 @@ grep -qx 'heapguard-report [0-9][0-9.]*' "$tmp/out" || fail "--version printed '
 run 0 --help
 grep -q '^usage: heapguard-report' "$tmp/out" || fail "--help has no usage line"
 for args in "" "--bogus $basic" "--json --folded $basic" "--show=lots $basic" "--show= $basic" \
-	"$basic $basic" "diff $basic" "--folded diff $basic $basic" "--symbolizer=gdb $basic" "--suppress"; do
+	"diff $basic" "--folded diff $basic $basic" "--symbolizer=gdb $basic" "--suppress"; do
 	# shellcheck disable=SC2086 # split on purpose
 	run 2 $args
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^heapguard-report: ' "$tmp/err" ||
@@ -104,9 +104,13 @@ printf 'leak:app$\n' >"$tmp/supp3"
 run 0 --no-symbols -s "$tmp/supp2" -s "$tmp/supp3" --json --show=all "$basic"
 json 'j["suppressed"] == {"sites": 4, "bytes": 5200, "blocks": 7, "rules": [{"pattern": "^demo", "sites": 0, "bytes": 0, "blocks": 0}, {"pattern": "^/nonexistent/demo$", "sites": 0, "bytes": 0, "blocks": 0}, {"pattern": "app$", "sites": 4, "bytes": 5200, "blocks": 7}]}' \
 	'j["shown"]["reachable"] == {"bytes": 10, "blocks": 2}'
-printf 'leak:ok\ninterceptor_via_fun:x\n' >"$tmp/badsupp"
+printf 'leak:ok\nleak ok\n' >"$tmp/badsupp"
 run 2 --suppress "$tmp/badsupp" "$basic"
 grep -q "^heapguard-report: $tmp/badsupp:2: " "$tmp/err" || fail "bad suppression file: $(cat "$tmp/err")"
+# LeakSanitizer's other types are skipped: the file may be shared with it.
+printf 'called_from_lib:libfoo.so\ninterceptor_via_fun:x\nleak:nothing-matches-this\n' >"$tmp/lsan.supp"
+run 1 --no-symbols --suppress "$tmp/lsan.supp" "$basic"
+contains 'leak:nothing-matches-this matched 0 sites'
 run 2 --suppress "$tmp/nonexistent" "$basic"
 
 # --- diff ---

@@ -41,8 +41,10 @@ bytes deflate 'b[20:30] = bytes(10)'
 expect_error "$tmp/deflate.leaks.gz" '*' ''
 head -c 100000 "$reader" | gzip -c >"$tmp/binary.leaks.gz"
 expect_error "$tmp/binary.leaks.gz" 1 ''
-run 2 "$tmp"
-[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^heapguard-report: $tmp: " "$tmp/err" || fail "directory: $(cat "$tmp/err")"
+# A directory is a run: one with nothing readable in it is an input error.
+mkdir "$tmp/empty"
+run 2 "$tmp/empty"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^heapguard-report: $tmp/empty: " "$tmp/err" || fail "directory: $(cat "$tmp/err")"
 run 2 "$tmp/does-not-exist.leaks.gz"
 grep -qx "heapguard-report: $tmp/does-not-exist.leaks.gz: No such file or directory" "$tmp/err" ||
 	fail "missing file: $(cat "$tmp/err")"
