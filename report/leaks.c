@@ -294,7 +294,7 @@ static void write_site(struct hg_gzfile *gz, const struct hg_site *s)
 		     (unsigned long)s->blocks, (unsigned long)s->bytes, (unsigned long)s->min,
 		     (unsigned long)s->max, threads);
 	if (s->suppressed != NULL) {
-		hg_gz_puts(gz, " " HG_LEAKS_SITE_SUPPRESSED);
+		hg_gz_puts(gz, " " HG_LEAKS_SUPPRESSED_BY);
 		hg_gz_escaped(gz, s->suppressed, strlen(s->suppressed));
 	}
 	hg_gz_puts(gz, "\n");
