@@ -127,13 +127,14 @@ void *hg_os_sbrk(ptrdiff_t increment)
 }
 
 /* stderr kept apart from fd 2: a close-on-exec duplicate at a high
- * descriptor and the file it named, so that a program that closes fd 2
- * (gnulib's close_stdout) still gets heapguard's lines. */
+ * descriptor and the file it named, made when the program fcloses stderr
+ * (gnulib's close_stdout, at exit), so that heapguard's exit line still
+ * gets out. */
 static int stderr_copy = -1;
 static dev_t stderr_dev;
 static ino_t stderr_ino;
 
-void hg_os_stderr_init(void)
+void hg_os_stderr_keep(void)
 {
 	int saved = errno;
 	struct stat st;

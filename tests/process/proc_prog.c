@@ -7,7 +7,9 @@
  *   d  free one block twice (a double free)
  *   f  fork; the child leaks nothing of its own and exits 0
  *   q  end with quick_exit(0)
+ *   o  print the descriptors open, but the one listing them, to stdout
  * With no argument it allocates, keeps one block reachable and exits 0. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,16 @@ int main(int argc, char **argv)
 				exit(0);
 			int st;
 			waitpid(pid, &st, 0);
+			break;
+		}
+		case 'o': {
+			DIR *d = opendir("/proc/self/fd");
+			struct dirent *e;
+			while (d != NULL && (e = readdir(d)) != NULL)
+				if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+					printf("%s\n", e->d_name);
+			if (d != NULL)
+				closedir(d);
 			break;
 		}
 		case 'q':

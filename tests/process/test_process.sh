@@ -9,7 +9,7 @@
 # no leak; suppressions= take a leak out of the line and the exit status and
 # mark it in the report; a bad suppressions file is one line, never a crash;
 # skip= leaves a program alone; clean_reports=1 writes a clean process's
-# reports.
+# reports; heapguard keeps no descriptor of its own open.
 . "$(dirname "$0")/common.sh"
 
 case="clean process"
@@ -39,6 +39,14 @@ run_in "$T/w" "" cl
 [ "$st" -eq 0 ] || fail "status $st"
 grep -q '^heapguard: lost 300 bytes' "$T/err" || fail "the summary line did not get out"
 [ "$(lines "$T/err")" -eq 1 ] || fail "$(lines "$T/err") lines"
+
+case="no descriptor of heapguard's own"
+# Python's test_subprocess checks the exact set a child has open.
+run_in "$T/w" "" o
+sort -n "$T/out" >"$T/fds.hg"
+(cd "$T/w" && "$prog" o) | sort -n >"$T/fds.plain"
+cmp -s "$T/fds.hg" "$T/fds.plain" ||
+	fail "open descriptors $(tr '\n' ' ' <"$T/fds.hg")differ from $(tr '\n' ' ' <"$T/fds.plain")"
 
 case="log=%p"
 run_in "$T/w" "log=$T/w/log.%p.%%:leaks=1" l
