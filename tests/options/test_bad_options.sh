@@ -51,24 +51,39 @@ label() {
 }
 
 # bad_options VALUE WARNING: HEAPGUARD_OPTIONS=VALUE prints exactly WARNING
-# (plus the leak summary), and the leak report, written under the default
-# name, records every option as a default.
+# and, the program being clean, writes nothing (the default); with
+# clean_reports=1 before it, it prints WARNING and the one line naming the
+# reports, and the leak report, written under the default name, records
+# every option as a default but that clean_reports.
 bad_options() {
 	cases=$((cases + 1))
 	dir=$tmp/h$cases
+	printf '%s\n' "$2" >"$tmp/want"
 	run "$dir" HEAPGUARD_OPTIONS="$1"
-	grep -v '^heapguard: .*report: \./heapguard\.workload\.[0-9]*\.leaks\.gz ' "$dir/err" >"$dir/warning"
-	printf '%s\n' "$2" >"$dir/want"
-	cmp -s "$dir/want" "$dir/warning" ||
-		fail "$(label "$1"): stderr is '$(head -c 300 "$dir/warning")', expected '$2'"
-	set -- "$dir"/heapguard.workload.*.leaks.gz
-	if [ ! -f "$1" ]; then
-		fail "case $cases: no report under the default name"
+	cmp -s "$tmp/want" "$dir/err" ||
+		fail "$(label "$1"): stderr is '$(head -c 300 "$dir/err")', expected '$2'"
+	set -- "$1" "$2" "$dir"/heapguard.*
+	[ -e "$3" ] && fail "case $cases: a clean process wrote $3"
+	dir=$tmp/c$cases
+	run "$dir" HEAPGUARD_OPTIONS="clean_reports=1:$1"
+	set -- "$1" "$2" "$dir"/heapguard.workload.*.leaks.gz
+	if [ ! -f "$3" ]; then
+		fail "case $cases: clean_reports=1: no report under the default name"
 		return
 	fi
-	gzip -dc "$1" | grep '^option ' >"$dir/options"
+	pid=${3##*/heapguard.workload.}
+	pid=${pid%.leaks.gz}
+	printf '%s\n' "$2" \
+		"heapguard: reports written (clean_reports=1): heapguard-report ./heapguard.workload.$pid.leaks.gz; fragmentation: ./heapguard.workload.$pid.frag.gz" \
+		>"$dir/want"
+	cmp -s "$dir/want" "$dir/err" ||
+		fail "$(label "clean_reports=1:$1"): stderr is '$(head -c 400 "$dir/err")', expected '$(cat "$dir/want")'"
+	gzip -dc "$3" | grep '^option ' >"$dir/options"
 	[ -s "$dir/options" ] || fail "case $cases: the report lists no options"
-	if grep -v '^option [a-z_.]* default ' "$dir/options" >"$dir/changed"; then
+	grep -qx 'option clean_reports env 1' "$dir/options" ||
+		fail "case $cases: the report does not list clean_reports=1"
+	if grep -v -e '^option [a-z_.]* default ' -e '^option clean_reports env 1$' \
+		"$dir/options" >"$dir/changed"; then
 		fail "case $cases: options not at their defaults: $(head -c 300 "$dir/changed")"
 	fi
 }
@@ -108,18 +123,19 @@ bad_options "$(printf '\376\377=1')" "$w '\\xfe\\xff=1' (unknown option)"
 bad_options "it's=1" "$w 'it\\x27s=1' (unknown option)"
 
 # Every good token applies, whatever the bad ones around it: leaks=0 and
-# frag=0 hold (no report file), verbose=1 lists the configuration, and each
-# bad token has its line, the 128 KiB one included.
+# frag=0 hold (no report file, even with clean_reports=1), verbose=1 lists
+# the configuration, and each bad token has its line, the 128 KiB one
+# included.
 cases=$((cases + 1))
 dir=$tmp/h$cases
-run "$dir" HEAPGUARD_OPTIONS="leaks=0:bogus=1:frag=0:depth=0:$(repeat 130000 =):verbose=on:report_signal=USR2"
+run "$dir" HEAPGUARD_OPTIONS="leaks=0:bogus=1:frag=0:depth=0:$(repeat 130000 =):verbose=on:report_signal=USR2:clean_reports=1"
 grep '^heapguard: HEAPGUARD_OPTIONS: ' "$dir/err" >"$dir/warnings"
 printf '%s\n' "$w 'bogus=1' (unknown option)" "$w 'depth=0' (out of range)" \
 	"$w '$(repeat 48 =)...' (token too long)" >"$dir/want"
 cmp -s "$dir/want" "$dir/warnings" || fail "good and bad tokens: warnings are '$(cat "$dir/warnings")'"
 for line in 'leaks = 0 (HEAPGUARD_OPTIONS)' 'frag = 0 (HEAPGUARD_OPTIONS)' \
 	'verbose = 1 (HEAPGUARD_OPTIONS)' 'depth = 16 (default)' \
-	'report_signal = "USR2" (HEAPGUARD_OPTIONS)'; do
+	'clean_reports = 1 (HEAPGUARD_OPTIONS)' 'report_signal = "USR2" (HEAPGUARD_OPTIONS)'; do
 	grep -qxF "heapguard: $line" "$dir/err" || fail "good and bad tokens: no '$line' in the listing"
 done
 set -- "$dir"/heapguard.*
@@ -133,11 +149,14 @@ run "$tmp/h$cases" HEAPGUARD_OPTIONS="$(repeat 5000 'x:'):leaks=0:frag=0"
 	grep -qx 'heapguard: HEAPGUARD_OPTIONS: ignoring 4990 more bad tokens' "$tmp/h$cases/err" ||
 	fail "5000 bad tokens: stderr is '$(head -c 600 "$tmp/h$cases/err")'"
 
-# Empty tokens are allowed: 128 KiB of separators is a valid, empty string.
+# Empty tokens are allowed: 128 KiB of separators is a valid, empty string,
+# so the clean program prints nothing and writes nothing.
 cases=$((cases + 1))
 run "$tmp/h$cases" HEAPGUARD_OPTIONS="$(repeat 130000 :)"
-grep -v '^heapguard: .*report: ' "$tmp/h$cases/err" >"$tmp/h$cases/rest" &&
-	fail "separators only: unexpected stderr: $(head -c 300 "$tmp/h$cases/rest")"
+[ -s "$tmp/h$cases/err" ] &&
+	fail "separators only: unexpected stderr: $(head -c 300 "$tmp/h$cases/err")"
+set -- "$tmp/h$cases"/heapguard.*
+[ -e "$1" ] && fail "separators only: a clean process wrote $*"
 
 # glibc's variables: bad values leave the parameters as they were, and say
 # nothing.  The verbose listing of every parameter and option must be the

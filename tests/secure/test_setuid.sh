@@ -95,7 +95,13 @@ grep -q '^secure=0 euid='"$nobody_uid"' .* perturbed=1$' "$dir/stdout" ||
 	fail "control: $(cat "$dir/stdout")"
 grep -q '^heapguard: verbose = 1 (HEAPGUARD_OPTIONS)$' "$dir/stderr" ||
 	fail "control: no verbose listing: $(head -c 300 "$dir/stderr")"
-expect_files control 'evil.[0-9]*.frag.gz' 'evil.[0-9]*.leaks.gz'
+# The program leaks 77 bytes: the summary line goes to stderr and to log=.
+summary="heapguard: lost 77 bytes in 1 block at 1 site: heapguard-report $dir/out/evil\.[0-9]*\.leaks\.gz; fragmentation: $dir/out/evil\.[0-9]*\.frag\.gz"
+grep -q "^$summary\$" "$dir/stderr" ||
+	fail "control: no leak summary on stderr: $(tail -c 300 "$dir/stderr")"
+grep -q "^$summary\$" "$dir/out/evil.log" ||
+	fail "control: no leak summary in log=: $(tail -c 300 "$dir/out/evil.log")"
+expect_files control 'evil.[0-9]*.frag.gz' 'evil.[0-9]*.leaks.gz' evil.log
 
 # Set-user-ID root and set-group-ID root: nothing from the environment,
 # nothing written (not even the default report in the working directory).
@@ -127,7 +133,7 @@ else
 	grep -q "^heapguard: depth = 8 ($conf)\$" "$dir/stderr" || fail "conf: depth=8 not applied"
 	grep -q '^heapguard: glibc.malloc.perturb = 0 (default)$' "$dir/stderr" ||
 		fail "conf: MALLOC_PERTURB_ applied"
-	grep -q "^heapguard: 1 leak: .*report: $dir/out/conf\.[0-9]*\.leaks\.gz" "$dir/stderr" ||
+	grep -q "^heapguard: lost 77 bytes in 1 block at 1 site: heapguard-report $dir/out/conf\.[0-9]*\.leaks\.gz; fragmentation: $dir/out/conf\.[0-9]*\.frag\.gz\$" "$dir/stderr" ||
 		fail "conf: no leak summary: $(tail -c 300 "$dir/stderr")"
 	expect_files conf 'conf.[0-9]*.frag.gz' 'conf.[0-9]*.leaks.gz'
 

@@ -3,7 +3,9 @@
 # The stress program (stress.c) under level=fast and level=full: no error,
 # no deadlock (a hang fails at the timeout instead of holding up CI), every
 # block intact, heapguard_check_heap() clean, and a complete leak report
-# with nothing lost.  Without HEAPGUARD_LIB it runs once on glibc.
+# with nothing lost.  The process being clean, it writes its reports only
+# with clean_reports=1, which the runs set; its one heapguard line is then
+# the one naming them.  Without HEAPGUARD_LIB it runs once on glibc.
 # HG_STRESS_OPS sets the operation budget per run (work, not time).
 HG_TIMEOUT=${HG_TIMEOUT:-600}
 . "${top_srcdir:-.}/tests/preload/common.sh"
@@ -17,7 +19,7 @@ ops=${HG_STRESS_OPS:-4000000}
 run() {
 	level=$1
 	rm -f "$HG_REPORTS"/*
-	HEAPGUARD_OPTIONS=${level:+level=$level} hg_exec hg "$prog" "$ops" \
+	HEAPGUARD_OPTIONS=clean_reports=1${level:+:level=$level} hg_exec hg "$prog" "$ops" \
 		>"$HG_TMP/out" 2>"$HG_TMP/err"
 	st=$?
 	cat "$HG_TMP/out"
@@ -32,6 +34,14 @@ run() {
 	fi
 	[ -n "$HG_PRELOAD" ] || return 0
 	hg_check_reports || return 1
+	# No heap error, no lost bytes: heapguard's only line names the reports.
+	grep '^heapguard: ' "$HG_TMP/err" >"$HG_TMP/said"
+	if [ "$(wc -l <"$HG_TMP/said")" != 1 ] ||
+		! grep -q "^heapguard: reports written (clean_reports=1): heapguard-report $HG_REPORTS/hg\.stress\.[0-9]*\.leaks\.gz; fragmentation: $HG_REPORTS/hg\.stress\.[0-9]*\.frag\.gz\$" "$HG_TMP/said"; then
+		echo "FAIL: level=$level: heapguard said:"
+		head -30 "$HG_TMP/said"
+		return 1
+	fi
 	if ! "${top_builddir:-.}/heapguard-report" --no-symbols "$HG_REPORTS"/*.leaks.gz \
 		>"$HG_TMP/report.txt" 2>&1; then
 		echo "FAIL: level=$level: the leak report shows lost bytes:"
