@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* --gen-suppressions: a ready-to-paste "leak:PATTERN" line for a stack, the
  * innermost function that is not an allocation function (so the line names
- * the code that leaked, not malloc or a wrapper of it), and the text output
- * made a suppressions file: each line of the view a comment, each generated
- * rule a line of its own. */
+ * the code that leaked, not malloc or a wrapper of it) and was not inlined
+ * (the library's suppressions= knows only the functions of the ELF symbol
+ * table: a line naming an inlined one would suppress nothing there), and
+ * the text output made a suppressions file: each line of the view a
+ * comment, each generated rule a line of its own. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +52,7 @@ const char *hg_supp_pattern_for(const struct hg_leaks *r, const struct hg_symbol
 		const struct hg_sym_frame *sf = hg_sym_frame(sym, (size_t)(frames - r->frames) + i);
 
 		for (j = 0; j < sf->count; j++)
-			if (sf->entries[j].function &&
+			if (sf->entries[j].function && !sf->entries[j].inlined &&
 			    !hg_is_allocator_function(sf->entries[j].function))
 				return sf->entries[j].function;
 	}
