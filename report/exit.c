@@ -77,6 +77,7 @@ struct outcome {
 	char leaks_report[HG_REPORT_PATH + 64], frag_report[HG_REPORT_PATH + 64];
 	int leaks_err, frag_err; /* 0 when written (or not attempted) */
 	bool leaks_fallback;
+	bool asked; /* the reports were asked for (report_on_crash) */
 };
 
 static bool has_finding(const struct outcome *o)
@@ -135,7 +136,12 @@ static void summary(const struct outcome *o)
 	if (!has_finding(o)) {
 		if (o->leaks_report[0] == '\0' && o->frag_report[0] == '\0')
 			return; /* clean, and nothing written to name */
-		n += hg_fmt(line + n, len - n, " reports written (clean_reports=1)");
+		/* Why a clean process wrote (or tried to): the option that
+		 * asked for it, and "written" only if a file was. */
+		bool written = (o->leaks_report[0] != '\0' && o->leaks_err == 0) ||
+			       (o->frag_report[0] != '\0' && o->frag_err == 0);
+		n += hg_fmt(line + n, len - n, " %s (%s)", written ? "reports written" : "no finding",
+			    o->asked ? "report_on_crash=1" : "clean_reports=1");
 	}
 	const char *sep = ":";
 	if (o->leaks_report[0] != '\0') {
@@ -176,6 +182,7 @@ static int write_reports(enum hg_frag_trigger trigger, int status, bool asked)
 		return -1;
 	memset(&o, 0, sizeof(o));
 	o.status = status;
+	o.asked = asked;
 	if (hg_config.options.leaks)
 		o.scanned = hg_leaks_scan(status, &o.leaks);
 	o.errors = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);

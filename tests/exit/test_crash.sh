@@ -52,6 +52,12 @@ for how in segv bus fpe ill overflow kill; do
 	pid=$(sed -n 's/^pid //p' "$HG_TMP/out")
 	grep -q "^heapguard: SIG[A-Z]* at address .*: writing the reports before the program dies" "$HG_TMP/err" ||
 		fail "no line saying what happened"
+	# Then the one summary line naming them; the process is clean (its
+	# block is kept), so the line says report_on_crash=1 asked for them.
+	names="heapguard-report $HG_REPORTS/hg.$pid.leaks.gz; fragmentation: $HG_REPORTS/hg.$pid.frag.gz"
+	[ "$(grep -c ': heapguard-report ' "$HG_TMP/err")" = 1 ] &&
+		grep -qxF "heapguard: reports written (report_on_crash=1): $names" "$HG_TMP/err" ||
+		fail "not one line 'heapguard: reports written (report_on_crash=1): $names'"
 	for kind in frag leaks; do
 		f=$HG_REPORTS/hg.$pid.$kind.gz
 		[ -f "$f" ] || { fail "no $kind report"; continue; }

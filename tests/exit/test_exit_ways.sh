@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Every way out (exit_ways.c), at level=full and level=fast: the exit
 # status is the program's; exactly one leak report, complete, with this
-# process's pid and status, read by heapguard-report with status 1 (the
-# hidden block is lost) or 0 (nothing lost); blocks the destructor or the
+# process's pid and status, named by exactly one summary line on stderr
+# (heapguard(7)), read by heapguard-report with status 1 (the hidden block
+# is lost) or 0 (nothing lost: return0, a clean process, which writes and
+# prints nothing unless clean_reports=1); blocks the destructor or the
 # at_quick_exit handler kept are in it (the report comes after them);
 # threads allocating during and after the report, and an on_exit handler
 # that runs after it (late_handler.c), are served correctly; _exit writes
@@ -59,12 +61,23 @@ hg.$pid.leaks.gz" ] || { fail "report files '$files', expected hg.$pid.frag.gz a
 	*) grep -qx 'trigger exit' "$HG_TMP/frag" && grep -qx "status $rstatus" "$HG_TMP/frag" ||
 		fail "fragmentation report: not 'trigger exit' with 'status $rstatus'" ;;
 	esac
-	grep -q "; fragmentation: $HG_REPORTS/hg.$pid.frag.gz" "$HG_TMP/err" ||
-		fail "the summary does not name the fragmentation report"
 	files=hg.$pid.leaks.gz
 	f=$HG_REPORTS/$files
-	[ "$(grep -c '^heapguard: .*report: ' "$HG_TMP/err")" -eq 1 ] ||
+	# The one summary line: what was found (or, clean, that clean_reports=1
+	# wrote the reports), then the reports it names.
+	[ "$(grep -c '^heapguard: .*: heapguard-report ' "$HG_TMP/err")" -eq 1 ] ||
 		fail "not exactly one summary line"
+	names="heapguard-report $f; fragmentation: $HG_REPORTS/hg.$pid.frag.gz"
+	case $arg in
+	return0) what='reports written \(clean_reports=1\)' ;;
+	double_free) what='1 heap error(, lost [0-9,]+ bytes in 1 block at 1 site)?' ;;
+	*) what='lost [0-9,]+ bytes in 1 block at 1 site' ;;
+	esac
+	case $opts in
+	level=fast*) [ "$arg" = return0 ] || names="$names(; no allocation stacks: they need level=full)?" ;;
+	esac
+	grep -Eqx "heapguard: $what: $names" "$HG_TMP/err" ||
+		fail "no summary line 'heapguard: $what: $names'"
 	zcat "$f" >"$HG_TMP/report" || { fail "not gzip"; return; }
 	head -1 "$HG_TMP/report" | grep -q '^heapguard-leaks 3$' || fail "no format line"
 	tail -1 "$HG_TMP/report" | grep -q '^end ' || fail "no end line (cut short?)"
@@ -87,7 +100,10 @@ hg.$pid.leaks.gz" ] || { fail "report files '$files', expected hg.$pid.frag.gz a
 }
 
 for level in full fast; do
-	expect return0 level=$level 3 3 0
+	# Nothing lost, no heap error: nothing written, nothing said, unless
+	# clean_reports=1.
+	expect return0 level=$level 3 none 0
+	expect return0 level=$level:clean_reports=1 3 3 0
 	expect return level=$level 3 3 1
 	expect exit level=$level 4 4 1
 	expect thread level=$level 5 5 1
@@ -99,7 +115,7 @@ for level in full fast; do
 	expect double_free/silent level=$level:check=2 134 - any
 	# The handler runs after the report; its allocations must work.
 	expect return/late level=$level 3 3 1 "$late"
-	if ! sed -n '/^heapguard: .*report: /,$p' "$HG_TMP/err" |
+	if ! sed -n '/^heapguard: .*: heapguard-report /,$p' "$HG_TMP/err" |
 		grep -q '^late handler: 1000 of 1000 allocations intact, heap errors 0, exit status 3$'; then
 		fail "the on_exit handler after the report did not run cleanly"
 	fi

@@ -46,9 +46,12 @@ for level in full fast; do
 	run signal-$level 0 level=$level:report_signal=SIGUSR2 signal
 	run small-$level 0 level=$level small
 done
-run noleaks 0 leaks=0:frag=1 leaks
+# leaks=0 is no scan, hence no finding: the reports of a clean process are
+# written with clean_reports=1 only (checked below).
+run noleaks 0 leaks=0:frag=1:clean_reports=1 leaks
 run quick 0 level=full quick
-run arenas 0 level=full arenas MALLOC_ARENA_MAX=200
+# The threads' blocks are all reachable: a clean process.
+run arenas 0 level=full:clean_reports=1 arenas MALLOC_ARENA_MAX=200
 run tunables 0 level=fast:depth=20 small GLIBC_TUNABLES=glibc.malloc.mxfast=64:glibc.malloc.top_pad=65536
 
 # Every file, and between them every kind of record and report.
@@ -147,7 +150,16 @@ for level in full fast; do
 		>"$tmp/depot" 2>&1 || fail "small-$level: stacks != captures - hits: $(cat "$tmp/depot")"
 done
 [ -z "$(ls "$tmp"/noleaks/r.*.leaks.gz 2>/dev/null)" ] || fail "leaks=0 wrote a leak report"
-[ -n "$(ls "$tmp"/noleaks/r.*.frag.gz 2>/dev/null)" ] || fail "frag=1 with leaks=0 wrote no fragmentation report"
+[ -n "$(ls "$tmp"/noleaks/r.*.frag.gz 2>/dev/null)" ] ||
+	fail "frag=1 with leaks=0 and clean_reports=1 wrote no fragmentation report"
+# Without clean_reports=1, the same clean process writes nothing at all.
+mkdir -p "$tmp/noleaks-silent"
+(cd "$tmp/noleaks-silent" && timeout 120 env LD_PRELOAD="$lib" \
+	HEAPGUARD_OPTIONS="report=$tmp/noleaks-silent/r.%p:leaks=0:frag=1" "$prog" leaks >stdout 2>stderr) ||
+	fail "noleaks-silent: format_prog leaks exited with $?"
+left=$(ls "$tmp/noleaks-silent" | grep -vx 'stdout\|stderr')
+[ -z "$left" ] || fail "frag=1 with leaks=0 (a clean process) wrote $(echo $left)"
+[ ! -s "$tmp/noleaks-silent/stderr" ] || fail "frag=1 with leaks=0 (a clean process) printed: $(cat "$tmp/noleaks-silent/stderr")"
 
 # heapguard-report --json names what it takes from a file as the file does:
 # "report" is the format's name, and the keys of every key=value record,

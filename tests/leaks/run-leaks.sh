@@ -83,6 +83,49 @@ check() {
 	return 0
 }
 
+# grouped N: N with a comma every three digits, as the summary line prints it.
+grouped() {
+	echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'
+}
+
+# summary_check PROG REPORT DIR: DIR/stderr holds exactly one line of
+# heapguard's, the exit summary of heapguard(7): for a program with lost or
+# indirect blocks in expected.txt "heapguard: lost B bytes in N blocks
+# [(I indirect)] at S sites: heapguard-report REPORT; fragmentation: ...",
+# for a clean one (run with clean_reports=1) "heapguard: reports written
+# (clean_reports=1): heapguard-report REPORT; fragmentation: ...".
+summary_check() {
+	set -- "$1" "$2" "$3" $(awk -v p="$1" '$1 == p && $2 == "total" { print $4, $5 }' "$expected")
+	# $4 $5 lost bytes, blocks; $6 $7 indirect bytes, blocks
+	lines=$(grep -c '^heapguard: ' "$3/stderr")
+	[ "$lines" = 1 ] || {
+		fail "$1: $lines lines of heapguard on stderr, expected the one summary line:"
+		sed 's/^/    /' "$3/stderr"
+		return 1
+	}
+	blocks=$(($5 + $7))
+	if [ "$blocks" -gt 0 ]; then
+		s=s
+		[ "$blocks" = 1 ] && s=
+		want="heapguard: lost $(grouped $(($4 + $6))) bytes in $(grouped $blocks) block$s"
+		[ "$7" -gt 0 ] && want="$want ($(grouped $6) indirect)"
+		want="$want at [0-9][0-9]* sites\{0,1\}"
+	else
+		want="heapguard: reports written (clean_reports=1)"
+	fi
+	grep -q "^$want: heapguard-report $2; fragmentation: $3/$1\.[0-9]*\.frag\.gz\$" "$3/stderr" || {
+		fail "$1: the summary line is not '$want: heapguard-report $2; fragmentation: ...':"
+		sed 's/^/    /' "$3/stderr"
+		return 1
+	}
+}
+
+# clean PROG: true when expected.txt gives PROG no lost and no indirect block
+# (heapguard then writes no report unless clean_reports=1).
+clean() {
+	[ "$(awk -v p="$1" '$1 == p && $2 == "total" { n += $5 } END { print n + 0 }' "$expected")" = 0 ]
+}
+
 # site DIR EXPNAME KIND FUNCTION: heapguard's line for that site.
 site() {
 	grep "^$3 $4 " "$1/$2.sites"
@@ -109,7 +152,22 @@ for prog in $progs; do
 	src=$prog.c
 	[ "$prog" = lk_cxx ] && { bin=$tmp/bin/lk_cxx; src=lk_cxx.cc; }
 	dir=$tmp/$prog
-	run "$prog" "$bin" "$dir"
+	if clean "$prog"; then
+		# Clean: nothing written, nothing said; the report's content is
+		# checked below with clean_reports=1.
+		run "$prog" "$bin" "$tmp/silent.$prog"
+		left=$(ls "$tmp/silent.$prog" | grep -v '^std\(out\|err\)$' | grep -vx rc)
+		[ "$(cat "$tmp/silent.$prog/rc")" = 0 ] ||
+			fail "$prog exited with status $(cat "$tmp/silent.$prog/rc") under heapguard"
+		[ -z "$left" ] || fail "$prog, clean, left files: $(echo $left)"
+		[ ! -s "$tmp/silent.$prog/stderr" ] || {
+			fail "$prog, clean, printed on stderr:"
+			sed 's/^/    /' "$tmp/silent.$prog/stderr"
+		}
+		run "$prog" "$bin" "$dir" clean_reports=1
+	else
+		run "$prog" "$bin" "$dir"
+	fi
 	rc=$(cat "$dir/rc")
 	if [ "$rc" != 0 ]; then
 		fail "$prog exited with status $rc under heapguard:"
@@ -143,7 +201,8 @@ for prog in $progs; do
 		sed 's/^/    /' "$dir/stderr"
 		continue
 	fi
-	check "$prog" "$prog" "$src" "$files" "$dir"
+	check "$prog" "$prog" "$src" "$files" "$dir" &&
+		summary_check "$prog" "$files" "$dir"
 done
 
 # Sizes and thread lists, which Valgrind does not give.
@@ -182,20 +241,38 @@ for case in lk_plain:23 lk_stack:23 lk_none:0 lk_tls:0; do
 	got=$(cat "$dir/rc")
 	[ "$got" = "$want" ] ||
 		fail "$prog with leak_exitcode=23 exited with $got, expected $want"
+	if [ "$want" = 0 ]; then
+		[ ! -s "$dir/stderr" ] ||
+			fail "$prog with leak_exitcode=23 (clean) printed: $(cat "$dir/stderr")"
+	else
+		# The one summary line says why the status changed.
+		[ "$(grep -c '^heapguard: ' "$dir/stderr")" = 1 ] &&
+			grep -q '^heapguard: lost .*; exit status 23 instead of 0 (leak_exitcode)$' "$dir/stderr" ||
+			fail "$prog with leak_exitcode=23: not one summary line ending in 'exit status 23 instead of 0 (leak_exitcode)': $(cat "$dir/stderr")"
+	fi
 done
 
-# leaks=0: no leak report (the fragmentation report alone, named on
-# stderr); with frag=0 too, no file at all.
-dir=$tmp/noleaks
+# leaks=0: no scan, so no finding: lk_plain's leak goes unseen and the
+# process is clean, writes nothing and prints nothing.  With
+# clean_reports=1, no leak report still (no scan), the fragmentation report
+# alone, named on stderr's one line; with frag=0 too, no file at all.
+dir=$tmp/noleaks.silent
 run lk_plain "$bindir/lk_plain" "$dir" leaks=0
 [ "$(cat "$dir/rc")" = 0 ] || fail "lk_plain with leaks=0 exited with $(cat "$dir/rc")"
 left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)
+[ -z "$left" ] || fail "lk_plain with leaks=0 (clean) left files: $(echo $left)"
+[ ! -s "$dir/stderr" ] || fail "lk_plain with leaks=0 (clean) printed: $(cat "$dir/stderr")"
+dir=$tmp/noleaks
+run lk_plain "$bindir/lk_plain" "$dir" leaks=0:clean_reports=1
+[ "$(cat "$dir/rc")" = 0 ] || fail "lk_plain with leaks=0:clean_reports=1 exited with $(cat "$dir/rc")"
+left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)
 case $left in
 lk_plain.[0-9]*.frag.gz) ;;
-*) fail "lk_plain with leaks=0 left files: $(echo $left) (expected one .frag.gz)" ;;
+*) fail "lk_plain with leaks=0:clean_reports=1 left files: $(echo $left) (expected one .frag.gz)" ;;
 esac
-grep -q "^heapguard: fragmentation report: $dir/$left " "$dir/stderr" ||
-	fail "lk_plain with leaks=0: no line naming the fragmentation report: $(cat "$dir/stderr")"
+[ "$(grep -c . "$dir/stderr")" = 1 ] &&
+	grep -qx "heapguard: reports written (clean_reports=1): fragmentation: $dir/$left" "$dir/stderr" ||
+	fail "lk_plain with leaks=0:clean_reports=1: not one line naming the fragmentation report: $(cat "$dir/stderr")"
 dir=$tmp/noreports
 run lk_plain "$bindir/lk_plain" "$dir" leaks=0:frag=0
 left=$(ls "$dir" | grep -v '^std\(out\|err\)$' | grep -vx rc)

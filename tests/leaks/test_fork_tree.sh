@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Fork provenance (fork_tree.c): each process's leak report holds what it
 # allocated itself.  tree: the parent's report has one lost site,
-# parent_leak; each of its 8 children's has one, child_leak.  idle: a child
-# holding nothing of its own makes no scan (its scan record is all zero)
-# and reports nothing, while its parent scans and keeps its 1000 blocks.
+# parent_leak; each of its 8 children's has one, child_leak, and each
+# process's one summary line counts its own block only.  idle: nothing is
+# lost, so neither process writes or prints anything; with clean_reports=1,
+# a child holding nothing of its own makes no scan (its scan record is all
+# zero) and reports nothing, while its parent scans and keeps its 1000 blocks.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -19,16 +21,30 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-fork.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 
-# run MODE: fork_tree MODE with its reports in $tmp/MODE/hg.%p.
+# run MODE [DIR [OPTIONS]]: fork_tree MODE with its reports in
+# $tmp/DIR/hg.%p (DIR defaults to MODE).
 run() {
-	mkdir -p "$tmp/$1"
-	(cd "$tmp/$1" && timeout 60 env LD_PRELOAD="$lib" \
-		HEAPGUARD_OPTIONS="level=full:leaks=1:report=$tmp/$1/hg.%p" \
+	d=$tmp/${2:-$1}
+	mkdir -p "$d"
+	(cd "$d" && timeout 60 env LD_PRELOAD="$lib" \
+		HEAPGUARD_OPTIONS="level=full:leaks=1:report=$d/hg.%p${3:+:$3}" \
 		"$prog" "$1" >stdout 2>stderr) || {
 		echo "FAIL: fork_tree $1 exited with $?:"
-		sed 's/^/    /' "$tmp/$1/stderr"
+		sed 's/^/    /' "$d/stderr"
 		fails=$((fails + 1))
 		return 1
+	}
+}
+
+# summary DIR PID BYTES: DIR/stderr has PID's one summary line, which
+# names its reports and counts BYTES lost in its one block.
+summary() {
+	named=$(grep -c "^heapguard: .* heapguard-report $tmp/$1/hg\.$2\.leaks\.gz" "$tmp/$1/stderr")
+	grep -q "^heapguard: lost $3 bytes in 1 block at 1 site: heapguard-report $tmp/$1/hg\.$2\.leaks\.gz; fragmentation: $tmp/$1/hg\.$2\.frag\.gz\$" \
+		"$tmp/$1/stderr" && [ "$named" = 1 ] || {
+		echo "FAIL: $1: not one line 'heapguard: lost $3 bytes in 1 block at 1 site: heapguard-report $tmp/$1/hg.$2.leaks.gz; fragmentation: ...' for pid $2:"
+		sed 's/^/    /' "$tmp/$1/stderr"
+		fails=$((fails + 1))
 	}
 }
 
@@ -66,15 +82,36 @@ PY
 if run tree; then
 	ppid=$(sed -n 's/^parent //p' "$tmp/tree/stdout")
 	check tree parent "$ppid" lost=parent_leak
+	summary tree "$ppid" 111
 	n=0
 	for cpid in $(sed -n 's/^child //p' "$tmp/tree/stdout"); do
 		check tree child "$cpid" lost=child_leak
+		summary tree "$cpid" 222
 		n=$((n + 1))
 	done
 	[ $n -eq 8 ] || { echo "FAIL: tree: $n children, expected 8"; fails=$((fails + 1)); }
+	n=$(grep -c '^heapguard: ' "$tmp/tree/stderr")
+	[ "$n" = 9 ] || {
+		echo "FAIL: tree: $n lines of heapguard on stderr, expected 9 (one per process):"
+		sed 's/^/    /' "$tmp/tree/stderr"
+		fails=$((fails + 1))
+	}
 fi
 
-if run idle; then
+# idle, default options: both processes are clean (the parent's blocks are
+# reachable, the child has none): no file, nothing on stderr.
+if run idle idle.silent; then
+	left=$(ls "$tmp/idle.silent" | grep -vx 'stdout\|stderr')
+	[ -z "$left" ] || { echo "FAIL: idle: clean processes left files: $(echo $left)"; fails=$((fails + 1)); }
+	[ ! -s "$tmp/idle.silent/stderr" ] || {
+		echo "FAIL: idle: clean processes printed:"
+		sed 's/^/    /' "$tmp/idle.silent/stderr"
+		fails=$((fails + 1))
+	}
+fi
+
+# idle with clean_reports=1: the reports, to look at the child's zero scan.
+if run idle idle clean_reports=1; then
 	ppid=$(sed -n 's/^parent //p' "$tmp/idle/stdout")
 	cpid=$(sed -n 's/^child //p' "$tmp/idle/stdout")
 	check idle parent "$ppid" "scan_threads>=1" "reachable_blocks>=1000"
