@@ -27,7 +27,6 @@ void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
  * is open, else the copy hg_os_stderr_keep made if it still names the same
  * file, else nowhere. */
 void hg_os_write(int fd, const char *buf, size_t len);
-/* At start: keep a close-on-exec copy of fd 2 at a high descriptor. */
 /* Keep a copy of fd 2 before the program closes it (preload/'s fclose). */
 void hg_os_stderr_keep(void);
 /* The descriptor heapguard's stderr lines go to now, or -1. */
