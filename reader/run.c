@@ -134,7 +134,8 @@ static int hg_list_dir(struct hg_file_list *l, const char *dir, struct hg_run *r
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), hg_by_name);
+	if (n > 0) /* names is NULL for an empty directory */
+		qsort(names, n, sizeof(*names), hg_by_name);
 	for (i = 0; i < n; i++) {
 		char *path = NULL;
 		bool slash = *dir && dir[strlen(dir) - 1] == '/';

@@ -357,7 +357,8 @@ static int hg_merge_symbolized(struct hg_run *run)
 {
 	size_t i, n = 0;
 
-	qsort(run->sites, run->nsites, sizeof(*run->sites), hg_by_key);
+	if (run->nsites > 1) /* sites is NULL in a run without one */
+		qsort(run->sites, run->nsites, sizeof(*run->sites), hg_by_key);
 	for (i = 0; i < run->nsites; i++) {
 		struct hg_run_site *s = &run->sites[i];
 
@@ -377,7 +378,8 @@ static int hg_merge_symbolized(struct hg_run *run)
 		run->sites[n++] = *s;
 	}
 	run->nsites = n;
-	qsort(run->sites, run->nsites, sizeof(*run->sites), hg_site_order);
+	if (n > 1)
+		qsort(run->sites, n, sizeof(*run->sites), hg_site_order);
 	return 0;
 }
 
