@@ -110,9 +110,8 @@ void *hg_malloc(size_t bytes)
 
 /* Everything free's fast path declines: full checks with a report,
  * mappings, level=full, a thread's first free, perturbation, arenas. */
-__attribute__((noinline)) static void free_slow(void *mem)
+static void free_slow_work(void *mem)
 {
-	HG_NOTE_ENTRY();
 	if (HG_UNLIKELY(hg_mp.poll))
 		hg_frag_poll();
 	if (mem == NULL)
@@ -142,6 +141,16 @@ __attribute__((noinline)) static void free_slow(void *mem)
 		return;
 	}
 	hg_release_freed(p);
+}
+
+/* glibc 2.33 and later keep errno across free (POSIX 2024 requires it),
+ * whatever free does: unmap, quarantine, report, write a polled report. */
+__attribute__((noinline)) static void free_slow(void *mem)
+{
+	HG_NOTE_ENTRY();
+	int saved = errno;
+	free_slow_work(mem);
+	errno = saved;
 }
 
 /* The fast path is a leaf: into the thread cache, or the full checks. */
@@ -302,11 +311,13 @@ static int hg_posix_memalign(void **memptr, size_t alignment, size_t bytes)
 	if (alignment == 0 || alignment % sizeof(void *) != 0 ||
 	    ((alignment / sizeof(void *)) & (alignment / sizeof(void *) - 1)) != 0)
 		return EINVAL;
-	int saved = errno;
 	void *mem = hg_memalign(alignment, bytes);
-	errno = saved;
-	if (mem == NULL)
+	if (mem == NULL) {
+		/* glibc's _mid_memalign fails with errno ENOMEM, and
+		 * posix_memalign leaves it set (only EINVAL is returned alone). */
+		errno = ENOMEM;
 		return ENOMEM;
+	}
 	*memptr = mem;
 	return 0;
 }
