@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,10 @@ static int log_open(void)
 
 void hg_diag_say(const char *buf, size_t len, bool to_stderr)
 {
+	/* open and close of log= are cancellation points; the calls that
+	 * report (free, malloc...) are not. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (to_stderr)
 		hg_os_write(2, buf, len);
 	int fd = log_open();
@@ -123,6 +128,7 @@ void hg_diag_say(const char *buf, size_t len, bool to_stderr)
 		hg_os_write(fd, buf, len);
 		close(fd);
 	}
+	pthread_setcancelstate(cancel, NULL);
 }
 
 static void emit(const char *buf, size_t len)
@@ -211,6 +217,11 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	if (policy < 2 && already_reported(kind, addr))
 		return;
 	__atomic_fetch_add(&hg_errors_reported, 1, __ATOMIC_RELAXED);
+	/* The stacks' symbols are read from files and the report is written:
+	 * cancellation points inside a call (free, malloc...) that is none.
+	 * A thread cancelled here would also leave report_lock held. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* Every policy keeps the error (for the reports, the process record
 	 * and error_exitcode); 1 and 3 also print it. */
 	hg_lock_acquire(&report_lock);
@@ -271,6 +282,7 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 		emit(buf, n);
 	}
 	hg_lock_release(&report_lock);
+	pthread_setcancelstate(cancel, NULL);
 	if (policy & 2) {
 		/* The process ends here: the reports it would have written at
 		 * exit are written now, or never. */
