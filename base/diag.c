@@ -41,6 +41,7 @@ enum hg_error_kind {
 	HG_ERR_FREELIST_CORRUPTION,
 	HG_ERR_TOP_CORRUPTION,
 	HG_ERR_MMAP_CORRUPTION,
+	HG_ERR_USE_AFTER_FREE,
 	HG_ERR_KIND_COUNT
 };
 
@@ -53,6 +54,7 @@ static const char *const kind_names[HG_ERR_KIND_COUNT] = {
 	[HG_ERR_FREELIST_CORRUPTION] = "freelist-corruption",
 	[HG_ERR_TOP_CORRUPTION] = "top-corruption",
 	[HG_ERR_MMAP_CORRUPTION] = "mmap-corruption",
+	[HG_ERR_USE_AFTER_FREE] = "use-after-free",
 };
 
 
@@ -351,6 +353,21 @@ void hg_diag_double_free_unmapped(const void *mem, const char *op)
 {
 	diagnose(HG_ERR_DOUBLE_FREE, mem, NULL, op, "munmap_chunk(): invalid pointer",
 		 "the block was mmap'd on its own and has already been freed (unmapped)");
+}
+
+/* glibc's malloc_usable_size checks nothing: of a freed heap chunk it
+ * returns 0 and says nothing, so there is no glibc message to quote. */
+void hg_diag_use_after_free(const void *mem, const struct hg_chunk *c, const char *op,
+			    enum hg_diag_freed where)
+{
+	static const char *const state[] = {
+		[HG_DIAG_FREED_CACHED] = "is free (in a thread cache, a bin or merged into top)",
+		[HG_DIAG_FREED_QUARANTINED] = "was freed and is in the quarantine",
+		[HG_DIAG_FREED_ISOLATED] = "was freed and isolated after an earlier error",
+		[HG_DIAG_FREED_UNMAPPED] = "was mmap'd on its own and has been freed (unmapped)",
+	};
+	diagnose(HG_ERR_USE_AFTER_FREE, mem, c, op, NULL, "the block %s: it is used after free",
+		 state[where]);
 }
 
 void hg_diag_header_overwritten(const void *mem, const char *op, size_t head)

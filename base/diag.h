@@ -27,6 +27,7 @@ struct hg_chunk;
 	X(double_free_quarantined) \
 	X(double_free_isolated)    \
 	X(double_free_unmapped)    \
+	X(use_after_free)          \
 	X(header_overwritten)      \
 	X(header_after_broken)     \
 	X(size_impossible)         \
@@ -88,6 +89,17 @@ HG_REPORTER void hg_diag_double_free_isolated(const void *mem, const struct hg_c
 					      const char *op);
 /* [double-free] a block mmap'd on its own, already unmapped */
 HG_REPORTER void hg_diag_double_free_unmapped(const void *mem, const char *op);
+/* Where a freed block that the program used again was found. */
+enum hg_diag_freed {
+	HG_DIAG_FREED_CACHED,	   /* free: in a thread cache, a bin or top */
+	HG_DIAG_FREED_QUARANTINED, /* in level=full's quarantine */
+	HG_DIAG_FREED_ISOLATED,	   /* isolated after an earlier error */
+	HG_DIAG_FREED_UNMAPPED,	   /* mmap'd on its own and unmapped; c is NULL */
+};
+/* [use-after-free] a call that reads a block (malloc_usable_size) was given
+ * one already freed; c as for the double frees, NULL when unmapped */
+HG_REPORTER void hg_diag_use_after_free(const void *mem, const struct hg_chunk *c, const char *op,
+					enum hg_diag_freed where);
 /* [header-corruption] the block's own header does not verify (reads head) */
 HG_REPORTER void hg_diag_header_overwritten(const void *mem, const char *op, size_t head);
 /* [header-corruption] the heap walk towards the block stopped at a chunk

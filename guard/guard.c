@@ -3,6 +3,8 @@
  * registry of its memory; changes nothing but a chunk's state bits. */
 #include "guard.h"
 
+#include <string.h>
+
 #include "../lib/lib.h"
 #include "../lib/walk.h"
 #include "quarantine.h"
@@ -11,17 +13,27 @@
 
 /* ---- releasing a pointer ---- */
 
+/* The calls that only read a block: a freed one given to them is a use
+ * after free, not a second free. */
+static bool reads_only(const char *op)
+{
+	return strcmp(op, "malloc_usable_size") == 0;
+}
+
 /* Why mem can't be released: a precise report, out of line. */
 __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const char *op,
 								 bool readable)
 {
 	struct hg_chunk *p = hg_mem2chunk(mem);
+	bool use = reads_only(op);
 	if (hg_misaligned(mem)) {
 		hg_diag_free_misaligned(mem, op);
 		return;
 	}
 	if (!readable) {
-		if (hg_region_mmap_was(p))
+		if (hg_region_mmap_was(p) && use)
+			hg_diag_use_after_free(mem, NULL, op, HG_DIAG_FREED_UNMAPPED);
+		else if (hg_region_mmap_was(p))
 			hg_diag_double_free_unmapped(mem, op);
 		else
 			hg_diag_free_foreign(mem, op);
@@ -51,6 +63,13 @@ __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const
 			break;
 		}
 		hg_diag_free_no_chunk(mem, op, head);
+		return;
+	}
+	if (use) {
+		hg_diag_use_after_free(mem, p, op,
+				       (head & HG_QUARANTINED) ? HG_DIAG_FREED_QUARANTINED
+				       : (head & HG_ISOLATED)  ? HG_DIAG_FREED_ISOLATED
+							       : HG_DIAG_FREED_CACHED);
 		return;
 	}
 	if (head & HG_QUARANTINED) {

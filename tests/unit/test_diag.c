@@ -327,6 +327,15 @@ DEATH(double_free_unmapped, hg_diag_double_free_unmapped(MEM, "free"),
       "heapguard: double-free of 0x7f0000001010 in free()",
       "the block was mmap'd on its own and has already been freed (unmapped)",
       "munmap_chunk(): invalid pointer")
+DEATH(use_after_free, hg_diag_use_after_free(MEM, CHUNK, "malloc_usable_size",
+					      HG_DIAG_FREED_QUARANTINED),
+      "heapguard: use-after-free of 0x7f0000001010" BOUNDS " in malloc_usable_size()",
+      "the block was freed and is in the quarantine: it is used after free", NULL)
+DEATH(use_after_free_unmapped, hg_diag_use_after_free(MEM, NULL, "malloc_usable_size",
+						      HG_DIAG_FREED_UNMAPPED),
+      "heapguard: use-after-free of 0x7f0000001010 in malloc_usable_size()",
+      "the block was mmap'd on its own and has been freed (unmapped): it is used after free",
+      NULL)
 DEATH(header_overwritten, hg_diag_header_overwritten(MEM, "free", 0x4141),
       "heapguard: header-corruption of 0x7f0000001010 in free()",
       "the block's chunk header was overwritten: it reads 0x4141 and does not verify",
@@ -482,6 +491,7 @@ static const struct death *const variants[] = {
 	&death_mmap_bad_mapping_remap,	   &death_next_header_fast,
 	&death_next_header_realloc,	   &death_fastbin_entry_consolidating,
 	&death_fastbin_next_consolidating, &death_top_size_checksum_good,
+	&death_use_after_free_unmapped,
 };
 
 #define GLIBC_PREFIX "  glibc 2.36 reports this as: "
