@@ -240,7 +240,9 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 			n += hg_fmt(buf + n, room - n, ", %zu requested", about.requested);
 		n += hg_fmt(buf + n, room - n, ")");
 	}
-	if (op != NULL)
+	if (op != NULL && strncmp(op, "at ", 3) == 0)
+		n += hg_fmt(buf + n, room - n, " %s", op); /* HG_DIAG_AT_EXIT */
+	else if (op != NULL)
 		n += hg_fmt(buf + n, room - n, " in %s()", op);
 	size_t first_end = n;
 	uintptr_t pcs[HG_DIAG_DEPTH_MAX];
@@ -402,9 +404,10 @@ void hg_diag_mmap_unknown(const void *mem, const char *op)
 		 "the header says mmap'd but heapguard made no such mapping");
 }
 
-void hg_diag_mmap_bad_mapping(const void *mem, size_t offset, size_t size, bool remap)
+void hg_diag_mmap_bad_mapping(const void *mem, const char *op, size_t offset, size_t size,
+			      bool remap)
 {
-	diagnose(HG_ERR_INVALID_FREE, mem, NULL, NULL,
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, op,
 		 remap ? "mremap_chunk(): invalid pointer" : "munmap_chunk(): invalid pointer",
 		 "the header of a block mmap'd on its own does not describe a mapping: it starts 0x%zx bytes before the chunk and is 0x%zx bytes long",
 		 offset, size);

@@ -58,6 +58,10 @@ struct hg_chunk;
 	X(top_break)               \
 	X(heap_walk)
 
+/* The op of what heapguard finds on its own at exit, not in a call the
+ * program made: the first line says "at exit (heap check)", not "in …()". */
+#define HG_DIAG_AT_EXIT "at exit (heap check)"
+
 /* Each reporter writes one diagnostic about mem (the program's pointer, or
  * a chunk's user address) and returns only when check= says to continue,
  * and then reports each (kind, address) once.  c, where a reporter takes
@@ -116,7 +120,8 @@ HG_REPORTER void hg_diag_mmap_unknown(const void *mem, const char *op);
 /* [invalid-free] unmapping (remap: resizing) a block mmap'd on its own
  * whose header does not describe a mapping: it would start offset bytes
  * before the chunk and be size bytes long */
-HG_REPORTER void hg_diag_mmap_bad_mapping(const void *mem, size_t offset, size_t size, bool remap);
+HG_REPORTER void hg_diag_mmap_bad_mapping(const void *mem, const char *op, size_t offset,
+					 size_t size, bool remap);
 
 /* ---- level=full: canary, trailer, fill ---- */
 /* [heap-overflow] the canary byte at offset (past requested) is found, not

@@ -276,12 +276,24 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	return false;
 }
 
-static void leave_quarantine(struct hg_chunk *c)
+static void leave_quarantine_for(struct hg_chunk *c, const char *op)
 {
-	if (!hg_guard_fill_ok(c, "free"))
+	if (!hg_guard_fill_ok(c, op))
 		return;
 	hg_chunk_set_state(c, HG_QUARANTINED, 0);
-	hg_release_freed(c);
+	hg_release_freed(c, op);
+}
+
+/* Pushed out by a later free. */
+static void leave_quarantine(struct hg_chunk *c)
+{
+	leave_quarantine_for(c, "free");
+}
+
+/* Emptied at exit: no call of the program's found what is wrong. */
+static void leave_quarantine_at_exit(struct hg_chunk *c)
+{
+	leave_quarantine_for(c, HG_DIAG_AT_EXIT);
 }
 
 /* What merging would have checked, read without the arena lock: the
@@ -353,6 +365,6 @@ void hg_guard_exit(void)
 		return;
 	hg_arena_unlock_all();
 	if (hg_mp.full)
-		hg_quarantine_drain(leave_quarantine, hg_generation > 0);
-	hg_guard_check_heap(true);
+		hg_quarantine_drain(leave_quarantine_at_exit, hg_generation > 0);
+	hg_guard_check_heap(HG_DIAG_AT_EXIT);
 }

@@ -129,7 +129,7 @@ static void free_slow_work(void *mem)
 	if (hg_chunk_is_mmapped(p)) {
 		hg_mmap_freed(p);
 		if (!(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
-			hg_munmap_chunk(p);
+			hg_munmap_chunk(p, "free");
 			return;
 		}
 	}
@@ -140,7 +140,7 @@ static void free_slow_work(void *mem)
 		hg_guard_quarantine(p);
 		return;
 	}
-	hg_release_freed(p);
+	hg_release_freed(p, "free");
 }
 
 /* glibc 2.33 and later keep errno across free (POSIX 2024 requires it),
@@ -204,7 +204,7 @@ static struct hg_chunk *realloc_mmapped(struct hg_chunk *oldp, size_t bytes, siz
 		return NULL;
 	size_t keep = live_bytes(oldp);
 	memcpy(hg_chunk2mem(p), hg_chunk2mem(oldp), keep < bytes ? keep : bytes);
-	hg_munmap_chunk(oldp);
+	hg_munmap_chunk(oldp, "realloc");
 	return p;
 }
 
@@ -503,7 +503,7 @@ HG_EXPORT int mallopt(int param, int value)
 HG_EXPORT int heapguard_check_heap(void)
 {
 	hg_ensure_init();
-	return hg_guard_check_heap(false);
+	return hg_guard_check_heap("heapguard_check_heap");
 }
 
 HG_EXPORT const char *heapguard_version(void)

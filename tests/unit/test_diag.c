@@ -356,13 +356,13 @@ DEATH(mmap_unknown, hg_diag_mmap_unknown(MEM, "free"),
       "heapguard: mmap-corruption of 0x7f0000001010 in free()",
       "the header says mmap'd but heapguard made no such mapping",
       "munmap_chunk(): invalid pointer")
-DEATH(mmap_bad_mapping, hg_diag_mmap_bad_mapping(MEM, 0x30, 0x1010, false),
-      "heapguard: invalid-free of 0x7f0000001010",
+DEATH(mmap_bad_mapping, hg_diag_mmap_bad_mapping(MEM, "free", 0x30, 0x1010, false),
+      "heapguard: invalid-free of 0x7f0000001010 in free()",
       "the header of a block mmap'd on its own does not describe a mapping: it starts 0x30 bytes "
       "before the chunk and is 0x1010 bytes long",
       "munmap_chunk(): invalid pointer")
-DEATH(mmap_bad_mapping_remap, hg_diag_mmap_bad_mapping(MEM, 0x30, 0x1010, true),
-      "heapguard: invalid-free of 0x7f0000001010",
+DEATH(mmap_bad_mapping_remap, hg_diag_mmap_bad_mapping(MEM, "realloc", 0x30, 0x1010, true),
+      "heapguard: invalid-free of 0x7f0000001010 in realloc()",
       "the header of a block mmap'd on its own does not describe a mapping: it starts 0x30 bytes "
       "before the chunk and is 0x1010 bytes long",
       "mremap_chunk(): invalid pointer")
@@ -380,6 +380,9 @@ DEATH(freed_header, hg_diag_freed_header(MEM, "free", 0x51),
 DEATH(freed_trailer, hg_diag_freed_trailer(MEM, CHUNK, "free", 24, 16),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in free()",
       "the last 16 bytes of the freed block (offset 24) were overwritten", NULL)
+DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 0x00, 0xdf),
+      "heapguard: write-after-free of 0x7f0000001010" BOUNDS " at exit (heap check)",
+      "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
 DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 0x00, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in heapguard_check_heap()",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
@@ -491,7 +494,7 @@ static const struct death *const variants[] = {
 	&death_mmap_bad_mapping_remap,	   &death_next_header_fast,
 	&death_next_header_realloc,	   &death_fastbin_entry_consolidating,
 	&death_fastbin_next_consolidating, &death_top_size_checksum_good,
-	&death_use_after_free_unmapped,
+	&death_use_after_free_unmapped,	   &death_freed_fill_at_exit,
 };
 
 #define GLIBC_PREFIX "  glibc 2.36 reports this as: "
