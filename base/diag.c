@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ enum hg_error_kind {
 	HG_ERR_FREELIST_CORRUPTION,
 	HG_ERR_TOP_CORRUPTION,
 	HG_ERR_MMAP_CORRUPTION,
+	HG_ERR_USE_AFTER_FREE,
 	HG_ERR_KIND_COUNT
 };
 
@@ -52,6 +54,7 @@ static const char *const kind_names[HG_ERR_KIND_COUNT] = {
 	[HG_ERR_FREELIST_CORRUPTION] = "freelist-corruption",
 	[HG_ERR_TOP_CORRUPTION] = "top-corruption",
 	[HG_ERR_MMAP_CORRUPTION] = "mmap-corruption",
+	[HG_ERR_USE_AFTER_FREE] = "use-after-free",
 };
 
 
@@ -116,6 +119,10 @@ static int log_open(void)
 
 void hg_diag_say(const char *buf, size_t len, bool to_stderr)
 {
+	/* open and close of log= are cancellation points; the calls that
+	 * report (free, malloc...) are not. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (to_stderr)
 		hg_os_write(2, buf, len);
 	int fd = log_open();
@@ -123,6 +130,7 @@ void hg_diag_say(const char *buf, size_t len, bool to_stderr)
 		hg_os_write(fd, buf, len);
 		close(fd);
 	}
+	pthread_setcancelstate(cancel, NULL);
 }
 
 static void emit(const char *buf, size_t len)
@@ -211,6 +219,11 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	if (policy < 2 && already_reported(kind, addr))
 		return;
 	__atomic_fetch_add(&hg_errors_reported, 1, __ATOMIC_RELAXED);
+	/* The stacks' symbols are read from files and the report is written:
+	 * cancellation points inside a call (free, malloc...) that is none.
+	 * A thread cancelled here would also leave report_lock held. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* Every policy keeps the error (for the reports, the process record
 	 * and error_exitcode); 1 and 3 also print it. */
 	hg_lock_acquire(&report_lock);
@@ -227,7 +240,9 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 			n += hg_fmt(buf + n, room - n, ", %zu requested", about.requested);
 		n += hg_fmt(buf + n, room - n, ")");
 	}
-	if (op != NULL)
+	if (op != NULL && strncmp(op, "at ", 3) == 0)
+		n += hg_fmt(buf + n, room - n, " %s", op); /* HG_DIAG_AT_EXIT */
+	else if (op != NULL)
 		n += hg_fmt(buf + n, room - n, " in %s()", op);
 	size_t first_end = n;
 	uintptr_t pcs[HG_DIAG_DEPTH_MAX];
@@ -271,6 +286,7 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 		emit(buf, n);
 	}
 	hg_lock_release(&report_lock);
+	pthread_setcancelstate(cancel, NULL);
 	if (policy & 2) {
 		/* The process ends here: the reports it would have written at
 		 * exit are written now, or never. */
@@ -341,6 +357,21 @@ void hg_diag_double_free_unmapped(const void *mem, const char *op)
 		 "the block was mmap'd on its own and has already been freed (unmapped)");
 }
 
+/* glibc's malloc_usable_size checks nothing: of a freed heap chunk it
+ * returns 0 and says nothing, so there is no glibc message to quote. */
+void hg_diag_use_after_free(const void *mem, const struct hg_chunk *c, const char *op,
+			    enum hg_diag_freed where)
+{
+	static const char *const state[] = {
+		[HG_DIAG_FREED_CACHED] = "is free (in a thread cache, a bin or merged into top)",
+		[HG_DIAG_FREED_QUARANTINED] = "was freed and is in the quarantine",
+		[HG_DIAG_FREED_ISOLATED] = "was freed and isolated after an earlier error",
+		[HG_DIAG_FREED_UNMAPPED] = "was mmap'd on its own and has been freed (unmapped)",
+	};
+	diagnose(HG_ERR_USE_AFTER_FREE, mem, c, op, NULL, "the block %s: it is used after free",
+		 state[where]);
+}
+
 void hg_diag_header_overwritten(const void *mem, const char *op, size_t head)
 {
 	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
@@ -373,9 +404,10 @@ void hg_diag_mmap_unknown(const void *mem, const char *op)
 		 "the header says mmap'd but heapguard made no such mapping");
 }
 
-void hg_diag_mmap_bad_mapping(const void *mem, size_t offset, size_t size, bool remap)
+void hg_diag_mmap_bad_mapping(const void *mem, const char *op, size_t offset, size_t size,
+			      bool remap)
 {
-	diagnose(HG_ERR_INVALID_FREE, mem, NULL, NULL,
+	diagnose(HG_ERR_INVALID_FREE, mem, NULL, op,
 		 remap ? "mremap_chunk(): invalid pointer" : "munmap_chunk(): invalid pointer",
 		 "the header of a block mmap'd on its own does not describe a mapping: it starts 0x%zx bytes before the chunk and is 0x%zx bytes long",
 		 offset, size);

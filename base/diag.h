@@ -27,6 +27,7 @@ struct hg_chunk;
 	X(double_free_quarantined) \
 	X(double_free_isolated)    \
 	X(double_free_unmapped)    \
+	X(use_after_free)          \
 	X(header_overwritten)      \
 	X(header_after_broken)     \
 	X(size_impossible)         \
@@ -56,6 +57,10 @@ struct hg_chunk;
 	X(top_size)                \
 	X(top_break)               \
 	X(heap_walk)
+
+/* The op of what heapguard finds on its own at exit, not in a call the
+ * program made: the first line says "at exit (heap check)", not "in …()". */
+#define HG_DIAG_AT_EXIT "at exit (heap check)"
 
 /* Each reporter writes one diagnostic about mem (the program's pointer, or
  * a chunk's user address) and returns only when check= says to continue,
@@ -88,6 +93,17 @@ HG_REPORTER void hg_diag_double_free_isolated(const void *mem, const struct hg_c
 					      const char *op);
 /* [double-free] a block mmap'd on its own, already unmapped */
 HG_REPORTER void hg_diag_double_free_unmapped(const void *mem, const char *op);
+/* Where a freed block that the program used again was found. */
+enum hg_diag_freed {
+	HG_DIAG_FREED_CACHED,	   /* free: in a thread cache, a bin or top */
+	HG_DIAG_FREED_QUARANTINED, /* in level=full's quarantine */
+	HG_DIAG_FREED_ISOLATED,	   /* isolated after an earlier error */
+	HG_DIAG_FREED_UNMAPPED,	   /* mmap'd on its own and unmapped; c is NULL */
+};
+/* [use-after-free] a call that reads a block (malloc_usable_size) was given
+ * one already freed; c as for the double frees, NULL when unmapped */
+HG_REPORTER void hg_diag_use_after_free(const void *mem, const struct hg_chunk *c, const char *op,
+					enum hg_diag_freed where);
 /* [header-corruption] the block's own header does not verify (reads head) */
 HG_REPORTER void hg_diag_header_overwritten(const void *mem, const char *op, size_t head);
 /* [header-corruption] the heap walk towards the block stopped at a chunk
@@ -104,7 +120,8 @@ HG_REPORTER void hg_diag_mmap_unknown(const void *mem, const char *op);
 /* [invalid-free] unmapping (remap: resizing) a block mmap'd on its own
  * whose header does not describe a mapping: it would start offset bytes
  * before the chunk and be size bytes long */
-HG_REPORTER void hg_diag_mmap_bad_mapping(const void *mem, size_t offset, size_t size, bool remap);
+HG_REPORTER void hg_diag_mmap_bad_mapping(const void *mem, const char *op, size_t offset,
+					 size_t size, bool remap);
 
 /* ---- level=full: canary, trailer, fill ---- */
 /* [heap-overflow] the canary byte at offset (past requested) is found, not

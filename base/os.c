@@ -182,7 +182,10 @@ void hg_os_write(int fd, const char *buf, size_t len)
 	if (fd < 0)
 		return;
 	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
+		/* The system call itself, not write(): that is a cancellation
+		 * point, and a diagnostic written from inside free (which is
+		 * not one) must never end its thread half-way. */
+		ssize_t n = syscall(SYS_write, fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -3,6 +3,8 @@
  * registry of its memory; changes nothing but a chunk's state bits. */
 #include "guard.h"
 
+#include <string.h>
+
 #include "../lib/lib.h"
 #include "../lib/walk.h"
 #include "quarantine.h"
@@ -11,17 +13,27 @@
 
 /* ---- releasing a pointer ---- */
 
+/* The calls that only read a block: a freed one given to them is a use
+ * after free, not a second free. */
+static bool reads_only(const char *op)
+{
+	return strcmp(op, "malloc_usable_size") == 0;
+}
+
 /* Why mem can't be released: a precise report, out of line. */
 __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const char *op,
 								 bool readable)
 {
 	struct hg_chunk *p = hg_mem2chunk(mem);
+	bool use = reads_only(op);
 	if (hg_misaligned(mem)) {
 		hg_diag_free_misaligned(mem, op);
 		return;
 	}
 	if (!readable) {
-		if (hg_region_mmap_was(p))
+		if (hg_region_mmap_was(p) && use)
+			hg_diag_use_after_free(mem, NULL, op, HG_DIAG_FREED_UNMAPPED);
+		else if (hg_region_mmap_was(p))
 			hg_diag_double_free_unmapped(mem, op);
 		else
 			hg_diag_free_foreign(mem, op);
@@ -51,6 +63,13 @@ __attribute__((cold, noinline)) static void explain_bad_release(void *mem, const
 			break;
 		}
 		hg_diag_free_no_chunk(mem, op, head);
+		return;
+	}
+	if (use) {
+		hg_diag_use_after_free(mem, p, op,
+				       (head & HG_QUARANTINED) ? HG_DIAG_FREED_QUARANTINED
+				       : (head & HG_ISOLATED)  ? HG_DIAG_FREED_ISOLATED
+							       : HG_DIAG_FREED_CACHED);
 		return;
 	}
 	if (head & HG_QUARANTINED) {
@@ -257,12 +276,24 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	return false;
 }
 
-static void leave_quarantine(struct hg_chunk *c)
+static void leave_quarantine_for(struct hg_chunk *c, const char *op)
 {
-	if (!hg_guard_fill_ok(c, "free"))
+	if (!hg_guard_fill_ok(c, op))
 		return;
 	hg_chunk_set_state(c, HG_QUARANTINED, 0);
-	hg_release_freed(c);
+	hg_release_freed(c, op);
+}
+
+/* Pushed out by a later free. */
+static void leave_quarantine(struct hg_chunk *c)
+{
+	leave_quarantine_for(c, "free");
+}
+
+/* Emptied at exit: no call of the program's found what is wrong. */
+static void leave_quarantine_at_exit(struct hg_chunk *c)
+{
+	leave_quarantine_for(c, HG_DIAG_AT_EXIT);
 }
 
 /* What merging would have checked, read without the arena lock: the
@@ -334,6 +365,6 @@ void hg_guard_exit(void)
 		return;
 	hg_arena_unlock_all();
 	if (hg_mp.full)
-		hg_quarantine_drain(leave_quarantine, hg_generation > 0);
-	hg_guard_check_heap(true);
+		hg_quarantine_drain(leave_quarantine_at_exit, hg_generation > 0);
+	hg_guard_check_heap(HG_DIAG_AT_EXIT);
 }

@@ -32,7 +32,8 @@ void hg_guard_quarantine(struct hg_chunk *c);
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op);
 void hg_guard_exit(void);
 void hg_guard_thread_exit(void);
-int hg_guard_check_heap(bool at_exit);
+/* op: "heapguard_check_heap", or HG_DIAG_AT_EXIT for the check at exit. */
+int hg_guard_check_heap(const char *op);
 
 /* What level=full's trailer records about a chunk. */
 struct hg_origin {

@@ -4,12 +4,18 @@
  * free list of every arena and of the calling thread's cache.  Also run at
  * exit.  Reports each error found; returns how many.  At a fork child's
  * exit, only what the child can have damaged (see hg_guard_check_heap). */
+#include <string.h>
+
 #include "../lib/freelist.h"
 #include "../lib/lib.h"
 #include "../lib/tcache.h"
 #include "../lib/walk.h"
 #include "guard.h"
 #include "quarantine.h"
+
+/* The operation the diagnostics name: heapguard_check_heap(), or
+ * HG_DIAG_AT_EXIT.  Per thread: two threads may check at once. */
+static __thread const char *check_op __attribute__((tls_model("initial-exec")));
 
 /* ctx: non-NULL when only the blocks of this process's own are checked. */
 static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
@@ -18,7 +24,7 @@ static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 	if (c == av->top || (head & HG_SIZE_MASK) <= HG_CHUNK_HDR)
 		return true; /* top is checked on its own; fenceposts carry nothing */
 	if ((head & HG_STATE_BITS) == HG_INUSE && hg_mp.full && (ctx == NULL || hg_chunk_is_own(c)))
-		hg_guard_canary_ok(c, "heapguard_check_heap");
+		hg_guard_canary_ok(c, check_op);
 	return true;
 }
 
@@ -26,22 +32,22 @@ static void broken_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 {
 	(void)av;
 	(void)ctx;
-	hg_diag_heap_walk(hg_chunk2mem(c), "heapguard_check_heap", c, c->head);
+	hg_diag_heap_walk(hg_chunk2mem(c), check_op, c, c->head);
 }
 
 static void check_quarantined(struct hg_chunk *c, void *ctx)
 {
 	(void)ctx;
-	hg_guard_fill_ok(c, "heapguard_check_heap");
+	hg_guard_fill_ok(c, check_op);
 }
 
 static void check_mmapped(struct hg_chunk *c)
 {
 	size_t head = hg_chunk_head(c);
 	if (hg_chunk_bad_checksum(c, head))
-		hg_diag_mmap_header(hg_chunk2mem(c), "heapguard_check_heap", head, c->prev_size);
+		hg_diag_mmap_header(hg_chunk2mem(c), check_op, head, c->prev_size);
 	else if ((head & HG_STATE_BITS) == HG_INUSE && hg_mp.full)
-		hg_guard_canary_ok(c, "heapguard_check_heap");
+		hg_guard_canary_ok(c, check_op);
 }
 
 static void check_own_mmapped(struct hg_chunk *c)
@@ -50,21 +56,23 @@ static void check_own_mmapped(struct hg_chunk *c)
 		check_mmapped(c);
 }
 
-/* at_exit: never wait for a lock (see hg_arena_try_lock_all).  At a fork
+/* op HG_DIAG_AT_EXIT: at exit, never wait for a lock (see hg_arena_try_lock_all).  At a fork
  * child's exit the parent's blocks and frees are the parent's to check:
  * the quarantine holds only those (hg_guard_exit released the child's),
  * canaries are checked on the child's blocks only, and a child that holds
  * none (hg_generation_idle) walks no heap at all, so its exit costs what
  * it did, not the heap it inherited.  What goes unseen: a write by the
  * child into memory its parent freed (heapguard(7), FORK). */
-int hg_guard_check_heap(bool at_exit)
+int hg_guard_check_heap(const char *op)
 {
+	bool at_exit = strcmp(op, HG_DIAG_AT_EXIT) == 0;
+	check_op = op;
 	unsigned long before = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
 	bool child = at_exit && hg_generation > 0;
 	if (!child)
 		hg_quarantine_each(check_quarantined, NULL);
 	hg_region_mmap_each(child ? check_own_mmapped : check_mmapped);
-	hg_tcache_check(&hg_self, "heapguard_check_heap");
+	hg_tcache_check(&hg_self, op);
 	if (child && hg_generation_idle())
 		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
 	if (!at_exit)
@@ -75,8 +83,8 @@ int hg_guard_check_heap(bool at_exit)
 	struct hg_arena *av = &hg_main_arena;
 	do {
 		if (av->top != &av->initial_top)
-			hg_check_top(av);
-		struct hg_freelist_walk lists = { "heapguard_check_heap", NULL, NULL };
+			hg_check_top(av, op);
+		struct hg_freelist_walk lists = { op, NULL, NULL };
 		hg_freelist_walk(av, &lists);
 		av = av->next;
 	} while (av != &hg_main_arena);

@@ -256,10 +256,10 @@ struct hg_chunk *hg_chunk_resize(struct hg_chunk *oldp, size_t nb);
 /* A heap chunk straight back to its arena (not the thread cache). */
 void hg_chunk_free_to_arena(struct hg_chunk *p);
 /* A freed chunk back to the heap: the thread cache, its arena, or munmap. */
-void hg_release_freed(struct hg_chunk *c);
+void hg_release_freed(struct hg_chunk *c, const char *op);
 
 /* Chunks mmap'd on their own (mmap_chunk.c). */
-void hg_munmap_chunk(struct hg_chunk *p);
+void hg_munmap_chunk(struct hg_chunk *p, const char *op); /* op: the call, for a report */
 /* The program freed mapping p: glibc's dynamic mmap threshold learns its
  * size (before p goes to the quarantine or is unmapped). */
 void hg_mmap_freed(struct hg_chunk *p);
@@ -276,6 +276,6 @@ int hg_mallopt(int param, int value);
 
 /* ---- the heap's own structures, checked (heapguard_check_heap) ---- */
 /* The top chunk of av, against its arena's real extent. */
-void hg_check_top(struct hg_arena *av);
+void hg_check_top(struct hg_arena *av, const char *op);
 
 #endif

@@ -244,7 +244,7 @@ static uintptr_t top_end(struct hg_arena *av)
 /* Top's header must verify and its size reach exactly the end of its
  * memory: a forged size (house of force) would hand out memory that is not
  * the heap's.  On failure the size is repaired from the real extent. */
-void hg_check_top(struct hg_arena *av)
+void hg_check_top(struct hg_arena *av, const char *op)
 {
 	struct hg_chunk *top = av->top;
 	size_t head = hg_chunk_head(top);
@@ -252,7 +252,7 @@ void hg_check_top(struct hg_arena *av)
 	if (HG_LIKELY(!hg_chunk_bad_checksum(top, head) &&
 		      (uintptr_t)top + (head & HG_SIZE_MASK) == end))
 		return;
-	hg_diag_top_size(hg_chunk2mem(top), "malloc", head & HG_SIZE_MASK,
+	hg_diag_top_size(hg_chunk2mem(top), op, head & HG_SIZE_MASK,
 			 !hg_chunk_bad_checksum(top, head), (size_t)(end - (uintptr_t)top));
 	hg_chunk_set_head(top, (end - (uintptr_t)top) | HG_PREV_INUSE | av->chunk_flags);
 }
@@ -262,7 +262,7 @@ struct hg_chunk *hg_take_from_top(struct hg_arena *av, size_t nb)
 	struct hg_chunk *victim = av->top;
 	if (victim == &av->initial_top)
 		return NULL;
-	hg_check_top(av);
+	hg_check_top(av, "malloc");
 	size_t size = hg_chunk_size(victim);
 	if (size < nb + HG_MINSIZE)
 		return NULL;

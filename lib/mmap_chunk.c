@@ -42,11 +42,11 @@ static int bad_mapping(const struct hg_chunk *p, size_t total)
 	return ((block | total) & (hg_page_size - 1)) != 0 || total < hg_chunk_size(p);
 }
 
-void hg_munmap_chunk(struct hg_chunk *p)
+void hg_munmap_chunk(struct hg_chunk *p, const char *op)
 {
 	size_t total = p->prev_size + hg_chunk_size(p);
 	if (HG_UNLIKELY(bad_mapping(p, total))) {
-		hg_diag_mmap_bad_mapping(hg_chunk2mem(p), p->prev_size, total, false);
+		hg_diag_mmap_bad_mapping(hg_chunk2mem(p), op, p->prev_size, total, false);
 		return;
 	}
 	account(-(ptrdiff_t)total, -1);
@@ -59,7 +59,7 @@ struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb)
 	size_t offset = p->prev_size;
 	size_t total = offset + hg_chunk_size(p);
 	if (HG_UNLIKELY(bad_mapping(p, total))) {
-		hg_diag_mmap_bad_mapping(hg_chunk2mem(p), offset, total, true);
+		hg_diag_mmap_bad_mapping(hg_chunk2mem(p), "realloc", offset, total, true);
 		return NULL;
 	}
 	size_t new_total = (nb + offset + HG_SIZE_SZ + hg_page_size - 1) & ~(hg_page_size - 1);

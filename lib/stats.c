@@ -5,6 +5,7 @@
  * released, since printing may allocate. */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,7 +101,24 @@ struct mallinfo2 hg_stats_mallinfo2(void)
 	return m;
 }
 
+/* glibc's malloc_stats writes with stderr locked and marked not
+ * cancellable (_IO_FLAGS2_NOTCANCEL): a thread with a cancellation pending
+ * still gets the whole output, and is cancelled at its next cancellation
+ * point.  heapguard disables cancellation around the writes instead; so
+ * does malloc_info, whose stream is the program's. */
+static void print_stats(void);
+
 void hg_stats_print(void)
+{
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	flockfile(stderr);
+	print_stats();
+	funlockfile(stderr);
+	pthread_setcancelstate(cancel, NULL);
+}
+
+static void print_stats(void)
 {
 	struct arena_stats s;
 	hg_ensure_init();
@@ -130,10 +148,21 @@ static size_t rest_bytes(const struct arena_stats *s)
 	return bytes;
 }
 
+static int write_info(FILE *fp);
+
 int hg_stats_info(int options, FILE *fp)
 {
 	if (options != 0)
 		return EINVAL; /* glibc returns it rather than setting errno */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	int result = write_info(fp);
+	pthread_setcancelstate(cancel, NULL);
+	return result;
+}
+
+static int write_info(FILE *fp)
+{
 	hg_ensure_init();
 	struct arena_stats s; /* one arena at a time */
 	size_t t_nfast = 0, t_fastavail = 0, t_nblocks = 0, t_avail = 0;

@@ -52,10 +52,10 @@ void hg_tcache_flush(struct hg_thread *t)
 }
 
 /* A free chunk goes back to the heap: the thread cache, or its arena. */
-void hg_release_freed(struct hg_chunk *p)
+void hg_release_freed(struct hg_chunk *p, const char *op)
 {
 	if (hg_chunk_is_mmapped(p)) {
-		hg_munmap_chunk(p);
+		hg_munmap_chunk(p, op);
 		return;
 	}
 	struct hg_thread *t = &hg_self;

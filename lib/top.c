@@ -124,7 +124,7 @@ static bool grow_main_arena(struct hg_arena *av, size_t nb)
 struct hg_chunk *hg_sysmalloc(struct hg_arena *av, size_t nb)
 {
 	if (av->top != &av->initial_top)
-		hg_check_top(av); /* house of orange shrinks top to get here */
+		hg_check_top(av, "malloc"); /* house of orange shrinks top to get here */
 	if (nb >= hg_mp.mmap_threshold) {
 		struct hg_chunk *p = hg_mmap_chunk(nb);
 		if (p != NULL)

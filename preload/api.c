@@ -110,9 +110,8 @@ void *hg_malloc(size_t bytes)
 
 /* Everything free's fast path declines: full checks with a report,
  * mappings, level=full, a thread's first free, perturbation, arenas. */
-__attribute__((noinline)) static void free_slow(void *mem)
+static void free_slow_work(void *mem)
 {
-	HG_NOTE_ENTRY();
 	if (HG_UNLIKELY(hg_mp.poll))
 		hg_frag_poll();
 	if (mem == NULL)
@@ -130,7 +129,7 @@ __attribute__((noinline)) static void free_slow(void *mem)
 	if (hg_chunk_is_mmapped(p)) {
 		hg_mmap_freed(p);
 		if (!(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
-			hg_munmap_chunk(p);
+			hg_munmap_chunk(p, "free");
 			return;
 		}
 	}
@@ -141,7 +140,17 @@ __attribute__((noinline)) static void free_slow(void *mem)
 		hg_guard_quarantine(p);
 		return;
 	}
-	hg_release_freed(p);
+	hg_release_freed(p, "free");
+}
+
+/* glibc 2.33 and later keep errno across free (POSIX 2024 requires it),
+ * whatever free does: unmap, quarantine, report, write a polled report. */
+__attribute__((noinline)) static void free_slow(void *mem)
+{
+	HG_NOTE_ENTRY();
+	int saved = errno;
+	free_slow_work(mem);
+	errno = saved;
 }
 
 /* The fast path is a leaf: into the thread cache, or the full checks. */
@@ -195,7 +204,7 @@ static struct hg_chunk *realloc_mmapped(struct hg_chunk *oldp, size_t bytes, siz
 		return NULL;
 	size_t keep = live_bytes(oldp);
 	memcpy(hg_chunk2mem(p), hg_chunk2mem(oldp), keep < bytes ? keep : bytes);
-	hg_munmap_chunk(oldp);
+	hg_munmap_chunk(oldp, "realloc");
 	return p;
 }
 
@@ -302,11 +311,13 @@ static int hg_posix_memalign(void **memptr, size_t alignment, size_t bytes)
 	if (alignment == 0 || alignment % sizeof(void *) != 0 ||
 	    ((alignment / sizeof(void *)) & (alignment / sizeof(void *) - 1)) != 0)
 		return EINVAL;
-	int saved = errno;
 	void *mem = hg_memalign(alignment, bytes);
-	errno = saved;
-	if (mem == NULL)
+	if (mem == NULL) {
+		/* glibc's _mid_memalign fails with errno ENOMEM, and
+		 * posix_memalign leaves it set (only EINVAL is returned alone). */
+		errno = ENOMEM;
 		return ENOMEM;
+	}
 	*memptr = mem;
 	return 0;
 }
@@ -492,7 +503,7 @@ HG_EXPORT int mallopt(int param, int value)
 HG_EXPORT int heapguard_check_heap(void)
 {
 	hg_ensure_init();
-	return hg_guard_check_heap(false);
+	return hg_guard_check_heap("heapguard_check_heap");
 }
 
 HG_EXPORT const char *heapguard_version(void)

@@ -854,8 +854,13 @@ void hg_frag_poll(void)
 		return;
 	hg_frag_requested = 0;
 	hg_poll_request(false);
+	/* Polled from inside malloc and free, which leave errno as it was
+	 * (glibc's free keeps it, malloc changes it only when it fails): the
+	 * report's files must not show through. */
+	int saved = errno;
 	char final[HG_REPORT_PATH + 64];
 	hg_frag_say(hg_frag_write(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final)), final);
+	errno = saved;
 }
 
 void hg_frag_signal_init(void)

@@ -327,6 +327,15 @@ DEATH(double_free_unmapped, hg_diag_double_free_unmapped(MEM, "free"),
       "heapguard: double-free of 0x7f0000001010 in free()",
       "the block was mmap'd on its own and has already been freed (unmapped)",
       "munmap_chunk(): invalid pointer")
+DEATH(use_after_free, hg_diag_use_after_free(MEM, CHUNK, "malloc_usable_size",
+					      HG_DIAG_FREED_QUARANTINED),
+      "heapguard: use-after-free of 0x7f0000001010" BOUNDS " in malloc_usable_size()",
+      "the block was freed and is in the quarantine: it is used after free", NULL)
+DEATH(use_after_free_unmapped, hg_diag_use_after_free(MEM, NULL, "malloc_usable_size",
+						      HG_DIAG_FREED_UNMAPPED),
+      "heapguard: use-after-free of 0x7f0000001010 in malloc_usable_size()",
+      "the block was mmap'd on its own and has been freed (unmapped): it is used after free",
+      NULL)
 DEATH(header_overwritten, hg_diag_header_overwritten(MEM, "free", 0x4141),
       "heapguard: header-corruption of 0x7f0000001010 in free()",
       "the block's chunk header was overwritten: it reads 0x4141 and does not verify",
@@ -347,13 +356,13 @@ DEATH(mmap_unknown, hg_diag_mmap_unknown(MEM, "free"),
       "heapguard: mmap-corruption of 0x7f0000001010 in free()",
       "the header says mmap'd but heapguard made no such mapping",
       "munmap_chunk(): invalid pointer")
-DEATH(mmap_bad_mapping, hg_diag_mmap_bad_mapping(MEM, 0x30, 0x1010, false),
-      "heapguard: invalid-free of 0x7f0000001010",
+DEATH(mmap_bad_mapping, hg_diag_mmap_bad_mapping(MEM, "free", 0x30, 0x1010, false),
+      "heapguard: invalid-free of 0x7f0000001010 in free()",
       "the header of a block mmap'd on its own does not describe a mapping: it starts 0x30 bytes "
       "before the chunk and is 0x1010 bytes long",
       "munmap_chunk(): invalid pointer")
-DEATH(mmap_bad_mapping_remap, hg_diag_mmap_bad_mapping(MEM, 0x30, 0x1010, true),
-      "heapguard: invalid-free of 0x7f0000001010",
+DEATH(mmap_bad_mapping_remap, hg_diag_mmap_bad_mapping(MEM, "realloc", 0x30, 0x1010, true),
+      "heapguard: invalid-free of 0x7f0000001010 in realloc()",
       "the header of a block mmap'd on its own does not describe a mapping: it starts 0x30 bytes "
       "before the chunk and is 0x1010 bytes long",
       "mremap_chunk(): invalid pointer")
@@ -371,6 +380,9 @@ DEATH(freed_header, hg_diag_freed_header(MEM, "free", 0x51),
 DEATH(freed_trailer, hg_diag_freed_trailer(MEM, CHUNK, "free", 24, 16),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in free()",
       "the last 16 bytes of the freed block (offset 24) were overwritten", NULL)
+DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 0x00, 0xdf),
+      "heapguard: write-after-free of 0x7f0000001010" BOUNDS " at exit (heap check)",
+      "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
 DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 0x00, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in heapguard_check_heap()",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
@@ -482,6 +494,7 @@ static const struct death *const variants[] = {
 	&death_mmap_bad_mapping_remap,	   &death_next_header_fast,
 	&death_next_header_realloc,	   &death_fastbin_entry_consolidating,
 	&death_fastbin_next_consolidating, &death_top_size_checksum_good,
+	&death_use_after_free_unmapped,	   &death_freed_fill_at_exit,
 };
 
 #define GLIBC_PREFIX "  glibc 2.36 reports this as: "
