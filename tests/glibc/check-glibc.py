@@ -18,6 +18,7 @@ import argparse
 import concurrent.futures
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -157,7 +158,7 @@ def build_support(cc, glibc, out, shim, jobs):
                 os.path.getmtime(os.path.join(sdir, f)), os.path.getmtime(shim)):
             continue
         extra = paths if f == "support_paths.c" else []
-        work.append((f, [cc, "-c"] + cflags + extra + [os.path.join(sdir, f), "-o", o]))
+        work.append((f, cc + ["-c"] + cflags + extra + [os.path.join(sdir, f), "-o", o]))
     # Files that need what an installed glibc does not give (its stackinfo.h,
     # sysdep.h, ...) are left out; a test that needs one fails to link and
     # says so in the table.
@@ -188,7 +189,7 @@ def build_test(cc, glibc, out, shim, lib, name):
         return None
     # -DTEST_NO_MALLOPT as malloc/Makefile builds them: no mallopt (M_PERTURB)
     # in the test skeleton.
-    cmd = [cc, "-O2", "-g", "-w", "-D_GNU_SOURCE", "-DTEST_NO_MALLOPT", "-pthread"] + \
+    cmd = cc + ["-O2", "-g", "-w", "-D_GNU_SOURCE", "-DTEST_NO_MALLOPT", "-pthread"] + \
         include_flags(glibc, shim) + [src, "-o", exe, lib, "-pthread"]
     ok, text = compile_one(cmd, os.path.join(out, "bin", name + ".build.log"))
     return None if ok else "cannot build: " + first_error(text)
@@ -278,6 +279,8 @@ def main():
                     default=int(os.environ.get("TIMEOUTFACTOR", "1")))
     ap.add_argument("tests", nargs="*", help="only these tests")
     a = ap.parse_args()
+    # configure's CC may carry flags ("gcc -std=gnu11").
+    a.cc = shlex.split(a.cc)
 
     if not os.path.exists(a.tarball):
         sys.exit("check-glibc: %s is missing: apt-get install glibc-source" % a.tarball)
