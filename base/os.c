@@ -126,61 +126,74 @@ void *hg_os_sbrk(ptrdiff_t increment)
 	return p;
 }
 
-/* stderr kept apart from fd 2: a close-on-exec duplicate at a high
- * descriptor and the file it named, made when the program fcloses stderr
- * (gnulib's close_stdout, at exit), so that heapguard's exit line still
- * gets out. */
-static int stderr_copy = -1;
+/* stderr after the program closed it: when the program fcloses stderr
+ * (gnulib's close_stdout, at exit) the file it names is noted, and a line
+ * written after that reopens it, if it is a regular file or a terminal.  No
+ * descriptor is kept: a copy would hold a pipe's write end open, and whoever
+ * reads that pipe would never see its end (glibc's
+ * tst-malloc-stats-cancellation waits for just that). */
+static char stderr_path[1024];
 static dev_t stderr_dev;
 static ino_t stderr_ino;
+static bool stderr_kept;
 
 void hg_os_stderr_keep(void)
 {
 	int saved = errno;
 	struct stat st;
-	struct rlimit nofile;
-	int lowest = 3;
-	if (stderr_copy >= 0 || fstat(2, &st) != 0)
-		goto out;
-	/* High, out of the way of programs that expect the lowest free
-	 * descriptors, but within the limit. */
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur > 64)
-		lowest = (int)(nofile.rlim_cur > 1024 ? 1024 : nofile.rlim_cur) - 32;
-	stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, lowest);
-	if (stderr_copy < 0)
-		stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	stderr_dev = st.st_dev;
-	stderr_ino = st.st_ino;
-out:
+	ssize_t n;
+	stderr_kept = false;
+	if (fstat(2, &st) == 0 && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) &&
+	    (n = readlink("/proc/self/fd/2", stderr_path, sizeof(stderr_path) - 1)) > 0 &&
+	    stderr_path[0] == '/') {
+		stderr_path[n] = '\0';
+		stderr_dev = st.st_dev;
+		stderr_ino = st.st_ino;
+		stderr_kept = true;
+	}
 	errno = saved;
 }
 
-int hg_os_stderr_fd(void)
+static bool is_stderr(int fd)
 {
-	int saved = errno;
-	int fd = -1;
 	struct stat st;
-	/* fd 2 is stderr while it is open and not close-on-exec (as no stderr
-	 * is), or still the file it was at start: a program that closed it
-	 * may have had the number reused by a file of its own or of ours. */
+	return fstat(fd, &st) == 0 && st.st_dev == stderr_dev && st.st_ino == stderr_ino;
+}
+
+/* Where a line for stderr goes now: fd 2 while it is open and not
+ * close-on-exec (as no stderr is), or still the file it was; else the file
+ * stderr was, reopened (*opened: the caller closes it); else -1.  System
+ * calls, not their wrappers: open and close are cancellation points. */
+static int stderr_fd(bool *opened)
+{
+	*opened = false;
 	int flags = fcntl(2, F_GETFD);
-	if (flags >= 0 && (!(flags & FD_CLOEXEC) ||
-			   (fstat(2, &st) == 0 && st.st_dev == stderr_dev && st.st_ino == stderr_ino)))
-		fd = 2;
-	else if (stderr_copy >= 0 && fstat(stderr_copy, &st) == 0 && st.st_dev == stderr_dev &&
-		 st.st_ino == stderr_ino)
-		fd = stderr_copy;
-	errno = saved;
+	if (flags >= 0 && (!(flags & FD_CLOEXEC) || (stderr_kept && is_stderr(2))))
+		return 2;
+	if (!stderr_kept)
+		return -1;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, stderr_path,
+			      O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (!is_stderr(fd)) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	*opened = true;
 	return fd;
 }
 
 void hg_os_write(int fd, const char *buf, size_t len)
 {
 	int saved = errno;
+	bool opened = false;
 	if (fd == 2)
-		fd = hg_os_stderr_fd();
-	if (fd < 0)
+		fd = stderr_fd(&opened);
+	if (fd < 0) {
+		errno = saved;
 		return;
+	}
 	while (len > 0) {
 		/* The system call itself, not write(): that is a cancellation
 		 * point, and a diagnostic written from inside free (which is
@@ -193,6 +206,8 @@ void hg_os_write(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
+	if (opened)
+		syscall(SYS_close, fd);
 	errno = saved;
 }
 

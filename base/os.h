@@ -24,13 +24,11 @@ bool hg_os_residency(const void *addr, size_t pages, unsigned char *vec);
 size_t hg_os_resident(const void *addr, size_t size);	     /* bytes resident (mincore) */
 void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
 /* Whole buffer, EINTR-safe.  fd 2 means heapguard's stderr: fd 2 while it
- * is open, else the copy hg_os_stderr_keep made if it still names the same
- * file, else nowhere. */
+ * is open, else the file stderr was when the program closed it (noted by
+ * hg_os_stderr_keep) reopened, if it is a regular file or a terminal. */
 void hg_os_write(int fd, const char *buf, size_t len);
-/* Keep a copy of fd 2 before the program closes it (preload/'s fclose). */
+/* Note the file fd 2 names before the program closes it (preload/'s fclose). */
 void hg_os_stderr_keep(void);
-/* The descriptor heapguard's stderr lines go to now, or -1. */
-int hg_os_stderr_fd(void);
 bool hg_os_random(void *buf, size_t len);
 int hg_os_ncpus(void);
 /* Calls visit for each entry of directory path whose name is a number

@@ -113,10 +113,9 @@ static void at_quick_exit_handler(void)
 }
 
 /* gnulib's close_stdout (ls, cat, sort, grep …) fcloses stderr at exit,
- * before heapguard's exit line: the copy of fd 2 is made just then, not at
- * start, since a descriptor open all along shows in programs that list
- * their own (Python's test_subprocess checks the exact set).  glibc's own
- * fclose is _IO_fclose, the same function under its other name. */
+ * before heapguard's exit line: the file fd 2 names is noted just then, to
+ * be reopened for that line (see base/os.c).  glibc's own fclose is
+ * _IO_fclose, the same function under its other name. */
 extern int _IO_fclose(FILE *stream);
 
 __attribute__((visibility("default"))) int fclose(FILE *stream)

@@ -8,6 +8,8 @@
  *   f  fork; the child leaks nothing of its own and exits 0
  *   q  end with quick_exit(0)
  *   o  print the descriptors open, but the one listing them, to stdout
+ *   p  make stderr a pipe, fclose(stderr), and print "eof" when the pipe's
+ *      reader sees its end (heapguard must not hold its write end open)
  * With no argument it allocates, keeps one block reachable and exits 0. */
 #include <dirent.h>
 #include <stdio.h>
@@ -84,6 +86,19 @@ int main(int argc, char **argv)
 					printf("%s\n", e->d_name);
 			if (d != NULL)
 				closedir(d);
+			break;
+		}
+		case 'p': {
+			int fds[2];
+			char c;
+			if (pipe(fds) != 0 || dup2(fds[1], 2) != 2)
+				return 3;
+			close(fds[1]);
+			fclose(stderr);
+			alarm(5); /* a read that never ends is the failure */
+			if (read(fds[0], &c, 1) == 0)
+				puts("eof");
+			close(fds[0]);
 			break;
 		}
 		case 'q':

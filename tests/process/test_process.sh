@@ -40,6 +40,11 @@ run_in "$T/w" "" cl
 grep -q '^heapguard: lost 300 bytes' "$T/err" || fail "the summary line did not get out"
 [ "$(lines "$T/err")" -eq 1 ] || fail "$(lines "$T/err") lines"
 
+case="fclose(stderr) on a pipe ends the pipe"
+# glibc's tst-malloc-stats-cancellation reads stderr's pipe to its end.
+run_in "$T/w" "" p
+[ "$st" -eq 0 ] && [ "$(cat "$T/out")" = eof ] || fail "status $st, stdout '$(cat "$T/out")'"
+
 case="no descriptor of heapguard's own"
 # Python's test_subprocess checks the exact set a child has open.
 run_in "$T/w" "" o
