@@ -247,6 +247,8 @@ static inline void hg_perturb_free(void *mem, size_t n)
  * if that one is full; NULL when none can be had.  The thread cache first:
  * hg_chunk_alloc in tcache.h. */
 struct hg_chunk *hg_chunk_alloc_slow(size_t nb);
+/* The same without the thread cache, as glibc's calloc (_int_malloc). */
+struct hg_chunk *hg_chunk_alloc_arena(size_t nb);
 /* A chunk of nb bytes whose block is aligned to alignment (a power of two
  * above HG_ALIGNMENT, at most HG_MAX_REQUEST). */
 struct hg_chunk *hg_chunk_memalign(size_t alignment, size_t nb);

@@ -798,11 +798,17 @@ struct hg_chunk *hg_chunk_alloc_slow(size_t nb)
 	if (tidx < hg_mp.tcache_bins && t->tcache.entries[tidx] != NULL &&
 	    (p = hg_tcache_get(t, tidx)) != NULL)
 		return p;
-	struct hg_arena *av = hg_arena_get(t);
+	return hg_chunk_alloc_arena(nb);
+}
+
+struct hg_chunk *hg_chunk_alloc_arena(size_t nb)
+{
+	hg_ensure_init();
+	struct hg_arena *av = hg_arena_get(&hg_self);
 	if (HG_UNLIKELY(av == NULL))
 		return NULL;
 	hg_arena_lock(av);
-	p = hg_int_malloc(av, nb);
+	struct hg_chunk *p = hg_int_malloc(av, nb);
 	hg_arena_unlock(av);
 	if (p == NULL && (av = hg_arena_retry(av, nb)) != NULL) {
 		hg_arena_lock(av);

@@ -165,6 +165,10 @@ void hg_free(void *mem)
 
 /* ---- calloc, realloc ---- */
 
+/* As glibc 2.36's calloc, which calls _int_malloc directly: never from
+ * the thread cache, so a block freed into the cache stays there until a
+ * malloc takes it (glibc's tst-safe-linking fills the cache with
+ * calloc/free pairs and counts on it). */
 static void *hg_calloc(size_t n, size_t elem)
 {
 	size_t bytes;
@@ -172,9 +176,13 @@ static void *hg_calloc(size_t n, size_t elem)
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct hg_chunk *p = chunk_for_request(bytes);
-	if (HG_UNLIKELY(p == NULL))
+	hg_ensure_init(); /* request_size reads the level */
+	size_t nb = request_size(bytes);
+	struct hg_chunk *p = nb ? hg_chunk_alloc_arena(nb) : NULL;
+	if (HG_UNLIKELY(p == NULL)) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	void *mem = hg_chunk2mem(p);
 	/* A fresh mapping is already zero. */
 	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb)
