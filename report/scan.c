@@ -227,8 +227,7 @@ void hg_world_stop(struct hg_world *w)
 	memset(w, 0, sizeof(*w));
 	w->all_answered = true;
 	stop.pid = getpid();
-	/* Well above glibc's own (32, 33) and the low ones programs pick first. */
-	stop.signo = SIGRTMAX - 3;
+	stop.signo = HG_STOP_SIGNAL;
 	stop.nslots = 0;
 	stop.acked = 0;
 	stop.release = 0;
