@@ -26,6 +26,7 @@
 #include "../report/runfile.h"
 #include "../report/scan.h"
 #include "../stack/cfi.h"
+#include "../stack/modules.h"
 #include "../stack/peak.h"
 #include "../stack/stack.h"
 #include "../stack/unwind.h"
@@ -37,9 +38,10 @@
  * itself, first.  The order, in every thread:
  *
  *   stdio list lock  ->  a stream's lock  ->  heapguard's locks
- *   (fflush(NULL),       (getline, which      (quarantine -> depot insert
- *    fopen, fclose)       reallocs)             -> CFI fill -> arena list ->
- *                                               each arena -> region registry)
+ *   (fflush(NULL),       (getline, which      (module walk -> quarantine ->
+ *    fopen, fclose)       reallocs)             depot insert -> CFI fill ->
+ *                                               arena list -> each arena ->
+ *                                               region registry)
  *
  * The fork handler takes the first and the last group, in that order, and
  * never a stream's lock; heapguard never takes the list lock or a stream's
@@ -55,10 +57,14 @@
  * fork waits (bounded) until no thread is inside libunwind.
  *
  * The dynamic loader's locks: glibc's fork takes none in the parent and
- * resets dl_load_lock in the child.  Heapguard's locks are taken under a
- * loader lock (a dlopen that allocates; the CFI reader's dl_iterate_phdr
- * under its fill lock), never the other way round, and the fork handler
- * takes no loader lock while it holds heapguard's: no cycle.
+ * resets dl_load_lock (not dl_iterate_phdr's dl_load_write_lock) in the
+ * child.  Heapguard's locks are taken under a loader lock (a dlopen that
+ * allocates), and a loader lock under heapguard's (dl_iterate_phdr under
+ * the CFI fill lock or the module walk's lock, whose callbacks take no
+ * lock), never in a cycle: the fork handler takes no loader lock while it
+ * holds heapguard's.  Holding those two, it also knows no heapguard walk
+ * holds dl_load_write_lock when the child is made; libunwind's walks are
+ * kept out by the wait for libunwind.
  *
  * A single-threaded process (glibc's __libc_single_threaded, which is 0
  * only if glibc's own test, __libc_single_threaded_internal, is 0 too: both
@@ -98,6 +104,7 @@ void hg_process_fork_prepare(void)
 	fork_block_signals();
 	hg_unwind_fork_prepare();
 	_IO_list_lock();
+	hg_modules_fork_prepare();
 	hg_quarantine_fork_prepare();
 	hg_depot_fork_prepare();
 	hg_cfi_fork_prepare();
@@ -114,6 +121,7 @@ void hg_process_fork_parent(void)
 	hg_cfi_fork_parent();
 	hg_depot_fork_parent();
 	hg_quarantine_fork_parent();
+	hg_modules_fork_parent();
 	_IO_list_unlock();
 	hg_unwind_fork_parent();
 	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
@@ -130,6 +138,7 @@ void hg_process_fork_child(void)
 		hg_arena_fork_child();
 		hg_cfi_fork_child();
 		hg_depot_fork_child();
+		hg_modules_fork_child();
 		hg_peak_fork_child();
 		hg_frag_fork_child();
 		hg_diag_fork_child();

@@ -100,7 +100,7 @@ void hg_scan_own_tls(struct hg_tls_span *span)
 	span->below = 0;
 	span->above = sizeof(struct hg_thread);
 	struct tls_search t = { (uintptr_t)&hg_self, 0, span };
-	dl_iterate_phdr(find_own_tls, &t);
+	hg_modules_walk(find_own_tls, &t);
 }
 
 /* The TLS block of the thread whose &hg_self is self. */
