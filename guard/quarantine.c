@@ -139,9 +139,10 @@ void hg_quarantine_fork_parent(void)
 	hg_lock_release(&lock);
 }
 
-void hg_quarantine_fork_child(void)
+void hg_quarantine_fork_child(bool locked)
 {
-	hg_lock_reset(&lock);
+	if (locked)
+		hg_lock_reset(&lock);
 	ring_inherited = count;
 	batch_inherited = batch.n;
 }

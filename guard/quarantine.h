@@ -26,6 +26,8 @@ void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited);
 void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
 void hg_quarantine_fork_prepare(void);
 void hg_quarantine_fork_parent(void);
-void hg_quarantine_fork_child(void);
+/* locked: the prepare handler took the lock (a single-threaded fork takes
+ * none, and then none is reset). */
+void hg_quarantine_fork_child(bool locked);
 
 #endif

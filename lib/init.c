@@ -19,6 +19,14 @@ uintptr_t hg_link_secret;
 __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
 
 static struct hg_lock init_lock = HG_LOCK_INIT;
+
+/* The fork handlers, registered as the main program's (no DSO handle), not
+ * with pthread_atfork: that passes this library's __dso_handle, and glibc's
+ * __cxa_finalize unregisters a library's fork handlers when its destructors
+ * run -- before the exit reports, which hold the heap's locks while other
+ * threads may still fork (a child would inherit them held). */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+			     void *dso_handle);
 extern char **environ;
 
 /* When malloc runs before libc has set environ, the variables we read come
@@ -183,7 +191,8 @@ void hg_init(void)
 	hg_main_arena.attached_threads = 1;
 	hg_self.arena = &hg_main_arena;
 	hg_arena_setup_threads();
-	pthread_atfork(hg_lib_hooks.fork_prepare, hg_lib_hooks.fork_parent, hg_lib_hooks.fork_child);
+	__register_atfork(hg_lib_hooks.fork_prepare, hg_lib_hooks.fork_parent,
+			  hg_lib_hooks.fork_child, NULL);
 	hg_thread_activate(&hg_self);
 	__atomic_store_n(&hg_ready, true, __ATOMIC_RELEASE);
 	hg_lock_release(&init_lock);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The process's life around the heap: the constructor (stacks, signals,
- * exit handlers), fork (every layer's locks taken in order), and exit
+ * exit handlers), fork (the lock order is written at its handlers), and exit
  * (level=full's last checks, then the reports).  The heap itself starts in
  * lib/init.c, at the first malloc. */
 #define _GNU_SOURCE
@@ -8,8 +8,12 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/single_threaded.h>
 #include <unistd.h>
 
 #include "../base/diag.h"
@@ -20,49 +24,132 @@
 #include "../report/exit.h"
 #include "../report/frag.h"
 #include "../report/runfile.h"
+#include "../report/scan.h"
 #include "../stack/cfi.h"
+#include "../stack/modules.h"
 #include "../stack/peak.h"
 #include "../stack/stack.h"
 #include "../stack/unwind.h"
 
-/* fork(): the quarantine, then every arena (and the registry) are locked
- * so the child sees no structure in the middle of an update. */
+/* fork().  glibc 2.36's fork (posix/fork.c) runs the pthread_atfork prepare
+ * handlers, then, only when the process is multi-threaded, takes the stdio
+ * list lock (_IO_list_lock) and after it its own malloc's locks.  Heapguard
+ * can only run as a prepare handler, before that, so it takes the list lock
+ * itself, first.  The order, in every thread:
+ *
+ *   stdio list lock  ->  a stream's lock  ->  heapguard's locks
+ *   (fflush(NULL),       (getline, which      (module walk -> quarantine ->
+ *    fopen, fclose)       reallocs)             depot insert -> CFI fill ->
+ *                                               arena list -> each arena ->
+ *                                               region registry)
+ *
+ * The fork handler takes the first and the last group, in that order, and
+ * never a stream's lock; heapguard never takes the list lock or a stream's
+ * lock while it holds one of its own (it writes with write(2), not stdio).
+ * So the cycle of glibc's bug 19431 -- a fork holding the heap and waiting
+ * for the list lock, fflush(NULL) holding it and waiting for a stream,
+ * getline holding that and waiting for the heap -- cannot form: the fork
+ * waits for the list lock holding nothing of heapguard's.  The list lock is
+ * recursive (_IO_lock_t: owner and count), so glibc's fork takes it again
+ * on this thread; in the parent glibc releases its count and ours follows;
+ * in the child glibc resets it (_IO_list_resetlock) before the child
+ * handlers run, so ours is not released there.  Before all of this the
+ * fork waits (bounded) until no thread is inside libunwind.
+ *
+ * The dynamic loader's locks: glibc's fork takes none in the parent and
+ * resets dl_load_lock (not dl_iterate_phdr's dl_load_write_lock) in the
+ * child.  Heapguard's locks are taken under a loader lock (a dlopen that
+ * allocates), and a loader lock under heapguard's (dl_iterate_phdr under
+ * the CFI fill lock or the module walk's lock, whose callbacks take no
+ * lock), never in a cycle: the fork handler takes no loader lock while it
+ * holds heapguard's.  Holding those two, it also knows no heapguard walk
+ * holds dl_load_write_lock when the child is made; libunwind's walks are
+ * kept out by the wait for libunwind.
+ *
+ * A single-threaded process (glibc's __libc_single_threaded, which is 0
+ * only if glibc's own test, __libc_single_threaded_internal, is 0 too: both
+ * are cleared by the first pthread_create and never set again) takes no
+ * lock at all, as glibc does: nothing can be half-updated by another
+ * thread, and a fork from a signal handler that interrupted fork or malloc
+ * must not wait for this same thread.  Its child resets no lock either.
+ *
+ * While it holds its locks the forking thread blocks the asynchronous
+ * signals, so a handler's nested fork cannot come in between and wait for
+ * locks its own thread holds; it leaves the leak scan's stop signal open
+ * (a thread waiting for an arena the scan holds must answer it) and the
+ * synchronous ones.  What the prepare handler did is this thread's, for the
+ * parent and child handlers: two threads may fork at once. */
+extern void _IO_list_lock(void);
+extern void _IO_list_unlock(void);
+
+static __thread bool fork_locked __attribute__((tls_model("initial-exec")));
+static __thread sigset_t fork_saved_mask __attribute__((tls_model("initial-exec")));
+
+static void fork_block_signals(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	static const int open_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
+	for (size_t i = 0; i < sizeof(open_signals) / sizeof(open_signals[0]); i++)
+		sigdelset(&all, open_signals[i]);
+	sigdelset(&all, HG_STOP_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &all, &fork_saved_mask);
+}
+
 void hg_process_fork_prepare(void)
 {
-	if (!hg_ready)
+	fork_locked = false;
+	if (!hg_ready || __libc_single_threaded)
 		return;
+	fork_block_signals();
 	hg_unwind_fork_prepare();
+	_IO_list_lock();
+	hg_modules_fork_prepare();
 	hg_quarantine_fork_prepare();
 	hg_depot_fork_prepare();
 	hg_cfi_fork_prepare();
 	hg_arena_fork_prepare();
+	fork_locked = true;
 }
 
 void hg_process_fork_parent(void)
 {
-	if (!hg_ready)
+	if (!fork_locked)
 		return;
+	fork_locked = false;
 	hg_arena_fork_parent();
 	hg_cfi_fork_parent();
 	hg_depot_fork_parent();
 	hg_quarantine_fork_parent();
-	hg_unwind_fork_done();
+	hg_modules_fork_parent();
+	_IO_list_unlock();
+	hg_unwind_fork_parent();
+	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
 void hg_process_fork_child(void)
 {
 	if (!hg_ready)
 		return;
-	hg_arena_fork_child();
+	bool locked = fork_locked;
+	fork_locked = false;
+	/* The locks the other threads may have held: only this thread is left. */
+	if (locked) {
+		hg_arena_fork_child();
+		hg_cfi_fork_child();
+		hg_depot_fork_child();
+		hg_modules_fork_child();
+		hg_peak_fork_child();
+		hg_frag_fork_child();
+		hg_diag_fork_child();
+		hg_unwind_fork_child();
+	}
+	hg_quarantine_fork_child(locked);
+	/* A new process, one generation down, whichever way it was forked. */
 	hg_generation_fork_child();
-	hg_cfi_fork_child();
-	hg_depot_fork_child();
-	hg_peak_fork_child();
-	hg_frag_fork_child();
-	hg_quarantine_fork_child();
-	hg_diag_fork_child();
 	hg_exit_fork_child();
-	hg_unwind_fork_done();
+	if (locked)
+		pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
 /* Registered before __libc_start_main registers the dynamic loader's

@@ -100,7 +100,7 @@ void hg_scan_own_tls(struct hg_tls_span *span)
 	span->below = 0;
 	span->above = sizeof(struct hg_thread);
 	struct tls_search t = { (uintptr_t)&hg_self, 0, span };
-	dl_iterate_phdr(find_own_tls, &t);
+	hg_modules_walk(find_own_tls, &t);
 }
 
 /* The TLS block of the thread whose &hg_self is self. */
@@ -227,8 +227,7 @@ void hg_world_stop(struct hg_world *w)
 	memset(w, 0, sizeof(*w));
 	w->all_answered = true;
 	stop.pid = getpid();
-	/* Well above glibc's own (32, 33) and the low ones programs pick first. */
-	stop.signo = SIGRTMAX - 3;
+	stop.signo = HG_STOP_SIGNAL;
 	stop.nslots = 0;
 	stop.acked = 0;
 	stop.release = 0;

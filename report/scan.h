@@ -6,6 +6,7 @@
 #ifndef HG_SCAN_H
 #define HG_SCAN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,9 @@ struct hg_world {
 /* Pause every other thread of the process (bounded wait: a thread with
  * the signal blocked is counted in not_stopped and keeps running). */
 void hg_world_stop(struct hg_world *w);
+/* The signal that pauses them: well above glibc's own (32, 33) and the low
+ * ones programs pick first.  fork() leaves it unblocked (preload/process.c). */
+#define HG_STOP_SIGNAL (SIGRTMAX - 3)
 void hg_world_resume(struct hg_world *w);
 
 struct hg_scan_stats {

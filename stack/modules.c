@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/lock.h"
 #include "../base/os.h"
 
 #define HG_PATH_MAX 4096
@@ -139,11 +140,35 @@ static void sort_segments(struct hg_segment_range *s, unsigned n)
 	}
 }
 
+static struct hg_lock walking = HG_LOCK_INIT;
+
+void hg_modules_walk(int (*visit)(struct dl_phdr_info *info, size_t size, void *ctx), void *ctx)
+{
+	hg_lock_acquire(&walking);
+	dl_iterate_phdr(visit, ctx);
+	hg_lock_release(&walking);
+}
+
+void hg_modules_fork_prepare(void)
+{
+	hg_lock_acquire(&walking);
+}
+
+void hg_modules_fork_parent(void)
+{
+	hg_lock_release(&walking);
+}
+
+void hg_modules_fork_child(void)
+{
+	hg_lock_reset(&walking);
+}
+
 bool hg_modules_load(struct hg_modules *m)
 {
 	memset(m, 0, sizeof(*m));
 	struct count c = { 0, 0, 0 };
-	dl_iterate_phdr(count_one, &c);
+	hg_modules_walk(count_one, &c);
 	/* Room for a few modules loaded between the two passes. */
 	c.mods += 8;
 	c.segs += 64;
@@ -165,7 +190,7 @@ bool hg_modules_load(struct hg_modules *m)
 	f.max_mods = c.mods;
 	f.max_segs = c.segs;
 	f.strings_max = c.strings;
-	dl_iterate_phdr(fill_one, &f);
+	hg_modules_walk(fill_one, &f);
 	sort_segments(m->segs, m->nsegs);
 	return true;
 }

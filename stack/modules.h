@@ -43,4 +43,15 @@ void hg_modules_free(struct hg_modules *m);
 /* The segment holding addr, or NULL. */
 const struct hg_segment_range *hg_modules_segment(const struct hg_modules *m, uintptr_t addr);
 
+/* dl_iterate_phdr for heapguard's report-time walks, never while fork()
+ * copies the process: the walk holds the loader's dl_load_write_lock,
+ * which glibc 2.36's fork neither takes nor resets in the child, so a walk
+ * in progress in another thread would leave the child's loader list locked
+ * for ever.  The fork handler takes the walk's lock (preload/process.c). */
+struct dl_phdr_info;
+void hg_modules_walk(int (*visit)(struct dl_phdr_info *info, size_t size, void *ctx), void *ctx);
+void hg_modules_fork_prepare(void);
+void hg_modules_fork_parent(void);
+void hg_modules_fork_child(void);
+
 #endif

@@ -162,33 +162,42 @@ static void find_validation_pipe(const struct fd_set_bits *before)
 /* libunwind's unw_backtrace, heapguard's own leading frames skipped. */
 /* fork(): libunwind's own locks have no fork handlers, so no thread may be
  * inside it when fork() copies the process.  Captures that would enter it
- * while a fork is pending record no stack instead. */
+ * while a fork is pending record no stack instead.  A count, not a flag:
+ * two threads may be forking at once (glibc runs the prepare handlers
+ * without a lock held). */
 static unsigned inside_libunwind;
-static bool fork_pending;
+static unsigned forks_pending;
 
 void hg_unwind_fork_prepare(void)
 {
-	__atomic_store_n(&fork_pending, true, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&forks_pending, 1, __ATOMIC_SEQ_CST);
 	/* libunwind's slow path takes microseconds; a thread stuck there
 	 * for a second is left alone rather than hanging the fork. */
 	for (unsigned i = 0; i < 100000 && __atomic_load_n(&inside_libunwind, __ATOMIC_SEQ_CST); i++)
 		sched_yield();
 }
 
-void hg_unwind_fork_done(void)
+void hg_unwind_fork_parent(void)
 {
-	__atomic_store_n(&fork_pending, false, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&forks_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The child is this thread alone: no other fork, no other capture. */
+void hg_unwind_fork_child(void)
+{
+	__atomic_store_n(&forks_pending, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&inside_libunwind, 0, __ATOMIC_SEQ_CST);
 }
 
 static unsigned libunwind_backtrace_unguarded(uintptr_t *pcs, unsigned max);
 
 static unsigned libunwind_backtrace(uintptr_t *pcs, unsigned max)
 {
-	if (__atomic_load_n(&fork_pending, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&forks_pending, __ATOMIC_SEQ_CST))
 		return 0;
 	__atomic_add_fetch(&inside_libunwind, 1, __ATOMIC_SEQ_CST);
 	unsigned n = 0;
-	if (!__atomic_load_n(&fork_pending, __ATOMIC_SEQ_CST))
+	if (!__atomic_load_n(&forks_pending, __ATOMIC_SEQ_CST))
 		n = libunwind_backtrace_unguarded(pcs, max);
 	__atomic_sub_fetch(&inside_libunwind, 1, __ATOMIC_SEQ_CST);
 	return n;

@@ -25,7 +25,8 @@ uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp);
 /* fork(): wait until no thread is inside libunwind (whose locks a child
  * could not take), and keep captures out of it until the fork is done. */
 void hg_unwind_fork_prepare(void);
-void hg_unwind_fork_done(void);
+void hg_unwind_fork_parent(void);
+void hg_unwind_fork_child(void);
 
 /* pc lies in heapguard's own code. */
 bool hg_unwind_is_ours(uintptr_t pc);

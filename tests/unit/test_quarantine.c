@@ -225,7 +225,7 @@ static void test_fork_handlers_leave_the_quarantine_usable(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		hg_quarantine_fork_child();
+		hg_quarantine_fork_child(true);
 		alarm(2);
 		for (size_t i = 3; i < 3 + BATCH; i++)
 			hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
@@ -255,7 +255,7 @@ static void test_child_drain_keeps_what_the_parent_freed(void **state)
 	for (size_t i = 0; i < inherited; i++)
 		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
 	hg_quarantine_fork_prepare();
-	hg_quarantine_fork_child();
+	hg_quarantine_fork_child(true);
 	for (size_t i = inherited; i < inherited + own; i++)
 		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
 	hg_quarantine_drain(log_release, true);
