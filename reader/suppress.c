@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Suppression files and matching (see suppress.h); lines of LeakSanitizer's
- * other types are skipped, as the library skips them.  The matcher is the usual
- * greedy glob with one backtrack point, so no pattern costs more than
- * pattern length times text length. */
+ * other types are skipped, as the library skips them.  A pattern matches as
+ * format/suppressions.h says, the library's own matcher. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,48 +10,6 @@
 #include "suppress.h"
 
 #define HG_SUPP_LINE_MAX 4096
-
-/* Glob match of pattern[0..plen) against text, '*' only.  any_start and
- * any_end act as an implicit '*' before and after the pattern. */
-static bool hg_glob(const char *pattern, size_t plen, const char *text, bool any_start,
-		    bool any_end)
-{
-	size_t p = 0, star = any_start ? 0 : (size_t)-1;
-	const char *t = text, *retry = text;
-
-	for (;;) {
-		if (any_end && p == plen)
-			return true;
-		if (!*t)
-			break;
-		if (p < plen && pattern[p] == '*') {
-			star = ++p;
-			retry = t;
-		} else if (p < plen && pattern[p] == *t) {
-			p++;
-			t++;
-		} else if (star != (size_t)-1) {
-			p = star;
-			t = ++retry;
-		} else {
-			return false;
-		}
-	}
-	while (p < plen && pattern[p] == '*')
-		p++;
-	return p == plen;
-}
-
-bool hg_supp_pattern_match(const char *pattern, const char *text)
-{
-	size_t len = strlen(pattern);
-	bool start = len > 0 && pattern[0] == '^';
-	bool end = len > (size_t)start && pattern[len - 1] == '$';
-
-	if (!text)
-		return false;
-	return hg_glob(pattern + start, len - start - end, text, !start, !end);
-}
 
 static char *hg_trim(char *s)
 {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../format/suppressions.h"
 #include "leak_report.h"
 #include "symbolize.h"
 
@@ -29,8 +30,6 @@ struct hg_suppressions {
 int hg_supp_load(struct hg_suppressions *supp, const char *path, char *err, size_t errlen);
 void hg_supp_free(struct hg_suppressions *supp);
 
-/* Whether pattern (LSan syntax) matches text. */
-bool hg_supp_pattern_match(const char *pattern, const char *text);
 
 /* The first rule matching a frame of site (counted in it), or NULL. */
 struct hg_supp_rule *hg_supp_match(struct hg_suppressions *supp, const struct hg_leaks *report,

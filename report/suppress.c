@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../base/fmt.h"
+#include "../format/suppressions.h"
 #include "../base/options.h"
 #include "scan.h"
 #include "../stack/stack.h"
@@ -22,49 +23,6 @@
 static const char *rules[HG_SUPPRESS_RULES];
 static unsigned nrules;
 static bool loaded;
-
-/* '*' only: s[0..slen) against pat[0..plen), whole. */
-static bool star_match(const char *pat, size_t plen, const char *s, size_t slen)
-{
-	size_t p = 0, i = 0, star_p = (size_t)-1, star_i = 0;
-	while (i < slen) {
-		if (p < plen && pat[p] == '*') {
-			star_p = ++p;
-			star_i = i;
-		} else if (p < plen && pat[p] == s[i]) {
-			p++;
-			i++;
-		} else if (star_p != (size_t)-1) {
-			p = star_p;
-			i = ++star_i;
-		} else {
-			return false;
-		}
-	}
-	while (p < plen && pat[p] == '*')
-		p++;
-	return p == plen;
-}
-
-bool hg_suppress_pattern_match(const char *pat, const char *s)
-{
-	size_t plen = strlen(pat);
-	bool head = plen > 0 && pat[0] == '^';
-	bool tail = plen > (size_t)head && pat[plen - 1] == '$';
-	size_t blen = plen - head - tail;
-	/* A substring unless anchored: a '*' at each free end. */
-	char whole[1024 + 2];
-	if (blen > 1024)
-		return false;
-	size_t n = 0;
-	if (!head)
-		whole[n++] = '*';
-	memcpy(whole + n, pat + head, blen);
-	n += blen;
-	if (!tail)
-		whole[n++] = '*';
-	return star_match(whole, n, s, strlen(s));
-}
 
 static void say_bad(const char *path, unsigned line, const char *why)
 {
@@ -172,8 +130,8 @@ const char *hg_suppress_match(uint32_t stack)
 		const char *module;
 		hg_symtab_function(pcs[f], name, sizeof(name), &module);
 		for (unsigned r = 0; r < nrules; r++)
-			if ((name[0] != '\0' && hg_suppress_pattern_match(rules[r], name)) ||
-			    (module[0] != '\0' && hg_suppress_pattern_match(rules[r], module)))
+			if ((name[0] != '\0' && hg_supp_pattern_match(rules[r], name)) ||
+			    (module[0] != '\0' && hg_supp_pattern_match(rules[r], module)))
 				return rules[r];
 	}
 	return NULL;

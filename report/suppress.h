@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* suppressions=: LeakSanitizer-style leak:PATTERN rules, read once when the
- * first leak report needs them, matched against the function names and
- * module paths of a site's frames.  Nothing here calls malloc. */
+ * first leak report needs them, matched (format/suppressions.h) against
+ * the function names and module paths of a site's frames.  Nothing here
+ * calls malloc. */
 #ifndef HG_SUPPRESS_H
 #define HG_SUPPRESS_H
 
@@ -11,11 +12,5 @@
  * The file is read at the first call; a bad or unreadable file gives one
  * line on stderr and no rules. */
 const char *hg_suppress_match(uint32_t stack);
-
-/* Does the LSan pattern pat ('*' any run, '^' and '$' anchors, a substring
- * otherwise) match s?  For the unit test. */
-#include <stdbool.h>
-#include <stddef.h>
-bool hg_suppress_pattern_match(const char *pat, const char *s);
 
 #endif
