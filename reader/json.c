@@ -140,18 +140,8 @@ static void hg_put_json_site(FILE *out, const struct hg_view *v, const struct hg
 		fprintf(out, "%s%" PRIu64, i ? "," : "", s->threads[i]);
 	fprintf(out, "],\"more_threads\":%s,\"suppressed\":", s->more_threads ? "true" : "false");
 	hg_put_json_string(out, s->suppressed_by);
-	if (v->gen_supp && s->kind != HG_REACHABLE && !s->suppressed_by) {
-		const char *pattern = hg_supp_pattern_for(v->r, v->sym, s->stack);
-
-		fputs(",\"suppression\":", out);
-		if (pattern) {
-			fputs("\"leak:", out);
-			hg_put_json_string_body(out, pattern);
-			putc('"', out);
-		} else {
-			fputs("null", out);
-		}
-	}
+	if (v->gen_supp && s->kind != HG_REACHABLE && !s->suppressed_by)
+		hg_put_json_suppression(out, v->r, v->sym, s->stack);
 	fputs(",\"frames\":", out);
 	hg_put_json_frames(out, v, s);
 	putc('}', out);

@@ -85,6 +85,10 @@ FILE *hg_gen_supp_begin(char **buf, size_t *size);
 void hg_gen_supp_end(FILE *out, FILE *mem, char **bufp);
 void hg_put_supp_line(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
 		      uint32_t stack);
+/* ,"suppression":"leak:PATTERN" (null when none can be made), the JSON
+ * member --gen-suppressions adds to a site. */
+void hg_put_json_suppression(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+			     uint32_t stack);
 
 /* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 if invalid. */
 int hg_utf8_length(const unsigned char *s);

@@ -44,7 +44,6 @@ static void hg_put_json_run_errors(FILE *out, const struct hg_run *run)
 static void hg_put_json_run_site(FILE *out, const struct hg_run *run, const struct hg_run_site *s,
 				 bool gen_supp)
 {
-	const char *pattern;
 	size_t i;
 
 	fprintf(out,
@@ -56,16 +55,8 @@ static void hg_put_json_run_site(FILE *out, const struct hg_run *run, const stru
 	fputs("],\"suppressed\":", out);
 	hg_put_json_string(out, s->suppressed_by);
 	fprintf(out, ",\"fingerprint\":\"%s\"", s->fingerprint);
-	if (gen_supp && s->kind != HG_REACHABLE && !s->suppressed_by) {
-		fputs(",\"suppression\":", out);
-		if ((pattern = hg_supp_pattern_for(&run->table, run->sym, s->stack))) {
-			fputs("\"leak:", out);
-			hg_put_json_string_body(out, pattern);
-			putc('"', out);
-		} else {
-			fputs("null", out);
-		}
-	}
+	if (gen_supp && s->kind != HG_REACHABLE && !s->suppressed_by)
+		hg_put_json_suppression(out, &run->table, run->sym, s->stack);
 	fputs(",\"frames\":", out);
 	hg_put_json_stack(out, &run->table, run->sym, s->stack);
 	putc('}', out);

@@ -78,6 +78,21 @@ void hg_put_supp_line(FILE *out, const struct hg_leaks *r, const struct hg_symbo
 	putc('\n', out);
 }
 
+void hg_put_json_suppression(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
+			     uint32_t stack)
+{
+	const char *pattern = hg_supp_pattern_for(r, sym, stack);
+
+	fputs(",\"suppression\":", out);
+	if (!pattern) {
+		fputs("null", out);
+		return;
+	}
+	fputs("\"leak:", out);
+	hg_put_json_string_body(out, pattern);
+	putc('"', out);
+}
+
 FILE *hg_gen_supp_begin(char **buf, size_t *size)
 {
 	*buf = NULL;
