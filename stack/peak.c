@@ -84,8 +84,13 @@ static void record(void)
 	for (uint32_t id = 0; id <= n; id++) {
 		struct hg_stack_live l;
 		hg_stack_live_get(id, &l);
-		/* Counters race with the blocks they count: skip the transient. */
-		if (l.bytes != 0 && (int64_t)l.bytes > 0)
+		/* The shared counters miss what threads still batch (and, in a
+		 * fork child, for good what the parent's other threads had
+		 * batched), and bytes and blocks are added one after the
+		 * other: a site whose two disagree (a batch that freed a small
+		 * block and kept a large one holds 0 blocks and some bytes) is
+		 * such a transient, not a site to name. */
+		if ((int64_t)l.blocks > 0 && (int64_t)l.bytes >= (int64_t)l.blocks)
 			keep_largest(&now, id, &l);
 	}
 	last = now;
