@@ -21,6 +21,7 @@
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "../lib/lib.h"
+#include "../report/crash.h"
 #include "../report/exit.h"
 #include "../report/frag.h"
 #include "../report/runfile.h"
@@ -223,7 +224,7 @@ __attribute__((constructor)) static void hg_ctor(void)
 	if (!hg_config.skipped && (hg_mp.full || hg_config.options.check & 1))
 		hg_stack_init();
 	hg_frag_signal_init();
-	hg_exit_crash_handlers_init();
+	hg_crash_init();
 	on_exit(at_exit, NULL);
 	at_quick_exit(at_quick_exit_handler);
 	/* Looked up now: quick_exit may be called from a signal handler. */
