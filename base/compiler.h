@@ -7,4 +7,12 @@
 #define HG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HG_HIDDEN __attribute__((visibility("hidden")))
 
+/* A function the program (or glibc on its behalf: exit, fork, thread exit)
+ * calls into.  Its stack may be 8 bytes off the ABI's 16-byte alignment
+ * (hand-written assembly, a JIT, a hijacked return) and glibc's malloc runs
+ * on such a stack, so heapguard realigns it on entry instead of faulting at
+ * the first aligned store of a vector register.  Not on the inline fast
+ * paths, which are leaves that store nothing aligned on the stack. */
+#define HG_ENTRY __attribute__((force_align_arg_pointer))
+
 #endif

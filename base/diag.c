@@ -75,10 +75,45 @@ static char report_buf[16384];
 #define HG_DIAG_TAIL 512
 static struct hg_lock report_lock = HG_LOCK_INIT;
 
+/* Set once, by hg_diag_dying and just before heapguard's own abort. */
+static const char *dying_of;
+static bool aborting;
+
+void hg_diag_dying(const char *signame)
+{
+	__atomic_store_n(&dying_of, signame, __ATOMIC_RELEASE);
+}
+
+bool hg_diag_aborting(void)
+{
+	return __atomic_load_n(&aborting, __ATOMIC_ACQUIRE);
+}
+
+/* The writer's locks.  While the process is dying, its handler may have
+ * interrupted a thread that holds one (this one, in a system call), so it
+ * tries for a while and then gives the diagnostic up. */
+static bool lock_writer(struct hg_lock *l)
+{
+	if (__atomic_load_n(&dying_of, __ATOMIC_ACQUIRE) == NULL) {
+		hg_lock_acquire(l);
+		return true;
+	}
+	for (unsigned i = 0; i < 100; i++) {
+		if (hg_lock_try(l))
+			return true;
+		struct timespec pause = { 0, 1000000 };
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+/* True when (kind, addr) was reported already, or cannot be told (dying,
+ * the lock held): then it is not reported. */
 static bool already_reported(enum hg_error_kind kind, const void *addr)
 {
 	bool found = false;
-	hg_lock_acquire(&seen_lock);
+	if (!lock_writer(&seen_lock))
+		return true;
 	for (unsigned i = 0; i < nseen && !found; i++)
 		found = seen[i].addr == (uintptr_t)addr && seen[i].kind == kind;
 	if (!found && nseen < HG_SEEN_MAX) {
@@ -216,6 +251,9 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	 const char *glibc, const char *detail, ...)
 {
 	int policy = (int)hg_config.options.check;
+	const char *dying = __atomic_load_n(&dying_of, __ATOMIC_ACQUIRE);
+	if (dying != NULL)
+		policy &= 1; /* the signal ends the process, not heapguard */
 	if (policy < 2 && already_reported(kind, addr))
 		return;
 	__atomic_fetch_add(&hg_errors_reported, 1, __ATOMIC_RELAXED);
@@ -226,7 +264,10 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* Every policy keeps the error (for the reports, the process record
 	 * and error_exitcode); 1 and 3 also print it. */
-	hg_lock_acquire(&report_lock);
+	if (!lock_writer(&report_lock)) {
+		pthread_setcancelstate(cancel, NULL);
+		return;
+	}
 	char *buf = report_buf;
 	size_t room = sizeof(report_buf) - HG_DIAG_TAIL;
 	size_t n = hg_fmt(buf, room, "heapguard: %s of %p", kind_names[kind], addr);
@@ -277,7 +318,10 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 		if (glibc != NULL)
 			n += hg_fmt(buf + n, room - n,
 				    "  glibc 2.36 reports this as: %s\n", glibc);
-		if (policy & 2)
+		if (dying != NULL)
+			n += hg_fmt(buf + n, room - n,
+				    "heapguard: found while the process was dying of %s\n", dying);
+		else if (policy & 2)
 			n += hg_fmt(buf + n, room - n, "heapguard: aborting (check=%d)\n",
 				    policy);
 		else
@@ -290,6 +334,7 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	if (policy & 2) {
 		/* The process ends here: the reports it would have written at
 		 * exit are written now, or never. */
+		__atomic_store_n(&aborting, true, __ATOMIC_RELEASE);
 		if (hg_diag_hooks.before_abort != NULL)
 			hg_diag_hooks.before_abort();
 		abort();

@@ -245,6 +245,18 @@ struct hg_diag_hooks {
 };
 extern const struct hg_diag_hooks hg_diag_hooks;
 
+/* The process is dying of a signal (signame, "SIGABRT"), and heapguard
+ * checks the heap from its handler (report/crash.c): from now on every
+ * diagnostic is printed (as check= says) and ends with "found while the
+ * process was dying of SIGABRT", none aborts, none waits long for the
+ * writer's lock (another thread may hold it for ever), and each (kind,
+ * address) already reported is not reported again. */
+void hg_diag_dying(const char *signame);
+
+/* heapguard itself is aborting after a diagnostic (check=2 or 3): the
+ * SIGABRT that follows is its own, already explained. */
+bool hg_diag_aborting(void);
+
 /* A forked child: the reporter's own lock may have been held by a thread
  * that does not exist there. */
 void hg_diag_fork_child(void);

@@ -34,6 +34,10 @@ void hg_guard_exit(void);
 void hg_guard_thread_exit(void);
 /* op: "heapguard_check_heap", or HG_DIAG_AT_EXIT for the check at exit. */
 int hg_guard_check_heap(const char *op);
+/* The same from the handler of a fatal signal (report/crash.c): waits for
+ * no lock (another thread, or this one, may hold it for ever); -1 when one
+ * stayed held and the rest of the heap was not checked. */
+int hg_guard_check_heap_dying(const char *op);
 
 /* What level=full's trailer records about a chunk. */
 struct hg_origin {

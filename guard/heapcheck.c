@@ -2,8 +2,9 @@
 /* heapguard_check_heap(): every arena locked, every chunk's header, every
  * live chunk's canary (level=full), every quarantined chunk's fill, every
  * free list of every arena and of the calling thread's cache.  Also run at
- * exit.  Reports each error found; returns how many.  At a fork child's
- * exit, only what the child can have damaged (see hg_guard_check_heap). */
+ * exit, and from the handler of a fatal signal with try-locks only.
+ * Reports each error found; returns how many.  At a fork child's exit,
+ * only what the child can have damaged (see check_heap). */
 #include <string.h>
 
 #include "../lib/freelist.h"
@@ -56,29 +57,46 @@ static void check_own_mmapped(struct hg_chunk *c)
 		check_mmapped(c);
 }
 
-/* op HG_DIAG_AT_EXIT: at exit, never wait for a lock (see hg_arena_try_lock_all).  At a fork
- * child's exit the parent's blocks and frees are the parent's to check:
- * the quarantine holds only those (hg_guard_exit released the child's),
- * canaries are checked on the child's blocks only, and a child that holds
- * none (hg_generation_idle) walks no heap at all, so its exit costs what
- * it did, not the heap it inherited.  What goes unseen: a write by the
- * child into memory its parent freed (heapguard(7), FORK). */
-int hg_guard_check_heap(const char *op)
+/* When the check runs: which locks it may wait for, and what it sees. */
+enum check_when {
+	CHECK_ON_CALL, /* heapguard_check_heap(): waits for every lock */
+	CHECK_AT_EXIT, /* never waits for ever (see hg_arena_try_lock_all) */
+	CHECK_DYING,   /* from a fatal signal's handler: try-locks only */
+};
+
+static unsigned long errors_since(unsigned long before)
 {
-	bool at_exit = strcmp(op, HG_DIAG_AT_EXIT) == 0;
+	return __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before;
+}
+
+/* At a fork child's exit the parent's blocks and frees are the parent's to
+ * check: the quarantine holds only those (hg_guard_exit released the
+ * child's), canaries are checked on the child's blocks only, and a child
+ * that holds none (hg_generation_idle) walks no heap at all, so its exit
+ * costs what it did, not the heap it inherited.  What goes unseen: a write
+ * by the child into memory its parent freed (heapguard(7), FORK).  Returns
+ * the errors found, or -1 (CHECK_DYING only) when a lock stayed held. */
+static int check_heap(const char *op, enum check_when when)
+{
 	check_op = op;
 	unsigned long before = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
-	bool child = at_exit && hg_generation > 0;
-	if (!child)
-		hg_quarantine_each(check_quarantined, NULL);
-	hg_region_mmap_each(child ? check_own_mmapped : check_mmapped);
+	bool child = when == CHECK_AT_EXIT && hg_generation > 0;
+	if (when == CHECK_DYING) {
+		if (!hg_quarantine_try_each(check_quarantined, NULL) ||
+		    !hg_region_mmap_try_each(check_mmapped))
+			return -1;
+	} else {
+		if (!child)
+			hg_quarantine_each(check_quarantined, NULL);
+		hg_region_mmap_each(child ? check_own_mmapped : check_mmapped);
+	}
 	hg_tcache_check(&hg_self, op);
 	if (child && hg_generation_idle())
-		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
-	if (!at_exit)
+		return (int)errors_since(before);
+	if (when == CHECK_ON_CALL)
 		hg_arena_lock_all();
 	else if (!hg_arena_try_lock_all())
-		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
+		return when == CHECK_DYING ? -1 : (int)errors_since(before);
 	hg_walk_heap(visit_chunk, broken_chunk, child ? &child : NULL);
 	struct hg_arena *av = &hg_main_arena;
 	do {
@@ -89,5 +107,15 @@ int hg_guard_check_heap(const char *op)
 		av = av->next;
 	} while (av != &hg_main_arena);
 	hg_arena_unlock_all();
-	return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
+	return (int)errors_since(before);
+}
+
+int hg_guard_check_heap(const char *op)
+{
+	return check_heap(op, strcmp(op, HG_DIAG_AT_EXIT) == 0 ? CHECK_AT_EXIT : CHECK_ON_CALL);
+}
+
+int hg_guard_check_heap_dying(const char *op)
+{
+	return check_heap(op, CHECK_DYING);
 }

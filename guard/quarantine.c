@@ -129,6 +129,19 @@ void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx)
 	hg_lock_release(&lock);
 }
 
+bool hg_quarantine_try_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx)
+{
+	for (unsigned i = 0; i < batch.n; i++)
+		visit(batch.chunk[i], ctx);
+	for (unsigned spins = 0; !hg_lock_try(&lock); spins++)
+		if (spins > 1000000)
+			return false;
+	for (size_t i = 0; i < count; i++)
+		visit(ring[(head + i) % HG_QUARANTINE_SLOTS], ctx);
+	hg_lock_release(&lock);
+	return true;
+}
+
 void hg_quarantine_fork_prepare(void)
 {
 	hg_lock_acquire(&lock);

@@ -24,6 +24,9 @@ void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited);
 /* Visit every held chunk without releasing it (other threads' batches,
  * at most HG_BATCH chunks each, are not seen). */
 void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
+/* The same without waiting for the lock: false, the ring not visited, when
+ * it stayed held (the heap check of a dying process). */
+bool hg_quarantine_try_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
 void hg_quarantine_fork_prepare(void);
 void hg_quarantine_fork_parent(void);
 /* locked: the prepare handler took the lock (a single-threaded fork takes

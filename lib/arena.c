@@ -223,7 +223,7 @@ struct hg_arena *hg_arena_of_chunk(const struct hg_chunk *p)
 
 /* Thread exit (pthread key destructor): return the cache, detach the arena.
  * Later allocations of this thread (other destructors) bypass the cache. */
-void hg_thread_shutdown(void *unused)
+HG_ENTRY void hg_thread_shutdown(void *unused)
 {
 	(void)unused;
 	struct hg_thread *t = &hg_self;

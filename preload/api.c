@@ -19,7 +19,8 @@
 #include "../report/frag.h"
 #include "../stack/unwind.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
+/* Every exported function but malloc and free (see there). */
+#define HG_EXPORT __attribute__((visibility("default"))) HG_ENTRY
 
 /* ---- the program's frame ----
  * A function that uses __builtin_frame_address(0) sets up rbp as its frame
@@ -86,7 +87,7 @@ static struct hg_chunk *chunk_for_request(size_t bytes)
 
 /* Everything malloc's fast path declines: errno, level=full, perturbation,
  * arenas. */
-__attribute__((noinline)) static void *malloc_slow(size_t bytes)
+HG_ENTRY __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 {
 	HG_NOTE_ENTRY();
 	if (HG_UNLIKELY(hg_mp.poll))
@@ -145,7 +146,7 @@ static void free_slow_work(void *mem)
 
 /* glibc 2.33 and later keep errno across free (POSIX 2024 requires it),
  * whatever free does: unmap, quarantine, report, write a polled report. */
-__attribute__((noinline)) static void free_slow(void *mem)
+HG_ENTRY __attribute__((noinline)) static void free_slow(void *mem)
 {
 	HG_NOTE_ENTRY();
 	int saved = errno;
@@ -362,8 +363,9 @@ static size_t hg_usable_size(void *mem)
 
 /* ---- the exported names ---- */
 
-HG_EXPORT void *malloc(size_t n) __attribute__((alias("hg_malloc")));
-HG_EXPORT void free(void *p) __attribute__((alias("hg_free")));
+/* The fast paths, not HG_ENTRY: malloc_slow and free_slow realign. */
+__attribute__((visibility("default"))) void *malloc(size_t n) __attribute__((alias("hg_malloc")));
+__attribute__((visibility("default"))) void free(void *p) __attribute__((alias("hg_free")));
 
 HG_EXPORT void *calloc(size_t n, size_t size)
 {

@@ -21,6 +21,7 @@
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "../lib/lib.h"
+#include "../report/crash.h"
 #include "../report/exit.h"
 #include "../report/frag.h"
 #include "../report/runfile.h"
@@ -96,7 +97,7 @@ static void fork_block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &all, &fork_saved_mask);
 }
 
-void hg_process_fork_prepare(void)
+HG_ENTRY void hg_process_fork_prepare(void)
 {
 	fork_locked = false;
 	if (!hg_ready || __libc_single_threaded)
@@ -112,7 +113,7 @@ void hg_process_fork_prepare(void)
 	fork_locked = true;
 }
 
-void hg_process_fork_parent(void)
+HG_ENTRY void hg_process_fork_parent(void)
 {
 	if (!fork_locked)
 		return;
@@ -127,7 +128,7 @@ void hg_process_fork_parent(void)
 	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
-void hg_process_fork_child(void)
+HG_ENTRY void hg_process_fork_child(void)
 {
 	if (!hg_ready)
 		return;
@@ -156,7 +157,7 @@ void hg_process_fork_child(void)
  * destructor pass, so it runs after every atexit handler and destructor:
  * what is still allocated then is what the program left behind.  It knows
  * the exit status, which leak_exitcode may replace. */
-static void at_exit(int status, void *arg)
+HG_ENTRY static void at_exit(int status, void *arg)
 {
 	(void)arg;
 	if (!hg_ready)
@@ -174,7 +175,7 @@ static void at_exit(int status, void *arg)
 static int quick_exit_status = HG_STATUS_UNKNOWN;
 static void (*libc_quick_exit)(int);
 
-__attribute__((visibility("default"), noreturn)) void quick_exit(int status)
+HG_ENTRY __attribute__((visibility("default"), noreturn)) void quick_exit(int status)
 {
 	__atomic_store_n(&quick_exit_status, status, __ATOMIC_RELAXED);
 	if (libc_quick_exit == NULL)
@@ -186,7 +187,7 @@ __attribute__((visibility("default"), noreturn)) void quick_exit(int status)
 
 static void exit_checks(void);
 
-static void at_quick_exit_handler(void)
+HG_ENTRY static void at_quick_exit_handler(void)
 {
 	if (!hg_ready)
 		return;
@@ -205,7 +206,7 @@ static void at_quick_exit_handler(void)
  * _IO_fclose, the same function under its other name. */
 extern int _IO_fclose(FILE *stream);
 
-__attribute__((visibility("default"))) int fclose(FILE *stream)
+HG_ENTRY __attribute__((visibility("default"))) int fclose(FILE *stream)
 {
 	if (stream == stderr)
 		hg_os_stderr_keep();
@@ -223,7 +224,7 @@ __attribute__((constructor)) static void hg_ctor(void)
 	if (!hg_config.skipped && (hg_mp.full || hg_config.options.check & 1))
 		hg_stack_init();
 	hg_frag_signal_init();
-	hg_exit_crash_handlers_init();
+	hg_crash_init();
 	on_exit(at_exit, NULL);
 	at_quick_exit(at_quick_exit_handler);
 	/* Looked up now: quick_exit may be called from a signal handler. */
@@ -242,7 +243,7 @@ static void exit_checks(void)
 		hg_stats_print();
 }
 
-__attribute__((destructor)) static void hg_fini(void)
+HG_ENTRY __attribute__((destructor)) static void hg_fini(void)
 {
 	if (hg_ready)
 		exit_checks();

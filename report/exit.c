@@ -240,61 +240,14 @@ void hg_exit_before_abort(void)
 	finished();
 }
 
-/* ---- report_on_crash ---- */
-
-static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
-
-static const char *crash_name(int sig)
+/* report_on_crash=1, from report/crash.c's signal handler: as before an
+ * abort, but asked for (a clean process writes them too). */
+void hg_exit_write_crash_reports(void)
 {
-	switch (sig) {
-	case SIGSEGV:
-		return "SIGSEGV";
-	case SIGBUS:
-		return "SIGBUS";
-	case SIGFPE:
-		return "SIGFPE";
-	default:
-		return "SIGILL";
-	}
-}
-
-/* Runs on the crashing thread (on the alternate stack in the main thread,
- * so a stack overflow is seen too).  SA_RESETHAND has already put the
- * default action back; the signal, raised again and blocked until this
- * returns, then ends the process as it would have without heapguard. */
-static void on_crash(int sig, siginfo_t *info, void *uctx)
-{
-	(void)uctx;
-	int saved = errno;
-	hg_fmt_fd(2, "heapguard: %s at address %p: writing the reports before the program dies (report_on_crash=1)\n",
-		  crash_name(sig), info != NULL ? info->si_addr : NULL);
-	if (hg_ready && claim()) {
-		write_reports(HG_FRAG_ON_CRASH, HG_STATUS_UNKNOWN, true);
-		finished();
-	}
-	errno = saved;
-	raise(sig);
-}
-
-void hg_exit_crash_handlers_init(void)
-{
-	if (!hg_config.options.report_on_crash)
+	if (!hg_ready || !claim())
 		return;
-	/* The main thread's alternate stack, for a crash that is a stack overflow. */
-	size_t size = 64 << 10;
-	void *alt = hg_os_map(size, false);
-	if (alt != NULL) {
-		stack_t ss = { .ss_sp = alt, .ss_size = size, .ss_flags = 0 };
-		if (sigaltstack(&ss, NULL) != 0)
-			hg_os_unmap(alt, size);
-	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_crash;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
-		sigaction(crash_signals[i], &sa, NULL);
+	write_reports(HG_FRAG_ON_CRASH, HG_STATUS_UNKNOWN, true);
+	finished();
 }
 
 void hg_exit_fork_child(void)

@@ -20,10 +20,10 @@ int hg_exit_write_reports(int status);
  * safely is skipped with one line on stderr. */
 void hg_exit_before_abort(void);
 
-/* report_on_crash=1: handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL that
- * write the reports as before an abort, then let the signal kill the
- * process as it would have (same status, same core dump).  Start-up. */
-void hg_exit_crash_handlers_init(void);
+/* report_on_crash=1, from the crash handler (report/crash.c): the reports
+ * as before an abort, trigger crash, status unknown.  Nothing if another
+ * caller wrote them or is writing them. */
+void hg_exit_write_crash_reports(void);
 
 /* In a forked child: its reports are its own, not yet written. */
 void hg_exit_fork_child(void);

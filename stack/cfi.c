@@ -608,12 +608,51 @@ void hg_cfi_memo_set(uint32_t id)
 	memo_pending = NULL;
 }
 
+/* ---- the stack's bounds ----
+ * The walk reads words only between its own stack pointer and the top of
+ * the calling thread's stack, all of it mapped: a frame pointer or a CFA
+ * that leads elsewhere (a frame the program damaged, a hijacked return)
+ * ends the stack there, never a read of memory that may not exist. */
+
+/* No frame is larger, nor a stack deeper. */
+#define STACK_SPAN ((uintptr_t)1 << 30)
+
+extern void *__libc_stack_end;
+
+/* The end of the calling thread's stack above sp, or 0 when sp is on no
+ * stack known here (an alternate signal stack, a coroutine's): a thread
+ * glibc made has its stack just below its thread pointer (its descriptor
+ * and static TLS are at the top of the same mapping, even for a stack the
+ * program gave it); the main thread's frames are all below
+ * __libc_stack_end, where the kernel put argc. */
+static inline uintptr_t stack_end(uintptr_t sp)
+{
+	uintptr_t tp;
+	__asm__("mov %%fs:0, %0" : "=r"(tp));
+	if (sp < tp && tp - sp < STACK_SPAN)
+		return tp;
+	uintptr_t end = (uintptr_t)__libc_stack_end;
+	if (sp < end && end - sp < STACK_SPAN)
+		return end;
+	return 0;
+}
+
+/* The word at addr lies in [lo, hi), where lo is the walk's own stack
+ * pointer and hi the stack's end, and is aligned. */
+static inline bool stack_word(uintptr_t addr, uintptr_t lo, uintptr_t hi)
+{
+	return addr >= lo && addr < hi && hi - addr >= sizeof(uintptr_t) && (addr & 7) == 0;
+}
+
 int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 {
 	uintptr_t ip, sp, bp;
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
 	uintptr_t lookup = ip, start_sp = sp;
+	uintptr_t end = stack_end(sp);
+	if (end == 0)
+		return -1; /* libunwind, which validates what it reads */
 	unsigned n = 0;
 	bool at_top = true, bp_is_entry = true;
 	/* Inside a malloc-family call whose caller's frame is known: start
@@ -621,7 +660,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 	struct hg_thread *self = &hg_self;
 	struct walk_memo *m = NULL;
 	memo_pending = NULL;
-	if (self->entry_ra != 0 && self->entry_sp > sp && max > 0) {
+	if (self->entry_ra != 0 && self->entry_sp > sp && self->entry_sp <= end && max > 0) {
 		pcs[n++] = self->entry_ra;
 		lookup = self->entry_ra - 1;
 		sp = self->entry_sp;
@@ -645,10 +684,13 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		if (r.cfa_reg != REG_RSP && bp_is_entry && m != NULL)
 			m->bp_used = true;
 		uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : bp) + (uintptr_t)(intptr_t)r.cfa_off;
-		/* The stack only grows one way, and not by gigabytes a frame:
-		 * anything else means a frame this walk does not understand. */
-		if (cfa <= sp || cfa - start_sp > ((uintptr_t)1 << 30) || (cfa & 7) != 0)
-			return -1;
+		/* The stack only grows one way, and every word read is on it:
+		 * past a frame that breaks this, nothing can be trusted, and
+		 * the stack is kept as far as it could be followed. */
+		if (cfa <= sp || !stack_word(cfa - 8, start_sp, end))
+			break;
+		if (r.rbp_off != 0 && !stack_word(cfa + (uintptr_t)(intptr_t)r.rbp_off, start_sp, end))
+			break;
 		uintptr_t ra = walk_read(m, (const uintptr_t *)(cfa - 8));
 		if (r.rbp_off != 0) {
 			bp = walk_read(m, (const uintptr_t *)(cfa + (intptr_t)r.rbp_off));

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+extern void *__libc_stack_end;
+
 #include "../../lib/lib.h"
 #include "../../stack/cfi.h"
 #include "../../stack/stack.h"
@@ -237,6 +239,57 @@ static void test_fork_child_can_derive_new_rules(void **state)
 	alarm(0);
 }
 
+/* As malloc's entry with the caller's frame pointer replaced by bp. */
+static __attribute__((noinline)) int walk_with_entry_bp(uintptr_t *pcs, unsigned max, uintptr_t bp)
+{
+	NOTE_ENTRY();
+	hg_self.entry_bp = bp;
+	int n = hg_cfi_backtrace(pcs, max);
+	FORGET_ENTRY();
+	return n;
+}
+
+/* Its frame is kept by rbp (it takes its address), so the walk finds its
+ * CFA from the frame pointer malloc's entry noted. */
+static __attribute__((noinline)) int walk_from_framed_caller(uintptr_t *pcs, uintptr_t bp,
+							     uintptr_t *ra)
+{
+	volatile uintptr_t *fp = __builtin_frame_address(0);
+	int n = walk_with_entry_bp(pcs, MAX_FRAMES, bp == 0 ? (uintptr_t)fp : bp);
+	*ra = (uintptr_t)__builtin_return_address(0);
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+
+/* A frame pointer that leads off the thread's stack (damaged by the
+ * program, as a hijacked return leaves it) ends the stack at that frame:
+ * the walk keeps the frames it could follow and reads nothing there
+ * (the addresses below are unmapped, not canonical, or not the stack). */
+static void test_walk_stops_at_a_frame_pointer_off_the_stack(void **state)
+{
+	(void)state;
+	static char global[64];
+	char local[64];
+	uintptr_t pcs[MAX_FRAMES], ra;
+	int whole = walk_from_framed_caller(pcs, 0, &ra);
+	assert_true(whole >= 3);
+	const uintptr_t bad[] = {
+		8,
+		0x1000,
+		0xdeadbeefdead0,
+		(uintptr_t)global,
+		(uintptr_t)local - 8192,
+		(uintptr_t)local + 3,
+		(uintptr_t)__libc_stack_end + ((uintptr_t)1 << 20),
+		(uintptr_t)-16,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = walk_from_framed_caller(pcs, bad[i], &ra);
+		assert_in_range(n, 1, 2); /* the entry frame; maybe one more */
+		assert_true(n < whole);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_memo_does_not_answer_for_other_frames),
 		cmocka_unit_test(test_memo_keeps_only_walks_given_their_id),
 		cmocka_unit_test(test_fork_child_can_derive_new_rules),
+		cmocka_unit_test(test_walk_stops_at_a_frame_pointer_off_the_stack),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	/* Not exit(): the core's exit handlers would write leak and
