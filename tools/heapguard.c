@@ -446,6 +446,42 @@ static bool hg_relative_dir(const char *from, const char *to, char *buf, size_t 
 	return true;
 }
 
+/* The directory rel (from hg_relative_dir) names from the directory from,
+ * with its ".." taken off from's end rather than kept in the path (the
+ * library's path shows in LD_PRELOAD and in every report), into buf. */
+static bool hg_dir_walk(const char *from, const char *rel, char *buf, size_t len)
+{
+	size_t used = strlen(from);
+
+	if (used >= len)
+		return false;
+	strcpy(buf, from);
+	while (*rel != '\0') {
+		size_t n = strcspn(rel, "/");
+
+		if (n == 2 && rel[0] == '.' && rel[1] == '.') {
+			char *slash = strrchr(buf, '/');
+
+			if (slash == NULL)
+				return false;
+			used = slash == buf ? 1 : (size_t)(slash - buf);
+			buf[used] = '\0';
+		} else if (n > 0 && !(n == 1 && rel[0] == '.')) {
+			if (used + 1 + n >= len)
+				return false;
+			if (used > 1 || buf[0] != '/')
+				buf[used++] = '/';
+			memcpy(buf + used, rel, n);
+			used += n;
+			buf[used] = '\0';
+		}
+		rel += n;
+		while (*rel == '/')
+			rel++;
+	}
+	return true;
+}
+
 /* dir/name into buf when it fits and is readable. */
 static bool hg_lib_in(const char *dir, const char *name, char *buf, size_t len)
 {
@@ -483,7 +519,7 @@ static char *hg_find_lib(const char *cmdline_lib)
 					return hg_lib_checked(path, "the build tree");
 			}
 			if (hg_relative_dir(HG_BINDIR, HG_LIBDIR, rel, sizeof(rel)) &&
-			    snprintf(dir, sizeof(dir), "%s/%s", self, rel) < (int)sizeof(dir)) {
+			    hg_dir_walk(self, rel, dir, sizeof(dir))) {
 				for (size_t i = 0; i < 2; i++)
 					if (hg_lib_in(dir, names[i], path, sizeof(path)))
 						return hg_lib_checked(path, "beside the launcher");
