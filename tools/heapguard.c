@@ -7,15 +7,20 @@
  * with --no-run the launcher only edits the environment and exec()s.  It is
  * never preloaded into itself, so it may use stdio and malloc freely. */
 #define _GNU_SOURCE /* asprintf */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <link.h> /* ElfW */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +31,13 @@
 #ifndef HG_LIBDIR
 #define HG_LIBDIR "/usr/local/lib"
 #endif
+#ifndef HG_BINDIR
+#define HG_BINDIR "/usr/local/bin"
+#endif
 #define HG_LIB_NAME "libheapguard.so"
+#ifndef HG_LIB_SONAME
+#define HG_LIB_SONAME "libheapguard.so.0"
+#endif
 
 /* Exit statuses of the launcher itself (the shell's, for 126 and 127). */
 enum {
@@ -282,44 +293,244 @@ static char *hg_absolute(const char *path)
 	return abs;
 }
 
-/* --lib, $HEAPGUARD_LIB, the build tree next to the launcher, the prefix. */
+/* The ELF header of an open file, or false. */
+static bool hg_elf_header(int fd, ElfW(Ehdr) *eh)
+{
+	return pread(fd, eh, sizeof(*eh), 0) == (ssize_t)sizeof(*eh) &&
+	       memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0;
+}
+
+/* Whether the dynamic symbol table of the mapped file (size bytes) defines
+ * name.  Every offset is checked against the file: it may be anything. */
+static bool hg_elf_defines(const unsigned char *map, size_t size, const char *name)
+{
+	const ElfW(Ehdr) *eh = (const void *)map;
+	size_t nlen = strlen(name);
+
+	if (eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shoff > size ||
+	    eh->e_shnum > (size - eh->e_shoff) / sizeof(ElfW(Shdr)))
+		return false;
+	for (size_t i = 0; i < eh->e_shnum; i++) {
+		const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff + i * sizeof(ElfW(Shdr)));
+		const ElfW(Shdr) *str;
+
+		if (sh->sh_type != SHT_DYNSYM || sh->sh_link >= eh->e_shnum ||
+		    sh->sh_offset > size || sh->sh_size > size - sh->sh_offset)
+			continue;
+		str = (const void *)(map + eh->e_shoff + sh->sh_link * sizeof(ElfW(Shdr)));
+		if (str->sh_offset > size || str->sh_size > size - str->sh_offset)
+			continue;
+		for (size_t k = 0; k < sh->sh_size / sizeof(ElfW(Sym)); k++) {
+			const ElfW(Sym) *sym =
+				(const void *)(map + sh->sh_offset + k * sizeof(ElfW(Sym)));
+
+			if (sym->st_shndx != SHN_UNDEF && sym->st_name < str->sh_size &&
+			    str->sh_size - sym->st_name > nlen &&
+			    memcmp(map + str->sh_offset + sym->st_name, name, nlen + 1) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Why path cannot be preloaded as heapguard's library into programs like
+ * the launcher (same ELF class, byte order and machine), or NULL when it
+ * can: the dynamic loader would only warn and run the program without it. */
+static const char *hg_lib_unusable(const char *path)
+{
+	ElfW(Ehdr) eh, self;
+	struct stat st;
+	void *map;
+	bool ours;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return strerror(errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return "not a regular file";
+	}
+	if (!hg_elf_header(fd, &eh) || eh.e_type != ET_DYN) {
+		close(fd);
+		return "not a shared library";
+	}
+	ours = false;
+	{
+		int self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+		if (self_fd >= 0) {
+			ours = hg_elf_header(self_fd, &self);
+			close(self_fd);
+		}
+	}
+	if (ours && (eh.e_ident[EI_CLASS] != self.e_ident[EI_CLASS] ||
+		     eh.e_ident[EI_DATA] != self.e_ident[EI_DATA] || eh.e_machine != self.e_machine)) {
+		close(fd);
+		return "built for another architecture";
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return strerror(errno);
+	ours = hg_elf_defines(map, (size_t)st.st_size, "heapguard_report");
+	munmap(map, (size_t)st.st_size);
+	return ours ? NULL : "not heapguard's library (no heapguard_report)";
+}
+
+/* path made absolute when it can be preloaded; otherwise one line naming
+ * where it came from, and the usage status. */
+static char *hg_lib_checked(const char *path, const char *source)
+{
+	const char *why = hg_readable(path) ? hg_lib_unusable(path) : NULL;
+
+	if (!hg_readable(path)) {
+		fprintf(stderr, "heapguard: library not found: %s (from %s)\n", path, source);
+		exit(HG_EXIT_USAGE);
+	}
+	if (why != NULL) {
+		fprintf(stderr, "heapguard: cannot use %s as the library (%s): %s\n", path, source,
+			why);
+		exit(HG_EXIT_USAGE);
+	}
+	return hg_absolute(path);
+}
+
+/* The path from directory from to directory to, both absolute, as
+ * "../../lib/x" (or "." when they are the same), into buf; false when it
+ * does not fit.  Empty components and "." are skipped; ".." is not expected
+ * in configured directories and makes the result unusable (false). */
+static bool hg_relative_dir(const char *from, const char *to, char *buf, size_t len)
+{
+	const char *f = from, *t = to;
+	size_t used = 0;
+
+	for (;;) {
+		while (*f == '/' || (f[0] == '.' && (f[1] == '/' || f[1] == '\0')))
+			f++;
+		while (*t == '/' || (t[0] == '.' && (t[1] == '/' || t[1] == '\0')))
+			t++;
+		size_t nf = strcspn(f, "/"), nt = strcspn(t, "/");
+
+		if (nf == 0 || nf != nt || strncmp(f, t, nf) != 0)
+			break;
+		f += nf;
+		t += nt;
+	}
+	if (strstr(f, "..") != NULL || strstr(t, "..") != NULL)
+		return false;
+	buf[0] = '\0';
+	while (*f != '\0') {
+		size_t nf = strcspn(f, "/");
+
+		if (nf > 0 && !(nf == 1 && f[0] == '.')) {
+			if (used + 4 > len)
+				return false;
+			strcpy(buf + used, used ? "/.." : "..");
+			used += used ? 3 : 2;
+		}
+		f += nf;
+		while (*f == '/')
+			f++;
+	}
+	while (*t == '/')
+		t++;
+	if (*t != '\0') {
+		if (used + strlen(t) + 2 > len)
+			return false;
+		used += (size_t)sprintf(buf + used, "%s%s", used ? "/" : "", t);
+	}
+	while (used > 0 && buf[used - 1] == '/')
+		buf[--used] = '\0';
+	if (used == 0)
+		strcpy(buf, ".");
+	return true;
+}
+
+/* The directory rel (from hg_relative_dir) names from the directory from,
+ * with its ".." taken off from's end rather than kept in the path (the
+ * library's path shows in LD_PRELOAD and in every report), into buf. */
+static bool hg_dir_walk(const char *from, const char *rel, char *buf, size_t len)
+{
+	size_t used = strlen(from);
+
+	if (used >= len)
+		return false;
+	strcpy(buf, from);
+	while (*rel != '\0') {
+		size_t n = strcspn(rel, "/");
+
+		if (n == 2 && rel[0] == '.' && rel[1] == '.') {
+			char *slash = strrchr(buf, '/');
+
+			if (slash == NULL)
+				return false;
+			used = slash == buf ? 1 : (size_t)(slash - buf);
+			buf[used] = '\0';
+		} else if (n > 0 && !(n == 1 && rel[0] == '.')) {
+			if (used + 1 + n >= len)
+				return false;
+			if (used > 1 || buf[0] != '/')
+				buf[used++] = '/';
+			memcpy(buf + used, rel, n);
+			used += n;
+			buf[used] = '\0';
+		}
+		rel += n;
+		while (*rel == '/')
+			rel++;
+	}
+	return true;
+}
+
+/* dir/name into buf when it fits and is readable. */
+static bool hg_lib_in(const char *dir, const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n > 0 && (size_t)n < len && hg_readable(buf);
+}
+
+/* --lib, $HEAPGUARD_LIB, the build tree next to the launcher (.libs/), the
+ * library directory relative to the launcher's own directory as configured
+ * (bindir to libdir: /usr/bin/../lib/x86_64-linux-gnu; the same after `make
+ * install DESTDIR=...` or in an unpacked package), the configured libdir.
+ * The runtime name (SONAME) is looked for first: the .so link is the
+ * development package's. */
 static char *hg_find_lib(const char *cmdline_lib)
 {
+	static const char *const names[] = { HG_LIB_SONAME, HG_LIB_NAME };
 	const char *env = getenv("HEAPGUARD_LIB");
-	char self[PATH_MAX], *slash;
+	char self[PATH_MAX], rel[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], *slash;
 	ssize_t n;
 
-	if (cmdline_lib != NULL) {
-		if (!hg_readable(cmdline_lib))
-			goto missing_explicit;
-		return hg_absolute(cmdline_lib);
-	}
-	if (env != NULL && env[0] != '\0') {
-		if (!hg_readable(env)) {
-			fprintf(stderr, "heapguard: library not found: %s (from HEAPGUARD_LIB)\n",
-				env);
-			exit(HG_EXIT_USAGE);
-		}
-		return hg_absolute(env);
-	}
+	if (cmdline_lib != NULL)
+		return hg_lib_checked(cmdline_lib, "--lib");
+	if (env != NULL && env[0] != '\0')
+		return hg_lib_checked(env, "HEAPGUARD_LIB");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');
-		if (slash != NULL &&
-		    (size_t)(slash - self) + sizeof("/.libs/" HG_LIB_NAME) <= sizeof(self)) {
-			strcpy(slash, "/.libs/" HG_LIB_NAME);
-			if (hg_readable(self))
-				return hg_xstrdup(self);
+		if (slash != NULL) {
+			*slash = '\0';
+			for (size_t i = 0; i < 2; i++) {
+				if (snprintf(dir, sizeof(dir), "%s/.libs", self) < (int)sizeof(dir) &&
+				    hg_lib_in(dir, names[i], path, sizeof(path)))
+					return hg_lib_checked(path, "the build tree");
+			}
+			if (hg_relative_dir(HG_BINDIR, HG_LIBDIR, rel, sizeof(rel)) &&
+			    hg_dir_walk(self, rel, dir, sizeof(dir))) {
+				for (size_t i = 0; i < 2; i++)
+					if (hg_lib_in(dir, names[i], path, sizeof(path)))
+						return hg_lib_checked(path, "beside the launcher");
+			}
 		}
 	}
-	if (hg_readable(HG_LIBDIR "/" HG_LIB_NAME))
-		return hg_xstrdup(HG_LIBDIR "/" HG_LIB_NAME);
-	fprintf(stderr, "heapguard: library not found: " HG_LIBDIR "/" HG_LIB_NAME
+	for (size_t i = 0; i < 2; i++)
+		if (hg_lib_in(HG_LIBDIR, names[i], path, sizeof(path)))
+			return hg_lib_checked(path, "the library directory");
+	fprintf(stderr, "heapguard: library not found: " HG_LIBDIR "/" HG_LIB_SONAME
 			" (use --lib=PATH or HEAPGUARD_LIB)\n");
-	exit(HG_EXIT_USAGE);
-missing_explicit:
-	fprintf(stderr, "heapguard: library not found: %s\n", cmdline_lib);
 	exit(HG_EXIT_USAGE);
 }
 
@@ -492,7 +703,7 @@ static int hg_run(struct hg_launch *l, char *const saved_env[HG_PROGRAM_ENV])
 	struct hg_run_totals totals;
 	const char *requested;
 	bool created;
-	char *dir, *token, *options;
+	char *dir, *part, *token, *options;
 	int status, err;
 
 	hg_effective_options(l, &opts);
@@ -502,8 +713,16 @@ static int hg_run(struct hg_launch *l, char *const saved_env[HG_PROGRAM_ENV])
 	dir = hg_run_dir_create(requested, &created);
 	if (dir == NULL)
 		return HG_EXIT_USAGE;
+	/* a named run may be shared: the command writes into a part of it */
+	part = requested != NULL ? hg_run_part_create(dir) : dir;
+	if (part == NULL) {
+		if (created)
+			rmdir(dir);
+		free(dir);
+		return HG_EXIT_USAGE;
+	}
 	/* last, so that it wins over any run_dir given before, made absolute */
-	if (asprintf(&token, "run_dir=%s", dir) < 0) {
+	if (asprintf(&token, "run_dir=%s", part) < 0) {
 		perror("heapguard");
 		return HG_EXIT_USAGE;
 	}
@@ -515,13 +734,19 @@ static int hg_run(struct hg_launch *l, char *const saved_env[HG_PROGRAM_ENV])
 	status = hg_run_command(l->argv, &err);
 	hg_env_restore(saved_env);
 	if (status < 0) {
+		if (part != dir)
+			rmdir(part);
 		if (created)
 			rmdir(dir);
 		return hg_cannot_run(l->argv[0], err);
 	}
-	if (hg_records_read(dir, &totals) != 0)
+	if (hg_records_read(part, &totals) != 0)
 		memset(&totals, 0, sizeof(totals));
-	hg_run_summary(dir, &totals);
+	hg_run_summary(part, dir, &totals);
+	if (part != dir) {
+		hg_run_part_merge(part, dir);
+		free(part);
+	}
 	free(dir);
 	if (WIFSIGNALED(status))
 		hg_die_like(WTERMSIG(status));

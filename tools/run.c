@@ -5,6 +5,7 @@
  * and job control reach it as they would without heapguard; the launcher
  * passes on only what another process sends to it alone. */
 #define _GNU_SOURCE /* asprintf, pipe2 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -145,6 +146,71 @@ char *hg_run_dir_create(const char *requested, bool *created)
 		return NULL;
 	}
 	return path;
+}
+
+/* ---- a named run shared by several launchers ---- */
+
+char *hg_run_part_create(const char *dir)
+{
+	char *part;
+
+	if (asprintf(&part, "%s/.heapguard-launch-XXXXXX", dir) < 0)
+		return NULL;
+	if (!hg_run_dir_expressible(part)) {
+		fprintf(stderr,
+			"heapguard: run directory %s: the path must be shorter than %d bytes, "
+			"with room for the launcher's part of it\n",
+			dir, HG_OPTION_STRING_MAX - 28);
+		free(part);
+		return NULL;
+	}
+	/* mkdtemp makes it 0700 */
+	if (mkdtemp(part) == NULL) {
+		fprintf(stderr, "heapguard: run directory %s: %s\n", dir, strerror(errno));
+		free(part);
+		return NULL;
+	}
+	return part;
+}
+
+/* Move part's files of one kind (records or not) into dir: linked under the
+ * same name, never replacing a file there, then unlinked.  Hidden names
+ * are files still being written. */
+static void hg_run_part_move(const char *part, const char *dir, bool records)
+{
+	size_t s = strlen(".proc");
+	DIR *d = opendir(part);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		bool record = n > s && strcmp(e->d_name + n - s, ".proc") == 0;
+		char *from, *to;
+
+		if (e->d_name[0] == '.' || record != records)
+			continue;
+		if (asprintf(&from, "%s/%s", part, e->d_name) < 0)
+			continue;
+		if (asprintf(&to, "%s/%s", dir, e->d_name) < 0) {
+			free(from);
+			continue;
+		}
+		if (link(from, to) == 0)
+			unlink(from);
+		free(from);
+		free(to);
+	}
+	closedir(d);
+}
+
+void hg_run_part_merge(const char *part, const char *dir)
+{
+	/* the reports before the records that name them */
+	hg_run_part_move(part, dir, false);
+	hg_run_part_move(part, dir, true);
+	rmdir(part); /* kept when a process of the command still writes in it */
 }
 
 /* ---- the command ---- */
@@ -338,14 +404,31 @@ static bool hg_reader_summary(const char *dir, char *line, size_t len)
 	return ok;
 }
 
-void hg_run_summary(const char *dir, const struct hg_run_totals *totals)
+/* line with the last occurrence of from replaced by to, in place (len
+ * bytes at most); unchanged when it does not fit. */
+static void hg_replace_last(char *line, size_t len, const char *from, const char *to)
+{
+	size_t nf = strlen(from), nt = strlen(to), n = strlen(line);
+	char *at = NULL;
+
+	for (char *p = strstr(line, from); p != NULL; p = strstr(p + 1, from))
+		at = p;
+	if (at == NULL || nf == 0 || n - nf + nt >= len)
+		return;
+	memmove(at + nt, at + nf, n - (size_t)(at - line) - nf + 1);
+	memcpy(at, to, nt);
+}
+
+void hg_run_summary(const char *read_dir, const char *dir, const struct hg_run_totals *totals)
 {
 	char line[HG_SUMMARY_MAX];
 
-	if (hg_reader_summary(dir, line, sizeof(line))) {
+	if (hg_reader_summary(read_dir, line, sizeof(line))) {
+		hg_replace_last(line, sizeof(line), read_dir, dir);
 		fputs(line, stderr);
 	} else {
-		hg_records_summary_line(totals, dir, line, sizeof(line));
+		hg_records_summary_line(totals, read_dir, line, sizeof(line));
+		hg_replace_last(line, sizeof(line), read_dir, dir);
 		fprintf(stderr, "%s\n", line);
 	}
 	fflush(stderr);

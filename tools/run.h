@@ -22,9 +22,23 @@ char *hg_run_dir_create(const char *requested, bool *created);
  * with *exec_errno when it could not be executed. */
 int hg_run_command(char *const *argv, int *exec_errno);
 
-/* Print the run's final summary as the launcher's last line on stderr:
- * heapguard-report --summary-line DIR's, or when that cannot be had, the
- * launcher's own from totals (the run's records, read after the command). */
-void hg_run_summary(const char *dir, const struct hg_run_totals *totals);
+/* A run named by --run-dir or run_dir may be shared by several launchers
+ * at once (make -j check with the launcher as each test's LOG_COMPILER):
+ * each one's command writes into a private part of it, a new hidden
+ * DIR/.heapguard-launch-XXXXXX (0700), so that the launcher counts its own
+ * command's processes only; then the part is merged into DIR.  On failure
+ * one line on stderr and NULL. */
+char *hg_run_part_create(const char *dir);
+
+/* Move the part's files into dir under their names (reports first, then
+ * the records that name them; a name dir already has stays in the part)
+ * and remove the part when that leaves it empty. */
+void hg_run_part_merge(const char *part, const char *dir);
+
+/* Print the summary of the run read from read_dir (the run, or a part of
+ * it) as the launcher's last line on stderr, naming dir as the run:
+ * heapguard-report --summary-line's line, or when that cannot be had, the
+ * launcher's own from totals (the records, read after the command). */
+void hg_run_summary(const char *read_dir, const char *dir, const struct hg_run_totals *totals);
 
 #endif

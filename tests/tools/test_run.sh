@@ -79,9 +79,14 @@ last_line_is_summary "$PWD/$new"
 rm -rf "$new"
 
 # 2. --run-dir: relative (made absolute), parents created, all 0700; an existing
-#    one is used as it is
+#    one is used as it is; the command writes into a part of it of its own
+#    (DIR/.heapguard-launch-XXXXXX), merged into it at the end
 run 0 "$bin" --run-dir=a/b/run -- sh -c 'echo "$HEAPGUARD_OPTIONS"'
-[ "$(cat "$tmp/out")" = "run_dir=$PWD/a/b/run" ] || fail "--run-dir: HEAPGUARD_OPTIONS='$(cat "$tmp/out")'"
+case $(cat "$tmp/out") in
+"run_dir=$PWD/a/b/run/.heapguard-launch-"??????) ;;
+*) fail "--run-dir: HEAPGUARD_OPTIONS='$(cat "$tmp/out")'" ;;
+esac
+[ -z "$(ls -A a/b/run)" ] || fail "--run-dir: the command's part is left: $(ls -A a/b/run)"
 [ "$(stat -c %a a a/b a/b/run | tr '\n' ' ')" = "700 700 700 " ] ||
 	fail "--run-dir modes: $(stat -c '%n %a' a a/b a/b/run)"
 last_line_is_summary "$PWD/a/b/run"
@@ -90,8 +95,10 @@ run 0 "$bin" --run-dir "$PWD/existing" -- true
 [ "$(stat -c %a existing)" = 755 ] || fail "--run-dir changed the mode of an existing directory"
 # a run_dir given as an option names the run as well
 run 0 "$bin" --run_dir=opt -- sh -c 'echo "$HEAPGUARD_OPTIONS"'
-[ "$(cat "$tmp/out")" = "run_dir=opt:run_dir=$PWD/opt" ] && [ -d opt ] ||
-	fail "--run_dir=opt: HEAPGUARD_OPTIONS='$(cat "$tmp/out")'"
+case $(cat "$tmp/out") in
+"run_dir=opt:run_dir=$PWD/opt/.heapguard-launch-"??????) [ -d opt ] || fail "--run_dir=opt made no opt" ;;
+*) fail "--run_dir=opt: HEAPGUARD_OPTIONS='$(cat "$tmp/out")'" ;;
+esac
 rm -rf a existing opt
 # a path that cannot travel in HEAPGUARD_OPTIONS is a usage error
 run 2 "$bin" --run-dir=x:y -- true
@@ -143,6 +150,32 @@ st 41 -o error_exitcode=41 -- sh -c "$getdir$(record p.1.a 1 0)"
 HEAPGUARD_OPTIONS=leak_exitcode=9 st 9 -- sh -c "$getdir$(record p.2.b 0 10)"
 st 0 --skip='*' -- true
 st 42 -- sh -c 'exit 42'
+
+# 5b. one run directory shared by launchers running at once (make -j check
+#     with the launcher as LOG_COMPILER): each one's summary and status are
+#     its own command's, and the directory ends up holding every record
+mkdir shared
+"$bin" --skip='*' --run-dir=shared --leak_exitcode=7 -- sh -c "$getdir$(record p.1.a 0 10) sleep 1" \
+	2>"$tmp/err.a" &
+first=$!
+"$bin" --skip='*' --run-dir=shared --leak_exitcode=7 -- sh -c "sleep 0.3; $getdir$(record p.2.b 0 0)" \
+	2>"$tmp/err.b"
+got_b=$?
+wait $first
+got_a=$?
+[ $got_a -eq 7 ] && [ $got_b -eq 0 ] ||
+	fail "launchers sharing a run: statuses $got_a (leaking) and $got_b (clean), expected 7 and 0"
+case $(tail -n 1 "$tmp/err.b") in
+"heapguard: 1 process, all clean; read it all: heapguard-report $PWD/shared") ;;
+*) fail "the clean launcher of a shared run counted others: '$(tail -n 1 "$tmp/err.b")'" ;;
+esac
+case $(tail -n 1 "$tmp/err.a") in
+"heapguard: 1 process"*", lost 10 bytes"*"heapguard-report $PWD/shared") ;;
+*) fail "the leaking launcher of a shared run: '$(tail -n 1 "$tmp/err.a")'" ;;
+esac
+[ "$(ls -A shared | tr '\n' ' ')" = "p.1.a.proc p.2.b.proc " ] ||
+	fail "the shared run holds '$(ls -A shared | tr '\n' ' ')', not both records alone"
+rm -rf shared
 
 # 6. death by a signal: the launcher dies of it too, after the summary
 # (exec: no shell waits inside the redirection to say "Terminated" into it)
