@@ -235,7 +235,7 @@ uint32_t hg_stack_capture(void)
 		count(t, true);
 		return id;
 	}
-	unsigned n = hg_unwind(pcs, max);
+	unsigned n = hg_unwind_capture(pcs, max);
 	if (n == 0) {
 		t->unwinding = false;
 		return 0;
