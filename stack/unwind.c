@@ -291,20 +291,50 @@ unsigned hg_unwind_capture(uintptr_t *pcs, unsigned max)
 	return unwind(pcs, max, true);
 }
 
+/* heapguard's exit handler's caller frame (see hg_unwind_exit_entry). */
+static uintptr_t exit_entry_ra, exit_entry_sp, exit_entry_bp;
+
+void hg_unwind_exit_entry(uintptr_t ra, uintptr_t sp, uintptr_t bp)
+{
+	exit_entry_ra = ra;
+	exit_entry_sp = sp;
+	exit_entry_bp = bp;
+}
+
 /* The frames above exit() come from the CFI walk (libunwind, when the walk
  * fails and it is already loaded: exit may run in a signal handler, or
- * with a lock of heapguard's held, where nothing may be loaded). */
+ * with a lock of heapguard's held, where nothing may be loaded).  The walk
+ * starts at the exit handler's caller, as a capture starts at malloc's
+ * (hg_self.entry_*): each frame the walk meets for the first time costs
+ * it a page of its rule cache, and heapguard's own frames are five. */
 uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 {
 	if (!hg_stack_ready)
 		return from_sp;
-	uintptr_t pcs[32];
-	int n = hg_cfi_backtrace(pcs, 32);
+	/* The handler is called by __run_exit_handlers, called by exit:
+	 * three frames are enough. */
+	uintptr_t pcs[3];
+	struct hg_thread *self = &hg_self;
+	uintptr_t ra = self->entry_ra, sp = self->entry_sp, bp = self->entry_bp;
+	if (exit_entry_ra != 0 && exit_entry_sp > from_sp) {
+		self->entry_ra = exit_entry_ra;
+		self->entry_sp = exit_entry_sp;
+		self->entry_bp = exit_entry_bp;
+	}
+	int n = hg_cfi_backtrace(pcs, 3);
+	self->entry_ra = ra;
+	self->entry_sp = sp;
+	self->entry_bp = bp;
 	if (n < 0)
-		n = (int)libunwind_backtrace(pcs, 32, false);
+		n = (int)libunwind_backtrace(pcs, 3, false);
+	/* dladdr reads the whole symbol table of libc (about 80,000
+	 * instructions a call): only for a return address just past exit's
+	 * entry. */
+	uintptr_t entry = (uintptr_t)dlsym(RTLD_NEXT, "exit");
 	for (int i = 0; i + 1 < n; i++) {
 		Dl_info info;
-		if (dladdr((char *)pcs[i] - 1, &info) == 0 || info.dli_sname == NULL ||
+		if ((entry != 0 && pcs[i] - entry > 4096) || dladdr((char *)pcs[i] - 1, &info) == 0 ||
+		    info.dli_sname == NULL ||
 		    strcmp(info.dli_sname, "exit") != 0)
 			continue;
 		/* pcs[i + 1] returns into exit()'s caller: the word that holds it

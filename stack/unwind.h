@@ -27,6 +27,10 @@ unsigned hg_unwind_capture(uintptr_t *pcs, unsigned max);
  * unused slots hold stale copies of pointers from earlier calls (malloc's
  * own frames among them) that would make lost blocks look reachable. */
 uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp);
+/* heapguard's exit handler, on entry: its return address, the stack
+ * pointer above it and its caller's frame pointer, where the walk of
+ * hg_unwind_exit_caller_sp starts. */
+void hg_unwind_exit_entry(uintptr_t ra, uintptr_t sp, uintptr_t bp);
 
 /* fork(): wait until no thread is inside libunwind (whose locks a child
  * could not take), and keep captures out of it until the fork is done. */
