@@ -292,6 +292,7 @@ unsigned hg_unwind_capture(uintptr_t *pcs, unsigned max)
 }
 
 /* heapguard's exit handler's caller frame (see hg_unwind_exit_entry). */
+#define HG_EXIT_BYTES_MAX 64
 static uintptr_t exit_entry_ra, exit_entry_sp, exit_entry_bp;
 
 void hg_unwind_exit_entry(uintptr_t ra, uintptr_t sp, uintptr_t bp)
@@ -327,15 +328,22 @@ uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 	self->entry_bp = bp;
 	if (n < 0)
 		n = (int)libunwind_backtrace(pcs, 3, false);
-	/* dladdr reads the whole symbol table of libc (about 80,000
-	 * instructions a call): only for a return address just past exit's
-	 * entry. */
+	/* exit() is a few instructions ending in its call of
+	 * __run_exit_handlers (26 bytes in glibc 2.36), and the frames are
+	 * the handler's callers: the return address into exit is the one
+	 * just past exit's entry.  dladdr, which reads the whole symbol table
+	 * of libc (about 80,000 instructions), only when exit's entry is not
+	 * known. */
 	uintptr_t entry = (uintptr_t)dlsym(RTLD_NEXT, "exit");
 	for (int i = 0; i + 1 < n; i++) {
 		Dl_info info;
-		if ((entry != 0 && pcs[i] - entry > 4096) || dladdr((char *)pcs[i] - 1, &info) == 0 ||
-		    info.dli_sname == NULL ||
-		    strcmp(info.dli_sname, "exit") != 0)
+		bool in_exit;
+		if (entry != 0)
+			in_exit = pcs[i] - 1 - entry < HG_EXIT_BYTES_MAX;
+		else
+			in_exit = dladdr((char *)pcs[i] - 1, &info) != 0 && info.dli_sname != NULL &&
+				  strcmp(info.dli_sname, "exit") == 0;
+		if (!in_exit)
 			continue;
 		/* pcs[i + 1] returns into exit()'s caller: the word that holds it
 		 * is the top of exit()'s frame. */
