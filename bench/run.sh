@@ -79,6 +79,15 @@ workloads=(
 	"sqlite3|real||sqlite3 -batch :memory: .read@$scratch/small.sql|sqlite3 -batch :memory: .read@$scratch/big.sql"
 	"gcc|real||gcc -O1 -c $scratch/small.c -o $scratch/out.o|gcc -O1 -c $scratch/big.c -o $scratch/out.o"
 )
+# ---- startup block (issue 13): the cost of a short process ----
+# exec-loop: /bin/true started 2,000 (quick) or 10,000 (full) times in a
+# row by bench/execloop (posix_spawn, which does not fork the heap), every
+# child under the contender; an operation is one process, start-up and
+# exit included.
+[ -x /bin/true ] && workloads+=(
+	"exec-loop|micro||$bin/execloop 2000 /bin/true|$bin/execloop 10000 /bin/true"
+)
+# ---- end of the startup block ----
 [ $mode = smoke ] && workloads=("seed-loop|micro|v|$bin/seedloop 1000|$bin/seedloop 1000")
 contenders=(heapguard-fast heapguard-full jemalloc tcmalloc mimalloc scudo malloc-check
 	heaptrack jemalloc-prof valgrind)

@@ -154,8 +154,10 @@ static void size_growth_for_quarantine(void)
 {
 	size_t step = (size_t)hg_config.options.quarantine / 4;
 	const struct hg_params *p = &hg_config.params;
-	if (!p->set[HG_PARAM_TOP_PAD] && hg_mp.top_pad < step)
+	if (!p->set[HG_PARAM_TOP_PAD] && hg_mp.top_pad < step) {
 		hg_mp.top_pad = step;
+		hg_mp.top_pad_raised = true;
+	}
 	/* Chunks leave the quarantine in bursts of up to its size: trimming
 	 * below that makes the top grow and shrink on every burst. */
 	if (!p->set[HG_PARAM_TRIM_THRESHOLD] && hg_mp.trim_threshold < 6 * step)

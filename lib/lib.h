@@ -71,6 +71,7 @@ struct hg_mparams {
 	size_t mmap_threshold;
 	size_t trim_threshold;
 	size_t top_pad;
+	bool top_pad_raised;			/* level=full's growth step for the quarantine */
 	size_t max_fast;			/* largest fastbin chunk size */
 	int mmap_max;
 	bool no_dyn_threshold;			/* a threshold was set explicitly */

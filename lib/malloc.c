@@ -545,6 +545,12 @@ struct hg_chunk *hg_int_malloc(struct hg_arena *av, size_t nb)
 			return victim;
 		if ((victim = binmap_take(av, nb, idx)) != NULL)
 			return victim;
+		/* glibc maps a request at or above the mmap threshold unless
+		 * its top, padded by 128 KiB, has room; level=full's larger
+		 * growth step would leave room for most of them in top. */
+		if (HG_UNLIKELY(hg_mp.top_pad_raised) && nb >= hg_mp.mmap_threshold &&
+		    (victim = hg_mmap_chunk(nb)) != NULL)
+			return victim;
 		if ((victim = hg_take_from_top(av, nb)) != NULL)
 			return victim;
 		if (!av->have_fastchunks)

@@ -162,6 +162,10 @@ HG_ENTRY static void at_exit(int status, void *arg)
 	(void)arg;
 	if (!hg_ready)
 		return;
+	/* Where the leak scan's walk to exit()'s caller starts (a function
+	 * that takes its frame address has rbp set up as its frame pointer). */
+	const uintptr_t *fp = __builtin_frame_address(0);
+	hg_unwind_exit_entry((uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0]);
 	int replaced = hg_exit_write_reports(status);
 	if (replaced >= 0) {
 		fflush(NULL);

@@ -116,10 +116,28 @@ static bool collect_all(struct collect *k)
 
 /* ---- sorting (glibc's qsort may malloc) ---- */
 
+static inline uint64_t sort_key(const struct hg_live *x, bool by_site)
+{
+	return by_site ? (uint64_t)x->kind << 32 | x->stack : x->user >> 4;
+}
+
 /* LSD radix sort by a 44-bit key, 11 bits a pass; passes where every key
  * has the same digit are skipped.  The result ends up in a. */
 static void radix_sort(struct hg_live *a, struct hg_live *tmp, size_t n, bool by_site)
 {
+	/* A short process's few blocks: not worth clearing and summing the
+	 * 64 KiB of counts. */
+	if (n <= 64) {
+		for (size_t i = 1; i < n; i++) {
+			struct hg_live x = a[i];
+			uint64_t k = sort_key(&x, by_site);
+			size_t j = i;
+			for (; j > 0 && sort_key(&a[j - 1], by_site) > k; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
 	static size_t count[4][2048];
 	memset(count, 0, sizeof(count));
 	for (size_t i = 0; i < n; i++) {

@@ -3,7 +3,16 @@
  * (mmap'd, never the public heap), named by a 32-bit id.  Lookups are
  * lock-free (open addressing over ids published with release stores);
  * inserts take one lock.  It is bounded: past HG_DEPOT_MAX_STACKS stacks or
- * HG_DEPOT_MAX_BYTES of records, new stacks get id 0 and are counted. */
+ * HG_DEPOT_MAX_BYTES of records, new stacks get id 0 and are counted.
+ *
+ * Its memory grows with use, in mappings that double: a process starts
+ * with none, and one that stores a few stacks maps about 1.5 MiB, not the
+ * bounds (address space counts under RLIMIT_AS, reserved or not).  Nothing
+ * stored ever moves (a lock-free reader may hold a record): records go in
+ * pool blocks of 1, 2, 4 ... MiB, each id's record pointer and live
+ * counters in index blocks of 16 Ki, 32 Ki, 64 Ki ... ids, every block
+ * mapped (under the insert lock) before the first id that uses it is
+ * published. */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mman.h>
@@ -22,8 +31,19 @@
 #define HG_DEPOT_TABLES 5			/* 2^14, 2^16, 2^18, 2^20, 2^22 */
 #define HG_DEPOT_MAX_STACKS HG_STACK_IDS_MAX
 _Static_assert(HG_STACK_IDS_MAX <= HG_DEPOT_SLOTS_MAX / 4 * 3, "ids fit the largest table");
-#define HG_DEPOT_MAX_BYTES ((size_t)512 << 20)
-#define HG_DEPOT_GROW ((size_t)1 << 20)	/* records are committed 1 MiB at a time */
+#define HG_DEPOT_MAX_BYTES ((size_t)511 << 20)	/* the pool blocks, 1 + 2 + ... + 256 MiB */
+#define HG_POOL_FIRST ((size_t)1 << 20)
+#define HG_POOL_BLOCKS 9
+_Static_assert(HG_DEPOT_MAX_BYTES == (HG_POOL_FIRST << HG_POOL_BLOCKS) - HG_POOL_FIRST,
+	       "the pool blocks add up to the bound");
+/* Index block k holds ids [(2^k - 1) * HG_INDEX_FIRST, (2^(k+1) - 1) * HG_INDEX_FIRST). */
+#define HG_INDEX_FIRST_BITS 14
+#define HG_INDEX_FIRST ((size_t)1 << HG_INDEX_FIRST_BITS)
+#define HG_INDEX_BLOCKS 8
+_Static_assert(HG_DEPOT_MAX_STACKS < ((HG_INDEX_FIRST << HG_INDEX_BLOCKS) - HG_INDEX_FIRST),
+	       "the index blocks hold every id");
+_Static_assert(HG_DEPOT_RANGES >= HG_DEPOT_TABLES + HG_POOL_BLOCKS + 2 * HG_INDEX_BLOCKS,
+	       "the leak scan is told of every mapping");
 
 struct depot_record {
 	uint32_t hash;
@@ -38,10 +58,14 @@ struct table {
 static struct table *table;			/* the current one */
 static struct table *tables[HG_DEPOT_TABLES];	/* all, for the leak scan */
 static unsigned ntables;
-static uint64_t *offsets;			/* id -> record offset in pool */
-static struct hg_stack_live *live;		/* id -> its live blocks (level=full) */
-static char *pool;				/* HG_DEPOT_MAX_BYTES reserved */
-static size_t pool_used, pool_committed;
+/* id -> its record, and its live blocks (level=full), by index block */
+static const struct depot_record **records[HG_INDEX_BLOCKS];
+static struct hg_stack_live *live[HG_INDEX_BLOCKS];
+static unsigned nindex;				/* index blocks mapped */
+static char *pool[HG_POOL_BLOCKS];
+static unsigned npool;				/* pool blocks mapped */
+static size_t pool_used;			/* in the last pool block */
+static size_t pool_bytes;			/* of every pool block */
 static uint32_t stacks;				/* ids 1..stacks are in use */
 static struct hg_lock insert_lock = HG_LOCK_INIT;
 static bool depot_broken;			/* could not map its memory */
@@ -55,17 +79,72 @@ static size_t table_bytes(size_t nslots)
 /* Under insert_lock: a table of nslots holding every id stored so far. */
 static struct table *table_make(size_t nslots);
 
+static size_t index_ids(unsigned k)
+{
+	return HG_INDEX_FIRST << k;
+}
+
+static size_t pool_block_bytes(unsigned k)
+{
+	return HG_POOL_FIRST << k;
+}
+
+/* The index block of id, and its place there. */
+static inline unsigned index_block(uint32_t id, size_t *at)
+{
+	size_t x = (size_t)id + HG_INDEX_FIRST;
+	unsigned k = (unsigned)(63 - __builtin_clzl(x)) - HG_INDEX_FIRST_BITS;
+	*at = x - (HG_INDEX_FIRST << k);
+	return k;
+}
+
+/* Under insert_lock: the next index block (records and live counters),
+ * published before any id it holds. */
+static bool index_grow(void)
+{
+	if (nindex == HG_INDEX_BLOCKS)
+		return false;
+	size_t ids = index_ids(nindex);
+	const struct depot_record **r = hg_os_map(ids * sizeof(*r), false);
+	struct hg_stack_live *l = hg_os_map(ids * sizeof(*l), false);
+	if (r == NULL || l == NULL) {
+		if (r != NULL)
+			hg_os_unmap(r, ids * sizeof(*r));
+		if (l != NULL)
+			hg_os_unmap(l, ids * sizeof(*l));
+		return false;
+	}
+	__atomic_store_n(&records[nindex], r, __ATOMIC_RELEASE);
+	__atomic_store_n(&live[nindex], l, __ATOMIC_RELEASE);
+	nindex++;
+	return true;
+}
+
+/* Under insert_lock: room for a record of need bytes, or NULL.  A record
+ * never straddles two pool blocks. */
+static struct depot_record *pool_take(size_t need)
+{
+	if (npool == 0 || pool_used + need > pool_block_bytes(npool - 1)) {
+		if (npool == HG_POOL_BLOCKS)
+			return NULL;
+		char *block = hg_os_map(pool_block_bytes(npool), false);
+		if (block == NULL)
+			return NULL;
+		__atomic_store_n(&pool[npool], block, __ATOMIC_RELEASE);
+		pool_bytes += pool_block_bytes(npool);
+		npool++;
+		pool_used = 0;
+	}
+	struct depot_record *r = (struct depot_record *)(pool[npool - 1] + pool_used);
+	pool_used += (need + 7) & ~(size_t)7;
+	return r;
+}
+
 /* Under insert_lock.  The table is published last: a lock-free reader
  * that sees it sees the rest. */
 static bool depot_map(void)
 {
-	offsets = hg_os_reserve((HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets));
-	pool = hg_os_reserve(HG_DEPOT_MAX_BYTES);
-	live = hg_os_reserve((HG_DEPOT_MAX_STACKS + 1) * sizeof(*live));
-	/* Ids are touched in order: commit the index whole, pages come on use. */
-	if (offsets == NULL || pool == NULL || live == NULL ||
-	    !hg_os_commit(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)) ||
-	    !hg_os_commit(live, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*live)))
+	if (!index_grow())
 		return false;
 	struct table *t = table_make(HG_DEPOT_SLOTS_MIN);
 	if (t == NULL)
@@ -87,7 +166,9 @@ static inline uint32_t stack_hash(const uintptr_t *pcs, unsigned n)
 
 static inline const struct depot_record *record_of(uint32_t id)
 {
-	return (const struct depot_record *)(pool + offsets[id]);
+	size_t at;
+	unsigned k = index_block(id, &at);
+	return records[k][at];
 }
 
 static inline bool same_stack(const struct depot_record *r, uint32_t hash, const uintptr_t *pcs,
@@ -155,28 +236,22 @@ __attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t 
 	}
 	size_t need = sizeof(struct depot_record) + n * sizeof(*pcs);
 	/* A table that could not grow (no memory) still keeps an empty slot
-	 * in every eight, so that every probe ends. */
-	if (stacks >= HG_DEPOT_MAX_STACKS || pool_used + need > HG_DEPOT_MAX_BYTES ||
-	    stacks + 1 > table->mask - table->mask / 8) {
+	 * in every eight, so that every probe ends.  A depot whose next index
+	 * or pool block cannot be mapped refuses the stack the same way. */
+	size_t at;
+	struct depot_record *r;
+	if (stacks >= HG_DEPOT_MAX_STACKS || stacks + 1 > table->mask - table->mask / 8 ||
+	    (index_block(stacks + 1, &at) >= nindex && !index_grow()) ||
+	    (r = pool_take(need)) == NULL) {
 		dropped_total++;
 		goto out;
 	}
-	if (pool_used + need > pool_committed) {
-		size_t grow = HG_DEPOT_GROW;
-		if (!hg_os_commit(pool + pool_committed, grow)) {
-			dropped_total++;
-			goto out;
-		}
-		pool_committed += grow;
-	}
-	struct depot_record *r = (struct depot_record *)(pool + pool_used);
 	r->hash = hash;
 	r->depth = n;
 	memcpy(r->pcs, pcs, n * sizeof(*pcs));
 	id = stacks + 1;
-	offsets[id] = pool_used;
+	records[index_block(id, &at)][at] = r;
 	__atomic_store_n(&stacks, id, __ATOMIC_RELEASE);
-	pool_used += (need + 7) & ~(size_t)7;
 	__atomic_store_n(&table->slots[slot], id, __ATOMIC_RELEASE);
 out:
 	hg_lock_release(&insert_lock);
@@ -235,7 +310,7 @@ uint32_t hg_stack_capture(void)
 		count(t, true);
 		return id;
 	}
-	unsigned n = hg_unwind(pcs, max);
+	unsigned n = hg_unwind_capture(pcs, max);
 	if (n == 0) {
 		t->unwinding = false;
 		return 0;
@@ -270,12 +345,12 @@ void hg_depot_stats(struct hg_depot_stats *s)
 {
 	hg_lock_acquire(&insert_lock);
 	s->stacks = stacks;
-	s->bytes = pool_committed;
+	s->bytes = pool_bytes;
 	for (unsigned i = 0; i < ntables; i++)
 		s->bytes += table_bytes(tables[i]->mask + 1);
-	if (offsets != NULL)
-		s->bytes += hg_os_resident(offsets, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets)) +
-			    hg_os_resident(live, (HG_DEPOT_MAX_STACKS + 1) * sizeof(*live));
+	for (unsigned k = 0; k < nindex; k++)
+		s->bytes += hg_os_resident(records[k], index_ids(k) * sizeof(*records[k])) +
+			    hg_os_resident(live[k], index_ids(k) * sizeof(*live[k]));
 	s->dropped = dropped_total;
 	hg_lock_release(&insert_lock);
 	s->captures = __atomic_load_n(&captures_total, __ATOMIC_RELAXED) + hg_self.stack_captures;
@@ -286,13 +361,28 @@ unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RA
 {
 	if (__atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL)
 		return 0;
+	/* Read without the insert lock (the leak scan runs with the world
+	 * stopped): a block is counted once its pointer is there. */
 	unsigned n = 0;
-	lo[n] = (uintptr_t)offsets;
-	hi[n++] = (uintptr_t)offsets + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*offsets);
-	lo[n] = (uintptr_t)pool;
-	hi[n++] = (uintptr_t)pool + HG_DEPOT_MAX_BYTES;
-	lo[n] = (uintptr_t)live;
-	hi[n++] = (uintptr_t)live + (HG_DEPOT_MAX_STACKS + 1) * sizeof(*live);
+	for (unsigned k = 0; k < HG_INDEX_BLOCKS; k++) {
+		const struct depot_record **r = __atomic_load_n(&records[k], __ATOMIC_ACQUIRE);
+		struct hg_stack_live *l = __atomic_load_n(&live[k], __ATOMIC_ACQUIRE);
+		if (r != NULL) {
+			lo[n] = (uintptr_t)r;
+			hi[n++] = (uintptr_t)(r + index_ids(k));
+		}
+		if (l != NULL) {
+			lo[n] = (uintptr_t)l;
+			hi[n++] = (uintptr_t)(l + index_ids(k));
+		}
+	}
+	for (unsigned k = 0; k < HG_POOL_BLOCKS; k++) {
+		char *p = __atomic_load_n(&pool[k], __ATOMIC_ACQUIRE);
+		if (p != NULL) {
+			lo[n] = (uintptr_t)p;
+			hi[n++] = (uintptr_t)p + pool_block_bytes(k);
+		}
+	}
 	for (unsigned i = 0; i < ntables && n < HG_DEPOT_RANGES; i++) {
 		lo[n] = (uintptr_t)tables[i];
 		hi[n++] = (uintptr_t)tables[i] + table_bytes(tables[i]->mask + 1);
@@ -306,8 +396,12 @@ void hg_stack_live_add(uint32_t id, ptrdiff_t bytes, int blocks)
 	if (id == HG_STACK_INTERNAL || id > __atomic_load_n(&stacks, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&table, __ATOMIC_ACQUIRE) == NULL)
 		return;
-	__atomic_fetch_add(&live[id].bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&live[id].blocks, (uint64_t)(int64_t)blocks, __ATOMIC_RELAXED);
+	size_t at;
+	struct hg_stack_live *l = __atomic_load_n(&live[index_block(id, &at)], __ATOMIC_ACQUIRE);
+	if (l == NULL)
+		return;
+	__atomic_fetch_add(&l[at].bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&l[at].blocks, (uint64_t)(int64_t)blocks, __ATOMIC_RELAXED);
 }
 
 uint32_t hg_stack_count(void)
@@ -323,8 +417,15 @@ void hg_stack_live_get(uint32_t id, struct hg_stack_live *out)
 		out->bytes = out->blocks = 0; /* before libunwind was loaded */
 		return;
 	}
-	out->bytes = __atomic_load_n(&live[id].bytes, __ATOMIC_RELAXED);
-	out->blocks = __atomic_load_n(&live[id].blocks, __ATOMIC_RELAXED);
+	size_t at;
+	const struct hg_stack_live *l =
+		__atomic_load_n(&live[index_block(id, &at)], __ATOMIC_ACQUIRE);
+	if (l == NULL) {
+		out->bytes = out->blocks = 0;
+		return;
+	}
+	out->bytes = __atomic_load_n(&l[at].bytes, __ATOMIC_RELAXED);
+	out->blocks = __atomic_load_n(&l[at].blocks, __ATOMIC_RELAXED);
 }
 
 void hg_depot_fork_prepare(void)

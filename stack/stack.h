@@ -45,7 +45,7 @@ void hg_depot_stats(struct hg_depot_stats *s);
 
 /* The depot's mappings: [lo, hi) pairs, for the leak scan to leave out.
  * Their count. */
-#define HG_DEPOT_RANGES 8
+#define HG_DEPOT_RANGES 32
 unsigned hg_depot_memory(uintptr_t lo[HG_DEPOT_RANGES], uintptr_t hi[HG_DEPOT_RANGES]);
 
 /* level=full: the blocks alive now per allocation stack: blocks and bytes

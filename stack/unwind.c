@@ -167,6 +167,10 @@ static void find_validation_pipe(const struct fd_set_bits *before)
  * without a lock held). */
 static unsigned inside_libunwind;
 static unsigned forks_pending;
+/* Loading libunwind (see libunwind_load). */
+static struct hg_lock load_lock = HG_LOCK_INIT;
+enum { LOAD_NONE, LOAD_DONE, LOAD_BUSY, LOAD_FAILED };
+static int load_state;
 
 void hg_unwind_fork_prepare(void)
 {
@@ -187,17 +191,28 @@ void hg_unwind_fork_child(void)
 {
 	__atomic_store_n(&forks_pending, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&inside_libunwind, 0, __ATOMIC_SEQ_CST);
+	/* A load another thread was still in after the fork's bounded wait
+	 * (see libunwind_load) is tried again here. */
+	hg_lock_reset(&load_lock);
+	if (load_state == LOAD_BUSY)
+		load_state = LOAD_NONE;
 }
 
 static unsigned libunwind_backtrace_unguarded(uintptr_t *pcs, unsigned max);
+static bool libunwind_load(void);
 
-static unsigned libunwind_backtrace(uintptr_t *pcs, unsigned max)
+/* libunwind's frames into pcs; 0 when a fork is pending, or when libunwind
+ * is not loaded and may_load is false (see hg_unwind_capture). */
+static unsigned libunwind_backtrace(uintptr_t *pcs, unsigned max, bool may_load)
 {
 	if (__atomic_load_n(&forks_pending, __ATOMIC_SEQ_CST))
 		return 0;
 	__atomic_add_fetch(&inside_libunwind, 1, __ATOMIC_SEQ_CST);
 	unsigned n = 0;
-	if (!__atomic_load_n(&forks_pending, __ATOMIC_SEQ_CST))
+	/* Loading counts as being inside libunwind: a fork waits for it. */
+	if (!__atomic_load_n(&forks_pending, __ATOMIC_SEQ_CST) &&
+	    (__atomic_load_n(&unw_backtrace_fn, __ATOMIC_ACQUIRE) != NULL ||
+	     (may_load && libunwind_load())))
 		n = libunwind_backtrace_unguarded(pcs, max);
 	__atomic_sub_fetch(&inside_libunwind, 1, __ATOMIC_SEQ_CST);
 	return n;
@@ -230,10 +245,11 @@ static unsigned libunwind_backtrace_unguarded(uintptr_t *pcs, unsigned max)
 }
 
 /* unwind_verify=1: the fast walk must give exactly libunwind's frames. */
-__attribute__((cold, noinline)) static void verify(const uintptr_t *fast, unsigned n, unsigned max)
+__attribute__((cold, noinline)) static void verify(const uintptr_t *fast, unsigned n, unsigned max,
+						   bool may_load)
 {
 	uintptr_t slow[HG_DEPTH_MAX];
-	unsigned m = libunwind_backtrace(slow, max);
+	unsigned m = libunwind_backtrace(slow, max, may_load);
 	unsigned i = 0;
 	while (i < n && i < m && fast[i] == slow[i])
 		i++;
@@ -251,7 +267,7 @@ __attribute__((cold, noinline)) static void verify(const uintptr_t *fast, unsign
 	hg_os_write(2, buf, len);
 }
 
-unsigned hg_unwind(uintptr_t *pcs, unsigned max)
+static unsigned unwind(uintptr_t *pcs, unsigned max, bool may_load)
 {
 	if (!hg_stack_ready || max == 0)
 		return 0;
@@ -259,26 +275,79 @@ unsigned hg_unwind(uintptr_t *pcs, unsigned max)
 		max = HG_DEPTH_MAX;
 	int n = hg_cfi_backtrace(pcs, max);
 	if (n < 0)
-		return libunwind_backtrace(pcs, max);
+		return libunwind_backtrace(pcs, max, may_load);
 	if (HG_UNLIKELY(hg_config.options.unwind_verify))
-		verify(pcs, (unsigned)n, max);
+		verify(pcs, (unsigned)n, max, may_load);
 	return (unsigned)n;
 }
 
+unsigned hg_unwind(uintptr_t *pcs, unsigned max)
+{
+	return unwind(pcs, max, false);
+}
+
+unsigned hg_unwind_capture(uintptr_t *pcs, unsigned max)
+{
+	return unwind(pcs, max, true);
+}
+
+/* heapguard's exit handler's caller frame (see hg_unwind_exit_entry). */
+#define HG_EXIT_BYTES_MAX 64
+static uintptr_t exit_entry_ra, exit_entry_sp, exit_entry_bp;
+
+void hg_unwind_exit_entry(uintptr_t ra, uintptr_t sp, uintptr_t bp)
+{
+	exit_entry_ra = ra;
+	exit_entry_sp = sp;
+	exit_entry_bp = bp;
+}
+
+/* The frames above exit() come from the CFI walk (libunwind, when the walk
+ * fails and it is already loaded: exit may run in a signal handler, or
+ * with a lock of heapguard's held, where nothing may be loaded).  The walk
+ * starts at the exit handler's caller, as a capture starts at malloc's
+ * (hg_self.entry_*): each frame the walk meets for the first time costs
+ * it a page of its rule cache, and heapguard's own frames are five. */
 uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 {
 	if (!hg_stack_ready)
 		return from_sp;
-	void *pcs[32];
-	int n = unw_backtrace_fn(pcs, 32);
+	/* The handler is called by __run_exit_handlers, called by exit:
+	 * three frames are enough. */
+	uintptr_t pcs[3];
+	struct hg_thread *self = &hg_self;
+	uintptr_t ra = self->entry_ra, sp = self->entry_sp, bp = self->entry_bp;
+	if (exit_entry_ra != 0 && exit_entry_sp > from_sp) {
+		self->entry_ra = exit_entry_ra;
+		self->entry_sp = exit_entry_sp;
+		self->entry_bp = exit_entry_bp;
+	}
+	int n = hg_cfi_backtrace(pcs, 3);
+	self->entry_ra = ra;
+	self->entry_sp = sp;
+	self->entry_bp = bp;
+	if (n < 0)
+		n = (int)libunwind_backtrace(pcs, 3, false);
+	/* exit() is a few instructions ending in its call of
+	 * __run_exit_handlers (26 bytes in glibc 2.36), and the frames are
+	 * the handler's callers: the return address into exit is the one
+	 * just past exit's entry.  dladdr, which reads the whole symbol table
+	 * of libc (about 80,000 instructions), only when exit's entry is not
+	 * known. */
+	uintptr_t entry = (uintptr_t)dlsym(RTLD_NEXT, "exit");
 	for (int i = 0; i + 1 < n; i++) {
 		Dl_info info;
-		if (dladdr((char *)pcs[i] - 1, &info) == 0 || info.dli_sname == NULL ||
-		    strcmp(info.dli_sname, "exit") != 0)
+		bool in_exit;
+		if (entry != 0)
+			in_exit = pcs[i] - 1 - entry < HG_EXIT_BYTES_MAX;
+		else
+			in_exit = dladdr((char *)pcs[i] - 1, &info) != 0 && info.dli_sname != NULL &&
+				  strcmp(info.dli_sname, "exit") == 0;
+		if (!in_exit)
 			continue;
 		/* pcs[i + 1] returns into exit()'s caller: the word that holds it
 		 * is the top of exit()'s frame. */
-		uintptr_t want = (uintptr_t)pcs[i + 1];
+		uintptr_t want = pcs[i + 1];
 		const uintptr_t *slot = (const uintptr_t *)((from_sp + 7) & ~(uintptr_t)7);
 		for (unsigned k = 0; k < 8192; k++)
 			if (slot[k] == want)
@@ -288,33 +357,70 @@ uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 	return from_sp;
 }
 
-/* From the library constructor: malloc already works (dlopen allocates),
- * and no capture runs until hg_stack_ready is set. */
+/* ---- loading ----
+ * Not at start: most short processes never need libunwind (the CFI walk
+ * handles their frames), and loading it with its own dependency (liblzma)
+ * and probing its pipe cost about as much as the rest of a small process's
+ * life.  It is loaded the first time the CFI walk gives up on a capture
+ * (hg_unwind_capture: an allocation's or a free's stack, taken in
+ * preload/api.c after the heap has done its work, with no lock of
+ * heapguard's held), never from a diagnostic or exit (hg_unwind), which
+ * may run with the heap's locks held or in a signal handler: there dlopen,
+ * which allocates and takes the loader's locks, could deadlock.  A load
+ * is inside_libunwind (a fork waits for it to finish); what dlopen and
+ * libunwind's first walk allocate is heapguard's own (hg_self.unwinding,
+ * set by every capture). */
+
+__attribute__((cold, noinline)) static bool libunwind_load(void)
+{
+	int state = __atomic_load_n(&load_state, __ATOMIC_ACQUIRE);
+	if (state == LOAD_DONE || state == LOAD_FAILED)
+		return state == LOAD_DONE;
+	hg_lock_acquire(&load_lock);
+	if (load_state != LOAD_NONE)
+		goto out;
+	load_state = LOAD_BUSY;
+	bool unwinding = hg_self.unwinding;
+	hg_self.unwinding = true;		/* what dlopen allocates is ours */
+	/* The descriptors open before libunwind's first walk, to find the
+	 * pipe that walk opens. */
+	static struct fd_set_bits before;
+	bool listed = open_fds(&before);
+	void *handle = dlopen(HG_LIBUNWIND_SONAME, RTLD_LAZY | RTLD_LOCAL);
+	int (*fn)(void **, int) =
+		handle != NULL ? (int (*)(void **, int))dlsym(handle, "unw_backtrace") : NULL;
+	if (handle == NULL)
+		hg_fmt_fd(2, "heapguard: cannot load %s (%s): stacks the fast unwinder cannot "
+			     "walk will be empty\n", HG_LIBUNWIND_SONAME, dlerror());
+	else if (fn == NULL)
+		hg_fmt_fd(2, "heapguard: %s has no unw_backtrace: stacks the fast unwinder "
+			     "cannot walk will be empty\n", HG_LIBUNWIND_SONAME);
+	if (fn != NULL) {
+		/* The first call sets up libunwind's caches (and may allocate). */
+		void *warm[4];
+		fn(warm, 4);
+		if (listed)
+			find_validation_pipe(&before);
+		if (hg_config.options.verbose)
+			hg_fmt_fd(2, "heapguard: loaded %s\n", HG_LIBUNWIND_SONAME);
+		__atomic_store_n(&unw_backtrace_fn, fn, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&load_state, fn != NULL ? LOAD_DONE : LOAD_FAILED, __ATOMIC_RELEASE);
+	hg_self.unwinding = unwinding;
+out:
+	hg_lock_release(&load_lock);
+	return load_state == LOAD_DONE;
+}
+
+/* From the library constructor: stacks are on.  libunwind is loaded at its
+ * first use (above), or now for unwind_verify=1, which compares every
+ * capture with it. */
 void hg_stack_init(void)
 {
 	dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_init);
-	hg_self.unwinding = true;		/* what dlopen allocates is ours */
-	void *handle = dlopen(HG_LIBUNWIND_SONAME, RTLD_LAZY | RTLD_LOCAL);
-	hg_self.unwinding = false;
-	if (handle == NULL) {
-		hg_fmt_fd(2, "heapguard: cannot load %s (%s): no stacks will be recorded\n",
-			  HG_LIBUNWIND_SONAME, dlerror());
+	if (own_text_hi == 0)
 		return;
-	}
-	unw_backtrace_fn = (int (*)(void **, int))dlsym(handle, "unw_backtrace");
-	if (unw_backtrace_fn == NULL || own_text_hi == 0) {
-		hg_fmt_fd(2, "heapguard: %s has no unw_backtrace: no stacks will be recorded\n",
-			  HG_LIBUNWIND_SONAME);
-		return;
-	}
-	/* The first call sets up libunwind's caches (and may allocate). */
-	static struct fd_set_bits before;
-	bool listed = open_fds(&before);
-	uintptr_t warm[4];
 	__atomic_store_n(&hg_stack_ready, true, __ATOMIC_RELEASE);
-	hg_self.unwinding = true;
-	hg_unwind(warm, 4);
-	hg_self.unwinding = false;
-	if (listed)
-		find_validation_pipe(&before);
+	if (hg_config.options.unwind_verify)
+		libunwind_load();
 }
