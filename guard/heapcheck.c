@@ -56,6 +56,32 @@ static void check_own_mmapped(struct hg_chunk *c)
 		check_mmapped(c);
 }
 
+/* A fork child that knows its blocks (hg_own_log): each of them that is
+ * still its own, its canary and the header after it (where an overflow
+ * out of it lands).  A logged chunk freed since, merged or split, no
+ * longer verifies as an allocated block of this generation: skipped. */
+static void check_own_logged(struct hg_chunk *const *log, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct hg_chunk *c = log[i];
+		if (!hg_region_heap_chunk(c))
+			continue;
+		size_t head = hg_chunk_head(c);
+		if (hg_chunk_bad_checksum(c, head) || (head & HG_IS_MMAPPED) ||
+		    (head & HG_STATE_BITS) != HG_INUSE || !hg_chunk_is_own(c))
+			continue;
+		struct hg_chunk *next = hg_chunk_at(c, head & HG_SIZE_MASK);
+		if (!hg_region_heap_chunk(next)) {
+			continue;
+		} else if (hg_chunk_bad_checksum(next, hg_chunk_head(next))) {
+			hg_diag_heap_walk(hg_chunk2mem(next), check_op, next, next->head);
+			continue;
+		}
+		if (hg_mp.full)
+			hg_guard_canary_ok(c, check_op);
+	}
+}
+
 /* op HG_DIAG_AT_EXIT: at exit, never wait for a lock (see hg_arena_try_lock_all).  At a fork
  * child's exit the parent's blocks and frees are the parent's to check:
  * the quarantine holds only those (hg_guard_exit released the child's),
@@ -71,21 +97,30 @@ int hg_guard_check_heap(const char *op)
 	bool child = at_exit && hg_generation > 0;
 	if (!child)
 		hg_quarantine_each(check_quarantined, NULL);
-	hg_region_mmap_each(child ? check_own_mmapped : check_mmapped);
 	hg_tcache_check(&hg_self, op);
 	if (child && hg_generation_idle())
 		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
+	hg_region_mmap_each(child ? check_own_mmapped : check_mmapped);
 	if (!at_exit)
 		hg_arena_lock_all();
 	else if (!hg_arena_try_lock_all())
 		return (int)(__atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED) - before);
-	hg_walk_heap(visit_chunk, broken_chunk, child ? &child : NULL);
+	struct hg_chunk *const *log;
+	size_t nlog;
+	bool logged = child && hg_own_log_compact(&log, &nlog);
+	if (logged)
+		check_own_logged(log, nlog);
+	else
+		hg_walk_heap(visit_chunk, broken_chunk, child ? &child : NULL);
 	struct hg_arena *av = &hg_main_arena;
 	do {
 		if (av->top != &av->initial_top)
 			hg_check_top(av, op);
+		/* The free lists are the parent's but for what the child freed,
+		 * each of which was checked as it was freed. */
 		struct hg_freelist_walk lists = { op, NULL, NULL };
-		hg_freelist_walk(av, &lists);
+		if (!logged)
+			hg_freelist_walk(av, &lists);
 		av = av->next;
 	} while (av != &hg_main_arena);
 	hg_arena_unlock_all();

@@ -114,6 +114,7 @@ void hg_process_fork_prepare(void)
 
 void hg_process_fork_parent(void)
 {
+	hg_generation_fork_parent();
 	if (!fork_locked)
 		return;
 	fork_locked = false;
