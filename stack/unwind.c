@@ -269,8 +269,12 @@ uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 {
 	if (!hg_stack_ready)
 		return from_sp;
+	/* The CFI walk first: libunwind costs a fork child's exit a hundred
+	 * system calls (its signal masks) to find the same frames. */
 	void *pcs[32];
-	int n = unw_backtrace_fn(pcs, 32);
+	int n = hg_cfi_backtrace((uintptr_t *)pcs, 32);
+	if (n < 0)
+		n = unw_backtrace_fn(pcs, 32);
 	for (int i = 0; i + 1 < n; i++) {
 		Dl_info info;
 		if (dladdr((char *)pcs[i] - 1, &info) == 0 || info.dli_sname == NULL ||
