@@ -91,7 +91,8 @@ static void check_own_logged(struct hg_chunk *const *log, size_t n)
  * child into memory its parent freed (heapguard(7), FORK). */
 int hg_guard_check_heap(const char *op)
 {
-	bool at_exit = strcmp(op, HG_DIAG_AT_EXIT) == 0;
+	/* The same literal, merged: no string to read (a fork child's page). */
+	bool at_exit = (uintptr_t)op == (uintptr_t)HG_DIAG_AT_EXIT || strcmp(op, HG_DIAG_AT_EXIT) == 0;
 	check_op = op;
 	unsigned long before = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
 	bool child = at_exit && hg_generation > 0;

@@ -25,15 +25,18 @@ static struct hg_dead_stack dead_stacks[HG_DEAD_STACKS_MAX];
 static size_t ndead_stacks;
 static struct hg_lock dead_stacks_lock = HG_LOCK_INIT;
 
-unsigned hg_generation;
-uint32_t hg_generation_owner_bits;
-static struct hg_thread *fork_thread; /* the thread that forked, in a child */
-static bool generation_shared;	      /* another thread used the heap since the fork */
-static bool generation_forked;	      /* this process forked since it was forked */
+HG_FORK_STATE unsigned hg_generation;
+HG_FORK_STATE uint32_t hg_generation_owner_bits;
+HG_FORK_STATE static struct hg_thread *fork_thread; /* the thread that forked, in a child */
+HG_FORK_STATE static bool generation_shared;	      /* another thread used the heap since the fork */
+HG_FORK_STATE static bool generation_forked;	      /* this process forked since it was forked */
 /* A fork child's own-block log (hg_own_log): 32,768 blocks, 256 KiB of
- * address space, its pages made only as the child allocates. */
+ * address space, its pages made only as a child allocates (no mapping at
+ * each fork).  Where heapguard is linked into the program, the scan leaves
+ * it out by its range (hg_own_log_range). */
 #define HG_OWN_LOG_MAX ((size_t)1 << 15)
-static struct hg_chunk **own_log;
+static struct hg_chunk *own_log_blocks[HG_OWN_LOG_MAX];
+static struct hg_chunk **const own_log = own_log_blocks;
 
 void hg_arena_init(struct hg_arena *av, unsigned index)
 {
@@ -367,12 +370,8 @@ void hg_generation_fork_child(void)
 	fork_thread = &hg_self;
 	generation_shared = false;
 	generation_forked = false;
-	/* The log: mapped once, by the first child of a line (a grandchild
-	 * has its private copy), touched only as far as it is used. */
-	if (own_log == NULL)
-		own_log = hg_os_map(HG_OWN_LOG_MAX * sizeof(*own_log), false);
 	hg_self.own_log = own_log;
-	hg_self.own_log_left = own_log != NULL ? HG_OWN_LOG_MAX : 0;
+	hg_self.own_log_left = HG_OWN_LOG_MAX;
 }
 
 void hg_generation_fork_parent(void)
@@ -382,7 +381,7 @@ void hg_generation_fork_parent(void)
 
 bool hg_own_log(struct hg_chunk *const **log, size_t *n)
 {
-	if (own_log == NULL || hg_generation == 0 || &hg_self != fork_thread ||
+	if (hg_generation == 0 || &hg_self != fork_thread ||
 	    __atomic_load_n(&generation_shared, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&generation_forked, __ATOMIC_RELAXED) || hg_self.own_log_left == 0)
 		return false; /* left 0: full, a block may be missing */
@@ -437,7 +436,7 @@ bool hg_own_log_compact(struct hg_chunk *const **log, size_t *n)
 void hg_own_log_range(uintptr_t *lo, uintptr_t *hi)
 {
 	*lo = (uintptr_t)own_log;
-	*hi = own_log != NULL ? *lo + HG_OWN_LOG_MAX * sizeof(*own_log) : *lo;
+	*hi = *lo + HG_OWN_LOG_MAX * sizeof(*own_log);
 }
 
 /* Called by the exiting thread: if it is not the one that forked, that

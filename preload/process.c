@@ -235,7 +235,7 @@ __attribute__((constructor)) static void hg_ctor(void)
  * Once: quick_exit runs them from its handler, exit from the destructor. */
 static void exit_checks(void)
 {
-	static int done;
+	HG_FORK_STATE static int done;
 	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	hg_guard_exit();

@@ -25,8 +25,8 @@
 
 enum { FINAL_NONE, FINAL_WRITING, FINAL_DONE };
 
-static int final_state = FINAL_NONE;
-static pid_t final_writer; /* the thread writing, while FINAL_WRITING */
+HG_FORK_STATE static int final_state = FINAL_NONE;
+HG_FORK_STATE static pid_t final_writer; /* the thread writing, while FINAL_WRITING */
 
 /* True for the one caller that writes the reports.  Another thread that
  * comes while they are being written waits until they are complete (it

@@ -753,7 +753,7 @@ static struct report r;
 static struct collect k;
 static struct memory mem;
 static char exe[HG_PATH];
-static bool scanned;
+HG_FORK_STATE static bool scanned;
 
 /* The report's process fields and the modules its stacks name: at the
  * scan, or at the first write for a scan that did not need them. */
@@ -814,7 +814,6 @@ static bool leaks_idle(int status, struct hg_leaks_result *out)
 	memset(&mem, 0, sizeof(mem));
 	memset(out, 0, sizeof(*out));
 	r.status = status;
-	r.now = time(NULL);
 	scanned = true;
 	out->idle = true;
 	return true;
@@ -844,6 +843,8 @@ int hg_leaks_write(char *final, size_t len, bool *fallback)
 		return EAGAIN;
 	if (!describe_process())
 		return ENOMEM;
+	if (r.now == 0)
+		r.now = time(NULL);
 	int err;
 	struct hg_gzfile *gz =
 		hg_reportfile_create(r.exe, r.now, HG_LEAKS_SUFFIX, final, len, fallback, &err);

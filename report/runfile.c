@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../base/fmt.h"
 #include "../base/options.h"
 #include "../base/os.h"
@@ -27,8 +28,8 @@
 #define HG_RECORD_ARG_MAX 1024 /* bytes of one arg at most */
 
 static char run_dir[HG_REPORT_PATH]; /* absolute when hg_run_start could make it so */
-static char uniq[17];		     /* "" until this process picks one */
-static unsigned fork_generation;
+HG_FORK_STATE static char uniq[17];		     /* "" until this process picks one */
+HG_FORK_STATE static unsigned fork_generation;
 
 bool hg_run_active(void)
 {
