@@ -19,6 +19,12 @@
  *   fork_own thread: the same but c2, after a thread of the child's
  *     allocated and freed a block: the child cannot know its blocks alone
  *     and classifies every live block.
+ *   fork_own many: the same but c2, after the child allocated 40,000 blocks
+ *     of its own (kept, reachable from a global): more than its note of
+ *     its blocks holds, so it classifies every live block.
+ *   fork_own forked: the same but c2, after the child forked a child of
+ *     its own (which exits at once): pages it wrote may be shared with that
+ *     one, so it classifies every live block.
  *   fork_own overflow_own: the child writes one byte past a block of its
  *     own (level=full's canary) and exits: its exit's heap check sees it.
  *   fork_own header_own: the child writes 16 bytes past a 24-byte block of
@@ -38,6 +44,7 @@
 
 void **table;
 void *global_d;
+void **global_many;
 static int reused;
 
 LK_SITE static void keep_in_parent(void)
@@ -115,6 +122,19 @@ LK_SITE static void child(const char *mode)
 		p[64] = 'x';
 		free(p);
 		return;
+	}
+	if (strcmp(mode, "many") == 0) {
+		global_many = malloc(40000 * sizeof(void *));
+		for (int i = 0; i < 40000; i++)
+			global_many[i] = malloc(16);
+	}
+	if (strcmp(mode, "forked") == 0) {
+		pid_t pid = fork();
+		if (pid == 0)
+			exit(0);
+		int status;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			exit(3);
 	}
 	if (strcmp(mode, "thread") == 0) {
 		pthread_t t;

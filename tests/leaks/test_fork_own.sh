@@ -9,8 +9,10 @@
 # inherited block the child freed, which a stale pointer in a page the
 # child did not write still holds), indirect f, reachable a (through an
 # inherited block written after the fork), c1 and d.
-# thread: a thread of the child used the heap, so the child cannot know
-# its blocks alone: it classifies every live block, with the same verdicts.
+# thread, many, forked: a thread of the child used the heap, or it was
+# handed more blocks than its note holds, or it forked in turn: it cannot
+# know its blocks alone and classifies every live block, with the same
+# verdicts.
 # overflow_own, header_own (level=full and level=fast), overflow_inherited
 # (level=full): the cheaper exit check still catches an overflow of the
 # child's own block (canary, or the next header), and the child's free of
@@ -86,6 +88,10 @@ for level in fast full; do
 	# reachable: at least a, c1, d.
 	run thread.$level thread "level=$level:clean_reports=1" &&
 		verdicts thread.$level 50000 50100 0 2 1 3+
+	run many.$level many "level=$level:clean_reports=1" &&
+		verdicts many.$level 90000 90100 0 2 1 40004
+	run forked.$level forked "level=$level:clean_reports=1" &&
+		verdicts forked.$level 50000 50100 0 2 1 3
 done
 
 # die DIR MODE OPTIONS FIRST: the child is killed by SIGABRT (status 6)
