@@ -85,10 +85,13 @@ static void check_own_logged(struct hg_chunk *const *log, size_t n)
 /* op HG_DIAG_AT_EXIT: at exit, never wait for a lock (see hg_arena_try_lock_all).  At a fork
  * child's exit the parent's blocks and frees are the parent's to check:
  * the quarantine holds only those (hg_guard_exit released the child's),
- * canaries are checked on the child's blocks only, and a child that holds
- * none (hg_generation_idle) walks no heap at all, so its exit costs what
- * it did, not the heap it inherited.  What goes unseen: a write by the
- * child into memory its parent freed (heapguard(7), FORK). */
+ * canaries are checked on the child's blocks only, a child that holds
+ * none (hg_generation_idle) walks no heap at all, and one that knows its
+ * blocks (hg_own_log) checks those and the headers after them instead of
+ * walking the heap and its free lists: its exit costs what it did, not the
+ * heap it inherited.  What goes unseen: a write by the child into memory
+ * its parent freed, or into an inherited block it neither frees nor
+ * reallocates (heapguard(7), Fork children). */
 int hg_guard_check_heap(const char *op)
 {
 	/* The same literal, merged: no string to read (a fork child's page). */

@@ -139,8 +139,8 @@ static inline bool hg_chunk_is_own(const struct hg_chunk *c)
 	return ((owner ^ hg_generation_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
 }
 
-/* c, allocated, becomes the program's block, handed to this process by
- * thread t (every path but the inline one, which does the same itself). */
+/* A fork child's thread that forked notes c in its log (hg_own_log);
+ * elsewhere own_log_left is 0 and this is one test. */
 static inline void hg_own_log_note(struct hg_thread *t, struct hg_chunk *c)
 {
 	if (HG_UNLIKELY(t->own_log_left != 0)) {
@@ -149,6 +149,8 @@ static inline void hg_own_log_note(struct hg_thread *t, struct hg_chunk *c)
 	}
 }
 
+/* c, allocated, becomes the program's block, handed to this process by
+ * thread t (every path but the inline one, which does the same itself). */
 static inline void hg_chunk_claim(struct hg_thread *t, struct hg_chunk *c)
 {
 	uint32_t *owner = hg_chunk_owner_word(c);
@@ -180,7 +182,7 @@ void hg_generation_fork_parent(void);
 bool hg_own_log(struct hg_chunk *const **log, size_t *n);
 /* The same, sorted by address, each chunk once (the log is rewritten so). */
 bool hg_own_log_compact(struct hg_chunk *const **log, size_t *n);
-/* Where the log lies (lo == hi: none), for the scan to leave it out. */
+/* Where the log lies, for the scan to leave it out. */
 void hg_own_log_range(uintptr_t *lo, uintptr_t *hi);
 /* True in a fork child that certainly holds no block of its own: only the
  * thread that forked used the heap since, and its count is 0.  Its exit
