@@ -440,4 +440,71 @@ if [ $extras = 1 ] && listed syscalls "$only"; then
 	echo "tests/sys/test_syscalls.sh: $verdict."
 	grep -E '^(SKIP|FAIL)' "$scratch/sys" || true
 fi
+# ---- fork-child exit (issue 13): bench/forkexit ----
+# An extra section (skipped by --no-extras; --only fork-exit runs it alone).
+# A parent holding many blocks forks children one after the other; each
+# child's fork -> waitpid time and CPU time (its exit's work) are medians
+# of the children, then the median of $pairs runs, beside glibc's.
+if [ $extras = 1 ] && listed fork-exit "$only"; then
+	echo
+	echo "### Fork children"
+	echo
+	echo "bench/forkexit: per child, median over the children of a run, then the median"
+	echo "over $pairs runs alternated with glibc: wall = fork -> waitpid, CPU = the child's"
+	echo "own time.  idle: the child exits at once; own: it allocates 8 blocks, frees 5,"
+	echo "keeps 3 reachable (one through an inherited block); the parent holds 200,000"
+	echo "blocks.  runner: a fork-per-test runner (Check's fork mode), parent 20,000"
+	echo "blocks, each child allocates and frees 200 blocks of mixed sizes."
+	echo
+	echo "| workload | contender | wall µs | CPU µs | wall ratio | CPU ratio |"
+	echo "|---|---|---|---|---|---|"
+	fork_children=100
+	[ $mode = full ] && fork_children=400
+	# fork_run OPTIONS WORKLOAD BLOCKS: one run, "wall cpu" (OPTIONS "": glibc)
+	fork_run() {
+		local line
+		if [ -z "$1" ]; then
+			line=$("$bin/forkexit" "$2" "$3" "$fork_children" | head -n 1)
+		else
+			line=$(env LD_PRELOAD="$hg_lib" HEAPGUARD_OPTIONS="$1" \
+				"$bin/forkexit" "$2" "$3" "$fork_children" 2>/dev/null | head -n 1)
+		fi
+		clean_run
+		rm -rf "$scratch/run-dir"
+		sed -n 's/^bench: child_us=\([0-9]*\) cpu_us=\([0-9]*\).*/\1 \2/p' <<<"$line"
+	}
+	fork_contenders=(
+		"heapguard-fast, reports off|level=fast:leaks=0:frag=0"
+		"heapguard-fast|level=fast:report=$reports/hg.%e.%p"
+		"heapguard-full, reports off|level=full:leaks=0:frag=0"
+		"heapguard-full|level=full:report=$reports/hg.%e.%p"
+		"heapguard-full, run_dir|level=full:run_dir=$scratch/run-dir"
+	)
+	for spec in "idle 200000" "own 200000" "runner 20000"; do
+		read -r workload blocks <<<"$spec"
+		for fc in "${fork_contenders[@]}"; do
+			name=${fc%%|*} opts=${fc#*|}
+			say "fork children: $workload, glibc vs $name"
+			: >"$scratch/FA"
+			: >"$scratch/FB"
+			for ((i = 0; i < pairs; i++)); do
+				fork_run "" "$workload" "$blocks" >>"$scratch/FA"
+				fork_run "$opts" "$workload" "$blocks" >>"$scratch/FB"
+			done
+			gw=$(cut -d' ' -f1 "$scratch/FA" | median)
+			gc=$(cut -d' ' -f2 "$scratch/FA" | median)
+			hw=$(cut -d' ' -f1 "$scratch/FB" | median)
+			hc=$(cut -d' ' -f2 "$scratch/FB" | median)
+			if [ -z "$hw" ] || [ -z "$gw" ]; then
+				echo "| $workload | $name | failed | | | |"
+				continue
+			fi
+			printf '| %s | glibc | %s | %s | | |\n' "$workload" "$gw" "$gc"
+			printf '| %s | %s | %s | %s | %.2f | %.2f |\n' "$workload" "$name" "$hw" "$hc" \
+				"$(awk "BEGIN { print $hw / ($gw ? $gw : 1) }")" \
+				"$(awk "BEGIN { print $hc / ($gc ? $gc : 1) }")"
+		done
+	done
+fi
+# ---- end fork-child exit ----
 say "done in $((SECONDS - sections_start)) s"

@@ -4,6 +4,9 @@
  * (release may take an arena lock), in about the order they came in. */
 #include "quarantine.h"
 
+#include <sys/single_threaded.h>
+
+#include "../base/compiler.h"
 #include "../base/lock.h"
 
 #define HG_QUARANTINE_SLOTS 65536
@@ -14,8 +17,8 @@ static size_t sizes[HG_QUARANTINE_SLOTS];
 static size_t head, count, bytes;
 /* In a fork child: the entries the parent freed, oldest first, at the
  * ring's head and the batch's start (the child's frees come after). */
-static size_t ring_inherited;
-static unsigned batch_inherited;
+HG_FORK_STATE static size_t ring_inherited;
+HG_FORK_STATE static unsigned batch_inherited;
 
 /* Each thread collects its frees in a small batch and moves the batch into
  * the ring under one lock acquisition, so the lock is taken once per
@@ -86,6 +89,10 @@ void hg_quarantine_thread_exit(size_t limit, hg_quarantine_release_fn release)
 
 void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited)
 {
+	/* A fork child that freed nothing: no lock to take (to write). */
+	if (keep_inherited && batch.n == batch_inherited && __libc_single_threaded &&
+	    count <= ring_inherited)
+		return;
 	unsigned keep = keep_inherited ? batch_inherited : 0;
 	for (unsigned i = keep; i < batch.n; i++)
 		release(batch.chunk[i]);

@@ -25,10 +25,18 @@ static struct hg_dead_stack dead_stacks[HG_DEAD_STACKS_MAX];
 static size_t ndead_stacks;
 static struct hg_lock dead_stacks_lock = HG_LOCK_INIT;
 
-unsigned hg_generation;
-uint32_t hg_generation_owner_bits;
-static struct hg_thread *fork_thread; /* the thread that forked, in a child */
-static bool generation_shared;	      /* another thread used the heap since the fork */
+HG_FORK_STATE unsigned hg_generation;
+HG_FORK_STATE uint32_t hg_generation_owner_bits;
+HG_FORK_STATE static struct hg_thread *fork_thread; /* the thread that forked, in a child */
+HG_FORK_STATE static bool generation_shared;	      /* another thread used the heap since the fork */
+HG_FORK_STATE static bool generation_forked;	      /* this process forked since it was forked */
+/* A fork child's own-block log (hg_own_log): 32,768 blocks, 256 KiB of
+ * address space, its pages made only as a child allocates (no mapping at
+ * each fork).  Where heapguard is linked into the program, the scan leaves
+ * it out by its range (hg_own_log_range). */
+#define HG_OWN_LOG_MAX ((size_t)1 << 15)
+static struct hg_chunk *own_log_blocks[HG_OWN_LOG_MAX];
+static struct hg_chunk **const own_log = own_log_blocks;
 
 void hg_arena_init(struct hg_arena *av, unsigned index)
 {
@@ -361,6 +369,74 @@ void hg_generation_fork_child(void)
 	hg_self.own_blocks = 0;
 	fork_thread = &hg_self;
 	generation_shared = false;
+	generation_forked = false;
+	hg_self.own_log = own_log;
+	hg_self.own_log_left = HG_OWN_LOG_MAX;
+}
+
+void hg_generation_fork_parent(void)
+{
+	__atomic_store_n(&generation_forked, true, __ATOMIC_RELAXED);
+}
+
+bool hg_own_log(struct hg_chunk *const **log, size_t *n)
+{
+	if (hg_generation == 0 || &hg_self != fork_thread ||
+	    __atomic_load_n(&generation_shared, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&generation_forked, __ATOMIC_RELAXED) || hg_self.own_log_left == 0)
+		return false; /* left 0: full, a block may be missing */
+	*log = own_log;
+	*n = HG_OWN_LOG_MAX - hg_self.own_log_left;
+	return true;
+}
+
+static void sift_down(struct hg_chunk **v, size_t root, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		if (child >= n)
+			return;
+		if (child + 1 < n && v[child + 1] > v[child])
+			child++;
+		if (v[root] >= v[child])
+			return;
+		struct hg_chunk *t = v[root];
+		v[root] = v[child];
+		v[child] = t;
+		root = child;
+	}
+}
+
+bool hg_own_log_compact(struct hg_chunk *const **log, size_t *n)
+{
+	struct hg_chunk *const *unused;
+	size_t count;
+	if (!hg_own_log(&unused, &count))
+		return false;
+	/* Heapsort: in place, no recursion, no allocation. */
+	for (size_t i = count / 2; i-- > 0;)
+		sift_down(own_log, i, count);
+	for (size_t end = count; end > 1; end--) {
+		struct hg_chunk *t = own_log[0];
+		own_log[0] = own_log[end - 1];
+		own_log[end - 1] = t;
+		sift_down(own_log, 0, end - 1);
+	}
+	size_t u = 0;
+	for (size_t i = 0; i < count; i++)
+		if (u == 0 || own_log[u - 1] != own_log[i])
+			own_log[u++] = own_log[i];
+	hg_self.own_log = own_log + u;
+	hg_self.own_log_left = HG_OWN_LOG_MAX - u;
+	*log = own_log;
+	*n = u;
+	return true;
+}
+
+void hg_own_log_range(uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = (uintptr_t)own_log;
+	*hi = *lo + HG_OWN_LOG_MAX * sizeof(*own_log);
 }
 
 /* Called by the exiting thread: if it is not the one that forked, that

@@ -117,6 +117,10 @@ struct hg_thread {
 	 * starts there instead of walking heapguard's own frames. */
 	uintptr_t entry_ra, entry_sp, entry_bp;
 	long own_blocks;			/* blocks of this generation it was handed, less those it freed */
+	/* In a fork child, the thread that forked: where the next block it
+	 * is handed is noted (hg_own_log), and how many more fit. */
+	struct hg_chunk **own_log;
+	size_t own_log_left;
 	struct hg_tcache tcache;
 };
 
@@ -136,6 +140,16 @@ static inline bool hg_chunk_is_own(const struct hg_chunk *c)
 	return ((owner ^ hg_generation_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
 }
 
+/* A fork child's thread that forked notes c in its log (hg_own_log);
+ * elsewhere own_log_left is 0 and this is one test. */
+static inline void hg_own_log_note(struct hg_thread *t, struct hg_chunk *c)
+{
+	if (HG_UNLIKELY(t->own_log_left != 0)) {
+		t->own_log_left--;
+		*t->own_log++ = c;
+	}
+}
+
 /* c, allocated, becomes the program's block, handed to this process by
  * thread t (every path but the inline one, which does the same itself). */
 static inline void hg_chunk_claim(struct hg_thread *t, struct hg_chunk *c)
@@ -145,6 +159,7 @@ static inline void hg_chunk_claim(struct hg_thread *t, struct hg_chunk *c)
 	__atomic_store_n(owner, (v & ~HG_GENERATION_OWNER_MASK) | hg_generation_owner_bits,
 			 __ATOMIC_RELAXED);
 	t->own_blocks++;
+	hg_own_log_note(t, c);
 }
 
 /* The program gives c up (free, or realloc's old block), in thread t. */
@@ -155,6 +170,21 @@ static inline void hg_chunk_disown(struct hg_thread *t, const struct hg_chunk *c
 
 /* The fork child handler: one generation more, nothing of it allocated. */
 void hg_generation_fork_child(void);
+/* The fork parent handler (every fork, one thread or many): this process
+ * has a child now, which may share the pages it writes. */
+void hg_generation_fork_parent(void);
+/* The own-block log of a fork child: every chunk handed to the program by
+ * the thread that forked, in order (a chunk handed twice is there twice;
+ * one freed since stays: the caller checks each against its header).  True
+ * only when it is complete: this is a fork child, only that thread used
+ * the heap, the log did not overflow, and the process has not forked
+ * since (a child of its own would share the pages it wrote, see
+ * report/leaks.c).  Otherwise the caller walks the heap. */
+bool hg_own_log(struct hg_chunk *const **log, size_t *n);
+/* The same, sorted by address, each chunk once (the log is rewritten so). */
+bool hg_own_log_compact(struct hg_chunk *const **log, size_t *n);
+/* Where the log lies, for the scan to leave it out. */
+void hg_own_log_range(uintptr_t *lo, uintptr_t *hi);
 /* True in a fork child that certainly holds no block of its own: only the
  * thread that forked used the heap since, and its count is 0.  Its exit
  * then has nothing of its own to check or report (an exec'd process: false). */

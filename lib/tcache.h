@@ -91,6 +91,7 @@ static inline __attribute__((always_inline)) void *hg_tcache_take_fast(struct hg
 		hg_generation_owner_bits;
 	__atomic_store_n(hg_chunk_owner_word(p), owner, __ATOMIC_RELAXED);
 	t->own_blocks++;
+	hg_own_log_note(t, p);
 	return hg_chunk2mem(p);
 }
 

@@ -129,3 +129,22 @@ enum hg_chunk_start hg_walk_locate(uintptr_t a, struct hg_chunk **found)
 	*found = l.found;
 	return l.where;
 }
+
+void hg_walk_segment_list(hg_walk_segment_fn segment, void *ctx)
+{
+	struct hg_arena *av = &hg_main_arena;
+	do {
+		if (av == &hg_main_arena) {
+			if (hg_region_first.hi != 0)
+				segment(av, hg_region_first.lo, hg_region_first.hi, ctx);
+			const struct hg_segment *seg;
+			unsigned n = hg_region_other_segments(&seg);
+			for (unsigned i = 0; i < n; i++)
+				segment(av, seg[i].lo, seg[i].hi, ctx);
+		} else {
+			for (struct hg_heap *h = hg_heap_of(av->top); h != NULL; h = h->prev)
+				segment(av, heap_first_chunk(h), (uintptr_t)h + h->size, ctx);
+		}
+		av = av->next;
+	} while (av != &hg_main_arena && av != NULL);
+}

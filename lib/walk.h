@@ -28,6 +28,10 @@ void hg_walk_heap(hg_walk_fn visit, hg_walk_broken_fn broken, void *ctx);
 void hg_walk_segments(hg_walk_segment_fn segment, hg_walk_fn visit, hg_walk_broken_fn broken,
 		      void *ctx);
 
+/* Only the segments, in the walk's order, none of their chunks: where the
+ * heap's chunks may lie (the caller holds the arenas' locks). */
+void hg_walk_segment_list(hg_walk_segment_fn segment, void *ctx);
+
 enum hg_chunk_start { HG_AT_CHUNK, HG_INSIDE_CHUNK, HG_AFTER_BROKEN, HG_NOT_FOUND };
 
 /* Where the heap address a lies: at the start of a chunk, inside one

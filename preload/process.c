@@ -115,6 +115,7 @@ HG_ENTRY void hg_process_fork_prepare(void)
 
 HG_ENTRY void hg_process_fork_parent(void)
 {
+	hg_generation_fork_parent();
 	if (!fork_locked)
 		return;
 	fork_locked = false;
@@ -239,7 +240,7 @@ __attribute__((constructor)) static void hg_ctor(void)
  * Once: quick_exit runs them from its handler, exit from the destructor. */
 static void exit_checks(void)
 {
-	static int done;
+	HG_FORK_STATE static int done;
 	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	hg_guard_exit();

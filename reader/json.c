@@ -239,8 +239,12 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 	if (r->has_scan)
 		fprintf(out,
 			",\"scan\":{\"root_bytes\":%" PRIu64 ",\"threads\":%" PRIu64
-			",\"not_stopped\":%" PRIu64 ",\"microseconds\":%" PRIu64 "}",
-			r->scan[0], r->scan[1], r->scan[2], r->scan[3]);
+			",\"not_stopped\":%" PRIu64 ",\"microseconds\":%" PRIu64 "%s",
+			r->scan[0], r->scan[1], r->scan[2], r->scan[3],
+			r->has_scan_blocks ? "" : "}");
+	if (r->has_scan && r->has_scan_blocks)
+		fprintf(out, ",\"blocks\":%" PRIu64 ",\"heap_bytes\":%" PRIu64 "}", r->scan[4],
+			r->scan[5]);
 	if (v->supp && v->supp->nrules)
 		hg_put_json_suppressed(out, v->supp);
 	hg_put_json_errors(out, r, v->sym);

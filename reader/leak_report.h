@@ -91,9 +91,10 @@ struct hg_leaks {
 	size_t nerrors;
 	uint64_t errors_total;		 /* reported, listed or not */
 	struct hg_leak_amount suppressed; /* lost + indirect of the suppressed sites */
-	bool has_depot, has_scan;
+	bool has_depot, has_scan, has_scan_blocks;
 	uint64_t depot[4]; /* stacks, bytes, captures, hits */
-	uint64_t scan[4];  /* roots bytes, threads, not stopped, microseconds */
+	uint64_t scan[6];  /* roots bytes, threads, not stopped, microseconds,
+			      blocks, heap bytes (these two if has_scan_blocks) */
 };
 
 /* Read and check path.  On failure, report is left empty and err holds one

@@ -336,12 +336,24 @@ static int hg_parse_depot(struct hg_parse *p, struct hg_fields *f)
 
 static int hg_parse_scan(struct hg_parse *p, struct hg_fields *f)
 {
-	static const char *const what[4] = { "scanned root bytes", "scanned threads",
-					     "threads not stopped", "scan microseconds" };
+	static const char *const what[6] = { "scanned root bytes", "scanned threads",
+					     "threads not stopped", "scan microseconds",
+					     "scanned blocks", "scanned heap bytes" };
 	struct hg_leaks *r = p->r;
+	char *s;
+	int i;
 
 	r->has_scan = true;
-	if (hg_parse_numbers(p, f, HG_LEAKS_SCAN, what, r->scan, 4) < 0)
+	/* The last two came later: a report without them is complete. */
+	for (i = 0; i < 6; i++) {
+		if (i == 4 && !*f->s)
+			break;
+		if (!(s = hg_parse_field(p, f, what[i])) ||
+		    hg_parse_decimal(p, s, what[i], &r->scan[i]) < 0)
+			return -1;
+	}
+	r->has_scan_blocks = i == 6;
+	if (hg_parse_done(p, f, HG_LEAKS_SCAN) < 0)
 		return -1;
 	if (r->scan[2] > r->scan[1])
 		return hg_parse_fail(p, "more threads not stopped than scanned");

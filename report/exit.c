@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <string.h>
 
@@ -24,8 +25,8 @@
 
 enum { FINAL_NONE, FINAL_WRITING, FINAL_DONE };
 
-static int final_state = FINAL_NONE;
-static pid_t final_writer; /* the thread writing, while FINAL_WRITING */
+HG_FORK_STATE static int final_state = FINAL_NONE;
+HG_FORK_STATE static pid_t final_writer; /* the thread writing, while FINAL_WRITING */
 
 /* True for the one caller that writes the reports.  Another thread that
  * comes while they are being written waits until they are complete (it
@@ -74,10 +75,12 @@ struct outcome {
 	unsigned long errors;
 	bool scanned;
 	struct hg_leaks_result leaks;
-	char leaks_report[HG_REPORT_PATH + 64], frag_report[HG_REPORT_PATH + 64];
 	int leaks_err, frag_err; /* 0 when written (or not attempted) */
 	bool leaks_fallback;
 	bool asked; /* the reports were asked for (report_on_crash) */
+	/* Last: a clean process clears only their first bytes (a fork child
+	 * would copy three pages to clear them whole). */
+	char leaks_report[HG_REPORT_PATH + 64], frag_report[HG_REPORT_PATH + 64];
 };
 
 static bool has_finding(const struct outcome *o)
@@ -180,7 +183,8 @@ static int write_reports(enum hg_frag_trigger trigger, int status, bool asked)
 	static struct outcome o;
 	if (hg_config.skipped)
 		return -1;
-	memset(&o, 0, sizeof(o));
+	memset(&o, 0, offsetof(struct outcome, leaks_report));
+	o.leaks_report[0] = o.frag_report[0] = '\0';
 	o.status = status;
 	o.asked = asked;
 	if (hg_config.options.leaks)

@@ -8,6 +8,7 @@
 #include "leaks.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -114,6 +115,116 @@ static bool collect_all(struct collect *k)
 	return hg_region_mmap_try_each(take_mmapped);
 }
 
+/* ---- a fork child's own blocks ---- */
+
+/* The child's view: its own blocks from the log (lib.h, hg_own_log) and
+ * its own mmap'd ones are the chunks; the heap's segments and the
+ * inherited mmap'd blocks are memory it inherited, of which the scan reads
+ * only the pages it wrote (scan.h).  Its exit costs what it did, not the
+ * heap it inherited. */
+struct child {
+	struct hg_range *segs; /* sorted */
+	size_t nsegs, max_segs;
+	struct hg_range *inherited; /* segments, then inherited mmap'd blocks */
+	size_t ninherited, max_inherited;
+};
+static struct child *child_of; /* hg_region_mmap_try_each takes no context */
+
+static void note_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void *ctx)
+{
+	struct child *ch = ctx;
+	/* Past top's header nothing was ever handed out: the reservation
+	 * beyond need not be looked at page by page. */
+	uintptr_t top = (uintptr_t)av->top;
+	if (top >= lo && top < hi)
+		hi = top + HG_CHUNK_HDR;
+	if (ch->nsegs < ch->max_segs && lo < hi)
+		ch->segs[ch->nsegs++] = (struct hg_range){ lo, hi };
+}
+
+/* The segment holding [a, a + len), or NULL. */
+static const struct hg_range *segment_of(const struct child *ch, uintptr_t a, size_t len)
+{
+	size_t lo = 0, hi = ch->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ch->segs[mid].hi <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ch->nsegs && ch->segs[lo].lo <= a && len <= ch->segs[lo].hi - a)
+		return &ch->segs[lo];
+	return NULL;
+}
+
+/* A logged chunk that is still one of the child's blocks: in a segment,
+ * its header verifying at its address, allocated, of this generation.  A
+ * logged chunk freed since, merged into another or split, fails one of
+ * these (the headers left inside a merged chunk are free ones). */
+static void take_logged(struct collect *k, const struct child *ch, struct hg_chunk *c)
+{
+	const struct hg_range *seg = segment_of(ch, (uintptr_t)c, HG_CHUNK_HDR);
+	if (seg == NULL)
+		return;
+	size_t head = hg_chunk_head(c);
+	size_t size = head & HG_SIZE_MASK;
+	if (hg_chunk_bad_checksum(c, head) || (head & HG_IS_MMAPPED) || size < HG_MINSIZE ||
+	    size > seg->hi - (uintptr_t)c || (head & HG_STATE_BITS) != HG_INUSE ||
+	    !hg_chunk_is_own(c))
+		return;
+	take(k, c);
+}
+
+/* Inherited mmap'd blocks are memory inherited; own ones are chunks.
+ * Both are left out of the roots read from /proc/self/maps. */
+static void take_mmapped_child(struct hg_chunk *c)
+{
+	struct collect *k = collecting;
+	struct child *ch = child_of;
+	size_t head = hg_chunk_head(c);
+	if (hg_chunk_bad_checksum(c, head))
+		return;
+	if (k->nmapped < k->max_mapped)
+		k->mapped[k->nmapped++] = (struct hg_range){ (uintptr_t)c - c->prev_size,
+							     (uintptr_t)c + (head & HG_SIZE_MASK) };
+	if (hg_chunk_is_own(c)) {
+		take(k, c);
+	} else if ((head & HG_STATE_BITS) == HG_INUSE && ch->ninherited < ch->max_inherited) {
+		uintptr_t user = (uintptr_t)hg_chunk2mem(c);
+		ch->inherited[ch->ninherited++] =
+			(struct hg_range){ user, user + hg_chunk_usable(c) };
+	}
+}
+
+static void sort_ranges(struct hg_range *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct hg_range x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1].lo > x.lo) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+static size_t count_mmapped;
+static void count_one_mmapped(struct hg_chunk *c)
+{
+	(void)c;
+	count_mmapped++;
+}
+
+static void count_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void *ctx)
+{
+	(void)av;
+	(void)lo;
+	(void)hi;
+	(*(size_t *)ctx)++;
+}
+
 /* ---- sorting (glibc's qsort may malloc) ---- */
 
 static inline uint64_t sort_key(const struct hg_live *x, bool by_site)
@@ -141,7 +252,7 @@ static void radix_sort(struct hg_live *a, struct hg_live *tmp, size_t n, bool by
 	static size_t count[4][2048];
 	memset(count, 0, sizeof(count));
 	for (size_t i = 0; i < n; i++) {
-		uint64_t k = by_site ? (uint64_t)a[i].kind << 32 | a[i].stack : a[i].user >> 4;
+		uint64_t k = sort_key(&a[i], by_site);
 		for (int d = 0; d < 4; d++)
 			count[d][(k >> (11 * d)) & 2047]++;
 	}
@@ -159,8 +270,7 @@ static void radix_sort(struct hg_live *a, struct hg_live *tmp, size_t n, bool by
 		if (trivial)
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			uint64_t k = by_site ? (uint64_t)src[i].kind << 32 | src[i].stack
-					     : src[i].user >> 4;
+			uint64_t k = sort_key(&src[i], by_site);
 			dst[count[d][(k >> (11 * d)) & 2047]++] = src[i];
 		}
 		struct hg_live *t = src;
@@ -363,8 +473,9 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 	hg_depot_stats(&d);
 	hg_gz_printf(gz, HG_LEAKS_DEPOT " %zu %zu %zu %zu\n", d.stacks, d.bytes, d.captures,
 		     d.hits);
-	hg_gz_printf(gz, HG_LEAKS_SCAN " %lu %u %u %lu\n", (unsigned long)r->scan.roots_bytes,
-		     r->scan.threads, r->scan.not_stopped, (unsigned long)r->scan.microseconds);
+	hg_gz_printf(gz, HG_LEAKS_SCAN " %lu %u %u %lu %lu %lu\n", (unsigned long)r->scan.roots_bytes,
+		     r->scan.threads, r->scan.not_stopped, (unsigned long)r->scan.microseconds,
+		     (unsigned long)r->scan.blocks, (unsigned long)r->scan.heap_bytes);
 	hg_gz_printf(gz, HG_LEAKS_END " %zu %zu\n", r->nsites, nstacks);
 }
 
@@ -400,6 +511,11 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	for (size_t i = 0; i < k->nmapped && n < max; i++)
 		ex[n++] = k->mapped[i];
 	ex[n++] = (struct hg_range){ (uintptr_t)&hg_main_arena, (uintptr_t)(&hg_main_arena + 1) };
+	/* A fork child's log of its blocks (header addresses). */
+	uintptr_t log_lo, log_hi;
+	hg_own_log_range(&log_lo, &log_hi);
+	if (log_lo != log_hi && n < max)
+		ex[n++] = (struct hg_range){ log_lo, log_hi };
 	/* The stack depot holds return addresses only, and is big. */
 	uintptr_t lo[HG_DEPOT_RANGES], hi[HG_DEPOT_RANGES];
 	unsigned ndepot = hg_depot_memory(lo, hi);
@@ -421,6 +537,80 @@ static void free_memory(struct memory *mem)
 	hg_scan_unmap(mem->sites, mem->sites_len);
 }
 
+/* A fork child that knows its own blocks: classify those, with the
+ * inherited memory it wrote as roots besides the usual ones.  1: done, 0:
+ * no memory, -1: the log does not add up (chunks overlap), walk the heap
+ * instead. */
+static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *tls,
+		      uintptr_t caller_sp, const uintptr_t *regs, unsigned nregs,
+		      struct memory *mem, struct collect *k, struct hg_scan_stats *stats,
+		      const struct hg_world *world, struct hg_chunk *const *log, size_t nlog,
+		      int pagemap)
+{
+	static struct child ch;
+	memset(&ch, 0, sizeof(ch));
+	memset(k, 0, sizeof(*k));
+	size_t nsegs = 0;
+	hg_walk_segment_list(count_segment, &nsegs);
+	count_mmapped = 0;
+	if (!hg_region_mmap_try_each(count_one_mmapped))
+		return 0;
+	size_t max = nlog + count_mmapped + 1024, max_mapped = count_mmapped + 1024;
+	size_t nex = max_mapped + 1024 + 64;
+	ch.max_segs = nsegs;
+	ch.max_inherited = nsegs + count_mmapped;
+	mem->chunks_len = 2 * max * sizeof(struct hg_live);
+	mem->exclude_len = (max_mapped + nex + ch.max_segs + ch.max_inherited) *
+			   sizeof(struct hg_range);
+	mem->chunks = hg_scan_map(mem->chunks_len);
+	mem->exclude = hg_scan_map(mem->exclude_len);
+	if (mem->chunks == NULL || mem->exclude == NULL)
+		return 0;
+	mem->tmp = mem->chunks + max;
+	ch.segs = mem->exclude + nex + max_mapped;
+	ch.inherited = ch.segs + ch.max_segs;
+	hg_walk_segment_list(note_segment, &ch);
+	sort_ranges(ch.segs, ch.nsegs);
+	for (size_t i = 0; i < ch.nsegs; i++)
+		ch.inherited[ch.ninherited++] = ch.segs[i];
+	k->chunks = mem->chunks;
+	k->max = max;
+	k->mapped = mem->exclude + nex;
+	k->max_mapped = max_mapped;
+	for (size_t i = 0; i < nlog; i++)
+		take_logged(k, &ch, log[i]);
+	collecting = k;
+	child_of = &ch;
+	if (!hg_region_mmap_try_each(take_mmapped_child))
+		return 0;
+	sort_ranges(ch.inherited, ch.ninherited);
+	radix_sort(k->chunks, mem->tmp, k->count, false);
+	size_t n = 0; /* a chunk handed twice is logged twice */
+	for (size_t i = 0; i < k->count; i++) {
+		if (n > 0 && k->chunks[n - 1].user == k->chunks[i].user)
+			continue;
+		if (n > 0 && k->chunks[n - 1].user + k->chunks[n - 1].requested > k->chunks[i].user)
+			return -1;
+		k->chunks[n++] = k->chunks[i];
+	}
+	k->count = n;
+	struct hg_scan_input in = {
+		.chunks = k->chunks,
+		.count = k->count,
+		.exclude = mem->exclude,
+		.nexclude = build_exclusions(k, mods, mem->exclude, nex),
+		.modules = mods,
+		.tls = *tls,
+		.caller_sp = caller_sp,
+		.caller_regs = regs,
+		.ncaller_regs = nregs,
+		.inherited = ch.inherited,
+		.ninherited = ch.ninherited,
+		.pagemap = pagemap,
+	};
+	return hg_scan_classify(&in, world, stats) ? 1 : 0;
+}
+
 /* Copy and classify every live chunk, with the world paused.  False (the
  * heap was busy, or no memory) means no report. */
 static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *tls,
@@ -434,6 +624,22 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	struct hg_world world;
 	hg_world_stop(&world);
 	bool ok = false;
+	struct hg_chunk *const *log;
+	size_t nlog;
+	if (hg_own_log(&log, &nlog)) {
+		int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			int got = scan_child(mods, tls, caller_sp, regs, nregs, mem, k, stats,
+					     &world, log, nlog, fd);
+			close(fd);
+			if (got >= 0) {
+				ok = got > 0;
+				goto out;
+			}
+			free_memory(mem);
+			memset(mem, 0, sizeof(*mem));
+		}
+	}
 	memset(k, 0, sizeof(*k));
 	if (!collect_all(k))
 		goto out;
@@ -466,6 +672,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 		.caller_sp = caller_sp,
 		.caller_regs = regs,
 		.ncaller_regs = nregs,
+		.pagemap = -1,
 	};
 	ok = hg_scan_classify(&in, &world, stats);
 out:
@@ -546,7 +753,21 @@ static struct report r;
 static struct collect k;
 static struct memory mem;
 static char exe[HG_PATH];
-static bool scanned;
+HG_FORK_STATE static bool scanned;
+
+/* The report's process fields and the modules its stacks name: at the
+ * scan, or at the first write for a scan that did not need them. */
+static bool describe_process(void)
+{
+	if (r.modules != NULL)
+		return true;
+	hg_reportfile_exe(exe, sizeof(exe));
+	r.exe = exe;
+	if (!hg_modules_load(&mods))
+		return false;
+	r.modules = &mods;
+	return true;
+}
 
 static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp,
 						 const uintptr_t *regs, unsigned nregs,
@@ -557,24 +778,20 @@ static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp
 	memset(out, 0, sizeof(*out));
 	r.status = status;
 	r.now = time(NULL);
-	hg_reportfile_exe(exe, sizeof(exe));
-	r.exe = exe;
 	const char *why = "out of memory";
 	struct hg_tls_span tls;
 	hg_scan_own_tls(&tls);
-	/* A fork child with no block of its own has nothing to report: no
-	 * scan (its record all zero), whatever the heap it inherited. */
-	bool idle = hg_generation_idle();
-	if (!hg_modules_load(&mods) ||
-	    (!idle && (!scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
-		       !make_sites(&r, &k, &mem)))) {
+	if (!describe_process() ||
+	    !scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
+	    !make_sites(&r, &k, &mem)) {
 		if (!hg_run_active())
 			hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
 		free_memory(&mem);
-		hg_modules_free(&mods);
+		if (r.modules != NULL)
+			hg_modules_free(&mods);
+		r.modules = NULL;
 		return false;
 	}
-	r.modules = &mods;
 	suppress_sites(&r);
 	scanned = true;
 	out->lost = r.unsuppressed[HG_LOST].bytes;
@@ -584,12 +801,28 @@ static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp
 	out->suppressed = r.suppressed.bytes;
 	out->suppressed_blocks = r.suppressed.blocks;
 	out->sites = r.unsuppressed_sites;
-	out->idle = idle;
+	return true;
+}
+
+/* A fork child with no block of its own has nothing to report: no scan,
+ * no stack of the caller, no module list (its record all zero), whatever
+ * the heap it inherited; a report asked for all the same (clean_reports=1)
+ * lists the modules when it is written. */
+static bool leaks_idle(int status, struct hg_leaks_result *out)
+{
+	memset(&r, 0, sizeof(r));
+	memset(&mem, 0, sizeof(mem));
+	memset(out, 0, sizeof(*out));
+	r.status = status;
+	scanned = true;
+	out->idle = true;
 	return true;
 }
 
 bool hg_leaks_scan(int status, struct hg_leaks_result *out)
 {
+	if (hg_generation_idle())
+		return leaks_idle(status, out);
 	/* The caller's callee-saved registers, as they are on entry: the only
 	 * ones that can hold its live pointers across this call.  Its stack is
 	 * scanned from here up, which covers those this frame pushed. */
@@ -608,6 +841,10 @@ int hg_leaks_write(char *final, size_t len, bool *fallback)
 	final[0] = '\0';
 	if (!scanned)
 		return EAGAIN;
+	if (!describe_process())
+		return ENOMEM;
+	if (r.now == 0)
+		r.now = time(NULL);
 	int err;
 	struct hg_gzfile *gz =
 		hg_reportfile_create(r.exe, r.now, HG_LEAKS_SUFFIX, final, len, fallback, &err);
@@ -624,5 +861,7 @@ void hg_leaks_done(void)
 		return;
 	scanned = false;
 	free_memory(&mem);
-	hg_modules_free(&mods);
+	if (r.modules != NULL)
+		hg_modules_free(&mods);
+	r.modules = NULL;
 }

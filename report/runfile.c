@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../base/fmt.h"
 #include "../base/options.h"
 #include "../base/os.h"
@@ -27,8 +28,8 @@
 #define HG_RECORD_ARG_MAX 1024 /* bytes of one arg at most */
 
 static char run_dir[HG_REPORT_PATH]; /* absolute when hg_run_start could make it so */
-static char uniq[17];		     /* "" until this process picks one */
-static unsigned fork_generation;
+HG_FORK_STATE static char uniq[17];		     /* "" until this process picks one */
+HG_FORK_STATE static unsigned fork_generation;
 
 bool hg_run_active(void)
 {
@@ -69,9 +70,24 @@ static void pick_uniq(void)
 	hg_fmt(uniq, sizeof(uniq), "%016lx", (unsigned long)r);
 }
 
+/* The program's path, read once: a fork child runs the same (exec starts
+ * this library afresh). */
+static const char *program_path(void)
+{
+	static char exe[HG_REPORT_PATH];
+	if (exe[0] == '\0')
+		hg_path_exe(exe, sizeof(exe));
+	return exe;
+}
+
 /* mkdir -p, mode 0700 for what it creates. */
 static int make_dirs(const char *dir)
 {
+	struct stat made;
+	int saved_errno = errno;
+	if (stat(dir, &made) == 0 && S_ISDIR(made.st_mode))
+		return 0; /* the common case: one call, not one per component */
+	errno = saved_errno;
 	char path[HG_REPORT_PATH];
 	size_t n = hg_fmt(path, sizeof(path), "%s", dir);
 	int saved = errno, err = 0;
@@ -103,8 +119,7 @@ int hg_run_prefix(char *out, size_t len)
 	int err = make_dirs(run_dir);
 	if (err != 0)
 		return err;
-	static char exe[HG_REPORT_PATH];
-	hg_path_exe(exe, sizeof(exe));
+	const char *exe = program_path();
 	char prog[256];
 	size_t n = 0;
 	for (const char *c = hg_path_base(exe); *c != '\0' && n + 1 < sizeof(prog); c++) {
@@ -194,9 +209,8 @@ static void put_report(struct text *t, const char *kind, const char *path)
 
 static size_t build(char *buf, size_t len, const struct hg_run_outcome *o)
 {
-	static char exe[HG_REPORT_PATH];
+	const char *exe = program_path();
 	struct text t = { buf, len, 0 };
-	hg_path_exe(exe, sizeof(exe));
 	putf(&t, HG_PROCESS_MAGIC " %d\n", HG_PROCESS_FORMAT_VERSION);
 	putf(&t, HG_FMT_VERSION " %s\n", PACKAGE_VERSION);
 	put(&t, HG_PROCESS_PROGRAM " ", sizeof(HG_PROCESS_PROGRAM));

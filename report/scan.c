@@ -492,8 +492,17 @@ struct roots {
 	uintptr_t prev_hi;  /* the previous mapping's end */
 	bool prev_noaccess; /* and whether it was ---p (a guard page?) */
 	uint64_t bytes;
+	uint64_t heap_bytes;
 	unsigned char vec[4096]; /* mincore's answer, one window */
+	uint64_t pm[512];	 /* pagemap's, one window */
 };
+
+/* /proc/self/pagemap's bits (Documentation/admin-guide/mm/pagemap.rst). */
+#define HG_PM_PRESENT ((uint64_t)1 << 63)
+#define HG_PM_SWAPPED ((uint64_t)1 << 62)
+#define HG_PM_EXCLUSIVE ((uint64_t)1 << 56)
+
+static void scan_pages(struct roots *r, uintptr_t lo, uintptr_t hi, int fd, bool written);
 
 /* Scan [lo, hi); in a huge mapping (sparse) only the resident pages:
  * the others were never written, or are swapped out (the price of not
@@ -502,6 +511,10 @@ static void scan_root(struct roots *r, uintptr_t lo, uintptr_t hi, bool sparse)
 {
 	if (hi <= lo)
 		return;
+	if (r->in->ninherited > 0) { /* a fork child: pagemap is open */
+		scan_pages(r, lo, hi, r->in->pagemap, false);
+		return;
+	}
 	if (!sparse) {
 		r->bytes += hi - lo;
 		scan_words(r->m, lo, hi);
@@ -727,6 +740,94 @@ static void scan_roots(struct roots *r, unsigned *faults)
 	hg_scan_unmap(maps, map_len);
 }
 
+/* ---- a fork child's inherited memory ---- */
+
+
+/* [lo, hi) less the chunks being classified (sorted, not overlapping). */
+static void scan_between_chunks(struct roots *r, uintptr_t lo, uintptr_t hi)
+{
+	struct marker *m = r->m;
+	size_t a = 0, b = m->count; /* the first chunk ending after lo */
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (m->start[mid] + m->chunks[mid].requested <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (size_t i = a; lo < hi; i++) {
+		uintptr_t cut = i < m->count && m->start[i] < hi ? m->start[i] : hi;
+		if (cut > lo) {
+			r->heap_bytes += cut - lo;
+			scan_words(m, lo, cut);
+		}
+		if (cut == hi)
+			break;
+		uintptr_t end = m->start[i] + m->chunks[i].requested;
+		lo = end > lo ? end : lo;
+	}
+}
+
+/* The pages of [lo, hi) this process may have written since the fork:
+ * present and mapped by it alone, or swapped out (which tells nothing). */
+static void scan_written(struct roots *r, uintptr_t lo, uintptr_t hi, int fd)
+{
+	scan_pages(r, lo, hi, fd, true);
+}
+
+/* written: the pages above, less the chunks; else a root mapping's pages
+ * that hold anything: present, or swapped out.  One that is neither was
+ * never written (zero, or the file's bytes): reading it would only fault
+ * it in. */
+static void scan_pages(struct roots *r, uintptr_t lo, uintptr_t hi, int fd, bool written)
+{
+	const uint64_t want = written ? HG_PM_PRESENT | HG_PM_EXCLUSIVE : HG_PM_PRESENT;
+	uintptr_t page = hg_page_size;
+	for (uintptr_t a = lo & ~(page - 1); a < hi;) {
+		size_t npages = (hi - a + page - 1) / page;
+		if (npages > sizeof(r->pm) / sizeof(r->pm[0]))
+			npages = sizeof(r->pm) / sizeof(r->pm[0]);
+		ssize_t got = pread(fd, r->pm, npages * sizeof(r->pm[0]),
+				    (off_t)(a / page * sizeof(r->pm[0])));
+		if (got < (ssize_t)sizeof(r->pm[0])) { /* cannot tell: all of it */
+			if (written) {
+				scan_between_chunks(r, a > lo ? a : lo, hi);
+			} else {
+				r->bytes += hi - (a > lo ? a : lo);
+				scan_words(r->m, a > lo ? a : lo, hi);
+			}
+			return;
+		}
+		size_t n = (size_t)got / sizeof(r->pm[0]);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t e = r->pm[i];
+			if (!(e & HG_PM_SWAPPED) && (e & want) != want)
+				continue;
+			uintptr_t plo = a + i * page, phi = plo + page;
+			plo = plo < lo ? lo : plo;
+			phi = phi > hi ? hi : phi;
+			if (written) {
+				scan_between_chunks(r, plo, phi);
+			} else {
+				r->bytes += phi - plo;
+				scan_words(r->m, plo, phi);
+			}
+		}
+		a += n * page;
+	}
+}
+
+static void scan_inherited(struct roots *r, unsigned *faults)
+{
+	volatile size_t i = 0; /* survives a fault's longjmp: that range is skipped */
+	if (sigsetjmp(fault.env, 1) != 0) {
+		(*faults)++;
+		i++;
+	}
+	for (; i < r->in->ninherited; i++)
+		scan_written(r, r->in->inherited[i].lo, r->in->inherited[i].hi, r->in->pagemap);
+}
+
 /* ---- the classification ---- */
 
 static uint64_t now_us(void)
@@ -810,13 +911,23 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 		r->ndead = hg_thread_dead_stacks(r->dead, HG_DEAD_STACKS_MAX);
 
 	fault_guard_on();
-	/* Reachable: from the roots, then transitively. */
+	/* Reachable: from the roots, then transitively.  A fork child's
+	 * inherited blocks are its parent's to report, and roots here. */
 	m->want = UNREACHED;
 	m->set = REACHABLE;
+	for (size_t i = 0; i < n; i++) {
+		if (in->chunks[i].inherited) {
+			m->state[i] = REACHABLE;
+			m->stack[m->top] = (uint32_t)i;
+			m->top = m->top + 1;
+		}
+	}
 	if (roots == NULL)
 		scan_roots(r, &stats->faults);
 	else
 		scan_given_roots(r, roots, nroots, &stats->faults);
+	if (in->ninherited > 0)
+		scan_inherited(r, &stats->faults);
 	drain_reachable(m, &stats->faults);
 	mark_indirect(m, &stats->faults);
 	fault_guard_off();
@@ -826,6 +937,8 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 				     : m->state[i] == INDIRECT ? HG_INDIRECT
 							       : HG_LOST;
 	stats->roots_bytes = r->bytes;
+	stats->heap_bytes = r->heap_bytes;
+	stats->blocks = n;
 	hg_scan_unmap(mem, len);
 	stats->microseconds = now_us() - t0;
 	return true;

@@ -58,6 +58,9 @@ struct hg_scan_stats {
 	unsigned not_stopped;
 	uint64_t microseconds;
 	unsigned faults; /* ranges that faulted while read */
+	uint64_t blocks;     /* chunks classified (a fork child: its own, inherited ones too
+				when it walked the whole heap) */
+	uint64_t heap_bytes; /* a fork child: inherited memory read page by page (written) */
 };
 
 /* heapguard's static TLS block around a thread's &hg_self, the same in
@@ -81,6 +84,17 @@ struct hg_scan_input {
 	uintptr_t caller_sp;		  /* the calling thread's stack from here */
 	const uintptr_t *caller_regs;	  /* its callee-saved registers */
 	unsigned ncaller_regs;
+	/* A fork child that knows its own blocks (then chunks holds only
+	 * those): the memory it inherited, its heap's segments and inherited
+	 * mmap'd blocks, sorted.  Only the pages it may have written are
+	 * roots, less its own chunks: those /proc/self/pagemap (fd pagemap)
+	 * shows mapped by this process alone, or swapped out.  A page it has
+	 * not written since the fork is still shared with its parent and holds
+	 * what the parent wrote before it: no pointer to a block of the child.
+	 * Inherited chunks in chunks[] (a whole-heap walk) are roots. */
+	const struct hg_range *inherited;
+	size_t ninherited;
+	int pagemap;
 };
 
 /* Classify every chunk.  False if memory could not be had (then every

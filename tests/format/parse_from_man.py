@@ -429,7 +429,12 @@ def parse_leaks(rep):
     while skip_unknown(rep.peek()):
         rep.pos += 1
     if rep.peek() == 'scan':
-        _, threads, not_stopped, _ = [num(x, 'scan') for x in rep.take('scan', 5)]
+        # root_bytes threads not_stopped microseconds [blocks heap_bytes]
+        fields = [num(x, 'scan') for x in rep.take('scan')]
+        if len(fields) not in (4, 6):
+            raise Refused('%s: scan has %d fields, 5 or 7 expected' %
+                          (rep.where(), len(fields) + 1))
+        threads, not_stopped = fields[1], fields[2]
         rep.facts.add('scan')
         if threads > 1:
             rep.facts.add('scan-threads>1')

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* A fork child's own blocks beside a big inherited heap (test_fork_own.sh).
+ * The parent keeps a table of 50,000 blocks of 64 bytes (the table is a
+ * block of 400 KB itself), forks one child and waits for it; then prints
+ * "child PID STATUS" (STATUS as waitpid gives it) and "parent PID".
+ *   fork_own own: the child
+ *     a  (100 bytes) stores it into the table's last slot, written after
+ *        the fork: reachable through an inherited block;
+ *     b  (200) drops it: lost;
+ *     c1 frees the block in table[5], allocates 64 bytes (at level=fast the
+ *        same address again) and stores it into table[5]: reachable;
+ *     c2 frees the block in table[30000] (a page of the table the child
+ *        does not write), allocates 64 bytes and drops them: lost, though
+ *        the stale table[30000] may hold the very address;
+ *     d  (300) keeps it in a global: reachable;
+ *     f  (500) referenced only from g (600), which it drops: f indirect,
+ *        g lost;
+ *     and prints "reused N": how many of c1, c2 got their address back.
+ *   fork_own thread: the same but c2, after a thread of the child's
+ *     allocated and freed a block: the child cannot know its blocks alone
+ *     and classifies every live block.
+ *   fork_own many: the same but c2, after the child allocated 40,000 blocks
+ *     of its own (kept, reachable from a global): more than its note of
+ *     its blocks holds, so it classifies every live block.
+ *   fork_own forked: the same but c2, after the child forked a child of
+ *     its own (which exits at once): pages it wrote may be shared with that
+ *     one, so it classifies every live block.
+ *   fork_own overflow_own: the child writes one byte past a block of its
+ *     own (level=full's canary) and exits: its exit's heap check sees it.
+ *   fork_own header_own: the child writes 16 bytes past a 24-byte block of
+ *     its own, over the next chunk's header, and exits.
+ *   fork_own overflow_inherited: the child writes one byte past an
+ *     inherited block, then frees it. */
+#define _DEFAULT_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "lk.h"
+
+#define KEPT 50000
+
+void **table;
+void *global_d;
+void **global_many;
+static int reused;
+
+LK_SITE static void keep_in_parent(void)
+{
+	table = malloc((KEPT + 1) * sizeof(void *));
+	for (int i = 0; i < KEPT; i++)
+		table[i] = malloc(64);
+	table[KEPT] = NULL;
+}
+
+LK_SITE static void child_a(void)
+{
+	table[KEPT] = malloc(100);
+}
+
+LK_SITE static void child_b(void)
+{
+	char *volatile p = malloc(200);
+	memset(p, 'b', 200);
+	p = NULL;
+}
+
+LK_SITE static void child_c1(void)
+{
+	void *old = table[5];
+	free(old);
+	table[5] = malloc(64);
+	reused += table[5] == old;
+}
+
+LK_SITE static void child_c2(void)
+{
+	void *old = table[30000];
+	free(old);
+	char *volatile p = malloc(64);
+	reused += (void *)p == old;
+	memset(p, 'c', 64);
+	p = NULL;
+}
+
+LK_SITE static void child_d(void)
+{
+	global_d = malloc(300);
+}
+
+LK_SITE static void child_fg(void)
+{
+	void **volatile g = malloc(600);
+	g[0] = malloc(500);
+	g = NULL;
+}
+
+static void *touch_heap(void *arg)
+{
+	free(malloc(32));
+	return arg;
+}
+
+LK_SITE static void child(const char *mode)
+{
+	if (strcmp(mode, "overflow_own") == 0) {
+		char *volatile p = malloc(40);
+		global_d = (void *)p;
+		p[40] = 'x';
+		return;
+	}
+	if (strcmp(mode, "header_own") == 0) {
+		char *volatile p = malloc(24);
+		global_d = (void *)p;
+		memset(p + 24, 0x41, 16);
+		return;
+	}
+	if (strcmp(mode, "overflow_inherited") == 0) {
+		char *volatile p = table[7];
+		p[64] = 'x';
+		free(p);
+		return;
+	}
+	if (strcmp(mode, "many") == 0) {
+		global_many = malloc(40000 * sizeof(void *));
+		for (int i = 0; i < 40000; i++)
+			global_many[i] = malloc(16);
+	}
+	if (strcmp(mode, "forked") == 0) {
+		pid_t pid = fork();
+		if (pid == 0)
+			exit(0);
+		int status;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			exit(3);
+	}
+	if (strcmp(mode, "thread") == 0) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, touch_heap, NULL) != 0 || pthread_join(t, NULL) != 0)
+			exit(3);
+	}
+	child_a();
+	child_b();
+	child_c1();
+	if (strcmp(mode, "own") == 0)
+		child_c2();
+	child_d();
+	child_fg();
+	dprintf(1, "reused %d\n", reused);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "own";
+	keep_in_parent();
+	lk_scrub_stack();
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		child(mode);
+		lk_scrub_stack();
+		exit(0);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		return 1;
+	dprintf(1, "child %d %d\n", (int)pid, status);
+	dprintf(1, "parent %d\n", (int)getpid());
+	lk_scrub_stack();
+	return 0;
+}
