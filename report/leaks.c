@@ -197,19 +197,6 @@ static void take_mmapped_child(struct hg_chunk *c)
 	}
 }
 
-static void sort_ranges(struct hg_range *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		struct hg_range x = v[i];
-		size_t j = i;
-		while (j > 0 && v[j - 1].lo > x.lo) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
-}
-
 static size_t count_mmapped;
 static void count_one_mmapped(struct hg_chunk *c)
 {
@@ -570,7 +557,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 	ch.segs = mem->exclude + nex + max_mapped;
 	ch.inherited = ch.segs + ch.max_segs;
 	hg_walk_segment_list(note_segment, &ch);
-	sort_ranges(ch.segs, ch.nsegs);
+	hg_scan_sort_ranges(ch.segs, ch.nsegs);
 	for (size_t i = 0; i < ch.nsegs; i++)
 		ch.inherited[ch.ninherited++] = ch.segs[i];
 	k->chunks = mem->chunks;
@@ -583,7 +570,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 	child_of = &ch;
 	if (!hg_region_mmap_try_each(take_mmapped_child))
 		return 0;
-	sort_ranges(ch.inherited, ch.ninherited);
+	hg_scan_sort_ranges(ch.inherited, ch.ninherited);
 	radix_sort(k->chunks, mem->tmp, k->count, false);
 	size_t n = 0; /* a chunk handed twice is logged twice */
 	for (size_t i = 0; i < k->count; i++) {

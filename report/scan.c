@@ -653,7 +653,7 @@ static void consider_mapping(struct roots *r, const char *line)
 	scan_root_pieces(r, lo, hi, sparse);
 }
 
-static void sort_ranges(struct hg_range *v, size_t n)
+void hg_scan_sort_ranges(struct hg_range *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++) { /* a few hundred, mostly sorted */
 		struct hg_range x = v[i];
@@ -696,7 +696,7 @@ static size_t build_exclusions(struct roots *r, struct hg_range *ex, size_t max)
 	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
 	for (unsigned i = 0; stop.slots != NULL && i < slots && n < max; i++)
 		ex[n++] = own_tls(&r->in->tls, stop.slots[i].tls);
-	sort_ranges(ex, n);
+	hg_scan_sort_ranges(ex, n);
 	size_t out = 0; /* merge overlaps */
 	for (size_t i = 0; i < n; i++) {
 		if (out > 0 && ex[i].lo <= ex[out - 1].hi) {

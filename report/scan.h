@@ -30,6 +30,8 @@ struct hg_live {
 struct hg_range {
 	uintptr_t lo, hi;
 };
+/* By lo, in place (insertion: a few hundred, mostly sorted; no malloc). */
+void hg_scan_sort_ranges(struct hg_range *v, size_t n);
 
 /* Memory of heapguard's own: mmap'd and remembered, so that the scan never
  * takes its own arrays (full of chunk addresses) for roots. */
