@@ -608,6 +608,10 @@ static size_t coalesce(struct hg_arena *av, struct hg_chunk *p, size_t size)
 		size_t prevsize = p->prev_size;
 		struct hg_chunk *prev = hg_chunk_at(p, -prevsize);
 		if (coalesce_backward_ok(p, prev, prevsize) && unlink_verified(av, prev)) {
+			/* p's header is now inside prev: leave no sealed header
+			 * there that a fork child's note of its blocks (hg_own_log)
+			 * could take for a live block. */
+			p->head = 0;
 			p = prev;
 			size += prevsize;
 		} else {

@@ -117,6 +117,22 @@ LK_SITE static void child(const char *mode)
 		memset(p + 24, 0x41, 16);
 		return;
 	}
+	if (strcmp(mode, "merged") == 0) {
+		/* p merges backward into x when freed; the space is then
+		 * handed out again and written past p's old header, over the
+		 * header p's size pointed at.  p's old header, noted by the
+		 * child as its own, must not be taken for a live block. */
+		char *x = malloc(2000), *p = malloc(2000), *g = malloc(2000);
+		memset(x, 1, 2000);
+		memset(p, 2, 2000);
+		free(x);
+		free(p);
+		free(g);
+		char *r = malloc(8000);
+		memset(r + 2016, 0, 5900);
+		global_d = (void *)r;
+		return;
+	}
 	if (strcmp(mode, "overflow_inherited") == 0) {
 		char *volatile p = table[7];
 		p[64] = 'x';

@@ -119,4 +119,20 @@ die header_own.fast header_own level=fast:leaks=0:frag=0 \
 	'heapguard: header-corruption of 0x* at exit (heap check)'
 die overflow_inherited.full overflow_inherited level=full:leaks=0:frag=0 \
 	'heapguard: heap-overflow of 0x* (chunk *, 64 requested) in free()'
+# clean DIR MODE OPTIONS: the child exits 0 with no diagnostic.
+clean() {
+	run "$1" "$2" "$3"
+	d=$tmp/$1
+	status=$(sed -n 's/^child [0-9]* \([0-9]*\)$/\1/p' "$d/stdout")
+	if [ "$status" = 0 ] && ! grep -q '^heapguard: [a-z-]* of 0x' "$d/stderr"; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1: child status ${status:-none}, expected 0 and no diagnostic"
+		sed 's/^/    /' "$d/stderr" | head -12
+		fails=$((fails + 1))
+	fi
+}
+# A block the child freed and that merged into the one before it.
+clean merged.fast merged level=fast:leaks=0:frag=0
+clean merged.full merged level=full:leaks=0:frag=0
 [ $fails -eq 0 ]
