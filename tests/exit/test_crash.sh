@@ -17,27 +17,10 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# waitstatus OPTIONS HOW: "SIGNAL CORE" as waitpid saw the program end.
+# waitstatus OPTIONS HOW: how the program ended (hg_ends), its reports
+# in $HG_REPORTS.
 waitstatus() {
-	python3 - "$HG_PRELOAD" "$1" "$prog" "$2" "$HG_REPORTS" "$HG_TMP" <<'PY'
-import os, resource, subprocess, sys
-lib, opts, prog, how, reports, tmp = sys.argv[1:]
-env = dict(os.environ, LD_PRELOAD=lib, HEAPGUARD_OPTIONS="report=%s/hg.%%p:%s" % (reports, opts))
-with open(os.path.join(tmp, "out"), "w") as out, open(os.path.join(tmp, "err"), "w") as err:
-    # Cores allowed, so that the core-dump flag can differ if heapguard
-    # changed how the process dies (where the kernel can write one).
-    def cores():
-        soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
-        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
-    p = subprocess.Popen([prog, how], env=env, stdout=out, stderr=err, cwd=tmp,
-                         preexec_fn=cores)
-    _, st = os.waitpid(p.pid, 0)
-print(os.WTERMSIG(st) if os.WIFSIGNALED(st) else "exit%d" % os.WEXITSTATUS(st),
-      1 if os.WIFSIGNALED(st) and os.WCOREDUMP(st) else 0)
-for f in os.listdir(tmp):
-    if f == "core" or f.startswith("core."):
-        os.unlink(os.path.join(tmp, f))
-PY
+	hg_ends "$HG_PRELOAD" "report=$HG_REPORTS/hg.%p:$1" "$prog" "$2"
 }
 
 for how in segv bus fpe ill overflow kill; do

@@ -20,29 +20,10 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# ends PRELOAD OPTIONS HOW: "SIGNAL CORE" (or "exitN 0") as waitpid saw
-# the program end; its stdout in $HG_TMP/out, stderr in $HG_TMP/err.
+# ends PRELOAD OPTIONS HOW: how the program ended (hg_ends), with the
+# reports off.
 ends() {
-	python3 - "$1" "$2" "$prog" "$3" "$HG_TMP" <<'PY'
-import os, resource, subprocess, sys
-preload, opts, prog, how, tmp = sys.argv[1:]
-env = dict(os.environ, HEAPGUARD_OPTIONS="leaks=0:frag=0:" + opts)
-env.pop("LD_PRELOAD", None)
-if preload:
-    env["LD_PRELOAD"] = preload
-with open(os.path.join(tmp, "out"), "w") as out, open(os.path.join(tmp, "err"), "w") as err:
-    def cores():
-        soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
-        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
-    p = subprocess.Popen([prog, how], env=env, stdout=out, stderr=err, cwd=tmp,
-                         preexec_fn=cores)
-    _, st = os.waitpid(p.pid, 0)
-print(os.WTERMSIG(st) if os.WIFSIGNALED(st) else "exit%d" % os.WEXITSTATUS(st),
-      1 if os.WIFSIGNALED(st) and os.WCOREDUMP(st) else 0)
-for f in os.listdir(tmp):
-    if f == "core" or f.startswith("core."):
-        os.unlink(os.path.join(tmp, f))
-PY
+	hg_ends "$1" "leaks=0:frag=0:$2" "$prog" "$3"
 }
 
 # run CASE HOW OPTIONS [EXTRA_PRELOAD]: as on glibc (status, core flag,

@@ -50,6 +50,36 @@ hg_exec() {
 	fi
 }
 
+# hg_ends PRELOAD OPTIONS PROG ARG: run PROG ARG in $HG_TMP with
+# LD_PRELOAD=PRELOAD (none when empty) and HEAPGUARD_OPTIONS=OPTIONS, cores
+# allowed (so the core-dump flag can differ if heapguard changed how the
+# process dies), and print how it ended as waitpid saw it: "SIGNAL CORE",
+# or "exitN 0".  Its stdout is left in $HG_TMP/out, stderr in $HG_TMP/err;
+# a core file it leaves is removed.  Needs python3 (the shell cannot see
+# the core-dump flag).
+hg_ends() {
+	python3 - "$1" "$2" "$3" "$4" "$HG_TMP" <<'PY'
+import os, resource, subprocess, sys
+preload, opts, prog, arg, tmp = sys.argv[1:]
+env = dict(os.environ, HEAPGUARD_OPTIONS=opts)
+env.pop("LD_PRELOAD", None)
+if preload:
+    env["LD_PRELOAD"] = preload
+def cores():
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+with open(os.path.join(tmp, "out"), "w") as out, open(os.path.join(tmp, "err"), "w") as err:
+    p = subprocess.Popen([prog, arg], env=env, stdout=out, stderr=err, cwd=tmp,
+                         preexec_fn=cores)
+    _, st = os.waitpid(p.pid, 0)
+print(os.WTERMSIG(st) if os.WIFSIGNALED(st) else "exit%d" % os.WEXITSTATUS(st),
+      1 if os.WIFSIGNALED(st) and os.WCOREDUMP(st) else 0)
+for f in os.listdir(tmp):
+    if f == "core" or f.startswith("core."):
+        os.unlink(os.path.join(tmp, f))
+PY
+}
+
 # hg_compare NAME CMD...: run CMD both ways, stdout to files, compare stdout
 # and exit status; stderr is shown on failure only (heapguard may add its
 # own summary there). CMD runs in the current directory. Returns 0 if same.
