@@ -50,5 +50,14 @@ struct hg_origin {
 /* The origin of an armed or quarantined chunk whose trailer verifies;
  * false otherwise (level=fast, or a chunk not yet armed). */
 bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o);
+/* Its owners as the side table (owners.h) has them, out of the reach of
+ * the block's overflows and of writes after its free: stacks and threads
+ * (requested is not set); false when none are recorded.  Reads no header,
+ * so it serves a chunk whose header does not verify.  The trailer's exact
+ * thread numbers are used when it verifies. */
+bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o);
+/* A level=full chunk goes back to lib/ without the quarantine (unmapped,
+ * or moved by realloc): its side table slot stops naming it. */
+void hg_guard_forget(const struct hg_chunk *c);
 
 #endif

@@ -115,6 +115,8 @@ static bool watch_malloc(void)
 #define BOUNDS " (chunk 0x7f0000001000..0x7f0000001030, 48 bytes, 40 requested)"
 #define MEM    ((const void *)0x7f0000001010)
 #define AT(x)  ((const void *)(uintptr_t)(x))
+/* Bytes a write after free left, as the reporter is shown them. */
+static const unsigned char FOUND[20];
 
 static void describe_chunk(const struct hg_chunk *c, struct hg_diag_chunk *out)
 {
@@ -377,13 +379,13 @@ DEATH(trailer, hg_diag_trailer(MEM, CHUNK, "realloc", 24),
 DEATH(freed_header, hg_diag_freed_header(MEM, "free", 0x51),
       "heapguard: write-after-free of 0x7f0000001010 in free()",
       "the freed chunk's header was overwritten (found 0x51)", NULL)
-DEATH(freed_trailer, hg_diag_freed_trailer(MEM, CHUNK, "free", 24, 16),
+DEATH(freed_trailer, hg_diag_freed_trailer(MEM, CHUNK, "free", 24, 16, FOUND),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in free()",
       "the last 16 bytes of the freed block (offset 24) were overwritten", NULL)
-DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 0x00, 0xdf),
+DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 3, FOUND, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " at exit (heap check)",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
-DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 0x00, 0xdf),
+DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 3, FOUND, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in heapguard_check_heap()",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
 DEATH(next_header, hg_diag_next_header(AT(0x7f0000001040), "free", AT(0x7f0000001030), false),
