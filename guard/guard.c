@@ -196,12 +196,6 @@ bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o)
 	o->free_stack = w.free_stack;
 	o->alloc_thread = (uint16_t)w.alloc_thread;
 	o->free_thread = (uint16_t)w.free_thread;
-	/* The trailer's thread numbers are exact; the table's saturate. */
-	struct hg_origin t;
-	if (!hg_chunk_bad_checksum(c, hg_chunk_head(c)) && hg_chunk_origin(c, &t)) {
-		o->alloc_thread = t.alloc_thread;
-		o->free_thread = t.free_thread;
-	}
 	return true;
 }
 

@@ -52,9 +52,10 @@ struct hg_origin {
 bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o);
 /* Its owners as the side table (owners.h) has them, out of the reach of
  * the block's overflows and of writes after its free: stacks and threads
- * (requested is not set); false when none are recorded.  Reads no header,
- * so it serves a chunk whose header does not verify.  The trailer's exact
- * thread numbers are used when it verifies. */
+ * (requested is not set); false when none are recorded.  Reads nothing
+ * of the chunk, so it serves one whose header does not verify.  Thread
+ * numbers past HG_OWNER_THREAD_MAX (1023) read as that: the trailer's,
+ * when it verifies, are exact. */
 bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o);
 /* A level=full chunk goes back to lib/ without the quarantine (unmapped,
  * or moved by realloc): its side table slot stops naming it. */

@@ -33,17 +33,22 @@ static void describe_chunk(const struct hg_chunk *c, struct hg_diag_chunk *out)
 		     : (state & HG_INUSE) ? HG_DIAG_STATE_IN_USE
 					  : HG_DIAG_STATE_FREE;
 	out->has_requested = hg_chunk_requested(c, &out->requested);
-	struct hg_origin origin;
+	struct hg_origin origin, trailer;
+	bool in_trailer = hg_chunk_origin(c, &trailer);
 	if ((state & (HG_INUSE | HG_QUARANTINED | HG_ISOLATED)) && hg_chunk_owners(c, &origin)) {
 		out->alloc_stack = origin.alloc_stack;
 		out->alloc_thread = origin.alloc_thread;
 		out->free_stack = origin.free_stack;
 		out->free_thread = origin.free_thread;
-	} else if (hg_chunk_origin(c, &origin)) {
-		out->alloc_stack = origin.alloc_stack;
-		out->alloc_thread = origin.alloc_thread;
-		out->free_stack = origin.free_stack;
-		out->free_thread = origin.free_thread;
+		if (in_trailer) { /* exact thread numbers: the table's saturate */
+			out->alloc_thread = trailer.alloc_thread;
+			out->free_thread = trailer.free_thread;
+		}
+	} else if (in_trailer) {
+		out->alloc_stack = trailer.alloc_stack;
+		out->alloc_thread = trailer.alloc_thread;
+		out->free_stack = trailer.free_stack;
+		out->free_thread = trailer.free_thread;
 	}
 }
 
