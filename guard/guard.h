@@ -57,8 +57,10 @@ bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o);
  * numbers past HG_OWNER_THREAD_MAX (1023) read as that: the trailer's,
  * when it verifies, are exact. */
 bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o);
-/* A level=full chunk goes back to lib/ without the quarantine (unmapped,
- * or moved by realloc): its side table slot stops naming it. */
+/* A level=full heap chunk goes back to lib/ without the quarantine
+ * (quarantine=0, or left behind by realloc): its side table slot stops
+ * naming it, before another thread may be handed the chunk.  (Blocks
+ * mmap'd on their own have no slot.) */
 void hg_guard_forget(const struct hg_chunk *c);
 
 #endif

@@ -130,8 +130,6 @@ static void free_slow_work(void *mem)
 	if (hg_chunk_is_mmapped(p)) {
 		hg_mmap_freed(p);
 		if (!(hg_mp.full && hg_chunk_size(p) <= held / 2)) {
-			if (hg_mp.full)
-				hg_guard_forget(p);
 			hg_munmap_chunk(p, "free");
 			return;
 		}
@@ -144,7 +142,7 @@ static void free_slow_work(void *mem)
 		return;
 	}
 	if (hg_mp.full)
-		hg_guard_forget(p);
+		hg_guard_forget(p); /* before another thread may be handed it */
 	hg_release_freed(p, "free");
 }
 
@@ -256,7 +254,6 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	if (hg_mp.full)
 		hg_chunk_set_state(oldp, HG_ARMED, 0);
 	struct hg_chunk *newp;
-	bool quarantined = false;
 	if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
 	    hg_config.options.quarantine > 0) {
 		/* level=full moves a growing block, so the old one goes through
@@ -266,7 +263,6 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 			size_t keep = live_bytes(oldp);
 			memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
 			hg_guard_quarantine(oldp);
-			quarantined = true;
 		}
 	} else if (hg_chunk_is_mmapped(oldp)) {
 		newp = realloc_mmapped(oldp, bytes, nb);
@@ -278,6 +274,8 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 			newp = hg_chunk_alloc(nb);
 			if (newp != NULL) {
 				memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
+				if (hg_mp.full)
+					hg_guard_forget(oldp);
 				hg_chunk_free_to_arena(oldp);
 			}
 		}
@@ -288,8 +286,6 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	}
 	hg_self.own_blocks -= own;
 	hg_chunk_claim(&hg_self, newp);
-	if (hg_mp.full && newp != oldp && !quarantined)
-		hg_guard_forget(oldp); /* unmapped or given back to the arena */
 	if (hg_mp.full)
 		hg_guard_arm(newp, bytes);
 	return hg_chunk2mem(newp);
