@@ -243,12 +243,78 @@ static size_t format_origin(char *buf, size_t len, const char *what, uint32_t st
 	return used + format_stack(buf + used, len - used, pcs, n);
 }
 
-/* The one writer.  addr and chunk as for the reporters; op may be NULL
+/* Bytes a write after free changed: offsets first..last of the block,
+ * found[] as read. */
+struct modified {
+	size_t first, last;
+	const unsigned char *found;
+};
+
+/* At most this many of the modified bytes are shown. */
+#define HG_DIAG_DUMP_MAX 32
+
+static size_t format_modified(char *buf, size_t len, const struct modified *m)
+{
+	size_t span = m->last - m->first + 1;
+	size_t n = hg_fmt(buf, len, "  modified: offsets %zu..%zu of the freed block (%zu byte%s)\n",
+			  m->first, m->last, span, span == 1 ? "" : "s");
+	n += hg_fmt(buf + n, len - n, "  found:");
+	size_t shown = span < HG_DIAG_DUMP_MAX ? span : HG_DIAG_DUMP_MAX;
+	for (size_t i = 0; i < shown; i++)
+		n += hg_fmt(buf + n, len - n, " %02x", (unsigned)m->found[i]);
+	if (shown < span)
+		n += hg_fmt(buf + n, len - n, " ... (%zu more)", span - shown);
+	n += hg_fmt(buf + n, len - n, "\n");
+	return n;
+}
+
+/* The block below the damaged chunk, which an overflow from below would
+ * have run through: its size and request, state and allocation stack. */
+static size_t format_below(char *buf, size_t len, enum hg_error_kind kind,
+			   const struct hg_chunk *below)
+{
+	struct hg_diag_chunk b = { 0 };
+	hg_diag_hooks.describe_chunk(below, &b);
+	/* A canary or trailer is damaged from inside its own block: an
+	 * overflow from below would have broken this block's header first. */
+	const char *label = kind == HG_ERR_HEAP_OVERFLOW ? "the block below"
+							  : "the block below, likely the writer";
+	const void *end = (const char *)below + b.size;
+	if (b.state == HG_DIAG_STATE_FREE)
+		return hg_fmt(buf, len, "  %s: chunk %p..%p (%zu bytes) is free (a thread cache, a bin or top)\n",
+			      label, (const void *)below, end, b.size);
+	size_t n;
+	if (b.has_requested)
+		n = hg_fmt(buf, len, "  %s: %zu bytes (chunk %p..%p, %zu bytes%s)", label,
+			   b.requested, (const void *)below, end, b.size,
+			   b.state == HG_DIAG_STATE_FREED ? ", freed" : "");
+	else
+		n = hg_fmt(buf, len, "  %s: chunk %p..%p (%zu bytes%s%s)", label, (const void *)below,
+			   end, b.size, b.state == HG_DIAG_STATE_FREED ? ", freed" : "",
+			   b.alloc_stack != 0 ? "; request unknown: its bookkeeping was overwritten"
+					      : "");
+	const uintptr_t *pcs;
+	unsigned frames = b.alloc_stack != 0 && hg_diag_hooks.stack_frames != NULL
+				  ? hg_diag_hooks.stack_frames(b.alloc_stack, &pcs)
+				  : 0;
+	if (frames == 0)
+		return n + hg_fmt(buf + n, len - n, ", %s: no allocation stack recorded\n",
+				  b.state == HG_DIAG_STATE_FREED ? "freed" : "in use");
+	n += hg_fmt(buf + n, len - n, " allocated by thread %u at:\n", b.alloc_thread);
+	if (n + 1 >= len)
+		return n;
+	return n + format_stack(buf + n, len - n, pcs, frames);
+}
+
+/* The one writer.  addr and chunk as for the reporters; damaged, when not
+ * NULL, is the chunk whose memory was found damaged (its header may not
+ * verify): its recorded owners are shown when chunk is not, and the block
+ * below it; modified the bytes a write after free changed.  op may be NULL
  * (an internal operation the program did not call by name), glibc NULL
  * (no glibc check catches this), detail one line of specifics. */
-__attribute__((format(printf, 6, 7))) static void
-diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk, const char *op,
-	 const char *glibc, const char *detail, ...)
+static void vdiagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk,
+		      const struct hg_chunk *damaged, const struct modified *modified,
+		      const char *op, const char *glibc, const char *detail, va_list detail_ap)
 {
 	int policy = (int)hg_config.options.check;
 	const char *dying = __atomic_load_n(&dying_of, __ATOMIC_ACQUIRE);
@@ -273,6 +339,10 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	size_t n = hg_fmt(buf, room, "heapguard: %s of %p", kind_names[kind], addr);
 	struct hg_diag_chunk about = { 0 };
 	bool described = chunk != NULL && hg_diag_hooks.describe_chunk != NULL;
+	/* A damaged chunk not described (its header may not verify): its
+	 * owners as recorded out of its reach. */
+	bool owned = !described && damaged != NULL && hg_diag_hooks.chunk_owners != NULL &&
+		     hg_diag_hooks.chunk_owners(damaged, &about);
 	if (described) {
 		hg_diag_hooks.describe_chunk(chunk, &about);
 		n += hg_fmt(buf + n, room - n, " (chunk %p..%p, %zu bytes", (const void *)chunk,
@@ -297,23 +367,32 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 	if (policy & 1) {
 		n += hg_fmt(buf + n, room - n, "\n");
 		n += hg_fmt(buf + n, room - n, "  ");
-		va_list ap;
-		va_start(ap, detail);
-		n += hg_vfmt(buf + n, room - n, detail, ap);
-		va_end(ap);
+		n += hg_vfmt(buf + n, room - n, detail, detail_ap);
 		n += hg_fmt(buf + n, room - n, "\n");
+		if (modified != NULL)
+			n += format_modified(buf + n, room - n, modified);
 		char name[17] = "";
 		prctl(PR_GET_NAME, name, 0, 0, 0);
 		unsigned thread = hg_diag_hooks.thread_number != NULL ? hg_diag_hooks.thread_number() : 0;
 		n += hg_fmt(buf + n, room - n, "  thread %u (%s, tid %d):\n", thread, name,
 			    (int)gettid());
 		n += format_stack(buf + n, room - n, pcs, depth);
-		if (described) {
+		if (owned && (const char *)damaged + 16 != (const char *)addr)
+			n += hg_fmt(buf + n, room - n, "  the damaged chunk at %p:\n",
+				    (const void *)damaged);
+		if (described || owned) {
 			n += format_origin(buf + n, room - n, "freed", about.free_stack,
 					   about.free_thread);
 			n += format_origin(buf + n, room - n, "allocated", about.alloc_stack,
 					   about.alloc_thread);
 		}
+		const struct hg_chunk *below =
+			damaged != NULL && hg_diag_hooks.chunk_below != NULL &&
+					hg_diag_hooks.describe_chunk != NULL
+				? hg_diag_hooks.chunk_below(damaged)
+				: NULL;
+		if (below != NULL && n + 1 < room)
+			n += format_below(buf + n, room - n, kind, below);
 		room = sizeof(report_buf);
 		if (glibc != NULL)
 			n += hg_fmt(buf + n, room - n,
@@ -339,6 +418,34 @@ diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk
 			hg_diag_hooks.before_abort();
 		abort();
 	}
+}
+
+__attribute__((format(printf, 6, 7))) static void
+diagnose(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk, const char *op,
+	 const char *glibc, const char *detail, ...)
+{
+	va_list ap;
+	va_start(ap, detail);
+	vdiagnose(kind, addr, chunk, NULL, NULL, op, glibc, detail, ap);
+	va_end(ap);
+}
+
+/* The same for damage found in the memory of chunk damaged. */
+__attribute__((format(printf, 8, 9))) static void
+diagnose_damage(enum hg_error_kind kind, const void *addr, const struct hg_chunk *chunk,
+		const struct hg_chunk *damaged, const struct modified *modified, const char *op,
+		const char *glibc, const char *detail, ...)
+{
+	va_list ap;
+	va_start(ap, detail);
+	vdiagnose(kind, addr, chunk, damaged, modified, op, glibc, detail, ap);
+	va_end(ap);
+}
+
+/* The chunk whose header is at mem's place. */
+static const struct hg_chunk *chunk_of(const void *mem)
+{
+	return (const struct hg_chunk *)((const char *)mem - 16);
 }
 
 /* ---- the reporters, one per error ---- */
@@ -419,21 +526,23 @@ void hg_diag_use_after_free(const void *mem, const struct hg_chunk *c, const cha
 
 void hg_diag_header_overwritten(const void *mem, const char *op, size_t head)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
-		 "the block's chunk header was overwritten: it reads 0x%zx and does not verify", head);
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, NULL, chunk_of(mem), NULL, op,
+			"free(): invalid size",
+			"the block's chunk header was overwritten: it reads 0x%zx and does not verify",
+			head);
 }
 
 void hg_diag_header_after_broken(const void *mem, const char *op, const void *broken)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
-		 "the heap is corrupt before this block: the chunk header at %p does not verify",
-		 broken);
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, NULL, broken, NULL, op, "free(): invalid size",
+			"the heap is corrupt before this block: the chunk header at %p does not verify",
+			broken);
 }
 
 void hg_diag_size_impossible(const void *mem, const char *op, size_t size)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "free(): invalid size",
-		 "the chunk's size field (0x%zx) is impossible", size);
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, NULL, chunk_of(mem), NULL, op,
+			"free(): invalid size", "the chunk's size field (0x%zx) is impossible", size);
 }
 
 void hg_diag_mmap_header(const void *mem, const char *op, size_t head, size_t prev_size)
@@ -466,43 +575,46 @@ void hg_diag_mmap_bad_mapping(const void *mem, const char *op, size_t offset, si
 void hg_diag_canary(const void *mem, const struct hg_chunk *c, const char *op, size_t requested,
 		    size_t offset, unsigned found, unsigned expected)
 {
-	diagnose(HG_ERR_HEAP_OVERFLOW, mem, c, op, HG_GLIBC_CHECK_SIZE,
+	diagnose_damage(HG_ERR_HEAP_OVERFLOW, mem, c, c, NULL, op, HG_GLIBC_CHECK_SIZE,
 		 "%zu byte(s) past the requested %zu: byte at offset %zu is 0x%02x, expected 0x%02x",
 		 offset - requested + 1, requested, offset, found, expected);
 }
 
 void hg_diag_trailer(const void *mem, const struct hg_chunk *c, const char *op, size_t offset)
 {
-	diagnose(HG_ERR_HEAP_OVERFLOW, mem, c, op, HG_GLIBC_CHECK_SIZE,
+	diagnose_damage(HG_ERR_HEAP_OVERFLOW, mem, c, c, NULL, op, HG_GLIBC_CHECK_SIZE,
 		 "the bookkeeping after the canary (offset %zu) was overwritten", offset);
 }
 
 void hg_diag_freed_header(const void *mem, const char *op, size_t head)
 {
-	diagnose(HG_ERR_WRITE_AFTER_FREE, mem, NULL, op, NULL,
-		 "the freed chunk's header was overwritten (found 0x%zx)", head);
+	diagnose_damage(HG_ERR_WRITE_AFTER_FREE, mem, NULL, chunk_of(mem), NULL, op, NULL,
+			"the freed chunk's header was overwritten (found 0x%zx)", head);
 }
 
 void hg_diag_freed_trailer(const void *mem, const struct hg_chunk *c, const char *op,
-			   size_t offset, unsigned bytes)
+			   size_t offset, unsigned bytes, const unsigned char *found)
 {
-	diagnose(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
-		 "the last %u bytes of the freed block (offset %zu) were overwritten", bytes, offset);
+	const struct modified m = { offset, offset + bytes - 1, found };
+	diagnose_damage(HG_ERR_WRITE_AFTER_FREE, mem, c, c, &m, op, NULL,
+			"the last %u bytes of the freed block (offset %zu) were overwritten", bytes,
+			offset);
 }
 
-void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *op, size_t offset,
-			unsigned found, unsigned fill)
+void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *op, size_t first,
+			size_t last, const unsigned char *found, unsigned fill)
 {
-	diagnose(HG_ERR_WRITE_AFTER_FREE, mem, c, op, NULL,
-		 "byte at offset %zu of the freed block is 0x%02x, expected the fill 0x%02x", offset,
-		 found, fill);
+	const struct modified m = { first, last, found };
+	diagnose_damage(HG_ERR_WRITE_AFTER_FREE, mem, c, c, &m, op, NULL,
+			"byte at offset %zu of the freed block is 0x%02x, expected the fill 0x%02x",
+			first, (unsigned)found[0], fill);
 }
 
 /* ---- the heap's own structures ---- */
 
 void hg_diag_next_header(const void *mem, const char *op, const void *next, bool fast)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op,
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, NULL, next, NULL, op,
 		 strcmp(op, "realloc") == 0 ? "realloc(): invalid next size"
 		 : fast			    ? "free(): invalid next size (fast)"
 					    : "free(): invalid next size (normal)",
@@ -512,7 +624,7 @@ void hg_diag_next_header(const void *mem, const char *op, const void *next, bool
 void hg_diag_prev_size(const void *mem, const struct hg_chunk *c, const char *op,
 		       size_t prev_size, const void *prev)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, c, op,
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, c, c, NULL, op,
 		 "corrupted size vs. prev_size while consolidating",
 		 "the chunk says the one before it is free, but prev_size 0x%zx leads to %p, not a free chunk of that size (forged prev_size or P bit)",
 		 prev_size, prev);
@@ -522,14 +634,14 @@ void hg_diag_prev_size(const void *mem, const struct hg_chunk *c, const char *op
  * call is named. */
 void hg_diag_unlink_header(const void *mem)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, NULL, "corrupted size vs. prev_size",
-		 "a free chunk's header does not verify");
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, NULL, chunk_of(mem), NULL, NULL,
+			"corrupted size vs. prev_size", "a free chunk's header does not verify");
 }
 
 void hg_diag_unlink_prev_size(const void *mem, const struct hg_chunk *c, size_t prev_size,
 			      size_t size)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, c, NULL, "corrupted size vs. prev_size",
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, c, c, NULL, NULL, "corrupted size vs. prev_size",
 		 "the next chunk's prev_size is 0x%zx, the chunk's size 0x%zx", prev_size, size);
 }
 
@@ -673,7 +785,8 @@ void hg_diag_top_break(const void *top, const void *brk, const void *heap_end)
 
 void hg_diag_heap_walk(const void *mem, const char *op, const void *chunk, size_t head)
 {
-	diagnose(HG_ERR_HEADER_CORRUPTION, mem, NULL, op, "malloc(): invalid size (unsorted)",
+	diagnose_damage(HG_ERR_HEADER_CORRUPTION, mem, NULL, chunk, NULL, op,
+		 "malloc(): invalid size (unsorted)",
 		 "walking the heap: the chunk header at %p does not verify (reads 0x%zx)", chunk,
 		 head);
 }

@@ -134,12 +134,15 @@ HG_REPORTER void hg_diag_trailer(const void *mem, const struct hg_chunk *c, cons
 				 size_t offset);
 /* [write-after-free] a quarantined chunk's header changed (now head) */
 HG_REPORTER void hg_diag_freed_header(const void *mem, const char *op, size_t head);
-/* [write-after-free] the last bytes of a freed block, at offset, changed */
+/* [write-after-free] the last bytes of a freed block, at offset, changed;
+ * found: those bytes as read now */
 HG_REPORTER void hg_diag_freed_trailer(const void *mem, const struct hg_chunk *c, const char *op,
-				       size_t offset, unsigned bytes);
-/* [write-after-free] the fill byte at offset is found, not fill */
+				       size_t offset, unsigned bytes, const unsigned char *found);
+/* [write-after-free] the fill bytes from offset first to last (both
+ * changed) are found[0 .. last-first], not fill */
 HG_REPORTER void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *op,
-				    size_t offset, unsigned found, unsigned fill);
+				    size_t first, size_t last, const unsigned char *found,
+				    unsigned fill);
 
 /* ---- the heap's own structures ---- */
 /* [header-corruption] the header of the chunk after the one being freed or
@@ -217,9 +220,17 @@ HG_REPORTER void hg_diag_top_break(const void *top, const void *brk, const void 
  * chunk, that does not verify (reads head) */
 HG_REPORTER void hg_diag_heap_walk(const void *mem, const char *op, const void *chunk, size_t head);
 
+/* Where a chunk described by describe_chunk is. */
+enum hg_diag_state {
+	HG_DIAG_STATE_IN_USE,	/* the program's */
+	HG_DIAG_STATE_FREED,	/* freed by the program, held (quarantine, isolated) */
+	HG_DIAG_STATE_FREE,	/* free in a thread cache, a bin or top */
+};
+
 /* What a diagnostic shows of a chunk: its bounds, and at level=full the
  * request and who allocated and freed it. */
 struct hg_diag_chunk {
+	enum hg_diag_state state;	    /* from its header */
 	size_t size;			    /* chunk bytes, from its header */
 	bool has_requested;		    /* level=full: requested is known */
 	size_t requested;		    /* bytes the program asked for */
@@ -231,6 +242,12 @@ struct hg_diag_chunk {
  * Constant and set at link time, so it is in place for the first malloc. */
 struct hg_diag_hooks {
 	void (*describe_chunk)(const struct hg_chunk *c, struct hg_diag_chunk *out);
+	/* The owners recorded for the chunk at c, read without its header
+	 * (which may not verify): stacks and threads only; false when none. */
+	bool (*chunk_owners)(const struct hg_chunk *c, struct hg_diag_chunk *out);
+	/* The chunk whose end is c (the block below it in memory), by a walk
+	 * that trusts only headers that verify; NULL when there is none. */
+	const struct hg_chunk *(*chunk_below)(const struct hg_chunk *c);
 	unsigned (*thread_number)(void); /* the calling thread's, 1 = main */
 	/* The calling thread's stack from the program's frame, at most max. */
 	unsigned (*unwind)(uintptr_t *pcs, unsigned max);

@@ -7,6 +7,7 @@
 
 #include "../lib/lib.h"
 #include "../lib/walk.h"
+#include "owners.h"
 #include "quarantine.h"
 #include "../stack/peak.h"
 #include "../stack/stack.h"
@@ -146,6 +147,12 @@ void hg_guard_arm(struct hg_chunk *c, size_t requested)
 	t->alloc_thread = hg_self.number;
 	t->free_thread = 0;
 	t->check = trailer_check(c, t);
+	/* A block mmap'd on its own keeps its owners in its trailer only (an
+	 * overrun of it can still take them): the kernel places each mapping
+	 * anywhere, and a window for each would cost a system call and 256
+	 * KiB of address space per big block. */
+	if (!hg_chunk_is_mmapped(c))
+		hg_owner_set_alloc((uintptr_t)c, t->alloc_stack, t->alloc_thread);
 	memset((char *)hg_chunk2mem(c) + requested, HG_CANARY_BYTE,
 	       slack > UINT32_MAX ? 0 : slack);
 	/* Only now is there a canary to check (a walk at exit, or in a forked
@@ -172,6 +179,23 @@ bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o)
 	o->free_stack = t->free_stack;
 	o->alloc_thread = t->alloc_thread;
 	o->free_thread = t->free_thread;
+	return true;
+}
+
+void hg_guard_forget(const struct hg_chunk *c)
+{
+	hg_owner_forget((uintptr_t)c);
+}
+
+bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o)
+{
+	struct hg_owners w;
+	if (hg_config.options.level == 0 || !hg_owner_get((uintptr_t)c, &w))
+		return false;
+	o->alloc_stack = w.alloc_stack;
+	o->free_stack = w.free_stack;
+	o->alloc_thread = (uint16_t)w.alloc_thread;
+	o->free_thread = (uint16_t)w.free_thread;
 	return true;
 }
 
@@ -250,6 +274,19 @@ static size_t fill_length(const struct hg_chunk *c)
 	return len < max ? len : max;
 }
 
+/* The fill of a freed block changed from offset first: the report names
+ * the last changed byte too, and the bytes found. */
+__attribute__((cold, noinline)) static void fill_bad(struct hg_chunk *c, const char *op,
+						     size_t first, size_t len, unsigned char fill)
+{
+	const unsigned char *mem = hg_chunk2mem(c);
+	size_t last = len - 1;
+	while (last > first && mem[last] == fill)
+		last--;
+	hg_diag_freed_fill(mem, c, op, first, last, mem + first, fill);
+	hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
+}
+
 /* A chunk leaves the quarantine: its header and fill must be as we left
  * them, or something wrote to it after it was freed. */
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
@@ -267,12 +304,11 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 		if (trailer_ok(c, trailer_of(c)))
 			return true;
 		hg_diag_freed_trailer(mem, c, op, hg_chunk_usable(c) - HG_TRAILER_SIZE,
-				      HG_TRAILER_SIZE);
+				      HG_TRAILER_SIZE, (const unsigned char *)trailer_of(c));
 		hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
 		return false;
 	}
-	hg_diag_freed_fill(mem, c, op, bad, ((unsigned char *)mem)[bad], fill);
-	hg_chunk_set_state(c, HG_QUARANTINED, HG_ISOLATED);
+	fill_bad(c, op, bad, len, fill);
 	return false;
 }
 
@@ -280,6 +316,7 @@ static void leave_quarantine_for(struct hg_chunk *c, const char *op)
 {
 	if (!hg_guard_fill_ok(c, op))
 		return;
+	hg_owner_forget((uintptr_t)c);
 	hg_chunk_set_state(c, HG_QUARANTINED, 0);
 	hg_release_freed(c, op);
 }
@@ -340,6 +377,7 @@ void hg_guard_quarantine(struct hg_chunk *c)
 	t->free_stack = hg_stack_capture();
 	t->free_thread = hg_self.number;
 	t->check = trailer_check(c, t);
+	hg_owner_set_free((uintptr_t)c, t->free_stack, t->free_thread);
 	memset(hg_chunk2mem(c), fill_byte(), fill_length(c));
 	hg_chunk_set_state(c, HG_INUSE, HG_QUARANTINED);
 	size_t limit = (size_t)hg_config.options.quarantine;

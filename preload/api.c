@@ -141,6 +141,8 @@ static void free_slow_work(void *mem)
 		hg_guard_quarantine(p);
 		return;
 	}
+	if (hg_mp.full)
+		hg_guard_forget(p); /* before another thread may be handed it */
 	hg_release_freed(p, "free");
 }
 
@@ -272,6 +274,8 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 			newp = hg_chunk_alloc(nb);
 			if (newp != NULL) {
 				memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
+				if (hg_mp.full)
+					hg_guard_forget(oldp);
 				hg_chunk_free_to_arena(oldp);
 			}
 		}

@@ -115,6 +115,8 @@ static bool watch_malloc(void)
 #define BOUNDS " (chunk 0x7f0000001000..0x7f0000001030, 48 bytes, 40 requested)"
 #define MEM    ((const void *)0x7f0000001010)
 #define AT(x)  ((const void *)(uintptr_t)(x))
+/* Bytes a write after free left, as the reporter is shown them. */
+static const unsigned char FOUND[20];
 
 static void describe_chunk(const struct hg_chunk *c, struct hg_diag_chunk *out)
 {
@@ -126,6 +128,28 @@ static void describe_chunk(const struct hg_chunk *c, struct hg_diag_chunk *out)
 	out->alloc_thread = 1;
 	out->free_stack = 2;
 	out->free_thread = 2;
+}
+
+/* Set in a child: the damaged chunk's owners and the block below it are
+ * known (chunk_owners, chunk_below); otherwise neither is. */
+static bool show_below;
+#define BELOW ((const struct hg_chunk *)0x7f0000000fd0)
+
+static bool chunk_owners(const struct hg_chunk *c, struct hg_diag_chunk *out)
+{
+	(void)c;
+	if (!show_below)
+		return false;
+	out->alloc_stack = 1;
+	out->alloc_thread = 1;
+	out->free_stack = 2;
+	out->free_thread = 2;
+	return true;
+}
+
+static const struct hg_chunk *chunk_below(const struct hg_chunk *c)
+{
+	return show_below && c != BELOW ? BELOW : NULL;
 }
 
 static unsigned thread_number(void)
@@ -186,6 +210,8 @@ static void before_abort(void)
 
 const struct hg_diag_hooks hg_diag_hooks = {
 	.describe_chunk = describe_chunk,
+	.chunk_owners = chunk_owners,
+	.chunk_below = chunk_below,
 	.thread_number = thread_number,
 	.unwind = unwind,
 	.stack_frames = stack_frames,
@@ -377,13 +403,13 @@ DEATH(trailer, hg_diag_trailer(MEM, CHUNK, "realloc", 24),
 DEATH(freed_header, hg_diag_freed_header(MEM, "free", 0x51),
       "heapguard: write-after-free of 0x7f0000001010 in free()",
       "the freed chunk's header was overwritten (found 0x51)", NULL)
-DEATH(freed_trailer, hg_diag_freed_trailer(MEM, CHUNK, "free", 24, 16),
+DEATH(freed_trailer, hg_diag_freed_trailer(MEM, CHUNK, "free", 24, 16, FOUND),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in free()",
       "the last 16 bytes of the freed block (offset 24) were overwritten", NULL)
-DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 0x00, 0xdf),
+DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 3, FOUND, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " at exit (heap check)",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
-DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 0x00, 0xdf),
+DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 3, FOUND, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in heapguard_check_heap()",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
 DEATH(next_header, hg_diag_next_header(AT(0x7f0000001040), "free", AT(0x7f0000001030), false),
@@ -672,6 +698,92 @@ static void test_whole_diagnostic_is_exact(void **state)
 	assert_string_equal(o.out, want);
 }
 
+/* A write after free: its modified range and bytes, the freed block's
+ * owners and the block below it, named as the likely writer. */
+static void report_write_after_free(void)
+{
+	static const unsigned char found[] = { 0x41, 0xdf, 0x42 };
+	show_below = true;
+	hg_diag_freed_fill(MEM, CHUNK, "free", 3, 5, found, 0xdf);
+}
+
+static void test_write_after_free_names_bytes_and_writer(void **state)
+{
+	(void)state;
+	char comm[17] = "";
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	struct outcome o;
+	run(report_write_after_free, 3, NULL, &o);
+	assert_true(died_of_sigabrt(&o));
+	char want[4096];
+	snprintf(want, sizeof(want),
+		 "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in free()\n"
+		 "  byte at offset 3 of the freed block is 0x41, expected the fill 0xdf\n"
+		 "  modified: offsets 3..5 of the freed block (3 bytes)\n"
+		 "  found: 41 df 42\n"
+		 "  thread 1 (%s, tid %d):\n"
+		 "    #0 0x401000 in stub+0x0 (test_diag+0x1000)\n"
+		 "    #1 0x402000 in stub+0x0 (test_diag+0x2000)\n"
+		 "  freed by thread 2:\n"
+		 "    #0 0x401200 in stub+0x200 (test_diag+0x1200)\n"
+		 "    #1 0x402200 in stub+0x200 (test_diag+0x2200)\n"
+		 "  allocated by thread 1:\n"
+		 "    #0 0x401100 in stub+0x100 (test_diag+0x1100)\n"
+		 "    #1 0x402100 in stub+0x100 (test_diag+0x2100)\n"
+		 "  the block below, likely the writer: 40 bytes (chunk 0x7f0000000fd0..0x7f0000001000, 48 bytes) allocated by thread 1 at:\n"
+		 "    #0 0x401100 in stub+0x100 (test_diag+0x1100)\n"
+		 "    #1 0x402100 in stub+0x100 (test_diag+0x2100)\n"
+		 "heapguard: aborting (check=3)\n",
+		 comm, (int)o.pid);
+	assert_string_equal(o.out, want);
+}
+
+/* A header that does not verify: the chunk is not described on the first
+ * line, but its owners (recorded out of its reach) are shown, and for the
+ * header of the chunk after the one freed, under its own heading. */
+static void report_next_header(void)
+{
+	show_below = true;
+	hg_diag_next_header(MEM, "free", AT(0x7f0000001030), false);
+}
+
+static void report_overrun(void)
+{
+	show_below = true;
+	hg_diag_trailer(MEM, CHUNK, "free", 52);
+}
+
+static void report_long_write_after_free(void)
+{
+	static unsigned char found[100];
+	memset(found, 0x43, sizeof(found));
+	show_below = true;
+	hg_diag_freed_fill(MEM, CHUNK, "free", 8, 107, found, 0xdf);
+}
+
+static void test_broken_header_names_owners_and_writer(void **state)
+{
+	(void)state;
+	struct outcome o;
+	run(report_next_header, 3, NULL, &o);
+	assert_true(died_of_sigabrt(&o));
+	assert_non_null(strstr(o.out, "\n  the damaged chunk at 0x7f0000001030:\n"
+				      "  freed by thread 2:\n"));
+	assert_non_null(strstr(o.out, "\n  allocated by thread 1:\n"));
+	assert_non_null(strstr(o.out, "\n  the block below, likely the writer: 40 bytes (chunk "
+				      "0x7f0000000fd0..0x7f0000001000, 48 bytes) allocated by thread 1 at:\n"));
+	/* a long modified range: 32 bytes shown, the rest counted */
+	run(report_long_write_after_free, 3, NULL, &o);
+	assert_non_null(strstr(o.out, "\n  modified: offsets 8..107 of the freed block (100 bytes)\n"
+				      "  found: 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 "
+				      "43 43 43 43 43 43 43 43 43 43 43 43 ... (68 more)\n"));
+	/* an overflow of the block itself: the block below is shown, not blamed */
+	run(report_overrun, 3, NULL, &o);
+	assert_non_null(strstr(o.out, "\n  the block below: 40 bytes (chunk 0x7f0000000fd0..0x7f0000001000, "
+				      "48 bytes) allocated by thread 1 at:\n"));
+	assert_null(strstr(o.out, "likely the writer"));
+}
+
 /* Three stacks of 64 long frames do not fit the writer's buffer: frames
  * are left out whole, and the glibc line and the last line are kept. */
 static void report_deep_stacks(void)
@@ -848,6 +960,8 @@ int main(void)
 		cmocka_unit_test(test_every_bin_check_dies_with_its_message),
 		cmocka_unit_test(test_every_declared_reporter_is_listed),
 		cmocka_unit_test(test_whole_diagnostic_is_exact),
+		cmocka_unit_test(test_write_after_free_names_bytes_and_writer),
+		cmocka_unit_test(test_broken_header_names_owners_and_writer),
 		cmocka_unit_test(test_deep_stacks_never_cut_the_last_lines),
 		cmocka_unit_test(test_check1_prints_and_returns),
 		cmocka_unit_test(test_each_kind_and_address_is_reported_once),

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* The side table of blocks' owners; see owners.h.  Its memory comes from
+ * anonymous mappings, never from the heap, and is published with a
+ * compare-and-swap, so two threads arming the first blocks of a window at
+ * once agree on one and nothing waits on a lock (a fork, a signal handler
+ * or a dying process find no half-done insert).  Windows are carved from
+ * pools that double in size, so a growing heap maps its table in a few
+ * calls. */
+#include "owners.h"
+
+#include <sys/resource.h>
+
+#include "../base/os.h"
+
+uint64_t **hg_owner_root[HG_OWNER_TOP];
+static size_t mapped_bytes;
+
+#define MID_BYTES (HG_OWNER_MID * sizeof(uint64_t *))
+#define WINDOW_BYTES (HG_OWNER_WINDOW_SLOTS * sizeof(uint64_t))
+
+/* Set when the table stopped growing: blocks in windows it has not
+ * mapped get no slot (their trailer keeps its copy of the owners). */
+static bool stopped;
+
+/* Under a finite RLIMIT_AS the table takes at most 1/128 of it: a program
+ * that allocates up to its limit gets nearly as many blocks as without
+ * the table (each slot array is a quarter of the heap it covers). */
+static bool within_budget(size_t len)
+{
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+		return true;
+	return __atomic_load_n(&mapped_bytes, __ATOMIC_RELAXED) + len <= limit.rlim_cur / 128;
+}
+
+/* A fresh mapping of len bytes, within the budget; NULL (and the table
+ * stops growing) when there is none. */
+static void *map_counted(size_t len)
+{
+	if (__atomic_load_n(&stopped, __ATOMIC_RELAXED))
+		return NULL;
+	void *fresh = within_budget(len) ? hg_os_map(len, false) : NULL;
+	if (fresh == NULL) {
+		__atomic_store_n(&stopped, true, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	__atomic_fetch_add(&mapped_bytes, len, __ATOMIC_RELAXED);
+	return fresh;
+}
+
+/* Windows are carved from pools of 1, 2, 4 ... 32 windows, one mapping
+ * each: a heap that grows by 32 MiB maps its table in a handful of calls
+ * (malloc is not a system call), while a small process maps one window. */
+#define POOL_WINDOWS_MAX 32
+struct pool {
+	size_t windows;				/* how many it holds */
+	size_t used;				/* bytes handed out (may run past the end) */
+	_Alignas(64) char mem[];
+};
+static struct pool *current_pool;
+/* A window carved but not installed (another thread installed its own
+ * first): zero still, handed out next. */
+static void *spare;
+
+static void *carve(void)
+{
+	void *w = __atomic_exchange_n(&spare, NULL, __ATOMIC_ACQ_REL);
+	if (w != NULL)
+		return w;
+	for (;;) {
+		struct pool *p = __atomic_load_n(&current_pool, __ATOMIC_ACQUIRE);
+		if (p != NULL) {
+			size_t off = __atomic_fetch_add(&p->used, WINDOW_BYTES, __ATOMIC_RELAXED);
+			if (off + WINDOW_BYTES <= p->windows * WINDOW_BYTES)
+				return p->mem + off;
+		}
+		size_t windows = p == NULL ? 1 : p->windows * 2;
+		if (windows > POOL_WINDOWS_MAX)
+			windows = POOL_WINDOWS_MAX;
+		struct pool *fresh = NULL;
+		for (; windows > 0 && fresh == NULL; windows /= 2) {
+			if (!within_budget(sizeof(struct pool) + windows * WINDOW_BYTES))
+				continue;
+			fresh = map_counted(sizeof(struct pool) + windows * WINDOW_BYTES);
+			if (fresh == NULL)
+				return NULL;
+			fresh->windows = windows;
+		}
+		if (fresh == NULL) {
+			__atomic_store_n(&stopped, true, __ATOMIC_RELAXED);
+			return NULL;
+		}
+		if (!__atomic_compare_exchange_n(&current_pool, &p, fresh, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			__atomic_fetch_sub(&mapped_bytes,
+					   sizeof(struct pool) + fresh->windows * WINDOW_BYTES,
+					   __ATOMIC_RELAXED);
+			hg_os_unmap(fresh, sizeof(struct pool) + fresh->windows * WINDOW_BYTES);
+		}
+	}
+}
+
+/* *where, or what was installed there, by us or another thread. */
+static void *install(void **where, bool window)
+{
+	void *have = __atomic_load_n(where, __ATOMIC_ACQUIRE);
+	if (have != NULL)
+		return have;
+	void *fresh = window ? carve() : map_counted(MID_BYTES);
+	if (fresh == NULL)
+		return NULL;
+	if (__atomic_compare_exchange_n(where, &have, fresh, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return fresh;
+	if (window) {
+		void *none = NULL;
+		__atomic_compare_exchange_n(&spare, &none, fresh, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
+	} else {
+		__atomic_fetch_sub(&mapped_bytes, MID_BYTES, __ATOMIC_RELAXED);
+		hg_os_unmap(fresh, MID_BYTES);
+	}
+	return have;
+}
+
+uint64_t *hg_owner_slot_make(uintptr_t a)
+{
+	if (a >> 47)
+		return NULL;
+	uint64_t **mid = install((void **)&hg_owner_root[a >> HG_OWNER_TOP_SHIFT], false);
+	if (mid == NULL)
+		return NULL;
+	uint64_t *window =
+		install((void **)&mid[(a >> HG_OWNER_WINDOW_SHIFT) & (HG_OWNER_MID - 1)], true);
+	if (window == NULL)
+		return NULL;
+	return &window[(a >> HG_OWNER_GRANULE_SHIFT) & (HG_OWNER_WINDOW_SLOTS - 1)];
+}
+
+__thread struct hg_owner_cache hg_owner_cache;
+
+uint64_t *hg_owner_slot_miss(uintptr_t a, bool make)
+{
+	uint64_t *slot = make ? hg_owner_slot_make(a) : hg_owner_slot(a);
+	if (slot != NULL) {
+		uintptr_t i = (a >> HG_OWNER_GRANULE_SHIFT) & (HG_OWNER_WINDOW_SLOTS - 1);
+		hg_owner_cache.window = slot - i;
+		hg_owner_cache.key = (a >> HG_OWNER_WINDOW_SHIFT) + 1;
+	}
+	return slot;
+}
+
+static void split(uint32_t word, uint32_t *stack, unsigned *thread)
+{
+	uint32_t id = word & HG_OWNER_STACK_MASK;
+	*stack = id == HG_OWNER_STACK_MASK ? HG_STACK_INTERNAL : id;
+	*thread = word >> HG_OWNER_STACK_BITS;
+}
+
+bool hg_owner_get(uintptr_t chunk, struct hg_owners *o)
+{
+	const uint64_t *slot = hg_owner_slot(chunk);
+	uint64_t v = slot != NULL ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+	split((uint32_t)(v >> 32), &o->alloc_stack, &o->alloc_thread);
+	split((uint32_t)v, &o->free_stack, &o->free_thread);
+	return v != 0;
+}
+
+size_t hg_owner_mapped(void)
+{
+	return __atomic_load_n(&mapped_bytes, __ATOMIC_RELAXED);
+}
