@@ -118,14 +118,18 @@ for level in fast full; do
 	check fork-$level "hg.$c.checkpoint1.leaks.gz" 1 1 0 10 24/48
 	check fork-$level "hg.$p.checkpoint2.leaks.gz" 2 0 0 0
 
-	run threads-$level threads "$o"
-	p=$(sed -n 's/.*hg\.\([0-9]*\)\.checkpoint1.*/\1/p' "$tmp/threads-$level/stderr" | head -1)
+	# A thread that did not answer the pause in time (a loaded machine)
+	# may hold its blocks where the scan does not look: run again.
+	for try in 1 2 3; do
+		rm -rf "$tmp/threads-$level"
+		run threads-$level threads "$o"
+		p=$(sed -n 's/.*hg\.\([0-9]*\)\.checkpoint1.*/\1/p' "$tmp/threads-$level/stderr" | head -1)
+		f=$tmp/threads-$level/hg.$p.checkpoint2.leaks.gz
+		[ -f "$f" ] && gzip -dc "$f" | grep -q '^scan [0-9]* [4-9] 0 ' && break
+		echo "note: threads-$level: not every thread paused, run $try: $(gzip -dc "$f" | grep '^scan')"
+	done
+	gzip -dc "$f" | grep -q '^scan [0-9]* [4-9] 0 ' || fail "threads-$level: the 4 threads were not paused"
 	check threads-$level "hg.$p.checkpoint2.leaks.gz" 2 1 0 0+
-	python3 - "$tmp/threads-$level/hg.$p.checkpoint2.leaks.gz.json" <<'PY' || fail "threads-$level: not every thread was paused"
-import json, sys
-s = json.load(open(sys.argv[1]))["scan"]
-sys.exit(0 if s["threads"] >= 4 and s["not_stopped"] == 0 else 1)
-PY
 done
 
 # A run directory holds the checkpoints; the run is its processes' ends.
