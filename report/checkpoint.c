@@ -18,7 +18,7 @@
 #include "runfile.h"
 
 static struct hg_lock checkpointing = HG_LOCK_INIT;
-HG_FORK_STATE static unsigned made;	 /* checkpoints made (scanned) so far */
+HG_FORK_STATE static unsigned made;	/* checkpoints made (scanned) so far */
 HG_FORK_STATE static uint64_t since_us; /* the last one's time, or the start's */
 
 static uint64_t now_us(void)
@@ -56,14 +56,14 @@ static void say(unsigned n, int err, const struct hg_leaks_result *o, const char
 		hg_fmt(since, sizeof(since), "start");
 	const char *dot = hg_reportfile_dot(final);
 	if (err != 0) {
-		const char *why = err == EBUSY ? "the heap or another scan was busy"
+		const char *why = err == EBUSY		 ? "the heap or another scan was busy"
 				  : strerrordesc_np(err) ? strerrordesc_np(err)
 							 : "error";
 		if (final[0] == '\0')
 			hg_fmt_fd(2, "heapguard: no checkpoint %u: %s\n", n, why);
 		else
-			hg_fmt_fd(2, "heapguard: cannot write checkpoint %u %s%s: %s\n", n, dot, final,
-				  why);
+			hg_fmt_fd(2, "heapguard: cannot write checkpoint %u %s%s: %s\n", n, dot,
+				  final, why);
 		return;
 	}
 	hg_fmt_fd(2,

@@ -382,8 +382,8 @@ static size_t group_sites(const struct hg_live *c, size_t n, struct hg_site *sit
 
 struct report {
 	int status;
-	unsigned checkpoint;	/* a checkpoint's number, 0 at exit */
-	uint64_t interval_us;	/* a checkpoint's time since the one before */
+	unsigned checkpoint;  /* a checkpoint's number, 0 at exit */
+	uint64_t interval_us; /* a checkpoint's time since the one before */
 	time_t now;
 	const char *exe;
 	const struct hg_modules *modules;

@@ -22,7 +22,7 @@ enum hg_request {
 	HG_REQUESTS,
 };
 
-static int signals[HG_REQUESTS]; /* each request's signal, 0: none */
+static int signals[HG_REQUESTS];  /* each request's signal, 0: none */
 static volatile unsigned pending; /* bit r: request r was asked for */
 
 static void on_signal(int sig)
