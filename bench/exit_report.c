@@ -4,7 +4,13 @@
  * reachable from a table and half lost.  It prints the monotonic time at
  * which main returns; the harness subtracts it from the time the process
  * was reaped, which is what writing the reports at exit costs.
- * Usage: exit_report [blocks per stack] */
+ * With a second argument, "checkpoint", it also makes a leak checkpoint
+ * (heapguard_checkpoint, looked up at run time) of that heap just before
+ * and prints its wall and processor time.
+ * Usage: exit_report [blocks per stack] [checkpoint] */
+#include <dlfcn.h>
+#include <string.h>
+
 #include "bench.h"
 
 static char **table;
@@ -45,6 +51,18 @@ int main(int argc, char **argv)
 	for (size_t i = 1; i < filled; i += 2)
 		table[i] = NULL;
 	bench_report((long)filled, start);
+	int (*checkpoint)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "heapguard_checkpoint");
+	if (argc > 2 && strcmp(argv[2], "checkpoint") == 0 && checkpoint != NULL) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+		uint64_t t = bench_now_ns();
+		if (checkpoint() < 0)
+			perror("heapguard_checkpoint");
+		t = bench_now_ns() - t;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+		printf("bench: checkpoint_ms=%.1f cpu_ms=%.1f\n", (double)t / 1e6,
+		       (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
+	}
 	printf("bench: exit_at=%llu\n", (unsigned long long)bench_now_ns());
 	fflush(stdout);
 	return 0;

@@ -14,6 +14,9 @@
 #define HG_LEAKS_NAME	"leaks"
 #define HG_LEAKS_SUFFIX "." HG_LEAKS_NAME ".gz" /* after the report= prefix */
 #define HG_LEAKS_MAGIC	"heapguard-" HG_LEAKS_NAME
+/* A checkpoint's report (heapguard_checkpoint()): after the prefix, with
+ * its number. */
+#define HG_LEAKS_CHECKPOINT_SUFFIX ".checkpoint%u" HG_LEAKS_SUFFIX
 /* 2: glibc's malloc parameters among the options, each with its source
  * (malloc_env, mallopt and config are new).  3: the heap errors the process
  * reported (errors, error), the suppression that matched a site (its last
@@ -22,6 +25,7 @@
 #define HG_LEAKS_FORMAT_VERSION 3
 #define HG_LEAKS_FORMAT_OLDEST	1
 
+#define HG_LEAKS_CHECKPOINT "checkpoint" /* number microseconds: a checkpoint's report */
 #define HG_LEAKS_ERRORS	    "errors"	 /* total listed: heap errors reported, and listed */
 #define HG_LEAKS_ERROR	    "error"	 /* kind 0xaddress stack alloc_stack free_stack message */
 #define HG_LEAKS_SITE	    "site"	 /* kind stack blocks bytes min max threads [suppressed=] */
@@ -50,6 +54,7 @@ enum hg_leaks_record {
 	HG_LEAKS_REC_OPTION,
 	HG_LEAKS_REC_MODULE, /* unknown records are skipped from here on */
 	HG_LEAKS_REC_STACK,
+	HG_LEAKS_REC_CHECKPOINT, /* only in a checkpoint's report */
 	HG_LEAKS_REC_ERRORS, /* version 3 on: errors and suppressed always there */
 	HG_LEAKS_REC_ERROR,
 	HG_LEAKS_REC_SITE,
@@ -76,6 +81,7 @@ static inline const struct hg_fmt_record *hg_leaks_records(void)
 		[HG_LEAKS_REC_OPTION] = { HG_FMT_OPTION, true, false },
 		[HG_LEAKS_REC_MODULE] = { HG_FMT_MODULE, true, false },
 		[HG_LEAKS_REC_STACK] = { HG_FMT_STACK, true, false },
+		[HG_LEAKS_REC_CHECKPOINT] = { HG_LEAKS_CHECKPOINT, false, false },
 		/* Required from version 3 on: the reader checks that itself. */
 		[HG_LEAKS_REC_ERRORS] = { HG_LEAKS_ERRORS, false, false },
 		[HG_LEAKS_REC_ERROR] = { HG_LEAKS_ERROR, true, false },

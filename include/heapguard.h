@@ -28,6 +28,17 @@ int heapguard_check_heap(void);
  * (frag=1) and on the signal named by report_signal=. */
 int heapguard_report(void);
 
+/* Make a leak checkpoint now (heapguard(3)): scan the process for leaks
+ * with the program running (its other threads paused meanwhile) and write
+ * <report>.checkpoint<N>.leaks.gz with what changed since checkpoint N-1
+ * (or since the start, for N = 1): the blocks allocated since then that
+ * are now lost or indirect, and those still reachable, by allocation site.
+ * Prints the counts and the file name on stderr (outside a run).  Returns
+ * N (1, 2, ...), or -1 with errno set (EBUSY: another checkpoint or scan
+ * was in progress, or the heap stayed busy).  checkpoint_signal= makes
+ * one on a signal. */
+int heapguard_checkpoint(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,7 +26,7 @@ static size_t ndead_stacks;
 static struct hg_lock dead_stacks_lock = HG_LOCK_INIT;
 
 HG_FORK_STATE unsigned hg_generation;
-HG_FORK_STATE uint32_t hg_generation_owner_bits;
+HG_FORK_STATE uint32_t hg_stamp_owner_bits = HG_NEW_OWNER;
 HG_FORK_STATE static struct hg_thread *fork_thread; /* the thread that forked, in a child */
 HG_FORK_STATE static bool generation_shared;	      /* another thread used the heap since the fork */
 HG_FORK_STATE static bool generation_forked;	      /* this process forked since it was forked */
@@ -364,8 +364,9 @@ void hg_arena_fork_child(void)
 void hg_generation_fork_child(void)
 {
 	hg_generation++;
-	hg_generation_owner_bits = (hg_generation << (HG_GENERATION_SHIFT - HG_OWNER_SHIFT)) &
-				   HG_GENERATION_OWNER_MASK;
+	hg_stamp_owner_bits = ((hg_generation << (HG_GENERATION_SHIFT - HG_OWNER_SHIFT)) &
+			       HG_GENERATION_OWNER_MASK) |
+			      HG_NEW_OWNER;
 	hg_self.own_blocks = 0;
 	fork_thread = &hg_self;
 	generation_shared = false;

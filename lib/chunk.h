@@ -20,7 +20,8 @@
  *            |       47..44 G: fork generation mod 16      |
  *            |       43..41 guard/'s chunk states          |
  *            |       40 U: allocated to the program        |
- *            |       39..4  chunk size (multiple of 16)    |
+ *            |       39 N: handed out since the checkpoint |
+ *            |       38..4  chunk size (multiple of 16)    |
  *            |       2 A: belongs to a non-main arena      |
  *            |       1 M: mmap'd on its own                |
  *            |       0 P: previous chunk in use            |
@@ -35,7 +36,8 @@
  * the usable size of a heap chunk is its size minus 8 (minus 16 when mmap'd).
  * U is heapguard's own: the allocation state lives in the header, so a double
  * free is a fact, not a heuristic, whatever bin the chunk went to.  Sizes
- * stop below 1 TiB, which leaves the upper half of the word to the owner.
+ * stop below 512 GiB, which leaves the rest of the upper half of the word to
+ * the owner.
  *
  * G is the fork generation (lib.h) of the process that handed the block to
  * the program, written with U in the same owner-half store; meaningless
@@ -44,6 +46,12 @@
  * between a fork child's report and its parent's, never let a forged
  * header through.  Mod 16: a process 16 forks below another takes that
  * one's blocks for its own.
+ *
+ * N (new) is stamped set with G, by every allocation, in the same store and
+ * as freely: a leak checkpoint (report/leaks.c) clears it on every live
+ * block, so at the next one the blocks with N set are exactly those handed
+ * out since.  Not covered by the checksum either: a forged N only moves a
+ * block between two checkpoint reports.  G and N together are the stamp.
  *
  * Two writers share the head word without a common lock: the chunk's owner
  * flips U when a thread cache takes or gives the chunk (no lock), while the
@@ -64,8 +72,9 @@ struct hg_chunk {
 #define HG_IS_MMAPPED ((size_t)0x2)
 #define HG_NON_MAIN_ARENA ((size_t)0x4)
 #define HG_FLAG_BITS ((size_t)0x7)
-#define HG_SIZE_MASK ((size_t)0x000000fffffffff0)
+#define HG_SIZE_MASK ((size_t)0x0000007ffffffff0)
 #define HG_OWNER_SHIFT 32			/* bytes 4..7: the owner's half */
+#define HG_NEW ((size_t)1 << 39)		/* handed out since the last checkpoint */
 #define HG_INUSE ((size_t)1 << 40)
 #define HG_QUARANTINED ((size_t)1 << 41)	/* freed, held by guard/'s quarantine */
 #define HG_ISOLATED ((size_t)1 << 42)		/* found corrupt: never reused */
@@ -74,15 +83,19 @@ struct hg_chunk {
 #define HG_GENERATION_MASK ((size_t)0xf << HG_GENERATION_SHIFT)
 /* G as it sits in the owner half (the 32-bit word the owner stores). */
 #define HG_GENERATION_OWNER_MASK ((uint32_t)(HG_GENERATION_MASK >> HG_OWNER_SHIFT))
+#define HG_NEW_OWNER ((uint32_t)(HG_NEW >> HG_OWNER_SHIFT))
+/* What every allocation stamps: G and N. */
+#define HG_STAMP_MASK (HG_GENERATION_MASK | HG_NEW)
+#define HG_STAMP_OWNER_MASK (HG_GENERATION_OWNER_MASK | HG_NEW_OWNER)
 #define HG_STATE_BITS (HG_INUSE | HG_QUARANTINED | HG_ISOLATED)
 #define HG_CHECKSUM_SHIFT 48
 #define HG_CHECKSUM_MASK ((size_t)0xffff << HG_CHECKSUM_SHIFT)
 /* P is not covered: the previous chunk's owner writes it alone.  It is
  * checked by verifying the chunk it points back to instead.  U is covered
  * by a secret mask xor'd into the checksum when U is set, so the thread
- * cache flips U and the checksum with one xor, without rehashing.  G is
- * not covered (see above). */
-#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK | HG_INUSE | HG_GENERATION_MASK))
+ * cache flips U and the checksum with one xor, without rehashing.  G and N
+ * are not covered (see above). */
+#define HG_CHECKED_BITS (~(HG_PREV_INUSE | HG_CHECKSUM_MASK | HG_INUSE | HG_STAMP_MASK))
 extern uint16_t hg_checksum_inuse_mask;
 
 /* The owner half's xor that flips U and keeps the header verifying. */
@@ -97,8 +110,8 @@ static inline uint32_t hg_chunk_inuse_flip(void)
 #define HG_ALIGN_MASK (HG_ALIGNMENT - 1)
 #define HG_CHUNK_HDR ((size_t)16)		/* prev_size + head */
 #define HG_MINSIZE ((size_t)32)		/* header + fd + bk */
-/* Largest request: chunk sizes must fit the 36-bit size field. */
-#define HG_MAX_REQUEST (((size_t)1 << 40) - ((size_t)1 << 20))
+/* Largest request: chunk sizes must fit the 35-bit size field. */
+#define HG_MAX_REQUEST (((size_t)1 << 39) - ((size_t)1 << 20))
 
 _Static_assert(sizeof(struct hg_chunk) == 48, "chunk struct is 6 words");
 _Static_assert(offsetof(struct hg_chunk, fd) == HG_CHUNK_HDR, "user data follows the header");
@@ -168,6 +181,20 @@ static inline unsigned hg_chunk_generation(const struct hg_chunk *c)
 {
 	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
 	return (owner & HG_GENERATION_OWNER_MASK) >> (HG_GENERATION_SHIFT - HG_OWNER_SHIFT);
+}
+
+/* N: handed out since the last checkpoint (or since the start). */
+static inline bool hg_chunk_is_new(const struct hg_chunk *c)
+{
+	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
+	return (owner & HG_NEW_OWNER) != 0;
+}
+
+/* A checkpoint has seen c: N cleared, atomically (a thread cache may flip
+ * U in the same word meanwhile). */
+static inline void hg_chunk_clear_new(struct hg_chunk *c)
+{
+	__atomic_fetch_and((uint32_t *)&c->head + 1, ~HG_NEW_OWNER, __ATOMIC_RELAXED);
 }
 
 static inline int hg_chunk_is_allocated(const struct hg_chunk *c)

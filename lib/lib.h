@@ -132,12 +132,13 @@ extern __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec"
  * generation of the process that was handed it (G in chunk.h), so a child
  * tells the blocks it allocated from those it inherited. */
 extern unsigned hg_generation HG_HIDDEN;
-extern uint32_t hg_generation_owner_bits HG_HIDDEN;	/* G of this process, in the owner half */
+/* What an allocation stamps in the owner half: G of this process, and N. */
+extern uint32_t hg_stamp_owner_bits HG_HIDDEN;
 
 static inline bool hg_chunk_is_own(const struct hg_chunk *c)
 {
 	uint32_t owner = __atomic_load_n((const uint32_t *)&c->head + 1, __ATOMIC_RELAXED);
-	return ((owner ^ hg_generation_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
+	return ((owner ^ hg_stamp_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
 }
 
 /* A fork child's thread that forked notes c in its log (hg_own_log);
@@ -156,7 +157,7 @@ static inline void hg_chunk_claim(struct hg_thread *t, struct hg_chunk *c)
 {
 	uint32_t *owner = hg_chunk_owner_word(c);
 	uint32_t v = __atomic_load_n(owner, __ATOMIC_RELAXED);
-	__atomic_store_n(owner, (v & ~HG_GENERATION_OWNER_MASK) | hg_generation_owner_bits,
+	__atomic_store_n(owner, (v & ~HG_STAMP_OWNER_MASK) | hg_stamp_owner_bits,
 			 __ATOMIC_RELAXED);
 	t->own_blocks++;
 	hg_own_log_note(t, c);

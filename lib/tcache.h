@@ -86,9 +86,9 @@ static inline __attribute__((always_inline)) void *hg_tcache_take_fast(struct hg
 		return NULL;
 	t->tcache.entries[tidx] = next;
 	t->tcache.counts[tidx]--;
-	/* U set and G stamped (hg_chunk_claim) in one store. */
-	owner = ((owner ^ hg_chunk_inuse_flip()) & ~HG_GENERATION_OWNER_MASK) |
-		hg_generation_owner_bits;
+	/* U set and G and N stamped (hg_chunk_claim) in one store. */
+	owner = ((owner ^ hg_chunk_inuse_flip()) & ~HG_STAMP_OWNER_MASK) |
+		hg_stamp_owner_bits;
 	__atomic_store_n(hg_chunk_owner_word(p), owner, __ATOMIC_RELAXED);
 	t->own_blocks++;
 	hg_own_log_note(t, p);
@@ -113,7 +113,7 @@ static inline __attribute__((always_inline)) bool hg_tcache_give_fast(struct hg_
 			hg_chunk_bad_heap_checksum(p, head, true)))
 		return false;
 	__atomic_store_n(hg_chunk_owner_word(p), owner ^ hg_chunk_inuse_flip(), __ATOMIC_RELAXED);
-	t->own_blocks -= ((owner ^ hg_generation_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
+	t->own_blocks -= ((owner ^ hg_stamp_owner_bits) & HG_GENERATION_OWNER_MASK) == 0;
 	p->fd = hg_link_protect(&p->fd, t->tcache.entries[tidx]);
 	t->tcache.entries[tidx] = p;
 	t->tcache.counts[tidx]++;

@@ -16,7 +16,9 @@
 #include "../guard/quarantine.h"
 #include "../lib/lib.h"
 #include "../lib/tcache.h"
+#include "../report/checkpoint.h"
 #include "../report/frag.h"
+#include "../report/request.h"
 #include "../stack/unwind.h"
 
 /* Every exported function but malloc and free (see there). */
@@ -91,7 +93,7 @@ HG_ENTRY __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 {
 	HG_NOTE_ENTRY();
 	if (HG_UNLIKELY(hg_mp.poll))
-		hg_frag_poll();
+		hg_request_poll();
 	struct hg_chunk *p = chunk_for_request(bytes);
 	return p != NULL ? hand_out(p, bytes) : NULL;
 }
@@ -114,7 +116,7 @@ void *hg_malloc(size_t bytes)
 static void free_slow_work(void *mem)
 {
 	if (HG_UNLIKELY(hg_mp.poll))
-		hg_frag_poll();
+		hg_request_poll();
 	if (mem == NULL)
 		return;
 	hg_ensure_init();
@@ -523,6 +525,12 @@ HG_EXPORT int heapguard_check_heap(void)
 HG_EXPORT const char *heapguard_version(void)
 {
 	return PACKAGE_VERSION;
+}
+
+HG_EXPORT int heapguard_checkpoint(void)
+{
+	hg_ensure_init();
+	return hg_checkpoint_now();
 }
 
 HG_EXPORT int heapguard_report(void)

@@ -23,7 +23,9 @@
 #include "../lib/lib.h"
 #include "../report/crash.h"
 #include "../report/exit.h"
+#include "../report/checkpoint.h"
 #include "../report/frag.h"
+#include "../report/request.h"
 #include "../report/runfile.h"
 #include "../report/scan.h"
 #include "../stack/cfi.h"
@@ -149,6 +151,7 @@ HG_ENTRY void hg_process_fork_child(void)
 	hg_quarantine_fork_child(locked);
 	/* A new process, one generation down, whichever way it was forked. */
 	hg_generation_fork_child();
+	hg_checkpoint_fork_child();
 	hg_exit_fork_child();
 	if (locked)
 		pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
@@ -228,7 +231,8 @@ __attribute__((constructor)) static void hg_ctor(void)
 	/* A program only=/skip= leave alone gets no stacks (level=fast). */
 	if (!hg_config.skipped && (hg_mp.full || hg_config.options.check & 1))
 		hg_stack_init();
-	hg_frag_signal_init();
+	hg_checkpoint_start();
+	hg_request_signal_init();
 	hg_crash_init();
 	on_exit(at_exit, NULL);
 	at_quick_exit(at_quick_exit_handler);

@@ -227,6 +227,9 @@ void hg_print_json(FILE *out, const struct hg_view *v)
 
 	fprintf(out, "{\"format\":%u,\"report\":\"" HG_LEAKS_NAME "\",", r->format);
 	hg_put_json_run(out, r);
+	if (r->checkpoint)
+		fprintf(out, ",\"checkpoint\":%" PRIu64 ",\"checkpoint_interval_us\":%" PRIu64,
+			r->checkpoint, r->checkpoint_us);
 	fputs(",\"totals\":", out);
 	hg_put_json_amounts(out, r->totals);
 	fputs(",\"shown\":", out);

@@ -74,6 +74,8 @@ struct hg_leaks {
 	bool fast;	 /* level=fast: no stacks */
 	bool has_status; /* false for "status -" */
 	uint64_t status;
+	uint64_t checkpoint;	/* a checkpoint's number (1, 2, ...), 0: not one */
+	uint64_t checkpoint_us;	/* its time since the checkpoint before, or the start */
 	char **args;
 	size_t nargs;
 	struct hg_leak_option *options;

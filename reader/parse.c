@@ -132,6 +132,25 @@ static int hg_parse_suppressed_by(struct hg_parse *p, struct hg_fields *f,
 	return site->suppressed_by ? 0 : -1;
 }
 
+/* checkpoint NUMBER MICROSECONDS: a checkpoint's report, NUMBER from 1. */
+static int hg_parse_checkpoint(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[2] = { "checkpoint number", "checkpoint interval" };
+	uint64_t v[2];
+
+	if (p->r->format < 3)
+		return hg_parse_fail(p, "a '%s' record in a version %u report (version 3 on)",
+				     HG_LEAKS_CHECKPOINT, p->r->format);
+	if (hg_parse_numbers(p, f, HG_LEAKS_CHECKPOINT, what, v, 2) < 0)
+		return -1;
+	if (v[0] == 0 || v[0] > UINT32_MAX)
+		return hg_parse_fail(p, "checkpoint number %llu is not 1 to %u",
+				     (unsigned long long)v[0], UINT32_MAX);
+	p->r->checkpoint = v[0];
+	p->r->checkpoint_us = v[1];
+	return 0;
+}
+
 /* errors TOTAL LISTED: LISTED <= TOTAL, at most HG_LEAKS_ERRORS_LISTED. */
 static int hg_parse_errors(struct hg_parse *p, struct hg_fields *f)
 {
@@ -383,7 +402,8 @@ static hg_record_parser *const hg_parsers[HG_LEAKS_RECORDS] = {
 	[HG_LEAKS_REC_TIME] = hg_parse_time,	   [HG_LEAKS_REC_LEVEL] = hg_parse_level,
 	[HG_LEAKS_REC_STATUS] = hg_parse_status,   [HG_LEAKS_REC_ARG] = hg_parse_arg,
 	[HG_LEAKS_REC_OPTION] = hg_parse_option,   [HG_LEAKS_REC_MODULE] = hg_parse_module,
-	[HG_LEAKS_REC_STACK] = hg_parse_stack,	   [HG_LEAKS_REC_ERRORS] = hg_parse_errors,
+	[HG_LEAKS_REC_STACK] = hg_parse_stack,	   [HG_LEAKS_REC_CHECKPOINT] = hg_parse_checkpoint,
+	[HG_LEAKS_REC_ERRORS] = hg_parse_errors,
 	[HG_LEAKS_REC_ERROR] = hg_parse_error,	   [HG_LEAKS_REC_SITE] = hg_parse_site,
 	[HG_LEAKS_REC_TOTALS] = hg_parse_totals,   [HG_LEAKS_REC_SUPPRESSED] = hg_parse_suppressed,
 	[HG_LEAKS_REC_DEPOT] = hg_parse_depot,	   [HG_LEAKS_REC_SCAN] = hg_parse_scan,

@@ -58,10 +58,29 @@ bool hg_run_wants(const char *path)
 	       (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
+/* NAME.checkpointN.leaks.gz: a checkpoint's report, not the process's. */
+static bool hg_is_checkpoint(const char *name)
+{
+	static const char word[] = ".checkpoint";
+	size_t n = strlen(name), m = strlen(HG_LEAKS_SUFFIX), i;
+
+	if (n <= m)
+		return false;
+	i = n - m;
+	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	return i < n - m && i >= sizeof(word) - 1 &&
+	       strncmp(name + i - (sizeof(word) - 1), word, sizeof(word) - 1) == 0;
+}
+
 static enum hg_file_kind hg_kind_of_name(const char *name)
 {
 	if (hg_ends_with(name, HG_PROCESS_SUFFIX))
 		return HG_FILE_RECORD;
+	/* A run is read as it ended: its checkpoints' reports are read one
+	 * at a time. */
+	if (hg_ends_with(name, HG_LEAKS_SUFFIX) && hg_is_checkpoint(name))
+		return HG_FILE_OTHER;
 	if (hg_ends_with(name, HG_LEAKS_SUFFIX))
 		return HG_FILE_LEAKS;
 	if (hg_ends_with(name, HG_FRAG_SUFFIX))

@@ -100,8 +100,17 @@ static void hg_print_header(FILE *out, const struct hg_leaks *r)
 {
 	int k;
 
-	hg_put_text_run(out, "heapguard leak report", r);
+	hg_put_text_run(out, r->checkpoint ? "heapguard leak checkpoint" : "heapguard leak report",
+			r);
 	fprintf(out, "  time      %s\n", r->time_utc);
+	if (r->checkpoint > 1)
+		fprintf(out,
+			"  checkpoint %" PRIu64 ": new since checkpoint %" PRIu64
+			", %.3f s before\n",
+			r->checkpoint, r->checkpoint - 1, (double)r->checkpoint_us / 1e6);
+	else if (r->checkpoint == 1)
+		fprintf(out, "  checkpoint 1: new since start, %.3f s before\n",
+			(double)r->checkpoint_us / 1e6);
 	fprintf(out, "  level     %s\n", r->fast ? "fast" : "full");
 	if (r->has_status)
 		fprintf(out, "  status    %" PRIu64 "\n", r->status);

@@ -817,16 +817,7 @@ void hg_frag_fork_child(void)
 	hg_reportfile_fork_child();
 }
 
-/* ---- report_signal= ---- */
-
-volatile int hg_frag_requested;
-
-static void on_report_signal(int sig)
-{
-	(void)sig;
-	hg_frag_requested = 1;
-	hg_poll_request(true); /* the next malloc or free takes its slow path */
-}
+/* ---- the line on stderr ---- */
 
 void hg_frag_say(int err, const char *final)
 {
@@ -846,39 +837,4 @@ void hg_frag_say(int err, const char *final)
 	else
 		hg_fmt_fd(2, "heapguard: cannot write the fragmentation report %s%s: %s\n", dot, final,
 			  why);
-}
-
-void hg_frag_poll(void)
-{
-	if (HG_LIKELY(!hg_frag_requested) || hg_self.unwinding)
-		return;
-	hg_frag_requested = 0;
-	hg_poll_request(false);
-	/* Polled from inside malloc and free, which leave errno as it was
-	 * (glibc's free keeps it, malloc changes it only when it fails): the
-	 * report's files must not show through. */
-	int saved = errno;
-	char final[HG_REPORT_PATH + 64];
-	hg_frag_say(hg_frag_write(HG_FRAG_ON_SIGNAL, 0, final, sizeof(final)), final);
-	errno = saved;
-}
-
-void hg_frag_signal_init(void)
-{
-	const char *name = hg_config.options.report_signal, *why;
-	if (name[0] == '\0')
-		return;
-	/* The option's parser (base/options.c) has accepted only names this
-	 * returns a signal for. */
-	int sig = hg_signal_parse(name, strlen(name), &why);
-	if (sig == 0) {
-		hg_fmt_fd(2, "heapguard: report_signal=%s: %s; no report on a signal\n", name, why);
-		return;
-	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_report_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
 }

@@ -22,12 +22,4 @@ void hg_frag_say(int err, const char *final);
 /* fork(): a report another thread was writing is not the child's. */
 void hg_frag_fork_child(void);
 
-/* report_signal=: install the handler (start-up).  The handler only asks
- * for a report; the next malloc or free writes it (hg_frag_poll). */
-void hg_frag_signal_init(void);
-/* Called where no heapguard lock is held: writes a report asked for by
- * the signal.  Cheap when none was. */
-void hg_frag_poll(void);
-extern volatile int hg_frag_requested;
-
 #endif

@@ -24,6 +24,7 @@
 #include "../stack/modules.h"
 #include "reportfile.h"
 #include "runfile.h"
+#include "exit.h"
 #include "scan.h"
 #include "suppress.h"
 #include "../stack/stack.h"
@@ -62,20 +63,21 @@ static void take(struct collect *k, struct hg_chunk *c)
 	size_t state = hg_chunk_state(c) & (HG_INUSE | HG_QUARANTINED | HG_ISOLATED);
 	if (state != HG_INUSE)
 		return;
+	if (k->max == 0) { /* sizing: heapguard's own blocks too */
+		k->count++;
+		return;
+	}
 	struct hg_origin o;
 	bool known = hg_chunk_origin(c, &o);
 	if (known && o.alloc_stack == HG_STACK_INTERNAL)
 		return; /* heapguard's own (libunwind's), not the program's */
-	if (k->max == 0) {
-		k->count++;
-		return;
-	}
 	if (k->count == k->max)
 		return;
 	struct hg_live *l = &k->chunks[k->count++];
 	l->user = (uintptr_t)hg_chunk2mem(c);
 	l->mmapped = hg_chunk_is_mmapped(c) != 0;
 	l->inherited = !hg_chunk_is_own(c);
+	l->fresh = hg_chunk_is_new(c);
 	if (known) {
 		l->requested = o.requested;
 		l->stack = o.alloc_stack;
@@ -223,6 +225,12 @@ static inline uint64_t sort_key(const struct hg_live *x, bool by_site)
  * has the same digit are skipped.  The result ends up in a. */
 static void radix_sort(struct hg_live *a, struct hg_live *tmp, size_t n, bool by_site)
 {
+	/* The heap walk hands a one-arena heap's chunks in address order. */
+	size_t sorted = 1;
+	while (sorted < n && sort_key(&a[sorted - 1], by_site) <= sort_key(&a[sorted], by_site))
+		sorted++;
+	if (sorted >= n)
+		return;
 	/* A short process's few blocks: not worth clearing and summing the
 	 * 64 KiB of counts. */
 	if (n <= 64) {
@@ -374,6 +382,8 @@ static size_t group_sites(const struct hg_live *c, size_t n, struct hg_site *sit
 
 struct report {
 	int status;
+	unsigned checkpoint;  /* a checkpoint's number, 0 at exit */
+	uint64_t interval_us; /* a checkpoint's time since the one before */
 	time_t now;
 	const char *exe;
 	const struct hg_modules *modules;
@@ -445,6 +455,9 @@ static void write_report(struct hg_gzfile *gz, const struct report *r)
 	size_t nstacks = 0;
 	for (size_t i = 0; i < r->nstacks; i++)
 		nstacks += hg_reportfile_write_stack(gz, r->modules, r->stacks[i]);
+	if (r->checkpoint != 0)
+		hg_gz_printf(gz, HG_LEAKS_CHECKPOINT " %u %lu\n", r->checkpoint,
+			     (unsigned long)r->interval_us);
 	write_errors(gz);
 	for (size_t i = 0; i < r->nsites; i++)
 		write_site(gz, &r->sites[i]);
@@ -598,14 +611,26 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 	return hg_scan_classify(&in, world, stats) ? 1 : 0;
 }
 
+static const char heap_busy[] = "the heap was locked by another thread or an interrupted call";
+
+/* A checkpoint has seen the process's own live blocks: N cleared on
+ * each, while the world is still paused, so that the next checkpoint's new
+ * blocks are those handed out after this one's scan. */
+static void forget_new(const struct collect *k)
+{
+	for (size_t i = 0; i < k->count; i++)
+		if (k->chunks[i].fresh && !k->chunks[i].inherited)
+			hg_chunk_clear_new(hg_mem2chunk((void *)k->chunks[i].user));
+}
+
 /* Copy and classify every live chunk, with the world paused.  False (the
  * heap was busy, or no memory) means no report. */
 static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *tls,
 		      uintptr_t caller_sp, const uintptr_t *regs, unsigned nregs,
 		      struct memory *mem, struct collect *k, struct hg_scan_stats *stats,
-		      const char **why)
+		      const char **why, bool checkpoint)
 {
-	*why = "the heap was locked by another thread or an interrupted call";
+	*why = heap_busy;
 	if (!hg_arena_try_lock_all())
 		return false;
 	struct hg_world world;
@@ -663,6 +688,8 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	};
 	ok = hg_scan_classify(&in, &world, stats);
 out:
+	if (ok && checkpoint)
+		forget_new(k);
 	hg_world_resume(&world);
 	hg_arena_unlock_all();
 	return ok;
@@ -670,12 +697,13 @@ out:
 
 /* Sites and the stack ids they use, from the classified chunks.  A fork
  * child's inherited blocks took part in the scan (they may hold the only
- * pointer to one of its own) but are its parent's to report. */
+ * pointer to one of its own) but are its parent's to report.  A
+ * checkpoint reports the blocks handed out since the one before. */
 static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 {
 	size_t own = 0;
 	for (size_t i = 0; i < k->count; i++)
-		if (!k->chunks[i].inherited)
+		if (!k->chunks[i].inherited && (r->checkpoint == 0 || k->chunks[i].fresh))
 			k->chunks[own++] = k->chunks[i];
 	k->count = own;
 	radix_sort(k->chunks, mem->tmp, k->count, true);
@@ -741,6 +769,7 @@ static struct collect k;
 static struct memory mem;
 static char exe[HG_PATH];
 HG_FORK_STATE static bool scanned;
+static int scan_error; /* why the last scan made no report: EBUSY or ENOMEM */
 
 /* The report's process fields and the modules its stacks name: at the
  * scan, or at the first write for a scan that did not need them. */
@@ -756,22 +785,25 @@ static bool describe_process(void)
 	return true;
 }
 
-static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp,
-						 const uintptr_t *regs, unsigned nregs,
-						 struct hg_leaks_result *out)
+static __attribute__((noinline)) bool leaks_scan(int status, unsigned checkpoint,
+						 uintptr_t caller_sp, const uintptr_t *regs,
+						 unsigned nregs, struct hg_leaks_result *out)
 {
 	memset(&r, 0, sizeof(r));
 	memset(&mem, 0, sizeof(mem));
 	memset(out, 0, sizeof(*out));
 	r.status = status;
+	r.checkpoint = checkpoint;
 	r.now = time(NULL);
 	const char *why = "out of memory";
 	struct hg_tls_span tls;
 	hg_scan_own_tls(&tls);
 	if (!describe_process() ||
-	    !scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why) ||
+	    !scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why,
+		       checkpoint != 0) ||
 	    !make_sites(&r, &k, &mem)) {
-		if (!hg_run_active())
+		scan_error = why == heap_busy ? EBUSY : ENOMEM;
+		if (!hg_run_active() && checkpoint == 0)
 			hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
 		free_memory(&mem);
 		if (r.modules != NULL)
@@ -783,6 +815,8 @@ static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp
 	scanned = true;
 	out->lost = r.unsuppressed[HG_LOST].bytes;
 	out->lost_blocks = r.unsuppressed[HG_LOST].blocks;
+	out->reachable = r.totals[HG_REACHABLE].bytes;
+	out->reachable_blocks = r.totals[HG_REACHABLE].blocks;
 	out->indirect = r.unsuppressed[HG_INDIRECT].bytes;
 	out->indirect_blocks = r.unsuppressed[HG_INDIRECT].blocks;
 	out->suppressed = r.suppressed.bytes;
@@ -795,31 +829,98 @@ static __attribute__((noinline)) bool leaks_scan(int status, uintptr_t caller_sp
  * no stack of the caller, no module list (its record all zero), whatever
  * the heap it inherited; a report asked for all the same (clean_reports=1)
  * lists the modules when it is written. */
-static bool leaks_idle(int status, struct hg_leaks_result *out)
+static bool leaks_idle(int status, unsigned checkpoint, struct hg_leaks_result *out)
 {
 	memset(&r, 0, sizeof(r));
 	memset(&mem, 0, sizeof(mem));
 	memset(out, 0, sizeof(*out));
 	r.status = status;
+	r.checkpoint = checkpoint;
 	scanned = true;
 	out->idle = true;
 	return true;
 }
 
+/* The caller's callee-saved registers, as they are on entry: the only
+ * ones that can hold its live pointers across the call.  Its stack is
+ * scanned from regs up, which covers those its frame pushed. */
+#define CALLER_REGS(regs)                                                                         \
+	__asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"       \
+			 "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"         \
+			 :                                                                        \
+			 : "r"(regs)                                                              \
+			 : "memory")
+
+/* One scan at a time, exit's or a checkpoint's (the statics above are
+ * theirs): the thread that scans, or 0. */
+HG_FORK_STATE static pid_t scanning;
+
+static bool scan_claim(bool wait)
+{
+	pid_t me = gettid();
+	struct timespec ms = { 0, 1000000 };
+	/* A checkpoint takes well under a second; a minute means something
+	 * stopped it for good. */
+	for (unsigned tries = 0;; tries++) {
+		pid_t expected = 0;
+		if (__atomic_compare_exchange_n(&scanning, &expected, me, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+		if (!wait || expected == me || tries == 60000)
+			return false;
+		nanosleep(&ms, NULL);
+	}
+}
+
+static void scan_release(void)
+{
+	if (__atomic_load_n(&scanning, __ATOMIC_RELAXED) == gettid())
+		__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
+}
+
 bool hg_leaks_scan(int status, struct hg_leaks_result *out)
 {
+	/* A checkpoint in another thread finishes first; the scan itself
+	 * cannot come back here (an error while scanning) and wait for
+	 * itself. */
+	if (!scan_claim(true)) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
 	if (hg_generation_idle())
-		return leaks_idle(status, out);
-	/* The caller's callee-saved registers, as they are on entry: the only
-	 * ones that can hold its live pointers across this call.  Its stack is
-	 * scanned from here up, which covers those this frame pushed. */
+		return leaks_idle(status, 0, out);
 	uintptr_t regs[6];
-	__asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"
-			 "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"
-			 :
-			 : "r"(regs)
-			 : "memory");
-	return leaks_scan(status, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6, out);
+	CALLER_REGS(regs);
+	return leaks_scan(status, 0, hg_unwind_exit_caller_sp((uintptr_t)regs), regs, 6, out);
+}
+
+__attribute__((noinline)) int hg_leaks_checkpoint(unsigned number, uint64_t interval_us,
+						  char *final, size_t len,
+						  struct hg_leaks_result *out)
+{
+	final[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (!scan_claim(false))
+		return EBUSY;
+	bool ok;
+	if (hg_generation_idle()) {
+		ok = leaks_idle(HG_STATUS_UNKNOWN, number, out);
+	} else {
+		/* The stack from this frame up: the program's frames, and the
+		 * few of heapguard's between (malloc's, when polled), which can
+		 * only keep a block reachable, never make one lost. */
+		uintptr_t regs[6];
+		CALLER_REGS(regs);
+		ok = leaks_scan(HG_STATUS_UNKNOWN, number, (uintptr_t)regs, regs, 6, out);
+	}
+	int err = scan_error;
+	if (ok) {
+		r.interval_us = interval_us;
+		bool fallback;
+		err = hg_leaks_write(final, len, &fallback);
+	}
+	hg_leaks_done();
+	return err;
 }
 
 int hg_leaks_write(char *final, size_t len, bool *fallback)
@@ -833,8 +934,11 @@ int hg_leaks_write(char *final, size_t len, bool *fallback)
 	if (r.now == 0)
 		r.now = time(NULL);
 	int err;
+	char suffix[64] = HG_LEAKS_SUFFIX;
+	if (r.checkpoint != 0)
+		hg_fmt(suffix, sizeof(suffix), HG_LEAKS_CHECKPOINT_SUFFIX, r.checkpoint);
 	struct hg_gzfile *gz =
-		hg_reportfile_create(r.exe, r.now, HG_LEAKS_SUFFIX, final, len, fallback, &err);
+		hg_reportfile_create(r.exe, r.now, suffix, final, len, fallback, &err);
 	if (gz != NULL) {
 		write_report(gz, &r);
 		err = hg_gz_commit(gz, final, len);
@@ -844,11 +948,19 @@ int hg_leaks_write(char *final, size_t len, bool *fallback)
 
 void hg_leaks_done(void)
 {
-	if (!scanned)
+	if (!scanned) {
+		scan_release();
 		return;
+	}
 	scanned = false;
 	free_memory(&mem);
 	if (r.modules != NULL)
 		hg_modules_free(&mods);
 	r.modules = NULL;
+	scan_release();
+}
+
+void hg_leaks_fork_child(void)
+{
+	scanning = 0;
 }

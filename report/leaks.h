@@ -17,6 +17,7 @@ struct hg_leaks_result {
 	uint64_t lost, lost_blocks;	    /* bytes, blocks */
 	uint64_t indirect, indirect_blocks;
 	uint64_t suppressed, suppressed_blocks; /* lost + indirect of suppressed sites */
+	uint64_t reachable, reachable_blocks;
 	size_t sites;			    /* lost and indirect sites not suppressed */
 	bool idle; /* a fork child with no block of its own: nothing was scanned */
 };
@@ -32,7 +33,19 @@ bool hg_leaks_scan(int status, struct hg_leaks_result *out);
  * went to $TMPDIR. */
 int hg_leaks_write(char *final, size_t len, bool *fallback);
 
-/* Release what the scan holds. */
+/* Release what the scan holds (and let the next scan start). */
 void hg_leaks_done(void);
+
+/* Checkpoint number (1, 2, ...) now, with the program running: the blocks
+ * handed out since the checkpoint before (or since the start), classified
+ * by a scan of the whole process, written to <prefix>.checkpoint<N>.leaks.gz
+ * with interval_us, the time since that checkpoint; then every live
+ * block counts as seen.  0, or an errno: EBUSY when another scan or the
+ * heap was busy (nothing was seen then).  Never calls malloc. */
+int hg_leaks_checkpoint(unsigned number, uint64_t interval_us, char *final, size_t len,
+			struct hg_leaks_result *out);
+
+/* fork(): a scan another thread was making is not the child's. */
+void hg_leaks_fork_child(void);
 
 #endif

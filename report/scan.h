@@ -24,6 +24,7 @@ struct hg_live {
 	uint8_t kind;	  /* enum hg_leak_kind, set by the scan */
 	uint8_t mmapped : 1;   /* an mmap'd chunk */
 	uint8_t inherited : 1; /* a fork child's parent's: scanned, not reported */
+	uint8_t fresh : 1;     /* handed out since the last checkpoint (N, lib/chunk.h) */
 };
 
 /* An address range [lo, hi). */

@@ -312,8 +312,8 @@ def parse_leaks(rep):
     read_args_options(rep)
 
     # From the first module line on, records of unknown types are skipped.
-    known = ('module', 'stack', 'errors', 'error', 'site', 'totals', 'suppressed', 'depot',
-             'scan', 'end')
+    known = ('module', 'stack', 'checkpoint', 'errors', 'error', 'site', 'totals', 'suppressed',
+             'depot', 'scan', 'end')
     seen_module = [False]
 
     def skip_unknown(name):
@@ -323,6 +323,13 @@ def parse_leaks(rep):
         seen_module[0] = True
     modules, stacks = read_modules_stacks(rep, skip_unknown)
 
+    # A leak checkpoint's report: its number (1 or more) and the time
+    # since the one before; its status is "-".
+    if rep.peek() == 'checkpoint':
+        number, _ = [num(x, 'checkpoint') for x in rep.take('checkpoint', 3)]
+        rep.require(number >= 1, 'checkpoint: number 0')
+        rep.require(status == '-', 'checkpoint: status %s, not -' % status)
+        rep.facts.add('checkpoint')
     used = set()
     # Version 3: the heap errors, "errors 0 0" when none.  A reader takes a
     # version 3 file without the record as errors 0 0.

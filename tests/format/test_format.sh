@@ -44,6 +44,8 @@ for level in full fast; do
 	run fork-$level 0 level=$level fork
 	run abort-$level 134 level=$level:check=3 abort
 	run signal-$level 0 level=$level:report_signal=SIGUSR2 signal
+	# One signal for both: the fragmentation report and a leak checkpoint.
+	run checkpoint-$level 0 level=$level:report_signal=SIGUSR2:checkpoint_signal=SIGUSR2 signal
 	run small-$level 0 level=$level small
 done
 # leaks=0 is no scan, hence no finding: the reports of a clean process are
@@ -60,7 +62,8 @@ for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect s
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
 	segment peak-no-sites option-source=default option-source=env option-source=malloc_env \
-	option-source=tunable option-source=mallopt version=2 leaks-version=3 frag-status=- frag-status=0; do
+	option-source=tunable option-source=mallopt version=2 leaks-version=3 frag-status=- frag-status=0 \
+	checkpoint; do
 	expect="$expect --expect $fact"
 done
 # shellcheck disable=SC2086 # one word a fact
@@ -125,6 +128,11 @@ for level in full fast; do
 		fail "abort-$level: the fragmentation report does not say trigger error"
 	gzip -dc "$tmp"/signal-$level/r.*.frag.gz | grep -qx 'trigger signal' ||
 		fail "signal-$level: no report with trigger signal"
+	gzip -dc "$tmp"/checkpoint-$level/r.*.frag.gz | grep -qx 'trigger signal' ||
+		fail "checkpoint-$level: no report with trigger signal"
+	set -- "$tmp"/checkpoint-$level/r.*.checkpoint1.leaks.gz
+	[ -f "$1" ] && gzip -dc "$1" | grep -q '^checkpoint 1 [0-9]*$' ||
+		fail "checkpoint-$level: no checkpoint 1 on the signal"
 done
 # 150 arenas, each top held up by blocks of 8 stacks of their own: every
 # one of their 1,200 pin_top lines names its stack (stack 0 is for blocks

@@ -19,7 +19,8 @@ seed=${HG_FUZZ_SEED:-20261127}
 # A fixture whose module is the reader itself, so that mutations reach the
 # symbolizer with a real file, its build id and real function addresses.
 frag_fixtures
-set -- "$data/basic.txt" "$data/grown.txt" "$data/v3.txt" "$tmp/swiss.txt" "$tmp/compact.txt"
+set -- "$data/basic.txt" "$data/grown.txt" "$data/v3.txt" "$data/checkpoint.txt" "$tmp/swiss.txt" \
+	"$tmp/compact.txt"
 if command -v readelf >/dev/null 2>&1 && command -v nm >/dev/null 2>&1; then
 	id=$(readelf -n "$reader" | sed -n 's/.*Build ID: *//p')
 	main=$(nm "$reader" | awk '$3 == "main" { print $1 }')

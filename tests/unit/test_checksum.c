@@ -85,8 +85,8 @@ static enum verdict flip_verdict(unsigned b)
 	size_t bit = (size_t)1 << b;
 	if (bit == HG_PREV_INUSE)
 		return NOT_COVERED; /* written by the neighbour alone */
-	if (bit & HG_GENERATION_MASK)
-		return NOT_COVERED; /* G: stamped without rehashing, decides no check */
+	if (bit & HG_STAMP_MASK)
+		return NOT_COVERED; /* G, N: stamped without rehashing, decide no check */
 	if (bit == HG_IS_MMAPPED)
 		return ALMOST_ALWAYS; /* also adds or drops prev_size */
 	return CAUGHT;		      /* checked bits, U (the mask), the sum */

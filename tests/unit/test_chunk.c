@@ -25,7 +25,7 @@ static void test_request2size_matches_glibc(void **state)
 	assert_int_equal(hg_request2size(1032), 1040);
 	assert_int_not_equal(hg_request2size(HG_MAX_REQUEST), 0);
 	/* Requests that can never be served map to 0 (NULL + ENOMEM). */
-	assert_int_equal(hg_request2size(HG_MAX_REQUEST + 1), 0); /* sizes stay below 1 TiB */
+	assert_int_equal(hg_request2size(HG_MAX_REQUEST + 1), 0); /* sizes stay below 512 GiB */
 	assert_int_equal(hg_request2size(PTRDIFF_MAX), 0);
 	assert_int_equal(hg_request2size(SIZE_MAX), 0);
 	for (size_t req = 0; req < 5000; req++) {
@@ -137,8 +137,8 @@ static void test_head_writers_touch_their_own_bytes(void **state)
 	assert_false(hg_chunk_bad_checksum(&c, c.head));
 }
 
-/* Flipping any one bit of a header outside P and G (the fork generation,
- * which decides no check) is caught, and so is the same header copied to
+/* Flipping any one bit of a header outside P, G (the fork generation) and
+ * N (new since the checkpoint), which decide no check, is caught, and so is the same header copied to
  * another address. */
 static void test_checksum_catches_every_bit_and_copies(void **state)
 {
@@ -149,7 +149,7 @@ static void test_checksum_catches_every_bit_and_copies(void **state)
 	for (int bit = 1; bit < 64; bit++) {
 		size_t forged = c[0].head ^ ((size_t)1 << bit);
 		assert_int_equal(hg_chunk_bad_checksum(&c[0], forged),
-				 !(((size_t)1 << bit) & HG_GENERATION_MASK));
+				 !(((size_t)1 << bit) & HG_STAMP_MASK));
 	}
 	assert_true(hg_chunk_bad_checksum(&c[1], c[0].head));
 	/* An mmap'd chunk's prev_size (its offset into its mapping) is covered. */

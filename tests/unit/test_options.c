@@ -168,7 +168,8 @@ static void test_good_string_sets_every_option(void **state)
 			     "verbose=true:stats_at_exit=yes:depth=24:leaks=0:report=/tmp/r.%p:"
 			     "leak_exitcode=7:unwind_verify=1:frag=0:report_signal=SIGUSR2:"
 			     "report_on_crash=1:run_dir=/tmp/run:clean_reports=1:error_exitcode=9:"
-			     "only=*:skip=no-such-program:suppressions=/tmp/supp:crash_check=0:"),
+			     "only=*:skip=no-such-program:suppressions=/tmp/supp:crash_check=0:"
+			     "checkpoint_signal=usr1:"),
 		"");
 	assert_string_equal(cfg.options.run_dir, "/tmp/run");
 	assert_true(cfg.options.clean_reports);
@@ -191,6 +192,7 @@ static void test_good_string_sets_every_option(void **state)
 	assert_true(cfg.options.unwind_verify);
 	assert_false(cfg.options.frag);
 	assert_string_equal(cfg.options.report_signal, "SIGUSR2");
+	assert_string_equal(cfg.options.checkpoint_signal, "usr1");
 	assert_true(cfg.options.report_on_crash);
 	assert_false(cfg.options.crash_check);
 	for (int i = 0; i < HG_OPTION_COUNT; i++)
