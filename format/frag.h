@@ -18,9 +18,10 @@
 #define HG_FRAG_MAGIC  "heapguard-" HG_FRAG_NAME
 /* A minor version only adds what a reader of its major version skips.
  * 1.1: usable= in the mmapped record.  2: the option lines of
- * heapguard-leaks 2.  Readers still read 1 and 1.1. */
+ * heapguard-leaks 2.  2.1: the timeline records.  Readers still read 1
+ * and 1.1. */
 #define HG_FRAG_FORMAT_VERSION 2
-#define HG_FRAG_FORMAT_MINOR   0
+#define HG_FRAG_FORMAT_MINOR   1
 #define HG_FRAG_FORMAT_OLDEST  1
 
 #define HG_FRAG_TRIGGER	  "trigger"
@@ -32,6 +33,7 @@
 #define HG_FRAG_HISTOGRAM "histogram" /* arena lo hi chunks bytes */
 #define HG_FRAG_PEAK	  "peak"      /* enum hg_frag_peak_key */
 #define HG_FRAG_PEAK_SITE "peak_site" /* stack blocks bytes */
+#define HG_FRAG_TIMELINE  "timeline"  /* t_us system in_use free quarantine resident */
 #define HG_FRAG_PIN_TOP	  "pin_top"   /* arena segment address size stack free_below */
 #define HG_FRAG_PIN_SITE  "pin_site"  /* stack blocks bytes pinned pinning_blocks spans */
 #define HG_FRAG_SEGMENT	  "segment"   /* arena index lo hi top cell */
@@ -63,6 +65,7 @@ enum hg_frag_record {
 	HG_FRAG_REC_HISTOGRAM,
 	HG_FRAG_REC_PEAK,
 	HG_FRAG_REC_PEAK_SITE,
+	HG_FRAG_REC_TIMELINE, /* from 2.1 */
 	HG_FRAG_REC_PIN_TOP,
 	HG_FRAG_REC_PIN_SITE,
 	HG_FRAG_REC_SEGMENT,
@@ -96,6 +99,7 @@ static inline const struct hg_fmt_record *hg_frag_records(void)
 		[HG_FRAG_REC_HISTOGRAM] = { HG_FRAG_HISTOGRAM, true, false },
 		[HG_FRAG_REC_PEAK] = { HG_FRAG_PEAK, false, true },
 		[HG_FRAG_REC_PEAK_SITE] = { HG_FRAG_PEAK_SITE, true, false },
+		[HG_FRAG_REC_TIMELINE] = { HG_FRAG_TIMELINE, true, false },
 		[HG_FRAG_REC_PIN_TOP] = { HG_FRAG_PIN_TOP, true, false },
 		[HG_FRAG_REC_PIN_SITE] = { HG_FRAG_PIN_SITE, true, false },
 		[HG_FRAG_REC_SEGMENT] = { HG_FRAG_SEGMENT, true, false },
@@ -232,6 +236,16 @@ static inline const char *hg_frag_peak_key(enum hg_frag_peak_key key)
 #define HG_FRAG_PEAK_SITES_MAX 10 /* peak_site */
 #define HG_FRAG_TOP_PINS       8  /* pin_top, per segment */
 #define HG_FRAG_PIN_SITES      50 /* pin_site */
+
+/* ---- the timeline ---- */
+
+/* At most this many timeline lines, the report's moment the last; the
+ * first step between samples, doubled each time the samples run out. */
+#define HG_FRAG_TIMELINE_MAX	 1000
+#define HG_FRAG_TIMELINE_STEP_US 1000
+/* A figure the process does not know (in_use and free at level=fast, the
+ * resident set without /proc). */
+#define HG_FRAG_UNKNOWN "-"
 
 /* ---- the histogram: free chunk sizes in classes [2^k, 2^(k+1)) ---- */
 

@@ -18,7 +18,7 @@ struct hg_frag_parse {
 	struct hg_parse base; /* first: the record parsers get &base */
 	struct hg_frag *frag;
 	size_t cap_arenas, cap_classes, cap_peak_sites, cap_pin_tops, cap_pin_sites, cap_segments,
-		cap_cells;
+		cap_cells, cap_timeline;
 	struct hg_map pin_stacks;  /* stack index -> pin_site, to refuse a second */
 	bool map_pending;	   /* the last segment's map line has not come yet */
 	bool histogram_all;	   /* the 'all' histogram lines have begun */
@@ -551,6 +551,69 @@ static int hg_frag_peak_site(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
+/* A timeline figure: a number, or '-' (unknown) where allowed. */
+static int hg_frag_sample_figure(struct hg_parse *p, struct hg_fields *f, const char *what,
+				 bool *known, uint64_t *v)
+{
+	char *s = hg_parse_field(p, f, what);
+
+	if (!s)
+		return -1;
+	*known = strcmp(s, HG_FRAG_UNKNOWN) != 0;
+	*v = 0;
+	return *known ? hg_parse_decimal(p, s, what, v) : 0;
+}
+
+static int hg_frag_timeline(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[2] = { "timeline time", "timeline system bytes" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_sample t;
+	bool has_free, has_quarantine;
+	char *s;
+	uint64_t sum;
+
+	memset(&t, 0, sizeof(t));
+	if (frag->ntimeline == HG_FRAG_TIMELINE_MAX)
+		return hg_parse_fail(p, "more than %d timeline lines", HG_FRAG_TIMELINE_MAX);
+	if (!(s = hg_parse_field(p, f, what[0])) || hg_parse_decimal(p, s, what[0], &t.t_us) < 0 ||
+	    !(s = hg_parse_field(p, f, what[1])) || hg_parse_decimal(p, s, what[1], &t.system) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline in-use bytes", &t.has_in_use, &t.in_use) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline free bytes", &has_free, &t.free) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline quarantine bytes", &has_quarantine,
+				  &t.quarantine) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline resident bytes", &t.has_resident, &t.resident) <
+		    0 ||
+	    hg_parse_done(p, f, HG_FRAG_TIMELINE) < 0)
+		return -1;
+	if (!has_quarantine || t.has_in_use != has_free)
+		return hg_parse_fail(p, "timeline line with in_use and free not both known or both "
+					"'-', or no quarantine bytes");
+	if (t.has_in_use && (__builtin_add_overflow(t.in_use, t.free, &sum) ||
+			     __builtin_add_overflow(sum, t.quarantine, &sum) || sum != t.system))
+		return hg_parse_fail(p,
+				     "timeline in_use %llu, free %llu and quarantine %llu do not add "
+				     "up to system %llu",
+				     (unsigned long long)t.in_use, (unsigned long long)t.free,
+				     (unsigned long long)t.quarantine, (unsigned long long)t.system);
+	if (!t.has_in_use && t.quarantine > t.system)
+		return hg_parse_fail(p, "timeline quarantine %llu over system %llu",
+				     (unsigned long long)t.quarantine,
+				     (unsigned long long)t.system);
+	if (frag->ntimeline && t.t_us < frag->timeline[frag->ntimeline - 1].t_us)
+		return hg_parse_fail(p, "timeline lines out of order (by time)");
+	if (t.t_us > frag->uptime_us)
+		return hg_parse_fail(p, "timeline time %llu comes after the report (uptime_us=%llu)",
+				     (unsigned long long)t.t_us,
+				     (unsigned long long)frag->uptime_us);
+	if (hg_parse_grow(p, (void **)&frag->timeline, &fp->cap_timeline, frag->ntimeline + 1,
+			  sizeof(*frag->timeline), HG_FRAG_TIMELINE_MAX, "timeline lines") < 0)
+		return -1;
+	frag->timeline[frag->ntimeline++] = t;
+	return 0;
+}
+
 static int hg_frag_pin_top(struct hg_parse *p, struct hg_fields *f)
 {
 	static const char *const what[3] = { "pinning chunk arena", "pinning chunk segment",
@@ -921,6 +984,7 @@ static hg_record_parser *const hg_frag_parsers[HG_FRAG_RECORDS] = {
 	[HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
 	[HG_FRAG_REC_PEAK] = hg_frag_peak,
 	[HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
+	[HG_FRAG_REC_TIMELINE] = hg_frag_timeline,
 	[HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,
 	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site,
 	[HG_FRAG_REC_SEGMENT] = hg_frag_segment,
@@ -975,6 +1039,7 @@ void hg_frag_free(struct hg_frag *frag)
 	free(frag->arenas);
 	free(frag->classes);
 	free(frag->peak_sites);
+	free(frag->timeline);
 	free(frag->pin_tops);
 	free(frag->pin_sites);
 	free(frag->segments);

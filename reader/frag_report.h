@@ -53,6 +53,15 @@ struct hg_frag_site {
 	uint64_t blocks, bytes;
 };
 
+/* One timeline line (format 2.1): the heap at t_us. */
+struct hg_frag_sample {
+	uint64_t t_us, system, quarantine;
+	bool has_in_use; /* false at level=fast: in_use and free unknown */
+	uint64_t in_use, free;
+	bool has_resident;
+	uint64_t resident;
+};
+
 struct hg_frag_pin_top {
 	uint32_t arena, segment; /* segment: index within its arena */
 	uint32_t stack;
@@ -88,6 +97,8 @@ struct hg_frag {
 	struct hg_frag_peak peak;
 	struct hg_frag_site *peak_sites;
 	size_t npeak_sites;
+	struct hg_frag_sample *timeline; /* by time, the report's moment last */
+	size_t ntimeline;
 	struct hg_frag_pin_top *pin_tops;
 	size_t npin_tops;
 	struct hg_frag_pin_site *pin_sites; /* by pinned bytes, descending */

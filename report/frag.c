@@ -32,6 +32,7 @@
 #include "../stack/peak.h"
 #include "reportfile.h"
 #include "runfile.h"
+#include "timeline.h"
 #include "../stack/stack.h"
 
 _Static_assert(HG_PEAK_SITES <= HG_FRAG_PEAK_SITES_MAX, "the format lists 10 peak sites at most");
@@ -688,6 +689,29 @@ static void write_peak(struct hg_gzfile *gz, const struct hg_peak *peak)
 	hg_gz_puts(gz, "\n");
 }
 
+/* A figure, or '-' when the process does not know it. */
+static void write_figure(struct hg_gzfile *gz, bool known, size_t v)
+{
+	if (known)
+		hg_gz_printf(gz, " %zu", v);
+	else
+		hg_gz_puts(gz, " " HG_FRAG_UNKNOWN);
+}
+
+static void write_timeline(struct hg_gzfile *gz, const struct hg_timeline_sample *samples,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct hg_timeline_sample *s = &samples[i];
+		hg_gz_printf(gz, HG_FRAG_TIMELINE " %lu %zu", (unsigned long)s->t_us, s->system);
+		write_figure(gz, s->has_in_use, s->in_use);
+		write_figure(gz, s->has_in_use, s->system - s->in_use - s->quarantine);
+		hg_gz_printf(gz, " %zu", s->quarantine);
+		write_figure(gz, s->resident != 0, s->resident);
+		hg_gz_puts(gz, "\n");
+	}
+}
+
 static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
@@ -702,8 +726,11 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 		hg_gz_printf(gz, HG_FMT_STATUS " %u\n", (unsigned)status & 0xff);
 	else if (trigger == HG_FRAG_AT_EXIT) /* quick_exit from where heapguard did not see it */
 		hg_gz_puts(gz, HG_FMT_STATUS " " HG_FMT_STATUS_UNKNOWN "\n");
+	/* The timeline's last sample is the report's moment. */
+	static struct hg_timeline_sample samples[HG_FRAG_TIMELINE_MAX];
+	size_t nsamples = hg_timeline_get(samples);
 	hg_gz_printf(gz, HG_FRAG_UPTIME " %lu\n" HG_FRAG_PAGE_SIZE " %zu\n",
-		     (unsigned long)hg_usage_uptime_us(), hg_page_size);
+		     (unsigned long)samples[nsamples - 1].t_us, hg_page_size);
 	hg_reportfile_write_setup(gz, m);
 
 	static struct hg_peak peak;
@@ -738,6 +765,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 			     as_written(&done, peak.sites[i].stack),
 			     (unsigned long)peak.sites[i].blocks,
 			     (unsigned long)peak.sites[i].bytes);
+	write_timeline(gz, samples, nsamples);
 	for (size_t i = 0; i < f->npins; i++) {
 		const struct top_pin *p = &f->pins[i];
 		hg_gz_printf(gz, HG_FRAG_PIN_TOP " %u %u 0x%lx %zu %u %zu\n", p->arena, p->segment,
@@ -814,6 +842,7 @@ out:
 void hg_frag_fork_child(void)
 {
 	hg_lock_reset(&reporting);
+	hg_timeline_fork_child();
 	hg_reportfile_fork_child();
 }
 

@@ -501,6 +501,8 @@ def parse_frag(rep):
              'uptime_us', 'page_size', 'arg', 'option', 'module', 'stack', 'arena', 'mmapped',
              'totals', 'histogram', 'peak', 'peak_site', 'pin_top', 'pin_site', 'segment',
              'map', 'truncated', 'end')
+    if rep.option_version >= 2 and int(m.group(2) or 0) >= 1:
+        known += ('timeline',)
 
     def skip_unknown(name):
         return name is not None and name not in known
@@ -673,6 +675,31 @@ def parse_frag(rep):
     rep.require(len(seen) <= 10, 'more than 10 peak_site lines')
     if seen:
         rep.require(peak['sites_live'] > 0, 'peak_site lines, and sites_live=0')
+    skip()
+
+    # 2.1: the timeline, by time, the last at uptime_us.
+    samples = []
+    while rep.peek() == 'timeline' or skip_unknown(rep.peek()):
+        if skip_unknown(rep.peek()):
+            rep.pos += 1
+            continue
+        t, system, in_use, free, quarantine, resident = rep.take('timeline', 7)
+        t, system = num(t, 'timeline t_us'), num(system, 'timeline system')
+        quarantine = num(quarantine, 'timeline quarantine')
+        rep.require(resident == '-' or DEC.match(resident), 'timeline: resident %r' % resident)
+        if level == 'full':
+            in_use, free = num(in_use, 'timeline in_use'), num(free, 'timeline free')
+            rep.require(in_use + free + quarantine == system,
+                        'timeline: in_use + free + quarantine is not system')
+        else:
+            rep.require(in_use == '-' and free == '-' and quarantine == 0,
+                        'timeline: in_use, free or quarantine known at level=fast')
+        rep.require(not samples or samples[-1] <= t, 'timeline: out of time order')
+        samples.append(t)
+        rep.facts.add('timeline')
+    rep.require(len(samples) <= 1000, 'more than 1000 timeline lines')
+    if 'timeline' in known:
+        rep.require(samples and samples[-1] == uptime, 'timeline: the last is not at uptime_us')
     skip()
 
     pin_tops = []

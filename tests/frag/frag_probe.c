@@ -10,6 +10,8 @@
  *              blocks of its own size and freeing 1000
  *   mmapped    two blocks above the mmap threshold
  *   signal     raise(SIGUSR2) (run with report_signal=SIGUSR2), then malloc
+ *   timeline S S seconds of blocks above the mmap threshold taken and
+ *              given back (a slow path each), then the report
  * Lines: "known KEY VALUE". */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int (*report)(void);
@@ -147,6 +150,28 @@ static void mmapped(void)
 	snapshot();
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void timeline(unsigned seconds)
+{
+	double end = now_s() + seconds;
+	unsigned rounds = 0;
+	mallopt(M_MMAP_THRESHOLD, 64 << 10); /* fixed: each block is mmap'd */
+	while (now_s() < end) {
+		probe_keep[0] = malloc(256 << 10);
+		free(probe_keep[0]);
+		rounds++;
+	}
+	printf("known rounds %u\n", rounds);
+	fflush(stdout);
+	snapshot();
+}
+
 int main(int argc, char **argv)
 {
 	report = (int (*)(void))dlsym(RTLD_DEFAULT, "heapguard_report");
@@ -164,12 +189,14 @@ int main(int argc, char **argv)
 		threads(n);
 	else if (strcmp(mode, "mmapped") == 0)
 		mmapped();
+	else if (strcmp(mode, "timeline") == 0)
+		timeline(n);
 	else if (strcmp(mode, "signal") == 0) {
 		raise(SIGUSR2);
 		probe_keep[0] = malloc(10); /* where the report is written */
 		free(probe_keep[0]);
 	} else {
-		fprintf(stderr, "usage: frag_probe swiss|compact|threads|mmapped|signal [N]\n");
+		fprintf(stderr, "usage: frag_probe swiss|compact|threads|mmapped|timeline|signal [N]\n");
 		return 2;
 	}
 	return 0;

@@ -73,6 +73,22 @@ broken histall 44 "the 'all' histogram has 3 chunks of 96 bytes in class 32, the
 	'29s/.*/histogram all 32 64 3 96/'
 broken peaklate 34 "peak live_us=2000000 comes after the report (uptime_us=1500000)" '34s/live_us=400000/live_us=2000000/'
 broken sitesorder 36 "peak sites out of order" '36s/30 30000/30 200000000/'
+# The timeline (2.1): lines after the peak sites, in time order, adding up.
+sed -e '36a\
+timeline 1000 1052672 500000 552672 0 2000000\
+timeline 400000 106045440 100900000 5145440 0 108000000' "$tmp/swiss.txt" >"$tmp/tl.txt"
+broken_tl() {
+	sed -e "$4" "$tmp/tl.txt" | gzip -c -n >"$tmp/$1.frag.gz"
+	expect_error "$tmp/$1.frag.gz" "$2" "$3"
+}
+broken_tl tlsum 38 "timeline in_use 100900000, free 5145441 and quarantine 0 do not add up to system 106045440" \
+	'38s/ 5145440 / 5145441 /'
+broken_tl tlorder 38 "timeline lines out of order (by time)" '38s/ 400000 / 900 /'
+broken_tl tllate 38 "timeline time 2000000 comes after the report (uptime_us=1500000)" '38s/ 400000 / 2000000 /'
+broken_tl tlhalf 37 "timeline line with in_use and free not both known or both '-'" '37s/ 500000 / - /'
+broken_tl tlfields 37 "the 'timeline' record" '37s/$/ 7/'
+broken_tl tlnumber 37 "timeline resident bytes '2x' is not an unsigned decimal number" '37s/ 2000000$/ 2x/'
+broken_tl tlquar 37 "timeline quarantine 2000000 over system 1052672" '37s/ 500000 552672 0 / - - 2000000 /'
 broken nostack 38 "pin_site names stack 9, which no 'stack' line defines" 's/^pin_site 1 /pin_site 9 /'
 broken pinorder 39 "pin_site lines out of order" '39s/ 20480 / 90000000 /'
 broken pinpage 39 "5 spans of at least a page cannot be 4096 bytes" '39s/ 20480 / 4096 /'

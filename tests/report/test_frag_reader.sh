@@ -150,6 +150,27 @@ json 'j["format"] == 1 and j["report"] == "frag" and j["program"] == "/nonexiste
 	'len(j["pin_sites"][1]["frames"]) == 2' \
 	'[(m["arena"], m["index"], m["lo"], m["top"], m["cell"]) for m in j["segments"]] == [(0, 0, "0x5555555a0000", "0x55555b980000", 32768), (1, 0, "0x7ffff0000000", "0x7ffff0008000", 64)]' \
 	'len(j["segments"][0]["map"]) == 3200 and j["segments"][0]["map"][3196:] == "TTTT" and j["segments"][0]["map"][:2] == ".U"'
+json 'j["timeline"] == []'
+
+# --- the timeline (format 2.1): its lines after the peak sites ---
+sed -e '36a\
+timeline 1000 1052672 500000 552672 0 2000000\
+timeline 400000 106045440 100900000 5145440 0 108000000\
+timeline 1500000 106045440 11945376 90000000 4100064 -' "$tmp/swiss.txt" | gzip -c -n >"$tmp/timeline.frag.gz"
+run 0 --no-symbols --json "$tmp/timeline.frag.gz"
+no_stderr
+json 'len(j["timeline"]) == 3 and [s["t"] for s in j["timeline"]] == [1000, 400000, 1500000]' \
+	'j["timeline"][1] == {"t": 400000, "system_bytes": 106045440, "in_use_bytes": 100900000, "free_bytes": 5145440, "quarantine_bytes": 0, "resident_bytes": 108000000}' \
+	'j["timeline"][2]["quarantine_bytes"] == 4100064 and j["timeline"][2]["resident_bytes"] is None'
+run 0 --no-symbols "$tmp/timeline.frag.gz"
+contains 'timeline: 3 samples over 1.500 s'
+contains '       0.400    101.1 MiB     96.2 MiB      4.9 MiB      0 bytes    103.0 MiB'
+contains '       1.500    101.1 MiB     11.4 MiB     85.8 MiB      3.9 MiB            -'
+# At level=fast in use and free are unknown.
+sed -e '36a\
+timeline 1000 1052672 - - 0 2000000' "$tmp/swiss.txt" | gzip -c -n >"$tmp/tlfast.frag.gz"
+run 0 --no-symbols --json "$tmp/tlfast.frag.gz"
+json 'j["timeline"] == [{"t": 1000, "system_bytes": 1052672, "in_use_bytes": None, "free_bytes": None, "quarantine_bytes": 0, "resident_bytes": 2000000}]'
 run 0 --no-symbols --json "$tmp/compact.frag.gz"
 json 'j["status"] is None and j["level"] == "fast" and j["trigger"] == "call"' \
 	'j["pin_sites"] == [] and j["pin_tops"] == [] and j["peak_sites"] == [] and j["peak"]["live"] is None' \
