@@ -18,7 +18,8 @@ struct hg_frag_parse {
 	struct hg_parse base; /* first: the record parsers get &base */
 	struct hg_frag *frag;
 	size_t cap_arenas, cap_classes, cap_peak_sites, cap_pin_tops, cap_pin_sites, cap_segments,
-		cap_cells, cap_timeline;
+		cap_cells, cap_timeline, cap_units, cap_unit_stacks;
+	size_t pages_segment; /* the segment the pages lines are at */
 	struct hg_map pin_stacks;  /* stack index -> pin_site, to refuse a second */
 	bool map_pending;	   /* the last segment's map line has not come yet */
 	bool histogram_all;	   /* the 'all' histogram lines have begun */
@@ -867,6 +868,98 @@ static int hg_frag_map(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
+/* A page run: CLASS[*COUNT][:STACK]. */
+static int hg_frag_page_run(struct hg_parse *p, char *s, uint64_t *count, uint32_t *stack)
+{
+	char show[64], *colon;
+
+	if (!s[0] || !strchr(HG_FRAG_PAGE_CLASSES, s[0]) ||
+	    (s[1] && s[1] != HG_FRAG_MAP_RUN && s[1] != HG_FRAG_PAGES_STACK))
+		return hg_parse_fail(p, "page run '%s' is not CLASS[*COUNT][:STACK]",
+				     hg_parse_show(s, show, sizeof(show)));
+	*count = 1;
+	*stack = HG_NO_STACK;
+	colon = strchr(s, HG_FRAG_PAGES_STACK);
+	if (colon) {
+		*colon = '\0';
+		if (s[0] != HG_FRAG_PAGE_USED && s[0] != HG_FRAG_PAGE_PINNED)
+			return hg_parse_fail(p, "page run of class %c names a stack", s[0]);
+		if (hg_parse_stack_ref(p, colon + 1, HG_FRAG_PAGES, "page run stack", stack) < 0)
+			return -1;
+	}
+	if (s[1] && hg_parse_decimal(p, s + 2, "page run count", count) < 0)
+		return -1;
+	if (*count == 0)
+		return hg_parse_fail(p, "page run of 0 units");
+	return 0;
+}
+
+static int hg_frag_pages(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[4] = { "pages arena", "pages segment", "page unit",
+					     "first unit" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_segment *seg;
+	uint64_t v[4], units, count;
+	uint32_t stack;
+	char *s;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!(s = hg_parse_field(p, f, what[i])) || hg_parse_decimal(p, s, what[i], &v[i]) < 0)
+			return -1;
+	if (!hg_power_of_two(v[2]) || v[2] < frag->page_size || v[2] > (1ull << 50) ||
+	    (frag->page_unit && v[2] != frag->page_unit))
+		return hg_parse_fail(p,
+				     "page unit %llu is not one power of two from the page size up "
+				     "for all pages lines",
+				     (unsigned long long)v[2]);
+	frag->page_unit = v[2];
+	/* The segments in file order, each one's lines in unit order. */
+	while (fp->pages_segment < frag->nsegments &&
+	       (frag->segments[fp->pages_segment].arena != v[0] ||
+		frag->segments[fp->pages_segment].index != v[1]))
+		fp->pages_segment++;
+	if (fp->pages_segment == frag->nsegments)
+		return hg_parse_fail(p,
+				     "pages of segment %llu of arena %llu, which no 'segment' line "
+				     "defines (or out of the segments' order)",
+				     (unsigned long long)v[1], (unsigned long long)v[0]);
+	seg = &frag->segments[fp->pages_segment];
+	if (seg->nunits == 0) {
+		units = hg_frag_page_units(seg->lo, seg->hi, v[2]);
+		if (units > HG_FRAG_UNITS_MAX - frag->nunits)
+			return hg_parse_fail(p, "more than %d page units in all", HG_FRAG_UNITS_MAX);
+		if (hg_parse_grow(p, (void **)&frag->page_class, &fp->cap_units, frag->nunits + units,
+				  1, HG_FRAG_UNITS_MAX, "page units") < 0 ||
+		    hg_parse_grow(p, (void **)&frag->page_stack, &fp->cap_unit_stacks,
+				  frag->nunits + units, sizeof(uint32_t), HG_FRAG_UNITS_MAX,
+				  "page units") < 0)
+			return -1;
+		seg->units = frag->nunits;
+		seg->nunits = (uint32_t)units;
+		frag->nunits += units;
+	}
+	if (v[3] != seg->units_filled)
+		return hg_parse_fail(p, "pages line from unit %llu where unit %lu was due",
+				     (unsigned long long)v[3], (unsigned long)seg->units_filled);
+	if (!*f->s && !f->separated)
+		return hg_parse_fail(p, "a pages line without runs");
+	while (*f->s || f->separated) {
+		if (!(s = hg_parse_field(p, f, "page run")) ||
+		    hg_frag_page_run(p, s, &count, &stack) < 0)
+			return -1;
+		if (count > seg->nunits - seg->units_filled)
+			return hg_parse_fail(p, "page runs cover more than the segment's %lu units",
+					     (unsigned long)seg->nunits);
+		memset(frag->page_class + seg->units + seg->units_filled, s[0], count);
+		while (count--)
+			frag->page_stack[seg->units + seg->units_filled++] = stack;
+	}
+	return 0;
+}
+
 /* The histograms against the arenas' free figures and each other. */
 static int hg_frag_check_histograms(struct hg_parse *p)
 {
@@ -950,6 +1043,21 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 					     "'truncated 1' line says why",
 					     (unsigned long)frag->segments[i].index,
 					     (unsigned long)frag->segments[i].arena);
+	for (i = 0; i < frag->nsegments; i++) {
+		const struct hg_frag_segment *seg = &frag->segments[i];
+
+		if (seg->units_filled != seg->nunits)
+			return hg_parse_fail(p, "the pages of segment %lu of arena %lu cover %lu of "
+						"its %lu units",
+					     (unsigned long)seg->index, (unsigned long)seg->arena,
+					     (unsigned long)seg->units_filled,
+					     (unsigned long)seg->nunits);
+		if (frag->page_unit && !seg->nunits && !frag->truncated)
+			return hg_parse_fail(p,
+					     "segment %lu of arena %lu has no pages, and no "
+					     "'truncated 1' line says why",
+					     (unsigned long)seg->index, (unsigned long)seg->arena);
+	}
 	for (i = 0; i < frag->npin_tops; i++) {
 		const struct hg_frag_pin_top *pin = &frag->pin_tops[i];
 		const struct hg_frag_segment *seg =
@@ -989,6 +1097,7 @@ static hg_record_parser *const hg_frag_parsers[HG_FRAG_RECORDS] = {
 	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site,
 	[HG_FRAG_REC_SEGMENT] = hg_frag_segment,
 	[HG_FRAG_REC_MAP] = hg_frag_map, /* steps back to HG_FRAG_REC_SEGMENT */
+	[HG_FRAG_REC_PAGES] = hg_frag_pages,
 	[HG_FRAG_REC_TRUNCATED] = hg_frag_truncated,
 	[HG_FRAG_REC_END] = hg_frag_end,
 };
@@ -1044,6 +1153,8 @@ void hg_frag_free(struct hg_frag *frag)
 	free(frag->pin_sites);
 	free(frag->segments);
 	free(frag->cells);
+	free(frag->page_class);
+	free(frag->page_stack);
 	free(frag->doubt);
 	memset(frag, 0, sizeof(*frag));
 }

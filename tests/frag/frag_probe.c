@@ -159,15 +159,21 @@ static double now_s(void)
 
 static void timeline(unsigned seconds)
 {
-	double end = now_s() + seconds;
-	unsigned rounds = 0;
+	double start = now_s(), end = start + seconds;
+	unsigned rounds = 0, busy_ms = 0;
+	long last_ms = -1;
 	mallopt(M_MMAP_THRESHOLD, 64 << 10); /* fixed: each block is mmap'd */
-	while (now_s() < end) {
+	for (double now = start; now < end; now = now_s()) {
 		probe_keep[0] = malloc(256 << 10);
 		free(probe_keep[0]);
 		rounds++;
+		/* The milliseconds in which a slow path ran: a sample was due in
+		 * each (when the machine let this process run at all). */
+		long ms = (long)((now - start) * 1000);
+		busy_ms += ms != last_ms;
+		last_ms = ms;
 	}
-	printf("known rounds %u\n", rounds);
+	printf("known rounds %u\nknown busy_ms %u\n", rounds, busy_ms);
 	fflush(stdout);
 	snapshot();
 }
