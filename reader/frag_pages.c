@@ -199,7 +199,7 @@ static double hg_pages_segment(FILE *out, const struct hg_frag *frag,
 	fputs("</text>\n", out);
 	y += HG_PAGES_LABEL;
 	fprintf(out,
-		"<g class=\"pages\" data-arena=\"%lu\" data-segment=\"%lu\" data-units=\"%lu\">\n",
+		"<g class=\"pages\" shape-rendering=\"crispEdges\" data-arena=\"%lu\" data-segment=\"%lu\" data-units=\"%lu\">\n",
 		(unsigned long)seg->arena, (unsigned long)seg->index, (unsigned long)seg->nunits);
 	for (k = 0; keys && k < nkeys; k++) {
 		fprintf(out, "<path class=\"page-%c\" fill=\"%s\"",
