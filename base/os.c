@@ -120,15 +120,18 @@ size_t hg_os_resident(const void *addr, size_t size)
 
 size_t hg_os_rss(void)
 {
+	/* Raw system calls: open, read and close are cancellation points, and
+	 * malloc, which samples the timeline, must not be one (glibc's reads
+	 * its own files with the _nocancel calls). */
 	int saved = errno;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		errno = saved;
 		return 0;
 	}
 	char buf[128];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	long n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, (int)fd);
 	errno = saved;
 	if (n <= 0)
 		return 0;

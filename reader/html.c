@@ -135,17 +135,27 @@ static void hg_html_verdict(struct hg_html *h)
 		const struct hg_run *run = &h->run;
 		bool bad = run->errors_total || run->lost.bytes;
 
-		snprintf(line, sizeof(line),
-			 "%zu %s: %" PRIu64 " heap %s in %" PRIu64 " %s; %s lost in %s %s in %" PRIu64
-			 " %s; %s indirectly lost.",
-			 run->nprocesses, hg_plural(run->nprocesses, "process", "processes"),
-			 run->errors_total, hg_plural(run->errors_total, "error", "errors"),
-			 run->error_processes, hg_plural(run->error_processes, "process", "processes"),
-			 hg_frag_human(run->lost.bytes, a, sizeof(a)),
-			 hg_frag_count(run->lost.blocks, b, sizeof(b)),
-			 hg_plural(run->lost.blocks, "block", "blocks"), run->lost_processes,
-			 hg_plural(run->lost_processes, "process", "processes"),
-			 hg_frag_human(run->indirect.bytes, c, sizeof(c)));
+		int n = snprintf(line, sizeof(line), "%zu %s: ", run->nprocesses,
+				 hg_plural(run->nprocesses, "process", "processes"));
+
+		if (run->errors_total)
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+				      "%" PRIu64 " heap %s in %" PRIu64 " %s; ", run->errors_total,
+				      hg_plural(run->errors_total, "error", "errors"),
+				      run->error_processes,
+				      hg_plural(run->error_processes, "process", "processes"));
+		else
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "no heap error; ");
+		if (run->lost.bytes || run->indirect.bytes)
+			snprintf(line + n, sizeof(line) - (size_t)n,
+				 "%s lost in %s %s in %" PRIu64 " %s; %s indirectly lost.",
+				 hg_frag_human(run->lost.bytes, a, sizeof(a)),
+				 hg_frag_count(run->lost.blocks, b, sizeof(b)),
+				 hg_plural(run->lost.blocks, "block", "blocks"), run->lost_processes,
+				 hg_plural(run->lost_processes, "process", "processes"),
+				 hg_frag_human(run->indirect.bytes, c, sizeof(c)));
+		else
+			snprintf(line + n, sizeof(line) - (size_t)n, "nothing lost.");
 		fprintf(out, "<p class=\"verdict%s\" id=\"run-verdict\">", bad ? "" : " clean");
 		hg_put_xml(out, line, strlen(line));
 		fputs("</p>\n", out);
@@ -153,7 +163,9 @@ static void hg_html_verdict(struct hg_html *h)
 	for (i = 0; i < h->nfrags; i++) {
 		char *v = hg_frag_verdict(&h->frags[i], h->syms[i]);
 
-		fputs("<p class=\"verdict frag-verdict\">", out);
+		/* Red where the free memory lies in pieces, green where not. */
+		fprintf(out, "<p class=\"verdict frag-verdict%s\">",
+			hg_frag_total_fragmentation(&h->frags[i]) < 0.5 ? " clean" : "");
 		snprintf(line, sizeof(line), "%s (pid %" PRIu64 "): ", h->frags[i].run.program,
 			 h->frags[i].run.pid);
 		hg_put_xml(out, line, strlen(line));
@@ -517,7 +529,20 @@ static int hg_html_read(struct hg_html *h, const char *const *operands, size_t n
 
 	if (!hg_html_all_frag(operands, n)) {
 		struct hg_run_options opt = { HG_SHOW_DEFAULT, backend, demangle, NULL };
+		struct stat st;
 
+		/* One leak report: what is wrong with it, in one line, as the
+		 * text would say it (a run skips such a file with a warning). */
+		if (n == 1 && stat(operands[0], &st) == 0 && S_ISREG(st.st_mode) &&
+		    !hg_run_wants(operands[0])) {
+			struct hg_leaks one;
+
+			if (hg_leaks_load(operands[0], &one, err, sizeof(err)) < 0) {
+				fprintf(stderr, "heapguard-report: %s\n", err);
+				return -1;
+			}
+			hg_leaks_free(&one);
+		}
 		if (hg_run_load(&h->run, operands, n, &opt) < 0)
 			return -1;
 		h->has_run = true;

@@ -100,6 +100,12 @@ assert all(f[0] == "libc.so.6+0x2724a" for f, _ in data), data
 PY
 contains_in "$page" 'id="flame-peak"'
 contains_in "$page" '<svg class="heap-map" id="heap-map-0"'
+# A clean run.
+mkdir "$tmp/clean"
+proc_record "$tmp/clean" 99 1 0 /bin/sh 0 0 0 0 0
+run 0 --no-symbols --html="$tmp/clean.html" "$tmp/clean"
+contains_in "$tmp/clean.html" '<p class="verdict clean" id="run-verdict">1 process: no heap error; nothing lost.</p>'
+contains_in "$tmp/clean.html" '<p class="none" id="flame-lost">No lost bytes.</p>'
 # Several files: the same as their directory.
 run 1 --no-symbols --html="$tmp/files.html" "$tmp"/run/*
 cmp -s "$tmp/files.html" "$tmp/run.html" && fail "files and directory pages are the same, operands included" || true
