@@ -64,8 +64,8 @@ double hg_frag_pages_height(const struct hg_frag *frag, double width)
 		const struct hg_frag_segment *seg = &frag->segments[i];
 
 		if (seg->nunits)
-			h += HG_PAGES_LABEL + sq * (double)((seg->nunits + HG_PAGES_COLS - 1) /
-							    HG_PAGES_COLS) +
+			h += HG_PAGES_LABEL +
+			     sq * (double)((seg->nunits + HG_PAGES_COLS - 1) / HG_PAGES_COLS) +
 			     HG_PAGES_GAP;
 	}
 	return h;
@@ -189,7 +189,8 @@ static double hg_pages_segment(FILE *out, const struct hg_frag *frag,
 		 "arena %lu segment %lu [0x%" PRIx64 ", 0x%" PRIx64 "): %s units of %s \xc2\xb7 "
 		 "%s wholly free (%s) \xc2\xb7 %s pinned \xc2\xb7 %s in use",
 		 (unsigned long)seg->arena, (unsigned long)seg->index, seg->lo, seg->hi,
-		 hg_frag_count(seg->nunits, a, sizeof(a)), hg_frag_human(frag->page_unit, b, sizeof(b)),
+		 hg_frag_count(seg->nunits, a, sizeof(a)),
+		 hg_frag_human(frag->page_unit, b, sizeof(b)),
 		 hg_frag_count(counts[HG_FRAG_PAGE_FREE], c, sizeof(c)),
 		 hg_frag_human(counts[HG_FRAG_PAGE_FREE] * frag->page_unit, d, sizeof(d)),
 		 hg_frag_count(counts[HG_FRAG_PAGE_PINNED], e, sizeof(e)),
@@ -199,7 +200,8 @@ static double hg_pages_segment(FILE *out, const struct hg_frag *frag,
 	fputs("</text>\n", out);
 	y += HG_PAGES_LABEL;
 	fprintf(out,
-		"<g class=\"pages\" shape-rendering=\"crispEdges\" data-arena=\"%lu\" data-segment=\"%lu\" data-units=\"%lu\">\n",
+		"<g class=\"pages\" shape-rendering=\"crispEdges\" data-arena=\"%lu\" "
+		"data-segment=\"%lu\" data-units=\"%lu\">\n",
 		(unsigned long)seg->arena, (unsigned long)seg->index, (unsigned long)seg->nunits);
 	for (k = 0; keys && k < nkeys; k++) {
 		fprintf(out, "<path class=\"page-%c\" fill=\"%s\"",

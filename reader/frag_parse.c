@@ -19,7 +19,7 @@ struct hg_frag_parse {
 	struct hg_frag *frag;
 	size_t cap_arenas, cap_classes, cap_peak_sites, cap_pin_tops, cap_pin_sites, cap_segments,
 		cap_cells, cap_timeline, cap_units, cap_unit_stacks;
-	size_t pages_segment; /* the segment the pages lines are at */
+	size_t pages_segment;	   /* the segment the pages lines are at */
 	struct hg_map pin_stacks;  /* stack index -> pin_site, to refuse a second */
 	bool map_pending;	   /* the last segment's map line has not come yet */
 	bool histogram_all;	   /* the 'all' histogram lines have begun */
@@ -579,7 +579,8 @@ static int hg_frag_timeline(struct hg_parse *p, struct hg_fields *f)
 	if (frag->ntimeline == HG_FRAG_TIMELINE_MAX)
 		return hg_parse_fail(p, "more than %d timeline lines", HG_FRAG_TIMELINE_MAX);
 	if (!(s = hg_parse_field(p, f, what[0])) || hg_parse_decimal(p, s, what[0], &t.t_us) < 0 ||
-	    !(s = hg_parse_field(p, f, what[1])) || hg_parse_decimal(p, s, what[1], &t.system) < 0 ||
+	    !(s = hg_parse_field(p, f, what[1])) ||
+	    hg_parse_decimal(p, s, what[1], &t.system) < 0 ||
 	    hg_frag_sample_figure(p, f, "timeline in-use bytes", &t.has_in_use, &t.in_use) < 0 ||
 	    hg_frag_sample_figure(p, f, "timeline free bytes", &has_free, &t.free) < 0 ||
 	    hg_frag_sample_figure(p, f, "timeline quarantine bytes", &has_quarantine,
@@ -593,11 +594,12 @@ static int hg_frag_timeline(struct hg_parse *p, struct hg_fields *f)
 					"'-', or no quarantine bytes");
 	if (t.has_in_use && (__builtin_add_overflow(t.in_use, t.free, &sum) ||
 			     __builtin_add_overflow(sum, t.quarantine, &sum) || sum != t.system))
-		return hg_parse_fail(p,
-				     "timeline in_use %llu, free %llu and quarantine %llu do not add "
-				     "up to system %llu",
-				     (unsigned long long)t.in_use, (unsigned long long)t.free,
-				     (unsigned long long)t.quarantine, (unsigned long long)t.system);
+		return hg_parse_fail(
+			p,
+			"timeline in_use %llu, free %llu and quarantine %llu do not add "
+			"up to system %llu",
+			(unsigned long long)t.in_use, (unsigned long long)t.free,
+			(unsigned long long)t.quarantine, (unsigned long long)t.system);
 	if (!t.has_in_use && t.quarantine > t.system)
 		return hg_parse_fail(p, "timeline quarantine %llu over system %llu",
 				     (unsigned long long)t.quarantine,
@@ -605,9 +607,9 @@ static int hg_frag_timeline(struct hg_parse *p, struct hg_fields *f)
 	if (frag->ntimeline && t.t_us < frag->timeline[frag->ntimeline - 1].t_us)
 		return hg_parse_fail(p, "timeline lines out of order (by time)");
 	if (t.t_us > frag->uptime_us)
-		return hg_parse_fail(p, "timeline time %llu comes after the report (uptime_us=%llu)",
-				     (unsigned long long)t.t_us,
-				     (unsigned long long)frag->uptime_us);
+		return hg_parse_fail(
+			p, "timeline time %llu comes after the report (uptime_us=%llu)",
+			(unsigned long long)t.t_us, (unsigned long long)frag->uptime_us);
 	if (hg_parse_grow(p, (void **)&frag->timeline, &fp->cap_timeline, frag->ntimeline + 1,
 			  sizeof(*frag->timeline), HG_FRAG_TIMELINE_MAX, "timeline lines") < 0)
 		return -1;
@@ -800,7 +802,8 @@ static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
 		return hg_parse_fail(p,
 				     "cell size %llu is not the smallest power of two from %d that "
 				     "makes at most %d cells (%llu)",
-				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN, HG_FRAG_CELLS_MAX,
+				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN,
+				     HG_FRAG_CELLS_MAX,
 				     (unsigned long long)hg_frag_cell_size(span));
 	seg.ncells = (uint32_t)ncells;
 	seg.cells = frag->ncells;
@@ -907,7 +910,8 @@ static int hg_frag_pages(struct hg_parse *p, struct hg_fields *f)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		if (!(s = hg_parse_field(p, f, what[i])) || hg_parse_decimal(p, s, what[i], &v[i]) < 0)
+		if (!(s = hg_parse_field(p, f, what[i])) ||
+		    hg_parse_decimal(p, s, what[i], &v[i]) < 0)
 			return -1;
 	if (!hg_power_of_two(v[2]) || v[2] < frag->page_size || v[2] > (1ull << 50) ||
 	    (frag->page_unit && v[2] != frag->page_unit))
@@ -930,9 +934,10 @@ static int hg_frag_pages(struct hg_parse *p, struct hg_fields *f)
 	if (seg->nunits == 0) {
 		units = hg_frag_page_units(seg->lo, seg->hi, v[2]);
 		if (units > HG_FRAG_UNITS_MAX - frag->nunits)
-			return hg_parse_fail(p, "more than %d page units in all", HG_FRAG_UNITS_MAX);
-		if (hg_parse_grow(p, (void **)&frag->page_class, &fp->cap_units, frag->nunits + units,
-				  1, HG_FRAG_UNITS_MAX, "page units") < 0 ||
+			return hg_parse_fail(p, "more than %d page units in all",
+					     HG_FRAG_UNITS_MAX);
+		if (hg_parse_grow(p, (void **)&frag->page_class, &fp->cap_units,
+				  frag->nunits + units, 1, HG_FRAG_UNITS_MAX, "page units") < 0 ||
 		    hg_parse_grow(p, (void **)&frag->page_stack, &fp->cap_unit_stacks,
 				  frag->nunits + units, sizeof(uint32_t), HG_FRAG_UNITS_MAX,
 				  "page units") < 0)
@@ -1047,8 +1052,9 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 		const struct hg_frag_segment *seg = &frag->segments[i];
 
 		if (seg->units_filled != seg->nunits)
-			return hg_parse_fail(p, "the pages of segment %lu of arena %lu cover %lu of "
-						"its %lu units",
+			return hg_parse_fail(p,
+					     "the pages of segment %lu of arena %lu cover %lu of "
+					     "its %lu units",
 					     (unsigned long)seg->index, (unsigned long)seg->arena,
 					     (unsigned long)seg->units_filled,
 					     (unsigned long)seg->nunits);
@@ -1072,33 +1078,20 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 
 /* The parser of each record of format/frag.h's list. */
 static hg_record_parser *const hg_frag_parsers[HG_FRAG_RECORDS] = {
-	[HG_FRAG_REC_VERSION] = hg_parse_version,
-	[HG_FRAG_REC_PROGRAM] = hg_parse_program,
-	[HG_FRAG_REC_PID] = hg_parse_pid,
-	[HG_FRAG_REC_PPID] = hg_parse_ppid,
-	[HG_FRAG_REC_TIME] = hg_parse_time,
-	[HG_FRAG_REC_LEVEL] = hg_parse_level,
-	[HG_FRAG_REC_TRIGGER] = hg_frag_trigger,
-	[HG_FRAG_REC_STATUS] = hg_parse_status,
-	[HG_FRAG_REC_UPTIME] = hg_frag_uptime,
-	[HG_FRAG_REC_PAGE_SIZE] = hg_frag_page_size,
-	[HG_FRAG_REC_ARG] = hg_parse_arg,
-	[HG_FRAG_REC_OPTION] = hg_parse_option,
-	[HG_FRAG_REC_MODULE] = hg_parse_module,
-	[HG_FRAG_REC_STACK] = hg_parse_stack,
-	[HG_FRAG_REC_ARENA] = hg_frag_arena,
-	[HG_FRAG_REC_MMAPPED] = hg_frag_mmapped,
-	[HG_FRAG_REC_TOTALS] = hg_frag_totals,
-	[HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
-	[HG_FRAG_REC_PEAK] = hg_frag_peak,
-	[HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
-	[HG_FRAG_REC_TIMELINE] = hg_frag_timeline,
-	[HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,
-	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site,
-	[HG_FRAG_REC_SEGMENT] = hg_frag_segment,
+	[HG_FRAG_REC_VERSION] = hg_parse_version,  [HG_FRAG_REC_PROGRAM] = hg_parse_program,
+	[HG_FRAG_REC_PID] = hg_parse_pid,	   [HG_FRAG_REC_PPID] = hg_parse_ppid,
+	[HG_FRAG_REC_TIME] = hg_parse_time,	   [HG_FRAG_REC_LEVEL] = hg_parse_level,
+	[HG_FRAG_REC_TRIGGER] = hg_frag_trigger,   [HG_FRAG_REC_STATUS] = hg_parse_status,
+	[HG_FRAG_REC_UPTIME] = hg_frag_uptime,	   [HG_FRAG_REC_PAGE_SIZE] = hg_frag_page_size,
+	[HG_FRAG_REC_ARG] = hg_parse_arg,	   [HG_FRAG_REC_OPTION] = hg_parse_option,
+	[HG_FRAG_REC_MODULE] = hg_parse_module,	   [HG_FRAG_REC_STACK] = hg_parse_stack,
+	[HG_FRAG_REC_ARENA] = hg_frag_arena,	   [HG_FRAG_REC_MMAPPED] = hg_frag_mmapped,
+	[HG_FRAG_REC_TOTALS] = hg_frag_totals,	   [HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
+	[HG_FRAG_REC_PEAK] = hg_frag_peak,	   [HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
+	[HG_FRAG_REC_TIMELINE] = hg_frag_timeline, [HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,
+	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site, [HG_FRAG_REC_SEGMENT] = hg_frag_segment,
 	[HG_FRAG_REC_MAP] = hg_frag_map, /* steps back to HG_FRAG_REC_SEGMENT */
-	[HG_FRAG_REC_PAGES] = hg_frag_pages,
-	[HG_FRAG_REC_TRUNCATED] = hg_frag_truncated,
+	[HG_FRAG_REC_PAGES] = hg_frag_pages,	   [HG_FRAG_REC_TRUNCATED] = hg_frag_truncated,
 	[HG_FRAG_REC_END] = hg_frag_end,
 };
 _Static_assert(HG_FRAG_REC_MAP == HG_FRAG_REC_SEGMENT + 1, "hg_frag_map steps back one record");

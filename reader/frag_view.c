@@ -185,8 +185,8 @@ void hg_frag_frame_label(const struct hg_frag *frag, const struct hg_symbolizer 
 		 frames[i].offset);
 }
 
-void hg_frag_site_label(const struct hg_frag *frag, const struct hg_symbolizer *sym,
-			uint32_t stack, char *buf, size_t size)
+void hg_frag_site_label(const struct hg_frag *frag, const struct hg_symbolizer *sym, uint32_t stack,
+			char *buf, size_t size)
 {
 	size_t used = 0;
 	unsigned i;

@@ -89,8 +89,8 @@ static void hg_html_json_frames(FILE *out, const struct hg_leaks *r,
 		fputs("\"[no stack]\"", out);
 	for (i = count; i-- > 0;) {
 		const struct hg_sym_frame *sf = hg_sym_frame(sym, (size_t)(frames - r->frames) + i);
-		const char *path = frames[i].module == HG_NO_MODULE
-					   ? "?" : r->modules[frames[i].module].path;
+		const char *path =
+			frames[i].module == HG_NO_MODULE ? "?" : r->modules[frames[i].module].path;
 		const char *slash = strrchr(path, '/');
 
 		snprintf(name, sizeof(name), "%s+0x%" PRIx64, slash ? slash + 1 : path,
@@ -100,7 +100,8 @@ static void hg_html_json_frames(FILE *out, const struct hg_leaks *r,
 				putc(',', out);
 			first = false;
 			hg_html_json_string(out, sf && sf->count && sf->entries[j].function
-							 ? sf->entries[j].function : name);
+							 ? sf->entries[j].function
+							 : name);
 		}
 	}
 	putc(']', out);
@@ -151,7 +152,8 @@ static void hg_html_verdict(struct hg_html *h)
 				 "%s lost in %s %s in %" PRIu64 " %s; %s indirectly lost.",
 				 hg_frag_human(run->lost.bytes, a, sizeof(a)),
 				 hg_frag_count(run->lost.blocks, b, sizeof(b)),
-				 hg_plural(run->lost.blocks, "block", "blocks"), run->lost_processes,
+				 hg_plural(run->lost.blocks, "block", "blocks"),
+				 run->lost_processes,
 				 hg_plural(run->lost_processes, "process", "processes"),
 				 hg_frag_human(run->indirect.bytes, c, sizeof(c)));
 		else
@@ -221,13 +223,20 @@ static void hg_html_errors(struct hg_html *h)
 
 static void hg_html_axis_label(FILE *out, double x, double y, const char *anchor, const char *s)
 {
-	fprintf(out, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
+	fprintf(out, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y,
+		anchor);
 	hg_put_xml(out, s, strlen(s));
 	fputs("</text>\n", out);
 }
 
-enum { HG_SERIES_SYSTEM, HG_SERIES_IN_USE, HG_SERIES_FREE, HG_SERIES_QUARANTINE,
-       HG_SERIES_RESIDENT, HG_SERIES };
+enum {
+	HG_SERIES_SYSTEM,
+	HG_SERIES_IN_USE,
+	HG_SERIES_FREE,
+	HG_SERIES_QUARANTINE,
+	HG_SERIES_RESIDENT,
+	HG_SERIES
+};
 
 static bool hg_series_value(const struct hg_frag_sample *t, int k, uint64_t *v)
 {
@@ -253,9 +262,9 @@ static bool hg_series_value(const struct hg_frag_sample *t, int k, uint64_t *v)
 static void hg_html_chart(FILE *out, const struct hg_frag *frag)
 {
 	static const char *const names[HG_SERIES] = { "system", "in use", "free but held",
-						       "quarantine", "resident (process)" };
+						      "quarantine", "resident (process)" };
 	static const char *const colours[HG_SERIES] = { "#222", "#2f5d9e", "#f2b134", "#7b2ff7",
-							 "#999" };
+							"#999" };
 	double w = HG_CHART_W - HG_CHART_L - 10, ht = HG_CHART_H - 56;
 	uint64_t tmax = 1, ymax = 1, v;
 	char a[32], b[32], c[32], d[32], e[32], line[256];
@@ -266,8 +275,9 @@ static void hg_html_chart(FILE *out, const struct hg_frag *frag)
 		for (k = 0; k < HG_SERIES; k++)
 			if (hg_series_value(&frag->timeline[i], k, &v) && v > ymax)
 				ymax = v;
-	tmax = frag->timeline[frag->ntimeline - 1].t_us > 0 ? frag->timeline[frag->ntimeline - 1].t_us
-							     : 1;
+	tmax = frag->timeline[frag->ntimeline - 1].t_us > 0
+		       ? frag->timeline[frag->ntimeline - 1].t_us
+		       : 1;
 	fprintf(out,
 		"<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		"height=\"%d\" viewBox=\"0 0 %d %d\">\n"
@@ -287,7 +297,8 @@ static void hg_html_chart(FILE *out, const struct hg_frag *frag)
 				continue;
 			if (!any)
 				fprintf(out,
-					"<polyline class=\"series\" data-series=\"%d\" fill=\"none\" "
+					"<polyline class=\"series\" data-series=\"%d\" "
+					"fill=\"none\" "
 					"stroke=\"%s\" stroke-width=\"1.5\"%s points=\"",
 					k, colours[k],
 					k == HG_SERIES_RESIDENT ? " stroke-dasharray=\"4 3\"" : "");
@@ -309,7 +320,8 @@ static void hg_html_chart(FILE *out, const struct hg_frag *frag)
 		const struct hg_frag_sample *t = &frag->timeline[i];
 		double x0 = i ? (double)(t->t_us + frag->timeline[i - 1].t_us) / 2 : 0;
 		double x1 = i + 1 < frag->ntimeline
-				    ? (double)(t->t_us + frag->timeline[i + 1].t_us) / 2 : (double)tmax;
+				    ? (double)(t->t_us + frag->timeline[i + 1].t_us) / 2
+				    : (double)tmax;
 
 		snprintf(line, sizeof(line),
 			 "%.3f s: system %s, in use %s, free %s, quarantine %s, resident %s",
@@ -319,9 +331,11 @@ static void hg_html_chart(FILE *out, const struct hg_frag *frag)
 			 hg_frag_human(t->quarantine, d, sizeof(d)),
 			 t->has_resident ? hg_frag_human(t->resident, e, sizeof(e)) : "-");
 		fprintf(out,
-			"<rect x=\"%.2f\" y=\"10\" width=\"%.2f\" height=\"%.0f\" fill=\"transparent\">"
+			"<rect x=\"%.2f\" y=\"10\" width=\"%.2f\" height=\"%.0f\" "
+			"fill=\"transparent\">"
 			"<title>",
-			HG_CHART_L + w * x0 / (double)tmax, w * (x1 - x0) / (double)tmax + 0.01, ht);
+			HG_CHART_L + w * x0 / (double)tmax, w * (x1 - x0) / (double)tmax + 0.01,
+			ht);
 		hg_put_xml(out, line, strlen(line));
 		fputs("</title></rect>\n", out);
 	}
@@ -362,7 +376,8 @@ static void hg_html_timeline(struct hg_html *h)
 static void hg_html_flame_begin(FILE *out, const char *id, const char *title)
 {
 	fprintf(out,
-		"<div class=\"flame\" id=\"%s\"><h3>%s</h3><div class=\"bar\"><input type=\"search\" "
+		"<div class=\"flame\" id=\"%s\"><h3>%s</h3><div class=\"bar\"><input "
+		"type=\"search\" "
 		"placeholder=\"search functions\"><button type=\"button\">reset zoom</button>"
 		"<span class=\"info\"></span></div><div class=\"icicle\"></div>\n"
 		"<script type=\"application/json\">[",
@@ -462,8 +477,9 @@ static void hg_html_pins(struct hg_html *h)
 			const struct hg_frag_pin_site *p = &f->pin_sites[j];
 
 			hg_frag_site_label(f, h->syms[i], p->stack, site, sizeof(site));
-			fprintf(out, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%s</td><td>%" PRIu64
-				     "</td><td>%s</td><td class=\"site\">",
+			fprintf(out,
+				"<tr><td>%s</td><td>%" PRIu64 "</td><td>%s</td><td>%" PRIu64
+				"</td><td>%s</td><td class=\"site\">",
 				hg_frag_human(p->pinned, a, sizeof(a)), p->spans,
 				hg_frag_count(p->pinning_blocks, b, sizeof(b)), p->blocks,
 				hg_frag_human(p->bytes, c, sizeof(c)));
@@ -494,7 +510,8 @@ static void hg_html_maps(struct hg_html *h)
 		hg_html_program(out, "h3", f);
 		height = hg_frag_pages_height(f, HG_MAP_W) + 30;
 		fprintf(out,
-			"<svg class=\"heap-map\" id=\"heap-map-%zu\" xmlns=\"http://www.w3.org/2000/"
+			"<svg class=\"heap-map\" id=\"heap-map-%zu\" "
+			"xmlns=\"http://www.w3.org/2000/"
 			"svg\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\">\n",
 			i, HG_MAP_W, height, HG_MAP_W, height);
 		hg_frag_pages_legend(out, 0, 16);
@@ -515,7 +532,8 @@ static bool hg_html_all_frag(const char *const *operands, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (stat(operands[i], &st) != 0 || !S_ISREG(st.st_mode) || !hg_frag_sniff(operands[i]))
+		if (stat(operands[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+		    !hg_frag_sniff(operands[i]))
 			return false;
 	return true;
 }
@@ -605,8 +623,9 @@ static void hg_html_page(struct hg_html *h, const char *const *operands, size_t 
 		if (i + 1 < n)
 			fputs(", ", out);
 	}
-	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>heapguard report</h1>\n"
-		     "<p class=\"sub\">",
+	fprintf(out,
+		"</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>heapguard report</h1>\n"
+		"<p class=\"sub\">",
 		hg_html_style);
 	for (i = 0; i < n; i++) {
 		hg_put_xml(out, operands[i], strlen(operands[i]));

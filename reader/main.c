@@ -48,8 +48,8 @@ struct hg_args {
 	bool demangle;
 	struct hg_suppressions supp;
 	bool diff;
-	bool gen_supp;	 /* --gen-suppressions */
-	const char *svg; /* --svg: the file to draw the heap map in */
+	bool gen_supp;	  /* --gen-suppressions */
+	const char *svg;  /* --svg: the file to draw the heap map in */
 	const char *html; /* --html: the file to write the page in */
 	const char *const *files;
 	size_t nfiles;
@@ -243,9 +243,10 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 		}
 	}
 	operands = argc - optind;
-	if (a->html && (a->format != HG_FORMAT_TEXT || a->svg || a->gen_supp || a->show ||
-			a->supp.nrules))
-		hg_die("--html writes the whole page: no --json, --folded, --sarif, --summary-line, "
+	if (a->html &&
+	    (a->format != HG_FORMAT_TEXT || a->svg || a->gen_supp || a->show || a->supp.nrules))
+		hg_die("--html writes the whole page: no --json, --folded, --sarif, "
+		       "--summary-line, "
 		       "--svg, --gen-suppressions, --show or --suppress with it");
 	if (operands >= 1 && strcmp(argv[optind], "diff") == 0) {
 		if (a->html)
