@@ -118,6 +118,36 @@ size_t hg_os_resident(const void *addr, size_t size)
 	return total * hg_page_size;
 }
 
+size_t hg_os_rss(void)
+{
+	/* Raw system calls: open, read and close are cancellation points, and
+	 * malloc, which samples the timeline, must not be one (glibc's reads
+	 * its own files with the _nocancel calls). */
+	int saved = errno;
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errno = saved;
+		return 0;
+	}
+	char buf[128];
+	long n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, (int)fd);
+	errno = saved;
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "size resident shared ...", in pages: the second number. */
+	const char *c = buf;
+	while (*c >= '0' && *c <= '9')
+		c++;
+	if (*c++ != ' ')
+		return 0;
+	size_t pages = 0;
+	for (; *c >= '0' && *c <= '9' && pages < ((size_t)1 << 40); c++)
+		pages = pages * 10 + (size_t)(*c - '0');
+	return pages * hg_page_size;
+}
+
 void *hg_os_sbrk(ptrdiff_t increment)
 {
 	int saved = errno;

@@ -22,6 +22,10 @@ void hg_os_advise_huge(void *addr, size_t size);	     /* MADV_HUGEPAGE (THP) */
  * vec, bit 0 set if so (mincore); false if the range is not all mapped. */
 bool hg_os_residency(const void *addr, size_t pages, unsigned char *vec);
 size_t hg_os_resident(const void *addr, size_t size);	     /* bytes resident (mincore) */
+/* The process's resident set in bytes (/proc/self/statm), 0 if unknown;
+ * opens and closes one descriptor, allocates nothing, is no cancellation
+ * point. */
+size_t hg_os_rss(void);
 void *hg_os_sbrk(ptrdiff_t increment);		     /* (void *)-1 on failure */
 /* Whole buffer, EINTR-safe.  fd 2 means heapguard's stderr: fd 2 while it
  * is open, else the file stderr was when the program closed it (noted by

@@ -18,9 +18,10 @@
 #define HG_FRAG_MAGIC  "heapguard-" HG_FRAG_NAME
 /* A minor version only adds what a reader of its major version skips.
  * 1.1: usable= in the mmapped record.  2: the option lines of
- * heapguard-leaks 2.  Readers still read 1 and 1.1. */
+ * heapguard-leaks 2.  2.1: the timeline and pages records.  Readers still read 1
+ * and 1.1. */
 #define HG_FRAG_FORMAT_VERSION 2
-#define HG_FRAG_FORMAT_MINOR   0
+#define HG_FRAG_FORMAT_MINOR   1
 #define HG_FRAG_FORMAT_OLDEST  1
 
 #define HG_FRAG_TRIGGER	  "trigger"
@@ -32,10 +33,12 @@
 #define HG_FRAG_HISTOGRAM "histogram" /* arena lo hi chunks bytes */
 #define HG_FRAG_PEAK	  "peak"      /* enum hg_frag_peak_key */
 #define HG_FRAG_PEAK_SITE "peak_site" /* stack blocks bytes */
+#define HG_FRAG_TIMELINE  "timeline"  /* t_us system in_use free quarantine resident */
 #define HG_FRAG_PIN_TOP	  "pin_top"   /* arena segment address size stack free_below */
 #define HG_FRAG_PIN_SITE  "pin_site"  /* stack blocks bytes pinned pinning_blocks spans */
 #define HG_FRAG_SEGMENT	  "segment"   /* arena index lo hi top cell */
 #define HG_FRAG_MAP	  "map"	      /* arena index runs */
+#define HG_FRAG_PAGES	  "pages"     /* arena index unit first runs */
 #define HG_FRAG_TRUNCATED "truncated" /* 1: the writer ran short of memory */
 #define HG_FRAG_END	  "end"	      /* arenas segments stacks */
 
@@ -63,10 +66,12 @@ enum hg_frag_record {
 	HG_FRAG_REC_HISTOGRAM,
 	HG_FRAG_REC_PEAK,
 	HG_FRAG_REC_PEAK_SITE,
+	HG_FRAG_REC_TIMELINE, /* from 2.1 */
 	HG_FRAG_REC_PIN_TOP,
 	HG_FRAG_REC_PIN_SITE,
 	HG_FRAG_REC_SEGMENT,
 	HG_FRAG_REC_MAP, /* right after its segment line */
+	HG_FRAG_REC_PAGES, /* from 2.1 */
 	HG_FRAG_REC_TRUNCATED,
 	HG_FRAG_REC_END,
 	HG_FRAG_RECORDS,
@@ -96,10 +101,12 @@ static inline const struct hg_fmt_record *hg_frag_records(void)
 		[HG_FRAG_REC_HISTOGRAM] = { HG_FRAG_HISTOGRAM, true, false },
 		[HG_FRAG_REC_PEAK] = { HG_FRAG_PEAK, false, true },
 		[HG_FRAG_REC_PEAK_SITE] = { HG_FRAG_PEAK_SITE, true, false },
+		[HG_FRAG_REC_TIMELINE] = { HG_FRAG_TIMELINE, true, false },
 		[HG_FRAG_REC_PIN_TOP] = { HG_FRAG_PIN_TOP, true, false },
 		[HG_FRAG_REC_PIN_SITE] = { HG_FRAG_PIN_SITE, true, false },
 		[HG_FRAG_REC_SEGMENT] = { HG_FRAG_SEGMENT, true, false },
 		[HG_FRAG_REC_MAP] = { HG_FRAG_MAP, true, false },
+		[HG_FRAG_REC_PAGES] = { HG_FRAG_PAGES, true, false },
 		[HG_FRAG_REC_TRUNCATED] = { HG_FRAG_TRUNCATED, false, false },
 		[HG_FRAG_REC_END] = { HG_FRAG_END, false, true },
 	};
@@ -233,6 +240,16 @@ static inline const char *hg_frag_peak_key(enum hg_frag_peak_key key)
 #define HG_FRAG_TOP_PINS       8  /* pin_top, per segment */
 #define HG_FRAG_PIN_SITES      50 /* pin_site */
 
+/* ---- the timeline ---- */
+
+/* At most this many timeline lines, the report's moment the last; the
+ * first step between samples, doubled each time the samples run out. */
+#define HG_FRAG_TIMELINE_MAX	 1000
+#define HG_FRAG_TIMELINE_STEP_US 1000
+/* A figure the process does not know (in_use and free at level=fast, the
+ * resident set without /proc). */
+#define HG_FRAG_UNKNOWN "-"
+
 /* ---- the histogram: free chunk sizes in classes [2^k, 2^(k+1)) ---- */
 
 /* The smallest class starts at 32, the largest at 2^62. */
@@ -296,6 +313,50 @@ static inline char hg_frag_cell_class(uint64_t live, uint64_t free_bytes, uint64
 		return HG_FRAG_CELL_LIVE;
 	unsigned tenths = (unsigned)(live * 10 / all);
 	return (char)('0' + (tenths < 1 ? 1 : tenths > 9 ? 9 : tenths));
+}
+
+/* ---- the page map: the segments in units of pages ---- */
+
+/* The unit: the smallest power-of-two multiple of the page size that
+ * makes the arenas' system bytes at most HG_FRAG_UNITS_AIM units; a
+ * segment's units run from its start rounded down to the unit to its end
+ * rounded up, and a report has at most HG_FRAG_UNITS_MAX of them (the
+ * segments past that have no pages lines, and the report says truncated). */
+#define HG_FRAG_UNITS_AIM	  131072
+#define HG_FRAG_UNITS_MAX	  262144
+#define HG_FRAG_PAGES_PER_LINE 512 /* runs of a pages line, at most */
+#define HG_FRAG_PAGES_STACK	  ':' /* CLASS[*COUNT][:STACK] */
+
+/* Unit classes. */
+#define HG_FRAG_PAGE_USED    'U' /* live bytes, at least as many as free ones */
+#define HG_FRAG_PAGE_PINNED  'P' /* live bytes, fewer than the free ones */
+#define HG_FRAG_PAGE_FREE    'F' /* free bytes, not top, and nothing live */
+#define HG_FRAG_PAGE_TOP     'T' /* top, more than other free bytes, nothing live */
+#define HG_FRAG_PAGE_NEITHER '.' /* heap headers, fenceposts, outside the segment */
+#define HG_FRAG_PAGE_CLASSES "UPFT."
+
+static inline char hg_frag_page_class(uint64_t live, uint64_t free_bytes, uint64_t top)
+{
+	if (live != 0)
+		return live >= free_bytes + top ? HG_FRAG_PAGE_USED : HG_FRAG_PAGE_PINNED;
+	if (free_bytes == 0 && top == 0)
+		return HG_FRAG_PAGE_NEITHER;
+	return top > free_bytes ? HG_FRAG_PAGE_TOP : HG_FRAG_PAGE_FREE;
+}
+
+/* The unit for arenas of system bytes in all, pages of page bytes. */
+static inline uint64_t hg_frag_page_unit(uint64_t system, uint64_t page)
+{
+	uint64_t unit = page;
+	while (system / unit > HG_FRAG_UNITS_AIM)
+		unit *= 2;
+	return unit;
+}
+
+/* The units of segment [lo, hi). */
+static inline uint64_t hg_frag_page_units(uint64_t lo, uint64_t hi, uint64_t unit)
+{
+	return ((hi + unit - 1) & ~(unit - 1)) / unit - lo / unit;
 }
 
 #endif

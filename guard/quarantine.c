@@ -149,6 +149,11 @@ bool hg_quarantine_try_each(void (*visit)(struct hg_chunk *c, void *ctx), void *
 	return true;
 }
 
+size_t hg_quarantine_bytes(void)
+{
+	return __atomic_load_n(&bytes, __ATOMIC_RELAXED);
+}
+
 void hg_quarantine_fork_prepare(void)
 {
 	hg_lock_acquire(&lock);

@@ -27,6 +27,8 @@ void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx)
 /* The same without waiting for the lock: false, the ring not visited, when
  * it stayed held (the heap check of a dying process). */
 bool hg_quarantine_try_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
+/* Bytes in the ring now, read without the lock (the timeline's figure). */
+size_t hg_quarantine_bytes(void);
 void hg_quarantine_fork_prepare(void);
 void hg_quarantine_fork_parent(void);
 /* locked: the prepare handler took the lock (a single-threaded fork takes

@@ -14,6 +14,9 @@ struct hg_lib_hooks {
 	void (*fork_child)(void);
 	/* A thread is exiting; its cache still works. */
 	void (*thread_exit)(void);
+	/* The heap took memory from the system or gave it back, or the live
+	 * total passed a mark: a slow path, where the timeline may sample. */
+	void (*heap_changed)(void);
 };
 
 extern const struct hg_lib_hooks hg_lib_hooks;

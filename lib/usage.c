@@ -7,6 +7,8 @@
 
 #include <time.h>
 
+#include "hooks.h"
+
 static uint64_t start_ns;
 static size_t system_total, system_peak, live_total, live_peak, live_mark;
 static uint64_t system_peak_us, live_peak_us;
@@ -49,6 +51,8 @@ void hg_usage_system(ptrdiff_t delta)
 	size_t v = __atomic_add_fetch(&system_total, (size_t)delta, __ATOMIC_RELAXED);
 	if (delta > 0)
 		raise_peak(v, &system_peak, &system_time_mark, &system_peak_us);
+	if (hg_lib_hooks.heap_changed != NULL)
+		hg_lib_hooks.heap_changed();
 }
 
 bool hg_usage_live(ptrdiff_t delta)

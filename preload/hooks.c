@@ -10,6 +10,7 @@
 #include "../lib/region.h"
 #include "../lib/walk.h"
 #include "../report/exit.h"
+#include "../report/timeline.h"
 #include "../stack/stack.h"
 #include "../stack/symtab.h"
 #include "process.h"
@@ -19,6 +20,7 @@ const struct hg_lib_hooks hg_lib_hooks = {
 	.fork_parent = hg_process_fork_parent,
 	.fork_child = hg_process_fork_child,
 	.thread_exit = hg_guard_thread_exit,
+	.heap_changed = hg_timeline_poll,
 };
 
 /* The chunk's size and state from its header; at level=full, its request

@@ -131,12 +131,41 @@ static void hg_put_json_peak(FILE *out, const struct hg_frag_peak *peak)
 	putc('}', out);
 }
 
+/* A timeline figure, null when the process did not know it. */
+static void hg_put_json_known(FILE *out, const char *key, bool known, uint64_t v)
+{
+	if (known)
+		fprintf(out, ",\"%s\":%" PRIu64, key, v);
+	else
+		fprintf(out, ",\"%s\":null", key);
+}
+
+static void hg_put_json_timeline(FILE *out, const struct hg_frag *frag)
+{
+	size_t i;
+
+	fputs(",\"" HG_FRAG_TIMELINE "\":[", out);
+	for (i = 0; i < frag->ntimeline; i++) {
+		const struct hg_frag_sample *t = &frag->timeline[i];
+
+		fprintf(out, "%s{\"t\":%" PRIu64 ",\"system_bytes\":%" PRIu64, i ? "," : "",
+			t->t_us, t->system);
+		hg_put_json_known(out, "in_use_bytes", t->has_in_use, t->in_use);
+		hg_put_json_known(out, "free_bytes", t->has_in_use, t->free);
+		hg_put_json_known(out, "quarantine_bytes", true, t->quarantine);
+		hg_put_json_known(out, "resident_bytes", t->has_resident, t->resident);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
 static void hg_put_json_sites(FILE *out, const struct hg_frag *frag,
 			      const struct hg_symbolizer *sym)
 {
 	size_t i;
 
 	hg_put_json_peak(out, &frag->peak);
+	hg_put_json_timeline(out, frag);
 	fputs(",\"" HG_FRAG_PEAK_SITE "s\":[", out);
 	for (i = 0; i < frag->npeak_sites; i++) {
 		const struct hg_frag_site *s = &frag->peak_sites[i];

@@ -18,7 +18,8 @@ struct hg_frag_parse {
 	struct hg_parse base; /* first: the record parsers get &base */
 	struct hg_frag *frag;
 	size_t cap_arenas, cap_classes, cap_peak_sites, cap_pin_tops, cap_pin_sites, cap_segments,
-		cap_cells;
+		cap_cells, cap_timeline, cap_units, cap_unit_stacks;
+	size_t pages_segment;	   /* the segment the pages lines are at */
 	struct hg_map pin_stacks;  /* stack index -> pin_site, to refuse a second */
 	bool map_pending;	   /* the last segment's map line has not come yet */
 	bool histogram_all;	   /* the 'all' histogram lines have begun */
@@ -551,6 +552,71 @@ static int hg_frag_peak_site(struct hg_parse *p, struct hg_fields *f)
 	return 0;
 }
 
+/* A timeline figure: a number, or '-' (unknown) where allowed. */
+static int hg_frag_sample_figure(struct hg_parse *p, struct hg_fields *f, const char *what,
+				 bool *known, uint64_t *v)
+{
+	char *s = hg_parse_field(p, f, what);
+
+	if (!s)
+		return -1;
+	*known = strcmp(s, HG_FRAG_UNKNOWN) != 0;
+	*v = 0;
+	return *known ? hg_parse_decimal(p, s, what, v) : 0;
+}
+
+static int hg_frag_timeline(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[2] = { "timeline time", "timeline system bytes" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_sample t;
+	bool has_free, has_quarantine;
+	char *s;
+	uint64_t sum;
+
+	memset(&t, 0, sizeof(t));
+	if (frag->ntimeline == HG_FRAG_TIMELINE_MAX)
+		return hg_parse_fail(p, "more than %d timeline lines", HG_FRAG_TIMELINE_MAX);
+	if (!(s = hg_parse_field(p, f, what[0])) || hg_parse_decimal(p, s, what[0], &t.t_us) < 0 ||
+	    !(s = hg_parse_field(p, f, what[1])) ||
+	    hg_parse_decimal(p, s, what[1], &t.system) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline in-use bytes", &t.has_in_use, &t.in_use) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline free bytes", &has_free, &t.free) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline quarantine bytes", &has_quarantine,
+				  &t.quarantine) < 0 ||
+	    hg_frag_sample_figure(p, f, "timeline resident bytes", &t.has_resident, &t.resident) <
+		    0 ||
+	    hg_parse_done(p, f, HG_FRAG_TIMELINE) < 0)
+		return -1;
+	if (!has_quarantine || t.has_in_use != has_free)
+		return hg_parse_fail(p, "timeline line with in_use and free not both known or both "
+					"'-', or no quarantine bytes");
+	if (t.has_in_use && (__builtin_add_overflow(t.in_use, t.free, &sum) ||
+			     __builtin_add_overflow(sum, t.quarantine, &sum) || sum != t.system))
+		return hg_parse_fail(
+			p,
+			"timeline in_use %llu, free %llu and quarantine %llu do not add "
+			"up to system %llu",
+			(unsigned long long)t.in_use, (unsigned long long)t.free,
+			(unsigned long long)t.quarantine, (unsigned long long)t.system);
+	if (!t.has_in_use && t.quarantine > t.system)
+		return hg_parse_fail(p, "timeline quarantine %llu over system %llu",
+				     (unsigned long long)t.quarantine,
+				     (unsigned long long)t.system);
+	if (frag->ntimeline && t.t_us < frag->timeline[frag->ntimeline - 1].t_us)
+		return hg_parse_fail(p, "timeline lines out of order (by time)");
+	if (t.t_us > frag->uptime_us)
+		return hg_parse_fail(
+			p, "timeline time %llu comes after the report (uptime_us=%llu)",
+			(unsigned long long)t.t_us, (unsigned long long)frag->uptime_us);
+	if (hg_parse_grow(p, (void **)&frag->timeline, &fp->cap_timeline, frag->ntimeline + 1,
+			  sizeof(*frag->timeline), HG_FRAG_TIMELINE_MAX, "timeline lines") < 0)
+		return -1;
+	frag->timeline[frag->ntimeline++] = t;
+	return 0;
+}
+
 static int hg_frag_pin_top(struct hg_parse *p, struct hg_fields *f)
 {
 	static const char *const what[3] = { "pinning chunk arena", "pinning chunk segment",
@@ -736,7 +802,8 @@ static int hg_frag_segment(struct hg_parse *p, struct hg_fields *f)
 		return hg_parse_fail(p,
 				     "cell size %llu is not the smallest power of two from %d that "
 				     "makes at most %d cells (%llu)",
-				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN, HG_FRAG_CELLS_MAX,
+				     (unsigned long long)seg.cell, HG_FRAG_CELL_MIN,
+				     HG_FRAG_CELLS_MAX,
 				     (unsigned long long)hg_frag_cell_size(span));
 	seg.ncells = (uint32_t)ncells;
 	seg.cells = frag->ncells;
@@ -801,6 +868,100 @@ static int hg_frag_map(struct hg_parse *p, struct hg_fields *f)
 	fp->map_pending = false;
 	/* The next segment line may follow: back to the segment phase. */
 	p->phase--;
+	return 0;
+}
+
+/* A page run: CLASS[*COUNT][:STACK]. */
+static int hg_frag_page_run(struct hg_parse *p, char *s, uint64_t *count, uint32_t *stack)
+{
+	char show[64], *colon;
+
+	if (!s[0] || !strchr(HG_FRAG_PAGE_CLASSES, s[0]) ||
+	    (s[1] && s[1] != HG_FRAG_MAP_RUN && s[1] != HG_FRAG_PAGES_STACK))
+		return hg_parse_fail(p, "page run '%s' is not CLASS[*COUNT][:STACK]",
+				     hg_parse_show(s, show, sizeof(show)));
+	*count = 1;
+	*stack = HG_NO_STACK;
+	colon = strchr(s, HG_FRAG_PAGES_STACK);
+	if (colon) {
+		*colon = '\0';
+		if (s[0] != HG_FRAG_PAGE_USED && s[0] != HG_FRAG_PAGE_PINNED)
+			return hg_parse_fail(p, "page run of class %c names a stack", s[0]);
+		if (hg_parse_stack_ref(p, colon + 1, HG_FRAG_PAGES, "page run stack", stack) < 0)
+			return -1;
+	}
+	if (s[1] && hg_parse_decimal(p, s + 2, "page run count", count) < 0)
+		return -1;
+	if (*count == 0)
+		return hg_parse_fail(p, "page run of 0 units");
+	return 0;
+}
+
+static int hg_frag_pages(struct hg_parse *p, struct hg_fields *f)
+{
+	static const char *const what[4] = { "pages arena", "pages segment", "page unit",
+					     "first unit" };
+	struct hg_frag_parse *fp = hg_frag_parse_of(p);
+	struct hg_frag *frag = fp->frag;
+	struct hg_frag_segment *seg;
+	uint64_t v[4], units, count;
+	uint32_t stack;
+	char *s;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!(s = hg_parse_field(p, f, what[i])) ||
+		    hg_parse_decimal(p, s, what[i], &v[i]) < 0)
+			return -1;
+	if (!hg_power_of_two(v[2]) || v[2] < frag->page_size || v[2] > (1ull << 50) ||
+	    (frag->page_unit && v[2] != frag->page_unit))
+		return hg_parse_fail(p,
+				     "page unit %llu is not one power of two from the page size up "
+				     "for all pages lines",
+				     (unsigned long long)v[2]);
+	frag->page_unit = v[2];
+	/* The segments in file order, each one's lines in unit order. */
+	while (fp->pages_segment < frag->nsegments &&
+	       (frag->segments[fp->pages_segment].arena != v[0] ||
+		frag->segments[fp->pages_segment].index != v[1]))
+		fp->pages_segment++;
+	if (fp->pages_segment == frag->nsegments)
+		return hg_parse_fail(p,
+				     "pages of segment %llu of arena %llu, which no 'segment' line "
+				     "defines (or out of the segments' order)",
+				     (unsigned long long)v[1], (unsigned long long)v[0]);
+	seg = &frag->segments[fp->pages_segment];
+	if (seg->nunits == 0) {
+		units = hg_frag_page_units(seg->lo, seg->hi, v[2]);
+		if (units > HG_FRAG_UNITS_MAX - frag->nunits)
+			return hg_parse_fail(p, "more than %d page units in all",
+					     HG_FRAG_UNITS_MAX);
+		if (hg_parse_grow(p, (void **)&frag->page_class, &fp->cap_units,
+				  frag->nunits + units, 1, HG_FRAG_UNITS_MAX, "page units") < 0 ||
+		    hg_parse_grow(p, (void **)&frag->page_stack, &fp->cap_unit_stacks,
+				  frag->nunits + units, sizeof(uint32_t), HG_FRAG_UNITS_MAX,
+				  "page units") < 0)
+			return -1;
+		seg->units = frag->nunits;
+		seg->nunits = (uint32_t)units;
+		frag->nunits += units;
+	}
+	if (v[3] != seg->units_filled)
+		return hg_parse_fail(p, "pages line from unit %llu where unit %lu was due",
+				     (unsigned long long)v[3], (unsigned long)seg->units_filled);
+	if (!*f->s && !f->separated)
+		return hg_parse_fail(p, "a pages line without runs");
+	while (*f->s || f->separated) {
+		if (!(s = hg_parse_field(p, f, "page run")) ||
+		    hg_frag_page_run(p, s, &count, &stack) < 0)
+			return -1;
+		if (count > seg->nunits - seg->units_filled)
+			return hg_parse_fail(p, "page runs cover more than the segment's %lu units",
+					     (unsigned long)seg->nunits);
+		memset(frag->page_class + seg->units + seg->units_filled, s[0], count);
+		while (count--)
+			frag->page_stack[seg->units + seg->units_filled++] = stack;
+	}
 	return 0;
 }
 
@@ -887,6 +1048,22 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 					     "'truncated 1' line says why",
 					     (unsigned long)frag->segments[i].index,
 					     (unsigned long)frag->segments[i].arena);
+	for (i = 0; i < frag->nsegments; i++) {
+		const struct hg_frag_segment *seg = &frag->segments[i];
+
+		if (seg->units_filled != seg->nunits)
+			return hg_parse_fail(p,
+					     "the pages of segment %lu of arena %lu cover %lu of "
+					     "its %lu units",
+					     (unsigned long)seg->index, (unsigned long)seg->arena,
+					     (unsigned long)seg->units_filled,
+					     (unsigned long)seg->nunits);
+		if (frag->page_unit && !seg->nunits && !frag->truncated)
+			return hg_parse_fail(p,
+					     "segment %lu of arena %lu has no pages, and no "
+					     "'truncated 1' line says why",
+					     (unsigned long)seg->index, (unsigned long)seg->arena);
+	}
 	for (i = 0; i < frag->npin_tops; i++) {
 		const struct hg_frag_pin_top *pin = &frag->pin_tops[i];
 		const struct hg_frag_segment *seg =
@@ -901,31 +1078,20 @@ static int hg_frag_end(struct hg_parse *p, struct hg_fields *f)
 
 /* The parser of each record of format/frag.h's list. */
 static hg_record_parser *const hg_frag_parsers[HG_FRAG_RECORDS] = {
-	[HG_FRAG_REC_VERSION] = hg_parse_version,
-	[HG_FRAG_REC_PROGRAM] = hg_parse_program,
-	[HG_FRAG_REC_PID] = hg_parse_pid,
-	[HG_FRAG_REC_PPID] = hg_parse_ppid,
-	[HG_FRAG_REC_TIME] = hg_parse_time,
-	[HG_FRAG_REC_LEVEL] = hg_parse_level,
-	[HG_FRAG_REC_TRIGGER] = hg_frag_trigger,
-	[HG_FRAG_REC_STATUS] = hg_parse_status,
-	[HG_FRAG_REC_UPTIME] = hg_frag_uptime,
-	[HG_FRAG_REC_PAGE_SIZE] = hg_frag_page_size,
-	[HG_FRAG_REC_ARG] = hg_parse_arg,
-	[HG_FRAG_REC_OPTION] = hg_parse_option,
-	[HG_FRAG_REC_MODULE] = hg_parse_module,
-	[HG_FRAG_REC_STACK] = hg_parse_stack,
-	[HG_FRAG_REC_ARENA] = hg_frag_arena,
-	[HG_FRAG_REC_MMAPPED] = hg_frag_mmapped,
-	[HG_FRAG_REC_TOTALS] = hg_frag_totals,
-	[HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
-	[HG_FRAG_REC_PEAK] = hg_frag_peak,
-	[HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
-	[HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,
-	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site,
-	[HG_FRAG_REC_SEGMENT] = hg_frag_segment,
+	[HG_FRAG_REC_VERSION] = hg_parse_version,  [HG_FRAG_REC_PROGRAM] = hg_parse_program,
+	[HG_FRAG_REC_PID] = hg_parse_pid,	   [HG_FRAG_REC_PPID] = hg_parse_ppid,
+	[HG_FRAG_REC_TIME] = hg_parse_time,	   [HG_FRAG_REC_LEVEL] = hg_parse_level,
+	[HG_FRAG_REC_TRIGGER] = hg_frag_trigger,   [HG_FRAG_REC_STATUS] = hg_parse_status,
+	[HG_FRAG_REC_UPTIME] = hg_frag_uptime,	   [HG_FRAG_REC_PAGE_SIZE] = hg_frag_page_size,
+	[HG_FRAG_REC_ARG] = hg_parse_arg,	   [HG_FRAG_REC_OPTION] = hg_parse_option,
+	[HG_FRAG_REC_MODULE] = hg_parse_module,	   [HG_FRAG_REC_STACK] = hg_parse_stack,
+	[HG_FRAG_REC_ARENA] = hg_frag_arena,	   [HG_FRAG_REC_MMAPPED] = hg_frag_mmapped,
+	[HG_FRAG_REC_TOTALS] = hg_frag_totals,	   [HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
+	[HG_FRAG_REC_PEAK] = hg_frag_peak,	   [HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
+	[HG_FRAG_REC_TIMELINE] = hg_frag_timeline, [HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,
+	[HG_FRAG_REC_PIN_SITE] = hg_frag_pin_site, [HG_FRAG_REC_SEGMENT] = hg_frag_segment,
 	[HG_FRAG_REC_MAP] = hg_frag_map, /* steps back to HG_FRAG_REC_SEGMENT */
-	[HG_FRAG_REC_TRUNCATED] = hg_frag_truncated,
+	[HG_FRAG_REC_PAGES] = hg_frag_pages,	   [HG_FRAG_REC_TRUNCATED] = hg_frag_truncated,
 	[HG_FRAG_REC_END] = hg_frag_end,
 };
 _Static_assert(HG_FRAG_REC_MAP == HG_FRAG_REC_SEGMENT + 1, "hg_frag_map steps back one record");
@@ -975,10 +1141,13 @@ void hg_frag_free(struct hg_frag *frag)
 	free(frag->arenas);
 	free(frag->classes);
 	free(frag->peak_sites);
+	free(frag->timeline);
 	free(frag->pin_tops);
 	free(frag->pin_sites);
 	free(frag->segments);
 	free(frag->cells);
+	free(frag->page_class);
+	free(frag->page_stack);
 	free(frag->doubt);
 	memset(frag, 0, sizeof(*frag));
 }

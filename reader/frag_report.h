@@ -53,6 +53,15 @@ struct hg_frag_site {
 	uint64_t blocks, bytes;
 };
 
+/* One timeline line (format 2.1): the heap at t_us. */
+struct hg_frag_sample {
+	uint64_t t_us, system, quarantine;
+	bool has_in_use; /* false at level=fast: in_use and free unknown */
+	uint64_t in_use, free;
+	bool has_resident;
+	uint64_t resident;
+};
+
 struct hg_frag_pin_top {
 	uint32_t arena, segment; /* segment: index within its arena */
 	uint32_t stack;
@@ -70,6 +79,11 @@ struct hg_frag_segment {
 	uint32_t ncells;
 	size_t cells; /* offset of its first cell in frag->cells */
 	bool mapped;  /* false: its map line was empty (a truncated report) */
+	/* The page map (format 2.1): nunits units of frag->page_unit bytes from
+	 * lo rounded down to the unit, at frag->page_class + units; 0 units
+	 * when the report has no pages lines for it. */
+	uint32_t nunits, units_filled;
+	size_t units;
 };
 
 struct hg_frag {
@@ -88,6 +102,8 @@ struct hg_frag {
 	struct hg_frag_peak peak;
 	struct hg_frag_site *peak_sites;
 	size_t npeak_sites;
+	struct hg_frag_sample *timeline; /* by time, the report's moment last */
+	size_t ntimeline;
 	struct hg_frag_pin_top *pin_tops;
 	size_t npin_tops;
 	struct hg_frag_pin_site *pin_sites; /* by pinned bytes, descending */
@@ -96,6 +112,10 @@ struct hg_frag {
 	size_t nsegments;
 	char *cells; /* one class a cell: U F T 1..9 . */
 	size_t ncells;
+	uint64_t page_unit;	/* bytes of a page map unit, 0 without pages lines */
+	char *page_class;	/* one class a unit: U P F T . */
+	uint32_t *page_stack; /* its site: index into run.stacks, or HG_NO_STACK */
+	size_t nunits;
 	bool truncated; /* the writer ran short of memory: maps or pins are missing */
 	/* The first relation between listed and walked figures that does not
 	 * hold ("PATH:LINE: what"), or NULL: the heap was damaged. */
@@ -137,11 +157,26 @@ char *hg_frag_verdict(const struct hg_frag *frag, const struct hg_symbolizer *sy
  * tenths live ('1'..'9') of the cells that are not '.'. */
 char hg_frag_merge_cells(const char *cells, size_t from, size_t to);
 
+/* Frame i of a stack for people: "make_message swiss_cheese.c:22", else
+ * "module+0xOFFSET"; empty past its last frame or for HG_NO_STACK. */
+void hg_frag_frame_label(const struct hg_frag *frag, const struct hg_symbolizer *sym,
+			 uint32_t stack, unsigned i, char *buf, size_t size);
+/* Its first four frames, innermost first, joined by arrows. */
+void hg_frag_site_label(const struct hg_frag *frag, const struct hg_symbolizer *sym,
+			uint32_t stack, char *buf, size_t size);
+
 /* Symbolizes every stack the report uses (sym may be NULL). */
 void hg_frag_symbolize(const struct hg_frag *frag, struct hg_symbolizer *sym);
 
 void hg_frag_print_text(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym);
 void hg_frag_print_json(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym);
+/* The page map (frag_pages.c) as SVG elements at (x, y), width wide: its
+ * height (hg_frag_pages_height without drawing), and the legend line. */
+double hg_frag_print_pages(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym,
+			   double x, double y, double width);
+double hg_frag_pages_height(const struct hg_frag *frag, double width);
+void hg_frag_pages_legend(FILE *out, double x, double y);
+
 void hg_frag_print_svg(FILE *out, const struct hg_frag *frag, const struct hg_symbolizer *sym);
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* --svg: the heap map as one self-contained SVG picture: the verdict and the
- * totals as text, a legend, then one band per arena whose segments sit left
- * to right with widths proportional to their sizes, each drawn as runs of
- * coloured columns (cells merged per pixel column, so the picture stays
- * small for any heap).  Text from the report is XML-escaped and made valid
+ * totals as text, a legend, then the page map (frag_pages.c), or for a
+ * report without one one band per arena whose segments sit left to right
+ * with widths proportional to their sizes, each drawn as runs of coloured
+ * columns (cells merged per pixel column, so the picture stays small for
+ * any heap).  Text from the report is XML-escaped and made valid
  * UTF-8, so the file is well-formed whatever the report held. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,9 +54,7 @@ static const char *hg_svg_colour(char c, char *buf, size_t size)
 	}
 }
 
-/* Text content or attribute value: XML-escaped, valid UTF-8, no control
- * characters (XML 1.0 forbids most of them); at most max bytes of s. */
-static void hg_put_xml(FILE *out, const char *str, size_t max)
+void hg_put_xml(FILE *out, const char *str, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str, *end = s + max;
 	int n;
@@ -280,7 +279,9 @@ void hg_frag_print_svg(FILE *out, const struct hg_frag *frag, const struct hg_sy
 	const char *text = verdict ? verdict : "(out of memory)";
 	int lines = hg_svg_verdict(NULL, text, 0);
 	double y = HG_SVG_MARGIN + 18;
-	double height = y + HG_SVG_LINE * (lines + 4) + 20 + HG_SVG_ARENA * (double)frag->narenas;
+	double height = y + HG_SVG_LINE * (lines + 4) + 20 +
+			(frag->page_unit ? hg_frag_pages_height(frag, HG_SVG_PLOT) + 10
+					 : HG_SVG_ARENA * (double)frag->narenas);
 	char title[64];
 	size_t i;
 
@@ -306,10 +307,18 @@ void hg_frag_print_svg(FILE *out, const struct hg_frag *frag, const struct hg_sy
 	y += HG_SVG_LINE * lines + 6;
 	hg_svg_totals(out, frag, y);
 	y += 2 * HG_SVG_LINE + 10;
-	hg_svg_legend(out, y);
-	y += HG_SVG_LINE + 20;
-	for (i = 0; i < frag->narenas; i++)
-		hg_svg_arena(out, frag, &frag->arenas[i], y + HG_SVG_ARENA * (double)i);
+	/* A report with a page map draws the heap page by page, else band
+	 * by band from the cell map. */
+	if (frag->page_unit) {
+		hg_frag_pages_legend(out, HG_SVG_MARGIN, y);
+		y += HG_SVG_LINE + 10;
+		hg_frag_print_pages(out, frag, sym, HG_SVG_MARGIN, y, HG_SVG_PLOT);
+	} else {
+		hg_svg_legend(out, y);
+		y += HG_SVG_LINE + 20;
+		for (i = 0; i < frag->narenas; i++)
+			hg_svg_arena(out, frag, &frag->arenas[i], y + HG_SVG_ARENA * (double)i);
+	}
 	fputs("</svg>\n", out);
 	free(verdict);
 }

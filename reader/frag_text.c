@@ -221,6 +221,42 @@ static void hg_print_peak(FILE *out, const struct hg_frag *frag, const struct hg
 	}
 }
 
+#define HG_TEXT_TIMELINE_ROWS 12
+
+/* A figure of the timeline's table, or '-'. */
+static void hg_put_text_known(FILE *out, bool known, uint64_t v)
+{
+	char a[32];
+
+	fprintf(out, " %12s", known ? hg_frag_human(v, a, sizeof(a)) : "-");
+}
+
+/* A dozen of the samples, evenly spread, the first and the last among them. */
+static void hg_print_timeline(FILE *out, const struct hg_frag *frag)
+{
+	size_t i, rows, n = frag->ntimeline;
+
+	if (n == 0)
+		return;
+	fprintf(out, "\ntimeline: %zu %s over %.3f s\n", n, n == 1 ? "sample" : "samples",
+		(double)frag->timeline[n - 1].t_us / 1e6);
+	fprintf(out, "  %10s %12s %12s %12s %12s %12s\n", "time (s)", "system", "in use", "free",
+		"quarantine", "resident");
+	rows = n < HG_TEXT_TIMELINE_ROWS ? n : HG_TEXT_TIMELINE_ROWS;
+	for (i = 0; i < rows; i++) {
+		const struct hg_frag_sample *t =
+			&frag->timeline[rows == 1 ? 0 : i * (n - 1) / (rows - 1)];
+
+		fprintf(out, "  %10.3f", (double)t->t_us / 1e6);
+		hg_put_text_known(out, true, t->system);
+		hg_put_text_known(out, t->has_in_use, t->in_use);
+		hg_put_text_known(out, t->has_in_use, t->free);
+		hg_put_text_known(out, true, t->quarantine);
+		hg_put_text_known(out, t->has_resident, t->resident);
+		putc('\n', out);
+	}
+}
+
 /* Consecutive chunks from one stack (a run of them under a top, often)
  * share one printing of the stack. */
 static void hg_print_pin_tops(FILE *out, const struct hg_frag *frag,
@@ -322,6 +358,7 @@ void hg_frag_print_text(FILE *out, const struct hg_frag *frag, const struct hg_s
 	hg_print_arenas(out, frag);
 	hg_print_histogram(out, frag);
 	hg_print_peak(out, frag, sym);
+	hg_print_timeline(out, frag);
 	hg_print_pin_tops(out, frag, sym);
 	hg_print_pin_sites(out, frag, sym);
 	hg_print_map(out, frag);

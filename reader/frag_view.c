@@ -150,6 +150,58 @@ void hg_frag_symbolize(const struct hg_frag *frag, struct hg_symbolizer *sym)
 	free(stacks);
 }
 
+void hg_frag_frame_label(const struct hg_frag *frag, const struct hg_symbolizer *sym,
+			 uint32_t stack, unsigned i, char *buf, size_t size)
+{
+	const struct hg_leaks *r = &frag->run;
+	const struct hg_leak_frame *frames;
+	const struct hg_sym_frame *sf;
+	const char *slash, *file;
+	unsigned count;
+
+	buf[0] = '\0';
+	if (stack == HG_NO_STACK)
+		return;
+	frames = hg_leaks_stack(r, stack, &count);
+	if (i >= count)
+		return;
+	sf = hg_sym_frame(sym, (size_t)(frames - r->frames) + i);
+	if (sf && sf->count && sf->entries[0].function) {
+		file = sf->entries[0].file;
+		slash = file ? strrchr(file, '/') : NULL;
+		if (file && sf->entries[0].line)
+			snprintf(buf, size, "%s %s:%u", sf->entries[0].function,
+				 slash ? slash + 1 : file, sf->entries[0].line);
+		else
+			snprintf(buf, size, "%s", sf->entries[0].function);
+		return;
+	}
+	if (frames[i].module == HG_NO_MODULE) {
+		snprintf(buf, size, "0x%" PRIx64, frames[i].offset);
+		return;
+	}
+	slash = strrchr(r->modules[frames[i].module].path, '/');
+	snprintf(buf, size, "%s+0x%" PRIx64, slash ? slash + 1 : r->modules[frames[i].module].path,
+		 frames[i].offset);
+}
+
+void hg_frag_site_label(const struct hg_frag *frag, const struct hg_symbolizer *sym, uint32_t stack,
+			char *buf, size_t size)
+{
+	size_t used = 0;
+	unsigned i;
+	char frame[256];
+
+	snprintf(buf, size, "%s", stack == HG_NO_STACK ? "(no stack)" : "");
+	for (i = 0; i < 4 && stack != HG_NO_STACK; i++) {
+		hg_frag_frame_label(frag, sym, stack, i, frame, sizeof(frame));
+		if (!frame[0])
+			break;
+		used = strlen(buf);
+		snprintf(buf + used, size - used, "%s%s", i ? " \xe2\x86\x90 " : "", frame);
+	}
+}
+
 /* "make_message()" for the innermost named function of a stack (not
  * HG_NO_STACK), else "The code at" its innermost frame (it starts a
  * sentence). */

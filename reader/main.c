@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "frag_report.h"
+#include "html.h"
 #include "leak_report.h"
 #include "output.h"
 #include "run.h"
@@ -47,8 +48,9 @@ struct hg_args {
 	bool demangle;
 	struct hg_suppressions supp;
 	bool diff;
-	bool gen_supp;	 /* --gen-suppressions */
-	const char *svg; /* --svg: the file to draw the heap map in */
+	bool gen_supp;	  /* --gen-suppressions */
+	const char *svg;  /* --svg: the file to draw the heap map in */
+	const char *html; /* --html: the file to write the page in */
 	const char *const *files;
 	size_t nfiles;
 };
@@ -63,6 +65,7 @@ enum {
 	HG_OPT_SARIF,
 	HG_OPT_SUMMARY_LINE,
 	HG_OPT_GEN_SUPPRESSIONS,
+	HG_OPT_HTML,
 };
 
 static const struct option hg_long_options[] = {
@@ -78,6 +81,7 @@ static const struct option hg_long_options[] = {
 	{ "symbolizer", required_argument, NULL, HG_OPT_SYMBOLIZER },
 	{ "no-demangle", no_argument, NULL, HG_OPT_NO_DEMANGLE },
 	{ "svg", required_argument, NULL, HG_OPT_SVG },
+	{ "html", required_argument, NULL, HG_OPT_HTML },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -88,6 +92,7 @@ static void hg_usage(FILE *out)
 	fputs("usage: heapguard-report [options] FILE.leaks.gz\n"
 	      "       heapguard-report [options] [--svg=OUT.svg] FILE.frag.gz\n"
 	      "       heapguard-report [options] RUN_DIR | FILE...\n"
+	      "       heapguard-report --html=OUT.html RUN_DIR | FILE...\n"
 	      "       heapguard-report [options] diff OLD NEW\n"
 	      "Print a heapguard leak report symbolized, or the sites that grew between two;\n"
 	      "a fragmentation report, its verdict first; or a whole run (a run directory, or\n"
@@ -109,6 +114,8 @@ static void hg_usage(FILE *out)
 	      "      --no-demangle      print C++ names as linked\n"
 	      "      --svg=OUT          fragmentation report: draw the heap map in OUT (- for\n"
 	      "                         standard output, instead of the text)\n"
+	      "      --html=OUT         one self-contained HTML page of the reports or the run\n"
+	      "                         (verdict, errors, timeline, flame graphs, heap map)\n"
 	      "  -h, --help             print this help\n"
 	      "  -V, --version          print the version\n"
 	      "\n"
@@ -218,6 +225,11 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 				hg_die("--svg needs a file name");
 			a->svg = optarg;
 			break;
+		case HG_OPT_HTML:
+			if (!*optarg)
+				hg_die("--html needs a file name");
+			a->html = optarg;
+			break;
 		case 'h':
 			hg_usage(stdout);
 			exit(fflush(stdout) == 0 ? HG_EXIT_CLEAN : HG_EXIT_ERROR);
@@ -231,7 +243,14 @@ static void hg_parse_args(int argc, char **argv, struct hg_args *a)
 		}
 	}
 	operands = argc - optind;
+	if (a->html &&
+	    (a->format != HG_FORMAT_TEXT || a->svg || a->gen_supp || a->show || a->supp.nrules))
+		hg_die("--html writes the whole page: no --json, --folded, --sarif, "
+		       "--summary-line, "
+		       "--svg, --gen-suppressions, --show or --suppress with it");
 	if (operands >= 1 && strcmp(argv[optind], "diff") == 0) {
+		if (a->html)
+			hg_die("--html draws reports or a run, not a diff");
 		if (operands != 3)
 			hg_die("diff needs two reports: diff OLD NEW (see --help)");
 		if (a->format != HG_FORMAT_TEXT && a->format != HG_FORMAT_JSON)
@@ -416,6 +435,8 @@ static int hg_run_report(struct hg_args *a)
 	struct hg_symbolizer *sym;
 	int status;
 
+	if (a->html)
+		return hg_html_write(a->html, a->files, a->nfiles, a->backend, a->demangle);
 	if (a->nfiles > 1 || hg_run_wants(a->files[0]) || a->format == HG_FORMAT_SARIF ||
 	    a->format == HG_FORMAT_SUMMARY)
 		return hg_run_run(a);

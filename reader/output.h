@@ -90,6 +90,11 @@ void hg_put_supp_line(FILE *out, const struct hg_leaks *r, const struct hg_symbo
 void hg_put_json_suppression(FILE *out, const struct hg_leaks *r, const struct hg_symbolizer *sym,
 			     uint32_t stack);
 
+/* Text content or attribute value: XML-escaped, valid UTF-8, no control
+ * characters (XML 1.0 forbids most of them); at most max bytes of s.  Also
+ * HTML's. */
+void hg_put_xml(FILE *out, const char *str, size_t max);
+
 /* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 if invalid. */
 int hg_utf8_length(const unsigned char *s);
 

@@ -338,7 +338,11 @@ static int hg_run_read(struct hg_run *run, const struct hg_file_list *l, char **
 			}
 			report_real[run->nreports++] = hg_real(l->paths[i]);
 		} else if (l->kinds[i] == HG_FILE_FRAG) {
-			run->frag_reports++;
+			char *path = strdup(l->paths[i]);
+
+			if (!path)
+				return -1;
+			run->frag_paths[run->frag_reports++] = path;
 		}
 	}
 	return 0;
@@ -366,9 +370,11 @@ int hg_run_load(struct hg_run *run, const char *const *operands, size_t n,
 	run->records = calloc(l.n + 1, sizeof(*run->records));
 	run->reports = calloc(l.n + 1, sizeof(*run->reports));
 	report_real = calloc(l.n + 1, sizeof(*report_real));
-	if (!run->records || !run->reports || !report_real)
+	run->frag_paths = calloc(l.n + 1, sizeof(*run->frag_paths));
+	if (!run->records || !run->reports || !report_real || !run->frag_paths)
 		goto oom;
-	hg_run_read(run, &l, report_real);
+	if (hg_run_read(run, &l, report_real) < 0)
+		goto oom;
 	if (run->nrecords == 0 && run->nreports == 0) {
 		if (n == 1)
 			fprintf(stderr,
@@ -424,6 +430,9 @@ void hg_run_free(struct hg_run *run)
 	for (i = 0; i < run->nreports; i++)
 		hg_leaks_free(&run->reports[i]);
 	free(run->reports);
+	for (i = 0; i < run->frag_reports; i++)
+		free(run->frag_paths[i]);
+	free(run->frag_paths);
 	free(run->processes);
 	memset(run, 0, sizeof(*run));
 }

@@ -61,6 +61,7 @@ struct hg_run {
 	struct hg_leaks *reports;
 	size_t nreports;
 	size_t frag_reports;   /* seen, not read: each is read alone */
+	char **frag_paths;     /* their paths (malloc'd), for --html */
 	size_t damaged;	       /* files skipped with a warning */
 	struct hg_leaks table; /* the run's modules, stacks and frames */
 	struct hg_symbolizer *sym;

@@ -32,6 +32,7 @@
 #include "../stack/peak.h"
 #include "reportfile.h"
 #include "runfile.h"
+#include "timeline.h"
 #include "../stack/stack.h"
 
 _Static_assert(HG_PEAK_SITES <= HG_FRAG_PEAK_SITES_MAX, "the format lists 10 peak sites at most");
@@ -61,6 +62,16 @@ struct segment {
 	uintptr_t lo, hi, top;
 	size_t cell;
 	size_t map_offset, map_len; /* its cell classes in the scratch text */
+	size_t unit_first, nunits;  /* its page units in struct units; 0: none */
+};
+
+/* The page map's units (format/frag.h), of all segments in turn: bytes of
+ * each kind, and the allocation stack with the most live bytes in each. */
+struct units {
+	uint64_t size; /* bytes of a unit */
+	uint64_t *live, *free, *top, *best;
+	uint32_t *stack;
+	size_t used;
 };
 
 struct top_pin {
@@ -93,6 +104,7 @@ struct frag {
 	uint32_t *stack_ids; /* room for the stacks the lines name, written once */
 	struct site *sites; /* index: stack id, 0..nstacks */
 	uint32_t nstacks;
+	struct units units;
 	char *text; /* map classes, one string per segment */
 	size_t text_used, text_max;
 	bool truncated; /* scratch ran out: some maps or pins left out */
@@ -137,6 +149,31 @@ static void cells_add(struct walker *w, uint64_t *cells, uintptr_t a, size_t len
 		uintptr_t cell_end = s->lo + (i + 1) * s->cell;
 		uintptr_t upto = cell_end < end ? cell_end : end;
 		cells[i] += upto - a;
+		a = upto;
+	}
+}
+
+/* Spread [a, a + len) over the page units it covers; a live chunk's stack
+ * becomes a unit's when it holds the most of the unit's live bytes yet. */
+static void units_add(struct walker *w, uint64_t *kind, uintptr_t a, size_t len, uint32_t stack)
+{
+	const struct segment *s = w->seg;
+	struct units *u = &w->f->units;
+	if (s->nunits == 0)
+		return;
+	uintptr_t end = a + len, base = s->lo & ~(uintptr_t)(u->size - 1);
+	while (a < end) {
+		size_t i = (a - base) / u->size;
+		if (i >= s->nunits)
+			return;
+		uintptr_t unit_end = base + (i + 1) * u->size;
+		uintptr_t upto = unit_end < end ? unit_end : end;
+		size_t k = s->unit_first + i;
+		kind[k] += upto - a;
+		if (kind == u->live && upto - a > u->best[k]) {
+			u->best[k] = upto - a;
+			u->stack[k] = stack;
+		}
 		a = upto;
 	}
 }
@@ -216,6 +253,7 @@ static void note_live(struct walker *w, struct hg_chunk *c, size_t size)
 		w->nlast++;
 	*p = (struct top_pin){ w->seg->arena, w->seg->index, (uintptr_t)c, size, below, stack };
 	cells_add(w, w->cell_live, (uintptr_t)c, size);
+	units_add(w, w->f->units.live, (uintptr_t)c, size, stack);
 }
 
 static void note_free(struct walker *w, struct hg_chunk *c, size_t size)
@@ -232,6 +270,7 @@ static void note_free(struct walker *w, struct hg_chunk *c, size_t size)
 		w->span_lo = (uintptr_t)c;
 	}
 	cells_add(w, w->cell_free, (uintptr_t)c, size);
+	units_add(w, w->f->units.free, (uintptr_t)c, size, 0);
 }
 
 static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
@@ -254,6 +293,7 @@ static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 		/* fig->top is the list-side figure, taken with the bins. */
 		w->seg->top = (uintptr_t)c;
 		cells_add(w, w->cell_top, (uintptr_t)c, size);
+		units_add(w, w->f->units.top, (uintptr_t)c, size, 0);
 		fig->trimmable += trimmable_top(w, c, size);
 		return true;
 	}
@@ -342,7 +382,17 @@ static void visit_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void 
 	w->fig->segments += s != &w->spare;
 	unsigned index = w->seg_index++;
 	size_t cell = hg_frag_cell_size(hi - lo);
-	*s = (struct segment){ av->index, index, lo, hi, 0, cell, 0, 0 };
+	*s = (struct segment){ av->index, index, lo, hi, 0, cell, 0, 0, 0, 0 };
+	/* Its page units, while the report has room for them. */
+	struct units *u = &f->units;
+	size_t nunits = hg_frag_page_units(lo, hi, u->size);
+	if (s != &w->spare && u->used + nunits <= HG_FRAG_UNITS_MAX) {
+		s->unit_first = u->used;
+		s->nunits = nunits;
+		u->used += nunits;
+	} else {
+		f->truncated = true;
+	}
 	w->seg = s;
 	w->in_span = false;
 	w->nlast = w->last_next = 0;
@@ -463,10 +513,17 @@ static bool frag_setup(struct frag *f, struct scratch *mem, unsigned narenas, ui
 	f->pins = carve(mem, &used, f->max_pins * sizeof(struct top_pin));
 	f->stack_ids = carve(mem, &used, (HG_PEAK_SITES + HG_FRAG_PIN_SITES + f->max_pins) *
 						 sizeof(*f->stack_ids));
+	struct units *u = &f->units;
+	u->live = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
+	u->free = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
+	u->top = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
+	u->best = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
+	u->stack = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint32_t));
 	f->text = (char *)mem->base + used;
 	f->text_max = mem->len - used;
 	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL &&
-	       f->stack_ids != NULL;
+	       f->stack_ids != NULL && u->live != NULL && u->free != NULL && u->top != NULL &&
+	       u->best != NULL && u->stack != NULL;
 }
 
 static unsigned count_arenas(void)
@@ -484,10 +541,13 @@ static unsigned count_arenas(void)
 static void frag_read(struct frag *f)
 {
 	struct hg_arena *av = &hg_main_arena;
+	size_t system = 0;
 	do {
 		count_bins(av, &f->arenas[av->index]);
+		system += av->system_mem;
 		av = av->next;
 	} while (av != &hg_main_arena && av != NULL);
+	f->units.size = hg_frag_page_unit(system, hg_page_size);
 	static struct walker w; /* 100 KiB of cells: not on the stack */
 	memset(&w, 0, sizeof(w));
 	w.f = f;
@@ -658,6 +718,54 @@ static uint32_t as_written(const struct written *done, uint32_t id)
 	return 0;
 }
 
+/* One run of page units: CLASS[*COUNT][:STACK]. */
+static void write_page_run(struct hg_gzfile *gz, char c, size_t count, uint32_t stack)
+{
+	hg_gz_printf(gz, " %c", c);
+	if (count > 1)
+		hg_gz_printf(gz, "%c%zu", HG_FRAG_MAP_RUN, count);
+	if (stack != 0)
+		hg_gz_printf(gz, "%c%u", HG_FRAG_PAGES_STACK, stack);
+}
+
+/* The page map of one segment, run-length coded over lines of at most
+ * HG_FRAG_PAGES_PER_LINE runs.  A used or pinned run names its stack when
+ * the report has that stack's line (the sites at the peak, pinning sites,
+ * chunks under the top). */
+static void write_pages(struct hg_gzfile *gz, const struct frag *f, const struct segment *s,
+			const struct written *done)
+{
+	const struct units *u = &f->units;
+	size_t runs = 0;
+	for (size_t i = 0; i < s->nunits;) {
+		size_t k = s->unit_first + i;
+		char c = hg_frag_page_class(u->live[k], u->free[k], u->top[k]);
+		uint32_t stack = c == HG_FRAG_PAGE_USED || c == HG_FRAG_PAGE_PINNED
+					 ? as_written(done, u->stack[k]) : 0;
+		size_t run = 1;
+		while (i + run < s->nunits) {
+			size_t n = k + run;
+			char cn = hg_frag_page_class(u->live[n], u->free[n], u->top[n]);
+			uint32_t sn = cn == HG_FRAG_PAGE_USED || cn == HG_FRAG_PAGE_PINNED
+					      ? as_written(done, u->stack[n]) : 0;
+			if (cn != c || sn != stack)
+				break;
+			run++;
+		}
+		if (runs % HG_FRAG_PAGES_PER_LINE == 0) {
+			if (runs != 0)
+				hg_gz_puts(gz, "\n");
+			hg_gz_printf(gz, HG_FRAG_PAGES " %u %u %lu %zu", s->arena, s->index,
+				     (unsigned long)u->size, i);
+		}
+		write_page_run(gz, c, run, stack);
+		runs++;
+		i += run;
+	}
+	if (runs != 0)
+		hg_gz_puts(gz, "\n");
+}
+
 static void write_mmapped(struct hg_gzfile *gz, const struct mmapped *mm)
 {
 	const size_t v[HG_MM_KEYS] = {
@@ -688,6 +796,29 @@ static void write_peak(struct hg_gzfile *gz, const struct hg_peak *peak)
 	hg_gz_puts(gz, "\n");
 }
 
+/* A figure, or '-' when the process does not know it. */
+static void write_figure(struct hg_gzfile *gz, bool known, size_t v)
+{
+	if (known)
+		hg_gz_printf(gz, " %zu", v);
+	else
+		hg_gz_puts(gz, " " HG_FRAG_UNKNOWN);
+}
+
+static void write_timeline(struct hg_gzfile *gz, const struct hg_timeline_sample *samples,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct hg_timeline_sample *s = &samples[i];
+		hg_gz_printf(gz, HG_FRAG_TIMELINE " %lu %zu", (unsigned long)s->t_us, s->system);
+		write_figure(gz, s->has_in_use, s->in_use);
+		write_figure(gz, s->has_in_use, s->system - s->in_use - s->quarantine);
+		hg_gz_printf(gz, " %zu", s->quarantine);
+		write_figure(gz, s->resident != 0, s->resident);
+		hg_gz_puts(gz, "\n");
+	}
+}
+
 static void write_report(struct hg_gzfile *gz, const struct frag *f, const struct hg_modules *m,
 			 enum hg_frag_trigger trigger, int status, const char *exe, time_t now)
 {
@@ -702,8 +833,11 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 		hg_gz_printf(gz, HG_FMT_STATUS " %u\n", (unsigned)status & 0xff);
 	else if (trigger == HG_FRAG_AT_EXIT) /* quick_exit from where heapguard did not see it */
 		hg_gz_puts(gz, HG_FMT_STATUS " " HG_FMT_STATUS_UNKNOWN "\n");
+	/* The timeline's last sample is the report's moment. */
+	static struct hg_timeline_sample samples[HG_FRAG_TIMELINE_MAX];
+	size_t nsamples = hg_timeline_get(samples);
 	hg_gz_printf(gz, HG_FRAG_UPTIME " %lu\n" HG_FRAG_PAGE_SIZE " %zu\n",
-		     (unsigned long)hg_usage_uptime_us(), hg_page_size);
+		     (unsigned long)samples[nsamples - 1].t_us, hg_page_size);
 	hg_reportfile_write_setup(gz, m);
 
 	static struct hg_peak peak;
@@ -738,6 +872,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 			     as_written(&done, peak.sites[i].stack),
 			     (unsigned long)peak.sites[i].blocks,
 			     (unsigned long)peak.sites[i].bytes);
+	write_timeline(gz, samples, nsamples);
 	for (size_t i = 0; i < f->npins; i++) {
 		const struct top_pin *p = &f->pins[i];
 		hg_gz_printf(gz, HG_FRAG_PIN_TOP " %u %u 0x%lx %zu %u %zu\n", p->arena, p->segment,
@@ -753,6 +888,8 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 	}
 	for (size_t i = 0; i < f->nsegs; i++)
 		write_map(gz, f, &f->segs[i]);
+	for (size_t i = 0; i < f->nsegs; i++)
+		write_pages(gz, f, &f->segs[i], &done);
 	if (f->truncated)
 		hg_gz_puts(gz, HG_FRAG_TRUNCATED " 1\n");
 	hg_gz_printf(gz, HG_FRAG_END " %u %zu %zu\n", f->narenas, f->nsegs, done.n);
@@ -814,6 +951,7 @@ out:
 void hg_frag_fork_child(void)
 {
 	hg_lock_reset(&reporting);
+	hg_timeline_fork_child();
 	hg_reportfile_fork_child();
 }
 

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "../lib/hooks.h"
 #include "../lib/lib.h"
 #include "../lib/usage.h"
 #include "stack.h"
@@ -49,7 +50,13 @@ static bool flush_live(void)
 {
 	ptrdiff_t live = mine.live;
 	mine.live = 0;
-	return live != 0 && hg_usage_live(live);
+	if (live == 0)
+		return false;
+	bool due = hg_usage_live(live);
+	/* A batch of live bytes changed hands: a slow path for the timeline. */
+	if (hg_lib_hooks.heap_changed != NULL)
+		hg_lib_hooks.heap_changed();
+	return due;
 }
 
 /* Insert (id, l) into the top list, kept sorted by bytes. */

@@ -508,6 +508,8 @@ def parse_frag(rep):
              'uptime_us', 'page_size', 'arg', 'option', 'module', 'stack', 'arena', 'mmapped',
              'totals', 'histogram', 'peak', 'peak_site', 'pin_top', 'pin_site', 'segment',
              'map', 'truncated', 'end')
+    if rep.option_version >= 2 and int(m.group(2) or 0) >= 1:
+        known += ('timeline', 'pages')
 
     def skip_unknown(name):
         return name is not None and name not in known
@@ -682,6 +684,31 @@ def parse_frag(rep):
         rep.require(peak['sites_live'] > 0, 'peak_site lines, and sites_live=0')
     skip()
 
+    # 2.1: the timeline, by time, the last at uptime_us.
+    samples = []
+    while rep.peek() == 'timeline' or skip_unknown(rep.peek()):
+        if skip_unknown(rep.peek()):
+            rep.pos += 1
+            continue
+        t, system, in_use, free, quarantine, resident = rep.take('timeline', 7)
+        t, system = num(t, 'timeline t_us'), num(system, 'timeline system')
+        quarantine = num(quarantine, 'timeline quarantine')
+        rep.require(resident == '-' or DEC.match(resident), 'timeline: resident %r' % resident)
+        if level == 'full':
+            in_use, free = num(in_use, 'timeline in_use'), num(free, 'timeline free')
+            rep.require(in_use + free + quarantine == system,
+                        'timeline: in_use + free + quarantine is not system')
+        else:
+            rep.require(in_use == '-' and free == '-' and quarantine == 0,
+                        'timeline: in_use, free or quarantine known at level=fast')
+        rep.require(not samples or samples[-1] <= t, 'timeline: out of time order')
+        samples.append(t)
+        rep.facts.add('timeline')
+    rep.require(len(samples) <= 1000, 'more than 1000 timeline lines')
+    if 'timeline' in known:
+        rep.require(samples and samples[-1] == uptime, 'timeline: the last is not at uptime_us')
+    skip()
+
     pin_tops = []
     while rep.peek() == 'pin_top' or skip_unknown(rep.peek()):
         if skip_unknown(rep.peek()):
@@ -796,6 +823,55 @@ def parse_frag(rep):
                     'line %d: pin_top chunk outside its segment' % pos)
     skip()
 
+    # 2.1: the page map, segment by segment in the segments' order.
+    order = list(segments)
+    covered, units_of = {}, {}
+    unit = None
+    while rep.peek() == 'pages' or skip_unknown(rep.peek()):
+        if skip_unknown(rep.peek()):
+            rep.pos += 1
+            continue
+        fields = rep.take('pages')
+        rep.require(len(fields) >= 5, 'pages: %d fields' % len(fields))
+        arena, index, u, first = [num(x, 'pages') for x in fields[:4]]
+        rep.require(unit is None or u == unit, 'pages: unit %d after %s' % (u, unit))
+        unit = u
+        rep.require(power_of_two(u) and u >= page, 'pages: unit %d' % u)
+        key = (arena, index)
+        rep.require(key in segments, 'pages: segment %d %d not defined' % key)
+        rep.require(all(order.index(k) < order.index(key) for k in covered if k != key),
+                    'pages: segment %d %d out of order' % key)
+        lo, end = segments[key][0], segments[key][1]
+        units_of[key] = -(-end // u) - lo // u
+        have = covered.get(key, 0)
+        rep.require(first == have, 'pages: runs do not cover the units: from unit %d, %d due' %
+                    (first, have))
+        rep.require(len(fields) - 4 <= 512, 'pages: more than 512 runs')
+        for run in fields[4:]:
+            m = re.match(r'([UPFT.])(?:\*([1-9][0-9]*))?(?::(0|[1-9][0-9]*))?\Z', run)
+            rep.require(m, 'pages: bad run %r' % run)
+            if m.group(3):
+                rep.require(m.group(1) in 'UP', 'pages: a %s run with a stack' % m.group(1))
+                sid = int(m.group(3))
+                rep.require(sid in stacks, 'pages: stack %d not defined' % sid)
+                named.add(sid)
+            have += int(m.group(2) or 1)
+        rep.require(have <= units_of[key], 'pages %d %d: more than its %d units' %
+                    (arena, index, units_of[key]))
+        covered[key] = have
+        rep.facts.add('pages')
+    for key, have in covered.items():
+        rep.require(have == units_of[key], 'pages %d %d: runs do not cover the units: %d of %d' %
+                    (key[0], key[1], have, units_of[key]))
+    rep.require(sum(units_of.values()) <= 262144, 'more than 262144 page units')
+    if 'pages' in known:
+        system = sum(f['system'] for f in arenas)
+        want = page
+        while system // want > 131072:
+            want *= 2
+        rep.require(unit in (None, want), 'pages: unit %s, %d expected' % (unit, want))
+    skip()
+
     truncated = False
     if rep.peek() == 'truncated':
         (flag,) = rep.take('truncated', 2)
@@ -803,6 +879,9 @@ def parse_frag(rep):
         truncated = flag == '1'
     if not truncated:
         rep.require('map-unknown' not in rep.facts, 'a map without runs in a complete report')
+        if 'pages' in known:
+            rep.require(all(k in covered for k in segments),
+                        'a segment without pages in a complete report')
     skip()
     n_arenas, n_segments, n_stacks = [num(x, 'end') for x in rep.take('end', 4)]
     rep.require((n_arenas, n_segments, n_stacks) == (len(arenas), len(segments), len(stacks)),

@@ -62,7 +62,7 @@ for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect s
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
 	segment peak-no-sites option-source=default option-source=env option-source=malloc_env \
-	option-source=tunable option-source=mallopt version=2 leaks-version=3 frag-status=- frag-status=0 \
+	option-source=tunable option-source=mallopt version=2.1 timeline pages leaks-version=3 frag-status=- frag-status=0 \
 	checkpoint; do
 	expect="$expect --expect $fact"
 done
@@ -214,6 +214,8 @@ mutate end-count "$leaks" 'end: 9' 's/^end \([0-9]*\) /end 9\1 /'
 mutate free-kinds "$frag" 'its kinds add up to' '/^arena 0 /s/ tcache=\([0-9]*\)/ tcache=1\1/'
 mutate totals-sum "$frag" 'totals: live_blocks=' '/^totals /s/ live_blocks=\([0-9]*\)/ live_blocks=1\1/'
 mutate map-cells "$frag" 'runs add up to' '/^map /s/$/ U/'
+mutate timeline-sum "$frag" 'in_use + free + quarantine is not system' '0,/^timeline /s/^timeline \([0-9]*\) \([0-9]*\) /timeline \1 1\2 /'
+mutate pages-units "$frag" 'runs do not cover the units' 's/^\(pages .*\) [^ ]*$/\1/'
 mutate histogram-all "$frag" 'not the sum of the arenas' '0,/^histogram 0 /{/^histogram 0 /d}'
 mutate v3-suppressed "$tmp/v3.leaks.gz" 'suppressed: 100 bytes' 's/^suppressed 104 3$/suppressed 100 3/'
 mutate v3-listed "$tmp/v3.leaks.gz" 'error expected' 's/^errors 3 2$/errors 3 3/'

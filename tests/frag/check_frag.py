@@ -30,10 +30,10 @@ def fields(words):
 
 def parse(path):
     r = {"arenas": {}, "hist": {}, "stacks": {}, "modules": {}, "pin_sites": [], "pin_top": [],
-         "segments": [], "maps": [], "peak_sites": []}
+         "segments": [], "maps": [], "peak_sites": [], "timeline": [], "pages": []}
     with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
         lines = f.read().split("\n")
-    check(lines[0] == "heapguard-frag 2", "first line is %r" % lines[0])
+    check(lines[0] == "heapguard-frag 2.1", "first line is %r" % lines[0])
     for line in lines[1:]:
         if not line:
             continue
@@ -54,6 +54,10 @@ def parse(path):
             r["pin_sites"].append(tuple(int(x) for x in w[1:7]))
         elif k == "pin_top":
             r["pin_top"].append(w[1:])
+        elif k == "pages":
+            r["pages"].append((int(w[1]), int(w[2]), int(w[3]), int(w[4]), w[5:]))
+        elif k == "timeline":
+            r["timeline"].append(tuple(None if x == "-" else int(x) for x in w[1:7]))
         elif k == "peak_site":
             r["peak_sites"].append(tuple(int(x) for x in w[1:4]))
         elif k == "segment":
@@ -61,7 +65,7 @@ def parse(path):
                                   int(w[5], 16), int(w[6])))
         elif k == "map":
             r["maps"].append(w[3:])
-        elif k in ("trigger", "level", "end", "page_size"):
+        elif k in ("trigger", "level", "end", "page_size", "uptime_us"):
             r[k] = w[1:]
     check("end" in r, "no end line")
     return r
@@ -136,10 +140,65 @@ def common(r, k):
         check(cells <= 4096, "segment %x: %d cells" % (seg[2], cells))
 
 
+def timeline(r):
+    """The timeline: in time order, at most 1000 samples, the last at the
+    report's moment, in use + free + quarantine = system; at level=fast in
+    use and free unknown."""
+    tl = r["timeline"]
+    full = r["level"] == ["full"]
+    check(0 < len(tl) <= 1000, "%d timeline lines" % len(tl))
+    check(all(a[0] <= b[0] for a, b in zip(tl, tl[1:])), "timeline out of time order")
+    check(tl and tl[-1][0] == int(r["uptime_us"][0]), "the last sample is not the report's moment")
+    for t, system, in_use, free, quarantine, resident in tl:
+        if full:
+            check(in_use is not None and in_use + free + quarantine == system,
+                  "timeline at %d: %s + %s + %s != %d" % (t, in_use, free, quarantine, system))
+        else:
+            check(in_use is None and free is None and quarantine == 0,
+                  "timeline at %d: in use or free known at level=fast" % t)
+        check(resident is not None and resident > 0, "timeline at %d: no resident set" % t)
+
+
+def page_units(r):
+    """Each segment's page units from its pages lines, [(class, stack)], in
+    segment order; checks the lines against heapguard-report(5)."""
+    out = []
+    page = int(r["page_size"][0])
+    system = sum(a["system"] for a in r["arenas"].values())
+    unit = page
+    while system // unit > 131072:
+        unit *= 2
+    lines = list(r["pages"])
+    for seg in r["segments"]:
+        arena, index, lo, hi = seg[0], seg[1], seg[2], seg[3]
+        n = (hi + unit - 1) // unit - lo // unit
+        units = []
+        while lines and (lines[0][0], lines[0][1]) == (arena, index):
+            a, i, u, first, runs = lines.pop(0)
+            check(u == unit, "pages unit %d, expected %d" % (u, unit))
+            check(first == len(units), "pages line from %d, expected %d" % (first, len(units)))
+            check(len(runs) <= 512, "a pages line of %d runs" % len(runs))
+            for run in runs:
+                head, _, stack = run.partition(":")
+                c, _, count = head.partition("*")
+                check(c in "UPFT.", "page class %r" % c)
+                check(not stack or c in "UP", "a %s run names a stack" % c)
+                units += [(c, int(stack) if stack else 0)] * (int(count) if count else 1)
+        check(len(units) == n, "segment %x: %d page units, expected %d" % (lo, len(units), n))
+        out.append(units)
+    check(not lines, "pages lines of no segment, or out of order: %s" % lines[:1])
+    check(sum(len(u) for u in out) <= 262144, "more than 262144 page units")
+    return out, unit
+
+
 def reader_json(path, r, k):
     import json
     with open(path) as f:
-        j = json.load(f)["totals"]
+        whole = json.load(f)
+    j = whole["totals"]
+    want = [{"t": x[0], "system_bytes": x[1], "in_use_bytes": x[2], "free_bytes": x[3],
+             "quarantine_bytes": x[4], "resident_bytes": x[5]} for x in r["timeline"]]
+    check(whole["timeline"] == want, "JSON timeline is not the file's")
     t = r["totals"]
     slack = k.get("batch_slack", 0)
     check(j["system"] == k["arena"] + k["hblkhd"], "JSON system != mallinfo2 arena + hblkhd")
@@ -167,6 +226,8 @@ def main():
     r = parse(path)
     k = known_values(probe)
     common(r, k)
+    timeline(r)
+    units, unit = page_units(r)
     if len(sys.argv) > 4:
         reader_json(sys.argv[4], r, k)
     t = r["totals"]
@@ -189,6 +250,23 @@ def main():
             check(peak is not None and function_of(r, r["stacks"][peak[0]][0]) == "make_message",
                   "peak site is not make_message")
             check(r["peak"]["live"] >= 1000 * k["kept"] * 10, "live peak %d" % r["peak"]["live"])
+            # The timeline saw the heap fill up and the messages go.
+            most = max(x[2] for x in r["timeline"])
+            check(most >= r["peak"]["live"] // 2,
+                  "timeline's most in use %d, the live peak %d" % (most, r["peak"]["live"]))
+            check(r["timeline"][-1][2] < most // 4, "timeline: in use did not fall")
+            # The page map: the holes are wholly free pages, about what
+            # malloc_trim gives back; the pinned ones name make_message.
+            flat = [x for seg in units for x in seg]
+            free = sum(1 for c, _ in flat if c == "F") * unit
+            check(0.9 * t["trimmable"] <= free <= t["free"],
+                  "%d bytes of free pages, trimmable %d, free %d" % (free, t["trimmable"], t["free"]))
+            pinned = [s for c, s in flat if c == "P"]
+            check(len(pinned) * unit > 0.2 * t["free"], "%d pinned pages" % len(pinned))
+            named = [s for s in pinned if s]
+            check(len(named) > 0.9 * len(pinned) and
+                  all(function_of(r, r["stacks"][s][0]) == "make_message" for s in set(named)),
+                  "pinned pages' sites %s" % sorted(set(named)))
         else:
             check(r["pin_sites"] and r["pin_sites"][0][0] == 0, "level=fast: site 0 pins")
         # What malloc_trim(0) then took off the resident set.
@@ -208,6 +286,19 @@ def main():
         check(all(r["arenas"][i]["kind"] == "thread" for i in busy), "arena kinds")
         live = sum(r["arenas"][i]["live_blocks"] for i in busy)
         check(live >= k["threads"] * k["per_thread"], "thread arenas hold %d blocks" % live)
+    elif mode == "timeline":
+        # Slow paths in more than 2000 milliseconds: more samples were due
+        # than the 1000 kept, so the samples were thinned and the step
+        # doubled; they still span the whole run.
+        tl = r["timeline"]
+        span = tl[-1][0] - tl[0][0]
+        check(tl[0][0] < 200000 and span > 2500000, "samples from %d us over %d us" % (tl[0][0], span))
+        gaps = [b[0] - a[0] for a, b in zip(tl, tl[1:-1])]
+        if k["busy_ms"] > 2000:
+            check(len(tl) >= 500, "%d samples over %d us" % (len(tl), span))
+            check(gaps and min(gaps) >= 2000, "a gap of %d us after thinning" % min(gaps or [0]))
+        else:
+            print("timeline: the machine ran the probe in %d ms only: thinning not checked" % k["busy_ms"])
     elif mode == "mmapped":
         check(r["mmapped"]["chunks"] == 2, "mmapped chunks %d" % r["mmapped"]["chunks"])
         check(r["mmapped"]["live_bytes"] >= 4 << 20, "mmapped live bytes")

@@ -10,6 +10,8 @@
  *              blocks of its own size and freeing 1000
  *   mmapped    two blocks above the mmap threshold
  *   signal     raise(SIGUSR2) (run with report_signal=SIGUSR2), then malloc
+ *   timeline S S seconds of blocks above the mmap threshold taken and
+ *              given back (a slow path each), then the report
  * Lines: "known KEY VALUE". */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int (*report)(void);
@@ -147,6 +150,34 @@ static void mmapped(void)
 	snapshot();
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void timeline(unsigned seconds)
+{
+	double start = now_s(), end = start + seconds;
+	unsigned rounds = 0, busy_ms = 0;
+	long last_ms = -1;
+	mallopt(M_MMAP_THRESHOLD, 64 << 10); /* fixed: each block is mmap'd */
+	for (double now = start; now < end; now = now_s()) {
+		probe_keep[0] = malloc(256 << 10);
+		free(probe_keep[0]);
+		rounds++;
+		/* The milliseconds in which a slow path ran: a sample was due in
+		 * each (when the machine let this process run at all). */
+		long ms = (long)((now - start) * 1000);
+		busy_ms += ms != last_ms;
+		last_ms = ms;
+	}
+	printf("known rounds %u\nknown busy_ms %u\n", rounds, busy_ms);
+	fflush(stdout);
+	snapshot();
+}
+
 int main(int argc, char **argv)
 {
 	report = (int (*)(void))dlsym(RTLD_DEFAULT, "heapguard_report");
@@ -164,12 +195,14 @@ int main(int argc, char **argv)
 		threads(n);
 	else if (strcmp(mode, "mmapped") == 0)
 		mmapped();
+	else if (strcmp(mode, "timeline") == 0)
+		timeline(n);
 	else if (strcmp(mode, "signal") == 0) {
 		raise(SIGUSR2);
 		probe_keep[0] = malloc(10); /* where the report is written */
 		free(probe_keep[0]);
 	} else {
-		fprintf(stderr, "usage: frag_probe swiss|compact|threads|mmapped|signal [N]\n");
+		fprintf(stderr, "usage: frag_probe swiss|compact|threads|mmapped|timeline|signal [N]\n");
 		return 2;
 	}
 	return 0;

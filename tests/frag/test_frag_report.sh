@@ -40,7 +40,8 @@ for level in full fast; do
 	probe compact-$level level=$level compact 50000
 	probe threads-$level level=$level threads 4
 	probe mmapped-$level level=$level mmapped
-	for mode in swiss compact threads mmapped; do
+	probe timeline-$level level=$level timeline 3
+	for mode in swiss compact threads mmapped timeline; do
 		f=$tmp/$mode-$level/r.frag.gz
 		[ -f "$f" ] || { fail "$mode-$level: no report"; continue; }
 		json=$tmp/$mode-$level/reader.json

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "../../reader/frag_report.h"
+#include "../../reader/html.h"
 #include "../../reader/leak_report.h"
 #include "../../reader/output.h"
 #include "../../reader/run.h"
@@ -276,6 +277,11 @@ static void hg_exercise_frag(const char *path, FILE *null, char *err, size_t err
 	hg_frag_print_json(null, &frag, NULL);
 	hg_frag_print_svg(null, &frag, NULL);
 	hg_frag_free(&frag);
+	/* The HTML page reads the file again, the run's way. */
+	if (hg_html_write("/dev/null", &path, 1, HG_SYM_NONE, false) == 2) {
+		fprintf(stderr, "fuzz_reader: --html refused %s, which the parser read\n", path);
+		exit(1);
+	}
 }
 
 static bool hg_is_frag(const struct hg_buf *b)

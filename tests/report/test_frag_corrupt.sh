@@ -73,6 +73,51 @@ broken histall 44 "the 'all' histogram has 3 chunks of 96 bytes in class 32, the
 	'29s/.*/histogram all 32 64 3 96/'
 broken peaklate 34 "peak live_us=2000000 comes after the report (uptime_us=1500000)" '34s/live_us=400000/live_us=2000000/'
 broken sitesorder 36 "peak sites out of order" '36s/30 30000/30 200000000/'
+# The timeline (2.1): lines after the peak sites, in time order, adding up.
+sed -e '36a\
+timeline 1000 1052672 500000 552672 0 2000000\
+timeline 400000 106045440 100900000 5145440 0 108000000' "$tmp/swiss.txt" >"$tmp/tl.txt"
+broken_tl() {
+	sed -e "$4" "$tmp/tl.txt" | gzip -c -n >"$tmp/$1.frag.gz"
+	expect_error "$tmp/$1.frag.gz" "$2" "$3"
+}
+broken_tl tlsum 38 "timeline in_use 100900000, free 5145441 and quarantine 0 do not add up to system 106045440" \
+	'38s/ 5145440 / 5145441 /'
+broken_tl tlorder 38 "timeline lines out of order (by time)" '38s/ 400000 / 900 /'
+broken_tl tllate 38 "timeline time 2000000 comes after the report (uptime_us=1500000)" '38s/ 400000 / 2000000 /'
+broken_tl tlhalf 37 "timeline line with in_use and free not both known or both '-'" '37s/ 500000 / - /'
+broken_tl tlfields 37 "the 'timeline' record" '37s/$/ 7/'
+broken_tl tlnumber 37 "timeline resident bytes '2x' is not an unsigned decimal number" '37s/ 2000000$/ 2x/'
+broken_tl tlquar 37 "timeline quarantine 2000000 over system 1052672" '37s/ 500000 552672 0 / - - 2000000 /'
+# The page map (2.1): after the maps, a segment's lines in unit order, runs
+# that cover its units, one unit, stacks only on used and pinned runs.
+sed -e '43a\
+pages 0 0 4096 0 . U*9:1 P*8000:1 F*15000\
+pages 0 0 4096 23010 P*2000:2 U*589 T\
+pages 1 0 4096 0 U*7:3 P*2 T*24' "$tmp/swiss.txt" >"$tmp/pg.txt"
+gzip -c -n <"$tmp/pg.txt" >"$tmp/pg.frag.gz"
+run 0 --no-symbols "$tmp/pg.frag.gz"
+broken_pg() {
+	sed -e "$4" "$tmp/pg.txt" | gzip -c -n >"$tmp/$1.frag.gz"
+	expect_error "$tmp/$1.frag.gz" "$2" "$3"
+}
+broken_pg pgfirst 45 "pages line from unit 23011 where unit 23010 was due" '45s/ 23010 / 23011 /'
+broken_pg pgover 45 "page runs cover more than the segment's 25600 units" '45s/ T$/ T*2/'
+broken_pg pgshort 47 "the pages of segment 0 of arena 1 cover 32 of its 33 units" '46s/ T\*24$/ T*23/'
+broken_pg pgunit 46 "page unit 8192 is not one power of two from the page size up for all pages lines" '46s/ 4096 / 8192 /'
+broken_pg pgsmall 44 "page unit 1024 is not one power of two" '44s/ 4096 / 1024 /'
+broken_pg pgstack 46 "page run of class T names a stack" '46s/ T\*24$/ T*24:1/'
+broken_pg pgundef 44 "names stack 9, which no 'stack' line defines" '44s/U\*9:1/U*9:9/'
+broken_pg pgrun 44 "page run 'Q*9' is not CLASS[*COUNT][:STACK]" '44s/U\*9:1/Q*9/'
+broken_pg pgzero 44 "page run of 0 units" '44s/U\*9:1/U*0:1/'
+broken_pg pgseg 46 "pages of segment 0 of arena 7, which no 'segment' line defines" '46s/^pages 1 /pages 7 /'
+broken_pg pgorder 45 "pages of segment 0 of arena 0, which no 'segment' line defines (or out of the segments' order)" '44i\
+pages 1 0 4096 0 U*7:3 P*2 T*24
+46d'
+broken_pg pgmissing 46 "segment 0 of arena 1 has no pages" '46d'
+broken_pg pgempty 44 "a pages line without runs" '44s/ 0 \. .*/ 0/'
+broken_pg pgafter 47 "'segment' record after 'pages' (out of order)" '46a\
+segment 1 1 0x7ffff0021000 0x7ffff0022000 0x0 16'
 broken nostack 38 "pin_site names stack 9, which no 'stack' line defines" 's/^pin_site 1 /pin_site 9 /'
 broken pinorder 39 "pin_site lines out of order" '39s/ 20480 / 90000000 /'
 broken pinpage 39 "5 spans of at least a page cannot be 4096 bytes" '39s/ 20480 / 4096 /'

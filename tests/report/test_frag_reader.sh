@@ -150,6 +150,27 @@ json 'j["format"] == 1 and j["report"] == "frag" and j["program"] == "/nonexiste
 	'len(j["pin_sites"][1]["frames"]) == 2' \
 	'[(m["arena"], m["index"], m["lo"], m["top"], m["cell"]) for m in j["segments"]] == [(0, 0, "0x5555555a0000", "0x55555b980000", 32768), (1, 0, "0x7ffff0000000", "0x7ffff0008000", 64)]' \
 	'len(j["segments"][0]["map"]) == 3200 and j["segments"][0]["map"][3196:] == "TTTT" and j["segments"][0]["map"][:2] == ".U"'
+json 'j["timeline"] == []'
+
+# --- the timeline (format 2.1): its lines after the peak sites ---
+sed -e '36a\
+timeline 1000 1052672 500000 552672 0 2000000\
+timeline 400000 106045440 100900000 5145440 0 108000000\
+timeline 1500000 106045440 11945376 90000000 4100064 -' "$tmp/swiss.txt" | gzip -c -n >"$tmp/timeline.frag.gz"
+run 0 --no-symbols --json "$tmp/timeline.frag.gz"
+no_stderr
+json 'len(j["timeline"]) == 3 and [s["t"] for s in j["timeline"]] == [1000, 400000, 1500000]' \
+	'j["timeline"][1] == {"t": 400000, "system_bytes": 106045440, "in_use_bytes": 100900000, "free_bytes": 5145440, "quarantine_bytes": 0, "resident_bytes": 108000000}' \
+	'j["timeline"][2]["quarantine_bytes"] == 4100064 and j["timeline"][2]["resident_bytes"] is None'
+run 0 --no-symbols "$tmp/timeline.frag.gz"
+contains 'timeline: 3 samples over 1.500 s'
+contains '       0.400    101.1 MiB     96.2 MiB      4.9 MiB      0 bytes    103.0 MiB'
+contains '       1.500    101.1 MiB     11.4 MiB     85.8 MiB      3.9 MiB            -'
+# At level=fast in use and free are unknown.
+sed -e '36a\
+timeline 1000 1052672 - - 0 2000000' "$tmp/swiss.txt" | gzip -c -n >"$tmp/tlfast.frag.gz"
+run 0 --no-symbols --json "$tmp/tlfast.frag.gz"
+json 'j["timeline"] == [{"t": 1000, "system_bytes": 1052672, "in_use_bytes": None, "free_bytes": None, "quarantine_bytes": 0, "resident_bytes": 2000000}]'
 run 0 --no-symbols --json "$tmp/compact.frag.gz"
 json 'j["status"] is None and j["level"] == "fast" and j["trigger"] == "call"' \
 	'j["pin_sites"] == [] and j["pin_tops"] == [] and j["peak_sites"] == [] and j["peak"]["live"] is None' \
@@ -168,6 +189,29 @@ grep -q '>0x5555555a0000</text>' "$tmp/swiss.svg" || fail "SVG lacks the address
 for colour in '#2f5d9e' '#f2b134' '#5aa55a'; do
 	grep -q "fill=\"$colour\"/>" "$tmp/swiss.svg" || fail "SVG has no cell of colour $colour"
 done
+# With a page map (2.1): the heap page by page, each class a path whose
+# hover names the pinning site.
+sed -e '43a\
+pages 0 0 4096 0 . U*9:1 P*8000:1 F*15000 P*2000:2 U*589 T\
+pages 1 0 4096 0 U*7:3 P*2 T*24' "$tmp/swiss.txt" | gzip -c -n >"$tmp/pages.frag.gz"
+run 0 --no-symbols --svg "$tmp/pages.svg" "$tmp/pages.frag.gz"
+no_stderr
+xmllint --noout "$tmp/pages.svg" 2>"$tmp/xml" || fail "page map SVG not well-formed: $(head -c 300 "$tmp/xml")"
+[ "$(grep -c '<g class="pages"' "$tmp/pages.svg")" = 2 ] || fail "page map: not a group per segment"
+grep -q 'data-units="25600"' "$tmp/pages.svg" || fail "page map: segment 0 is not 25600 units"
+grep -q '<title>wholly free (malloc_trim could return it): 15,000 pages (58.6 MiB)</title>' "$tmp/pages.svg" ||
+	fail "page map: no title for the free pages"
+grep -q '<title>pinned (mostly free, held by live bytes): 8,000 pages (31.2 MiB)&#10;held by live chunks from swiss cheese+0x1160 ' "$tmp/pages.svg" ||
+	fail "page map: the pinned pages do not name their site"
+grep -q '<title>pinned (mostly free, held by live bytes): 2,000 pages (7.8 MiB)&#10;held by live chunks from swiss cheese+0x1200 ' "$tmp/pages.svg" ||
+	fail "page map: the second site's pinned pages"
+grep -q '<title>in use (live bytes fill at least half): 589 pages (2.3 MiB)&#10;held by live chunks of a site the report does not name' "$tmp/pages.svg" ||
+	fail "page map: used pages of no site"
+grep -q 'arena 0 segment 0 \[0x5555555a0000, 0x55555b9a0000): 25,600 units of 4.0 KiB · 15,000 wholly free (58.6 MiB) · 10,000 pinned · 598 in use</text>' "$tmp/pages.svg" ||
+	fail "page map: no segment label"
+grep -q 'class="page-P" fill="#d6336c" d="M73.12 [0-9.]*h1306.88v5.31h-1306.88zM20.00 ' "$tmp/pages.svg" ||
+	fail "page map: the pinned squares do not start after the 10 units before them and wrap"
+grep -q 'class="arena">arena 1 (thread)' "$tmp/pages.svg" && fail "page map: the bands are drawn too"
 run 0 --no-symbols --svg - "$tmp/compact.frag.gz"
 head -c 5 "$tmp/out" | grep -q '<?xml' || fail "--svg - did not write the SVG to standard output"
 xmllint --noout "$tmp/out" || fail "--svg - output not well-formed"

@@ -5,7 +5,8 @@
 # (fixed seed), through the parsers and every printer in-process, then a
 # sample of them goes through the heapguard-report binary in each output
 # mode, symbolizer included: every exit status must be 0, 1 or 2, an error
-# must be one line, JSON must parse, an SVG must be well-formed.
+# must be one line, JSON must parse, an SVG must be well-formed (and
+# --html writes its page from the same files).
 # HG_FUZZ_RUNS and HG_FUZZ_SEED change the amount and the seed.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/report/common.sh"
@@ -19,8 +20,13 @@ seed=${HG_FUZZ_SEED:-20261127}
 # A fixture whose module is the reader itself, so that mutations reach the
 # symbolizer with a real file, its build id and real function addresses.
 frag_fixtures
-set -- "$data/basic.txt" "$data/grown.txt" "$data/v3.txt" "$data/checkpoint.txt" "$tmp/swiss.txt" \
-	"$tmp/compact.txt"
+# The Swiss cheese with a timeline and a page map (format 2.1's records).
+sed -e '/^peak_site 2 /a\
+timeline 1000 1052672 500000 552672 0 2000000\
+timeline 1500000 106045440 11945376 90000000 4100064 -' -e '/^map 1 0 /a\
+pages 0 0 4096 0 . U*9:1 P*8000:1 F*15000 P*2000:2 U*589 T\
+pages 1 0 4096 0 U*7:3 P*2 T*24' "$tmp/swiss.txt" >"$tmp/paged.txt"
+set -- "$data/basic.txt" "$data/grown.txt" "$data/v3.txt" "$data/checkpoint.txt" "$tmp/swiss.txt" "$tmp/compact.txt" "$tmp/paged.txt"
 if command -v readelf >/dev/null 2>&1 && command -v nm >/dev/null 2>&1; then
 	id=$(readelf -n "$reader" | sed -n 's/.*Build ID: *//p')
 	main=$(nm "$reader" | awk '$3 == "main" { print $1 }')
@@ -48,12 +54,13 @@ cat "$tmp/out"
 
 n=0
 for sample in "$tmp/fuzz"/sample-*.leaks.gz; do
-	case $((n % 5)) in
+	case $((n % 6)) in
 	0) mode= ;;
 	1) mode=--json ;;
 	2) mode=--folded ;;
 	3) mode=--show=all ;;
 	4) mode=--svg=$tmp/sample.svg ;;
+	5) mode=--html=$tmp/sample.html ;;
 	esac
 	rm -f "$tmp/sample.svg"
 	n=$((n + 1))
