@@ -168,7 +168,8 @@ static void test_good_string_sets_every_option(void **state)
 			     "verbose=true:stats_at_exit=yes:depth=24:leaks=0:report=/tmp/r.%p:"
 			     "leak_exitcode=7:unwind_verify=1:frag=0:report_signal=SIGUSR2:"
 			     "report_on_crash=1:run_dir=/tmp/run:clean_reports=1:error_exitcode=9:"
-			     "only=*:skip=no-such-program:suppressions=/tmp/supp:crash_check=0:"),
+			     "only=*:skip=no-such-program:suppressions=/tmp/supp:crash_check=0:"
+			     "sample=250:"),
 		"");
 	assert_string_equal(cfg.options.run_dir, "/tmp/run");
 	assert_true(cfg.options.clean_reports);
@@ -193,6 +194,7 @@ static void test_good_string_sets_every_option(void **state)
 	assert_string_equal(cfg.options.report_signal, "SIGUSR2");
 	assert_true(cfg.options.report_on_crash);
 	assert_false(cfg.options.crash_check);
+	assert_int_equal(cfg.options.sample, 250);
 	for (int i = 0; i < HG_OPTION_COUNT; i++)
 		assert_int_equal(cfg.option_source[i], HG_SOURCE_HEAPGUARD_ENV);
 	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 1);
