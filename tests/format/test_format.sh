@@ -60,7 +60,7 @@ for fact in kind=leaks kind=frag level=fast level=full site=lost site=indirect s
 	site-stack site-thread'>'1 site'>='128KiB status=- status=0 trigger=exit trigger=call \
 	trigger=signal trigger=error arenas=1 arenas'>'1 mmapped'>'0 peak_site pin_top pin_site \
 	segment peak-no-sites option-source=default option-source=env option-source=malloc_env \
-	option-source=tunable option-source=mallopt version=2 leaks-version=3 frag-status=- frag-status=0; do
+	option-source=tunable option-source=mallopt version=2.1 leaks-version=3 frag-status=- frag-status=0; do
 	expect="$expect --expect $fact"
 done
 # shellcheck disable=SC2086 # one word a fact

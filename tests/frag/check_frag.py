@@ -33,7 +33,7 @@ def parse(path):
          "segments": [], "maps": [], "peak_sites": []}
     with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
         lines = f.read().split("\n")
-    check(lines[0] == "heapguard-frag 2", "first line is %r" % lines[0])
+    check(lines[0] == "heapguard-frag 2.1", "first line is %r" % lines[0])
     for line in lines[1:]:
         if not line:
             continue
