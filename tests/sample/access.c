@@ -4,19 +4,29 @@
  * faults they must leave to the program.  argv[1] names the case; the
  * program prints what it got past the access to stdout. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 static volatile char sink;
+static void *volatile leaked;
+
+/* heapguard_check_heap() when heapguard is preloaded, else 0 (glibc). */
+static int check_heap(void)
+{
+	int (*check)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "heapguard_check_heap");
+	return check != NULL ? check() : 0;
+}
 
 /* A sampled block of n bytes whose page places it as wanted: right-aligned
  * (its end is the page's end) or left-aligned (16 bytes into its page).
- * With sample=1 every block is sampled; a quarter are left-aligned.  On
+ * With sample=1 every block is sampled; one in eight is left-aligned.  On
  * glibc the accesses then touch the heap's own bytes, and go on. */
 static char *sampled(size_t n, int left)
 {
@@ -95,6 +105,47 @@ int main(int argc, char **argv)
 		char *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		free(malloc(64));
 		sink = page[1];
+		printf("not reached\n");
+	} else if (strcmp(c, "api") == 0) {
+		/* A sampled block to the rest of the API (sample=1, level=full):
+		 * its request, a realloc that keeps its bytes, calloc's zeros in
+		 * a reused slot, the heap check, a leak. */
+		char *p = sampled(100, 0);
+		memset(p, 'a', 100);
+		printf("usable %zu\n", malloc_usable_size(p));
+		p = realloc(p, 3000);
+		printf("kept %d\n", p[0] == 'a' && p[99] == 'a');
+		free(p);
+		for (int i = 0; i < 300; i++) { /* every slot used and freed */
+			char *q = malloc(64);
+			memset(q, 0xff, 64);
+			free(q);
+		}
+		char *z = calloc(8, 8);
+		int zero = 1;
+		for (int i = 0; i < 64; i++)
+			zero &= z[i] == 0;
+		printf("zero %d\n", zero);
+		free(z);
+		printf("check %d\n", check_heap());
+		leaked = malloc(48); /* lost at exit */
+		leaked = NULL;
+	} else if (strcmp(c, "double-free") == 0) {
+		char *p = sampled(64, 0);
+		free(p);
+		free(p);
+		printf("not reached\n");
+	} else if (strcmp(c, "canary") == 0) {
+		/* 60 requested: 4 bytes of slack before the guard page hold the
+		 * canary, seen at free (level=full). */
+		volatile char *p = NULL;
+		for (int i = 0; i < 200; i++) {
+			p = malloc(60);
+			if ((((uintptr_t)p + 64) & 0xfff) == 0)
+				break;
+		}
+		p[61] = 'x';
+		free((char *)p);
 		printf("not reached\n");
 	} else if (strcmp(c, "detect") == 0) {
 		/* One byte read past each of 20,000 fresh 64-byte blocks. */

@@ -79,6 +79,24 @@ has '^  freed by thread 1:$'
 has '^  allocated by thread 1:$'
 echo "ok: access, free and allocation stacks"
 
+# A sampled block to the rest of the API: as on glibc but for heapguard's
+# findings (usable size: the request at level=full), the leak found.
+run api sample=1
+[ "$st" = 0 ] || fail "status $st"
+printf 'usable 100\nkept 1\nzero 1\ncheck 0\n' | cmp -s - "$HG_TMP/out" ||
+	fail "stdout: $(tr '\n' ' ' <"$HG_TMP/out")"
+has '^heapguard: lost [0-9,]* bytes in [0-9,]* blocks at [0-9]* sites'
+echo "ok: $case: $(tr '\n' ' ' <"$HG_TMP/out")"
+run double-free sample=1
+aborts
+first "^heapguard: double-free of 0x[0-9a-f]* $B, 80 bytes, 64 requested) in free()\$"
+echo "ok: $case"
+run canary sample=1
+aborts
+first "^heapguard: heap-overflow of 0x[0-9a-f]* $B, 80 bytes, 60 requested) in free()\$"
+has '^  2 byte(s) past the requested 60: byte at offset 61 is 0x78, expected 0xa5$'
+echo "ok: $case"
+
 # A big freed block's pages, protected in the quarantine (level=full).
 run big-write sample=0
 aborts
