@@ -62,14 +62,6 @@ bool hg_os_protect(void *addr, size_t size)
 	return ok;
 }
 
-bool hg_os_protect_read(void *addr, size_t size)
-{
-	int saved = errno;
-	bool ok = mprotect(addr, size, PROT_READ) == 0;
-	errno = saved;
-	return ok;
-}
-
 void hg_os_decommit(void *addr, size_t size)
 {
 	int saved = errno;

@@ -26,6 +26,7 @@ enum { SLOT_EMPTY, SLOT_LIVE, SLOT_FREED };
 struct slot {
 	uintptr_t chunk;			/* its chunk header, once used */
 	uint32_t requested;			/* bytes the program asked for */
+	uint32_t size;				/* its chunk's size */
 	uint32_t alloc_stack, free_stack;	/* depot ids, 0: none */
 	uint16_t alloc_thread, free_thread;	/* heapguard thread numbers */
 	uint8_t state;				/* SLOT_* */
@@ -147,6 +148,7 @@ static struct hg_chunk *slot_fill(unsigned i, size_t bytes, bool left)
 	struct slot *s = &slots[i];
 	s->chunk = (uintptr_t)c;
 	s->requested = (uint32_t)bytes;
+	s->size = (uint32_t)(usable + HG_CHUNK_HDR);
 	s->alloc_stack = s->free_stack = 0;
 	s->alloc_thread = s->free_thread = 0;
 	s->left = left;
@@ -247,24 +249,35 @@ void hg_sample_free(struct hg_chunk *c)
 	}
 	s->armed = false;
 	__atomic_store_n(&s->state, SLOT_FREED, __ATOMIC_RELEASE);
-	hg_os_protect((void *)slot_page(i), hg_page_size);
+	/* Inaccessible, and its memory given back: a freed slot costs no
+	 * resident page (its header is written again when a report needs it). */
+	hg_os_decommit((void *)slot_page(i), hg_page_size);
 	__atomic_sub_fetch(&n_live, 1, __ATOMIC_RELAXED);
 	hg_lock_acquire(&pool_lock);
 	slot_park(i);
 	hg_lock_release(&pool_lock);
 }
 
-/* A freed slot's page, readable while a report describes its chunk. */
+/* A freed slot's page made accessible again (its bytes are gone), with
+ * its chunk header written back for a report to describe the block. */
+static void slot_restore(const struct slot *s, uintptr_t page)
+{
+	struct hg_chunk *c = (struct hg_chunk *)s->chunk;
+	hg_os_commit((void *)page, hg_page_size);
+	c->prev_size = s->chunk - page;
+	hg_chunk_set_head(c, s->size | HG_IS_MMAPPED);
+}
+
 static void report_freed(struct slot *s, unsigned i, void *mem, const char *op, bool use)
 {
 	struct hg_chunk *c = (struct hg_chunk *)s->chunk;
-	hg_os_protect_read((void *)slot_page(i), hg_page_size);
+	slot_restore(s, slot_page(i));
 	if (use)
 		hg_diag_use_after_free(mem, c, op, HG_DIAG_FREED_QUARANTINED);
 	else
 		hg_diag_double_free_quarantined(mem, c, op);
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_FREED)
-		hg_os_protect((void *)slot_page(i), hg_page_size);
+		hg_os_decommit((void *)slot_page(i), hg_page_size);
 }
 
 bool hg_sample_check_release(void *mem, const char *op)
@@ -404,11 +417,9 @@ void hg_sample_expose(uintptr_t addr, const struct hg_sample_hit *hit, bool open
 {
 	uintptr_t block_page = (uintptr_t)hit->c & ~(hg_page_size - 1);
 	uintptr_t hit_page = addr & ~(hg_page_size - 1);
-	if (hit->freed) {
-		if (open)
-			hg_os_commit((void *)block_page, hg_page_size);
-		else
-			hg_os_protect_read((void *)block_page, hg_page_size);
+	if (hit->freed && !open) {
+		uintptr_t page = (block_page - hg_sample_lo) / hg_page_size;
+		slot_restore(&slots[page / 2], block_page);
 	}
 	if (open && hit_page != block_page) {
 		hg_lock_acquire(&pool_lock);

@@ -64,9 +64,10 @@ struct hg_sample_hit {
 	bool freed;				/* the block was freed */
 };
 bool hg_sample_classify(uintptr_t addr, struct hg_sample_hit *hit);
-/* After a reported hit: the block's page (and a guard page hit) made
- * readable, for the report; with open, readable and writable, so the
- * access is retried and the program goes on (check=0/1). */
+/* Before a hit is reported: a freed block's page accessible again with
+ * its chunk header written back, for the report to describe it; after,
+ * with open, the guard page hit too, so the access is retried and the
+ * program goes on (check=0/1). */
 void hg_sample_expose(uintptr_t addr, const struct hg_sample_hit *hit, bool open);
 
 /* Counts, for the fragmentation report. */
