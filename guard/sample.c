@@ -250,8 +250,10 @@ void hg_sample_free(struct hg_chunk *c)
 	s->armed = false;
 	__atomic_store_n(&s->state, SLOT_FREED, __ATOMIC_RELEASE);
 	/* Inaccessible, and its memory given back: a freed slot costs no
-	 * resident page (its header is written again when a report needs it). */
-	hg_os_decommit((void *)slot_page(i), hg_page_size);
+	 * resident page (its header is written again when a report needs it).
+	 * mprotect and madvise, not a fresh mapping: malloc makes no mmap. */
+	hg_os_protect((void *)slot_page(i), hg_page_size);
+	hg_os_purge((void *)slot_page(i), hg_page_size);
 	__atomic_sub_fetch(&n_live, 1, __ATOMIC_RELAXED);
 	hg_lock_acquire(&pool_lock);
 	slot_park(i);
@@ -276,8 +278,10 @@ static void report_freed(struct slot *s, unsigned i, void *mem, const char *op, 
 		hg_diag_use_after_free(mem, c, op, HG_DIAG_FREED_QUARANTINED);
 	else
 		hg_diag_double_free_quarantined(mem, c, op);
-	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_FREED)
-		hg_os_decommit((void *)slot_page(i), hg_page_size);
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_FREED) {
+		hg_os_protect((void *)slot_page(i), hg_page_size);
+		hg_os_purge((void *)slot_page(i), hg_page_size);
+	}
 }
 
 bool hg_sample_check_release(void *mem, const char *op)
