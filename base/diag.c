@@ -610,6 +610,35 @@ void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *o
 			first, (unsigned)found[0], fill);
 }
 
+/* ---- accesses caught at the instruction ---- */
+
+void hg_diag_access_outside(const void *mem, const struct hg_chunk *c, const void *addr,
+			    ptrdiff_t offset, size_t requested, bool write, bool underflow)
+{
+	const char *what = write ? "write" : "read";
+	if (underflow)
+		diagnose(HG_ERR_HEAP_OVERFLOW, mem, c,
+			 write ? "at a write before the block" : "at a read before the block", NULL,
+			 "heap underflow: a %s at %p, %ld bytes before the block's start, hit the guard page before its sampled slot",
+			 what, addr, (long)-offset);
+	else
+		diagnose(HG_ERR_HEAP_OVERFLOW, mem, c,
+			 write ? "at a write past the block" : "at a read past the block", NULL,
+			 "a %s at %p, offset %ld of the block (%ld byte(s) past the requested %zu), hit the guard page after its sampled slot",
+			 what, addr, (long)offset, (long)(offset - (ptrdiff_t)requested + 1), requested);
+}
+
+void hg_diag_access_freed(const void *mem, const struct hg_chunk *c, const void *addr,
+			  ptrdiff_t offset, bool write, bool sampled)
+{
+	diagnose(HG_ERR_USE_AFTER_FREE, mem, c,
+		 write ? "at a write to the freed block" : "at a read of the freed block", NULL,
+		 "a %s at %p, offset %ld of the block, after it was freed (%s)", write ? "write" : "read",
+		 addr, (long)offset,
+		 sampled ? "its sampled slot is inaccessible until reused"
+			 : "its pages are inaccessible while it is in the quarantine");
+}
+
 /* ---- the heap's own structures ---- */
 
 void hg_diag_next_header(const void *mem, const char *op, const void *next, bool fast)

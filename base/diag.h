@@ -39,6 +39,8 @@ struct hg_chunk;
 	X(freed_header)            \
 	X(freed_trailer)           \
 	X(freed_fill)              \
+	X(access_outside)          \
+	X(access_freed)            \
 	X(next_header)             \
 	X(prev_size)               \
 	X(unlink_header)           \
@@ -143,6 +145,21 @@ HG_REPORTER void hg_diag_freed_trailer(const void *mem, const struct hg_chunk *c
 HG_REPORTER void hg_diag_freed_fill(const void *mem, const struct hg_chunk *c, const char *op,
 				    size_t first, size_t last, const unsigned char *found,
 				    unsigned fill);
+
+/* ---- an access caught at the instruction (a guard page, or the
+ * inaccessible pages of a freed block: guard/fault.c) ----
+ * addr: the faulting address; offset: addr minus mem (negative before the
+ * block); write: the access was a write; the calling thread's stack is the
+ * access's (guard/fault.c starts it at the faulting instruction).
+ * [heap-overflow] the guard page after (underflow: before) sampled block
+ * mem of requested bytes */
+HG_REPORTER void hg_diag_access_outside(const void *mem, const struct hg_chunk *c,
+					const void *addr, ptrdiff_t offset, size_t requested,
+					bool write, bool underflow);
+/* [use-after-free] block mem was freed and its pages made inaccessible:
+ * a sampled slot's, or (sampled false) a big block's in the quarantine */
+HG_REPORTER void hg_diag_access_freed(const void *mem, const struct hg_chunk *c, const void *addr,
+				      ptrdiff_t offset, bool write, bool sampled);
 
 /* ---- the heap's own structures ---- */
 /* [header-corruption] the header of the chunk after the one being freed or

@@ -54,6 +54,14 @@ bool hg_os_commit(void *addr, size_t size)
 	return ok;
 }
 
+bool hg_os_protect(void *addr, size_t size)
+{
+	int saved = errno;
+	bool ok = mprotect(addr, size, PROT_NONE) == 0;
+	errno = saved;
+	return ok;
+}
+
 void hg_os_decommit(void *addr, size_t size)
 {
 	int saved = errno;

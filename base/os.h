@@ -13,6 +13,7 @@ void hg_os_init(void);
 void *hg_os_map(size_t size, bool huge);		     /* RW anonymous; NULL on failure */
 void *hg_os_reserve(size_t size);		     /* PROT_NONE, no swap reserve */
 bool hg_os_commit(void *addr, size_t size);		     /* make RW */
+bool hg_os_protect(void *addr, size_t size);		     /* PROT_NONE, pages kept */
 void hg_os_decommit(void *addr, size_t size);	     /* back to PROT_NONE, pages dropped */
 void hg_os_unmap(void *addr, size_t size);
 void *hg_os_remap(void *addr, size_t old_size, size_t new_size); /* NULL on failure */

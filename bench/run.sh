@@ -19,6 +19,8 @@
 #   --full        the full workloads, 7 pairs (`make bench-full`)
 #   --smoke       the seed loop at 1,000 iterations, 2 pairs, no extras (make check)
 #   --only        workloads by name; --contenders: contenders by name
+#                 (heapguard-fast-nosample and heapguard-full-nosample,
+#                 sample=0, run only when named)
 #   --no-extras   skip sections 3 and 4
 # Environment: HEAPGUARD_LIB (libheapguard.so, required), BENCH_DIR (the
 # built workloads and bench/measure), top_srcdir (the source tree),
@@ -124,6 +126,10 @@ set_contender() {
 	heapguard-fast) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:$hg") ;;
 	heapguard-full) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:$hg") ;;
 	heapguard-full-noleaks) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:leaks=0:$hg") ;;
+	# The default's sampled guard pages (sample=) left out: their cost is
+	# the ratio of heapguard-fast (or -full) to these.
+	heapguard-fast-nosample) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:sample=0:$hg") ;;
+	heapguard-full-nosample) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:sample=0:$hg") ;;
 	jemalloc | tcmalloc | mimalloc | scudo) RUN_OPTS=(-p "${lib[$1]}") ;;
 	malloc-check) RUN_OPTS=(-p "${lib[$1]}" -e MALLOC_CHECK_=3) ;;
 	jemalloc-prof) RUN_OPTS=(-p "${lib[jemalloc]}" -e MALLOC_CONF=prof:true,lg_prof_sample:0) ;;
@@ -158,8 +164,13 @@ missing() {
 
 clean_run() { rm -rf "${reports:?}"/* "$scratch"/heaptrack/*; }
 
+# Run only when named with --contenders: sample=0 beside the defaults.
+optional=(heapguard-fast-nosample heapguard-full-nosample)
 active=()
-for c in "${contenders[@]}"; do
+for c in "${contenders[@]}" "${optional[@]}"; do
+	if [ -z "$pick" ]; then
+		listed "$c" "${contenders[*]// /,}" || continue
+	fi
 	listed "$c" "$pick" || continue
 	why=$(missing "$c")
 	if [ -n "$why" ]; then

@@ -18,7 +18,7 @@
 #define HG_FRAG_MAGIC  "heapguard-" HG_FRAG_NAME
 /* A minor version only adds what a reader of its major version skips.
  * 1.1: usable= in the mmapped record.  2: the option lines of
- * heapguard-leaks 2.  2.1: the timeline and pages records.  Readers still read 1
+ * heapguard-leaks 2.  2.1: the timeline, pages and guard_pages records.  Readers still read 1
  * and 1.1. */
 #define HG_FRAG_FORMAT_VERSION 2
 #define HG_FRAG_FORMAT_MINOR   1
@@ -29,6 +29,7 @@
 #define HG_FRAG_PAGE_SIZE "page_size"
 #define HG_FRAG_ARENA	  "arena"     /* id kind=KIND figures segments= */
 #define HG_FRAG_MMAPPED	  "mmapped"   /* enum hg_frag_mmapped_key */
+#define HG_FRAG_GUARD_PAGES "guard_pages" /* enum hg_frag_guard_key (2.1) */
 #define HG_FRAG_TOTALS	  "totals"    /* figures */
 #define HG_FRAG_HISTOGRAM "histogram" /* arena lo hi chunks bytes */
 #define HG_FRAG_PEAK	  "peak"      /* enum hg_frag_peak_key */
@@ -62,6 +63,7 @@ enum hg_frag_record {
 	HG_FRAG_REC_STACK,
 	HG_FRAG_REC_ARENA,
 	HG_FRAG_REC_MMAPPED,
+	HG_FRAG_REC_GUARD_PAGES,
 	HG_FRAG_REC_TOTALS,
 	HG_FRAG_REC_HISTOGRAM,
 	HG_FRAG_REC_PEAK,
@@ -97,6 +99,7 @@ static inline const struct hg_fmt_record *hg_frag_records(void)
 		[HG_FRAG_REC_STACK] = { HG_FMT_STACK, true, false },
 		[HG_FRAG_REC_ARENA] = { HG_FRAG_ARENA, true, false },
 		[HG_FRAG_REC_MMAPPED] = { HG_FRAG_MMAPPED, false, true },
+		[HG_FRAG_REC_GUARD_PAGES] = { HG_FRAG_GUARD_PAGES, false, false },
 		[HG_FRAG_REC_TOTALS] = { HG_FRAG_TOTALS, false, true },
 		[HG_FRAG_REC_HISTOGRAM] = { HG_FRAG_HISTOGRAM, true, false },
 		[HG_FRAG_REC_PEAK] = { HG_FRAG_PEAK, false, true },
@@ -213,6 +216,25 @@ static inline const char *hg_frag_mmapped_key(enum hg_frag_mmapped_key key)
 		"chunks", "system", "live_bytes", "usable", "requested", "resident", "quarantined",
 	};
 	return (unsigned)key < HG_MM_KEYS ? keys[key] : "?";
+}
+
+/* The guard_pages record's keys (heapguard(7), GUARD PAGES). */
+enum hg_frag_guard_key {
+	HG_GUARD_KEY_SLOTS,	    /* slots in the sample pool, 0 before it is reserved */
+	HG_GUARD_KEY_SAMPLED,	    /* allocations served from a slot */
+	HG_GUARD_KEY_REUSED,	    /* of which took a slot freed before */
+	HG_GUARD_KEY_LIVE,	    /* slots with a live block now */
+	HG_GUARD_KEY_PROTECTED,	    /* big freed blocks whose pages were protected */
+	HG_GUARD_KEY_PROTECTED_NOW, /* of which are in the quarantine now */
+	HG_GUARD_KEYS,
+};
+
+static inline const char *hg_frag_guard_key(enum hg_frag_guard_key key)
+{
+	static const char *const keys[HG_GUARD_KEYS] = {
+		"slots", "sampled", "reused", "live", "protected", "protected_now",
+	};
+	return (unsigned)key < HG_GUARD_KEYS ? keys[key] : "?";
 }
 
 /* The peak record's keys: the first two always, the others at level=full. */

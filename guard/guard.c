@@ -9,6 +9,8 @@
 #include "../lib/walk.h"
 #include "owners.h"
 #include "quarantine.h"
+#include "protect.h"
+#include "sample.h"
 #include "../stack/peak.h"
 #include "../stack/stack.h"
 
@@ -88,6 +90,8 @@ bool hg_guard_check_release(void *mem, const char *op)
 {
 	struct hg_chunk *p = hg_mem2chunk(mem);
 	bool readable = false;
+	if (HG_UNLIKELY(hg_sample_has(mem)))
+		return hg_sample_check_release(mem, op);
 	if (hg_misaligned(mem))
 		goto bad;
 	/* A heap chunk, or an mmap'd one (memalign'd ones start anywhere in
@@ -137,6 +141,10 @@ static bool trailer_ok(const struct hg_chunk *c, const struct hg_trailer *t)
 
 void hg_guard_arm(struct hg_chunk *c, size_t requested)
 {
+	if (HG_UNLIKELY(hg_sample_has(c))) {
+		hg_sample_arm(c, requested);
+		return;
+	}
 	size_t room = hg_chunk_usable(c) - HG_TRAILER_SIZE;
 	size_t slack = room - requested;
 	struct hg_trailer *t = trailer_of(c);
@@ -169,6 +177,8 @@ void hg_guard_end_block(struct hg_chunk *c)
 
 bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o)
 {
+	if (HG_UNLIKELY(hg_sample_has(c)))
+		return hg_sample_origin(c, o);
 	if (hg_config.options.level == 0 || !(hg_chunk_state(c) & (HG_ARMED | HG_QUARANTINED)))
 		return false;
 	const struct hg_trailer *t = trailer_of(c);
@@ -212,6 +222,8 @@ static bool canary_bad(struct hg_chunk *c, const char *op, size_t requested, siz
 
 static bool canary_ok(struct hg_chunk *c, const char *op, bool end_block)
 {
+	if (HG_UNLIKELY(hg_sample_has(c)))
+		return hg_sample_canary_ok(c, op, end_block);
 	if (!(hg_chunk_state(c) & HG_ARMED))
 		return true;
 	void *mem = hg_chunk2mem(c);
@@ -271,6 +283,10 @@ static size_t fill_length(const struct hg_chunk *c)
 {
 	size_t len = hg_chunk_usable(c) - HG_TRAILER_SIZE;
 	size_t max = (size_t)hg_config.options.fill_max;
+	uintptr_t lo, hi;
+	/* A big block's protected pages hold no fill: only what is before them. */
+	if (len >= HG_PROTECT_MIN_PAGES * hg_page_size && hg_protect_range(c, &lo, &hi) && hg_protect_holds(c))
+		len = lo - (uintptr_t)hg_chunk2mem(c);
 	return len < max ? len : max;
 }
 
@@ -314,7 +330,9 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 
 static void leave_quarantine_for(struct hg_chunk *c, const char *op)
 {
-	if (!hg_guard_fill_ok(c, op))
+	bool ok = hg_guard_fill_ok(c, op);
+	hg_protect_release(c);
+	if (!ok)
 		return;
 	hg_owner_forget((uintptr_t)c);
 	hg_chunk_set_state(c, HG_QUARANTINED, 0);
@@ -378,6 +396,7 @@ void hg_guard_quarantine(struct hg_chunk *c)
 	t->free_thread = hg_self.number;
 	t->check = trailer_check(c, t);
 	hg_owner_set_free((uintptr_t)c, t->free_stack, t->free_thread);
+	hg_protect_block(c);
 	memset(hg_chunk2mem(c), fill_byte(), fill_length(c));
 	hg_chunk_set_state(c, HG_INUSE, HG_QUARANTINED);
 	size_t limit = (size_t)hg_config.options.quarantine;

@@ -110,6 +110,10 @@ struct hg_thread {
 	struct hg_arena *arena;			/* attached arena, NULL before first use */
 	unsigned char state;			/* enum hg_thread_state */
 	bool unwinding;				/* inside libunwind: allocations get no stack */
+	bool sample_started;			/* sample_left was set once (guard/sample.c) */
+	/* Allocations left before the next sampled one: malloc decrements it,
+	 * and below 0 its slow path asks guard/sample.c (0 in a new thread). */
+	int32_t sample_left;
 	uint16_t number;			/* 1 = main, then in order of first stack; 0 = not yet */
 	uint32_t stack_captures, stack_hits;	/* depot statistics not yet added up */
 	/* The program's frame at the malloc-family call in progress (return
@@ -298,6 +302,10 @@ void hg_munmap_chunk(struct hg_chunk *p, const char *op); /* op: the call, for a
  * size (before p goes to the quarantine or is unmapped). */
 void hg_mmap_freed(struct hg_chunk *p);
 struct hg_chunk *hg_mremap_chunk(struct hg_chunk *p, size_t nb);
+/* A chunk guard/ mapped itself (a sampled slot's, in the mmap registry)
+ * starts (live) or stops counting in mallinfo's hblks and hblkhd, its
+ * mapping bytes being prev_size + size, as the registry's readers count. */
+void hg_mmap_counted(const struct hg_chunk *p, bool live);
 
 /* ---- glibc's statistics and tuning (stats.c), exported by preload/ ---- */
 /* mallinfo2 as the heap sees it: chunks the quarantine holds count as in

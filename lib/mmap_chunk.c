@@ -16,6 +16,12 @@ static void account(ptrdiff_t delta_bytes, int delta_count)
 		hg_mp.max_mmapped_mem = m;
 }
 
+void hg_mmap_counted(const struct hg_chunk *p, bool live)
+{
+	size_t total = p->prev_size + hg_chunk_size(p);
+	account(live ? (ptrdiff_t)total : -(ptrdiff_t)total, live ? 1 : -1);
+}
+
 struct hg_chunk *hg_mmap_chunk(size_t nb)
 {
 	if ((int)__atomic_load_n(&hg_mp.n_mmaps, __ATOMIC_RELAXED) >= hg_mp.mmap_max)

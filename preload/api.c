@@ -14,6 +14,7 @@
 #include "../base/fmt.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
+#include "../guard/sample.h"
 #include "../lib/lib.h"
 #include "../lib/tcache.h"
 #include "../report/checkpoint.h"
@@ -94,14 +95,23 @@ HG_ENTRY __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 	HG_NOTE_ENTRY();
 	if (HG_UNLIKELY(hg_mp.poll))
 		hg_request_poll();
+	if (HG_UNLIKELY(hg_self.sample_left < 0)) {
+		hg_ensure_init();
+		struct hg_chunk *sampled = hg_sample_take(bytes);
+		if (sampled != NULL)
+			return hand_out(sampled, bytes);
+	}
 	struct hg_chunk *p = chunk_for_request(bytes);
 	return p != NULL ? hand_out(p, bytes) : NULL;
 }
 
-/* The fast path is a leaf: the thread cache's block, or the slow path. */
+/* The fast path is a leaf: the thread cache's block, or the slow path.
+ * Every call counts down to the next sampled allocation (sample=): one
+ * decrement; below 0 the slow path asks guard/sample.c. */
 void *hg_malloc(size_t bytes)
 {
-	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.slow_paths)) {
+	if (HG_LIKELY(--hg_self.sample_left >= 0 && bytes <= HG_TCACHE_MAX_REQUEST &&
+		      !hg_mp.slow_paths)) {
 		void *mem = hg_tcache_take_fast(&hg_self, bytes);
 		if (HG_LIKELY(mem != NULL))
 			return mem;
@@ -127,6 +137,10 @@ static void free_slow_work(void *mem)
 	if (hg_mp.full) {
 		if (!hg_guard_release_ok(p, "free"))
 			return;
+	}
+	if (HG_UNLIKELY(hg_sample_has(p))) {
+		hg_sample_free(p);
+		return;
 	}
 	size_t held = (size_t)hg_config.options.quarantine;
 	if (hg_chunk_is_mmapped(p)) {
@@ -183,14 +197,19 @@ static void *hg_calloc(size_t n, size_t elem)
 	}
 	hg_ensure_init(); /* request_size reads the level */
 	size_t nb = request_size(bytes);
-	struct hg_chunk *p = nb ? hg_chunk_alloc_arena(nb) : NULL;
+	struct hg_chunk *p = NULL;
+	if (HG_UNLIKELY(--hg_self.sample_left < 0))
+		p = hg_sample_take(bytes);
+	if (p == NULL)
+		p = nb ? hg_chunk_alloc_arena(nb) : NULL;
 	if (HG_UNLIKELY(p == NULL)) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	void *mem = hg_chunk2mem(p);
-	/* A fresh mapping is already zero. */
-	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb)
+	/* A fresh mapping is already zero; a sampled slot's page may be
+	 * one used before. */
+	if (!hg_chunk_is_mmapped(p) || hg_mp.perturb || hg_sample_has(p))
 		memset(mem, 0, hg_mp.full ? bytes : hg_chunk_usable(p));
 	hg_chunk_claim(&hg_self, p);
 	if (hg_mp.full)
@@ -256,7 +275,16 @@ static void *hg_realloc(void *oldmem, size_t bytes)
 	if (hg_mp.full)
 		hg_chunk_set_state(oldp, HG_ARMED, 0);
 	struct hg_chunk *newp;
-	if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
+	if (HG_UNLIKELY(hg_sample_has(oldp))) {
+		/* A sampled block always moves: its slot is freed as any
+		 * other sampled block's. */
+		newp = hg_chunk_alloc(nb);
+		if (newp != NULL) {
+			size_t keep = live_bytes(oldp);
+			memcpy(hg_chunk2mem(newp), oldmem, keep < bytes ? keep : bytes);
+			hg_sample_free(oldp);
+		}
+	} else if (hg_mp.full && !hg_chunk_is_mmapped(oldp) && nb > hg_chunk_size(oldp) &&
 	    hg_config.options.quarantine > 0) {
 		/* level=full moves a growing block, so the old one goes through
 		 * the quarantine and a write through a stale pointer is seen. */

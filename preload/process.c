@@ -20,6 +20,8 @@
 #include "../base/os.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
+#include "../guard/protect.h"
+#include "../guard/sample.h"
 #include "../lib/lib.h"
 #include "../report/crash.h"
 #include "../report/exit.h"
@@ -111,6 +113,8 @@ HG_ENTRY void hg_process_fork_prepare(void)
 	hg_quarantine_fork_prepare();
 	hg_depot_fork_prepare();
 	hg_cfi_fork_prepare();
+	hg_sample_fork_prepare();
+	hg_protect_fork_prepare();
 	hg_arena_fork_prepare();
 	fork_locked = true;
 }
@@ -122,6 +126,8 @@ HG_ENTRY void hg_process_fork_parent(void)
 		return;
 	fork_locked = false;
 	hg_arena_fork_parent();
+	hg_protect_fork_parent();
+	hg_sample_fork_parent();
 	hg_cfi_fork_parent();
 	hg_depot_fork_parent();
 	hg_quarantine_fork_parent();
@@ -140,6 +146,8 @@ HG_ENTRY void hg_process_fork_child(void)
 	/* The locks the other threads may have held: only this thread is left. */
 	if (locked) {
 		hg_arena_fork_child();
+		hg_sample_fork_child();
+		hg_protect_fork_child();
 		hg_cfi_fork_child();
 		hg_depot_fork_child();
 		hg_modules_fork_child();

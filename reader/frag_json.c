@@ -84,6 +84,19 @@ static void hg_put_json_mmapped(FILE *out, const struct hg_frag_mmapped *m)
 	putc('}', out);
 }
 
+/* The guard_pages record, when the report has one (2.1). */
+static void hg_put_json_guard_pages(FILE *out, const struct hg_frag_guard_pages *g)
+{
+	int k;
+
+	if (!g->has)
+		return;
+	fputs(",\"" HG_FRAG_GUARD_PAGES "\":{", out);
+	for (k = 0; k < HG_GUARD_KEYS; k++)
+		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", hg_frag_guard_key(k), g->v[k]);
+	putc('}', out);
+}
+
 static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 {
 	size_t i;
@@ -92,6 +105,7 @@ static void hg_put_json_arenas(FILE *out, const struct hg_frag *frag)
 	hg_put_json_figures(out, frag->totals, HG_FIGURES, hg_frag_total_fragmentation(frag));
 	putc('}', out);
 	hg_put_json_mmapped(out, &frag->mmapped);
+	hg_put_json_guard_pages(out, &frag->guard_pages);
 	fputs(",\"" HG_FRAG_ARENA "s\":[", out);
 	for (i = 0; i < frag->narenas; i++) {
 		const struct hg_frag_arena *a = &frag->arenas[i];

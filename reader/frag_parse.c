@@ -153,6 +153,11 @@ static const char *hg_mmapped_key(int i)
 	return hg_frag_mmapped_key((enum hg_frag_mmapped_key)i);
 }
 
+static const char *hg_guard_key(int i)
+{
+	return hg_frag_guard_key((enum hg_frag_guard_key)i);
+}
+
 static const char *hg_peak_key(int i)
 {
 	return hg_frag_peak_key((enum hg_frag_peak_key)i);
@@ -349,6 +354,22 @@ static int hg_frag_mmapped(struct hg_parse *p, struct hg_fields *f)
 			(unsigned long long)m->chunks, (unsigned long long)m->live_bytes,
 			(unsigned long long)m->system, (unsigned long long)m->requested,
 			(unsigned long long)m->resident);
+	return 0;
+}
+
+static int hg_frag_guard_pages(struct hg_parse *p, struct hg_fields *f)
+{
+	struct hg_frag_guard_pages *g = &hg_frag_parse_of(p)->frag->guard_pages;
+
+	if (hg_frag_keys(p, f, HG_FRAG_GUARD_PAGES, hg_guard_key, HG_GUARD_KEYS,
+			 HG_KEYS_FIRST(HG_GUARD_KEYS), g->v, NULL, NULL) < 0)
+		return -1;
+	if (g->v[HG_GUARD_KEY_REUSED] > g->v[HG_GUARD_KEY_SAMPLED] ||
+	    g->v[HG_GUARD_KEY_LIVE] > g->v[HG_GUARD_KEY_SLOTS] ||
+	    g->v[HG_GUARD_KEY_LIVE] > g->v[HG_GUARD_KEY_SAMPLED] ||
+	    g->v[HG_GUARD_KEY_PROTECTED_NOW] > g->v[HG_GUARD_KEY_PROTECTED])
+		return hg_parse_fail(p, "%s: the counts do not add up", HG_FRAG_GUARD_PAGES);
+	g->has = true;
 	return 0;
 }
 
@@ -1086,6 +1107,7 @@ static hg_record_parser *const hg_frag_parsers[HG_FRAG_RECORDS] = {
 	[HG_FRAG_REC_ARG] = hg_parse_arg,	   [HG_FRAG_REC_OPTION] = hg_parse_option,
 	[HG_FRAG_REC_MODULE] = hg_parse_module,	   [HG_FRAG_REC_STACK] = hg_parse_stack,
 	[HG_FRAG_REC_ARENA] = hg_frag_arena,	   [HG_FRAG_REC_MMAPPED] = hg_frag_mmapped,
+	[HG_FRAG_REC_GUARD_PAGES] = hg_frag_guard_pages,
 	[HG_FRAG_REC_TOTALS] = hg_frag_totals,	   [HG_FRAG_REC_HISTOGRAM] = hg_frag_histogram,
 	[HG_FRAG_REC_PEAK] = hg_frag_peak,	   [HG_FRAG_REC_PEAK_SITE] = hg_frag_peak_site,
 	[HG_FRAG_REC_TIMELINE] = hg_frag_timeline, [HG_FRAG_REC_PIN_TOP] = hg_frag_pin_top,

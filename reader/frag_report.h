@@ -36,6 +36,12 @@ struct hg_frag_mmapped {
 	uint64_t quarantined; /* mapping bytes waiting in the quarantine */
 };
 
+/* The guard_pages record (2.1): enum hg_frag_guard_key's values. */
+struct hg_frag_guard_pages {
+	bool has;
+	uint64_t v[HG_GUARD_KEYS];
+};
+
 /* One line of a free-chunk histogram: chunks in [lo, hi). */
 struct hg_frag_class {
 	uint32_t arena; /* index into arenas, or HG_FRAG_ALL */
@@ -96,6 +102,7 @@ struct hg_frag {
 	struct hg_frag_arena *arenas;
 	size_t narenas;
 	struct hg_frag_mmapped mmapped;
+	struct hg_frag_guard_pages guard_pages;
 	uint64_t totals[HG_FIGURES];   /* HG_FIG_SEGMENTS: the segment count */
 	struct hg_frag_class *classes; /* per arena in arena order, then all */
 	size_t nclasses;

@@ -128,6 +128,13 @@ static void hg_print_totals(FILE *out, const struct hg_frag *frag)
 	else
 		putc('\n', out);
 	hg_put_bytes(out, "trimmable", t[HG_FIG_TRIMMABLE]);
+	const struct hg_frag_guard_pages *g = &frag->guard_pages;
+	if (g->has && (g->v[HG_GUARD_KEY_SAMPLED] || g->v[HG_GUARD_KEY_PROTECTED]))
+		fprintf(out,
+			"  guard pages     %" PRIu64 " sampled (%" PRIu64 " in a reused slot, %" PRIu64
+			" live), %" PRIu64 " big freed blocks protected\n",
+			g->v[HG_GUARD_KEY_SAMPLED], g->v[HG_GUARD_KEY_REUSED], g->v[HG_GUARD_KEY_LIVE],
+			g->v[HG_GUARD_KEY_PROTECTED]);
 	fputs("  malloc_trim(0) would return it now\n", out);
 	if (m->chunks)
 		fprintf(out, "  %-16s%18s %s in %s mapped, %s resident\n", "mmapped",

@@ -20,6 +20,7 @@
 #include "../base/fmt.h"
 #include "../base/options.h"
 #include "../base/os.h"
+#include "../guard/fault.h"
 #include "../guard/guard.h"
 #include "../lib/lib.h"
 #include "../stack/unwind.h"
@@ -104,6 +105,13 @@ static void check_heap(int sig, uintptr_t pc)
 static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
 {
 	int saved = errno;
+	/* An access to a guard page or freed pages of heapguard's: reported
+	 * at the access; back here only when check= goes on, the page now
+	 * accessible, and the access is retried. */
+	if (hg_ready && hg_guard_fault(sig, info, uctx)) {
+		errno = saved;
+		return;
+	}
 	/* heapguard's own abort, after its diagnostic: nothing to add. */
 	if (sig == SIGABRT && hg_diag_aborting()) {
 		die(sig);
@@ -156,7 +164,10 @@ void hg_crash_init(void)
 {
 	bool check = hg_config.options.crash_check && !hg_config.skipped;
 	bool report = hg_config.options.report_on_crash;
-	if (!check && !report)
+	/* Guard pages (sample=, level=full's quarantine) need the handler
+	 * on SIGSEGV and SIGBUS whatever the two options say. */
+	bool guarded = hg_guard_faults_wanted();
+	if (!check && !report && !guarded)
 		return;
 	if (report) {
 		/* The main thread's alternate stack, for a crash that is a
@@ -180,7 +191,11 @@ void hg_crash_init(void)
 	for (size_t i = 0; i < FATAL_COUNT; i++)
 		if (fatal[i].sig != SIGABRT)
 			sigdelset(&sa.sa_mask, fatal[i].sig);
+	unsigned faults = 0;
 	for (size_t i = 0; i < FATAL_COUNT; i++) {
+		bool memory = fatal[i].sig == SIGSEGV || fatal[i].sig == SIGBUS;
+		if (!check && !report && !memory)
+			continue;
 		if (fatal[i].sig == SIGABRT && !check)
 			continue;
 		struct sigaction old;
@@ -190,5 +205,10 @@ void hg_crash_init(void)
 		 * ignored) stays: put it back. */
 		if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
 			sigaction(fatal[i].sig, &old, NULL);
+		else if (memory)
+			faults++;
 	}
+	/* Guarded pages only while both are ours (guard/fault.h). */
+	if (guarded && faults == 2)
+		hg_guard_fault_handler(on_fatal_signal);
 }

@@ -20,6 +20,8 @@
 #include <time.h>
 
 #include "../guard/guard.h"
+#include "../guard/protect.h"
+#include "../guard/sample.h"
 #include "../base/fmt.h"
 #include "../format/frag.h"
 #include "../lib/freelist.h"
@@ -780,6 +782,25 @@ static void write_mmapped(struct hg_gzfile *gz, const struct mmapped *mm)
 	hg_gz_puts(gz, "\n");
 }
 
+/* Sampled slots and protected big blocks (guard/sample.h, protect.h). */
+static void write_guard_pages(struct hg_gzfile *gz)
+{
+	struct hg_sample_stats st;
+	size_t protected_total, protected_now;
+	hg_sample_stats(&st);
+	hg_protect_stats(&protected_total, &protected_now);
+	const size_t v[HG_GUARD_KEYS] = {
+		[HG_GUARD_KEY_SLOTS] = st.slots,	[HG_GUARD_KEY_SAMPLED] = st.sampled,
+		[HG_GUARD_KEY_REUSED] = st.reused,	[HG_GUARD_KEY_LIVE] = st.live,
+		[HG_GUARD_KEY_PROTECTED] = protected_total,
+		[HG_GUARD_KEY_PROTECTED_NOW] = protected_now,
+	};
+	hg_gz_puts(gz, HG_FRAG_GUARD_PAGES);
+	for (int k = 0; k < HG_GUARD_KEYS; k++)
+		hg_gz_printf(gz, " %s=%zu", hg_frag_guard_key(k), v[k]);
+	hg_gz_puts(gz, "\n");
+}
+
 /* The run's peaks; the live one and the sites' moment at level=full. */
 static void write_peak(struct hg_gzfile *gz, const struct hg_peak *peak)
 {
@@ -859,6 +880,7 @@ static void write_report(struct hg_gzfile *gz, const struct frag *f, const struc
 		write_figures(gz, &f->arenas[i], true);
 	}
 	write_mmapped(gz, &f->mm);
+	write_guard_pages(gz);
 	hg_gz_puts(gz, HG_FRAG_TOTALS);
 	write_figures(gz, &f->total, false);
 	for (unsigned i = 0; i < f->narenas; i++) {

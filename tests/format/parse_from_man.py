@@ -506,7 +506,7 @@ def parse_frag(rep):
     # Unknown record types anywhere after the first line are skipped.
     known = ('version', 'program', 'pid', 'ppid', 'time', 'level', 'trigger', 'status',
              'uptime_us', 'page_size', 'arg', 'option', 'module', 'stack', 'arena', 'mmapped',
-             'totals', 'histogram', 'peak', 'peak_site', 'pin_top', 'pin_site', 'segment',
+             'guard_pages', 'totals', 'histogram', 'peak', 'peak_site', 'pin_top', 'pin_site', 'segment',
              'map', 'truncated', 'end')
     if rep.option_version >= 2 and int(m.group(2) or 0) >= 1:
         known += ('timeline', 'pages')
@@ -575,6 +575,20 @@ def parse_frag(rep):
     if mm['chunks']:
         rep.facts.add('mmapped>0')
     skip()
+
+    # guard_pages, from 2.1, right after mmapped.
+    if rep.peek() == 'guard_pages':
+        rep.require(rep.option_version >= 2 and version != '2', 'guard_pages before version 2.1')
+        keys = ('slots', 'sampled', 'reused', 'live', 'protected', 'protected_now')
+        values = rep.keyvalues(rep.take('guard_pages'), 'guard_pages', list(keys))
+        g = {k: num(values[k], 'guard_pages ' + k) for k in keys if k in values}
+        if len(g) == len(keys):
+            rep.require(g['reused'] <= g['sampled'] and g['live'] <= g['slots'] and
+                        g['live'] <= g['sampled'] and g['protected_now'] <= g['protected'],
+                        'guard_pages: the counts do not add up')
+            if g['sampled']:
+                rep.facts.add('sampled>0')
+        skip()
 
     totals = figures(rep, rep.take('totals'), 'totals')
     check_figures(rep, totals, 'totals', level, len(arenas))

@@ -412,6 +412,28 @@ DEATH(freed_fill_at_exit, hg_diag_freed_fill(MEM, CHUNK, HG_DIAG_AT_EXIT, 3, 3, 
 DEATH(freed_fill, hg_diag_freed_fill(MEM, CHUNK, "heapguard_check_heap", 3, 3, FOUND, 0xdf),
       "heapguard: write-after-free of 0x7f0000001010" BOUNDS " in heapguard_check_heap()",
       "byte at offset 3 of the freed block is 0x00, expected the fill 0xdf", NULL)
+DEATH(access_outside, hg_diag_access_outside(MEM, CHUNK, AT(0x7f0000001050), 64, 64, false, false),
+      "heapguard: heap-overflow of 0x7f0000001010" BOUNDS " at a read past the block",
+      "a read at 0x7f0000001050, offset 64 of the block (1 byte(s) past the requested 64), hit the "
+      "guard page after its sampled slot",
+      NULL)
+DEATH(access_outside_underflow,
+      hg_diag_access_outside(MEM, CHUNK, AT(0x7f0000000ff0), -32, 64, true, true),
+      "heapguard: heap-overflow of 0x7f0000001010" BOUNDS " at a write before the block",
+      "heap underflow: a write at 0x7f0000000ff0, 32 bytes before the block's start, hit the guard "
+      "page before its sampled slot",
+      NULL)
+DEATH(access_freed, hg_diag_access_freed(MEM, CHUNK, AT(0x7f0000001018), 8, true, true),
+      "heapguard: use-after-free of 0x7f0000001010" BOUNDS " at a write to the freed block",
+      "a write at 0x7f0000001018, offset 8 of the block, after it was freed (its sampled slot is "
+      "inaccessible until reused)",
+      NULL)
+DEATH(access_freed_quarantined,
+      hg_diag_access_freed(MEM, CHUNK, AT(0x7f0000011011), 65537, false, false),
+      "heapguard: use-after-free of 0x7f0000001010" BOUNDS " at a read of the freed block",
+      "a read at 0x7f0000011011, offset 65537 of the block, after it was freed (its pages are "
+      "inaccessible while it is in the quarantine)",
+      NULL)
 DEATH(next_header, hg_diag_next_header(AT(0x7f0000001040), "free", AT(0x7f0000001030), false),
       "heapguard: header-corruption of 0x7f0000001040 in free()",
       "the header of the next chunk (at 0x7f0000001030) does not verify",
@@ -521,6 +543,7 @@ static const struct death *const variants[] = {
 	&death_next_header_realloc,	   &death_fastbin_entry_consolidating,
 	&death_fastbin_next_consolidating, &death_top_size_checksum_good,
 	&death_use_after_free_unmapped,	   &death_freed_fill_at_exit,
+	&death_access_outside_underflow,   &death_access_freed_quarantined,
 };
 
 #define GLIBC_PREFIX "  glibc 2.36 reports this as: "

@@ -169,7 +169,7 @@ static void test_good_string_sets_every_option(void **state)
 			     "leak_exitcode=7:unwind_verify=1:frag=0:report_signal=SIGUSR2:"
 			     "report_on_crash=1:run_dir=/tmp/run:clean_reports=1:error_exitcode=9:"
 			     "only=*:skip=no-such-program:suppressions=/tmp/supp:crash_check=0:"
-			     "checkpoint_signal=usr1:"),
+			     "checkpoint_signal=usr1:sample=250:"),
 		"");
 	assert_string_equal(cfg.options.run_dir, "/tmp/run");
 	assert_true(cfg.options.clean_reports);
@@ -195,6 +195,7 @@ static void test_good_string_sets_every_option(void **state)
 	assert_string_equal(cfg.options.checkpoint_signal, "usr1");
 	assert_true(cfg.options.report_on_crash);
 	assert_false(cfg.options.crash_check);
+	assert_int_equal(cfg.options.sample, 250);
 	for (int i = 0; i < HG_OPTION_COUNT; i++)
 		assert_int_equal(cfg.option_source[i], HG_SOURCE_HEAPGUARD_ENV);
 	assert_int_equal(cfg.params.value[HG_PARAM_CHECK], 1);

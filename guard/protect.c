@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* The protected quarantined blocks (protect.h): a dense table of their
+ * page ranges, written and read under a lock; the fault handler reads it
+ * without, first (see hg_protect_find). */
+#include "protect.h"
+
+#include "../lib/lib.h"
+#include "canary.h"
+#include "fault.h"
+
+struct entry {
+	uintptr_t lo, hi;			/* the protected pages */
+	struct hg_chunk *chunk;
+	bool open;				/* made accessible after a reported access */
+};
+
+static struct entry table[HG_PROTECT_MAX];
+static size_t used;
+static size_t protected_total;
+static struct hg_lock table_lock = HG_LOCK_INIT;
+
+bool hg_protect_range(const struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi)
+{
+	uintptr_t mem = (uintptr_t)hg_chunk2mem(c);
+	uintptr_t trailer = mem + hg_chunk_usable(c) - HG_TRAILER_SIZE;
+	uintptr_t mask = hg_page_size - 1;
+	*lo = (mem + mask) & ~mask;
+	*hi = trailer & ~mask;
+	return *hi > *lo && *hi - *lo >= HG_PROTECT_MIN_PAGES * hg_page_size;
+}
+
+void hg_protect_block(struct hg_chunk *c)
+{
+	uintptr_t lo, hi;
+	if (!hg_protect_range(c, &lo, &hi) || !hg_guard_faults_on())
+		return;
+	hg_lock_acquire(&table_lock);
+	bool room = used < HG_PROTECT_MAX;
+	if (room) {
+		table[used] = (struct entry){ lo, hi, c, false };
+		__atomic_store_n(&used, used + 1, __ATOMIC_RELEASE);
+		protected_total++;
+	}
+	hg_lock_release(&table_lock);
+	if (room)
+		hg_os_protect((void *)lo, hi - lo);
+}
+
+/* Under table_lock: c's entry taken out; false when it has none. */
+static bool take_out(struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi)
+{
+	for (size_t i = 0; i < used; i++) {
+		if (table[i].chunk != c)
+			continue;
+		*lo = table[i].lo;
+		*hi = table[i].hi;
+		table[i] = table[used - 1];
+		__atomic_store_n(&used, used - 1, __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+
+void hg_protect_release(struct hg_chunk *c)
+{
+	uintptr_t lo, hi;
+	if (!hg_protect_range(c, &lo, &hi))
+		return;
+	hg_lock_acquire(&table_lock);
+	bool found = take_out(c, &lo, &hi);
+	hg_lock_release(&table_lock);
+	if (found)
+		hg_os_commit((void *)lo, hi - lo);
+}
+
+static struct hg_chunk *find(uintptr_t addr)
+{
+	size_t n = __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < n && i < HG_PROTECT_MAX; i++)
+		if (addr >= table[i].lo && addr < table[i].hi && !table[i].open)
+			return table[i].chunk;
+	return NULL;
+}
+
+/* From the fault handler: without the lock first (its holder may be the
+ * interrupted thread), then with it if it is free, since a removal moves
+ * the last entry and a scan that meets the move can miss it. */
+struct hg_chunk *hg_protect_find(uintptr_t addr)
+{
+	struct hg_chunk *c = find(addr);
+	if (c == NULL && hg_lock_try(&table_lock)) {
+		c = find(addr);
+		hg_lock_release(&table_lock);
+	}
+	return c;
+}
+
+bool hg_protect_holds(const struct hg_chunk *c)
+{
+	bool found = false;
+	hg_lock_acquire(&table_lock);
+	for (size_t i = 0; i < used && !found; i++)
+		found = table[i].chunk == c;
+	hg_lock_release(&table_lock);
+	return found;
+}
+
+void hg_protect_open(struct hg_chunk *c)
+{
+	uintptr_t lo = 0, hi = 0;
+	hg_lock_acquire(&table_lock);
+	for (size_t i = 0; i < used; i++) {
+		if (table[i].chunk == c && !table[i].open) {
+			table[i].open = true;
+			lo = table[i].lo;
+			hi = table[i].hi;
+		}
+	}
+	hg_lock_release(&table_lock);
+	if (hi > lo)
+		hg_os_commit((void *)lo, hi - lo);
+}
+
+void hg_protect_stats(size_t *total, size_t *now)
+{
+	*total = __atomic_load_n(&protected_total, __ATOMIC_RELAXED);
+	*now = __atomic_load_n(&used, __ATOMIC_RELAXED);
+}
+
+void hg_protect_fork_prepare(void)
+{
+	hg_lock_acquire(&table_lock);
+}
+
+void hg_protect_fork_parent(void)
+{
+	hg_lock_release(&table_lock);
+}
+
+void hg_protect_fork_child(void)
+{
+	hg_lock_reset(&table_lock);
+}
