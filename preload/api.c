@@ -90,11 +90,13 @@ static struct hg_chunk *chunk_for_request(size_t bytes)
 
 /* Everything malloc's fast path declines: errno, level=full, perturbation,
  * arenas. */
-HG_ENTRY __attribute__((noinline)) static void *malloc_slow(size_t bytes)
+HG_ENTRY __attribute__((noinline)) static void *malloc_slow(size_t bytes, bool counted)
 {
 	HG_NOTE_ENTRY();
 	if (HG_UNLIKELY(hg_mp.poll))
 		hg_request_poll();
+	if (!counted)
+		--hg_self.sample_left;
 	if (HG_UNLIKELY(hg_self.sample_left < 0)) {
 		hg_ensure_init();
 		struct hg_chunk *sampled = hg_sample_take(bytes);
@@ -107,16 +109,20 @@ HG_ENTRY __attribute__((noinline)) static void *malloc_slow(size_t bytes)
 
 /* The fast path is a leaf: the thread cache's block, or the slow path.
  * Every call counts down to the next sampled allocation (sample=): one
- * decrement; below 0 the slow path asks guard/sample.c. */
+ * decrement, here or in the slow path; below 0 the slow path asks
+ * guard/sample.c.  Decremented after the checks that send a call to the
+ * slow path anyway, so the leaf keeps its registers (no spills). */
 void *hg_malloc(size_t bytes)
 {
-	if (HG_LIKELY(--hg_self.sample_left >= 0 && bytes <= HG_TCACHE_MAX_REQUEST &&
-		      !hg_mp.slow_paths)) {
+	if (HG_LIKELY(bytes <= HG_TCACHE_MAX_REQUEST && !hg_mp.slow_paths)) {
+		if (HG_UNLIKELY(--hg_self.sample_left < 0))
+			return malloc_slow(bytes, true);
 		void *mem = hg_tcache_take_fast(&hg_self, bytes);
 		if (HG_LIKELY(mem != NULL))
 			return mem;
+		return malloc_slow(bytes, true);
 	}
-	return malloc_slow(bytes);
+	return malloc_slow(bytes, false);
 }
 
 /* ---- free ---- */
