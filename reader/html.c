@@ -49,26 +49,8 @@ static void hg_html_text(FILE *out, const char *s)
 /* A JSON string safe inside a script element. */
 static void hg_html_json_string(FILE *out, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	int n;
-
 	putc('"', out);
-	while (*s) {
-		if (*s == '"' || *s == '\\') {
-			putc('\\', out);
-			putc(*s++, out);
-		} else if (*s < 0x20 || *s == 0x7f || *s == '<' || *s == '>' || *s == '&') {
-			fprintf(out, "\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putc(*s++, out);
-		} else if ((n = hg_utf8_length(s)) > 0) {
-			fwrite(s, 1, (size_t)n, out);
-			s += n;
-		} else {
-			fputs("\\ufffd", out);
-			s++;
-		}
-	}
+	hg_put_json_escaped(out, str, true);
 	putc('"', out);
 }
 

@@ -50,6 +50,11 @@ void hg_put_json_string(FILE *out, const char *str)
 
 void hg_put_json_string_body(FILE *out, const char *str)
 {
+	hg_put_json_escaped(out, str, false);
+}
+
+void hg_put_json_escaped(FILE *out, const char *str, bool in_script)
+{
 	const unsigned char *s = (const unsigned char *)str;
 	int n;
 
@@ -57,7 +62,8 @@ void hg_put_json_string_body(FILE *out, const char *str)
 		if (*s == '"' || *s == '\\') {
 			putc('\\', out);
 			putc(*s++, out);
-		} else if (*s < 0x20 || *s == 0x7f) {
+		} else if (*s < 0x20 || *s == 0x7f ||
+			   (in_script && (*s == '<' || *s == '>' || *s == '&'))) {
 			fprintf(out, "\\u%04x", *s++);
 		} else if (*s < 0x80) {
 			putc(*s++, out);

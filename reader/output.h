@@ -46,6 +46,9 @@ long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *n
 void hg_put_text(FILE *out, const char *s);		/* control bytes as \xHH */
 void hg_put_json_string(FILE *out, const char *s);	/* quoted; NULL as null */
 void hg_put_json_string_body(FILE *out, const char *s); /* the same without the quotes */
+/* The same, and with in_script also < > & as \u escapes, so that the text
+ * cannot end an HTML script element it is written into. */
+void hg_put_json_escaped(FILE *out, const char *s, bool in_script);
 void hg_put_json_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 void hg_put_text_frames(FILE *out, const struct hg_view *view, const struct hg_leak_site *site);
 const char *hg_plural(uint64_t n, const char *one, const char *many);
