@@ -306,6 +306,23 @@ static size_t format_below(char *buf, size_t len, enum hg_error_kind kind,
 	return n + format_stack(buf + n, len - n, pcs, frames);
 }
 
+/* The operations of the reporters of a faulting access (hg_diag_access_*):
+ * there the program goes on by retrying the access on a page made
+ * accessible (guard/fault.c), and the chunk is not isolated. */
+static const char *const access_ops[] = {
+	"at a write before the block", "at a read before the block",
+	"at a write past the block",   "at a read past the block",
+	"at a write to the freed block", "at a read of the freed block",
+};
+
+static bool caught_at_access(const char *op)
+{
+	for (size_t i = 0; i < sizeof(access_ops) / sizeof(access_ops[0]); i++)
+		if (op == access_ops[i])
+			return true;
+	return false;
+}
+
 /* The one writer.  addr and chunk as for the reporters; damaged, when not
  * NULL, is the chunk whose memory was found damaged (its header may not
  * verify): its recorded owners are shown when chunk is not, and the block
@@ -402,6 +419,10 @@ static void vdiagnose(enum hg_error_kind kind, const void *addr, const struct hg
 				    "heapguard: found while the process was dying of %s\n", dying);
 		else if (policy & 2)
 			n += hg_fmt(buf + n, room - n, "heapguard: aborting (check=%d)\n",
+				    policy);
+		else if (caught_at_access(op))
+			n += hg_fmt(buf + n, room - n,
+				    "heapguard: continuing (check=%d): the page is made accessible and the access retried\n",
 				    policy);
 		else
 			n += hg_fmt(buf + n, room - n,
@@ -618,12 +639,12 @@ void hg_diag_access_outside(const void *mem, const struct hg_chunk *c, const voi
 	const char *what = write ? "write" : "read";
 	if (underflow)
 		diagnose(HG_ERR_HEAP_OVERFLOW, mem, c,
-			 write ? "at a write before the block" : "at a read before the block", NULL,
+			 access_ops[write ? 0 : 1], NULL,
 			 "heap underflow: a %s at %p, %ld bytes before the block's start, hit the guard page before its sampled slot",
 			 what, addr, (long)-offset);
 	else
 		diagnose(HG_ERR_HEAP_OVERFLOW, mem, c,
-			 write ? "at a write past the block" : "at a read past the block", NULL,
+			 access_ops[write ? 2 : 3], NULL,
 			 "a %s at %p, offset %ld of the block (%ld byte(s) past the requested %zu), hit the guard page after its sampled slot",
 			 what, addr, (long)offset, (long)(offset - (ptrdiff_t)requested + 1), requested);
 }
@@ -632,7 +653,7 @@ void hg_diag_access_freed(const void *mem, const struct hg_chunk *c, const void 
 			  ptrdiff_t offset, bool write, bool sampled)
 {
 	diagnose(HG_ERR_USE_AFTER_FREE, mem, c,
-		 write ? "at a write to the freed block" : "at a read of the freed block", NULL,
+		 access_ops[write ? 4 : 5], NULL,
 		 "a %s at %p, offset %ld of the block, after it was freed (%s)", write ? "write" : "read",
 		 addr, (long)offset,
 		 sampled ? "its sampled slot is inaccessible until reused"

@@ -115,7 +115,9 @@ cmp -s "$HG_TMP/out" "$HG_TMP/plain.out" || fail "stdout '$(cat "$HG_TMP/out")',
 	fail "not one heap-overflow"
 [ "$(grep -c '^heapguard: use-after-free of 0x.* at a read of the freed block$' "$HG_TMP/err")" = 1 ] ||
 	fail "not one use-after-free"
-has '^heapguard: continuing (check=1)'
+[ "$(grep -c '^heapguard: continuing (check=1): the page is made accessible and the access retried$' "$HG_TMP/err")" = 2 ] ||
+	fail "not two lines 'continuing (check=1): the page is made accessible and the access retried'"
+grep -q 'the chunk is isolated' "$HG_TMP/err" && fail "says the chunk is isolated"
 echo "ok: $case: $(cat "$HG_TMP/out")"
 
 # Faults that are not heapguard's: as on glibc.
