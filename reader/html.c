@@ -59,7 +59,7 @@ static void hg_html_json_string(FILE *out, const char *str)
 static void hg_html_json_frames(FILE *out, const struct hg_leaks *r,
 				const struct hg_symbolizer *sym, uint32_t stack)
 {
-	const struct hg_leak_frame *frames;
+	const struct hg_leak_frame *frames = NULL;
 	unsigned i, j, count = 0;
 	char name[512];
 	bool first = true;
