@@ -44,6 +44,9 @@ long hg_print_diff(FILE *out, const struct hg_view *old, const struct hg_view *n
 
 /* Shared by the printers and diff. */
 void hg_put_text(FILE *out, const char *s);		/* control bytes as \xHH */
+/* "  LABEL     N bytes in M blocks", the amount lines of the text outputs:
+ * labels padded to one column, with at least one space after. */
+void hg_put_text_amount(FILE *out, const char *label, const struct hg_leak_amount *a);
 void hg_put_json_string(FILE *out, const char *s);	/* quoted; NULL as null */
 void hg_put_json_string_body(FILE *out, const char *s); /* the same without the quotes */
 /* The same, and with in_script also < > & as \u escapes, so that the text

@@ -104,13 +104,6 @@ static void hg_put_place(FILE *out, const struct hg_run *run, uint32_t stack)
 	}
 }
 
-static void hg_put_amount_line(FILE *out, const char *label, const struct hg_leak_amount *a)
-{
-	fprintf(out, "  %-10s%" PRIu64 " %s in %" PRIu64 " %s\n", label, a->bytes,
-		hg_plural(a->bytes, "byte", "bytes"), a->blocks,
-		hg_plural(a->blocks, "block", "blocks"));
-}
-
 static void hg_put_operands(FILE *out, const struct hg_run *run)
 {
 	size_t i;
@@ -164,8 +157,8 @@ static void hg_print_run_header(FILE *out, const struct hg_run *run)
 	fprintf(out, "  findings  %zu\n", run->nprocesses - run->clean);
 	fprintf(out, "  errors    %" PRIu64 " in %" PRIu64 " %s\n", run->errors_total,
 		run->error_processes, hg_plural(run->error_processes, "process", "processes"));
-	hg_put_amount_line(out, "lost", &run->lost);
-	hg_put_amount_line(out, "indirect", &run->indirect);
+	hg_put_text_amount(out, "lost", &run->lost);
+	hg_put_text_amount(out, "indirect", &run->indirect);
 	fprintf(out, "  lost in   %" PRIu64 " %s\n", run->lost_processes,
 		hg_plural(run->lost_processes, "process", "processes"));
 	if (run->damaged)

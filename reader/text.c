@@ -75,9 +75,9 @@ void hg_put_text_frames(FILE *out, const struct hg_view *v, const struct hg_leak
 	hg_put_text_stack(out, v->r, v->sym, site->stack);
 }
 
-static void hg_put_amount(FILE *out, const char *label, const struct hg_leak_amount *a)
+void hg_put_text_amount(FILE *out, const char *label, const struct hg_leak_amount *a)
 {
-	fprintf(out, "  %-10s%" PRIu64 " %s in %" PRIu64 " %s\n", label, a->bytes,
+	fprintf(out, "  %-9s %" PRIu64 " %s in %" PRIu64 " %s\n", label, a->bytes,
 		hg_plural(a->bytes, "byte", "bytes"), a->blocks,
 		hg_plural(a->blocks, "block", "blocks"));
 }
@@ -120,9 +120,9 @@ static void hg_print_header(FILE *out, const struct hg_leaks *r)
 	hg_put_text(out, r->version);
 	putc('\n', out);
 	for (k = 0; k < HG_KINDS; k++)
-		hg_put_amount(out, hg_leak_kind_name(k), &r->totals[k]);
+		hg_put_text_amount(out, hg_leak_kind_name(k), &r->totals[k]);
 	if (r->format >= 3) {
-		hg_put_amount(out, "suppressed", &r->suppressed);
+		hg_put_text_amount(out, "suppressed", &r->suppressed);
 		fprintf(out, "  errors    %" PRIu64 "\n", r->errors_total);
 	}
 }

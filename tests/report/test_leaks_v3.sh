@@ -20,7 +20,7 @@ contains 'error: write-after-free at 0x55d0c0e01400: write-after-free: 0x55d0c0e
 contains '(1 more heap errors were reported, not listed)'
 contains 'lost: 40 bytes in 1 block (size 40), thread 1, suppressed by leak:third_party_init'
 contains 'indirect: 64 bytes in 2 blocks (size 32), thread 1, suppressed by leak:^libfoo\\.so$'
-contains '  suppressed104 bytes in 3 blocks'
+contains '  suppressed 104 bytes in 3 blocks'
 contains '  errors    3'
 contains 'shown: lost 1000 bytes in 3 blocks, indirect 0 bytes in 0 blocks'
 # The error's three stacks, in order: found, allocated, freed.
