@@ -2,9 +2,14 @@
 /* Arenas: the main arena (brk) and up to arena_max others (mmap'd heaps),
  * which thread uses which, the free list of arenas whose threads exited,
  * and keeping every arena lock consistent across fork(). */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hooks.h"
 #include "internal.h"
@@ -257,23 +262,50 @@ HG_ENTRY void hg_thread_shutdown(void *unused)
 	hg_lock_release(&hg_arena_list_lock);
 }
 
-/* Every arena locked (heapguard_check_heap): the list lock, then each. */
+int hg_arena_gate;
+
+/* A thread that found the gate closed waits for it to open.  A thread
+ * paused for a scan is paused here, at no lock. */
+void hg_arena_gate_wait(void)
+{
+	int saved = errno;
+	for (int g; (g = __atomic_load_n(&hg_arena_gate, __ATOMIC_ACQUIRE)) != 0;)
+		syscall(SYS_futex, &hg_arena_gate, FUTEX_WAIT_PRIVATE, g, NULL, NULL, 0);
+	errno = saved;
+}
+
+static void gate_close(void)
+{
+	__atomic_add_fetch(&hg_arena_gate, 1, __ATOMIC_ACQ_REL);
+}
+
+static void gate_open(void)
+{
+	if (__atomic_sub_fetch(&hg_arena_gate, 1, __ATOMIC_ACQ_REL) == 0)
+		syscall(SYS_futex, &hg_arena_gate, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Every arena locked (heapguard_check_heap, fork, the reports): the gate
+ * closed, the list lock, each arena's, then the mmap'd chunks' registry
+ * (after the arenas': sysmalloc takes it under one). */
 void hg_arena_lock_all(void)
 {
+	gate_close();
 	hg_lock_acquire(&hg_arena_list_lock);
 	struct hg_arena *av = &hg_main_arena;
 	do {
 		hg_lock_acquire(&av->lock);
 		av = av->next;
 	} while (av != &hg_main_arena);
+	hg_lock_acquire(hg_region_mmap_lock());
 }
 
 /* The same without waiting for ever (the exit check: exit() may have been
- * called from a signal handler that interrupted malloc).  A lock another
- * thread holds is usually free within microseconds, but on a loaded machine
- * its holder may be preempted for a whole time slice: after a short spin,
- * sleep a little between tries, up to about a second per lock.  False,
- * holding nothing, if some lock stayed busy. */
+ * called from a signal handler that interrupted malloc).  With the gate
+ * closed, a lock another thread holds is free as soon as its operation
+ * ends, usually within microseconds; on a loaded machine its holder may be
+ * preempted for a whole time slice: after a short spin, sleep a little
+ * between tries, up to about a second per lock. */
 static bool lock_patiently(struct hg_lock *l)
 {
 	for (unsigned i = 0; i < 1000; i++)
@@ -288,50 +320,65 @@ static bool lock_patiently(struct hg_lock *l)
 	return false;
 }
 
+/* Release the arena locks from the main arena's up to `stop` (NULL: all),
+ * the list lock, and open the gate. */
+static void unlock_arenas(const struct hg_arena *stop)
+{
+	struct hg_arena *av = &hg_main_arena;
+	while (av != stop) {
+		hg_lock_release(&av->lock);
+		av = av->next;
+		if (av == &hg_main_arena)
+			break;
+	}
+	hg_lock_release(&hg_arena_list_lock);
+	gate_open();
+}
+
+/* False, holding nothing and the gate open again, if some lock stayed
+ * busy. */
 bool hg_arena_try_lock_all(void)
 {
-	if (!lock_patiently(&hg_arena_list_lock))
+	gate_close();
+	if (!lock_patiently(&hg_arena_list_lock)) {
+		gate_open();
 		return false;
+	}
 	struct hg_arena *av = &hg_main_arena;
 	do {
 		if (!lock_patiently(&av->lock)) {
-			for (struct hg_arena *b = &hg_main_arena; b != av; b = b->next)
-				hg_lock_release(&b->lock);
-			hg_lock_release(&hg_arena_list_lock);
+			unlock_arenas(av);
 			return false;
 		}
 		av = av->next;
 	} while (av != &hg_main_arena);
+	/* A thread paused while it registers a sampled or mmap'd chunk holds
+	 * this one outside any arena's. */
+	if (!lock_patiently(hg_region_mmap_lock())) {
+		unlock_arenas(NULL);
+		return false;
+	}
 	return true;
 }
 
 void hg_arena_unlock_all(void)
 {
-	struct hg_arena *av = &hg_main_arena;
-	do {
-		hg_lock_release(&av->lock);
-		av = av->next;
-	} while (av != &hg_main_arena);
-	hg_lock_release(&hg_arena_list_lock);
+	hg_lock_release(hg_region_mmap_lock());
+	unlock_arenas(NULL);
 }
 
 /* fork(): every arena lock is taken before, so the child sees no arena in
  * the middle of an update; the child re-initialises them all. */
 void hg_arena_fork_prepare(void)
 {
-	if (!hg_ready)
-		return;
-	hg_arena_lock_all();
-	/* After the arenas: sysmalloc takes the registry's lock under one. */
-	hg_region_fork_prepare();
+	if (hg_ready)
+		hg_arena_lock_all();
 }
 
 void hg_arena_fork_parent(void)
 {
-	if (!hg_ready)
-		return;
-	hg_region_fork_parent();
-	hg_arena_unlock_all();
+	if (hg_ready)
+		hg_arena_unlock_all();
 }
 
 void hg_arena_fork_child(void)
@@ -355,6 +402,7 @@ void hg_arena_fork_child(void)
 	} while (av != &hg_main_arena);
 	hg_region_fork_child();
 	hg_lock_reset(&hg_arena_list_lock);
+	hg_arena_gate = 0;
 	/* A torn entry is harmless: the scan checks each one. */
 	hg_lock_reset(&dead_stacks_lock);
 }

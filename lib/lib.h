@@ -50,14 +50,23 @@ struct hg_arena {
 	size_t attached_threads;		/* guarded by hg_arena_list_lock */
 };
 
+/* Non-zero while a whole-heap scan (exit, checkpoint, report, heap check)
+ * is taking every arena lock: threads wait before taking one, so that a
+ * busy thread cannot keep winning the lock the scan is trying for. */
+extern int hg_arena_gate HG_HIDDEN;
+void hg_arena_gate_wait(void) HG_HIDDEN __attribute__((cold));
+
 /* glibc's SINGLE_THREAD_P: while the process has one thread nothing else can
  * enter the allocator, so arena locks are skipped.  glibc clears the flag in
  * pthread_create before the new thread exists, never inside malloc, so a
  * lock and its unlock always agree. */
 static inline void hg_arena_lock(struct hg_arena *av)
 {
-	if (!__libc_single_threaded)
+	if (!__libc_single_threaded) {
+		if (__builtin_expect(__atomic_load_n(&hg_arena_gate, __ATOMIC_ACQUIRE) != 0, 0))
+			hg_arena_gate_wait();
 		hg_lock_acquire(&av->lock);
+	}
 }
 
 static inline void hg_arena_unlock(struct hg_arena *av)

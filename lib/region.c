@@ -210,10 +210,15 @@ bool hg_region_mmap_has(const struct hg_chunk *c)
 void hg_region_mmap_each(void (*visit)(struct hg_chunk *c))
 {
 	hg_lock_acquire(&mmap_lock);
+	hg_region_mmap_each_locked(visit);
+	hg_lock_release(&mmap_lock);
+}
+
+void hg_region_mmap_each_locked(void (*visit)(struct hg_chunk *c))
+{
 	for (size_t i = 0; i < capacity; i++)
 		if (table[i] > HG_TOMBSTONE)
 			visit((struct hg_chunk *)table[i]);
-	hg_lock_release(&mmap_lock);
 }
 
 bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c))
@@ -221,21 +226,14 @@ bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c))
 	for (long spins = 0; !hg_lock_try(&mmap_lock); spins++)
 		if (spins > 1000000)
 			return false;
-	for (size_t i = 0; i < capacity; i++)
-		if (table[i] > HG_TOMBSTONE)
-			visit((struct hg_chunk *)table[i]);
+	hg_region_mmap_each_locked(visit);
 	hg_lock_release(&mmap_lock);
 	return true;
 }
 
-void hg_region_fork_prepare(void)
+struct hg_lock *hg_region_mmap_lock(void)
 {
-	hg_lock_acquire(&mmap_lock);
-}
-
-void hg_region_fork_parent(void)
-{
-	hg_lock_release(&mmap_lock);
+	return &mmap_lock;
 }
 
 void hg_region_fork_child(void)

@@ -41,11 +41,14 @@ void hg_region_mmap_remove(const struct hg_chunk *c);
 bool hg_region_mmap_has(const struct hg_chunk *c);
 bool hg_region_mmap_was(const struct hg_chunk *c);	/* unmapped recently */
 void hg_region_mmap_each(void (*visit)(struct hg_chunk *c));
-/* The same, or false without waiting if the registry stays busy (the exit
- * report: its holder may be a paused thread). */
+/* The same, or false without waiting if the registry stays busy (a dying
+ * process: its holder may be the thread that crashed). */
 bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c));
-void hg_region_fork_prepare(void);
-void hg_region_fork_parent(void);
+/* The same, by a caller that holds the registry's lock (it is one of the
+ * locks hg_arena_lock_all takes, after the arenas': sysmalloc takes it
+ * under an arena's, so that is the order). */
+void hg_region_mmap_each_locked(void (*visit)(struct hg_chunk *c));
+struct hg_lock *hg_region_mmap_lock(void);
 void hg_region_fork_child(void);
 
 /* The read-write bytes of the heap at `heap` (its header's size field,

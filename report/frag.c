@@ -450,7 +450,7 @@ static void count_bins(struct hg_arena *av, struct figures *fig)
 
 /* ---- chunks mmap'd on their own ---- */
 
-static struct frag *mapping_into; /* hg_region_mmap_try_each takes no context */
+static struct frag *mapping_into; /* hg_region_mmap_each_locked takes no context */
 
 static void visit_mmapped(struct hg_chunk *c)
 {
@@ -556,7 +556,7 @@ static void frag_read(struct frag *f)
 	hg_walk_segments(visit_segment, visit_chunk, NULL, &w);
 	segment_end(&w);
 	mapping_into = f;
-	hg_region_mmap_try_each(visit_mmapped);
+	hg_region_mmap_each_locked(visit_mmapped);
 	/* The walk counted fastbin chunks with the thread caches. */
 	for (unsigned i = 0; i < f->narenas; i++) {
 		struct figures *a = &f->arenas[i];

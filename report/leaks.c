@@ -56,7 +56,7 @@ struct collect {
 	struct hg_range *mapped; /* mmap'd chunks' mappings (exclusions) */
 	size_t nmapped, max_mapped;
 };
-static struct collect *collecting; /* hg_region_mmap_try_each takes no context */
+static struct collect *collecting; /* hg_region_mmap_each_locked takes no context */
 
 static void take(struct collect *k, struct hg_chunk *c)
 {
@@ -110,11 +110,11 @@ static void take_mmapped(struct hg_chunk *c)
 	take(k, c);
 }
 
-static bool collect_all(struct collect *k)
+static void collect_all(struct collect *k)
 {
 	collecting = k;
 	hg_walk_heap(take_heap, NULL, k);
-	return hg_region_mmap_try_each(take_mmapped);
+	hg_region_mmap_each_locked(take_mmapped);
 }
 
 /* ---- a fork child's own blocks ---- */
@@ -130,7 +130,7 @@ struct child {
 	struct hg_range *inherited; /* segments, then inherited mmap'd blocks */
 	size_t ninherited, max_inherited;
 };
-static struct child *child_of; /* hg_region_mmap_try_each takes no context */
+static struct child *child_of; /* hg_region_mmap_each_locked takes no context */
 
 static void note_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void *ctx)
 {
@@ -553,8 +553,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 	size_t nsegs = 0;
 	hg_walk_segment_list(count_segment, &nsegs);
 	count_mmapped = 0;
-	if (!hg_region_mmap_try_each(count_one_mmapped))
-		return 0;
+	hg_region_mmap_each_locked(count_one_mmapped);
 	size_t max = nlog + count_mmapped + 1024, max_mapped = count_mmapped + 1024;
 	size_t nex = max_mapped + 1024 + 64;
 	ch.max_segs = nsegs;
@@ -581,8 +580,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 		take_logged(k, &ch, log[i]);
 	collecting = k;
 	child_of = &ch;
-	if (!hg_region_mmap_try_each(take_mmapped_child))
-		return 0;
+	hg_region_mmap_each_locked(take_mmapped_child);
 	hg_scan_sort_ranges(ch.inherited, ch.ninherited);
 	radix_sort(k->chunks, mem->tmp, k->count, false);
 	size_t n = 0; /* a chunk handed twice is logged twice */
@@ -653,8 +651,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 		}
 	}
 	memset(k, 0, sizeof(*k));
-	if (!collect_all(k))
-		goto out;
+	collect_all(k);
 	/* Room for chunks allocated by threads that did not pause. */
 	size_t max = k->count + k->count / 8 + 1024, max_mapped = k->nmapped + 1024;
 	size_t nex = max_mapped + 1024 + 64;
@@ -671,8 +668,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	k->max = max;
 	k->mapped = mem->exclude + nex;
 	k->max_mapped = max_mapped;
-	if (!collect_all(k))
-		goto out;
+	collect_all(k);
 	radix_sort(k->chunks, mem->tmp, k->count, false);
 	struct hg_scan_input in = {
 		.chunks = k->chunks,

@@ -11,6 +11,10 @@
  *           fork); the parent's checkpoint 2 lists none of the child's
  *   threads four threads allocate and free while the main thread leaks
  *           one block between checkpoints 1 and 2
+ *   busy    four threads allocate and free without pause while the main
+ *           thread makes 20 checkpoints, each of which must be made, and
+ *           then exits with the threads still running (the exit report
+ *           must be written too)
  *   million 1,000,000 live blocks, then one checkpoint, timed (the time
  *           on stdout)
  * Prints "checkpoint N" for each one made (and the child's pid).  Built
@@ -155,6 +159,16 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "fork") == 0) {
 		fork_mode();
 		return 0;
+	}
+	if (strcmp(mode, "busy") == 0) {
+		pthread_t t[4];
+		for (int i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, churn, NULL);
+		leak_one();
+		lk_scrub_stack();
+		for (int i = 0; i < 20; i++)
+			make_checkpoint();
+		exit(0); /* the threads still churning */
 	}
 	if (strcmp(mode, "million") == 0) {
 		million_mode();

@@ -14,6 +14,10 @@
 #   lost, 10 reachable); the parent's checkpoint 2 lists none of them.
 # threads: four threads allocate and free throughout; checkpoint 2 finds
 #   the one lost block (and every thread was paused for the scan).
+# busy: four threads allocate and free without pause (their arena locks
+#   almost always held) while the main thread makes 20 checkpoints, every
+#   one made, and then exits with them still running: the exit report is
+#   written, with the lost block.
 # run: inside a run directory the checkpoints go there, and the run is read
 #   as the process ended (its checkpoints are not processes of the run).
 set -u
@@ -130,6 +134,14 @@ for level in fast full; do
 	done
 	gzip -dc "$f" | grep -q '^scan [0-9]* [4-9] 0 ' || fail "threads-$level: the 4 threads were not paused"
 	check threads-$level "hg.$p.checkpoint2.leaks.gz" 2 1 0 0+
+done
+
+for level in fast full; do
+	run busy-$level busy "level=$level"
+	n=$(ls "$tmp/busy-$level" | grep -c '\.checkpoint[0-9]*\.leaks\.gz$')
+	[ "$n" = 20 ] || fail "busy-$level: $n checkpoint reports, expected 20"
+	grep -q '^heapguard: lost 24 bytes in 1 block' "$tmp/busy-$level/stderr" ||
+		{ fail "busy-$level: no exit leak line:"; sed 's/^/    /' "$tmp/busy-$level/stderr" | head; }
 done
 
 # A run directory holds the checkpoints; the run is its processes' ends.
