@@ -32,7 +32,9 @@ static struct hg_lock dead_stacks_lock = HG_LOCK_INIT;
 
 HG_FORK_STATE unsigned hg_generation;
 HG_FORK_STATE uint32_t hg_stamp_owner_bits = HG_NEW_OWNER;
-HG_FORK_STATE static struct hg_thread *fork_thread; /* the thread that forked, in a child */
+/* The thread that forked, in a child; the first to use the heap, in the
+ * first process. */
+HG_FORK_STATE static struct hg_thread *fork_thread;
 HG_FORK_STATE static bool generation_shared;	      /* another thread used the heap since the fork */
 HG_FORK_STATE static bool generation_forked;	      /* this process forked since it was forked */
 /* A fork child's own-block log (hg_own_log): 32,768 blocks, 256 KiB of
@@ -194,6 +196,12 @@ void hg_thread_activate(struct hg_thread *t)
 	if (t->state != HG_THREAD_NEW)
 		return;
 	t->state = HG_THREAD_ACTIVE;
+	/* The process's first thread to come to the heap holds its blocks
+	 * alone, as a fork child's forking thread does, until another comes. */
+	struct hg_thread *none = NULL;
+	if (hg_generation == 0)
+		__atomic_compare_exchange_n(&fork_thread, &none, t, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
 	if (t != fork_thread)
 		__atomic_store_n(&generation_shared, true, __ATOMIC_RELAXED);
 	dead_stack_remove((uintptr_t)t);
@@ -262,7 +270,7 @@ HG_ENTRY void hg_thread_shutdown(void *unused)
 	hg_lock_release(&hg_arena_list_lock);
 }
 
-int hg_arena_gate;
+HG_FORK_STATE int hg_arena_gate; /* a fork child's exit closes it */
 
 /* A thread that found the gate closed waits for it to open.  A thread
  * paused for a scan is paused here, at no lock. */
@@ -402,7 +410,8 @@ void hg_arena_fork_child(void)
 	} while (av != &hg_main_arena);
 	hg_region_fork_child();
 	hg_lock_reset(&hg_arena_list_lock);
-	hg_arena_gate = 0;
+	if (hg_arena_gate != 0)
+		hg_arena_gate = 0;
 	/* A torn entry is harmless: the scan checks each one. */
 	hg_lock_reset(&dead_stacks_lock);
 }
@@ -488,10 +497,11 @@ void hg_own_log_range(uintptr_t *lo, uintptr_t *hi)
 	*hi = *lo + HG_OWN_LOG_MAX * sizeof(*own_log);
 }
 
-/* Called by the exiting thread: if it is not the one that forked, that
- * one's count cannot be read safely (it may have exited), so no. */
+/* Called by the exiting thread: if it is not the one that forked (or, in
+ * the first process, the first to use the heap), that one's count cannot
+ * be read safely (it may have exited), so no. */
 bool hg_generation_idle(void)
 {
-	return hg_generation > 0 && &hg_self == fork_thread &&
+	return &hg_self == fork_thread &&
 	       !__atomic_load_n(&generation_shared, __ATOMIC_RELAXED) && hg_self.own_blocks == 0;
 }

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -231,6 +232,11 @@ void hg_world_stop(struct hg_world *w)
 	stop.nslots = 0;
 	stop.acked = 0;
 	stop.release = 0;
+	/* No thread was ever created (glibc clears the flag at the first
+	 * pthread_create and never sets it again): none to pause, no
+	 * /proc/self/task to list. */
+	if (__libc_single_threaded)
+		return;
 	if (stop.slots == NULL)
 		stop.slots = hg_scan_map(HG_STOP_MAX * sizeof(struct hg_stopped));
 	if (stop.slots == NULL)
@@ -336,6 +342,7 @@ struct marker {
 	uint32_t *stack;     /* chunks to scan */
 	volatile size_t top; /* in memory: survives a fault's longjmp */
 	uint8_t want, set;   /* mark chunks in state want as set */
+	bool headers;	     /* a chunk's own address refers to it too */
 	size_t self;	     /* the indirect pass's leader */
 	size_t map_len;
 };
@@ -359,28 +366,51 @@ static size_t find_chunk(const struct marker *m, uintptr_t v)
 	return v - s < req || v == s ? lo : SIZE_MAX;
 }
 
+/* The chunk whose header starts at v, or SIZE_MAX. */
+static size_t find_header(const struct marker *m, uintptr_t v)
+{
+	size_t i = find_chunk(m, v + HG_CHUNK_HDR);
+	return i != SIZE_MAX && m->start[i] == v + HG_CHUNK_HDR ? i : SIZE_MAX;
+}
+
+static void mark(struct marker *m, size_t i)
+{
+	if (i == SIZE_MAX || i == m->self)
+		return;
+	uint8_t st = m->state[i];
+	if (st == m->want) {
+		m->state[i] = m->set;
+		m->stack[m->top] = (uint32_t)i;
+		m->top = m->top + 1;
+	} else if (st == LEADER && m->set == INDIRECT) {
+		/* An earlier leader is reachable from this one: it is
+		 * indirect, and what it reaches was marked already. */
+		m->state[i] = INDIRECT;
+	}
+}
+
 static void scan_words(struct marker *m, uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + 7) & ~(uintptr_t)7;
-	const uintptr_t min = m->min, span = m->max - m->min;
+	const uintptr_t min = m->min - (m->headers ? HG_CHUNK_HDR : 0), span = m->max - min;
 	for (const uintptr_t *p = (const uintptr_t *)lo; (uintptr_t)(p + 1) <= hi; p++) {
 		uintptr_t v = *p;
 		if (v - min >= span)
 			continue;
-		size_t i = find_chunk(m, v);
-		if (i == SIZE_MAX || i == m->self)
-			continue;
-		uint8_t st = m->state[i];
-		if (st == m->want) {
-			m->state[i] = m->set;
-			m->stack[m->top] = (uint32_t)i;
-			m->top = m->top + 1;
-		} else if (st == LEADER && m->set == INDIRECT) {
-			/* An earlier leader is reachable from this one: it is
-			 * indirect, and what it reaches was marked already. */
-			m->state[i] = INDIRECT;
-		}
+		mark(m, find_chunk(m, v));
+		if (m->headers)
+			mark(m, find_header(m, v));
 	}
+}
+
+/* A paused thread's registers and live stack: one stopped inside malloc
+ * between taking a chunk and returning it holds the chunk's own address
+ * (its header's), not yet the block's; that counts as a reference too. */
+static void scan_thread_words(struct marker *m, uintptr_t lo, uintptr_t hi)
+{
+	m->headers = true;
+	scan_words(m, lo, hi);
+	m->headers = false;
 }
 
 static void scan_chunk(struct marker *m, size_t i)
@@ -650,7 +680,9 @@ static void consider_mapping(struct roots *r, const char *line)
 		scan_root_pieces(r, d->sp, tls.lo, sparse);
 		lo = tls.hi;
 	}
+	r->m->headers = live; /* see scan_thread_words */
 	scan_root_pieces(r, lo, hi, sparse);
+	r->m->headers = false;
 }
 
 void hg_scan_sort_ranges(struct hg_range *v, size_t n)
@@ -718,8 +750,8 @@ static void scan_roots(struct roots *r, unsigned *faults)
 	/* Registers of the paused threads and of the caller. */
 	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
 	for (unsigned i = 0; stop.slots != NULL && i < slots; i++)
-		scan_words(r->m, (uintptr_t)stop.slots[i].regs,
-			   (uintptr_t)(stop.slots[i].regs + NGREG));
+		scan_thread_words(r->m, (uintptr_t)stop.slots[i].regs,
+				  (uintptr_t)(stop.slots[i].regs + NGREG));
 	scan_words(r->m, (uintptr_t)r->in->caller_regs,
 		   (uintptr_t)(r->in->caller_regs + r->in->ncaller_regs));
 	/* volatile: the position survives a fault's longjmp. */

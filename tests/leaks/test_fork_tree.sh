@@ -7,6 +7,13 @@
 # lost, so neither process writes or prints anything; with clean_reports=1,
 # a child holding nothing of its own makes no scan (its scan record is all
 # zero) and reports nothing, while its parent scans and keeps its 1000 blocks.
+# empty: the same for a process that is no fork child: it freed every block
+# it allocated, alone, so its exit makes no scan (its scan record is all
+# zero).  thread: its main thread freed all of its blocks, but a second
+# thread lost one: that process scans and reports the thread's block.
+# header: a block whose chunk header's address (not the block's) is on the
+# stack is reachable, as a thread paused inside malloc holds it; one whose
+# header's address is in a global is lost.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -116,5 +123,22 @@ if run idle idle clean_reports=1; then
 	cpid=$(sed -n 's/^child //p' "$tmp/idle/stdout")
 	check idle parent "$ppid" "scan_threads>=1" "reachable_blocks>=1000"
 	check idle child "$cpid" scan_threads=0 sites=0 reachable_blocks=0 lost=
+fi
+# empty: nothing held at exit, nothing scanned.
+if run empty empty clean_reports=1; then
+	pid=$(sed -n 's/^parent //p' "$tmp/empty/stdout")
+	check empty process "$pid" scan_threads=0 sites=0 reachable_blocks=0 lost=
+fi
+
+# thread: the main thread holds nothing, another thread lost a block.
+if run thread; then
+	pid=$(sed -n 's/^parent //p' "$tmp/thread/stdout")
+	check thread process "$pid" lost=thread_leak "scan_threads>=1"
+	summary thread "$pid" 333
+fi
+# header: the stack's header address keeps its block, the global's not.
+if run header; then
+	pid=$(sed -n 's/^parent //p' "$tmp/header/stdout")
+	check header process "$pid" lost=global_header_block reachable_blocks=1
 fi
 [ $fails -eq 0 ]
