@@ -51,9 +51,12 @@ static inline void hg_lock_release(struct hg_lock *l)
 		hg_lock_wake(l);
 }
 
+/* In a fork child: a free lock is left unwritten, so that its page stays
+ * shared with the parent. */
 static inline void hg_lock_reset(struct hg_lock *l)
 {
-	l->state = 0;
+	if (l->state != 0)
+		l->state = 0;
 }
 
 #endif

@@ -423,5 +423,5 @@ void hg_guard_exit(void)
 	hg_arena_unlock_all();
 	if (hg_mp.full)
 		hg_quarantine_drain(leave_quarantine_at_exit, hg_generation > 0);
-	hg_guard_check_heap(HG_DIAG_AT_EXIT);
+	hg_guard_check_heap_at_exit();
 }

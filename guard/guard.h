@@ -32,8 +32,9 @@ void hg_guard_quarantine(struct hg_chunk *c);
 bool hg_guard_fill_ok(struct hg_chunk *c, const char *op);
 void hg_guard_exit(void);
 void hg_guard_thread_exit(void);
-/* op: "heapguard_check_heap", or HG_DIAG_AT_EXIT for the check at exit. */
+/* heapguard_check_heap (op names the call), and the check at exit. */
 int hg_guard_check_heap(const char *op);
+int hg_guard_check_heap_at_exit(void);
 /* The same from the handler of a fatal signal (report/crash.c): waits for
  * no lock (another thread, or this one, may hold it for ever); -1 when one
  * stayed held and the rest of the heap was not checked. */

@@ -150,7 +150,12 @@ static int check_heap(const char *op, enum check_when when)
 
 int hg_guard_check_heap(const char *op)
 {
-	return check_heap(op, strcmp(op, HG_DIAG_AT_EXIT) == 0 ? CHECK_AT_EXIT : CHECK_ON_CALL);
+	return check_heap(op, CHECK_ON_CALL);
+}
+
+int hg_guard_check_heap_at_exit(void)
+{
+	return check_heap(HG_DIAG_AT_EXIT, CHECK_AT_EXIT);
 }
 
 int hg_guard_check_heap_dying(const char *op)

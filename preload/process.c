@@ -104,7 +104,10 @@ static void fork_block_signals(void)
 HG_ENTRY void hg_process_fork_prepare(void)
 {
 	fork_locked = false;
-	if (!hg_ready || __libc_single_threaded)
+	if (!hg_ready)
+		return;
+	hg_checkpoint_fork_prepare();
+	if (__libc_single_threaded)
 		return;
 	fork_block_signals();
 	hg_unwind_fork_prepare();

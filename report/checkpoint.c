@@ -20,6 +20,7 @@
 static struct hg_lock checkpointing = HG_LOCK_INIT;
 HG_FORK_STATE static unsigned made;	/* checkpoints made (scanned) so far */
 HG_FORK_STATE static uint64_t since_us; /* the last one's time, or the start's */
+HG_FORK_STATE static uint64_t fork_us;	/* the last fork's, read in the parent */
 
 static uint64_t now_us(void)
 {
@@ -34,11 +35,18 @@ void hg_checkpoint_start(void)
 		since_us = now_us();
 }
 
+/* The clock is read before the fork: a child that reads it for the first
+ * time pays page faults for the call (and its exit may be all it does). */
+void hg_checkpoint_fork_prepare(void)
+{
+	fork_us = now_us();
+}
+
 void hg_checkpoint_fork_child(void)
 {
 	hg_lock_reset(&checkpointing);
 	made = 0;
-	since_us = now_us();
+	since_us = fork_us;
 	hg_leaks_fork_child();
 }
 

@@ -78,10 +78,12 @@ struct outcome {
 	int leaks_err, frag_err; /* 0 when written (or not attempted) */
 	bool leaks_fallback;
 	bool asked; /* the reports were asked for (report_on_crash) */
-	/* Last: a clean process clears only their first bytes (a fork child
-	 * would copy three pages to clear them whole). */
-	char leaks_report[HG_REPORT_PATH + 64], frag_report[HG_REPORT_PATH + 64];
+	const char *leaks_report, *frag_report; /* "" when not written */
 };
+
+/* The reports' names, written only when a report is (a clean fork child
+ * that wrote them would copy two pages for nothing). */
+static char leaks_name[HG_REPORT_PATH + 64], frag_name[HG_REPORT_PATH + 64];
 
 static bool has_finding(const struct outcome *o)
 {
@@ -180,11 +182,11 @@ static void summary(const struct outcome *o)
  * to stderr.  Returns the status to exit with instead, or -1. */
 static int write_reports(enum hg_frag_trigger trigger, int status, bool asked)
 {
-	static struct outcome o;
+	HG_FORK_STATE static struct outcome o;
 	if (hg_config.skipped)
 		return -1;
-	memset(&o, 0, offsetof(struct outcome, leaks_report));
-	o.leaks_report[0] = o.frag_report[0] = '\0';
+	memset(&o, 0, sizeof(o));
+	o.leaks_report = o.frag_report = "";
 	o.status = status;
 	o.asked = asked;
 	if (hg_config.options.leaks)
@@ -194,16 +196,17 @@ static int write_reports(enum hg_frag_trigger trigger, int status, bool asked)
 	bool run = hg_run_active();
 	if (finding || hg_config.options.clean_reports || asked) {
 		if (hg_config.options.frag) {
-			o.frag_err = hg_frag_write(trigger, status, o.frag_report,
-						   sizeof(o.frag_report));
-			if (o.frag_err == EAGAIN)
-				o.frag_report[0] = '\0';
-			else if (o.frag_err != 0 && o.frag_report[0] == '\0')
-				hg_fmt(o.frag_report, sizeof(o.frag_report), "the fragmentation report");
+			o.frag_err = hg_frag_write(trigger, status, frag_name, sizeof(frag_name));
+			if (o.frag_err != 0 && o.frag_err != EAGAIN && frag_name[0] == '\0')
+				hg_fmt(frag_name, sizeof(frag_name), "the fragmentation report");
+			if (o.frag_err != EAGAIN)
+				o.frag_report = frag_name;
 		}
-		if (o.scanned)
-			o.leaks_err = hg_leaks_write(o.leaks_report, sizeof(o.leaks_report),
+		if (o.scanned) {
+			o.leaks_err = hg_leaks_write(leaks_name, sizeof(leaks_name),
 						     &o.leaks_fallback);
+			o.leaks_report = leaks_name;
+		}
 		o.replaced = exit_policy(&o);
 		summary(&o);
 	} else {

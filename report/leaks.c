@@ -760,9 +760,11 @@ static void suppress_sites(struct report *r)
 
 /* What the scan found stays here until hg_leaks_done. */
 static struct hg_modules mods;
-static struct report r;
-static struct collect k;
-static struct memory mem;
+/* Written by every exit, a fork child's idle one too: beside the other
+ * fork state (compiler.h). */
+HG_FORK_STATE static struct report r;
+HG_FORK_STATE static struct collect k;
+HG_FORK_STATE static struct memory mem;
 static char exe[HG_PATH];
 HG_FORK_STATE static bool scanned;
 static int scan_error; /* why the last scan made no report: EBUSY or ENOMEM */
