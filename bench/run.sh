@@ -89,6 +89,12 @@ workloads=(
 [ -x /bin/true ] && workloads+=(
 	"exec-loop|micro||$bin/execloop 2000 /bin/true|$bin/execloop 10000 /bin/true"
 )
+# bash-script: bench/script.sh, rounds of $(...) subshells (bash forks its
+# heap for each), pipes and short commands; every process of the tree
+# under the contender.
+workloads+=(
+	"bash-script|real||bash $srcdir/bench/script.sh 100|bash $srcdir/bench/script.sh 1000"
+)
 # ---- end of the startup block ----
 [ $mode = smoke ] && workloads=("seed-loop|micro|v|$bin/seedloop 1000|$bin/seedloop 1000")
 contenders=(heapguard-fast heapguard-full jemalloc tcmalloc mimalloc scudo malloc-check
