@@ -264,9 +264,13 @@ def main():
             pinned = [s for c, s in flat if c == "P"]
             check(len(pinned) * unit > 0.2 * t["free"], "%d pinned pages" % len(pinned))
             named = [s for s in pinned if s]
-            check(len(named) > 0.9 * len(pinned) and
-                  all(function_of(r, r["stacks"][s][0]) == "make_message" for s in set(named)),
-                  "pinned pages' sites %s" % sorted(set(named)))
+            # make_message pins them, but for the odd page where another
+            # block holds more (stdout's 4 KiB buffer, say, when it lands
+            # among the holes).
+            other = [s for s in named if function_of(r, r["stacks"][s][0]) != "make_message"]
+            check(len(named) > 0.9 * len(pinned) and len(other) <= max(2, len(named) // 100),
+                  "pinned pages' sites %s, %d of %d pages not make_message's" %
+                  (sorted(set(named)), len(other), len(named)))
         else:
             check(r["pin_sites"] and r["pin_sites"][0][0] == 0, "level=fast: site 0 pins")
         # What malloc_trim(0) then took off the resident set.
