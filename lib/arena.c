@@ -272,24 +272,33 @@ HG_ENTRY void hg_thread_shutdown(void *unused)
 
 HG_FORK_STATE int hg_arena_gate; /* a fork child's exit closes it */
 
+static int gate_waiters; /* threads in hg_arena_gate_wait */
+
 /* A thread that found the gate closed waits for it to open.  A thread
- * paused for a scan is paused here, at no lock. */
+ * paused for a scan is paused here, at no lock.  The count and the gate
+ * are read and written in one order (seq_cst) on both sides: either the
+ * opener sees a waiter and wakes it, or the waiter sees the gate open. */
 void hg_arena_gate_wait(void)
 {
 	int saved = errno;
-	for (int g; (g = __atomic_load_n(&hg_arena_gate, __ATOMIC_ACQUIRE)) != 0;)
+	__atomic_add_fetch(&gate_waiters, 1, __ATOMIC_SEQ_CST);
+	for (int g; (g = __atomic_load_n(&hg_arena_gate, __ATOMIC_SEQ_CST)) != 0;)
 		syscall(SYS_futex, &hg_arena_gate, FUTEX_WAIT_PRIVATE, g, NULL, NULL, 0);
+	__atomic_sub_fetch(&gate_waiters, 1, __ATOMIC_SEQ_CST);
 	errno = saved;
 }
 
 static void gate_close(void)
 {
-	__atomic_add_fetch(&hg_arena_gate, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&hg_arena_gate, 1, __ATOMIC_SEQ_CST);
 }
 
+/* No system call unless a thread waits (a single-threaded exit opens and
+ * closes the gate for nobody). */
 static void gate_open(void)
 {
-	if (__atomic_sub_fetch(&hg_arena_gate, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&hg_arena_gate, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    __atomic_load_n(&gate_waiters, __ATOMIC_SEQ_CST) != 0)
 		syscall(SYS_futex, &hg_arena_gate, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
@@ -412,6 +421,8 @@ void hg_arena_fork_child(void)
 	hg_lock_reset(&hg_arena_list_lock);
 	if (hg_arena_gate != 0)
 		hg_arena_gate = 0;
+	if (gate_waiters != 0)
+		gate_waiters = 0;
 	/* A torn entry is harmless: the scan checks each one. */
 	hg_lock_reset(&dead_stacks_lock);
 }
