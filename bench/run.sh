@@ -173,9 +173,10 @@ clean_run() { rm -rf "${reports:?}"/* "$scratch"/heaptrack/*; }
 # Run only when named with --contenders: sample=0 beside the defaults.
 optional=(heapguard-fast-nosample heapguard-full-nosample)
 active=()
+all_contenders=$(IFS=,; echo "${contenders[*]}")
 for c in "${contenders[@]}" "${optional[@]}"; do
 	if [ -z "$pick" ]; then
-		listed "$c" "${contenders[*]// /,}" || continue
+		listed "$c" "$all_contenders" || continue
 	fi
 	listed "$c" "$pick" || continue
 	why=$(missing "$c")

@@ -37,4 +37,15 @@ grep -qx '| workload | glibc | heapguard-full |' "$tmp/out" || fail "no per-oper
 grep -qx "| seed-loop | $num | $num |" "$tmp/out" || fail "no well-formed per-operation row"
 ! grep -q failed "$tmp/out" || fail "a run failed"
 [ -z "$(ls -A "$tmp/scratch")" ] || fail "files left behind: $(ls -A "$tmp/scratch")"
+
+# Without --contenders: every installed contender, heapguard's two levels
+# at least.
+TMPDIR=$tmp/scratch BENCH_DIR=$builddir/bench top_srcdir=$srcdir \
+	bash "$srcdir/bench/run.sh" --smoke >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ $status -eq 0 ] || fail "bench/run.sh --smoke without --contenders exited with status $status"
+for c in heapguard-fast heapguard-full; do
+	grep -qx "| seed-loop | $c | $ratio | $ratio | $num | $num | $num | $num |" "$tmp/out" ||
+		fail "without --contenders: no seed-loop row for $c"
+done
 exit 0
