@@ -807,13 +807,15 @@ static void scan_written(struct roots *r, uintptr_t lo, uintptr_t hi, int fd)
 	scan_pages(r, lo, hi, fd, true);
 }
 
-/* written: the pages above, less the chunks; else a root mapping's pages
- * that hold anything: present, or swapped out.  One that is neither was
- * never written (zero, or the file's bytes): reading it would only fault
- * it in. */
+/* The pages of [lo, hi) this process may have written since the fork, of
+ * inherited heap (written: less the chunks) or of a root mapping alike: a
+ * page still shared with the parent holds what the parent wrote before the
+ * fork, which cannot point to a block the child allocated since (a stale
+ * pointer there could only keep one falsely reachable).  A page that is
+ * not present was never written at all. */
 static void scan_pages(struct roots *r, uintptr_t lo, uintptr_t hi, int fd, bool written)
 {
-	const uint64_t want = written ? HG_PM_PRESENT | HG_PM_EXCLUSIVE : HG_PM_PRESENT;
+	const uint64_t want = HG_PM_PRESENT | HG_PM_EXCLUSIVE;
 	uintptr_t page = hg_page_size;
 	for (uintptr_t a = lo & ~(page - 1); a < hi;) {
 		size_t npages = (hi - a + page - 1) / page;

@@ -46,6 +46,9 @@ void **table;
 void *global_d;
 void **global_many;
 static int reused;
+/* 4 MiB of data the parent wrote before the fork: a root the child's scan
+ * need not read, since it did not write it. */
+void *parent_data[512 * 1024];
 
 LK_SITE static void keep_in_parent(void)
 {
@@ -53,6 +56,8 @@ LK_SITE static void keep_in_parent(void)
 	for (int i = 0; i < KEPT; i++)
 		table[i] = malloc(64);
 	table[KEPT] = NULL;
+	for (size_t i = 0; i < sizeof(parent_data) / sizeof(parent_data[0]); i++)
+		parent_data[i] = table[i % KEPT];
 }
 
 LK_SITE static void child_a(void)

@@ -4,7 +4,9 @@
 # (fork_own.c; heapguard(7), Fork children).
 # own, at level=fast and level=full: the child's scan classifies its 7
 # blocks only (the scan record's blocks), reads a few pages of the 50,000
-# inherited blocks' heap (heap_bytes under 1 MB), and its verdicts are
+# inherited blocks' heap (heap_bytes under 1 MB) and of the roots (none of
+# the parent's 4 MiB of data it did not write: root_bytes under 1 MB), and
+# its verdicts are
 # right: lost b, c2 and g (c2 even where it took back the address of an
 # inherited block the child freed, which a stale pointer in a page the
 # child did not write still holds), indirect f, reachable a (through an
@@ -38,8 +40,8 @@ run() {
 		HEAPGUARD_OPTIONS="report=$d/hg.%p:$3" "$prog" "$2" >stdout 2>stderr)
 }
 
-# verdicts DIR BLOCKS_MIN BLOCKS_MAX HEAP_MAX LOST INDIRECT REACHABLE: the
-# child's report (REACHABLE N+: at least N).
+# verdicts DIR BLOCKS_MIN BLOCKS_MAX HEAP_MAX LOST INDIRECT REACHABLE
+# [ROOTS_MAX]: the child's report (REACHABLE N+: at least N).
 verdicts() {
 	d=$tmp/$1
 	cpid=$(sed -n 's/^child \([0-9]*\) .*/\1/p' "$d/stdout")
@@ -56,11 +58,12 @@ verdicts() {
 		fails=$((fails + 1))
 		return
 	fi
-	if python3 - "$1" "$f.json" "$2" "$3" "$4" "$5" "$6" "$7" <<'PY'; then echo "ok: $1"; else fails=$((fails + 1)); fi
+	if python3 - "$1" "$f.json" "$2" "$3" "$4" "$5" "$6" "$7" "${8:-}" <<'PY'; then echo "ok: $1"; else fails=$((fails + 1)); fi
 import json, sys
 name, path = sys.argv[1], sys.argv[2]
 bmin, bmax, heap_max, lost, indirect = map(int, sys.argv[3:8])
 reachable, at_least = int(sys.argv[8].rstrip("+")), sys.argv[8].endswith("+")
+roots_max = int(sys.argv[9]) if sys.argv[9] else None
 r = json.load(open(path))
 scan, t = r.get("scan", {}), r["totals"]
 got = {"blocks": scan.get("blocks"), "heap_bytes": scan.get("heap_bytes"),
@@ -71,6 +74,8 @@ if got["blocks"] is None or not bmin <= got["blocks"] <= bmax:
     bad.append("scanned blocks %s, expected %d..%d" % (got["blocks"], bmin, bmax))
 if got["heap_bytes"] is None or got["heap_bytes"] > heap_max:
     bad.append("heap bytes read %s, expected at most %d" % (got["heap_bytes"], heap_max))
+if roots_max is not None and not 0 < scan.get("root_bytes", 0) <= roots_max:
+    bad.append("root bytes read %s, expected at most %d" % (scan.get("root_bytes"), roots_max))
 for k, want in (("lost", lost), ("indirect", indirect), ("reachable", reachable)):
     if got[k] != want and not (k == "reachable" and at_least and got[k] > want):
         bad.append("%s blocks %d, expected %d%s" % (k, got[k], want,
@@ -83,7 +88,7 @@ PY
 
 for level in fast full; do
 	run own.$level own "level=$level:clean_reports=1" &&
-		verdicts own.$level 7 7 1000000 3 1 3
+		verdicts own.$level 7 7 1000000 3 1 3 1000000
 	# The thread's block is freed; what its start allocated (TLS) stays
 	# reachable: at least a, c1, d.
 	run thread.$level thread "level=$level:clean_reports=1" &&
