@@ -546,46 +546,70 @@ void hg_cfi_fork_child(void)
 /* ---- the walk ---- */
 
 /* The last walks from malloc-family entry frames (a few, by return
- * address: a loop's malloc and free are two), each as the words of stack
- * it read (return addresses and saved rbp values, in order) and the depot
- * id its stack got.  A walk is a function of the entry frame, the depth
- * and those words (rules depend on return addresses only), so a capture
- * from the same entry frame whose words all still hold those values has
- * the same stack: the memo answers with its id after reading the words
- * alone.  Reading stops at the first word that differs, so it reads only
- * what the walk itself would read. */
+ * address: a loop's malloc and free are two), each as its frames: where
+ * each step read the return address and, if it reloaded rbp, rbp, and the
+ * values it read.  A walk is a function of the entry frame, the depth and
+ * the words it reads (rules depend on return addresses only), so:
+ *
+ * - A capture from the same entry frame whose words all still hold those
+ *   values has the same stack: the memo answers with the depot id that
+ *   walk's stack got, after reading the words alone.
+ *
+ * - Two captures in a row usually differ in their innermost frames only
+ *   (sqlite3's mallocs and frees all run under sqlite3_step, the parser's
+ *   under sqlite3RunParser).  A step that starts from the state a step of
+ *   the last walk started from (the same return address to look up, the
+ *   same stack pointer, and the same rbp if that walk used it before
+ *   reloading it) takes the same steps as that walk did for as long as the
+ *   words they read still hold the values read then: the walk replays
+ *   them, reading one or two words a frame instead of finding its rule
+ *   and checking its bounds, and walks on from the first word that
+ *   differs.
+ *
+ * Reading stops at the first word that differs, so either reads only what
+ * the walk itself would read. */
 #define MEMO_SLOTS 4 /* memo_slot takes the top 2 bits of a hash */
-#define MEMO_READS 24
+#define TRACE_FRAMES 32
+struct trace_frame {
+	uintptr_t cfa;				/* the return address was read at cfa - 8 */
+	uintptr_t pc;				/* ... and was this */
+	uintptr_t bp;				/* rbp after the step */
+	int16_t rbp_off;			/* rbp was reloaded from cfa + rbp_off; 0: kept */
+	bool uses_bp;				/* the CFA came from rbp */
+};
 struct walk_memo {
-	uintptr_t ra, sp, bp;			/* the entry frame */
+	uintptr_t ra, sp, bp;			/* the entry frame: the first step's state */
+	uintptr_t end;				/* the stack's end */
 	bool bp_used;				/* the walk used the entry rbp (else
 						 * it may hold anything) */
+	bool whole;				/* all its frames are here */
 	unsigned max;				/* the depth asked for */
-	unsigned nreads;
-	uint32_t id;				/* 0: nothing memoised */
-	uintptr_t addr[MEMO_READS], val[MEMO_READS];
+	uint32_t id;				/* 0: no id known */
+	unsigned nframes;
+	unsigned nterm;				/* the reads of a last step that gave no */
+	uintptr_t term_addr[2], term_val[2];	/* frame (ra 0, or the depth reached) */
+	struct trace_frame f[TRACE_FRAMES];
 };
 static __thread struct walk_memo memos[MEMO_SLOTS] __attribute__((tls_model("initial-exec")));
 /* The slot of the last walk, until its id is known; NULL if that walk
- * cannot be memoised (no entry frame, too many reads, or it failed). */
+ * cannot be memoised (no entry frame, too many frames, or it failed). */
 static __thread struct walk_memo *memo_pending __attribute__((tls_model("initial-exec")));
+/* The slot of the last walk, to replay from. */
+static __thread struct walk_memo *memo_last __attribute__((tls_model("initial-exec")));
+/* A walk in a signal handler, while this thread was walking, neither uses
+ * nor replaces the memos. */
+static __thread bool walk_busy __attribute__((tls_model("initial-exec")));
+static __thread uint64_t frames_replayed, replays_refused __attribute__((tls_model("initial-exec")));
 
 static inline struct walk_memo *memo_slot(uintptr_t ra)
 {
 	return &memos[(ra * 0x9e3779b97f4a7c15u) >> 62]; /* MEMO_SLOTS == 4 */
 }
 
-static inline uintptr_t walk_read(struct walk_memo *m, const uintptr_t *where)
+void hg_cfi_replay_stats(uint64_t *replayed, uint64_t *refused)
 {
-	uintptr_t v = *where;
-	if (m != NULL) {
-		if (m->nreads < MEMO_READS) {
-			m->addr[m->nreads] = (uintptr_t)where;
-			m->val[m->nreads] = v;
-		}
-		m->nreads++;
-	}
-	return v;
+	*replayed = frames_replayed;
+	*refused = replays_refused;
 }
 
 uint32_t hg_cfi_memo_get(unsigned max)
@@ -595,8 +619,14 @@ uint32_t hg_cfi_memo_get(unsigned max)
 	if (m->id == 0 || self->entry_ra != m->ra || self->entry_sp != m->sp ||
 	    (m->bp_used && self->entry_bp != m->bp) || max != m->max)
 		return 0;
-	for (unsigned i = 0; i < m->nreads; i++)
-		if (*(const uintptr_t *)m->addr[i] != m->val[i])
+	for (unsigned i = 0; i < m->nframes; i++) {
+		const struct trace_frame *f = &m->f[i];
+		if (*(const uintptr_t *)(f->cfa - 8) != f->pc ||
+		    (f->rbp_off != 0 && *(const uintptr_t *)(f->cfa + (uintptr_t)(intptr_t)f->rbp_off) != f->bp))
+			return 0;
+	}
+	for (unsigned i = 0; i < m->nterm; i++)
+		if (*(const uintptr_t *)m->term_addr[i] != m->term_val[i])
 			return 0;
 	return m->id;
 }
@@ -606,6 +636,107 @@ void hg_cfi_memo_set(uint32_t id)
 	if (memo_pending != NULL)
 		memo_pending->id = id;
 	memo_pending = NULL;
+}
+
+/* The state frame j of walk t started from. */
+static inline uintptr_t trace_sp(const struct walk_memo *t, unsigned j)
+{
+	return j == 0 ? t->sp : t->f[j - 1].cfa;
+}
+
+static inline uintptr_t trace_lookup(const struct walk_memo *t, unsigned j)
+{
+	return (j == 0 ? t->ra : t->f[j - 1].pc) - 1;
+}
+
+static inline uintptr_t trace_bp(const struct walk_memo *t, unsigned j)
+{
+	return j == 0 ? t->bp : t->f[j - 1].bp;
+}
+
+/* Whether the steps from frame j read the rbp they started with before
+ * one of them reloaded it (the steps after the last are the new walk's
+ * own, from its own rbp). */
+static bool trace_needs_bp(const struct walk_memo *t, unsigned j)
+{
+	for (; j < t->nframes; j++) {
+		if (t->f[j].uses_bp)
+			return true;
+		if (t->f[j].rbp_off != 0)
+			return false;
+	}
+	return false;
+}
+
+/* The new walk's frames, until it ends and goes to its slot: its own and
+ * those replayed (head), then those it replayed up to the last walk's end,
+ * left where they are (last->f[tail_from, last->nframes)) unless it
+ * walked on past them. */
+struct walk_record {
+	const struct walk_memo *last;
+	unsigned nhead, tail_from;
+	bool tail, truncated;
+	unsigned nterm;
+	uintptr_t term_addr[2], term_val[2];
+	struct trace_frame head[TRACE_FRAMES];
+};
+
+static void record_frames(struct walk_record *w, const struct trace_frame *f, unsigned n)
+{
+	if (n > TRACE_FRAMES - w->nhead) {
+		n = TRACE_FRAMES - w->nhead;
+		w->truncated = true;
+	}
+	memcpy(&w->head[w->nhead], f, n * sizeof(*f));
+	w->nhead += n;
+}
+
+static inline void record_frame(struct walk_record *w, const struct trace_frame *f)
+{
+	if (w == NULL)
+		return;
+	if (HG_UNLIKELY(w->tail)) {		/* walked on past the last walk's end */
+		w->tail = false;
+		record_frames(w, &w->last->f[w->tail_from], w->last->nframes - w->tail_from);
+	}
+	if (w->nhead < TRACE_FRAMES)
+		w->head[w->nhead++] = *f;
+	else
+		w->truncated = true;
+}
+
+static inline void record_term_read(struct walk_record *w, const uintptr_t *where, uintptr_t v)
+{
+	if (w != NULL && w->nterm < 2) {
+		w->term_addr[w->nterm] = (uintptr_t)where;
+		w->term_val[w->nterm++] = v;
+	}
+}
+
+/* The walk is over: its frames go to its slot m, whose entry frame is
+ * already noted, and the slot waits for the walk's id if it is whole. */
+static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t end)
+{
+	unsigned n = w->nhead;
+	if (w->tail) {
+		unsigned more = w->last->nframes - w->tail_from;
+		if (more > TRACE_FRAMES - n) {
+			more = TRACE_FRAMES - n;
+			w->truncated = true;
+		}
+		memmove(&m->f[n], &w->last->f[w->tail_from], more * sizeof(m->f[0]));
+		n += more;
+	}
+	memcpy(m->f, w->head, w->nhead * sizeof(m->f[0]));
+	m->nframes = n;
+	m->end = end;
+	m->nterm = w->nterm;
+	memcpy(m->term_addr, w->term_addr, sizeof(m->term_addr));
+	memcpy(m->term_val, w->term_val, sizeof(m->term_val));
+	m->whole = !w->truncated;
+	memo_last = m;
+	if (m->whole)
+		memo_pending = m;
 }
 
 /* ---- the stack's bounds ----
@@ -638,10 +769,40 @@ static inline uintptr_t stack_end(uintptr_t sp)
 }
 
 /* The word at addr lies in [lo, hi), where lo is the walk's own stack
- * pointer and hi the stack's end, and is aligned. */
+ * pointer and hi the stack's end (hi - lo >= 8), and is aligned. */
 static inline bool stack_word(uintptr_t addr, uintptr_t lo, uintptr_t hi)
 {
-	return addr >= lo && addr < hi && hi - addr >= sizeof(uintptr_t) && (addr & 7) == 0;
+	return addr - lo <= hi - lo - sizeof(uintptr_t) && (addr & 7) == 0;
+}
+
+/* Replays walk t's frames from frame j, the new walk being at the state
+ * that frame's step started from, for as long as the words they read hold
+ * the same values (and lie on this walk's part of the stack) and the depth
+ * allows; returns the first frame not replayed.  (A frame's bp is the one
+ * its step started from or loaded; a later walk compares it only where
+ * the steps after need it, and then the two are the same.) */
+static unsigned replay(const struct walk_memo *t, unsigned j, uintptr_t start_sp, uintptr_t *pcs,
+		       unsigned *n_io, unsigned max, uintptr_t *bp_io, bool *bp_is_entry)
+{
+	unsigned k = j, n = *n_io;
+	uintptr_t bp = *bp_io;
+	for (; k < t->nframes && n < max; k++) {
+		const struct trace_frame *f = &t->f[k];
+		const uintptr_t *ra_at = (const uintptr_t *)(f->cfa - 8);
+		if ((uintptr_t)ra_at < start_sp || *ra_at != f->pc)
+			break;
+		if (f->rbp_off != 0) {
+			const uintptr_t *bp_at = (const uintptr_t *)(f->cfa + (uintptr_t)(intptr_t)f->rbp_off);
+			if ((uintptr_t)bp_at < start_sp || *bp_at != f->bp)
+				break;
+			bp = f->bp;
+			*bp_is_entry = false;
+		}
+		pcs[n++] = f->pc;
+	}
+	*n_io = n;
+	*bp_io = bp;
+	return k;
 }
 
 int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
@@ -651,7 +812,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
 	uintptr_t lookup = ip, start_sp = sp;
 	uintptr_t end = stack_end(sp);
-	if (end == 0)
+	if (end == 0 || end - sp < 64)
 		return -1; /* libunwind, which validates what it reads */
 	unsigned n = 0;
 	bool at_top = true, bp_is_entry = true;
@@ -659,6 +820,9 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 	 * there, without walking heapguard's own frames. */
 	struct hg_thread *self = &hg_self;
 	struct walk_memo *m = NULL;
+	const struct walk_memo *last = NULL;
+	struct walk_record record, *w = NULL;
+	unsigned j = 0;				/* last's frame to match next */
 	memo_pending = NULL;
 	if (self->entry_ra != 0 && self->entry_sp > sp && self->entry_sp <= end && max > 0) {
 		pcs[n++] = self->entry_ra;
@@ -666,23 +830,59 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		sp = self->entry_sp;
 		bp = self->entry_bp;
 		at_top = false;
+	}
+	if (!at_top && !walk_busy) {
+		walk_busy = true;
+		last = memo_last;
+		if (last == NULL || last->end != end)
+			last = NULL;
+		w = &record;
+		w->last = last;
+		w->nhead = w->nterm = 0;
+		w->tail = w->truncated = false;
+		/* Its slot is rewritten at the end (last may be the same). */
 		m = memo_slot(self->entry_ra);
 		m->id = 0;
-		m->ra = self->entry_ra;
-		m->sp = self->entry_sp;
-		m->bp = self->entry_bp;
 		m->bp_used = false;
-		m->max = max;
-		m->nreads = 0;
 	}
+	bool bp_used = false;
 	for (unsigned frames = 0; frames < max + HG_OWN_FRAMES_MAX; frames++) {
+		if (last != NULL && j < last->nframes) {
+			while (j < last->nframes && trace_sp(last, j) < sp)
+				j++;
+			if (j < last->nframes && trace_sp(last, j) == sp &&
+			    trace_lookup(last, j) == lookup &&
+			    (trace_bp(last, j) == bp || !trace_needs_bp(last, j))) {
+				if (bp_is_entry && trace_needs_bp(last, j))
+					bp_used = true;
+				unsigned k = replay(last, j, start_sp, pcs, &n, max, &bp, &bp_is_entry);
+				if (k > j) {
+					sp = last->f[k - 1].cfa;
+					lookup = last->f[k - 1].pc - 1;
+					if (k == last->nframes) {
+						w->tail = true;
+						w->tail_from = j;
+					} else {
+						record_frames(w, &last->f[j], k - j);
+					}
+				}
+				frames_replayed += k - j;
+				replays_refused += k < last->nframes && n < max;
+				frames += k - j;
+				j = k + 1; /* k's words differ (or the depth is reached) */
+				if (frames >= max + HG_OWN_FRAMES_MAX)
+					break;
+			}
+		}
 		struct rule r;
-		if (!rule_at(lookup, &r))
+		if (!rule_at(lookup, &r)) {
+			walk_busy = false;
 			return -1;
+		}
 		if (r.kind == RULE_END)
 			break;
-		if (r.cfa_reg != REG_RSP && bp_is_entry && m != NULL)
-			m->bp_used = true;
+		if (r.cfa_reg != REG_RSP && bp_is_entry)
+			bp_used = true;
 		uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : bp) + (uintptr_t)(intptr_t)r.cfa_off;
 		/* The stack only grows one way, and every word read is on it:
 		 * past a frame that breaks this, nothing can be trusted, and
@@ -691,23 +891,37 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 			break;
 		if (r.rbp_off != 0 && !stack_word(cfa + (uintptr_t)(intptr_t)r.rbp_off, start_sp, end))
 			break;
-		uintptr_t ra = walk_read(m, (const uintptr_t *)(cfa - 8));
+		const uintptr_t *ra_at = (const uintptr_t *)(cfa - 8);
+		uintptr_t ra = *ra_at;
 		if (r.rbp_off != 0) {
-			bp = walk_read(m, (const uintptr_t *)(cfa + (intptr_t)r.rbp_off));
+			bp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
 			bp_is_entry = false;
 		}
 		sp = cfa;
-		if (ra == 0)
+		if (ra == 0 || (!at_top && n == max)) {
+			record_term_read(w, ra_at, ra);
+			if (r.rbp_off != 0)
+				record_term_read(w, (const uintptr_t *)(cfa + (intptr_t)r.rbp_off), bp);
 			break;
+		}
 		if (!at_top || !hg_unwind_is_ours(ra)) {
 			at_top = false;
 			if (n == max)
 				break;
 			pcs[n++] = ra;
+			struct trace_frame f = { cfa, ra, bp, r.rbp_off, r.cfa_reg != REG_RSP };
+			record_frame(w, &f);
 		}
 		lookup = ra - 1;
 	}
-	if (m != NULL && m->nreads <= MEMO_READS)
-		memo_pending = m;
+	if (w != NULL) {
+		record_close(w, m, end);
+		m->ra = self->entry_ra;
+		m->sp = self->entry_sp;
+		m->bp = self->entry_bp;
+		m->bp_used = bp_used;
+		m->max = max;
+		walk_busy = false;
+	}
 	return (int)n;
 }

@@ -19,6 +19,11 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max);
 uint32_t hg_cfi_memo_get(unsigned max);
 void hg_cfi_memo_set(uint32_t id);
 
+/* The calling thread's count of frames a walk replayed from the last one
+ * (their words unchanged), and of replays that stopped at a word that had
+ * changed. */
+void hg_cfi_replay_stats(uint64_t *replayed, uint64_t *refused);
+
 void hg_cfi_fork_prepare(void);
 void hg_cfi_fork_parent(void);
 void hg_cfi_fork_child(void);

@@ -3,7 +3,8 @@
 # heapguard's fast unwinder (DWARF CFI rules, cached) must give exactly the
 # frames libunwind gives: with unwind_verify=1 every capture is compared and
 # a difference printed.  Programs without frame pointers (Debian's), with
-# them, C++ exceptions, signal frames, threads and real programs.
+# them, C++ exceptions, signal frames, threads and real programs (whose
+# captures replay the frames they share with the capture before).
 . "${top_srcdir:-.}/tests/preload/common.sh"
 
 [ -n "$HG_PRELOAD" ] || hg_skip "needs HEAPGUARD_LIB"
@@ -47,6 +48,17 @@ ts = [threading.Thread(target=work, args=(n,)) for n in range(3)]
 fi
 if command -v gcc >/dev/null 2>&1; then
 	verify gcc gcc -O2 -c -o "$HG_TMP/shapes.o" "$src/unwind_shapes.c"
+fi
+# sqlite3's mallocs and frees share most of their frames with the capture
+# before (sqlite3_step, the parser): the walk replays those.
+if command -v sqlite3 >/dev/null 2>&1; then
+	awk 'BEGIN { print "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT);"
+		for (i = 0; i < 3000; i++) printf "INSERT INTO t VALUES (%d, \"v%d\");\n", i, i * 7
+		print "CREATE INDEX tb ON t(b);"
+		print "SELECT count(*), max(length(b)) FROM t WHERE b LIKE \"v1%\";"
+		print "UPDATE t SET b = b || upper(b) WHERE a % 3 = 0;"
+		print "DELETE FROM t WHERE a % 5 = 0;" }' >"$HG_TMP/t.sql"
+	verify sqlite3 sqlite3 -batch :memory: ".read $HG_TMP/t.sql"
 fi
 if command -v perl >/dev/null 2>&1; then
 	verify perl perl -e 'my %h; $h{$_ x 3} = [1 .. ($_ % 50)] for 1 .. 20000; print scalar(keys %h), "\n"'

@@ -2,7 +2,8 @@
 /* Unit tests of the CFI unwinder (stack/cfi.c): a walk with cached rules
  * gives the frames of a fresh one and of glibc's backtrace() and
  * libunwind's unw_backtrace(); the memo answers with the last id for the
- * same frames only; a forked child can derive rules.  Walks start from a
+ * same frames only; a walk replays the last walk's frames where their
+ * words are unchanged, and only there; a forked child can derive rules.  Walks start from a
  * malloc-family entry frame noted as preload/api.c notes it.  Linked with
  * the core library, not preloaded. */
 #define _GNU_SOURCE
@@ -201,6 +202,83 @@ static void test_memo_keeps_only_walks_given_their_id(void **state)
 	assert_int_equal(got[1], 0);
 }
 
+/* A walk and backtrace() from the same frame (see assert_same_callers). */
+struct walk_and_bt {
+	uintptr_t pcs[MAX_FRAMES];
+	void *bt[MAX_FRAMES];
+	int n, m;
+};
+
+static __attribute__((noinline)) void leaf_walk(struct walk_and_bt *r)
+{
+	r->n = walk_as_malloc(r->pcs, MAX_FRAMES);
+	r->m = backtrace(r->bt, MAX_FRAMES);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Two callers of the same shape: called from one frame, each puts
+ * leaf_walk's frame at the same place, with its own return address. */
+static __attribute__((noinline)) void via_first(struct walk_and_bt *r)
+{
+	leaf_walk(r);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void via_second(struct walk_and_bt *r)
+{
+	leaf_walk(r);
+	__asm__ volatile("nop" ::: "memory");
+}
+
+static __attribute__((noinline)) void via_two(struct walk_and_bt *r)
+{
+	via_first(r);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* The frames a walk shares with the last one are replayed, and are the
+ * frames backtrace() finds. */
+static void test_walk_replays_the_frames_it_shares_with_the_last(void **state)
+{
+	(void)state;
+	struct walk_and_bt r;
+	uint64_t replayed0, refused0, replayed, refused;
+	static volatile unsigned rounds = 2; /* one call site: not unrolled */
+	for (unsigned i = 0; i < rounds; i++) {
+		hg_cfi_replay_stats(&replayed0, &refused0);
+		via_first(&r);			/* then the same frames again */
+		assert_same_callers(r.pcs, r.n, r.bt, r.m);
+	}
+	hg_cfi_replay_stats(&replayed, &refused);
+	assert_int_equal(replayed - replayed0, r.n - 1); /* all but the entry */
+	/* Other frames inside, and from another call site here: what is
+	 * above this function is shared. */
+	via_two(&r);
+	assert_same_callers(r.pcs, r.n, r.bt, r.m);
+	hg_cfi_replay_stats(&replayed0, &refused0);
+	assert_int_equal(replayed0 - replayed, r.n - 5); /* from the caller of this */
+}
+
+/* The same function at the same place, called from another caller: the
+ * walk reads the return address that changed and walks on from there. */
+static void test_walk_replays_no_word_that_changed(void **state)
+{
+	(void)state;
+	struct walk_and_bt first, second;
+	uint64_t replayed0, refused0, replayed, refused;
+	via_first(&first);
+	hg_cfi_replay_stats(&replayed0, &refused0);
+	via_second(&second);
+	hg_cfi_replay_stats(&replayed, &refused);
+	assert_true(refused > refused0);
+	assert_same_callers(second.pcs, second.n, second.bt, second.m);
+	assert_int_equal(first.n, second.n);
+	assert_true(first.pcs[0] == second.pcs[0]);	/* leaf_walk's call site */
+	assert_true(first.pcs[1] != second.pcs[1]);	/* in via_first, in via_second */
+	for (int i = 3; i < first.n; i++)		/* [2]: two call sites here */
+		assert_true(first.pcs[i] == second.pcs[i]);
+}
+
 /* Only the child runs this: its rules are not cached, so the walk must
  * take the rule cache's lock, which fork's prepare handler held. */
 static __attribute__((noinline)) int walk_in_child(uintptr_t *pcs)
@@ -300,6 +378,8 @@ int main(void)
 		cmocka_unit_test(test_memo_gives_the_last_id_for_the_same_frames),
 		cmocka_unit_test(test_memo_does_not_answer_for_other_frames),
 		cmocka_unit_test(test_memo_keeps_only_walks_given_their_id),
+		cmocka_unit_test(test_walk_replays_the_frames_it_shares_with_the_last),
+		cmocka_unit_test(test_walk_replays_no_word_that_changed),
 		cmocka_unit_test(test_fork_child_can_derive_new_rules),
 		cmocka_unit_test(test_walk_stops_at_a_frame_pointer_off_the_stack),
 	};
