@@ -25,7 +25,10 @@
 
 /* The hash table of ids (0 = empty) starts small and is rebuilt four
  * times larger at 3/4 full, up to HG_DEPOT_SLOTS_MAX; a replaced table is
- * kept (a lock-free reader may still be probing it). */
+ * kept (a lock-free reader may still be probing it).  A slot holds its
+ * stack's hash beside its id, so a probe passes over the other stacks in
+ * its way without reading their records (a cache miss each, 7% of gcc's
+ * time at level=full). */
 #define HG_DEPOT_SLOTS_MIN ((size_t)1 << 14)
 #define HG_DEPOT_SLOTS_MAX ((size_t)1 << 22)
 #define HG_DEPOT_TABLES 5			/* 2^14, 2^16, 2^18, 2^20, 2^22 */
@@ -53,7 +56,7 @@ struct depot_record {
 
 struct table {
 	size_t mask;				/* slots - 1 */
-	uint32_t slots[];
+	uint64_t slots[];			/* hash << 32 | id */
 };
 static struct table *table;			/* the current one */
 static struct table *tables[HG_DEPOT_TABLES];	/* all, for the leak scan */
@@ -73,7 +76,7 @@ static size_t captures_total, hits_total, dropped_total;
 
 static size_t table_bytes(size_t nslots)
 {
-	return sizeof(struct table) + nslots * sizeof(uint32_t);
+	return sizeof(struct table) + nslots * sizeof(uint64_t);
 }
 
 /* Under insert_lock: a table of nslots holding every id stored so far. */
@@ -191,8 +194,9 @@ static uint32_t probe(const struct table *t, uint32_t hash, const uintptr_t *pcs
 {
 	size_t i = hash & t->mask;
 	for (;;) {
-		uint32_t id = __atomic_load_n(&t->slots[i], __ATOMIC_ACQUIRE);
-		if (id == 0 || same_stack(record_of(id), hash, pcs, n)) {
+		uint64_t v = __atomic_load_n(&t->slots[i], __ATOMIC_ACQUIRE);
+		uint32_t id = (uint32_t)v;
+		if (id == 0 || ((uint32_t)(v >> 32) == hash && same_stack(record_of(id), hash, pcs, n))) {
 			*slot = i;
 			return id;
 		}
@@ -212,7 +216,7 @@ static struct table *table_make(size_t nslots)
 		const struct depot_record *r = record_of(id);
 		size_t slot;
 		probe(t, r->hash, r->pcs, r->depth, &slot);
-		t->slots[slot] = id;
+		t->slots[slot] = (uint64_t)r->hash << 32 | id;
 	}
 	tables[ntables++] = t;
 	return t;
@@ -255,7 +259,7 @@ __attribute__((noinline)) static uint32_t insert(uint32_t hash, const uintptr_t 
 	id = stacks + 1;
 	records[index_block(id, &at)][at] = r;
 	__atomic_store_n(&stacks, id, __ATOMIC_RELEASE);
-	__atomic_store_n(&table->slots[slot], id, __ATOMIC_RELEASE);
+	__atomic_store_n(&table->slots[slot], (uint64_t)hash << 32 | id, __ATOMIC_RELEASE);
 out:
 	hg_lock_release(&insert_lock);
 	return id;
