@@ -569,7 +569,7 @@ void hg_cfi_fork_child(void)
  * Reading stops at the first word that differs, so either reads only what
  * the walk itself would read. */
 #define MEMO_SLOTS 4 /* memo_slot takes the top 2 bits of a hash */
-#define TRACE_FRAMES 32
+#define TRACE_FRAMES 20 /* depth 16 and a few more: this is per thread */
 struct trace_frame {
 	uintptr_t cfa;				/* the return address was read at cfa - 8 */
 	uintptr_t pc;				/* ... and was this */
