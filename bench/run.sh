@@ -25,7 +25,9 @@
 # Environment: HEAPGUARD_LIB (libheapguard.so, required), BENCH_DIR (the
 # built workloads and bench/measure), top_srcdir (the source tree),
 # top_builddir, HEAPGUARD_BIN (the launcher, for the system-call script),
-# TMPDIR (the scratch directory goes there and is removed at exit).
+# TMPDIR (the scratch directory goes there and is removed at exit),
+# BENCH_RUN_TIMEOUT (seconds one run may take before it is killed and its
+# contender's row says "failed": 300 quick, 1800 full).
 set -euo pipefail
 
 mode=quick pairs='' only='' pick='' extras=1
@@ -44,10 +46,13 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $mode in
-quick) pairs=${pairs:-5} ;;
-full) pairs=${pairs:-7} ;;
-smoke) pairs=${pairs:-2} extras=0 ;;
+quick) pairs=${pairs:-5} run_limit=300 ;;
+full) pairs=${pairs:-7} run_limit=1800 ;;
+smoke) pairs=${pairs:-2} extras=0 run_limit=300 ;;
 esac
+# A contender that hangs (heaptrack's subshells have, in a fork child of
+# bash) must not hang the whole run.
+run_limit=${BENCH_RUN_TIMEOUT:-$run_limit}
 
 hg_lib=${HEAPGUARD_LIB:?set HEAPGUARD_LIB to libheapguard.so}
 [ -f "$hg_lib" ] || { echo "bench: HEAPGUARD_LIB=$hg_lib does not exist" >&2; exit 2; }
@@ -159,7 +164,8 @@ missing() {
 	# A library that does not load, or a jemalloc without --enable-prof
 	# (it warns "Invalid conf pair: prof:true"), is skipped too.
 	set_contender "$1"
-	if ! "$measure" -o "$scratch/probe" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null ||
+	if ! timeout -k 10 "$run_limit" "$measure" -o "$scratch/probe" "${RUN_OPTS[@]}" -- \
+		"${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null ||
 		grep -q 'cannot be preloaded' "$scratch/probe"; then
 		echo "does not run: $(head -c 200 "$scratch/probe" | tr '\n' ' ')"
 	elif grep -q 'Invalid conf' "$scratch/probe"; then
@@ -239,9 +245,16 @@ gen_c() {
 run_one() {
 	set_contender "$1"
 	shift
-	local line ops ns at
-	if ! line=$("$measure" -o "$scratch/out" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$@"); then
-		say "failed: $* ($(tail -n 3 "$scratch/out" | tr '\n' ' '))"
+	local line ops ns at st=0
+	# timeout(1) kills the run's whole process group.
+	line=$(timeout -k 10 "$run_limit" "$measure" -o "$scratch/out" "${RUN_OPTS[@]}" -- \
+		"${RUN_WRAP[@]}" "$@") || st=$?
+	if [ "$st" -ne 0 ]; then
+		if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
+			say "failed: $* (killed after ${run_limit} s)"
+		else
+			say "failed: $* ($(tail -n 3 "$scratch/out" | tr '\n' ' '))"
+		fi
 		clean_run
 		return 1
 	fi

@@ -3,8 +3,9 @@
 # The benchmark harness cannot rot unnoticed: bench/run.sh --smoke runs the
 # seed loop at 1,000 iterations under glibc and heapguard level=full and
 # must print a well-formed ratio table and per-operation table (numbers in
-# every cell, nothing failed) and leave no file behind.  Timings are not
-# judged: this machine may be busy.
+# every cell, nothing failed) and leave no file behind; a contender that
+# hangs is killed and marked failed.  Timings are not judged: this machine
+# may be busy.
 set -u
 lib=${HEAPGUARD_LIB:-}
 [ -n "$lib" ] && [ -f "$lib" ] || { echo "SKIP: HEAPGUARD_LIB not set"; exit 77; }
@@ -48,4 +49,37 @@ for c in heapguard-fast heapguard-full; do
 	grep -qx "| seed-loop | $c | $ratio | $ratio | $num | $num | $num | $num |" "$tmp/out" ||
 		fail "without --contenders: no seed-loop row for $c"
 done
+# A contender that hangs is killed after BENCH_RUN_TIMEOUT and its row
+# says failed; the run goes on.  This library passes bench/run.sh's probe
+# (seedloop 10) and hangs in every measured run.
+cc=${CC:-cc}
+cat >"$tmp/hang.c" <<'EOF_C'
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((constructor)) static void hang(void)
+{
+	char b[4096];
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	size_t n = f != NULL ? fread(b, 1, sizeof(b) - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	b[n] = 0;
+	const char *last = b;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (b[i] == 0)
+			last = b + i + 1;
+	if (strstr(b, "seedloop") != NULL && strcmp(last, "10") != 0)
+		pause();
+}
+EOF_C
+$cc -shared -fPIC -o "$tmp/hang.so" "$tmp/hang.c" || exit 99
+HEAPGUARD_LIB=$tmp/hang.so BENCH_RUN_TIMEOUT=2 TMPDIR=$tmp/scratch BENCH_DIR=$builddir/bench \
+	top_srcdir=$srcdir timeout 120 bash "$srcdir/bench/run.sh" --smoke --contenders heapguard-full \
+	>"$tmp/out" 2>"$tmp/err"
+status=$?
+[ $status -eq 0 ] || fail "with a hanging contender: bench/run.sh exited with status $status"
+grep -q 'killed after 2 s' "$tmp/out" "$tmp/err" || fail "with a hanging contender: no run was killed"
+grep -q '^| seed-loop | heapguard-full | failed |' "$tmp/out" ||
+	fail "with a hanging contender: its row does not say failed"
 exit 0
