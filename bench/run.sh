@@ -26,6 +26,7 @@
 # built workloads and bench/measure), top_srcdir (the source tree),
 # top_builddir, HEAPGUARD_BIN (the launcher, for the system-call script),
 # TMPDIR (the scratch directory goes there and is removed at exit),
+# BENCH_PYTHON (default /usr/bin/python3 when there is one, else python3),
 # BENCH_RUN_TIMEOUT (seconds one run may take before it is killed and its
 # contender's row says "failed": 300 quick, 1800 full).
 set -euo pipefail
@@ -68,6 +69,12 @@ mkdir "$reports" "$scratch/heaptrack"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
+# The system's python3: a version manager's python3 in PATH (pyenv's shim)
+# is a shell script that runs more programs before the interpreter, and
+# they would be timed too.
+python=${BENCH_PYTHON:-python3}
+[ -n "${BENCH_PYTHON:-}" ] || [ ! -x /usr/bin/python3 ] || python=/usr/bin/python3
+
 # listed NAME LIST: NAME is in the comma-separated LIST, or LIST is empty
 listed() { [ -z "$2" ] || case ",$2," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
@@ -82,7 +89,7 @@ workloads=(
 	"short-threads|micro||$bin/short_threads 1000|$bin/short_threads 10000"
 	"seed-loop|micro|v|$bin/seedloop 1000000|$bin/seedloop 1000000"
 	"swiss|micro||$bin/swiss 100000 200000|$bin/swiss 300000 2000000"
-	"python3|real||python3 $srcdir/bench/python_parts.py $srcdir/tests/preload grow_shrink big_blocks json_regex|python3 $srcdir/tests/preload/alloc_heavy.py"
+	"python3|real||$python $srcdir/bench/python_parts.py $srcdir/tests/preload grow_shrink big_blocks json_regex|$python $srcdir/tests/preload/alloc_heavy.py"
 	"sqlite3|real||sqlite3 -batch :memory: .read@$scratch/small.sql|sqlite3 -batch :memory: .read@$scratch/big.sql"
 	"gcc|real||gcc -O1 -c $scratch/small.c -o $scratch/out.o|gcc -O1 -c $scratch/big.c -o $scratch/out.o"
 )
@@ -329,7 +336,7 @@ for w in "${workloads[@]}"; do
 	read -r -a cmd <<<"$(command_of "$w")"
 	cmd=("${cmd[@]/#.read@/.read }")
 	case $name in
-	python3) command -v python3 >/dev/null || { say "skipping python3: not installed"; continue; } ;;
+	python3) command -v "$python" >/dev/null || { say "skipping python3: not installed"; continue; } ;;
 	sqlite3)
 		command -v sqlite3 >/dev/null || { say "skipping sqlite3: not installed"; continue; }
 		gen_sql 20000 "$scratch/small.sql"
