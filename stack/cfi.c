@@ -615,9 +615,10 @@ void hg_cfi_replay_stats(uint64_t *replayed, uint64_t *refused)
 uint32_t hg_cfi_memo_get(unsigned max)
 {
 	const struct hg_thread *self = &hg_self;
-	const struct walk_memo *m = memo_slot(self->entry_ra);
-	if (m->id == 0 || self->entry_ra != m->ra || self->entry_sp != m->sp ||
-	    (m->bp_used && self->entry_bp != m->bp) || max != m->max)
+	const uintptr_t ra = self->entry_ra, sp = self->entry_sp, bp = self->entry_bp;
+	const struct walk_memo *m = memo_slot(ra);
+	if (ra == 0 || m->id == 0 || ra != m->ra || sp != m->sp || (m->bp_used && bp != m->bp) ||
+	    max != m->max)
 		return 0;
 	for (unsigned i = 0; i < m->nframes; i++) {
 		const struct trace_frame *f = &m->f[i];
@@ -824,11 +825,15 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 	struct walk_record record, *w = NULL;
 	unsigned j = 0;				/* last's frame to match next */
 	memo_pending = NULL;
-	if (self->entry_ra != 0 && self->entry_sp > sp && self->entry_sp <= end && max > 0) {
-		pcs[n++] = self->entry_ra;
-		lookup = self->entry_ra - 1;
-		sp = self->entry_sp;
-		bp = self->entry_bp;
+	/* Read once: a signal handler's malloc may change hg_self's entry
+	 * frame before this walk ends. */
+	const uintptr_t entry_ra = self->entry_ra, entry_sp = self->entry_sp,
+			entry_bp = self->entry_bp;
+	if (entry_ra != 0 && entry_sp > sp && entry_sp <= end && max > 0) {
+		pcs[n++] = entry_ra;
+		lookup = entry_ra - 1;
+		sp = entry_sp;
+		bp = entry_bp;
 		at_top = false;
 	}
 	if (!at_top && !walk_busy) {
@@ -841,7 +846,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		w->nhead = w->nterm = 0;
 		w->tail = w->truncated = false;
 		/* Its slot is rewritten at the end (last may be the same). */
-		m = memo_slot(self->entry_ra);
+		m = memo_slot(entry_ra);
 		m->id = 0;
 		m->bp_used = false;
 	}
@@ -916,9 +921,9 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 	}
 	if (w != NULL) {
 		record_close(w, m, end);
-		m->ra = self->entry_ra;
-		m->sp = self->entry_sp;
-		m->bp = self->entry_bp;
+		m->ra = entry_ra;
+		m->sp = entry_sp;
+		m->bp = entry_bp;
 		m->bp_used = bp_used;
 		m->max = max;
 		walk_busy = false;
