@@ -69,6 +69,10 @@ mkdir "$reports" "$scratch/heaptrack"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
+# measured ARGS...: bench/measure ARGS, killed with its whole process group
+# (timeout(1) makes one) after run_limit seconds; status 124 or 137 then.
+measured() { timeout -k 10 "$run_limit" "$measure" "$@"; }
+
 # The system's python3: a version manager's python3 in PATH (pyenv's shim)
 # is a shell script that runs more programs before the interpreter, and
 # they would be timed too.
@@ -171,8 +175,7 @@ missing() {
 	# A library that does not load, or a jemalloc without --enable-prof
 	# (it warns "Invalid conf pair: prof:true"), is skipped too.
 	set_contender "$1"
-	if ! timeout -k 10 "$run_limit" "$measure" -o "$scratch/probe" "${RUN_OPTS[@]}" -- \
-		"${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null ||
+	if ! measured -o "$scratch/probe" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$bin/seedloop" 10 >/dev/null ||
 		grep -q 'cannot be preloaded' "$scratch/probe"; then
 		echo "does not run: $(head -c 200 "$scratch/probe" | tr '\n' ' ')"
 	elif grep -q 'Invalid conf' "$scratch/probe"; then
@@ -253,9 +256,7 @@ run_one() {
 	set_contender "$1"
 	shift
 	local line ops ns at st=0
-	# timeout(1) kills the run's whole process group.
-	line=$(timeout -k 10 "$run_limit" "$measure" -o "$scratch/out" "${RUN_OPTS[@]}" -- \
-		"${RUN_WRAP[@]}" "$@") || st=$?
+	line=$(measured -o "$scratch/out" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$@") || st=$?
 	if [ "$st" -ne 0 ]; then
 		if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
 			say "failed: $* (killed after ${run_limit} s)"
@@ -428,7 +429,7 @@ if [ $extras = 1 ] && listed exit-report "$only"; then
 	say "exit report: heapguard-full vs heapguard-full-noleaks"
 	# One run that keeps its report, for its size.
 	set_contender heapguard-full
-	"$measure" -o "$scratch/out" "${RUN_OPTS[@]}" -- "$bin/exit_report" >/dev/null || true
+	measured -o "$scratch/out" "${RUN_OPTS[@]}" -- "$bin/exit_report" >/dev/null || true
 	size=$(cat "$reports"/*.leaks.gz 2>/dev/null | wc -c)
 	clean_run
 	if run_pairs heapguard-full heapguard-full-noleaks "$bin/exit_report"; then
