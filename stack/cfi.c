@@ -839,7 +839,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 	if (!at_top && !walk_busy) {
 		walk_busy = true;
 		last = memo_last;
-		if (last == NULL || last->end != end)
+		if (last != NULL && last->end != end)
 			last = NULL;
 		w = &record;
 		w->last = last;
@@ -848,17 +848,17 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		/* Its slot is rewritten at the end (last may be the same). */
 		m = memo_slot(entry_ra);
 		m->id = 0;
-		m->bp_used = false;
 	}
 	bool bp_used = false;
 	for (unsigned frames = 0; frames < max + HG_OWN_FRAMES_MAX; frames++) {
 		if (last != NULL && j < last->nframes) {
 			while (j < last->nframes && trace_sp(last, j) < sp)
 				j++;
+			bool needs_bp;
 			if (j < last->nframes && trace_sp(last, j) == sp &&
 			    trace_lookup(last, j) == lookup &&
-			    (trace_bp(last, j) == bp || !trace_needs_bp(last, j))) {
-				if (bp_is_entry && trace_needs_bp(last, j))
+			    (!(needs_bp = trace_needs_bp(last, j)) || trace_bp(last, j) == bp)) {
+				if (bp_is_entry && needs_bp)
 					bp_used = true;
 				unsigned k = replay(last, j, start_sp, pcs, &n, max, &bp, &bp_is_entry);
 				if (k > j) {
