@@ -353,10 +353,17 @@ static void leave_quarantine_at_exit(struct hg_chunk *c)
 
 /* What merging would have checked, read without the arena lock: the
  * chunk before c if its header says that one is free, and the header
- * after c.  A concurrent update can only make this fail, never pass. */
+ * after c.  A concurrent update can only make this fail, never pass.
+ * But while other threads run, the chunk before may be taken, and even
+ * freed into the quarantine, between the reads of c's header and of its
+ * prev_size: the stale size then leads into that block's inaccessible
+ * pages (protect.h), and the read would fault there.  Then only the
+ * arena's lock makes the chunk before safe to read. */
 static bool neighbours_look_ok(const struct hg_chunk *c)
 {
 	if (!hg_chunk_prev_inuse(c)) {
+		if (!__libc_single_threaded)
+			return false;
 		size_t prevsize = c->prev_size;
 		const struct hg_chunk *prev = hg_chunk_at(c, -prevsize);
 		if (prevsize < HG_MINSIZE || (prevsize & HG_ALIGN_MASK) != 0 ||
