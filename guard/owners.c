@@ -18,6 +18,36 @@ static size_t mapped_bytes;
 #define MID_BYTES (HG_OWNER_MID * sizeof(uint64_t *))
 #define WINDOW_BYTES (HG_OWNER_WINDOW_SLOTS * sizeof(uint64_t))
 
+/* Every pool and middle array, once installed: appended without a lock,
+ * read by the leak scan with the world stopped (an entry whose hi is still
+ * 0 is skipped, and its memory scanned as before). */
+static struct {
+	uintptr_t lo, hi;
+} ranges[HG_OWNER_RANGES_MAX];
+static unsigned nranges;
+
+static void note_range(const void *p, size_t len)
+{
+	unsigned i = __atomic_fetch_add(&nranges, 1, __ATOMIC_RELAXED);
+	if (i >= HG_OWNER_RANGES_MAX)
+		return;
+	ranges[i].lo = (uintptr_t)p;
+	__atomic_store_n(&ranges[i].hi, (uintptr_t)p + len, __ATOMIC_RELEASE);
+}
+
+unsigned hg_owner_memory(uintptr_t lo[HG_OWNER_RANGES_MAX], uintptr_t hi[HG_OWNER_RANGES_MAX])
+{
+	unsigned n = __atomic_load_n(&nranges, __ATOMIC_ACQUIRE), out = 0;
+	for (unsigned i = 0; i < n && i < HG_OWNER_RANGES_MAX; i++) {
+		uintptr_t h = __atomic_load_n(&ranges[i].hi, __ATOMIC_ACQUIRE);
+		if (h == 0)
+			continue;
+		lo[out] = ranges[i].lo;
+		hi[out++] = h;
+	}
+	return out;
+}
+
 /* Set when the table stopped growing: blocks in windows it has not
  * mapped get no slot (their trailer keeps its copy of the owners). */
 static bool stopped;
@@ -90,8 +120,10 @@ static void *carve(void)
 			__atomic_store_n(&stopped, true, __ATOMIC_RELAXED);
 			return NULL;
 		}
-		if (!__atomic_compare_exchange_n(&current_pool, &p, fresh, false, __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE)) {
+		if (__atomic_compare_exchange_n(&current_pool, &p, fresh, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			note_range(fresh, sizeof(struct pool) + fresh->windows * WINDOW_BYTES);
+		} else {
 			__atomic_fetch_sub(&mapped_bytes,
 					   sizeof(struct pool) + fresh->windows * WINDOW_BYTES,
 					   __ATOMIC_RELAXED);
@@ -110,8 +142,11 @@ static void *install(void **where, bool window)
 	if (fresh == NULL)
 		return NULL;
 	if (__atomic_compare_exchange_n(where, &have, fresh, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
+					__ATOMIC_ACQUIRE)) {
+		if (!window)
+			note_range(fresh, MID_BYTES);
 		return fresh;
+	}
 	if (window) {
 		void *none = NULL;
 		__atomic_compare_exchange_n(&spare, &none, fresh, false, __ATOMIC_ACQ_REL,

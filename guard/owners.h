@@ -129,6 +129,12 @@ static inline void hg_owner_forget(uintptr_t chunk)
 /* The owners recorded for the chunk at chunk; false when none are. */
 bool hg_owner_get(uintptr_t chunk, struct hg_owners *o);
 
+/* The table's mappings, for the leak scan to leave out: stack ids only,
+ * over a quarter of the heap's span, mostly never touched.  Fills up to
+ * HG_OWNER_RANGES_MAX of them and returns how many; more are scanned. */
+#define HG_OWNER_RANGES_MAX 256
+unsigned hg_owner_memory(uintptr_t lo[HG_OWNER_RANGES_MAX], uintptr_t hi[HG_OWNER_RANGES_MAX]);
+
 /* Bytes of slot arrays and tree nodes mapped so far. */
 size_t hg_owner_mapped(void);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../guard/guard.h"
+#include "../guard/owners.h"
 #include "../base/diag.h"
 #include "../base/fmt.h"
 #include "../format/leaks.h"
@@ -516,11 +517,19 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	hg_own_log_range(&log_lo, &log_hi);
 	if (log_lo != log_hi && n < max)
 		ex[n++] = (struct hg_range){ log_lo, log_hi };
+	/* The module list: paths and segment bounds, in room mostly untouched. */
+	if (mods->mods != NULL && n < max)
+		ex[n++] = (struct hg_range){ (uintptr_t)mods->mods,
+					     (uintptr_t)mods->mods + mods->map_len };
 	/* The stack depot holds return addresses only, and is big. */
 	uintptr_t lo[HG_DEPOT_RANGES], hi[HG_DEPOT_RANGES];
 	unsigned ndepot = hg_depot_memory(lo, hi);
 	for (unsigned i = 0; i < ndepot && n < max; i++)
 		ex[n++] = (struct hg_range){ lo[i], hi[i] };
+	uintptr_t olo[HG_OWNER_RANGES_MAX], ohi[HG_OWNER_RANGES_MAX];
+	unsigned nowner = hg_owner_memory(olo, ohi);
+	for (unsigned i = 0; i < nowner && n < max; i++)
+		ex[n++] = (struct hg_range){ olo[i], ohi[i] };
 	const struct hg_segment_range *self =
 		hg_modules_segment(mods, (uintptr_t)&hg_leaks_scan);
 	if (self != NULL && self->module != 0)
@@ -555,7 +564,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 	count_mmapped = 0;
 	hg_region_mmap_each_locked(count_one_mmapped);
 	size_t max = nlog + count_mmapped + 1024, max_mapped = count_mmapped + 1024;
-	size_t nex = max_mapped + 1024 + 64;
+	size_t nex = max_mapped + 1024 + 64 + HG_OWNER_RANGES_MAX;
 	ch.max_segs = nsegs;
 	ch.max_inherited = nsegs + count_mmapped;
 	mem->chunks_len = 2 * max * sizeof(struct hg_live);
@@ -654,7 +663,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	collect_all(k);
 	/* Room for chunks allocated by threads that did not pause. */
 	size_t max = k->count + k->count / 8 + 1024, max_mapped = k->nmapped + 1024;
-	size_t nex = max_mapped + 1024 + 64;
+	size_t nex = max_mapped + 1024 + 64 + HG_OWNER_RANGES_MAX;
 	mem->chunks_len = 2 * max * sizeof(struct hg_live);
 	mem->exclude_len = max_mapped * sizeof(struct hg_range) + nex * sizeof(struct hg_range);
 	mem->chunks = hg_scan_map(mem->chunks_len);

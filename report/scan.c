@@ -741,10 +741,10 @@ static size_t build_exclusions(struct roots *r, struct hg_range *ex, size_t max)
 	return out;
 }
 
-static void scan_roots(struct roots *r, unsigned *faults)
+/* maps: /proc/self/maps, read before the exclusions were built (its buffer
+ * is one of them: hundreds of KiB, mostly never touched, to read for nothing). */
+static void scan_roots(struct roots *r, char *maps, size_t len, unsigned *faults)
 {
-	size_t len, map_len;
-	char *maps = hg_scan_read_file("/proc/self/maps", &len, &map_len);
 	if (maps == NULL)
 		return;
 	/* Registers of the paused threads and of the caller. */
@@ -769,7 +769,6 @@ static void scan_roots(struct roots *r, unsigned *faults)
 		consider_mapping(r, maps + start);
 		pos++;
 	}
-	hg_scan_unmap(maps, map_len);
 }
 
 /* ---- a fork child's inherited memory ---- */
@@ -931,6 +930,9 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	}
 	r->m = m;
 	r->in = in;
+	size_t maps_len = 0, maps_map_len = 0;
+	char *maps = roots == NULL ? hg_scan_read_file("/proc/self/maps", &maps_len, &maps_map_len)
+				   : NULL;
 	r->nexclude = build_exclusions(r, r->exclude, nex_max);
 	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
 	for (unsigned i = 0; stop.slots != NULL && i < slots; i++) {
@@ -957,7 +959,7 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 		}
 	}
 	if (roots == NULL)
-		scan_roots(r, &stats->faults);
+		scan_roots(r, maps, maps_len, &stats->faults);
 	else
 		scan_given_roots(r, roots, nroots, &stats->faults);
 	if (in->ninherited > 0)
@@ -965,6 +967,7 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	drain_reachable(m, &stats->faults);
 	mark_indirect(m, &stats->faults);
 	fault_guard_off();
+	hg_scan_unmap(maps, maps_map_len);
 
 	for (size_t i = 0; i < n; i++)
 		in->chunks[i].kind = m->state[i] == REACHABLE  ? HG_REACHABLE

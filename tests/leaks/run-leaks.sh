@@ -232,6 +232,16 @@ if [ -f "$tmp/lk_thread_stack/lk_thread_stack.sites" ]; then
 		' threads=([02-9]|[0-9][0-9]+)$' 'one thread, not the main one'
 fi
 
+# The roots are the program's memory, not heapguard's: lk_plain's are its
+# data and stack, under 256 KiB; the scan's own copy of /proc/self/maps
+# (256 KiB at least) and its module list are not among them.
+if [ -f "$tmp/lk_plain/lk_plain.json" ]; then
+	roots=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["scan"]["root_bytes"])' \
+		"$tmp/lk_plain/lk_plain.json")
+	[ "$roots" -gt 0 ] && [ "$roots" -lt 262144 ] ||
+		fail "lk_plain: the scan read $roots bytes of roots, expected fewer than 262144"
+fi
+
 # leak_exitcode=23 replaces status 0 only when something is lost.
 for case in lk_plain:23 lk_stack:23 lk_none:0 lk_tls:0; do
 	prog=${case%:*}
