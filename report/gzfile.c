@@ -23,6 +23,9 @@
 #define HG_GZ_OUT	 65536 /* compressed bytes per write */
 #define HG_GZ_PATH	 4096
 #define HG_GZ_NAME_TRIES 10000 /* .1 ... .9999, then give up */
+/* deflate's state, window, hash chains and pending buffer at windowBits 15
+ * and memLevel 8 (zlib 1.2.13 asks for 5 blocks, 262 KiB in all). */
+#define HG_GZ_ZLIB	 (272 << 10)
 
 struct hg_gzfile {
 	z_stream z;
@@ -35,23 +38,35 @@ struct hg_gzfile {
 	char tmp[HG_GZ_PATH]; /* the temporary file's path */
 	char base[HG_GZ_PATH];
 	char suffix[64];
+	size_t zlib_used;
+	_Alignas(64) unsigned char zlib[HG_GZ_ZLIB];
 };
 
-/* zlib's allocator: whole mappings with the length in front. */
+/* zlib's allocator: from the file's own mapping, which goes with it (a
+ * report costs one mapping, not six: a short process writes two); past
+ * its room, whole mappings with the length in front. */
 static voidpf gz_alloc(voidpf opaque, uInt items, uInt size)
 {
-	(void)opaque;
-	size_t len = (size_t)items * size + 16;
-	char *p = hg_os_map(len, false);
+	struct hg_gzfile *gz = opaque;
+	size_t len = ((size_t)items * size + 63) & ~(size_t)63;
+	if (len <= HG_GZ_ZLIB - gz->zlib_used) {
+		void *p = gz->zlib + gz->zlib_used;
+		gz->zlib_used += len;
+		return p;
+	}
+	char *p = hg_os_map(len + 16, false);
 	if (p == NULL)
 		return Z_NULL;
-	*(size_t *)p = len;
+	*(size_t *)p = len + 16;
 	return p + 16;
 }
 
 static void gz_free(voidpf opaque, voidpf address)
 {
-	(void)opaque;
+	struct hg_gzfile *gz = opaque;
+	unsigned char *a = address;
+	if (a >= gz->zlib && a < gz->zlib + HG_GZ_ZLIB)
+		return;
 	char *p = (char *)address - 16;
 	hg_os_unmap(p, *(size_t *)p);
 }
@@ -194,7 +209,7 @@ struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err)
 		gz->max_size = fsize.rlim_cur;
 	gz->z.zalloc = gz_alloc;
 	gz->z.zfree = gz_free;
-	gz->z.opaque = Z_NULL;
+	gz->z.opaque = gz;
 	/* 15 + 16: a gzip wrapper rather than zlib's own. */
 	if (deflateInit2(&gz->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		*err = ENOMEM;

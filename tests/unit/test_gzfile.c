@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the gzip report writer (report/gzfile.c): what it writes
+ * reads back the same through zlib, small and over many deflate buffers,
+ * with zlib's memory carved from the file's own mapping; the name is taken
+ * only at commit, never over an existing file; an abandoned file leaves
+ * nothing behind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "../../report/gzfile.h"
+
+static char dir[] = "/tmp/hg-test-gzfile.XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	DIR *d = opendir(dir);
+	if (d != NULL) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			char path[512];
+			if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || e->d_name[1] == '.'))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+/* The whole decompressed content of path, malloc'd; *len its length. */
+static char *read_back(const char *path, size_t *len)
+{
+	gzFile f = gzopen(path, "rb");
+	assert_non_null(f);
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	int got;
+	while ((got = gzread(f, buf + n, (unsigned)(cap - n))) > 0) {
+		n += (size_t)got;
+		if (n == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	assert_int_equal(got, 0);
+	assert_int_equal(gzclose(f), Z_OK);
+	*len = n;
+	return buf;
+}
+
+static void writes_what_reads_back(void **state)
+{
+	(void)state;
+	char base[256], final[512];
+	snprintf(base, sizeof(base), "%s/small", dir);
+	int err = -1;
+	struct hg_gzfile *gz = hg_gz_create(base, ".leaks.gz", &err);
+	assert_non_null(gz);
+	hg_gz_puts(gz, "heapguard-leaks 3\n");
+	hg_gz_printf(gz, "pid %d\n", 1234);
+	hg_gz_escaped(gz, "a\tb\n", 4);
+	assert_int_equal(hg_gz_commit(gz, final, sizeof(final)), 0);
+	char want_name[512];
+	snprintf(want_name, sizeof(want_name), "%s.leaks.gz", base);
+	assert_string_equal(final, want_name);
+	size_t len;
+	char *text = read_back(final, &len);
+	const char want[] = "heapguard-leaks 3\npid 1234\na\\tb\\n";
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(text, want, len);
+	free(text);
+}
+
+/* Many times the 64 KiB gathered before deflate and written per call, and
+ * text that compresses badly: deflate uses its whole window and hash
+ * chains, all in the file's mapping. */
+static void writes_megabytes_that_read_back(void **state)
+{
+	(void)state;
+	char base[256], final[512];
+	snprintf(base, sizeof(base), "%s/large", dir);
+	int err = -1;
+	struct hg_gzfile *gz = hg_gz_create(base, ".frag.gz", &err);
+	assert_non_null(gz);
+	size_t want_len = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		char line[64];
+		int n = snprintf(line, sizeof(line), "line %u 0x%016llx\n", i, (unsigned long long)x);
+		hg_gz_write(gz, line, (size_t)n);
+		want_len += (size_t)n;
+	}
+	assert_int_equal(hg_gz_commit(gz, final, sizeof(final)), 0);
+	size_t len;
+	char *text = read_back(final, &len);
+	assert_int_equal(len, want_len);
+	x = 0x9e3779b97f4a7c15ull;
+	size_t pos = 0;
+	for (unsigned i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		char line[64];
+		int n = snprintf(line, sizeof(line), "line %u 0x%016llx\n", i, (unsigned long long)x);
+		assert_memory_equal(text + pos, line, (size_t)n);
+		pos += (size_t)n;
+	}
+	free(text);
+}
+
+/* A second report of the same name takes the next free one; an abandoned
+ * report leaves no file, not even its temporary one. */
+static void never_replaces_and_abandons_cleanly(void **state)
+{
+	(void)state;
+	char base[256], first[512], second[512];
+	snprintf(base, sizeof(base), "%s/twice", dir);
+	int err;
+	struct hg_gzfile *gz = hg_gz_create(base, ".leaks.gz", &err);
+	assert_non_null(gz);
+	hg_gz_puts(gz, "one\n");
+	assert_int_equal(hg_gz_commit(gz, first, sizeof(first)), 0);
+	gz = hg_gz_create(base, ".leaks.gz", &err);
+	assert_non_null(gz);
+	hg_gz_puts(gz, "two\n");
+	assert_int_equal(hg_gz_commit(gz, second, sizeof(second)), 0);
+	assert_string_not_equal(first, second);
+	size_t len;
+	char *text = read_back(first, &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(text, "one\n", 4);
+	free(text);
+
+	gz = hg_gz_create(base, ".frag.gz", &err);
+	assert_non_null(gz);
+	hg_gz_puts(gz, "gone\n");
+	hg_gz_abandon(gz);
+	unsigned files = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		files += strstr(e->d_name, "twice") != NULL;
+	closedir(d);
+	assert_int_equal(files, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(writes_what_reads_back),
+		cmocka_unit_test(writes_megabytes_that_read_back),
+		cmocka_unit_test(never_replaces_and_abandons_cleanly),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
