@@ -15,6 +15,7 @@
 #include "frag.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -128,15 +129,16 @@ struct walker {
 	/* the last live chunks of the segment, for the pins under top */
 	struct top_pin last[HG_FRAG_TOP_PINS];
 	unsigned nlast, last_next;
-	/* the map's cells: bytes of each kind per cell */
-	uint64_t cell_live[HG_FRAG_CELLS_MAX], cell_free[HG_FRAG_CELLS_MAX],
-		cell_top[HG_FRAG_CELLS_MAX];
-	unsigned ncells;
 	/* page residency of the segment, one byte a page */
 	unsigned char *resident;
 	uintptr_t resident_base;
 	size_t resident_pages, resident_len;
 	bool resident_ok;
+	/* the map's cells: bytes of each kind per cell; last, as only the
+	 * segment's first ncells are cleared (96 KiB in all, mostly unused) */
+	unsigned ncells;
+	uint64_t cell_live[HG_FRAG_CELLS_MAX], cell_free[HG_FRAG_CELLS_MAX],
+		cell_top[HG_FRAG_CELLS_MAX];
 };
 
 /* Spread [a, a + len) over the cells it covers. */
@@ -399,9 +401,9 @@ static void visit_segment(struct hg_arena *av, uintptr_t lo, uintptr_t hi, void 
 	w->in_span = false;
 	w->nlast = w->last_next = 0;
 	w->ncells = (unsigned)hg_frag_cells(hi - lo, cell);
-	memset(w->cell_live, 0, sizeof(w->cell_live));
-	memset(w->cell_free, 0, sizeof(w->cell_free));
-	memset(w->cell_top, 0, sizeof(w->cell_top));
+	memset(w->cell_live, 0, w->ncells * sizeof(w->cell_live[0]));
+	memset(w->cell_free, 0, w->ncells * sizeof(w->cell_free[0]));
+	memset(w->cell_top, 0, w->ncells * sizeof(w->cell_top[0]));
 	/* Residency, a byte a page, for the segment's resident and trimmable bytes. */
 	size_t page = hg_page_size;
 	w->resident_base = lo & ~(page - 1);
@@ -551,7 +553,7 @@ static void frag_read(struct frag *f)
 	} while (av != &hg_main_arena && av != NULL);
 	f->units.size = hg_frag_page_unit(system, hg_page_size);
 	static struct walker w; /* 100 KiB of cells: not on the stack */
-	memset(&w, 0, sizeof(w));
+	memset(&w, 0, offsetof(struct walker, cell_live)); /* the cells: per segment */
 	w.f = f;
 	hg_walk_segments(visit_segment, visit_chunk, NULL, &w);
 	segment_end(&w);
