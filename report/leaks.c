@@ -22,6 +22,7 @@
 #include "../lib/lib.h"
 #include "../lib/walk.h"
 #include "gzfile.h"
+#include "../stack/cfi.h"
 #include "../stack/modules.h"
 #include "reportfile.h"
 #include "runfile.h"
@@ -526,6 +527,10 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	unsigned ndepot = hg_depot_memory(lo, hi);
 	for (unsigned i = 0; i < ndepot && n < max; i++)
 		ex[n++] = (struct hg_range){ lo[i], hi[i] };
+	uintptr_t clo[HG_CFI_RANGES], chi[HG_CFI_RANGES];
+	unsigned ncfi = hg_cfi_memory(clo, chi);
+	for (unsigned i = 0; i < ncfi && n < max; i++)
+		ex[n++] = (struct hg_range){ clo[i], chi[i] };
 	uintptr_t olo[HG_OWNER_RANGES_MAX], ohi[HG_OWNER_RANGES_MAX];
 	unsigned nowner = hg_owner_memory(olo, ohi);
 	for (unsigned i = 0; i < nowner && n < max; i++)

@@ -16,6 +16,7 @@
 
 #include "../lib/lib.h"
 #include "../base/lock.h"
+#include "../base/os.h"
 
 /* ---- rules ---- */
 
@@ -31,25 +32,40 @@ struct rule {
 enum { RULE_NONE, RULE_STEP, RULE_END, RULE_UNSUPPORTED };
 
 /* The cache: direct-mapped, each bucket under a sequence count so that a
- * lock-free reader never takes half of one rule and half of another. */
-#define CACHE_BITS 14
+ * lock-free reader never takes half of one rule and half of another.  The
+ * hash spreads return addresses over the whole table, a page each, so it
+ * starts at 3 pages (a short process's few dozen rules, where a fixed
+ * 384 KiB table cost it 60 pages and 120 page faults) and grows fourfold,
+ * copied under fill_lock, when half its buckets are taken.  A table
+ * replaced is never unmapped: a reader may still be in it. */
+#define CACHE_BITS_FIRST 9
+#define CACHE_BITS_MAX 15
 struct bucket {
 	uint32_t seq;
 	struct rule rule;
-	uintptr_t ip;
+	uintptr_t ip; /* 0: empty */
 };
-static struct bucket cache[1u << CACHE_BITS];
+struct table {
+	unsigned bits;
+	unsigned taken; /* buckets with a rule, under fill_lock */
+	struct bucket *b;
+};
+static struct bucket first_buckets[1u << CACHE_BITS_FIRST];
+static struct table first_table = { CACHE_BITS_FIRST, 0, first_buckets };
+static struct table *cache = &first_table;
 static struct hg_lock fill_lock = HG_LOCK_INIT;
+static struct table *mapped[HG_CFI_RANGES]; /* every table grown, for the leak scan */
+static unsigned nmapped;
 
-static inline struct bucket *bucket_of(uintptr_t ip)
+static inline struct bucket *bucket_in(const struct table *t, uintptr_t ip)
 {
 	uintptr_t h = ip * 0x9e3779b97f4a7c15u;
-	return &cache[h >> (64 - CACHE_BITS)];
+	return &t->b[h >> (64 - t->bits)];
 }
 
 static inline bool cache_get(uintptr_t ip, struct rule *out)
 {
-	struct bucket *b = bucket_of(ip);
+	struct bucket *b = bucket_in(__atomic_load_n(&cache, __ATOMIC_ACQUIRE), ip);
 	uint32_t s1 = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 	if (s1 & 1)
 		return false;
@@ -64,10 +80,11 @@ static inline bool cache_get(uintptr_t ip, struct rule *out)
 	return true;
 }
 
-/* Under fill_lock. */
-static void cache_put(uintptr_t ip, const struct rule *r)
+/* Under fill_lock: into t, not yet (or already) published. */
+static void bucket_put(struct table *t, uintptr_t ip, const struct rule *r)
 {
-	struct bucket *b = bucket_of(ip);
+	struct bucket *b = bucket_in(t, ip);
+	t->taken += b->ip == 0;
 	uint32_t s = b->seq;
 	__atomic_store_n(&b->seq, s + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -76,6 +93,40 @@ static void cache_put(uintptr_t ip, const struct rule *r)
 	__atomic_store_n((uint64_t *)&b->rule, bits, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->ip, ip, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* Under fill_lock: a table four times larger, holding t's rules; NULL
+ * when there is no memory (t stays, collisions and all). */
+static struct table *grown(const struct table *t)
+{
+	unsigned bits = t->bits + 2;
+	size_t n = (size_t)1 << bits;
+	struct table *g = hg_os_map(sizeof(*g) + n * sizeof(struct bucket), false);
+	if (g == NULL)
+		return NULL;
+	g->bits = bits;
+	g->taken = 0;
+	g->b = (struct bucket *)(g + 1);
+	for (size_t i = 0; i < (size_t)1 << t->bits; i++)
+		if (t->b[i].ip != 0)
+			bucket_put(g, t->b[i].ip, &t->b[i].rule);
+	return g;
+}
+
+/* Under fill_lock. */
+static void cache_put(uintptr_t ip, const struct rule *r)
+{
+	struct table *t = cache;
+	if (t->taken >= (1u << t->bits) / 2 && t->bits < CACHE_BITS_MAX) {
+		struct table *g = nmapped < HG_CFI_RANGES ? grown(t) : NULL;
+		if (g != NULL) {
+			__atomic_store_n(&mapped[nmapped], g, __ATOMIC_RELEASE);
+			__atomic_store_n(&nmapped, nmapped + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&cache, g, __ATOMIC_RELEASE);
+			t = g;
+		}
+	}
+	bucket_put(t, ip, r);
 }
 
 _Static_assert(sizeof(struct rule) == 8, "a rule is stored as one word");
@@ -525,6 +576,19 @@ static bool rule_at(uintptr_t ip, struct rule *r)
 	cache_put(ip, r);
 	hg_lock_release(&fill_lock);
 	return r->kind == RULE_STEP || r->kind == RULE_END;
+}
+
+/* Read with the world stopped, without fill_lock (a thread paused while
+ * growing the table has published nothing half made). */
+unsigned hg_cfi_memory(uintptr_t lo[HG_CFI_RANGES], uintptr_t hi[HG_CFI_RANGES])
+{
+	unsigned n = __atomic_load_n(&nmapped, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++) {
+		const struct table *t = __atomic_load_n(&mapped[i], __ATOMIC_ACQUIRE);
+		lo[i] = (uintptr_t)t;
+		hi[i] = (uintptr_t)(t->b + ((size_t)1 << t->bits));
+	}
+	return n;
 }
 
 /* fork(): no rule is half written in the child. */

@@ -24,6 +24,11 @@ void hg_cfi_memo_set(uint32_t id);
  * changed. */
 void hg_cfi_replay_stats(uint64_t *replayed, uint64_t *refused);
 
+/* The rule cache's mapped tables (stack/cfi.c), for the leak scan to
+ * leave out: code addresses and rules only.  Returns how many. */
+#define HG_CFI_RANGES 4
+unsigned hg_cfi_memory(uintptr_t lo[HG_CFI_RANGES], uintptr_t hi[HG_CFI_RANGES]);
+
 void hg_cfi_fork_prepare(void);
 void hg_cfi_fork_parent(void);
 void hg_cfi_fork_child(void);

@@ -3,7 +3,8 @@
  * gives the frames of a fresh one and of glibc's backtrace() and
  * libunwind's unw_backtrace(); the memo answers with the last id for the
  * same frames only; a walk replays the last walk's frames where their
- * words are unchanged, and only there; a forked child can derive rules.  Walks start from a
+ * words are unchanged, and only there; a forked child can derive rules;
+ * the rule cache starts small and grows, keeping its rules.  Walks start from a
  * malloc-family entry frame noted as preload/api.c notes it.  Linked with
  * the core library, not preloaded. */
 #define _GNU_SOURCE
@@ -79,6 +80,57 @@ static void test_cached_rules_give_the_frames_of_a_fresh_walk(void **state)
 		n[i] = walk_as_malloc(i == 0 ? fresh : cached, MAX_FRAMES);
 	assert_true(n[0] >= 3); /* here, cmocka's runner, main, ... */
 	assert_same_frames(fresh, n[0], cached, n[1]);
+}
+
+/* 640 walks, each from a call site of its own: 640 return addresses, and
+ * as many rules, more than half the first table's 512 buckets. */
+#define SITES 640
+static uintptr_t site_pcs[2][SITES][MAX_FRAMES];
+static int site_n[2][SITES];
+#define SITE(r, i) site_n[r][i] = walk_as_malloc(site_pcs[r][i], MAX_FRAMES)
+#define SITES_10(r, i)                                                                 \
+	SITE(r, i), SITE(r, i + 1), SITE(r, i + 2), SITE(r, i + 3), SITE(r, i + 4),     \
+		SITE(r, i + 5), SITE(r, i + 6), SITE(r, i + 7), SITE(r, i + 8), SITE(r, i + 9)
+#define SITES_80(r, i)                                                                 \
+	SITES_10(r, i), SITES_10(r, i + 10), SITES_10(r, i + 20), SITES_10(r, i + 30),  \
+		SITES_10(r, i + 40), SITES_10(r, i + 50), SITES_10(r, i + 60),          \
+		SITES_10(r, i + 70)
+
+static __attribute__((noinline)) void walk_from_many_sites(int r)
+{
+	SITES_80(r, 0), SITES_80(r, 80), SITES_80(r, 160), SITES_80(r, 240);
+	SITES_80(r, 320), SITES_80(r, 400), SITES_80(r, 480), SITES_80(r, 560);
+}
+
+/* Run second: the few rules so far live in the first table, static memory;
+ * 640 more make it grow (a mapped table, for the leak scan to leave out),
+ * and the grown table, holding the first one's rules, gives every walk its
+ * frames again. */
+static void test_rule_cache_starts_small_and_grows_keeping_its_rules(void **state)
+{
+	(void)state;
+	uintptr_t lo[HG_CFI_RANGES], hi[HG_CFI_RANGES];
+	assert_int_equal(hg_cfi_memory(lo, hi), 0);
+	for (int r = 0; r < 2; r++) {
+		walk_from_many_sites(r);
+		if (r > 0)
+			continue;
+		unsigned n = hg_cfi_memory(lo, hi);
+		assert_true(n >= 1);
+		for (unsigned i = 0; i < n; i++)
+			assert_true(hi[i] > lo[i]);
+	}
+	for (int i = 0; i < SITES; i++) {
+		assert_true(site_n[0][i] >= 3);
+		/* All but frame 1, this function's call (the compiler may
+		 * peel the loop into two). */
+		assert_int_equal(site_n[0][i], site_n[1][i]);
+		assert_int_equal(site_pcs[0][i][0], site_pcs[1][i][0]);
+		assert_same_frames(site_pcs[0][i] + 2, site_n[0][i] - 2, site_pcs[1][i] + 2,
+				   site_n[1][i] - 2);
+		if (i > 0) /* each from a call site of its own */
+			assert_true(site_pcs[0][i][0] != site_pcs[0][i - 1][0]);
+	}
 }
 
 /* glibc's backtrace() from the same function: the same frames above it. */
@@ -372,6 +424,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cached_rules_give_the_frames_of_a_fresh_walk),
+		cmocka_unit_test(test_rule_cache_starts_small_and_grows_keeping_its_rules),
 		cmocka_unit_test(test_walk_gives_the_frames_of_glibc_backtrace),
 		cmocka_unit_test(test_walk_gives_the_frames_of_libunwind),
 		cmocka_unit_test(test_walk_stops_at_max_frames),
