@@ -34,12 +34,12 @@ enum { RULE_NONE, RULE_STEP, RULE_END, RULE_UNSUPPORTED };
 /* The cache: direct-mapped, each bucket under a sequence count so that a
  * lock-free reader never takes half of one rule and half of another.  The
  * hash spreads return addresses over the whole table, a page each, so it
- * starts at 3 pages (a short process's few dozen rules, where a fixed
+ * starts at 6 pages (a short process's few dozen rules, where a fixed
  * 384 KiB table cost it 60 pages and 120 page faults) and grows fourfold,
  * copied under fill_lock, when half its buckets are taken.  A table
  * replaced is never unmapped: a reader may still be in it. */
-#define CACHE_BITS_FIRST 9
-#define CACHE_BITS_MAX 15
+#define CACHE_BITS_FIRST 10
+#define CACHE_BITS_MAX 14
 struct bucket {
 	uint32_t seq;
 	struct rule rule;
