@@ -90,6 +90,15 @@ static void writes_what_reads_back(void **state)
 	free(text);
 }
 
+/* Line i of text that compresses badly (a xorshift sequence from *x). */
+static int next_line(char *line, size_t len, unsigned i, uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return snprintf(line, len, "line %u 0x%016llx\n", i, (unsigned long long)*x);
+}
+
 /* Many times the 64 KiB gathered before deflate and written per call, and
  * text that compresses badly: deflate uses its whole window and hash
  * chains, all in the file's mapping. */
@@ -104,11 +113,8 @@ static void writes_megabytes_that_read_back(void **state)
 	size_t want_len = 0;
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (unsigned i = 0; i < 200000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
 		char line[64];
-		int n = snprintf(line, sizeof(line), "line %u 0x%016llx\n", i, (unsigned long long)x);
+		int n = next_line(line, sizeof(line), i, &x);
 		hg_gz_write(gz, line, (size_t)n);
 		want_len += (size_t)n;
 	}
@@ -119,11 +125,8 @@ static void writes_megabytes_that_read_back(void **state)
 	x = 0x9e3779b97f4a7c15ull;
 	size_t pos = 0;
 	for (unsigned i = 0; i < 200000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
 		char line[64];
-		int n = snprintf(line, sizeof(line), "line %u 0x%016llx\n", i, (unsigned long long)x);
+		int n = next_line(line, sizeof(line), i, &x);
 		assert_memory_equal(text + pos, line, (size_t)n);
 		pos += (size_t)n;
 	}
