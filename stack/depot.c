@@ -28,10 +28,12 @@
  * kept (a lock-free reader may still be probing it).  A slot holds its
  * stack's hash beside its id, so a probe passes over the other stacks in
  * its way without reading their records (a cache miss each, 7% of gcc's
- * time at level=full). */
-#define HG_DEPOT_SLOTS_MIN ((size_t)1 << 14)
+ * time at level=full).  Slots are spread by hash, a page each for the
+ * first stacks: the first table is 2 pages (16,384 slots cost a short
+ * process 25 pages and 50 page faults). */
+#define HG_DEPOT_SLOTS_MIN ((size_t)1 << 10)
 #define HG_DEPOT_SLOTS_MAX ((size_t)1 << 22)
-#define HG_DEPOT_TABLES 5			/* 2^14, 2^16, 2^18, 2^20, 2^22 */
+#define HG_DEPOT_TABLES 7			/* 2^10, 2^12 ... 2^22 */
 #define HG_DEPOT_MAX_STACKS HG_STACK_IDS_MAX
 _Static_assert(HG_STACK_IDS_MAX <= HG_DEPOT_SLOTS_MAX / 4 * 3, "ids fit the largest table");
 #define HG_DEPOT_MAX_BYTES ((size_t)511 << 20)	/* the pool blocks, 1 + 2 + ... + 256 MiB */

@@ -37,6 +37,25 @@ static void assert_frames(uint32_t id, const uintptr_t *pcs, unsigned n)
 		assert_int_equal(got[i], pcs[i]);
 }
 
+/* Run first: a process that stores a few stacks maps the first pool block
+ * (1 MiB, touched only as records fill it), a page or two of the id
+ * index, and a hash table of 2 pages, not 32: the hash spreads its slots
+ * over every page of it. */
+static void test_few_stacks_map_a_small_table(void **state)
+{
+	(void)state;
+	uintptr_t pcs[4];
+	for (unsigned i = 0; i < 40; i++) {
+		fresh_stack(pcs, 4);
+		assert_int_not_equal(hg_depot_put(pcs, 4), 0);
+	}
+	struct hg_depot_stats st;
+	hg_depot_stats(&st);
+	assert_int_equal(st.stacks, 40);
+	assert_true(st.bytes > ((size_t)1 << 20));
+	assert_true(st.bytes < ((size_t)1 << 20) + 64 * 1024);
+}
+
 static void test_same_frames_get_the_same_id(void **state)
 {
 	(void)state;
@@ -349,6 +368,7 @@ static void test_full_depot_refuses_new_stacks_and_counts_them(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_few_stacks_map_a_small_table),
 		cmocka_unit_test(test_same_frames_get_the_same_id),
 		cmocka_unit_test(test_frames_come_back_as_stored),
 		cmocka_unit_test(test_distinct_stacks_get_distinct_and_stable_ids),
