@@ -6,7 +6,7 @@
  * HG_DEPOT_MAX_BYTES of records, new stacks get id 0 and are counted.
  *
  * Its memory grows with use, in mappings that double: a process starts
- * with none, and one that stores a few stacks maps about 1.5 MiB, not the
+ * with none, and one that stores a few stacks maps about 1.3 MiB, not the
  * bounds (address space counts under RLIMIT_AS, reserved or not).  Nothing
  * stored ever moves (a lock-free reader may hold a record): records go in
  * pool blocks of 1, 2, 4 ... MiB, each id's record pointer and live
