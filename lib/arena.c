@@ -448,12 +448,18 @@ void hg_generation_fork_parent(void)
 	__atomic_store_n(&generation_forked, true, __ATOMIC_RELAXED);
 }
 
+/* Every block handed to the program since the fork is in the log. */
+static bool own_log_complete(void)
+{
+	return hg_generation != 0 && &hg_self == fork_thread &&
+	       !__atomic_load_n(&generation_shared, __ATOMIC_RELAXED) &&
+	       hg_self.own_log_left != 0; /* left 0: full, a block may be missing */
+}
+
 bool hg_own_log(struct hg_chunk *const **log, size_t *n)
 {
-	if (hg_generation == 0 || &hg_self != fork_thread ||
-	    __atomic_load_n(&generation_shared, __ATOMIC_RELAXED) ||
-	    __atomic_load_n(&generation_forked, __ATOMIC_RELAXED) || hg_self.own_log_left == 0)
-		return false; /* left 0: full, a block may be missing */
+	if (!own_log_complete() || __atomic_load_n(&generation_forked, __ATOMIC_RELAXED))
+		return false;
 	*log = own_log;
 	*n = HG_OWN_LOG_MAX - hg_self.own_log_left;
 	return true;
@@ -478,10 +484,9 @@ static void sift_down(struct hg_chunk **v, size_t root, size_t n)
 
 bool hg_own_log_compact(struct hg_chunk *const **log, size_t *n)
 {
-	struct hg_chunk *const *unused;
-	size_t count;
-	if (!hg_own_log(&unused, &count))
+	if (!own_log_complete())
 		return false;
+	size_t count = HG_OWN_LOG_MAX - hg_self.own_log_left;
 	/* Heapsort: in place, no recursion, no allocation. */
 	for (size_t i = count / 2; i-- > 0;)
 		sift_down(own_log, i, count);

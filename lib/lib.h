@@ -190,12 +190,14 @@ void hg_generation_fork_parent(void);
 /* The own-block log of a fork child: every chunk handed to the program by
  * the thread that forked, in order (a chunk handed twice is there twice;
  * one freed since stays: the caller checks each against its header).  True
- * only when it is complete: this is a fork child, only that thread used
- * the heap, the log did not overflow, and the process has not forked
- * since (a child of its own would share the pages it wrote, see
- * report/leaks.c).  Otherwise the caller walks the heap. */
+ * only when it is complete (this is a fork child, only that thread used
+ * the heap, the log did not overflow) and, for the leak scan, the process
+ * has not forked since (a child of its own would share the pages it
+ * wrote, see report/leaks.c).  Otherwise the caller walks the heap. */
 bool hg_own_log(struct hg_chunk *const **log, size_t *n);
-/* The same, sorted by address, each chunk once (the log is rewritten so). */
+/* For the heap check, which reads no page map: complete, whether or not
+ * the process forked since; sorted by address, each chunk once (the log
+ * is rewritten so). */
 bool hg_own_log_compact(struct hg_chunk *const **log, size_t *n);
 /* Where the log lies, for the scan to leave it out. */
 void hg_own_log_range(uintptr_t *lo, uintptr_t *hi);

@@ -30,7 +30,9 @@
  *   fork_own header_own: the child writes 16 bytes past a 24-byte block of
  *     its own, over the next chunk's header, and exits.
  *   fork_own overflow_inherited: the child writes one byte past an
- *     inherited block, then frees it. */
+ *     inherited block, then frees it.
+ *   fork_own overflow_own_forked, header_own_forked: as overflow_own and
+ *     header_own, after the child forked a child of its own. */
 #define _DEFAULT_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -108,8 +110,27 @@ static void *touch_heap(void *arg)
 	return arg;
 }
 
+/* A child of the child's own, which exits at once. */
+static void fork_and_wait(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		exit(0);
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		exit(3);
+}
+
 LK_SITE static void child(const char *mode)
 {
+	char unforked[32];
+	size_t len = strlen(mode);
+	if (len > 7 && len - 7 < sizeof(unforked) && strcmp(mode + len - 7, "_forked") == 0) {
+		fork_and_wait();
+		memcpy(unforked, mode, len - 7);
+		unforked[len - 7] = '\0';
+		mode = unforked;
+	}
 	if (strcmp(mode, "overflow_own") == 0) {
 		char *volatile p = malloc(40);
 		global_d = (void *)p;
@@ -149,14 +170,8 @@ LK_SITE static void child(const char *mode)
 		for (int i = 0; i < 40000; i++)
 			global_many[i] = malloc(16);
 	}
-	if (strcmp(mode, "forked") == 0) {
-		pid_t pid = fork();
-		if (pid == 0)
-			exit(0);
-		int status;
-		if (pid < 0 || waitpid(pid, &status, 0) != pid)
-			exit(3);
-	}
+	if (strcmp(mode, "forked") == 0)
+		fork_and_wait();
 	if (strcmp(mode, "thread") == 0) {
 		pthread_t t;
 		if (pthread_create(&t, NULL, touch_heap, NULL) != 0 || pthread_join(t, NULL) != 0)
