@@ -83,7 +83,7 @@ static void test_cached_rules_give_the_frames_of_a_fresh_walk(void **state)
 }
 
 /* 640 walks, each from a call site of its own: 640 return addresses, and
- * as many rules, more than half the first table's 1,024 buckets. */
+ * as many rules, more than an eighth of the first table's 1,024 buckets. */
 #define SITES 640
 static uintptr_t site_pcs[2][SITES][MAX_FRAMES];
 static int site_n[2][SITES];
