@@ -3,8 +3,9 @@
  * (lib/freelist.c) on a real heap, built with the core's own allocation
  * entry points (hg_chunk_alloc, hg_chunk_free_to_arena): every chunk in
  * address order, where an address lies, what a header that does not verify
- * or a forged link ends; a fork child's log of its blocks.  Linked with the core library, not preloaded: the
- * process's own heap stays glibc's and nothing else touches this one. */
+ * or a forged link ends; a fork child's log of its blocks.  Linked with the
+ * core library, not preloaded: the process's own heap stays glibc's and
+ * nothing else touches this one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
