@@ -522,19 +522,19 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	if (mods->mods != NULL && n < max)
 		ex[n++] = (struct hg_range){ (uintptr_t)mods->mods,
 					     (uintptr_t)mods->mods + mods->map_len };
-	/* The stack depot holds return addresses only, and is big. */
-	uintptr_t lo[HG_DEPOT_RANGES], hi[HG_DEPOT_RANGES];
-	unsigned ndepot = hg_depot_memory(lo, hi);
-	for (unsigned i = 0; i < ndepot && n < max; i++)
-		ex[n++] = (struct hg_range){ lo[i], hi[i] };
-	uintptr_t clo[HG_CFI_RANGES], chi[HG_CFI_RANGES];
-	unsigned ncfi = hg_cfi_memory(clo, chi);
-	for (unsigned i = 0; i < ncfi && n < max; i++)
-		ex[n++] = (struct hg_range){ clo[i], chi[i] };
-	uintptr_t olo[HG_OWNER_RANGES_MAX], ohi[HG_OWNER_RANGES_MAX];
-	unsigned nowner = hg_owner_memory(olo, ohi);
-	for (unsigned i = 0; i < nowner && n < max; i++)
-		ex[n++] = (struct hg_range){ olo[i], ohi[i] };
+	/* The stack depot (return addresses only, and big), the stack walk's
+	 * rule tables, level=full's side table of owners: one buffer for the
+	 * ranges each of them lists. */
+	_Static_assert(HG_OWNER_RANGES_MAX >= HG_DEPOT_RANGES && HG_OWNER_RANGES_MAX >= HG_CFI_RANGES,
+		       "one buffer holds every list of ranges");
+	uintptr_t lo[HG_OWNER_RANGES_MAX], hi[HG_OWNER_RANGES_MAX];
+	unsigned (*const lists[])(uintptr_t *, uintptr_t *) = { hg_depot_memory, hg_cfi_memory,
+								 hg_owner_memory };
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		unsigned count = lists[l](lo, hi);
+		for (unsigned i = 0; i < count && n < max; i++)
+			ex[n++] = (struct hg_range){ lo[i], hi[i] };
+	}
 	const struct hg_segment_range *self =
 		hg_modules_segment(mods, (uintptr_t)&hg_leaks_scan);
 	if (self != NULL && self->module != 0)
