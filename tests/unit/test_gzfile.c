@@ -67,14 +67,21 @@ static char *read_back(const char *path, size_t *len)
 	return buf;
 }
 
+/* A report dir/NAME + suffix, created; base gets its prefix. */
+static struct hg_gzfile *create(char base[256], const char *name, const char *suffix)
+{
+	snprintf(base, 256, "%s/%s", dir, name);
+	int err = -1;
+	struct hg_gzfile *gz = hg_gz_create(base, suffix, &err);
+	assert_non_null(gz);
+	return gz;
+}
+
 static void writes_what_reads_back(void **state)
 {
 	(void)state;
 	char base[256], final[512];
-	snprintf(base, sizeof(base), "%s/small", dir);
-	int err = -1;
-	struct hg_gzfile *gz = hg_gz_create(base, ".leaks.gz", &err);
-	assert_non_null(gz);
+	struct hg_gzfile *gz = create(base, "small", ".leaks.gz");
 	hg_gz_puts(gz, "heapguard-leaks 3\n");
 	hg_gz_printf(gz, "pid %d\n", 1234);
 	hg_gz_escaped(gz, "a\tb\n", 4);
@@ -106,10 +113,7 @@ static void writes_megabytes_that_read_back(void **state)
 {
 	(void)state;
 	char base[256], final[512];
-	snprintf(base, sizeof(base), "%s/large", dir);
-	int err = -1;
-	struct hg_gzfile *gz = hg_gz_create(base, ".frag.gz", &err);
-	assert_non_null(gz);
+	struct hg_gzfile *gz = create(base, "large", ".frag.gz");
 	size_t want_len = 0;
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (unsigned i = 0; i < 200000; i++) {
@@ -139,14 +143,10 @@ static void never_replaces_and_abandons_cleanly(void **state)
 {
 	(void)state;
 	char base[256], first[512], second[512];
-	snprintf(base, sizeof(base), "%s/twice", dir);
-	int err;
-	struct hg_gzfile *gz = hg_gz_create(base, ".leaks.gz", &err);
-	assert_non_null(gz);
+	struct hg_gzfile *gz = create(base, "twice", ".leaks.gz");
 	hg_gz_puts(gz, "one\n");
 	assert_int_equal(hg_gz_commit(gz, first, sizeof(first)), 0);
-	gz = hg_gz_create(base, ".leaks.gz", &err);
-	assert_non_null(gz);
+	gz = create(base, "twice", ".leaks.gz");
 	hg_gz_puts(gz, "two\n");
 	assert_int_equal(hg_gz_commit(gz, second, sizeof(second)), 0);
 	assert_string_not_equal(first, second);
@@ -156,8 +156,7 @@ static void never_replaces_and_abandons_cleanly(void **state)
 	assert_memory_equal(text, "one\n", 4);
 	free(text);
 
-	gz = hg_gz_create(base, ".frag.gz", &err);
-	assert_non_null(gz);
+	gz = create(base, "twice", ".frag.gz");
 	hg_gz_puts(gz, "gone\n");
 	hg_gz_abandon(gz);
 	unsigned files = 0;
