@@ -654,7 +654,7 @@ struct walk_memo {
 	uint32_t id;				/* 0: no id known */
 	unsigned nframes;
 	unsigned nterm;				/* the reads of a last step that gave no */
-	uintptr_t term_addr[2], term_val[2];	/* frame (ra 0, or the depth reached) */
+	uintptr_t term_addr[2], term_val[2];	/* frame (it read ra 0) */
 	struct trace_frame f[TRACE_FRAMES];
 };
 static __thread struct walk_memo memos[MEMO_SLOTS] __attribute__((tls_model("initial-exec")));
@@ -666,17 +666,16 @@ static __thread struct walk_memo *memo_last __attribute__((tls_model("initial-ex
 /* A walk in a signal handler, while this thread was walking, neither uses
  * nor replaces the memos. */
 static __thread bool walk_busy __attribute__((tls_model("initial-exec")));
-static __thread uint64_t frames_replayed, replays_refused __attribute__((tls_model("initial-exec")));
+static __thread struct hg_cfi_stats stats __attribute__((tls_model("initial-exec")));
 
 static inline struct walk_memo *memo_slot(uintptr_t ra)
 {
 	return &memos[(ra * 0x9e3779b97f4a7c15u) >> 62]; /* MEMO_SLOTS == 4 */
 }
 
-void hg_cfi_replay_stats(uint64_t *replayed, uint64_t *refused)
+void hg_cfi_stats(struct hg_cfi_stats *out)
 {
-	*replayed = frames_replayed;
-	*refused = replays_refused;
+	*out = stats;
 }
 
 uint32_t hg_cfi_memo_get(unsigned max)
@@ -938,15 +937,20 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 						record_frames(w, &last->f[j], k - j);
 					}
 				}
-				frames_replayed += k - j;
-				replays_refused += k < last->nframes && n < max;
+				stats.replayed += k - j;
+				stats.refused += k < last->nframes && n < max;
 				frames += k - j;
 				j = k + 1; /* k's words differ (or the depth is reached) */
 				if (frames >= max + HG_OWN_FRAMES_MAX)
 					break;
 			}
 		}
+		/* The depth is reached: no word further up changes the stack,
+		 * so none is read (nor a rule found for it). */
+		if (!at_top && n == max)
+			break;
 		struct rule r;
+		stats.rules++;
 		if (!rule_at(lookup, &r)) {
 			walk_busy = false;
 			return -1;
@@ -970,7 +974,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 			bp_is_entry = false;
 		}
 		sp = cfa;
-		if (ra == 0 || (!at_top && n == max)) {
+		if (ra == 0) {
 			record_term_read(w, ra_at, ra);
 			if (r.rbp_off != 0)
 				record_term_read(w, (const uintptr_t *)(cfa + (intptr_t)r.rbp_off), bp);
@@ -978,8 +982,6 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		}
 		if (!at_top || !hg_unwind_is_ours(ra)) {
 			at_top = false;
-			if (n == max)
-				break;
 			pcs[n++] = ra;
 			struct trace_frame f = { cfa, ra, bp, r.rbp_off, r.cfa_reg != REG_RSP };
 			record_frame(w, &f);

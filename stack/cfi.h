@@ -19,10 +19,14 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max);
 uint32_t hg_cfi_memo_get(unsigned max);
 void hg_cfi_memo_set(uint32_t id);
 
-/* The calling thread's count of frames a walk replayed from the last one
- * (their words unchanged), and of replays that stopped at a word that had
- * changed. */
-void hg_cfi_replay_stats(uint64_t *replayed, uint64_t *refused);
+/* The calling thread's counts, since it started: frames walks replayed
+ * from the last walk (their words unchanged), replays that stopped at a
+ * word that had changed, and rules looked up (one per step not replayed,
+ * the last step that ends a stack included). */
+struct hg_cfi_stats {
+	uint64_t replayed, refused, rules;
+};
+void hg_cfi_stats(struct hg_cfi_stats *out);
 
 /* The rule cache's mapped tables (stack/cfi.c), for the leak scan to
  * leave out: code addresses and rules only.  Returns how many. */

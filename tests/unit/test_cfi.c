@@ -3,7 +3,8 @@
  * gives the frames of a fresh one and of glibc's backtrace() and
  * libunwind's unw_backtrace(); the memo answers with the last id for the
  * same frames only; a walk replays the last walk's frames where their
- * words are unchanged, and only there; a forked child can derive rules;
+ * words are unchanged, and only there, and reads nothing past its depth;
+ * a forked child can derive rules;
  * the rule cache starts small and grows, keeping its rules.  Walks start from a
  * malloc-family entry frame noted as preload/api.c notes it.  Linked with
  * the core library, not preloaded. */
@@ -294,21 +295,22 @@ static void test_walk_replays_the_frames_it_shares_with_the_last(void **state)
 {
 	(void)state;
 	struct walk_and_bt r;
-	uint64_t replayed0, refused0, replayed, refused;
+	struct hg_cfi_stats before, after;
 	static volatile unsigned rounds = 2; /* one call site: not unrolled */
 	for (unsigned i = 0; i < rounds; i++) {
-		hg_cfi_replay_stats(&replayed0, &refused0);
+		hg_cfi_stats(&before);
 		via_first(&r);			/* then the same frames again */
 		assert_same_callers(r.pcs, r.n, r.bt, r.m);
 	}
-	hg_cfi_replay_stats(&replayed, &refused);
-	assert_int_equal(replayed - replayed0, r.n - 1); /* all but the entry */
+	hg_cfi_stats(&after);
+	assert_int_equal(after.replayed - before.replayed, r.n - 1); /* all but the entry */
 	/* Other frames inside, and from another call site here: what is
 	 * above this function is shared. */
 	via_two(&r);
 	assert_same_callers(r.pcs, r.n, r.bt, r.m);
-	hg_cfi_replay_stats(&replayed0, &refused0);
-	assert_int_equal(replayed0 - replayed, r.n - 5); /* from the caller of this */
+	before = after;
+	hg_cfi_stats(&after);
+	assert_int_equal(after.replayed - before.replayed, r.n - 5); /* from the caller of this */
 }
 
 /* The same function at the same place, called from another caller: the
@@ -317,18 +319,41 @@ static void test_walk_replays_no_word_that_changed(void **state)
 {
 	(void)state;
 	struct walk_and_bt first, second;
-	uint64_t replayed0, refused0, replayed, refused;
+	struct hg_cfi_stats before, after;
 	via_first(&first);
-	hg_cfi_replay_stats(&replayed0, &refused0);
+	hg_cfi_stats(&before);
 	via_second(&second);
-	hg_cfi_replay_stats(&replayed, &refused);
-	assert_true(refused > refused0);
+	hg_cfi_stats(&after);
+	assert_true(after.refused > before.refused);
 	assert_same_callers(second.pcs, second.n, second.bt, second.m);
 	assert_int_equal(first.n, second.n);
 	assert_true(first.pcs[0] == second.pcs[0]);	/* leaf_walk's call site */
 	assert_true(first.pcs[1] != second.pcs[1]);	/* in via_first, in via_second */
 	for (int i = 3; i < first.n; i++)		/* [2]: two call sites here */
 		assert_true(first.pcs[i] == second.pcs[i]);
+}
+
+/* A walk that reaches the depth asked for stops there: it looks up no
+ * rule for the frame above and reads none of that frame's words. */
+static void test_walk_reads_nothing_past_its_depth(void **state)
+{
+	(void)state;
+	uintptr_t all[MAX_FRAMES], few[MAX_FRAMES];
+	struct hg_cfi_stats before, after;
+	int whole = walk_as_malloc(all, MAX_FRAMES);
+	assert_true(whole >= 4);
+	for (unsigned max = 1; max <= 3; max++) {
+		hg_cfi_stats(&before);
+		int n = walk_as_malloc(few, max);
+		hg_cfi_stats(&after);
+		assert_int_equal(n, max);
+		/* [0]: two call sites here */
+		assert_same_frames(all + 1, n - 1, few + 1, n - 1);
+		/* The entry frame is noted; each frame after it is one step,
+		 * replayed or by its rule. */
+		assert_int_equal((after.replayed - before.replayed) + (after.rules - before.rules),
+				 max - 1);
+	}
 }
 
 /* Only the child runs this: its rules are not cached, so the walk must
@@ -433,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_memo_keeps_only_walks_given_their_id),
 		cmocka_unit_test(test_walk_replays_the_frames_it_shares_with_the_last),
 		cmocka_unit_test(test_walk_replays_no_word_that_changed),
+		cmocka_unit_test(test_walk_reads_nothing_past_its_depth),
 		cmocka_unit_test(test_fork_child_can_derive_new_rules),
 		cmocka_unit_test(test_walk_stops_at_a_frame_pointer_off_the_stack),
 	};
