@@ -22,7 +22,7 @@
 #define HG_GZ_IN	 65536 /* text gathered before deflate */
 #define HG_GZ_OUT	 65536 /* compressed bytes per write */
 #define HG_GZ_PATH	 4096
-#define HG_GZ_NAME_TRIES 10000 /* .1 ... .9999, then give up */
+#define HG_GZ_NUMBER_MAX 999999 /* .1 ... .999999, then give up */
 /* deflate's state, window, hash chains and pending buffer at windowBits 15
  * and memLevel 8 (zlib 1.2.13 asks for 5 blocks, 262 KiB in all). */
 #define HG_GZ_ZLIB	 (272 << 10)
@@ -250,6 +250,47 @@ int hg_gz_place(const char *tmp, const char *to)
 	return 0;
 }
 
+/* Whether anything has the name: a file, a directory, a dangling link;
+ * a name that cannot be looked up counts as taken too (placing it would
+ * fail anyway, and says why). */
+static bool name_taken(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+static bool number_taken(const struct hg_gzfile *gz, unsigned n, char *name, size_t len)
+{
+	hg_fmt(name, len, "%s.%u%s", gz->base, n, gz->suffix);
+	return name_taken(name);
+}
+
+/* The first number n such that base.n.suffix is free, when the numbers
+ * taken are 1 .. k (each report of the same name took the first free
+ * one): by doubling, then halving, in about 2 log2 k lookups.  Trying
+ * .1, .2, ... in turn cost the k-th process k failed renames, so that a
+ * prefix without %p, shared by a run's thousand processes, took half a
+ * million.  A number freed in between (a report deleted) may be passed
+ * over; nothing is ever replaced. */
+static unsigned first_free_number(const struct hg_gzfile *gz, char *name, size_t len)
+{
+	unsigned taken = 0, free_n = 1;
+	while (number_taken(gz, free_n, name, len)) {
+		taken = free_n;
+		if (free_n > HG_GZ_NUMBER_MAX / 2)
+			return HG_GZ_NUMBER_MAX + 1;
+		free_n *= 2;
+	}
+	while (free_n - taken > 1) {
+		unsigned mid = taken + (free_n - taken) / 2;
+		if (number_taken(gz, mid, name, len))
+			taken = mid;
+		else
+			free_n = mid;
+	}
+	return free_n;
+}
+
 int hg_gz_commit(struct hg_gzfile *gz, char *final, size_t final_len)
 {
 	gz_deflate(gz, Z_FINISH);
@@ -258,14 +299,14 @@ int hg_gz_commit(struct hg_gzfile *gz, char *final, size_t final_len)
 	gz->fd = -1;
 	int err = gz->error;
 	hg_fmt(final, final_len, "%s%s", gz->base, gz->suffix);
-	for (unsigned n = 1; err == 0; n++) {
+	if (err == 0)
 		err = hg_gz_place(gz->tmp, final);
-		if (err != EEXIST)
-			break;
-		if (n == HG_GZ_NAME_TRIES)
-			break;
-		err = 0;
+	/* Taken: the first free number, then the next ones while another
+	 * process takes each first. */
+	for (unsigned n = err == EEXIST ? first_free_number(gz, final, final_len) : 0;
+	     err == EEXIST && n <= HG_GZ_NUMBER_MAX; n++) {
 		hg_fmt(final, final_len, "%s.%u%s", gz->base, n, gz->suffix);
+		err = hg_gz_place(gz->tmp, final);
 	}
 	if (err != 0)
 		unlink(gz->tmp);

@@ -2,8 +2,9 @@
 /* Unit tests of the gzip report writer (report/gzfile.c): what it writes
  * reads back the same through zlib, small and over many deflate buffers,
  * with zlib's memory carved from the file's own mapping; the name is taken
- * only at commit, never over an existing file; an abandoned file leaves
- * nothing behind. */
+ * only at commit, never over an existing file, and is the first free
+ * number in a few lookups however many reports of the name exist; an
+ * abandoned file leaves nothing behind. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -168,12 +170,61 @@ static void never_replaces_and_abandons_cleanly(void **state)
 	assert_int_equal(files, 2);
 }
 
+/* Reports of one name take the numbers in order, each the first free. */
+static void numbered_in_order(void **state)
+{
+	(void)state;
+	char base[256], final[512], want[512];
+	for (unsigned i = 0; i < 40; i++) {
+		struct hg_gzfile *gz = create(base, "many", ".leaks.gz");
+		hg_gz_puts(gz, "x\n");
+		assert_int_equal(hg_gz_commit(gz, final, sizeof(final)), 0);
+		if (i == 0)
+			snprintf(want, sizeof(want), "%s.leaks.gz", base);
+		else
+			snprintf(want, sizeof(want), "%s.%u.leaks.gz", base, i);
+		assert_string_equal(final, want);
+	}
+}
+
+/* Ten thousand reports of the same name already there (a run whose
+ * report= has no %p): the next one is not lost, and finds its number in
+ * a few lookups (it used to try each number in turn, and give up after
+ * .9999). */
+static void ten_thousand_taken_names_lose_no_report(void **state)
+{
+	(void)state;
+	char base[256], final[512], want[512];
+	snprintf(base, sizeof(base), "%s/crowd", dir);
+	for (unsigned i = 0; i <= 10000; i++) {
+		char name[512];
+		if (i == 0)
+			snprintf(name, sizeof(name), "%s.leaks.gz", base);
+		else
+			snprintf(name, sizeof(name), "%s.%u.leaks.gz", base, i);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	struct hg_gzfile *gz = create(base, "crowd", ".leaks.gz");
+	hg_gz_puts(gz, "kept\n");
+	assert_int_equal(hg_gz_commit(gz, final, sizeof(final)), 0);
+	snprintf(want, sizeof(want), "%s.10001.leaks.gz", base);
+	assert_string_equal(final, want);
+	size_t len;
+	char *text = read_back(final, &len);
+	assert_int_equal(len, 5);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(writes_what_reads_back),
 		cmocka_unit_test(writes_megabytes_that_read_back),
 		cmocka_unit_test(never_replaces_and_abandons_cleanly),
+		cmocka_unit_test(numbered_in_order),
+		cmocka_unit_test(ten_thousand_taken_names_lose_no_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
