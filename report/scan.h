@@ -64,6 +64,7 @@ struct hg_scan_stats {
 	uint64_t blocks;     /* chunks classified (a fork child: its own, inherited ones too
 				when it walked the whole heap) */
 	uint64_t heap_bytes; /* a fork child: inherited memory read page by page (written) */
+	uint64_t index_bytes; /* the table of the regions that hold blocks (0: none) */
 };
 
 /* heapguard's static TLS block around a thread's &hg_self, the same in

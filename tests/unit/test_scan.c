@@ -286,6 +286,64 @@ static void test_long_list_is_marked_whole(void **state)
 		assert_int_equal(live[i].kind, HG_INDIRECT);
 }
 
+/* Blocks far apart in an untouched reservation, as mmap'd chunks lie
+ * among other mappings: the scan's index of the regions that hold blocks
+ * must find a block from a word in any of its regions (a pointer deep
+ * into a big one, into the second region of one that straddles two), a
+ * 0-byte block from its address, and nothing from a word in a gap. */
+static void blocks_far_apart(size_t big)
+{
+	const size_t mib = (size_t)1 << 20, span = 640 * mib;
+	unsigned char *far = mmap(NULL, span + 65536, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(far != MAP_FAILED);
+	uintptr_t base = ((uintptr_t)far + 65535) & ~(uintptr_t)65535;
+	new_heap(0);
+	const struct hg_live layout[] = {
+		{ .user = base + 16, .requested = 16 },		     /* 0: lost */
+		{ .user = base + 64 * mib, .requested = big },	     /* 1: big */
+		{ .user = base + 512 * mib + 112, .requested = 0 },  /* 2: 0 bytes */
+		{ .user = base + 513 * mib - 16, .requested = 48 },  /* 3: straddles */
+	};
+	for (size_t i = 0; i < 4; i++)
+		live[i] = layout[i];
+	nblocks = 4;
+	roots[0] = addr(1) + big - 8;
+	roots[1] = addr(3) + 40;
+	roots[2] = addr(2);
+	roots[3] = base + 400 * mib; /* in the gap */
+	roots[4] = addr(0) + 16;     /* one past its end */
+	roots[5] = addr(3) - 8;
+	classify();
+	assert_kind(0, HG_LOST);
+	assert_kind(1, HG_REACHABLE);
+	assert_kind(2, HG_REACHABLE);
+	assert_kind(3, HG_REACHABLE);
+	/* Four blocks: at most the index's slack of regions (16,384), in a
+	 * table at most half full, whatever the size of the big one. */
+	assert_in_range(stats.index_bytes, 1, 2 * 16384 * 2 * 16);
+	roots[0] = roots[1] = roots[2] = 0;
+	classify();
+	for (size_t i = 0; i < 4; i++)
+		assert_kind(i, HG_LOST);
+	munmap(far, span + 65536);
+}
+
+static void test_blocks_far_apart_are_found_from_any_of_their_bytes(void **state)
+{
+	(void)state;
+	blocks_far_apart((size_t)1 << 20);
+}
+
+/* The big block spans more 4 KiB regions than there are blocks (plus the
+ * index's slack): the index takes larger regions, stays small, and still
+ * finds every block. */
+static void test_a_block_of_300_mib_is_found_from_its_last_word(void **state)
+{
+	(void)state;
+	blocks_far_apart((size_t)300 << 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_empty_heap_and_no_roots),
 		cmocka_unit_test(test_wide_fan_out_is_marked_whole),
 		cmocka_unit_test(test_long_list_is_marked_whole),
+		cmocka_unit_test(test_blocks_far_apart_are_found_from_any_of_their_bytes),
+		cmocka_unit_test(test_a_block_of_300_mib_is_found_from_its_last_word),
 	};
 	int failed = cmocka_run_group_tests(tests, map_blocks, unmap_blocks);
 	/* Not exit(): the core's exit handlers would write leak and
