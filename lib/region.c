@@ -107,12 +107,18 @@ void hg_region_heap_mark(const void *heap, bool live)
 }
 
 
-/* ---- mmap'd chunks: open addressing, linear probing, tombstones ---- */
+/* ---- mmap'd chunks: open addressing, linear probing, tombstones ----
+ * Every exit walks the whole table (the heap check, the leak scan, the
+ * fragmentation report; in a fork child too): it starts at one page, and
+ * a table mostly of tombstones is rebuilt at its size rather than doubled,
+ * so that a program that maps and frees big blocks one at a time keeps a
+ * table the size of what it holds. */
 
 #define HG_TOMBSTONE ((uintptr_t)1)
+#define HG_MMAP_SLOTS_FIRST 512 /* a page */
 static struct hg_lock mmap_lock = HG_LOCK_INIT;
 static uintptr_t *table;
-static size_t capacity, used; /* used counts live entries and tombstones */
+static size_t capacity, used, live; /* used: live entries and tombstones */
 
 static size_t slot_of(uintptr_t key, size_t cap)
 {
@@ -126,12 +132,17 @@ static void insert_locked(uintptr_t key)
 		i = (i + 1) & (capacity - 1);
 	if (table[i] == 0)
 		used++;
+	live++;
 	table[i] = key;
 }
 
+/* Room for one more: twice the size, or the same size without its
+ * tombstones when live entries fill at most a quarter of it. */
 static bool grow_locked(void)
 {
-	size_t new_cap = capacity ? capacity * 2 : 4096;
+	size_t new_cap = capacity == 0		    ? HG_MMAP_SLOTS_FIRST
+			 : (live + 1) * 4 > capacity ? capacity * 2
+						     : capacity;
 	uintptr_t *new_table = hg_os_map(new_cap * sizeof(uintptr_t), false);
 	if (new_table == NULL)
 		return false;
@@ -139,7 +150,7 @@ static bool grow_locked(void)
 	size_t old_cap = capacity;
 	table = new_table;
 	capacity = new_cap;
-	used = 0;
+	used = live = 0;
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i] > HG_TOMBSTONE)
 			insert_locked(old[i]);
@@ -183,8 +194,10 @@ void hg_region_mmap_remove(const struct hg_chunk *c)
 {
 	hg_lock_acquire(&mmap_lock);
 	size_t i = find_locked((uintptr_t)c);
-	if (i != (size_t)-1)
+	if (i != (size_t)-1) {
 		table[i] = HG_TOMBSTONE;
+		live--;
+	}
 	gone[gone_next++ % HG_GONE_MAX] = (uintptr_t)c;
 	hg_lock_release(&mmap_lock);
 }
@@ -229,6 +242,14 @@ bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c))
 	hg_region_mmap_each_locked(visit);
 	hg_lock_release(&mmap_lock);
 	return true;
+}
+
+size_t hg_region_mmap_slots(void)
+{
+	hg_lock_acquire(&mmap_lock);
+	size_t n = capacity;
+	hg_lock_release(&mmap_lock);
+	return n;
 }
 
 struct hg_lock *hg_region_mmap_lock(void)

@@ -49,6 +49,8 @@ bool hg_region_mmap_try_each(void (*visit)(struct hg_chunk *c));
  * under an arena's, so that is the order). */
 void hg_region_mmap_each_locked(void (*visit)(struct hg_chunk *c));
 struct hg_lock *hg_region_mmap_lock(void);
+/* The size of the table of mmap'd chunks, in slots (for the tests). */
+size_t hg_region_mmap_slots(void);
 void hg_region_fork_child(void);
 
 /* The read-write bytes of the heap at `heap` (its header's size field,
