@@ -643,6 +643,8 @@ struct trace_frame {
 	uintptr_t bp;				/* rbp after the step */
 	int16_t rbp_off;			/* rbp was reloaded from cfa + rbp_off; 0: kept */
 	bool uses_bp;				/* the CFA came from rbp */
+	bool bp_needed;				/* a later step's CFA came from the
+						 * rbp this step reloaded */
 };
 struct walk_memo {
 	uintptr_t ra, sp, bp;			/* the entry frame: the first step's state */
@@ -689,7 +691,7 @@ uint32_t hg_cfi_memo_get(unsigned max)
 	for (unsigned i = 0; i < m->nframes; i++) {
 		const struct trace_frame *f = &m->f[i];
 		if (*(const uintptr_t *)(f->cfa - 8) != f->pc ||
-		    (f->rbp_off != 0 && *(const uintptr_t *)(f->cfa + (uintptr_t)(intptr_t)f->rbp_off) != f->bp))
+		    (f->bp_needed && *(const uintptr_t *)(f->cfa + (uintptr_t)(intptr_t)f->rbp_off) != f->bp))
 			return 0;
 	}
 	for (unsigned i = 0; i < m->nterm; i++)
@@ -782,7 +784,7 @@ static inline void record_term_read(struct walk_record *w, const uintptr_t *wher
 
 /* The walk is over: its frames go to its slot m, whose entry frame is
  * already noted, and the slot waits for the walk's id if it is whole. */
-static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t end)
+static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t end, bool by_depth)
 {
 	unsigned n = w->nhead;
 	if (w->tail) {
@@ -795,6 +797,17 @@ static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t e
 		n += more;
 	}
 	memcpy(m->f, w->head, w->nhead * sizeof(m->f[0]));
+	/* The rbp values a step reloaded that a later step's CFA came from:
+	 * only those decide the stack.  Code that keeps data in rbp saves a
+	 * different value at each call, and sqlite3's memo answered 13% of
+	 * captures while it compared them all.  After the last frame, one
+	 * more step may have read rbp (to find the stack's end), unless the
+	 * depth ended the walk. */
+	bool read_later = !by_depth;
+	for (unsigned i = n; i-- > 0;) {
+		m->f[i].bp_needed = m->f[i].rbp_off != 0 && read_later;
+		read_later = m->f[i].uses_bp || (m->f[i].rbp_off == 0 && read_later);
+	}
 	m->nframes = n;
 	m->end = end;
 	m->nterm = w->nterm;
@@ -983,13 +996,13 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		if (!at_top || !hg_unwind_is_ours(ra)) {
 			at_top = false;
 			pcs[n++] = ra;
-			struct trace_frame f = { cfa, ra, bp, r.rbp_off, r.cfa_reg != REG_RSP };
+			struct trace_frame f = { cfa, ra, bp, r.rbp_off, r.cfa_reg != REG_RSP, false };
 			record_frame(w, &f);
 		}
 		lookup = ra - 1;
 	}
 	if (w != NULL) {
-		record_close(w, m, end);
+		record_close(w, m, end, !at_top && n == max);
 		m->ra = entry_ra;
 		m->sp = entry_sp;
 		m->bp = entry_bp;

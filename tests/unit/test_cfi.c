@@ -2,12 +2,12 @@
 /* Unit tests of the CFI unwinder (stack/cfi.c): a walk with cached rules
  * gives the frames of a fresh one and of glibc's backtrace() and
  * libunwind's unw_backtrace(); the memo answers with the last id for the
- * same frames only; a walk replays the last walk's frames where their
- * words are unchanged, and only there, and reads nothing past its depth;
- * a forked child can derive rules;
- * the rule cache starts small and grows, keeping its rules.  Walks start from a
- * malloc-family entry frame noted as preload/api.c notes it.  Linked with
- * the core library, not preloaded. */
+ * same frames only, comparing only the rbp values a step's CFA came from;
+ * a walk replays the last walk's frames where their words are unchanged,
+ * and only there, and reads nothing past its depth; a forked child can
+ * derive rules; the rule cache starts small and grows, keeping its rules.
+ * Walks start from a malloc-family entry frame noted as preload/api.c
+ * notes it.  Linked with the core library, not preloaded. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -235,6 +235,69 @@ static void test_memo_does_not_answer_for_other_frames(void **state)
 	assert_int_equal(got[1], 0);
 }
 
+/* Two frames of hand-written code between the capture and the test, the
+ * outer one keeping data in rbp (value) and the inner one saving rbp, as
+ * compiled code that uses rbp as any register does; their CFI is what a
+ * compiler gives, and no step takes its CFA from rbp:
+ *   with_data_in_rbp(value, fn, arg) -> save_rbp_and_call(fn, arg) -> fn(arg) */
+__asm__(".text\n"
+	".type with_data_in_rbp, @function\n"
+	"with_data_in_rbp:\n"
+	"	.cfi_startproc\n"
+	"	pushq %rbp\n"
+	"	.cfi_def_cfa_offset 16\n"
+	"	.cfi_offset %rbp, -16\n"
+	"	movq %rdi, %rbp\n"
+	"	movq %rsi, %rax\n"
+	"	movq %rdx, %rdi\n"
+	"	call save_rbp_and_call\n"
+	"	popq %rbp\n"
+	"	.cfi_def_cfa_offset 8\n"
+	"	ret\n"
+	"	.cfi_endproc\n"
+	".size with_data_in_rbp, .-with_data_in_rbp\n"
+	".type save_rbp_and_call, @function\n"
+	"save_rbp_and_call:\n"
+	"	.cfi_startproc\n"
+	"	pushq %rbp\n"
+	"	.cfi_def_cfa_offset 16\n"
+	"	.cfi_offset %rbp, -16\n"
+	"	call *%rax\n"
+	"	popq %rbp\n"
+	"	.cfi_def_cfa_offset 8\n"
+	"	ret\n"
+	"	.cfi_endproc\n"
+	".size save_rbp_and_call, .-save_rbp_and_call\n");
+void with_data_in_rbp(uintptr_t value, void (*fn)(void *), void *arg);
+
+struct capture_arg {
+	uint32_t new_id, got;
+};
+
+static void capture_for(void *arg)
+{
+	struct capture_arg *a = arg;
+	a->got = capture_as_malloc(a->new_id, 16, false);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+}
+
+/* The rbp that save_rbp_and_call saved differs at each call, but no step
+ * takes its CFA from it: the memo answers all the same. */
+static void test_memo_ignores_an_rbp_no_step_reads(void **state)
+{
+	(void)state;
+	static volatile unsigned rounds = 3;
+	uint32_t got[3];
+	for (unsigned i = 0; i < rounds; i++) {
+		struct capture_arg a = { 500 + i, 0 };
+		with_data_in_rbp(0x1000 * (i + 1), capture_for, &a);
+		got[i] = a.got;
+	}
+	assert_int_equal(got[0], 0);
+	assert_int_equal(got[1], 500);
+	assert_int_equal(got[2], 500);
+}
+
 /* A walk whose id was never set is not remembered, not even with the id
  * of a later walk that started at no entry frame (the memo is per call
  * site; these captures share one). */
@@ -456,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_memo_gives_the_last_id_for_the_same_frames),
 		cmocka_unit_test(test_memo_does_not_answer_for_other_frames),
 		cmocka_unit_test(test_memo_keeps_only_walks_given_their_id),
+		cmocka_unit_test(test_memo_ignores_an_rbp_no_step_reads),
 		cmocka_unit_test(test_walk_replays_the_frames_it_shares_with_the_last),
 		cmocka_unit_test(test_walk_replays_no_word_that_changed),
 		cmocka_unit_test(test_walk_reads_nothing_past_its_depth),
