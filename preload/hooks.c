@@ -19,7 +19,7 @@ const struct hg_lib_hooks hg_lib_hooks = {
 	.fork_prepare = hg_process_fork_prepare,
 	.fork_parent = hg_process_fork_parent,
 	.fork_child = hg_process_fork_child,
-	.thread_exit = hg_guard_thread_exit,
+	.thread_exit = hg_process_thread_exit,
 	.heap_changed = hg_timeline_poll,
 };
 

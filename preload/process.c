@@ -268,3 +268,9 @@ HG_ENTRY __attribute__((destructor)) static void hg_fini(void)
 	if (hg_ready)
 		exit_checks();
 }
+
+void hg_process_thread_exit(void)
+{
+	hg_guard_thread_exit();
+	hg_cfi_thread_exit();
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The process's life: fork handlers, registered by lib/ when the heap
- * starts (through hg_lib_hooks, preload/hooks.c). */
+ * starts, and a thread's exit (through hg_lib_hooks, preload/hooks.c). */
 #ifndef HG_PROCESS_H
 #define HG_PROCESS_H
 
@@ -10,5 +10,9 @@
 void hg_process_fork_prepare(void);
 void hg_process_fork_parent(void);
 void hg_process_fork_child(void);
+
+/* A thread is exiting (its cache still works): level=full's quarantine
+ * batch and peak counts, and its stack memos, handed on. */
+void hg_process_thread_exit(void);
 
 #endif

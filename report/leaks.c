@@ -34,6 +34,8 @@
 
 #define HG_SITE_THREADS HG_LEAKS_THREADS_LISTED
 #define HG_PATH		HG_REPORT_PATH
+/* The ranges of heapguard's own mappings that its modules list. */
+#define HG_OWN_LISTED (HG_DEPOT_RANGES + HG_CFI_RANGES + HG_CFI_MEMO_POOLS + HG_OWNER_RANGES_MAX)
 
 /* One allocation site of one kind. */
 struct hg_site {
@@ -525,11 +527,12 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	/* The stack depot (return addresses only, and big), the stack walk's
 	 * rule tables, level=full's side table of owners: one buffer for the
 	 * ranges each of them lists. */
-	_Static_assert(HG_OWNER_RANGES_MAX >= HG_DEPOT_RANGES && HG_OWNER_RANGES_MAX >= HG_CFI_RANGES,
+	_Static_assert(HG_OWNER_RANGES_MAX >= HG_DEPOT_RANGES && HG_OWNER_RANGES_MAX >= HG_CFI_RANGES &&
+			       HG_OWNER_RANGES_MAX >= HG_CFI_MEMO_POOLS,
 		       "one buffer holds every list of ranges");
 	uintptr_t lo[HG_OWNER_RANGES_MAX], hi[HG_OWNER_RANGES_MAX];
 	unsigned (*const lists[])(uintptr_t *, uintptr_t *) = { hg_depot_memory, hg_cfi_memory,
-								 hg_owner_memory };
+								 hg_cfi_memo_memory, hg_owner_memory };
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
 		unsigned count = lists[l](lo, hi);
 		for (unsigned i = 0; i < count && n < max; i++)
@@ -569,7 +572,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 	count_mmapped = 0;
 	hg_region_mmap_each_locked(count_one_mmapped);
 	size_t max = nlog + count_mmapped + 1024, max_mapped = count_mmapped + 1024;
-	size_t nex = max_mapped + 1024 + 64 + HG_OWNER_RANGES_MAX;
+	size_t nex = max_mapped + 1024 + 64 + HG_OWN_LISTED;
 	ch.max_segs = nsegs;
 	ch.max_inherited = nsegs + count_mmapped;
 	mem->chunks_len = 2 * max * sizeof(struct hg_live);
@@ -668,7 +671,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	collect_all(k);
 	/* Room for chunks allocated by threads that did not pause. */
 	size_t max = k->count + k->count / 8 + 1024, max_mapped = k->nmapped + 1024;
-	size_t nex = max_mapped + 1024 + 64 + HG_OWNER_RANGES_MAX;
+	size_t nex = max_mapped + 1024 + 64 + HG_OWN_LISTED;
 	mem->chunks_len = 2 * max * sizeof(struct hg_live);
 	mem->exclude_len = max_mapped * sizeof(struct hg_range) + nex * sizeof(struct hg_range);
 	mem->chunks = hg_scan_map(mem->chunks_len);

@@ -33,6 +33,14 @@ void hg_cfi_stats(struct hg_cfi_stats *out);
 #define HG_CFI_RANGES 4
 unsigned hg_cfi_memory(uintptr_t lo[HG_CFI_RANGES], uintptr_t hi[HG_CFI_RANGES]);
 
+/* The memo tables' pools (stack/cfi.c), for the leak scan to leave out:
+ * return addresses and stack addresses.  Returns how many. */
+#define HG_CFI_MEMO_POOLS 64
+unsigned hg_cfi_memo_memory(uintptr_t lo[HG_CFI_MEMO_POOLS], uintptr_t hi[HG_CFI_MEMO_POOLS]);
+
+/* The calling thread is exiting: its memos go to a later thread. */
+void hg_cfi_thread_exit(void);
+
 void hg_cfi_fork_prepare(void);
 void hg_cfi_fork_parent(void);
 void hg_cfi_fork_child(void);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -298,6 +299,62 @@ static void test_memo_ignores_an_rbp_no_step_reads(void **state)
 	assert_int_equal(got[2], 500);
 }
 
+/* Forty call paths to one entry frame (the same return address and stack
+ * pointer, other callers above), captured in turn, twice: the memo keeps
+ * the last 64 walks, and answers every capture of the second round.  (Four
+ * memos, one per call site, answered none: each walk replaced the last.) */
+#define CYCLE 40
+static uint32_t cycle_got[CYCLE];
+#define CYCLE_SITE(r, i) cycle_got[i] = capture_via_helper(1000 + 100 * (r) + (i))
+#define CYCLE_10(r, i)                                                                           \
+	CYCLE_SITE(r, i), CYCLE_SITE(r, i + 1), CYCLE_SITE(r, i + 2), CYCLE_SITE(r, i + 3),       \
+		CYCLE_SITE(r, i + 4), CYCLE_SITE(r, i + 5), CYCLE_SITE(r, i + 6),                 \
+		CYCLE_SITE(r, i + 7), CYCLE_SITE(r, i + 8), CYCLE_SITE(r, i + 9)
+
+static __attribute__((noinline)) void capture_cycle(int r)
+{
+	CYCLE_10(r, 0), CYCLE_10(r, 10), CYCLE_10(r, 20), CYCLE_10(r, 30);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_memo_answers_a_cycle_of_forty_stacks(void **state)
+{
+	(void)state;
+	static volatile int rounds = 2; /* one call site: not unrolled */
+	for (int r = 0; r < rounds; r++) {
+		capture_cycle(r);
+		for (int i = 0; i < CYCLE; i++)
+			assert_int_equal(cycle_got[i], r == 0 ? 0 : 1000 + i);
+	}
+}
+
+static void *capture_then_exit(void *arg)
+{
+	struct capture_arg *a = arg;
+	a->got = capture_as_malloc(a->new_id, 16, false);
+	hg_cfi_thread_exit(); /* as the thread's exit handler does */
+	return NULL;
+}
+
+/* A thread's memos are in a table of a pool the leak scan leaves out,
+ * taken at its first walk and handed on at its exit: forty threads one
+ * after another use one pool of sixteen tables.  A table handed on keeps
+ * none of its memos (they read the stack of a thread gone). */
+static void test_memo_tables_go_from_thread_to_thread(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 40; i++) {
+		struct capture_arg a = { 2000 + i, 0 };
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, capture_then_exit, &a), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_int_equal(a.got, 0);
+	}
+	uintptr_t lo[HG_CFI_MEMO_POOLS], hi[HG_CFI_MEMO_POOLS];
+	assert_int_equal(hg_cfi_memo_memory(lo, hi), 1);
+	assert_true(hi[0] > lo[0]);
+}
+
 /* A walk whose id was never set is not remembered, not even with the id
  * of a later walk that started at no entry frame (the memo is per call
  * site; these captures share one). */
@@ -520,6 +577,8 @@ int main(void)
 		cmocka_unit_test(test_memo_does_not_answer_for_other_frames),
 		cmocka_unit_test(test_memo_keeps_only_walks_given_their_id),
 		cmocka_unit_test(test_memo_ignores_an_rbp_no_step_reads),
+		cmocka_unit_test(test_memo_answers_a_cycle_of_forty_stacks),
+		cmocka_unit_test(test_memo_tables_go_from_thread_to_thread),
 		cmocka_unit_test(test_walk_replays_the_frames_it_shares_with_the_last),
 		cmocka_unit_test(test_walk_replays_no_word_that_changed),
 		cmocka_unit_test(test_walk_reads_nothing_past_its_depth),
