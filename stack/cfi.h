@@ -34,7 +34,8 @@ void hg_cfi_stats(struct hg_cfi_stats *out);
 unsigned hg_cfi_memory(uintptr_t lo[HG_CFI_RANGES], uintptr_t hi[HG_CFI_RANGES]);
 
 /* The memo tables' pools (stack/cfi.c), for the leak scan to leave out:
- * return addresses and stack addresses.  Returns how many. */
+ * return addresses, stack addresses and saved rbp values (any data, in
+ * code that keeps data in rbp).  Returns how many. */
 #define HG_CFI_MEMO_POOLS 64
 unsigned hg_cfi_memo_memory(uintptr_t lo[HG_CFI_MEMO_POOLS], uintptr_t hi[HG_CFI_MEMO_POOLS]);
 
