@@ -651,6 +651,7 @@ struct trace_frame {
 	bool bp_needed;				/* a later step's CFA came from the
 						 * rbp this step reloaded */
 };
+/* A walk, each of its steps as it was taken: the last one is replayed. */
 struct walk_memo {
 	uintptr_t ra, sp, bp;			/* the entry frame: the first step's state */
 	uintptr_t end;				/* the stack's end */
@@ -658,13 +659,26 @@ struct walk_memo {
 						 * it may hold anything) */
 	bool whole;				/* all its frames are here */
 	unsigned max;				/* the depth asked for */
-	uint32_t id;				/* 0: no id known */
 	unsigned nframes;
 	unsigned nterm;				/* the reads of a last step that gave no */
 	uintptr_t term_addr[2], term_val[2];	/* frame (it read ra 0) */
 	struct trace_frame f[TRACE_FRAMES];
 };
-/* A thread's memos, 47 KiB: mapped in pools of tables (not in its TLS,
+/* A memo: the words a walk read that decide its stack (each frame's
+ * return address, the rbp values a later step's CFA came from, the 0 that
+ * ended the stack), as offsets from its entry frame's stack pointer and
+ * values, packed so that checking one reads a few cache lines. */
+#define MEMO_CHECKS (2 * TRACE_FRAMES + 2)
+struct memo {
+	uint32_t id;				/* 0: no id known */
+	uint8_t nchk;
+	bool bp_used;				/* and its entry rbp was bp */
+	uint16_t max;				/* the depth asked for */
+	uintptr_t ra, sp, bp;			/* the entry frame */
+	uint32_t off[MEMO_CHECKS];
+	uintptr_t val[MEMO_CHECKS];
+};
+/* A thread's memos, 35 KiB: mapped in pools of tables (not in its TLS,
  * which every new thread would clear) when the thread first walks, and
  * handed on to a later thread when it exits. */
 struct memo_table {
@@ -674,7 +688,7 @@ struct memo_table {
 	uintptr_t key_sp[MEMO_SLOTS];		/* frame itself */
 	unsigned next;				/* the slot the next walk takes */
 	struct memo_table *next_free;
-	struct walk_memo m[MEMO_SLOTS];
+	struct memo m[MEMO_SLOTS];
 };
 #define MEMO_POOL_TABLES 16
 static struct memo_table *memo_pools[HG_CFI_MEMO_POOLS]; /* under fill_lock; */
@@ -682,10 +696,11 @@ static unsigned nmemo_pools, memo_pool_taken;		 /* read by the leak scan */
 static struct memo_table *memo_free;
 static __thread struct memo_table *memo_tab __attribute__((tls_model("initial-exec")));
 static __thread bool memo_closed __attribute__((tls_model("initial-exec"))); /* thread gone */
-/* The slot of the last walk, until its id is known; NULL if that walk
+/* The memo of the last walk, until its id is known; NULL if that walk
  * cannot be memoised (no entry frame, too many frames, or it failed). */
-static __thread struct walk_memo *memo_pending __attribute__((tls_model("initial-exec")));
-/* The slot of the last walk, to replay from. */
+static __thread struct memo *memo_pending __attribute__((tls_model("initial-exec")));
+/* The last walk, whole, to replay from (NULL: none). */
+static __thread struct walk_memo last_walk __attribute__((tls_model("initial-exec")));
 static __thread struct walk_memo *memo_last __attribute__((tls_model("initial-exec")));
 /* A walk in a signal handler, while this thread was walking, neither uses
  * nor replaces the memos. */
@@ -732,7 +747,8 @@ void hg_cfi_thread_exit(void)
 	struct memo_table *t = memo_tab;
 	memo_closed = true;
 	memo_tab = NULL;
-	memo_last = memo_pending = NULL;
+	memo_last = NULL;
+	memo_pending = NULL;
 	if (t == NULL)
 		return;
 	/* Its memos read this thread's stack: no other thread may match them. */
@@ -767,20 +783,47 @@ static inline uint8_t memo_tag(uintptr_t ra, uintptr_t sp)
 
 /* Whether memo m's walk, from this thread's entry frame (its ra and sp
  * the memo's), would give the same stack now. */
-static bool memo_holds(const struct walk_memo *m, uintptr_t bp, unsigned max)
+static bool memo_holds(const struct memo *m, uintptr_t sp, uintptr_t bp, unsigned max)
 {
 	if (m->id == 0 || (m->bp_used && bp != m->bp) || max != m->max)
 		return false;
-	for (unsigned i = 0; i < m->nframes; i++) {
-		const struct trace_frame *f = &m->f[i];
-		if (*(const uintptr_t *)(f->cfa - 8) != f->pc ||
-		    (f->bp_needed && *(const uintptr_t *)(f->cfa + (uintptr_t)(intptr_t)f->rbp_off) != f->bp))
-			return false;
-	}
-	for (unsigned i = 0; i < m->nterm; i++)
-		if (*(const uintptr_t *)m->term_addr[i] != m->term_val[i])
+	for (unsigned i = 0; i < m->nchk; i++)
+		if (*(const uintptr_t *)(sp + m->off[i]) != m->val[i])
 			return false;
 	return true;
+}
+
+static inline bool memo_check(struct memo *m, uintptr_t sp, uintptr_t addr, uintptr_t val)
+{
+	uintptr_t off = addr - sp;
+	if (off > UINT32_MAX || m->nchk == MEMO_CHECKS)
+		return false;
+	m->off[m->nchk] = (uint32_t)off;
+	m->val[m->nchk++] = val;
+	return true;
+}
+
+/* The whole walk t becomes memo m, which waits for the walk's id. */
+static void memo_note(struct memo *m, const struct walk_memo *t)
+{
+	m->nchk = 0;
+	for (unsigned i = 0; i < t->nframes; i++) {
+		const struct trace_frame *f = &t->f[i];
+		if (!memo_check(m, t->sp, f->cfa - 8, f->pc) ||
+		    (f->bp_needed &&
+		     !memo_check(m, t->sp, f->cfa + (uintptr_t)(intptr_t)f->rbp_off, f->bp)))
+			return;
+	}
+	/* The stack's end: the 0 read for a return address.  (The rbp that
+	 * step reloaded decides nothing.) */
+	if (t->nterm > 0 && !memo_check(m, t->sp, t->term_addr[0], t->term_val[0]))
+		return;
+	m->ra = t->ra;
+	m->sp = t->sp;
+	m->bp_used = t->bp_used;
+	m->bp = t->bp_used ? t->bp : 0;
+	m->max = (uint16_t)t->max;
+	memo_pending = m;
 }
 
 uint32_t hg_cfi_memo_get(unsigned max)
@@ -796,7 +839,7 @@ uint32_t hg_cfi_memo_get(unsigned max)
 		unsigned hits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(tags, want));
 		for (; hits != 0; hits &= hits - 1) {
 			unsigned i = g + (unsigned)__builtin_ctz(hits);
-			if (t->key_ra[i] == ra && t->key_sp[i] == sp && memo_holds(&t->m[i], bp, max))
+			if (t->key_ra[i] == ra && t->key_sp[i] == sp && memo_holds(&t->m[i], sp, bp, max))
 				return t->m[i].id;
 		}
 	}
@@ -805,7 +848,7 @@ uint32_t hg_cfi_memo_get(unsigned max)
 
 void hg_cfi_memo_set(uint32_t id)
 {
-	struct walk_memo *m = memo_pending;
+	struct memo *m = memo_pending;
 	memo_pending = NULL;
 	if (m == NULL || id == 0)
 		return;
@@ -893,8 +936,7 @@ static inline void record_term_read(struct walk_record *w, const uintptr_t *wher
 	}
 }
 
-/* The walk is over: its frames go to its slot m, whose entry frame is
- * already noted, and the slot waits for the walk's id if it is whole. */
+/* The walk is over: its frames go to m (the last walk, last may be it). */
 static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t end, bool by_depth)
 {
 	unsigned n = w->nhead;
@@ -925,9 +967,6 @@ static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t e
 	memcpy(m->term_addr, w->term_addr, sizeof(m->term_addr));
 	memcpy(m->term_val, w->term_val, sizeof(m->term_val));
 	m->whole = !w->truncated;
-	memo_last = m;
-	if (m->whole)
-		memo_pending = m;
 }
 
 /* ---- the stack's bounds ----
@@ -1011,7 +1050,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 	 * there, without walking heapguard's own frames. */
 	struct hg_thread *self = &hg_self;
 	struct memo_table *tab;
-	struct walk_memo *m = NULL;
+	struct memo *m = NULL;
 	const struct walk_memo *last = NULL;
 	struct walk_record record, *w = NULL;
 	unsigned j = 0;				/* last's frame to match next */
@@ -1036,7 +1075,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		w->last = last;
 		w->nhead = w->nterm = 0;
 		w->tail = w->truncated = false;
-		/* The oldest slot, rewritten at the end (last may be it). */
+		/* The oldest memo, replaced if the walk is whole. */
 		unsigned slot = tab->next++ % MEMO_SLOTS;
 		tab->tag[slot] = 0;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -1117,12 +1156,16 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		lookup = ra - 1;
 	}
 	if (w != NULL) {
-		record_close(w, m, end, !at_top && n == max);
-		m->ra = entry_ra;
-		m->sp = entry_sp;
-		m->bp = entry_bp;
-		m->bp_used = bp_used;
-		m->max = max;
+		struct walk_memo *t = &last_walk;
+		record_close(w, t, end, !at_top && n == max);
+		t->ra = entry_ra;
+		t->sp = entry_sp;
+		t->bp = entry_bp;
+		t->bp_used = bp_used;
+		t->max = max;
+		memo_last = t;
+		if (t->whole)
+			memo_note(m, t);
 		walk_busy = false;
 	}
 	return (int)n;
