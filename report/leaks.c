@@ -34,7 +34,8 @@
 
 #define HG_SITE_THREADS HG_LEAKS_THREADS_LISTED
 #define HG_PATH		HG_REPORT_PATH
-/* The ranges of heapguard's own mappings that its modules list. */
+/* The ranges of heapguard's own mappings that the depot, the stack walk
+ * (rules and memos) and level=full's side table of owners list. */
 #define HG_OWN_LISTED (HG_DEPOT_RANGES + HG_CFI_RANGES + HG_CFI_MEMO_POOLS + HG_OWNER_RANGES_MAX)
 
 /* One allocation site of one kind. */
@@ -525,8 +526,8 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 		ex[n++] = (struct hg_range){ (uintptr_t)mods->mods,
 					     (uintptr_t)mods->mods + mods->map_len };
 	/* The stack depot (return addresses only, and big), the stack walk's
-	 * rule tables, level=full's side table of owners: one buffer for the
-	 * ranges each of them lists. */
+	 * rule tables and its threads' memos, level=full's side table of
+	 * owners: one buffer for the ranges each of them lists. */
 	_Static_assert(HG_OWNER_RANGES_MAX >= HG_DEPOT_RANGES && HG_OWNER_RANGES_MAX >= HG_CFI_RANGES &&
 			       HG_OWNER_RANGES_MAX >= HG_CFI_MEMO_POOLS,
 		       "one buffer holds every list of ranges");
