@@ -660,8 +660,8 @@ struct walk_memo {
 	bool whole;				/* all its frames are here */
 	unsigned max;				/* the depth asked for */
 	unsigned nframes;
-	unsigned nterm;				/* the reads of a last step that gave no */
-	uintptr_t term_addr[2], term_val[2];	/* frame (it read ra 0) */
+	uintptr_t end_at;			/* where the 0 read as a return address
+						 * ended the stack (0: none did) */
 	struct trace_frame f[TRACE_FRAMES];
 };
 /* A memo: the words a walk read that decide its stack (each frame's
@@ -816,7 +816,7 @@ static void memo_note(struct memo *m, const struct walk_memo *t)
 	}
 	/* The stack's end: the 0 read for a return address.  (The rbp that
 	 * step reloaded decides nothing.) */
-	if (t->nterm > 0 && !memo_check(m, t->sp, t->term_addr[0], t->term_val[0]))
+	if (t->end_at != 0 && !memo_check(m, t->sp, t->end_at, 0))
 		return;
 	m->ra = t->ra;
 	m->sp = t->sp;
@@ -899,8 +899,7 @@ struct walk_record {
 	const struct walk_memo *last;
 	unsigned nhead, tail_from;
 	bool tail, truncated;
-	unsigned nterm;
-	uintptr_t term_addr[2], term_val[2];
+	uintptr_t end_at;
 	struct trace_frame head[TRACE_FRAMES];
 };
 
@@ -926,14 +925,6 @@ static inline void record_frame(struct walk_record *w, const struct trace_frame 
 		w->head[w->nhead++] = *f;
 	else
 		w->truncated = true;
-}
-
-static inline void record_term_read(struct walk_record *w, const uintptr_t *where, uintptr_t v)
-{
-	if (w != NULL && w->nterm < 2) {
-		w->term_addr[w->nterm] = (uintptr_t)where;
-		w->term_val[w->nterm++] = v;
-	}
 }
 
 /* The walk is over: its frames go to m (the last walk, last may be it). */
@@ -963,9 +954,7 @@ static void record_close(struct walk_record *w, struct walk_memo *m, uintptr_t e
 	}
 	m->nframes = n;
 	m->end = end;
-	m->nterm = w->nterm;
-	memcpy(m->term_addr, w->term_addr, sizeof(m->term_addr));
-	memcpy(m->term_val, w->term_val, sizeof(m->term_val));
+	m->end_at = w->end_at;
 	m->whole = !w->truncated;
 }
 
@@ -1073,7 +1062,8 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 			last = NULL;
 		w = &record;
 		w->last = last;
-		w->nhead = w->nterm = 0;
+		w->nhead = 0;
+		w->end_at = 0;
 		w->tail = w->truncated = false;
 		/* The oldest memo, replaced if the walk is whole. */
 		unsigned slot = tab->next++ % MEMO_SLOTS;
@@ -1142,9 +1132,8 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		}
 		sp = cfa;
 		if (ra == 0) {
-			record_term_read(w, ra_at, ra);
-			if (r.rbp_off != 0)
-				record_term_read(w, (const uintptr_t *)(cfa + (intptr_t)r.rbp_off), bp);
+			if (w != NULL)
+				w->end_at = (uintptr_t)ra_at;
 			break;
 		}
 		if (!at_top || !hg_unwind_is_ours(ra)) {
