@@ -39,6 +39,7 @@ struct hg_gzfile {
 	char base[HG_GZ_PATH];
 	char suffix[64];
 	size_t zlib_used;
+	bool started; /* deflateInit2 done */
 	_Alignas(64) unsigned char zlib[HG_GZ_ZLIB];
 };
 
@@ -100,9 +101,41 @@ static void gz_write_out(struct hg_gzfile *gz, const unsigned char *p, size_t n)
 	}
 }
 
+/* deflate starts at the first push.  A report that ends within the first
+ * HG_GZ_IN bytes (most processes' two) gets a window and hash table the
+ * size of its text rather than 32 KiB and 64 Ki entries: deflate clears
+ * its whole hash table, 16 pages at memLevel 8, twice per process, in
+ * processes that touch some 200 pages in all.  The output is gzip all the
+ * same; on a text shorter than the window, matches are as good. */
+static bool gz_start(struct hg_gzfile *gz, int flush)
+{
+	int window_bits = 15, mem_level = 8;
+	if (flush == Z_FINISH) {
+		window_bits = 10; /* zlib's least for a gzip wrapper is 9 */
+		while (window_bits < 15 && (size_t)1 << window_bits < gz->in_len)
+			window_bits++;
+		mem_level = window_bits - 7; /* hash entries: one per window byte */
+	}
+	gz->z.zalloc = gz_alloc;
+	gz->z.zfree = gz_free;
+	gz->z.opaque = gz;
+	/* + 16: a gzip wrapper rather than zlib's own. */
+	if (deflateInit2(&gz->z, 6, Z_DEFLATED, window_bits + 16, mem_level,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		gz_fail(gz, ENOMEM);
+		return false;
+	}
+	gz->started = true;
+	return true;
+}
+
 /* Push the gathered text through deflate; flush = Z_FINISH at the end. */
 static void gz_deflate(struct hg_gzfile *gz, int flush)
 {
+	if (!gz->started && (gz->error != 0 || !gz_start(gz, flush))) {
+		gz->in_len = 0;
+		return;
+	}
 	gz->z.next_in = gz->in;
 	gz->z.avail_in = (uInt)gz->in_len;
 	do {
@@ -207,23 +240,13 @@ struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err)
 	gz->max_size = UINT64_MAX;
 	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY)
 		gz->max_size = fsize.rlim_cur;
-	gz->z.zalloc = gz_alloc;
-	gz->z.zfree = gz_free;
-	gz->z.opaque = gz;
-	/* 15 + 16: a gzip wrapper rather than zlib's own. */
-	if (deflateInit2(&gz->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		*err = ENOMEM;
-		close(gz->fd);
-		unlink(gz->tmp);
-		hg_os_unmap(gz, sizeof(*gz));
-		return NULL;
-	}
 	return gz;
 }
 
 static void gz_free_all(struct hg_gzfile *gz)
 {
-	deflateEnd(&gz->z);
+	if (gz->started)
+		deflateEnd(&gz->z);
 	if (gz->fd >= 0)
 		close(gz->fd);
 	hg_os_unmap(gz, sizeof(*gz));
