@@ -4,16 +4,47 @@
 #include "path.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fmt.h"
 
-void hg_path_exe(char *exe, size_t len)
+/* The program's path, read once: a fork child runs the same program (exec
+ * starts this library afresh) and inherits it, so a shell's subshells each
+ * save a readlink of /proc/self/exe, which costs a path lookup in /proc. */
+static char exe_path[HG_PATH_EXE_MAX];
+static int exe_state; /* EXE_* */
+enum { EXE_UNKNOWN, EXE_READING, EXE_KNOWN };
+
+static void read_exe(char *exe, size_t len)
 {
 	int saved = errno;
 	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	errno = saved;
+}
+
+void hg_path_exe_read(void)
+{
+	int expected = EXE_UNKNOWN;
+	if (!__atomic_compare_exchange_n(&exe_state, &expected, EXE_READING, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	read_exe(exe_path, sizeof(exe_path));
+	__atomic_store_n(&exe_state, EXE_KNOWN, __ATOMIC_RELEASE);
+}
+
+void hg_path_exe(char *exe, size_t len)
+{
+	hg_path_exe_read();
+	if (__atomic_load_n(&exe_state, __ATOMIC_ACQUIRE) != EXE_KNOWN) {
+		read_exe(exe, len); /* another thread is reading it */
+		return;
+	}
+	size_t n = strnlen(exe_path, len - 1);
+	memcpy(exe, exe_path, n);
+	exe[n] = '\0';
 }
 
 const char *hg_path_base(const char *path)

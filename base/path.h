@@ -7,8 +7,15 @@
 #include <stddef.h>
 #include <time.h>
 
-/* The program's path from /proc/self/exe ("" if unknown). */
+#define HG_PATH_EXE_MAX 4096
+
+/* The program's path from /proc/self/exe ("" if unknown), truncated to
+ * len - 1.  Read once per process. */
 void hg_path_exe(char *exe, size_t len);
+
+/* Read it now if it is not known yet: before fork, so that every child
+ * inherits it. */
+void hg_path_exe_read(void);
 
 /* The last component of path. */
 const char *hg_path_base(const char *path);

@@ -18,6 +18,7 @@
 
 #include "../base/diag.h"
 #include "../base/os.h"
+#include "../base/path.h"
 #include "../guard/guard.h"
 #include "../guard/quarantine.h"
 #include "../guard/protect.h"
@@ -106,6 +107,7 @@ HG_ENTRY void hg_process_fork_prepare(void)
 	fork_locked = false;
 	if (!hg_ready)
 		return;
+	hg_path_exe_read(); /* once: every child's reports name the program */
 	hg_checkpoint_fork_prepare();
 	if (__libc_single_threaded)
 		return;

@@ -11,6 +11,7 @@
 
 #include "../base/lock.h"
 #include "../base/os.h"
+#include "../base/path.h"
 
 #define HG_PATH_MAX 4096
 
@@ -174,8 +175,7 @@ bool hg_modules_load(struct hg_modules *m)
 	c.segs += 64;
 	static struct fill f; /* the exe path is large for a stack at exit */
 	memset(&f, 0, sizeof(f));
-	ssize_t n = readlink("/proc/self/exe", f.exe, sizeof(f.exe) - 1);
-	f.exe[n > 0 ? n : 0] = '\0';
+	hg_path_exe(f.exe, sizeof(f.exe));
 	c.strings += strlen(f.exe) + 8 * HG_PATH_MAX;
 	size_t len = c.mods * sizeof(struct hg_module) + c.segs * sizeof(struct hg_segment_range) +
 		     c.strings;

@@ -8,6 +8,7 @@
 #include "symtab.h"
 
 #include "../base/fmt.h"
+#include "../base/path.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -117,11 +118,9 @@ size_t hg_symtab_format_frame(char *buf, size_t len, unsigned i, uintptr_t pc)
 	const char *module = map->l_name[0] != '\0' ? map->l_name : program_invocation_name;
 	char path[512];
 	if (map->l_name[0] == '\0') {
-		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-		if (n > 0) {
-			path[n] = '\0';
+		hg_path_exe(path, sizeof(path));
+		if (path[0] != '\0')
 			module = path;
-		}
 	}
 	uintptr_t vaddr = pc - map->l_addr;
 	size_t n = hg_fmt(buf, len, "    #%u 0x%zx in ", i, (size_t)pc);
@@ -149,8 +148,7 @@ bool hg_symtab_function(uintptr_t pc, char *name, size_t len, const char **modul
 		return false;
 	*module = map->l_name;
 	if (map->l_name[0] == '\0') {
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
+		hg_path_exe(exe, sizeof(exe));
 		*module = exe;
 	}
 	uintptr_t off;
