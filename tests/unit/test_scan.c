@@ -344,6 +344,46 @@ static void test_a_block_of_300_mib_is_found_from_its_last_word(void **state)
 	blocks_far_apart((size_t)300 << 20);
 }
 
+/* Scratch memory: the pieces of a scan come one after the other from one
+ * mapping, each zero, reused from its end, and the mapping goes with its
+ * last piece; a piece too large for it gets its own. */
+static void test_scratch_pieces_share_one_mapping_and_are_zero(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = { 36901, 51264, 1, 206622, 1024 };
+	unsigned char *p[5];
+	for (size_t i = 0; i < 5; i++) {
+		p[i] = hg_scan_map(sizes[i]);
+		assert_non_null(p[i]);
+		for (size_t b = 0; b < sizes[i]; b++)
+			if (p[i][b] != 0)
+				fail_msg("piece %zu byte %zu is %u", i, b, p[i][b]);
+		memset(p[i], 0xa5, sizes[i]);
+		if (i > 0)
+			assert_ptr_equal(p[i], p[i - 1] + ((sizes[i - 1] + 63) & ~(size_t)63));
+	}
+	/* The last two back, in any order: their room is handed out again,
+	 * cleared. */
+	hg_scan_unmap(p[3], sizes[3]);
+	hg_scan_unmap(p[4], sizes[4]);
+	unsigned char *again = hg_scan_map(100000);
+	assert_ptr_equal(again, p[3]);
+	for (size_t b = 0; b < 100000; b++)
+		if (again[b] != 0)
+			fail_msg("reused byte %zu is %u", b, again[b]);
+	/* Too large to share: a mapping of its own, outside the shared one. */
+	unsigned char *big = hg_scan_map((size_t)4 << 20);
+	assert_non_null(big);
+	assert_true(big + ((size_t)4 << 20) <= p[0] || big >= p[0] + ((size_t)1 << 20));
+	hg_scan_unmap(big, (size_t)4 << 20);
+	hg_scan_unmap(again, 100000);
+	for (size_t i = 0; i < 3; i++)
+		hg_scan_unmap(p[i], sizes[i]);
+	/* All back: the shared mapping is gone. */
+	unsigned char vec;
+	assert_int_equal(mincore((void *)((uintptr_t)p[0] & ~(uintptr_t)4095), 1, &vec), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_long_list_is_marked_whole),
 		cmocka_unit_test(test_blocks_far_apart_are_found_from_any_of_their_bytes),
 		cmocka_unit_test(test_a_block_of_300_mib_is_found_from_its_last_word),
+		cmocka_unit_test(test_scratch_pieces_share_one_mapping_and_are_zero),
 	};
 	int failed = cmocka_run_group_tests(tests, map_blocks, unmap_blocks);
 	/* Not exit(): the core's exit handlers would write leak and
