@@ -62,49 +62,35 @@ static void own_unmap(void *p, size_t len)
 	hg_os_unmap(p, len);
 }
 
-/* Scratch memory comes from one mapping, handed out in order and taken
- * back from its end: a scan asks for half a dozen arrays and gives them
- * all back at its end, and a mapping each cost a fork child's exit 14
- * system calls, some 30 us of the 500 it took.  The mapping goes with its
- * last piece; what does not fit gets a mapping of its own.  A piece is
- * zero, as a fresh mapping is. */
-#define HG_SCRATCH_BYTES  ((size_t)1 << 20)
-#define HG_SCRATCH_PIECES 32
+/* Scratch memory comes from one mapping, handed out in order and never
+ * reused: a scan asks for half a dozen arrays and gives them all back at
+ * its end, and a mapping each cost a fork child's exit 14 system calls,
+ * some 30 us of the 500 it took.  The mapping goes when every piece is
+ * back; what does not fit gets a mapping of its own.  A piece's room is
+ * not handed out twice, so it is zero as a fresh mapping is, and a piece
+ * mostly left untouched (a file's buffer, a hash table) costs no page
+ * faults beyond its use. */
+#define HG_SCRATCH_BYTES ((size_t)2 << 20)
 static struct {
-	char *base;  /* NULL: not mapped */
-	size_t dirty; /* bytes handed out since it was mapped: cleared when reused */
-	unsigned n;   /* pieces from base on, given back or not */
-	struct {
-		uint32_t off, len;
-		bool back; /* given back, its room not yet free: a piece above is not */
-	} piece[HG_SCRATCH_PIECES];
+	char *base;    /* NULL: not mapped */
+	size_t used;   /* bytes handed out from base */
+	unsigned live; /* pieces not given back */
 } scratch;
-
-static size_t scratch_used(void)
-{
-	return scratch.n > 0 ? scratch.piece[scratch.n - 1].off + scratch.piece[scratch.n - 1].len
-			     : 0;
-}
 
 void *hg_scan_map(size_t len)
 {
 	size_t need = (len + 63) & ~(size_t)63;
-	if (need > HG_SCRATCH_BYTES / 2 || scratch.n == HG_SCRATCH_PIECES)
+	if (need > HG_SCRATCH_BYTES / 2)
 		return own_map(len);
-	if (scratch.base == NULL)
+	if (scratch.base == NULL) {
 		scratch.base = own_map(HG_SCRATCH_BYTES);
-	size_t used = scratch_used();
-	if (scratch.base == NULL || need > HG_SCRATCH_BYTES - used)
+		scratch.used = 0;
+	}
+	if (scratch.base == NULL || need > HG_SCRATCH_BYTES - scratch.used)
 		return own_map(len);
-	char *p = scratch.base + used;
-	if (used < scratch.dirty)
-		memset(p, 0, need < scratch.dirty - used ? need : scratch.dirty - used);
-	if (used + need > scratch.dirty)
-		scratch.dirty = used + need;
-	scratch.piece[scratch.n].off = (uint32_t)used;
-	scratch.piece[scratch.n].len = (uint32_t)need;
-	scratch.piece[scratch.n].back = false;
-	scratch.n++;
+	char *p = scratch.base + scratch.used;
+	scratch.used += need;
+	scratch.live++;
 	return p;
 }
 
@@ -117,15 +103,9 @@ void hg_scan_unmap(void *p, size_t len)
 		own_unmap(p, len);
 		return;
 	}
-	for (unsigned i = scratch.n; i-- > 0;)
-		if (scratch.base + scratch.piece[i].off == c)
-			scratch.piece[i].back = true;
-	while (scratch.n > 0 && scratch.piece[scratch.n - 1].back)
-		scratch.n--;
-	if (scratch.n == 0) {
+	if (--scratch.live == 0) {
 		own_unmap(scratch.base, HG_SCRATCH_BYTES);
 		scratch.base = NULL;
-		scratch.dirty = 0;
 	}
 }
 
