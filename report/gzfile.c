@@ -21,6 +21,7 @@
 
 #define HG_GZ_IN	 65536 /* text gathered before deflate */
 #define HG_GZ_OUT	 65536 /* compressed bytes per write */
+#define HG_GZ_STORED	 16384 /* a whole report shorter than this is not compressed */
 #define HG_GZ_PATH	 4096
 #define HG_GZ_NUMBER_MAX 999999 /* .1 ... .999999, then give up */
 /* deflate's state, window, hash chains and pending buffer at windowBits 15
@@ -102,25 +103,29 @@ static void gz_write_out(struct hg_gzfile *gz, const unsigned char *p, size_t n)
 }
 
 /* deflate starts at the first push.  A report that ends within the first
- * HG_GZ_IN bytes (most processes' two) gets a window and hash table the
- * size of its text rather than 32 KiB and 64 Ki entries: deflate clears
- * its whole hash table, 16 pages at memLevel 8, twice per process, in
- * processes that touch some 200 pages in all.  The output is gzip all the
- * same; on a text shorter than the window, matches are as good. */
+ * HG_GZ_IN bytes (most processes' two) is sized by its text: under
+ * HG_GZ_STORED bytes it is stored, not compressed, in its gzip container
+ * (compressing a 3 KiB report cost a fresh process some 50 us, for 2 KiB
+ * saved); larger, it gets a window and a hash table the size of its text
+ * rather than 32 KiB and 64 Ki entries (deflate clears its whole hash
+ * table, 16 pages at memLevel 8).  On a text shorter than the window,
+ * matches are as good. */
 static bool gz_start(struct hg_gzfile *gz, int flush)
 {
-	int window_bits = 15, mem_level = 8;
+	int level = 6, window_bits = 15, mem_level = 8;
 	if (flush == Z_FINISH) {
 		window_bits = 10; /* zlib's least for a gzip wrapper is 9 */
 		while (window_bits < 15 && (size_t)1 << window_bits < gz->in_len)
 			window_bits++;
 		mem_level = window_bits - 7; /* hash entries: one per window byte */
+		if (gz->in_len < HG_GZ_STORED)
+			level = 0;
 	}
 	gz->z.zalloc = gz_alloc;
 	gz->z.zfree = gz_free;
 	gz->z.opaque = gz;
 	/* + 16: a gzip wrapper rather than zlib's own. */
-	if (deflateInit2(&gz->z, 6, Z_DEFLATED, window_bits + 16, mem_level,
+	if (deflateInit2(&gz->z, level, Z_DEFLATED, window_bits + 16, mem_level,
 			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		gz_fail(gz, ENOMEM);
 		return false;
