@@ -5,7 +5,9 @@
  * those whose block holds at least HG_PROTECT_MIN_PAGES whole pages before
  * its trailer; the part before the first whole page (where the chunk
  * header is) is still filled and checked, the trailer and the next
- * chunk's header after the last one stay accessible. */
+ * chunk's header after the last one stay accessible.  The pages go back
+ * to the system while protected, unless check= lets a reported access go
+ * on (then the program reads what it left). */
 #ifndef HG_GUARD_PROTECT_H
 #define HG_GUARD_PROTECT_H
 

@@ -77,6 +77,30 @@ int main(int argc, char **argv)
 		free((char *)p);
 		p[65537] = 'x';
 		printf("wrote after free\n");
+	} else if (strcmp(c, "big-resident") == 0 || strcmp(c, "big-read") == 0) {
+		/* 100 KiB: in the heap on glibc too; the block after it keeps
+		 * it from the top, which glibc would trim. */
+		size_t n = 100 * 1024;
+		volatile char *p = malloc(n);
+		void *volatile after = malloc(16);
+		memset((char *)p, 'b', n);
+		free((char *)p);
+		if (strcmp(c, "big-read") == 0) {
+			printf("read after free: %c\n", p[65537]);
+		} else {
+			/* The pages well inside the block: resident or not. */
+			long page = sysconf(_SC_PAGESIZE);
+			uintptr_t lo = ((uintptr_t)p + 2 * page) & ~(uintptr_t)(page - 1);
+			uintptr_t hi = ((uintptr_t)p + n - 2 * page) & ~(uintptr_t)(page - 1);
+			unsigned char vec[32];
+			size_t pages = (hi - lo) / page, resident = 0;
+			if (pages > sizeof(vec) || mincore((void *)lo, hi - lo, vec) != 0)
+				return 1;
+			for (size_t i = 0; i < pages; i++)
+				resident += vec[i] & 1;
+			printf("resident %zu of %zu\n", resident, pages);
+		}
+		free(after);
 	} else if (strcmp(c, "continue") == 0) {
 		/* check=1: reported, then the program goes on. */
 		volatile char *p = sampled(64, 0);

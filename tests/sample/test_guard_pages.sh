@@ -5,8 +5,8 @@
 # before a left-aligned block each die of SIGABRT at the access with the
 # diagnostic's first line naming the kind, read or write, and the block;
 # at level=full a write at offset 65537 of a freed 128 KiB block does too
-# (its pages are protected in the quarantine).  check=1 reports and goes
-# on as glibc would.  A fault that is not heapguard's reaches the
+# (its pages are protected in the quarantine, and given back to the system
+# unless check=1).  check=1 reports and goes on as glibc would.  A fault that is not heapguard's reaches the
 # program's own handler, or kills the program, exactly as on glibc.
 . "${top_srcdir:-.}/tests/preload/common.sh"
 [ -n "$HG_PRELOAD" ] || hg_skip "needs HEAPGUARD_LIB"
@@ -104,6 +104,22 @@ first "^heapguard: use-after-free of 0x[0-9a-f]* $B, [0-9]* bytes, 131072 reques
 has '^  a write at 0x[0-9a-f]*, offset 65537 of the block, after it was freed (its pages are inaccessible while it is in the quarantine)$'
 has '^  freed by thread 1:$'
 echo "ok: $case"
+
+# Its pages go back to the system while it waits (no access can read
+# them)...
+run big-resident sample=0
+[ "$st" = 0 ] || fail "status $st"
+grep -q '^resident 0 of [1-9][0-9]*$' "$HG_TMP/out" || fail "stdout: $(cat "$HG_TMP/out")"
+echo "ok: $case: $(cat "$HG_TMP/out")"
+# ...unless check=1 lets the program go on after the access: then it reads
+# what it left, as on glibc.
+run big-read sample=0:check=1
+plain big-read
+[ "$st" = "$plain_st" ] || fail "status $st, on glibc $plain_st"
+cmp -s "$HG_TMP/out" "$HG_TMP/plain.out" || fail "stdout '$(cat "$HG_TMP/out")', on glibc '$(cat "$HG_TMP/plain.out")'"
+[ "$(grep -c '^heapguard: use-after-free of 0x.* at a read of the freed block$' "$HG_TMP/err")" = 1 ] ||
+	fail "not one use-after-free"
+echo "ok: $case: $(cat "$HG_TMP/out")"
 
 # check=1: each access reported once, the page opened, the program goes
 # on with the output it has on glibc.
