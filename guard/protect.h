@@ -5,9 +5,10 @@
  * those whose block holds at least HG_PROTECT_MIN_PAGES whole pages before
  * its trailer; the part before the first whole page (where the chunk
  * header is) is still filled and checked, the trailer and the next
- * chunk's header after the last one stay accessible.  The pages go back
- * to the system while protected, unless check= lets a reported access go
- * on (then the program reads what it left). */
+ * chunk's header after the last one stay accessible.  At least
+ * HG_PROTECT_PURGE_MIN bytes of such pages go back to the system while
+ * protected, unless check= lets a reported access go on (then the
+ * program reads what it left). */
 #ifndef HG_GUARD_PROTECT_H
 #define HG_GUARD_PROTECT_H
 
@@ -18,6 +19,7 @@
 struct hg_chunk;
 
 #define HG_PROTECT_MIN_PAGES 4
+#define HG_PROTECT_PURGE_MIN ((uintptr_t)64 << 10)
 /* Most blocks protected at once (a table the fault handler reads); the
  * quarantine's later big blocks are filled as small ones. */
 #define HG_PROTECT_MAX 4096

@@ -77,10 +77,12 @@ int main(int argc, char **argv)
 		free((char *)p);
 		p[65537] = 'x';
 		printf("wrote after free\n");
-	} else if (strcmp(c, "big-resident") == 0 || strcmp(c, "big-read") == 0) {
+	} else if (strcmp(c, "big-resident") == 0 || strcmp(c, "big-read") == 0 ||
+		   strcmp(c, "mid-resident") == 0) {
 		/* 100 KiB: in the heap on glibc too; the block after it keeps
-		 * it from the top, which glibc would trim. */
-		size_t n = 100 * 1024;
+		 * it from the top, which glibc would trim.  40 KiB: protected,
+		 * but too small for its pages to go. */
+		size_t n = strcmp(c, "mid-resident") == 0 ? 40 * 1024 : 100 * 1024;
 		volatile char *p = malloc(n);
 		void *volatile after = malloc(16);
 		memset((char *)p, 'b', n);

@@ -106,10 +106,14 @@ has '^  freed by thread 1:$'
 echo "ok: $case"
 
 # Its pages go back to the system while it waits (no access can read
-# them)...
+# them), from 64 KiB of them on...
 run big-resident sample=0
 [ "$st" = 0 ] || fail "status $st"
 grep -q '^resident 0 of [1-9][0-9]*$' "$HG_TMP/out" || fail "stdout: $(cat "$HG_TMP/out")"
+echo "ok: $case: $(cat "$HG_TMP/out")"
+run mid-resident sample=0
+[ "$st" = 0 ] || fail "status $st"
+grep -q '^resident \([1-9][0-9]*\) of \1$' "$HG_TMP/out" || fail "stdout: $(cat "$HG_TMP/out")"
 echo "ok: $case: $(cat "$HG_TMP/out")"
 # ...unless check=1 lets the program go on after the access: then it reads
 # what it left, as on glibc.
