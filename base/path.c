@@ -32,7 +32,9 @@ void hg_path_exe_read(void)
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
 	read_exe(exe_path, sizeof(exe_path));
-	__atomic_store_n(&exe_state, EXE_KNOWN, __ATOMIC_RELEASE);
+	/* Not known (no /proc yet, in a sandbox): asked again next time. */
+	__atomic_store_n(&exe_state, exe_path[0] != '\0' ? EXE_KNOWN : EXE_UNKNOWN,
+			 __ATOMIC_RELEASE);
 }
 
 void hg_path_exe(char *exe, size_t len)
