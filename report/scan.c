@@ -69,24 +69,37 @@ static void own_unmap(void *p, size_t len)
  * back; what does not fit gets a mapping of its own.  A piece's room is
  * not handed out twice, so it is zero as a fresh mapping is, and a piece
  * mostly left untouched (a file's buffer, a hash table) costs no page
- * faults beyond its use. */
+ * faults beyond its use.  One thread at a time uses it (its pieces come
+ * back in that thread): a report written on call or on a signal may run
+ * beside another thread's scan, and then gets mappings of its own. */
 #define HG_SCRATCH_BYTES ((size_t)2 << 20)
 static struct {
-	char *base;    /* NULL: not mapped */
-	size_t used;   /* bytes handed out from base */
-	unsigned live; /* pieces not given back */
+	uintptr_t owner; /* the &hg_self of the thread using it, or 0 */
+	char *base;	 /* NULL: not mapped */
+	size_t used;	 /* bytes handed out from base */
+	unsigned live;	 /* pieces not given back */
 } scratch;
 
 void *hg_scan_map(size_t len)
 {
 	size_t need = (len + 63) & ~(size_t)63;
+	uintptr_t me = (uintptr_t)&hg_self, none = 0;
 	if (need > HG_SCRATCH_BYTES / 2)
 		return own_map(len);
+	if (__atomic_load_n(&scratch.owner, __ATOMIC_ACQUIRE) != me &&
+	    !__atomic_compare_exchange_n(&scratch.owner, &none, me, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return own_map(len);
 	if (scratch.base == NULL) {
-		scratch.base = own_map(HG_SCRATCH_BYTES);
+		char *base = own_map(HG_SCRATCH_BYTES);
+		if (base == NULL) {
+			__atomic_store_n(&scratch.owner, 0, __ATOMIC_RELEASE);
+			return own_map(len);
+		}
 		scratch.used = 0;
+		__atomic_store_n(&scratch.base, base, __ATOMIC_RELEASE);
 	}
-	if (scratch.base == NULL || need > HG_SCRATCH_BYTES - scratch.used)
+	if (need > HG_SCRATCH_BYTES - scratch.used)
 		return own_map(len);
 	char *p = scratch.base + scratch.used;
 	scratch.used += need;
@@ -98,14 +111,19 @@ void hg_scan_unmap(void *p, size_t len)
 {
 	if (p == NULL)
 		return;
-	char *c = p;
-	if (scratch.base == NULL || c < scratch.base || c >= scratch.base + HG_SCRATCH_BYTES) {
+	char *c = p, *base = __atomic_load_n(&scratch.base, __ATOMIC_ACQUIRE);
+	if (base == NULL || c < base || c >= base + HG_SCRATCH_BYTES) {
 		own_unmap(p, len);
 		return;
 	}
+	/* A piece comes back in the thread it was handed to, the pool's
+	 * owner, which alone changes the pool: any other leaves it be. */
+	if (__atomic_load_n(&scratch.owner, __ATOMIC_ACQUIRE) != (uintptr_t)&hg_self)
+		return;
 	if (--scratch.live == 0) {
-		own_unmap(scratch.base, HG_SCRATCH_BYTES);
-		scratch.base = NULL;
+		__atomic_store_n(&scratch.base, NULL, __ATOMIC_RELEASE);
+		own_unmap(base, HG_SCRATCH_BYTES);
+		__atomic_store_n(&scratch.owner, 0, __ATOMIC_RELEASE);
 	}
 }
 

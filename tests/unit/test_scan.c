@@ -6,6 +6,7 @@
  * Valgrind's memcheck counts still reachable, indirectly and definitely
  * lost, except that an interior pointer counts as a reference (memcheck
  * would say "possibly lost"; LeakSanitizer counts it, as here). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -380,6 +381,36 @@ static void test_scratch_pieces_share_one_mapping_and_are_zero(void **state)
 	assert_int_equal(mincore((void *)((uintptr_t)p[0] & ~(uintptr_t)4095), 1, &vec), -1);
 }
 
+static unsigned char *other_piece;
+
+static void *map_in_other_thread(void *arg)
+{
+	(void)arg;
+	other_piece = hg_scan_map(4096);
+	memset(other_piece, 1, 4096);
+	return NULL;
+}
+
+/* The shared mapping serves one thread at a time: a report written by
+ * another thread while a scan holds pieces gets mappings of its own. */
+static void test_scratch_serves_one_thread_at_a_time(void **state)
+{
+	(void)state;
+	unsigned char *mine = hg_scan_map(1000);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, map_in_other_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(other_piece);
+	assert_true(other_piece + 4096 <= mine || other_piece >= mine + ((size_t)2 << 20));
+	unsigned char *next = hg_scan_map(1000);
+	assert_ptr_equal(next, mine + 1024);
+	hg_scan_unmap(other_piece, 4096);
+	hg_scan_unmap(next, 1000);
+	hg_scan_unmap(mine, 1000);
+	unsigned char vec;
+	assert_int_equal(mincore((void *)((uintptr_t)mine & ~(uintptr_t)4095), 1, &vec), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_blocks_far_apart_are_found_from_any_of_their_bytes),
 		cmocka_unit_test(test_a_block_of_300_mib_is_found_from_its_last_word),
 		cmocka_unit_test(test_scratch_pieces_share_one_mapping_and_are_zero),
+		cmocka_unit_test(test_scratch_serves_one_thread_at_a_time),
 	};
 	int failed = cmocka_run_group_tests(tests, map_blocks, unmap_blocks);
 	/* Not exit(): the core's exit handlers would write leak and
