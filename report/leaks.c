@@ -226,6 +226,38 @@ static inline uint64_t sort_key(const struct hg_live *x, bool by_site)
 	return by_site ? (uint64_t)x->kind << 32 | x->stack : x->user >> 4;
 }
 
+/* Bottom-up merge sort (stable, n log n, no recursion) of n elements of
+ * size bytes, x before y when before(x, y, ctx); the result ends up in a. */
+static void merge_sort(void *a, void *tmp, size_t n, size_t size,
+		       bool (*before)(const void *x, const void *y, const void *ctx), const void *ctx)
+{
+	char *src = a, *dst = tmp;
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi) {
+				size_t from = before(src + j * size, src + i * size, ctx) ? j++ : i++;
+				memcpy(dst + o++ * size, src + from * size, size);
+			}
+			memcpy(dst + o * size, src + i * size, (mid - i) * size);
+			o += mid - i;
+			memcpy(dst + o * size, src + j * size, (hi - j) * size);
+		}
+		char *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != (char *)a)
+		memcpy(a, src, n * size);
+}
+
+static bool block_before(const void *x, const void *y, const void *by_site)
+{
+	return sort_key(x, *(const bool *)by_site) < sort_key(y, *(const bool *)by_site);
+}
+
 /* Blocks by a 44-bit key: an LSD radix sort, 11 bits a pass, passes
  * where every key has the same digit skipped; below HG_MERGE_SORT_MAX
  * blocks a merge sort.  Both are stable.  The result ends up in a. */
@@ -242,27 +274,7 @@ static void sort_blocks(struct hg_live *a, struct hg_live *tmp, size_t n, bool b
 	 * clearing and summing the 64 KiB of counts (16 page faults, the
 	 * first time, in a process that has touched only a few dozen). */
 	if (n <= HG_MERGE_SORT_MAX) {
-		struct hg_live *src = a, *dst = tmp;
-		for (size_t width = 1; width < n; width *= 2) {
-			for (size_t lo = 0; lo < n; lo += 2 * width) {
-				size_t mid = lo + width < n ? lo + width : n;
-				size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-				size_t i = lo, j = mid, o = lo;
-				while (i < mid && j < hi)
-					dst[o++] = sort_key(&src[j], by_site) < sort_key(&src[i], by_site)
-							   ? src[j++]
-							   : src[i++];
-				while (i < mid)
-					dst[o++] = src[i++];
-				while (j < hi)
-					dst[o++] = src[j++];
-			}
-			struct hg_live *t = src;
-			src = dst;
-			dst = t;
-		}
-		if (src != a)
-			memcpy(a, src, n * sizeof(*a));
+		merge_sort(a, tmp, n, sizeof(*a), block_before, &by_site);
 		return;
 	}
 	static size_t count[4][2048];
@@ -298,37 +310,15 @@ static void sort_blocks(struct hg_live *a, struct hg_live *tmp, size_t n, bool b
 }
 
 /* Sites: lost, indirect, reachable; then bytes descending; then stack. */
-static bool site_before(const struct hg_site *x, const struct hg_site *y)
+static bool site_before(const void *a, const void *b, const void *ctx)
 {
+	(void)ctx;
+	const struct hg_site *x = a, *y = b;
 	if (x->kind != y->kind)
 		return x->kind < y->kind;
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes;
 	return x->stack < y->stack;
-}
-
-/* Bottom-up merge sort (stable, n log n, no recursion). */
-static void sort_sites(struct hg_site *a, struct hg_site *tmp, size_t n)
-{
-	struct hg_site *src = a, *dst = tmp;
-	for (size_t width = 1; width < n; width *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n;
-			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi)
-				dst[o++] = site_before(&src[j], &src[i]) ? src[j++] : src[i++];
-			while (i < mid)
-				dst[o++] = src[i++];
-			while (j < hi)
-				dst[o++] = src[j++];
-		}
-		struct hg_site *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
 }
 
 static void sort_u32(uint32_t *a, uint32_t *tmp, size_t n)
@@ -744,7 +734,7 @@ static bool make_sites(struct report *r, struct collect *k, struct memory *mem)
 		return false;
 	r->sites = mem->sites;
 	r->nsites = group_sites(k->chunks, k->count, r->sites, r->totals);
-	sort_sites(r->sites, r->sites + r->nsites, r->nsites);
+	merge_sort(r->sites, r->sites + r->nsites, r->nsites, sizeof(*r->sites), site_before, NULL);
 	uint32_t *ids = (uint32_t *)(r->sites + 2 * (k->count + 1));
 	size_t n = 0;
 	for (size_t i = 0; i < r->nsites; i++)
