@@ -301,7 +301,7 @@ void hg_world_stop(struct hg_world *w)
 	if (__libc_single_threaded)
 		return;
 	if (stop.slots == NULL)
-		stop.slots = hg_scan_map(HG_STOP_MAX * sizeof(struct hg_stopped));
+		stop.slots = own_map(HG_STOP_MAX * sizeof(struct hg_stopped)); /* for good */
 	if (stop.slots == NULL)
 		return;
 	static pid_t sent[HG_STOP_MAX];

@@ -411,6 +411,35 @@ static void test_scratch_serves_one_thread_at_a_time(void **state)
 	assert_int_equal(mincore((void *)((uintptr_t)mine & ~(uintptr_t)4095), 1, &vec), -1);
 }
 
+static void *wait_for_release(void *arg)
+{
+	volatile int *release = arg;
+	while (!__atomic_load_n(release, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	return NULL;
+}
+
+/* Pausing the other threads keeps a table for good: it has a mapping of
+ * its own, and a scan's mapping still goes with its last piece. */
+static void test_scratch_goes_after_a_world_stop(void **state)
+{
+	(void)state;
+	volatile int release = 0;
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, wait_for_release, (void *)&release), 0);
+	struct hg_world w;
+	hg_world_stop(&w);
+	unsigned char *piece = hg_scan_map(1000);
+	assert_non_null(piece);
+	hg_world_resume(&w);
+	assert_int_equal(w.threads, 1);
+	hg_scan_unmap(piece, 1000);
+	unsigned char vec;
+	assert_int_equal(mincore((void *)((uintptr_t)piece & ~(uintptr_t)4095), 1, &vec), -1);
+	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(t, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_a_block_of_300_mib_is_found_from_its_last_word),
 		cmocka_unit_test(test_scratch_pieces_share_one_mapping_and_are_zero),
 		cmocka_unit_test(test_scratch_serves_one_thread_at_a_time),
+		cmocka_unit_test(test_scratch_goes_after_a_world_stop),
 	};
 	int failed = cmocka_run_group_tests(tests, map_blocks, unmap_blocks);
 	/* Not exit(): the core's exit handlers would write leak and
