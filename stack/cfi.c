@@ -1109,7 +1109,8 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		struct rule r;
 		stats.rules++;
 		if (!rule_at(lookup, &r)) {
-			walk_busy = false;
+			if (w != NULL) /* this walk took the memos, not an outer one */
+				walk_busy = false;
 			return -1;
 		}
 		if (r.kind == RULE_END)
@@ -1158,4 +1159,13 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		walk_busy = false;
 	}
 	return (int)n;
+}
+
+int hg_cfi_backtrace_once(uintptr_t *pcs, unsigned max)
+{
+	bool busy = walk_busy;
+	walk_busy = true; /* as in a signal handler's walk: no memo */
+	int n = hg_cfi_backtrace(pcs, max);
+	walk_busy = busy;
+	return n;
 }

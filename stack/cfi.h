@@ -11,6 +11,9 @@
 /* The calling thread's return addresses, innermost first, heapguard's own
  * leading frames skipped: their count (at most max), or -1 to fall back. */
 int hg_cfi_backtrace(uintptr_t *pcs, unsigned max);
+/* The same for a walk made once (exit's): it neither uses nor keeps a
+ * memo, so a thread that never captured a stack maps no memo table. */
+int hg_cfi_backtrace_once(uintptr_t *pcs, unsigned max);
 
 /* The depot id of the stack a capture from the current malloc-family
  * entry frame would get, if the last walk from that frame is known to

@@ -322,7 +322,7 @@ uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 		self->entry_sp = exit_entry_sp;
 		self->entry_bp = exit_entry_bp;
 	}
-	int n = hg_cfi_backtrace(pcs, 3);
+	int n = hg_cfi_backtrace_once(pcs, 3);
 	self->entry_ra = ra;
 	self->entry_sp = sp;
 	self->entry_bp = bp;
