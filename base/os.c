@@ -92,6 +92,27 @@ void hg_os_purge(void *addr, size_t size)
 	errno = saved;
 }
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#define MADV_GUARD_REMOVE 103
+#endif
+
+bool hg_os_guard(void *addr, size_t size)
+{
+	int saved = errno;
+	bool ok = madvise(addr, size, MADV_GUARD_INSTALL) == 0;
+	errno = saved;
+	return ok;
+}
+
+bool hg_os_unguard(void *addr, size_t size)
+{
+	int saved = errno;
+	bool ok = madvise(addr, size, MADV_GUARD_REMOVE) == 0;
+	errno = saved;
+	return ok;
+}
+
 void hg_os_advise_huge(void *addr, size_t size)
 {
 	int saved = errno;

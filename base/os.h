@@ -19,6 +19,12 @@ void hg_os_unmap(void *addr, size_t size);
 void *hg_os_remap(void *addr, size_t old_size, size_t new_size); /* NULL on failure */
 void hg_os_purge(void *addr, size_t size);		     /* MADV_DONTNEED */
 void hg_os_advise_huge(void *addr, size_t size);	     /* MADV_HUGEPAGE (THP) */
+/* Guard markers (MADV_GUARD_INSTALL, Linux 6.13): an access to the range
+ * faults (SIGSEGV) as under PROT_NONE, but the mapping is not split in
+ * two VMAs, and each fork copies none; installing drops the pages.
+ * False where the kernel has none, or refuses (a locked mapping). */
+bool hg_os_guard(void *addr, size_t size);
+bool hg_os_unguard(void *addr, size_t size);		     /* markers gone: zero pages */
 /* Which pages of [addr, addr + pages pages) are resident: one byte each in
  * vec, bit 0 set if so (mincore); false if the range is not all mapped. */
 bool hg_os_residency(const void *addr, size_t pages, unsigned char *vec);

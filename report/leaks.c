@@ -16,6 +16,7 @@
 
 #include "../guard/guard.h"
 #include "../guard/owners.h"
+#include "../guard/sample.h"
 #include "../base/diag.h"
 #include "../base/fmt.h"
 #include "../format/leaks.h"
@@ -522,6 +523,11 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	for (size_t i = 0; i < k->nmapped && n < max; i++)
 		ex[n++] = k->mapped[i];
 	ex[n++] = (struct hg_range){ (uintptr_t)&hg_main_arena, (uintptr_t)(&hg_main_arena + 1) };
+	/* The sampled slots' pool: its live blocks are chunks (in mapped), the
+	 * rest guard and freed pages, readable or not as the kernel allows. */
+	uintptr_t pool_lo = __atomic_load_n(&hg_sample_lo, __ATOMIC_ACQUIRE);
+	if (pool_lo != UINTPTR_MAX && n < max)
+		ex[n++] = (struct hg_range){ pool_lo, hg_sample_hi };
 	/* A fork child's log of its blocks (header addresses). */
 	uintptr_t log_lo, log_hi;
 	hg_own_log_range(&log_lo, &log_hi);

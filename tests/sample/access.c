@@ -12,6 +12,7 @@
 #include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile char sink;
@@ -38,6 +39,29 @@ static char *sampled(size_t n, int left)
 			return p;
 	}
 	return p; /* glibc's, or sampling is off: the last one */
+}
+
+/* Lines of /proc/self/maps: the process's mappings (VMAs). */
+static int mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, ch;
+	if (f == NULL)
+		return -1;
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Whether this kernel has guard markers (MADV_GUARD_INSTALL, Linux 6.13). */
+static int kernel_has_markers(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok = p != MAP_FAILED && madvise(p, 4096, 102 /* MADV_GUARD_INSTALL */) == 0;
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	return ok;
 }
 
 static void own_handler(int sig)
@@ -114,6 +138,37 @@ int main(int argc, char **argv)
 		sink = q[0];
 		printf("went on: %d\n", p[70]);
 		free((char *)p);
+	} else if (strcmp(c, "fork-overflow") == 0) {
+		/* A fork child reads past a block its parent allocated: the
+		 * guard page is one in the child too. */
+		volatile char *p = sampled(64, 0);
+		memset((char *)p, 1, 64);
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			sink = p[64];
+			printf("child read past the block\n");
+			_exit(0);
+		}
+		int st = 0;
+		waitpid(pid, &st, 0);
+		printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	} else if (strcmp(c, "mappings") == 0) {
+		/* 100 live sampled blocks and 100 freed ones: how many more
+		 * mappings the process has than before them (each live slot
+		 * between PROT_NONE pages would be two). */
+		static char *live[100];
+		free(malloc(64)); /* the pool exists */
+		int before = mappings();
+		for (int i = 0; i < 100; i++) {
+			free(malloc(64));
+			live[i] = malloc(64);
+			memset(live[i], 1, 64);
+		}
+		printf("markers %d more mappings %d\n", kernel_has_markers(), mappings() - before);
+		for (int i = 0; i < 100; i++)
+			free(live[i]);
 	} else if (strcmp(c, "own-fault") == 0) {
 		/* A fault that is not heapguard's, with a handler of the
 		 * program's installed after heapguard's: the program's runs. */

@@ -125,6 +125,28 @@ cmp -s "$HG_TMP/out" "$HG_TMP/plain.out" || fail "stdout '$(cat "$HG_TMP/out")',
 	fail "not one use-after-free"
 echo "ok: $case: $(cat "$HG_TMP/out")"
 
+# A fork child inherits the guard pages (markers too, where the kernel
+# has them): its read past its parent's block dies at the access.
+for level in full fast; do
+	run fork-overflow "sample=1:level=$level"
+	[ "$st" = 0 ] || fail "status $st"
+	grep -q '^child: signal 6$' "$HG_TMP/out" || fail "stdout '$(cat "$HG_TMP/out")', not 'child: signal 6'"
+	first "^heapguard: heap-overflow of 0x[0-9a-f]* $B, 80 bytes, 64 requested) at a read past the block\$"
+	echo "ok: $case at level=$level"
+done
+
+# The pool's inaccessible pages are guard markers where the kernel has
+# them: live slots split no mapping (each made two, between PROT_NONE
+# pages, and every fork copied them).  Elsewhere, two per live slot.
+run mappings sample=1
+[ "$st" = 0 ] || fail "status $st"
+case $(cat "$HG_TMP/out") in
+"markers 1 more mappings "[0-4]) ;;
+"markers 0 more mappings "*) ;;
+*) fail "stdout '$(cat "$HG_TMP/out")', expected at most 4 more mappings with markers" ;;
+esac
+echo "ok: $case: $(cat "$HG_TMP/out")"
+
 # check=1: each access reported once, the page opened, the program goes
 # on with the output it has on glibc.
 run continue sample=1:check=1
