@@ -12,11 +12,14 @@ struct entry {
 	uintptr_t lo, hi;			/* the protected pages */
 	struct hg_chunk *chunk;
 	bool open;				/* made accessible after a reported access */
+	bool marked;				/* guard markers, not mprotect */
+	bool done;				/* protected (before: its thread is at it) */
 };
 
 static struct entry table[HG_PROTECT_MAX];
 static size_t used;
 static size_t protected_total;
+static bool forked;				/* the process forked: markers for all */
 static struct hg_lock table_lock = HG_LOCK_INIT;
 
 bool hg_protect_range(const struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi)
@@ -37,14 +40,13 @@ void hg_protect_block(struct hg_chunk *c)
 	hg_lock_acquire(&table_lock);
 	bool room = used < HG_PROTECT_MAX;
 	if (room) {
-		table[used] = (struct entry){ lo, hi, c, false };
+		table[used] = (struct entry){ lo, hi, c, false, false, false };
 		__atomic_store_n(&used, used + 1, __ATOMIC_RELEASE);
 		protected_total++;
 	}
 	hg_lock_release(&table_lock);
 	if (!room)
 		return;
-	hg_os_protect((void *)lo, hi - lo);
 	/* Nothing may read the pages before they leave: their memory goes
 	 * back to the system (a quarantine of 4 MiB made sqlite3's peak RSS
 	 * 4 MiB larger through them).  Not a smaller block's: soon used
@@ -52,18 +54,48 @@ void hg_protect_block(struct hg_chunk *c)
 	 * up to 64 KiB: 11.7 -> 18.6 times glibc's time when every block's
 	 * pages went).  Nor when a reported access lets the program go on
 	 * (check=0 or 1): it reads what it left there, as under glibc. */
-	if (hi - lo >= HG_PROTECT_PURGE_MIN && (hg_config.options.check & 2))
-		hg_os_purge((void *)lo, hi - lo);
+	bool drop = (hg_config.options.check & 2) &&
+		    (hi - lo >= HG_PROTECT_PURGE_MIN || __atomic_load_n(&forked, __ATOMIC_RELAXED));
+	/* Pages that go take guard markers where the kernel has them: one
+	 * call, and the heap's mapping is not split in three.  mprotect'ed
+	 * blocks cost a process that forks two VMAs each, which every fork
+	 * copies (400 blocks of 20 KB: fork and exit 505 us, glibc 96), so
+	 * once it forked, every block's pages go. */
+	bool marked = drop && hg_os_guard((void *)lo, hi - lo);
+	if (!marked) {
+		hg_os_protect((void *)lo, hi - lo);
+		if (drop)
+			hg_os_purge((void *)lo, hi - lo);
+	}
+	hg_lock_acquire(&table_lock);
+	for (size_t i = used; i-- > 0;) { /* the newest are last */
+		if (table[i].chunk == c) {
+			table[i].marked = marked;
+			table[i].done = true;
+			break;
+		}
+	}
+	hg_lock_release(&table_lock);
+}
+
+/* The pages of an entry accessible again. */
+static void unprotect(uintptr_t lo, uintptr_t hi, bool marked)
+{
+	if (marked)
+		hg_os_unguard((void *)lo, hi - lo);
+	else
+		hg_os_commit((void *)lo, hi - lo);
 }
 
 /* Under table_lock: c's entry taken out; false when it has none. */
-static bool take_out(struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi)
+static bool take_out(struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi, bool *marked)
 {
 	for (size_t i = 0; i < used; i++) {
 		if (table[i].chunk != c)
 			continue;
 		*lo = table[i].lo;
 		*hi = table[i].hi;
+		*marked = table[i].marked;
 		table[i] = table[used - 1];
 		__atomic_store_n(&used, used - 1, __ATOMIC_RELEASE);
 		return true;
@@ -76,11 +108,12 @@ void hg_protect_release(struct hg_chunk *c)
 	uintptr_t lo, hi;
 	if (!hg_protect_range(c, &lo, &hi))
 		return;
+	bool marked = false;
 	hg_lock_acquire(&table_lock);
-	bool found = take_out(c, &lo, &hi);
+	bool found = take_out(c, &lo, &hi, &marked);
 	hg_lock_release(&table_lock);
 	if (found)
-		hg_os_commit((void *)lo, hi - lo);
+		unprotect(lo, hi, marked);
 }
 
 static struct hg_chunk *find(uintptr_t addr)
@@ -118,23 +151,41 @@ bool hg_protect_holds(const struct hg_chunk *c)
 void hg_protect_open(struct hg_chunk *c)
 {
 	uintptr_t lo = 0, hi = 0;
+	bool marked = false;
 	hg_lock_acquire(&table_lock);
 	for (size_t i = 0; i < used; i++) {
 		if (table[i].chunk == c && !table[i].open) {
 			table[i].open = true;
 			lo = table[i].lo;
 			hi = table[i].hi;
+			marked = table[i].marked;
 		}
 	}
 	hg_lock_release(&table_lock);
 	if (hi > lo)
-		hg_os_commit((void *)lo, hi - lo);
+		unprotect(lo, hi, marked);
 }
 
 void hg_protect_stats(size_t *total, size_t *now)
 {
 	*total = __atomic_load_n(&protected_total, __ATOMIC_RELAXED);
 	*now = __atomic_load_n(&used, __ATOMIC_RELAXED);
+}
+
+void hg_protect_before_fork(void)
+{
+	if (__atomic_load_n(&forked, __ATOMIC_RELAXED) || !(hg_config.options.check & 2))
+		return;
+	hg_lock_acquire(&table_lock);
+	__atomic_store_n(&forked, true, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < used; i++) {
+		struct entry *e = &table[i];
+		if (!e->done || e->marked || e->open || !hg_os_guard((void *)e->lo, e->hi - e->lo))
+			continue;
+		e->marked = true;
+		hg_os_commit((void *)e->lo, e->hi - e->lo);
+	}
+	hg_lock_release(&table_lock);
 }
 
 void hg_protect_fork_prepare(void)

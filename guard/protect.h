@@ -38,6 +38,11 @@ bool hg_protect_holds(const struct hg_chunk *c);
 /* After a reported access (check=0/1): c's pages accessible until it
  * leaves the quarantine (where they hold no fill, as before). */
 void hg_protect_open(struct hg_chunk *c);
+/* Before each fork, single-threaded or not; the first one turns the
+ * blocks protected so far to guard markers (their pages go, and their
+ * pieces of the heap's mapping merge again, so that even this fork copies
+ * none), and so are all blocks protected after it (check= 2 or 3). */
+void hg_protect_before_fork(void);
 /* Counts for the fragmentation report: blocks protected so far, now. */
 void hg_protect_stats(size_t *total, size_t *now);
 /* fork(): the table is not half changed in the child. */

@@ -109,6 +109,7 @@ HG_ENTRY void hg_process_fork_prepare(void)
 		return;
 	hg_path_exe_read(); /* once: every child's reports name the program */
 	hg_checkpoint_fork_prepare();
+	hg_protect_before_fork();
 	if (__libc_single_threaded)
 		return;
 	fork_block_signals();

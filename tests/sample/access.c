@@ -154,6 +154,41 @@ int main(int argc, char **argv)
 		waitpid(pid, &st, 0);
 		printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
 		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	} else if (strcmp(c, "fork-protected") == 0) {
+		/* level=full: 40 freed blocks of 20 KiB, their pages protected
+		 * in the quarantine (each split the heap's mapping in three).
+		 * From the first fork on they are guard markers: the pieces
+		 * merge, and a write after free still faults, in a child and
+		 * in the parent. */
+		static char *blocks[40];
+		static void *volatile spacers[40];
+		int base = mappings();
+		for (int i = 0; i < 40; i++) {
+			blocks[i] = malloc(20 * 1024);
+			spacers[i] = malloc(16);
+			memset(blocks[i], 'f', 20 * 1024);
+		}
+		for (int i = 0; i < 40; i++)
+			free(blocks[i]);
+		int before = mappings() - base;
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		printf("markers %d mappings +%d before the fork, +%d after\n", kernel_has_markers(),
+		       before, mappings() - base);
+		pid = fork();
+		if (pid == 0) {
+			((volatile char *)blocks[3])[8192] = 'x';
+			_exit(0);
+		}
+		int st = 0;
+		waitpid(pid, &st, 0);
+		printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		((volatile char *)blocks[5])[8192] = 'x';
+		printf("wrote after free\n");
 	} else if (strcmp(c, "mappings") == 0) {
 		/* 100 live sampled blocks and 100 freed ones: how many more
 		 * mappings the process has than before them (each live slot

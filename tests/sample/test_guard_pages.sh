@@ -147,6 +147,30 @@ case $(cat "$HG_TMP/out") in
 esac
 echo "ok: $case: $(cat "$HG_TMP/out")"
 
+# level=full's protected quarantined blocks: a process that forked gives
+# them guard markers (where the kernel has them), so their pieces of the
+# heap's mapping merge again and no fork copies them; a write after free
+# still dies at the access, in a child and in the parent.
+run fork-protected sample=0:level=full
+aborts_late() {
+	[ "$st" = 134 ] || fail "status $st, not SIGABRT (134)"
+	grep -q 'wrote after free' "$HG_TMP/out" && fail "went past the access"
+}
+aborts_late
+grep -q '^child: signal 6$' "$HG_TMP/out" || fail "stdout '$(cat "$HG_TMP/out")', no 'child: signal 6'"
+[ "$(grep -c '^heapguard: use-after-free of 0x[0-9a-f]* .* at a write to the freed block$' "$HG_TMP/err")" = 2 ] ||
+	fail "not two use-after-free lines (child and parent)"
+has '^  a write at 0x[0-9a-f]*, offset 8192 of the block, after it was freed (its pages are inaccessible while it is in the quarantine)$'
+m=$(grep '^markers' "$HG_TMP/out")
+case $m in
+"markers 1 mappings +"[0-9]*" before the fork, +"[0-4]" after") ;;
+"markers 0 "*) ;;
+*) fail "'$m': the pieces did not merge" ;;
+esac
+before=${m#*+}; before=${before%% *}
+[ "$before" -ge 40 ] || fail "'$m': the blocks were not protected before the fork"
+echo "ok: $case: $m"
+
 # check=1: each access reported once, the page opened, the program goes
 # on with the output it has on glibc.
 run continue sample=1:check=1
