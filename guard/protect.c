@@ -174,9 +174,11 @@ void hg_protect_stats(size_t *total, size_t *now)
 
 void hg_protect_before_fork(void)
 {
-	if (__atomic_load_n(&forked, __ATOMIC_RELAXED) || !(hg_config.options.check & 2))
+	/* Not when the lock is busy: its holder may be the thread this fork
+	 * interrupted (a fork in a signal handler); the next fork does it. */
+	if (__atomic_load_n(&forked, __ATOMIC_RELAXED) || !(hg_config.options.check & 2) ||
+	    !hg_lock_try(&table_lock))
 		return;
-	hg_lock_acquire(&table_lock);
 	__atomic_store_n(&forked, true, __ATOMIC_RELAXED);
 	for (size_t i = 0; i < used; i++) {
 		struct entry *e = &table[i];

@@ -38,7 +38,8 @@ bool hg_protect_holds(const struct hg_chunk *c);
 /* After a reported access (check=0/1): c's pages accessible until it
  * leaves the quarantine (where they hold no fill, as before). */
 void hg_protect_open(struct hg_chunk *c);
-/* Before each fork, single-threaded or not; the first one turns the
+/* Before each fork, single-threaded or not; the first one (that finds
+ * the table free: a fork in a signal handler may not) turns the
  * blocks protected so far to guard markers (their pages go, and their
  * pieces of the heap's mapping merge again, so that even this fork copies
  * none), and so are all blocks protected after it (check= 2 or 3). */
