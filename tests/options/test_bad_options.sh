@@ -169,7 +169,7 @@ glibc_bad() {
 	cases=$((cases + 1))
 	run "$tmp/g$cases" HEAPGUARD_OPTIONS=verbose=1:leaks=0:frag=0 "$@"
 	cmp -s "$tmp/base/err" "$tmp/g$cases/err" ||
-		fail "$(label "$@"): stderr differs from the defaults: $(diff "$tmp/base/err" "$tmp/g$cases/err" | head -c 400)"
+		fail "$(label "$@"): stderr differs from the defaults ($(wc -l <"$tmp/base/err") lines, now $(wc -l <"$tmp/g$cases/err")): $(diff "$tmp/base/err" "$tmp/g$cases/err" | grep '^>' | head -c 400)"
 }
 
 nines=$(repeat 130000 9)
