@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/single_threaded.h>
@@ -331,19 +332,13 @@ uintptr_t hg_unwind_exit_caller_sp(uintptr_t from_sp)
 	/* exit() is a few instructions ending in its call of
 	 * __run_exit_handlers (26 bytes in glibc 2.36), and the frames are
 	 * the handler's callers: the return address into exit is the one
-	 * just past exit's entry.  dladdr, which reads the whole symbol table
-	 * of libc (about 80,000 instructions), only when exit's entry is not
-	 * known. */
-	uintptr_t entry = (uintptr_t)dlsym(RTLD_NEXT, "exit");
+	 * just past exit's entry: its address, bound when heapguard was
+	 * loaded (a dlsym here was a symbol lookup in every fork child that
+	 * scanned for leaks).  A program that defines its own exit() gives
+	 * no frame there: the scan then starts from the handler's frame. */
+	uintptr_t entry = (uintptr_t)&exit;
 	for (int i = 0; i + 1 < n; i++) {
-		Dl_info info;
-		bool in_exit;
-		if (entry != 0)
-			in_exit = pcs[i] - 1 - entry < HG_EXIT_BYTES_MAX;
-		else
-			in_exit = dladdr((char *)pcs[i] - 1, &info) != 0 && info.dli_sname != NULL &&
-				  strcmp(info.dli_sname, "exit") == 0;
-		if (!in_exit)
+		if (pcs[i] - 1 - entry >= HG_EXIT_BYTES_MAX)
 			continue;
 		/* pcs[i + 1] returns into exit()'s caller: the word that holds it
 		 * is the top of exit()'s frame. */
