@@ -456,10 +456,11 @@ static bool own_log_complete(void)
 	       hg_self.own_log_left != 0; /* left 0: full, a block may be missing */
 }
 
-bool hg_own_log(struct hg_chunk *const **log, size_t *n)
+bool hg_own_log(struct hg_chunk *const **log, size_t *n, bool *forked)
 {
-	if (!own_log_complete() || __atomic_load_n(&generation_forked, __ATOMIC_RELAXED))
+	if (!own_log_complete())
 		return false;
+	*forked = __atomic_load_n(&generation_forked, __ATOMIC_RELAXED);
 	*log = own_log;
 	*n = HG_OWN_LOG_MAX - hg_self.own_log_left;
 	return true;

@@ -191,10 +191,10 @@ void hg_generation_fork_parent(void);
  * the thread that forked, in order (a chunk handed twice is there twice;
  * one freed since stays: the caller checks each against its header).  True
  * only when it is complete (this is a fork child, only that thread used
- * the heap, the log did not overflow) and, for the leak scan, the process
- * has not forked since (a child of its own would share the pages it
- * wrote, see report/leaks.c).  Otherwise the caller walks the heap. */
-bool hg_own_log(struct hg_chunk *const **log, size_t *n);
+ * the heap, the log did not overflow); otherwise the caller walks the
+ * heap.  *forked: the process has forked since (a child of its own shares
+ * the pages it wrote, which the leak scan reads; see report/scan.h). */
+bool hg_own_log(struct hg_chunk *const **log, size_t *n, bool *forked);
 /* For the heap check, which reads no page map: complete, whether or not
  * the process forked since; sorted by address, each chunk once (the log
  * is rewritten so). */

@@ -110,6 +110,13 @@ HG_ENTRY void hg_process_fork_prepare(void)
 	hg_path_exe_read(); /* once: every child's reports name the program */
 	hg_checkpoint_fork_prepare();
 	hg_protect_before_fork();
+	/* A fork child that forks in turn: what it wrote so far, for its
+	 * leak scan (pointless where its log of blocks is not complete). */
+	struct hg_chunk *const *log;
+	size_t nlog;
+	bool forked;
+	if (hg_generation != 0 && hg_own_log(&log, &nlog, &forked))
+		hg_scan_fork_note(__libc_single_threaded);
 	if (__libc_single_threaded)
 		return;
 	fork_block_signals();
@@ -165,6 +172,7 @@ HG_ENTRY void hg_process_fork_child(void)
 	hg_quarantine_fork_child(locked);
 	/* A new process, one generation down, whichever way it was forked. */
 	hg_generation_fork_child();
+	hg_scan_fork_child();
 	hg_checkpoint_fork_child();
 	hg_exit_fork_child();
 	if (locked)

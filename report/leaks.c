@@ -666,7 +666,8 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	bool ok = false;
 	struct hg_chunk *const *log;
 	size_t nlog;
-	if (hg_own_log(&log, &nlog)) {
+	bool forked = false;
+	if (hg_own_log(&log, &nlog, &forked) && (!forked || hg_scan_fork_noted())) {
 		int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			int got = scan_child(mods, tls, caller_sp, regs, nregs, mem, k, stats,

@@ -23,8 +23,13 @@
  *     of its own (kept, reachable from a global): more than its note of
  *     its blocks holds, so it classifies every live block.
  *   fork_own forked: the same but c2, after the child forked a child of
- *     its own (which exits at once): pages it wrote may be shared with that
- *     one, so it classifies every live block.
+ *     its own (which exits at once).
+ *   fork_own forked_late: the same but c2, then the child forks a child
+ *     of its own that is still alive when the child exits (it waits for
+ *     the end of a pipe the child holds): every page the child wrote,
+ *     a's slot in the table among them, is shared with it then.  Both
+ *     still classify their own blocks only (the pages written before the
+ *     fork were noted at the fork).
  *   fork_own overflow_own: the child writes one byte past a block of its
  *     own (level=full's canary) and exits: its exit's heap check sees it.
  *   fork_own header_own: the child writes 16 bytes past a 24-byte block of
@@ -121,6 +126,26 @@ static void fork_and_wait(void)
 		exit(3);
 }
 
+/* A child of the child's own, alive until the child exits: it reads a
+ * pipe whose other end only the child holds. */
+static void fork_and_leave(void)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		exit(3);
+	pid_t pid = fork();
+	if (pid < 0)
+		exit(3);
+	if (pid == 0) {
+		char c;
+		close(fds[1]);
+		while (read(fds[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+}
+
 LK_SITE static void child(const char *mode)
 {
 	char unforked[32];
@@ -185,6 +210,8 @@ LK_SITE static void child(const char *mode)
 	child_d();
 	child_fg();
 	dprintf(1, "reused %d\n", reused);
+	if (strcmp(mode, "forked_late") == 0)
+		fork_and_leave();
 }
 
 int main(int argc, char **argv)

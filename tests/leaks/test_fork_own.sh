@@ -11,10 +11,13 @@
 # inherited block the child freed, which a stale pointer in a page the
 # child did not write still holds), indirect f, reachable a (through an
 # inherited block written after the fork), c1 and d.
-# thread, many, forked: a thread of the child used the heap, or it was
-# handed more blocks than its note holds, or it forked in turn: it cannot
-# know its blocks alone and classifies every live block, with the same
-# verdicts.
+# thread, many: a thread of the child used the heap, or it was handed
+# more blocks than its note holds: it cannot know its blocks alone and
+# classifies every live block, with the same verdicts.
+# forked, forked_late: the child forked in turn, before its blocks or
+# after them (that child still alive at its exit, sharing every page it
+# wrote): it noted the pages it wrote at each fork, and still classifies
+# its 6 blocks only (no c2), with the same verdicts.
 # overflow_own, header_own (level=full and level=fast), overflow_inherited
 # (level=full): the cheaper exit check still catches an overflow of the
 # child's own block (canary, or the next header), also after the child
@@ -97,7 +100,9 @@ for level in fast full; do
 	run many.$level many "level=$level:clean_reports=1" &&
 		verdicts many.$level 90000 90100 0 2 1 40004
 	run forked.$level forked "level=$level:clean_reports=1" &&
-		verdicts forked.$level 50000 50100 0 2 1 3
+		verdicts forked.$level 6 6 1000000 2 1 3
+	run forked_late.$level forked_late "level=$level:clean_reports=1" &&
+		verdicts forked_late.$level 6 6 1000000 2 1 3
 done
 
 # die DIR MODE OPTIONS FIRST: the child is killed by SIGABRT (status 6)
