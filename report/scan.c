@@ -1031,12 +1031,20 @@ static bool runs_add(struct hg_range **v, size_t *n, size_t *cap, uintptr_t lo, 
 	return true;
 }
 
+/* Pages a note reads the page map of, at most (4 GiB of 4 KiB pages, 8 MiB
+ * of page map): past that (a huge reservation mapped read-write), it is
+ * lost rather than make every fork slow. */
+#define HG_NOTE_PAGES_MAX ((size_t)1 << 20)
+
 /* The written pages of one writable mapping, appended to *v. */
 static bool note_mapping(int pm, uintptr_t lo, uintptr_t hi, struct hg_range **v, size_t *n,
-			 size_t *cap)
+			 size_t *cap, size_t *budget)
 {
 	uint64_t e[512];
 	uintptr_t page = hg_page_size;
+	if ((hi - lo) / page > *budget)
+		return false;
+	*budget -= (hi - lo) / page;
 	for (uintptr_t a = lo; a < hi;) {
 		size_t want = (hi - a) / page;
 		if (want > sizeof(e) / sizeof(e[0]))
@@ -1066,7 +1074,7 @@ static bool note_all(struct hg_range **v, size_t *n, size_t *cap)
 	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	bool ok = maps >= 0 && pm >= 0;
 	char buf[4096];
-	size_t have = 0;
+	size_t have = 0, budget = HG_NOTE_PAGES_MAX;
 	while (ok) {
 		ssize_t got = read(maps, buf + have, sizeof(buf) - 1 - have);
 		if (got < 0 && errno == EINTR)
@@ -1083,7 +1091,7 @@ static bool note_all(struct hg_range **v, size_t *n, size_t *cap)
 			if (*s++ == '-') {
 				hi = parse_hex(&s);
 				if (*s++ == ' ' && s[0] == 'r' && s[1] == 'w' && s[3] == 'p' && hi > lo)
-					ok = note_mapping(pm, lo, hi, v, n, cap);
+					ok = note_mapping(pm, lo, hi, v, n, cap, &budget);
 			}
 			line = nl + 1;
 		}
