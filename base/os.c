@@ -97,20 +97,22 @@ void hg_os_purge(void *addr, size_t size)
 #define MADV_GUARD_REMOVE 103
 #endif
 
-bool hg_os_guard(void *addr, size_t size)
+static bool advise(void *addr, size_t size, int advice)
 {
 	int saved = errno;
-	bool ok = madvise(addr, size, MADV_GUARD_INSTALL) == 0;
+	bool ok = madvise(addr, size, advice) == 0;
 	errno = saved;
 	return ok;
 }
 
+bool hg_os_guard(void *addr, size_t size)
+{
+	return advise(addr, size, MADV_GUARD_INSTALL);
+}
+
 bool hg_os_unguard(void *addr, size_t size)
 {
-	int saved = errno;
-	bool ok = madvise(addr, size, MADV_GUARD_REMOVE) == 0;
-	errno = saved;
-	return ok;
+	return advise(addr, size, MADV_GUARD_REMOVE);
 }
 
 void hg_os_advise_huge(void *addr, size_t size)
