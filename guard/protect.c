@@ -22,6 +22,16 @@ static size_t protected_total;
 static bool forked;				/* the process forked: markers for all */
 static struct hg_lock table_lock = HG_LOCK_INIT;
 
+/* Under table_lock: c's entry, or NULL (an entry is added last, and
+ * looked for soon after). */
+static struct entry *entry_of(const struct hg_chunk *c)
+{
+	for (size_t i = used; i-- > 0;)
+		if (table[i].chunk == c)
+			return &table[i];
+	return NULL;
+}
+
 bool hg_protect_range(const struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi)
 {
 	uintptr_t mem = (uintptr_t)hg_chunk2mem(c);
@@ -68,12 +78,10 @@ void hg_protect_block(struct hg_chunk *c)
 			hg_os_purge((void *)lo, hi - lo);
 	}
 	hg_lock_acquire(&table_lock);
-	for (size_t i = used; i-- > 0;) { /* the newest are last */
-		if (table[i].chunk == c) {
-			table[i].marked = marked;
-			table[i].done = true;
-			break;
-		}
+	struct entry *e = entry_of(c);
+	if (e != NULL) {
+		e->marked = marked;
+		e->done = true;
 	}
 	hg_lock_release(&table_lock);
 }
@@ -87,33 +95,21 @@ static void unprotect(uintptr_t lo, uintptr_t hi, bool marked)
 		hg_os_commit((void *)lo, hi - lo);
 }
 
-/* Under table_lock: c's entry taken out; false when it has none. */
-static bool take_out(struct hg_chunk *c, uintptr_t *lo, uintptr_t *hi, bool *marked)
-{
-	for (size_t i = 0; i < used; i++) {
-		if (table[i].chunk != c)
-			continue;
-		*lo = table[i].lo;
-		*hi = table[i].hi;
-		*marked = table[i].marked;
-		table[i] = table[used - 1];
-		__atomic_store_n(&used, used - 1, __ATOMIC_RELEASE);
-		return true;
-	}
-	return false;
-}
-
 void hg_protect_release(struct hg_chunk *c)
 {
 	uintptr_t lo, hi;
 	if (!hg_protect_range(c, &lo, &hi))
 		return;
-	bool marked = false;
 	hg_lock_acquire(&table_lock);
-	bool found = take_out(c, &lo, &hi, &marked);
+	struct entry *e = entry_of(c), gone = { 0 };
+	if (e != NULL) {
+		gone = *e;
+		*e = table[used - 1];
+		__atomic_store_n(&used, used - 1, __ATOMIC_RELEASE);
+	}
 	hg_lock_release(&table_lock);
-	if (found)
-		unprotect(lo, hi, marked);
+	if (e != NULL)
+		unprotect(gone.lo, gone.hi, gone.marked);
 }
 
 static struct hg_chunk *find(uintptr_t addr)
@@ -140,30 +136,23 @@ struct hg_chunk *hg_protect_find(uintptr_t addr)
 
 bool hg_protect_holds(const struct hg_chunk *c)
 {
-	bool found = false;
 	hg_lock_acquire(&table_lock);
-	for (size_t i = 0; i < used && !found; i++)
-		found = table[i].chunk == c;
+	bool found = entry_of(c) != NULL;
 	hg_lock_release(&table_lock);
 	return found;
 }
 
 void hg_protect_open(struct hg_chunk *c)
 {
-	uintptr_t lo = 0, hi = 0;
-	bool marked = false;
 	hg_lock_acquire(&table_lock);
-	for (size_t i = 0; i < used; i++) {
-		if (table[i].chunk == c && !table[i].open) {
-			table[i].open = true;
-			lo = table[i].lo;
-			hi = table[i].hi;
-			marked = table[i].marked;
-		}
+	struct entry *e = entry_of(c), opened = { 0 };
+	if (e != NULL && !e->open) {
+		e->open = true;
+		opened = *e;
 	}
 	hg_lock_release(&table_lock);
-	if (hi > lo)
-		unprotect(lo, hi, marked);
+	if (opened.hi > opened.lo)
+		unprotect(opened.lo, opened.hi, opened.marked);
 }
 
 void hg_protect_stats(size_t *total, size_t *now)
