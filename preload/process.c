@@ -110,13 +110,7 @@ HG_ENTRY void hg_process_fork_prepare(void)
 	hg_path_exe_read(); /* once: every child's reports name the program */
 	hg_checkpoint_fork_prepare();
 	hg_protect_before_fork();
-	/* A fork child that forks in turn: what it wrote so far, for its
-	 * leak scan (pointless where its log of blocks is not complete). */
-	struct hg_chunk *const *log;
-	size_t nlog;
-	bool forked;
-	if (hg_generation != 0 && hg_own_log(&log, &nlog, &forked))
-		hg_scan_fork_note(__libc_single_threaded);
+	hg_scan_fork_note(__libc_single_threaded);
 	if (__libc_single_threaded)
 		return;
 	fork_block_signals();

@@ -1108,7 +1108,12 @@ static bool note_all(struct hg_range **v, size_t *n, size_t *cap)
 
 void hg_scan_fork_note(bool single_threaded)
 {
-	if (noted.lost)
+	/* Only a fork child whose log of its blocks is complete scans by
+	 * pages (hg_own_log): for any other process a note serves nothing. */
+	struct hg_chunk *const *log;
+	size_t nlog;
+	bool forked;
+	if (noted.lost || !hg_own_log(&log, &nlog, &forked))
 		return;
 	if (!single_threaded || noted.busy) {
 		noted.lost = true;

@@ -67,9 +67,9 @@ struct hg_scan_stats {
 	uint64_t index_bytes; /* the table of the regions that hold blocks (0: none) */
 };
 
-/* A fork child that forks in turn (its prepare handler): note the pages
- * it wrote so far, which its scan at exit reads as roots and pagemap
- * stops telling once the new child shares them.  Not single-threaded, or
+/* Every fork's prepare handler: a fork child that knows its blocks notes
+ * the pages it wrote so far, which its scan at exit reads as roots and
+ * pagemap stops telling once the new child shares them.  Not single-threaded, or
  * a note that failed: lost for good.  hg_scan_fork_noted: every fork of
  * this process was noted.  hg_scan_fork_child: a new child's note is
  * empty. */
