@@ -345,6 +345,24 @@ static const char *hg_parse_string(const struct hg_option_desc *d, const char *s
 
 /* ---- option strings ---- */
 
+/* "level=full,leaks=0": a ',' then a known option's name and '=' in a
+ * value.  A string option would take it whole and an enum one would reject
+ * it for a reason that hides the real one: the separator is ':'. */
+static bool hg_comma_separated(const char *value, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i + 1;
+
+		if (value[i] != ',')
+			continue;
+		while (k < n && value[k] != '=' && value[k] != ',')
+			k++;
+		if (k < n && value[k] == '=' && hg_option_find(value + i + 1, k - i - 1) >= 0)
+			return true;
+	}
+	return false;
+}
+
 /* One key=value token into opts; NULL or the reason it is bad (then opts
  * is unchanged). */
 static const char *hg_parse_token(struct hg_options *opts, const char *tok, size_t n, int *id_out)
@@ -368,6 +386,8 @@ static const char *hg_parse_token(struct hg_options *opts, const char *tok, size
 	field = (char *)opts + d->offset;
 	value = tok + key_len + 1;
 	value_len = n - key_len - 1;
+	if (hg_comma_separated(value, value_len))
+		return "options are separated by ':', not ','";
 	switch (d->type) {
 	case HG_TYPE_INT: {
 		long v;

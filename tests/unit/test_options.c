@@ -283,6 +283,30 @@ static void test_string_may_hold_utf8_and_equals(void **state)
 	assert_string_equal(cfg.options.log, "/tmp/\xc3\xa9t\xc3\xa9=1");
 }
 
+/* "level=fast,leaks=0" is one token; the warning names the separator
+ * rather than the value ("expected fast|full"), and a string option does
+ * not swallow the next option.  A ',' that is not followed by an option's
+ * name and '=' is a value's own. */
+static void test_comma_instead_of_colon(void **state)
+{
+	static const char why[] = "options are separated by ':', not ','";
+	struct hg_config cfg;
+
+	(void)state;
+	expect_rejected("level=fast,leaks=0", "level=fast,leaks=0", why);
+	expect_rejected("only=python3,level=fast", "only=python3,level=fast", why);
+	expect_rejected("depth=8,report=off", "depth=8,report=off", why);
+	assert_string_equal(load_options(&cfg, "check=1:report=/tmp/x,frag=0:leaks=0"),
+			    warning("report=/tmp/x,frag=0", why));
+	assert_int_equal(cfg.options.check, 1);
+	assert_false(cfg.options.leaks);
+	assert_true(cfg.options.frag);
+	/* globs and paths keep their commas */
+	assert_string_equal(load_options(&cfg, "only=python3,gcc,cc1:report=/tmp/a,b=c"), "");
+	assert_string_equal(cfg.options.only, "python3,gcc,cc1");
+	assert_string_equal(cfg.options.report, "/tmp/a,b=c");
+}
+
 /* ---- enum options ---- */
 
 static void test_enum_accepts_names_in_any_case(void **state)
@@ -1599,6 +1623,7 @@ int main(void)
 		cmocka_unit_test(test_last_duplicate_wins),
 		cmocka_unit_test(test_longest_string_accepted),
 		cmocka_unit_test(test_string_may_hold_utf8_and_equals),
+		cmocka_unit_test(test_comma_instead_of_colon),
 		cmocka_unit_test(test_enum_accepts_names_in_any_case),
 		cmocka_unit_test(test_enum_accepts_the_index),
 		cmocka_unit_test(test_enum_rejects_other_values),
