@@ -65,6 +65,7 @@ static void say(unsigned n, int err, const struct hg_leaks_result *o, const char
 	const char *dot = hg_reportfile_dot(final);
 	if (err != 0) {
 		const char *why = err == EBUSY		 ? "the heap or another scan was busy"
+				  : err == ECANCELED	 ? "report=off"
 				  : strerrordesc_np(err) ? strerrordesc_np(err)
 							 : "error";
 		if (final[0] == '\0')
@@ -89,6 +90,12 @@ int hg_checkpoint_now(void)
 {
 	if (hg_config.skipped) {
 		errno = ENOTSUP; /* skip=: no scan, no report */
+		return -1;
+	}
+	if (hg_reportfile_off()) {
+		/* Nothing to write it to: not made, and not scanned for. */
+		say(made + 1, ECANCELED, NULL, "");
+		errno = ECANCELED;
 		return -1;
 	}
 	if (!hg_lock_try(&checkpointing)) {

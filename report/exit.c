@@ -162,6 +162,8 @@ static void summary(const struct outcome *o)
 		hg_fmt(what, sizeof(what), "%s fragmentation: ", sep);
 		n += say_file(line + n, len - n, what, o->frag_report, o->frag_err, true);
 	}
+	if (hg_reportfile_off())
+		n += hg_fmt(line + n, len - n, "; no report files (report=off)");
 	if (blocks > 0 && !hg_config.options.level)
 		n += hg_fmt(line + n, len - n, "; no allocation stacks: they need level=full");
 	if (o->replaced >= 0)
@@ -194,15 +196,16 @@ static int write_reports(enum hg_frag_trigger trigger, int status, bool asked)
 	o.errors = __atomic_load_n(&hg_errors_reported, __ATOMIC_RELAXED);
 	bool finding = has_finding(&o);
 	bool run = hg_run_active();
+	bool files = !hg_reportfile_off();
 	if (finding || hg_config.options.clean_reports || asked) {
-		if (hg_config.options.frag) {
+		if (files && hg_config.options.frag) {
 			o.frag_err = hg_frag_write(trigger, status, frag_name, sizeof(frag_name));
 			if (o.frag_err != 0 && o.frag_err != EAGAIN && frag_name[0] == '\0')
 				hg_fmt(frag_name, sizeof(frag_name), "the fragmentation report");
 			if (o.frag_err != EAGAIN)
 				o.frag_report = frag_name;
 		}
-		if (o.scanned) {
+		if (files && o.scanned) {
 			o.leaks_err = hg_leaks_write(leaks_name, sizeof(leaks_name),
 						     &o.leaks_fallback);
 			o.leaks_report = leaks_name;

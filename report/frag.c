@@ -932,6 +932,8 @@ int hg_frag_write(enum hg_frag_trigger trigger, int status, char *final, size_t 
 	final[0] = '\0';
 	if (!hg_ready)
 		return EAGAIN;
+	if (hg_reportfile_off())
+		return ECANCELED;
 	bool can_wait = trigger == HG_FRAG_ON_CALL || trigger == HG_FRAG_ON_SIGNAL;
 	if (can_wait)
 		hg_lock_acquire(&reporting);
@@ -996,6 +998,7 @@ void hg_frag_say(int err, const char *final)
 		return;
 	}
 	const char *why = err == EBUSY ? "the heap was locked by another thread or an interrupted call"
+		: err == ECANCELED ? "report=off"
 		: strerrordesc_np(err) ? strerrordesc_np(err) : "error";
 	/* No name yet when the heap, or memory, was not to be had. */
 	if (final[0] == '\0')

@@ -171,6 +171,11 @@ static void expand_prefix(char *out, size_t len, const char *exe, time_t now)
 	hg_path_expand(out, len, pattern, exe, now);
 }
 
+bool hg_reportfile_off(void)
+{
+	return strcmp(hg_config.options.report, "off") == 0;
+}
+
 static struct hg_lock naming = HG_LOCK_INIT;
 
 void hg_reportfile_fork_child(void)

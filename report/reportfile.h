@@ -16,6 +16,11 @@
 struct hg_gzfile;
 struct hg_modules;
 
+/* report=off: no report file is written, at exit or when asked for (the
+ * scan, the summary line and the run's record stay).  The word a person
+ * types to turn the files off; a prefix named "off" is "./off". */
+bool hg_reportfile_off(void);
+
 /* The program's path, from /proc/self/exe ("" if unknown). */
 void hg_reportfile_exe(char *exe, size_t len);
 

@@ -15,6 +15,9 @@
  *           thread makes 20 checkpoints, each of which must be made, and
  *           then exits with the threads still running (the exit report
  *           must be written too)
+ *   off     report=off: heapguard_checkpoint and heapguard_report each
+ *           fail with ECANCELED (nothing to write to); leak one block of
+ *           100 bytes and exit 0
  *   million 1,000,000 live blocks, then one checkpoint, timed (the time
  *           on stdout)
  * Prints "checkpoint N" for each one made (and the child's pid).  Built
@@ -169,6 +172,24 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 20; i++)
 			make_checkpoint();
 		exit(0); /* the threads still churning */
+	}
+	if (strcmp(mode, "off") == 0) {
+		int (*report)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "heapguard_report");
+		errno = 0;
+		int n = checkpoint();
+		if (n != -1 || errno != ECANCELED) {
+			fprintf(stderr, "FAIL: heapguard_checkpoint: %d, %s\n", n, strerror(errno));
+			return 2;
+		}
+		errno = 0;
+		n = report();
+		if (n != -1 || errno != ECANCELED) {
+			fprintf(stderr, "FAIL: heapguard_report: %d, %s\n", n, strerror(errno));
+			return 2;
+		}
+		leak_early();
+		lk_scrub_stack();
+		return 0;
 	}
 	if (strcmp(mode, "million") == 0) {
 		million_mode();

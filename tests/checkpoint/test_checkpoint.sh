@@ -18,6 +18,10 @@
 #   almost always held) while the main thread makes 20 checkpoints, every
 #   one made, and then exits with them still running: the exit report is
 #   written, with the lost block.
+# off: report=off makes neither a checkpoint nor a fragmentation report
+#   when asked (each call fails with ECANCELED and says why once), and
+#   no file at exit; the leak line and leak_exitcode stay.  In a run, the
+#   record stays and no report is written.
 # run: inside a run directory the checkpoints go there, and the run is read
 #   as the process ended (its checkpoints are not processes of the run).
 set -u
@@ -143,6 +147,24 @@ for level in fast full; do
 	grep -q '^heapguard: lost 24 bytes in 1 block' "$tmp/busy-$level/stderr" ||
 		{ fail "busy-$level: no exit leak line:"; sed 's/^/    /' "$tmp/busy-$level/stderr" | head; }
 done
+
+# report=off: the calls fail, the scan and its line stay, no file anywhere.
+d=$tmp/off
+mkdir -p "$d"
+(cd "$d" && timeout 120 env LD_PRELOAD="$lib" HEAPGUARD_OPTIONS="report=off:leak_exitcode=3" \
+	"$prog" off >stdout 2>stderr)
+rc=$?
+[ $rc = 3 ] || fail "off: cp_prog off exited $rc, expected 3 (leak_exitcode)"
+printf '%s\n' "heapguard: no checkpoint 1: report=off" \
+	"heapguard: cannot write the fragmentation report: report=off" \
+	"heapguard: lost 100 bytes in 1 block at 1 site; no report files (report=off); exit status 3 instead of 0 (leak_exitcode)" >"$tmp/off.want"
+cmp -s "$d/stderr" "$tmp/off.want" || { fail "off: stderr, expected:"; sed 's/^/    /' "$tmp/off.want"; echo "  got:"; sed 's/^/    /' "$d/stderr"; }
+[ "$(ls "$d")" = "$(printf 'stderr\nstdout')" ] || { fail "off: files written:"; ls "$d" | sed 's/^/    /'; }
+(cd "$d" && timeout 120 env LD_PRELOAD="$lib" HEAPGUARD_OPTIONS="report=off:run_dir=$d/run" \
+	"$prog" off >stdout 2>stderr) || fail "off: cp_prog off in a run exited $?"
+[ "$(ls "$d/run" | wc -l)" = 1 ] && ls "$d/run" | grep -q '^cp_prog\.[0-9]*\.[0-9a-f]*\.proc$' ||
+	{ fail "off: the run holds other than one record:"; ls "$d/run" | sed 's/^/    /'; }
+[ ! -s "$d/stderr" ] || { fail "off: something on stderr in a run:"; sed 's/^/    /' "$d/stderr"; }
 
 # A run directory holds the checkpoints; the run is its processes' ends.
 d=$tmp/run
