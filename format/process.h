@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The process record of a run, heapguard-process (heapguard-report(5)): one
- * small text file a process of a run leaves at exit, clean or not, so that
- * the run knows every process it saw.  Written by report/ (runfile), read by
+/* The process record of a run, heapguard-process (heapguard-report(5)): the
+ * few lines a process of a run leaves at exit, clean or not, so that the
+ * run knows every process it saw.  Each is appended to the run's journal,
+ * RUN_DIR/processes.proc, after an empty line (or, under a file size limit,
+ * written alone to PREFIX.proc): a .proc file holds one record or more.  Written by report/ (runfile), read by
  * the reader's run view and the launcher's final summary.  Plain text (not
  * gzip): one record a line, "key value", text fields escaped as in the
  * reports (format/common.h) and always last on their line. */
@@ -9,7 +11,8 @@
 #define HG_FORMAT_PROCESS_H
 
 #define HG_PROCESS_NAME	  "process"
-#define HG_PROCESS_SUFFIX ".proc" /* after the run's per-process prefix */
+#define HG_PROCESS_SUFFIX ".proc" /* a file of records */
+#define HG_PROCESS_JOURNAL "processes" HG_PROCESS_SUFFIX /* the run's, records appended */
 #define HG_PROCESS_MAGIC  "heapguard-" HG_PROCESS_NAME /* first line: magic version */
 #define HG_PROCESS_FORMAT_VERSION 1
 

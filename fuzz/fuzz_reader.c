@@ -91,6 +91,13 @@ static void check_error(const char *path, const char *err)
 		die("badly formed error message");
 }
 
+/* A damaged record's warning is formed as an error is. */
+static void check_warning(void *ctx, const char *err)
+{
+	(void)ctx;
+	check_error(report_path, err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char marker[] = "\n--supp--\n";
@@ -113,13 +120,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_error(supp_path, err);
 	}
 	if (report_len >= 17 && memcmp(data, "heapguard-process", 17) == 0) {
-		struct hg_proc proc;
+		struct hg_proc_list procs = { NULL, 0, 0 };
 
 		put(report_fd, data, report_len);
-		if (hg_proc_load(report_path, &proc, err, sizeof(err)) < 0)
+		if (hg_proc_load_all(report_path, &procs, check_warning, NULL, err, sizeof(err)) < 0)
 			check_error(report_path, err);
-		else
-			hg_proc_free(&proc);
+		hg_proc_list_free(&procs);
 		hg_supp_free(&supp);
 		return 0;
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The process record parser (process_record.h): "key value" lines after
- * the first line, read with the leak report's field cursor and checks
+/* The process record parser (process_record.h): a file's records one after
+ * another, each "key value" lines after its first line, read with the leak report's field cursor and checks
  * (parse.h), so numbers and escapes are refused as they are there.  A key
  * this reader does not know is skipped: the library may add some. */
 #include <errno.h>
@@ -174,61 +174,171 @@ static int hg_proc_magic(struct hg_parse *p, const char *line)
 	return 0;
 }
 
-static int hg_proc_read(struct hg_parse *p, FILE *in, struct hg_proc *proc)
-{
-	char *line = NULL;
-	size_t cap = 0, total = 0;
-	ssize_t len;
-	bool ended = false;
-	int rc = 0;
+/* The file's records, one after another (a run's journal holds many, each
+ * after an empty line), as a state: outside a record (empty lines only),
+ * inside one, or skipping a damaged one up to the next first line. */
+enum hg_proc_state { HG_PROC_OUTSIDE, HG_PROC_INSIDE, HG_PROC_SKIPPING };
 
-	while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
-		p->in.line++;
-		total += (size_t)len;
-		if (total > HG_PROCESS_INPUT_MAX || len > HG_FMT_LINE_MAX)
-			rc = hg_parse_fail(p, "more than a process record holds");
-		else if (len == 0 || line[len - 1] != '\n')
-			rc = hg_parse_fail(p, "line without its newline (file truncated?)");
-		else if (memchr(line, '\0', (size_t)len))
-			rc = hg_parse_fail(p, "NUL byte in a line");
-		else if (ended)
-			rc = hg_parse_fail(p, "data after the '%s' line", HG_PROCESS_END);
-		else if ((line[len - 1] = '\0', p->in.line == 1))
-			rc = hg_proc_magic(p, line);
-		else if (strcmp(line, HG_PROCESS_END) == 0)
-			ended = true;
-		else
-			rc = hg_proc_line(p, line, proc);
+struct hg_proc_reader {
+	struct hg_parse p;
+	struct hg_proc_list *list;
+	hg_proc_warn_fn *warn;
+	void *ctx;
+	struct hg_proc cur;  /* the record being read */
+	size_t record_bytes; /* of cur so far */
+};
+
+/* The record being read is damaged (its reason in p.err): said, dropped. */
+static void hg_proc_damaged(struct hg_proc_reader *r)
+{
+	r->warn(r->ctx, r->p.err);
+	hg_proc_free(&r->cur);
+}
+
+/* The record being read ended with its end line: kept, or said damaged. */
+static int hg_proc_ended(struct hg_proc_reader *r)
+{
+	struct hg_proc_list *l = r->list;
+
+	if (!r->cur.program || !r->cur.pid) {
+		hg_parse_fail(&r->p, "no '%s' or '%s' line", HG_PROCESS_PROGRAM, HG_PROCESS_PID);
+		hg_proc_damaged(r);
+		return 0;
 	}
-	free(line);
-	if (rc < 0)
-		return -1;
-	if (ferror(in))
-		return hg_parse_fail(p, "read error: %s", strerror(errno));
-	p->in.line++;
-	if (p->in.line == 1)
-		return hg_parse_fail(p, "empty process record");
-	if (!ended)
-		return hg_parse_fail(p, "no '%s' line (file truncated?)", HG_PROCESS_END);
-	if (!proc->program || !proc->pid)
-		return hg_parse_fail(p, "no '%s' or '%s' line", HG_PROCESS_PROGRAM, HG_PROCESS_PID);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct hg_proc *grown = realloc(l->procs, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		l->procs = grown;
+		l->cap = cap;
+	}
+	l->procs[l->n++] = r->cur;
+	memset(&r->cur, 0, sizeof(r->cur));
 	return 0;
 }
 
-int hg_proc_load(const char *path, struct hg_proc *proc, char *err, size_t errlen)
+/* A first line: a new record starts (or a damaged one is said). */
+static enum hg_proc_state hg_proc_begin(struct hg_proc_reader *r, const char *line)
 {
-	struct hg_parse p;
-	FILE *in;
-	int rc;
+	if (hg_proc_magic(&r->p, line) < 0) {
+		r->warn(r->ctx, r->p.err);
+		return HG_PROC_SKIPPING;
+	}
+	memset(&r->cur, 0, sizeof(r->cur));
+	r->record_bytes = 0;
+	if (!(r->cur.path = strdup(r->p.path))) {
+		hg_parse_fail(&r->p, "out of memory");
+		r->warn(r->ctx, r->p.err);
+		return HG_PROC_SKIPPING;
+	}
+	return HG_PROC_INSIDE;
+}
 
-	memset(proc, 0, sizeof(*proc));
-	memset(&p, 0, sizeof(p));
-	p.path = path;
-	p.err = err;
-	p.errlen = errlen;
+static bool hg_proc_is_first_line(const char *line)
+{
+	static const char prefix[] = HG_PROCESS_MAGIC " ";
+
+	return strncmp(line, prefix, sizeof(prefix) - 1) == 0;
+}
+
+static int hg_proc_read(struct hg_proc_reader *r, FILE *in)
+{
+	struct hg_parse *p = &r->p;
+	enum hg_proc_state state = HG_PROC_OUTSIDE;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = 0;
+
+	while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
+		bool cut = len == 0 || line[len - 1] != '\n';
+
+		p->in.line++;
+		if (!cut)
+			line[len - 1] = '\0';
+		if (state == HG_PROC_INSIDE) {
+			r->record_bytes += (size_t)len;
+			int bad = 0;
+
+			if (cut)
+				bad = hg_parse_fail(p, "line without its newline (file truncated?)");
+			else if (r->record_bytes > HG_PROCESS_INPUT_MAX || len > HG_FMT_LINE_MAX)
+				bad = hg_parse_fail(p, "more than a process record holds");
+			else if (memchr(line, '\0', (size_t)len - 1))
+				bad = hg_parse_fail(p, "NUL byte in a line");
+			else if (hg_proc_is_first_line(line))
+				bad = hg_parse_fail(p, "a record without its '%s' line before this one",
+						    HG_PROCESS_END);
+			else if (strcmp(line, HG_PROCESS_END) == 0) {
+				state = HG_PROC_OUTSIDE;
+				rc = hg_proc_ended(r);
+				continue;
+			} else
+				bad = hg_proc_line(p, line, &r->cur);
+			if (bad == 0)
+				continue;
+			hg_proc_damaged(r);
+			state = HG_PROC_SKIPPING;
+			/* a first line that cut the record short starts the next */
+			if (cut || !hg_proc_is_first_line(line))
+				continue;
+		}
+		if (cut) { /* the file's last line, without its newline */
+			if (state == HG_PROC_OUTSIDE) {
+				hg_parse_fail(p, "line without its newline (file truncated?)");
+				r->warn(r->ctx, p->err);
+			}
+			continue;
+		}
+		if (len == 1)
+			continue; /* an empty line: between records */
+		if (hg_proc_is_first_line(line)) {
+			state = hg_proc_begin(r, line);
+		} else if (state == HG_PROC_OUTSIDE) {
+			if (p->in.line == 1)
+				hg_proc_magic(p, line); /* says what a record's first line is */
+			else
+				hg_parse_fail(p, "neither an empty line nor a record's first line "
+						 "('%s %d') after a record", HG_PROCESS_MAGIC,
+					      HG_PROCESS_FORMAT_VERSION);
+			r->warn(r->ctx, p->err);
+			state = HG_PROC_SKIPPING;
+		}
+	}
+	free(line);
+	if (rc < 0) {
+		hg_proc_free(&r->cur);
+		return hg_parse_fail(p, "out of memory");
+	}
+	if (p->in.line == 0 && !ferror(in))
+		return hg_parse_fail(p, "empty process record");
+	if (state == HG_PROC_INSIDE) {
+		p->in.line++;
+		hg_parse_fail(p, "no '%s' line (file truncated?)", HG_PROCESS_END);
+		hg_proc_damaged(r);
+	}
+	if (ferror(in))
+		return hg_parse_fail(p, "read error: %s", strerror(errno));
+	return 0;
+}
+
+int hg_proc_load_all(const char *path, struct hg_proc_list *list, hg_proc_warn_fn *warn,
+		     void *ctx, char *err, size_t errlen)
+{
+	struct hg_proc_reader r;
 	struct stat st;
-	int fd;
+	FILE *in;
+	int fd, rc;
 
+	memset(&r, 0, sizeof(r));
+	r.p.path = path;
+	r.p.err = err;
+	r.p.errlen = errlen;
+	r.list = list;
+	r.warn = warn;
+	r.ctx = ctx;
 	/* O_NONBLOCK: a FIFO named like a record must not hang the reader. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(in = fdopen(fd, "r"))) {
@@ -238,12 +348,17 @@ int hg_proc_load(const char *path, struct hg_proc *proc, char *err, size_t errle
 			close(fd);
 		return -1;
 	}
-	proc->path = strdup(path);
-	rc = proc->path ? hg_proc_read(&p, in, proc) : hg_parse_fail(&p, "out of memory");
+	rc = hg_proc_read(&r, in);
 	fclose(in);
-	if (rc < 0)
-		hg_proc_free(proc);
 	return rc;
+}
+
+void hg_proc_list_free(struct hg_proc_list *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		hg_proc_free(&list->procs[i]);
+	free(list->procs);
+	memset(list, 0, sizeof(*list));
 }
 
 void hg_proc_free(struct hg_proc *proc)

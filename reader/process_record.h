@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* A run's process record (<prefix>.proc, format/process.h and
- * heapguard-report(5), PROCESS RECORD) as the reader holds it: the facts a
- * process of a run left at exit, clean or not.  Read tolerantly: unknown keys
- * are skipped, but a file without its end line is refused (truncated). */
+/* A run's process records (a .proc file, the run's journal or a record of
+ * its own; format/process.h and heapguard-report(5), PROCESS RECORD) as the
+ * reader holds them: the facts a process of a run left at exit, clean or
+ * not.  Read tolerantly: unknown keys are skipped, but a record without its
+ * end line is refused (truncated, or its writer cut short), alone. */
 #ifndef HG_READER_PROCESS_RECORD_H
 #define HG_READER_PROCESS_RECORD_H
 
@@ -34,8 +35,22 @@ struct hg_proc {
 	char *report_frag;
 };
 
-/* Reads path: 0, or -1 and "PATH:LINE: what" (or "PATH: why") in err. */
-int hg_proc_load(const char *path, struct hg_proc *proc, char *err, size_t errlen);
+/* A file's records, in file order. */
+struct hg_proc_list {
+	struct hg_proc *procs;
+	size_t n, cap;
+};
+
+/* Told each damaged record, "PATH:LINE: what" (the record is skipped). */
+typedef void hg_proc_warn_fn(void *ctx, const char *err);
+
+/* Appends the complete records of path to list; each damaged one (no end
+ * line, a bad line, a writer cut short) goes to warn instead.  0, or -1 and
+ * "PATH: why" (or "PATH:LINE: why") in err when the file cannot be read or
+ * memory ran out. */
+int hg_proc_load_all(const char *path, struct hg_proc_list *list, hg_proc_warn_fn *warn,
+		     void *ctx, char *err, size_t errlen);
 void hg_proc_free(struct hg_proc *proc);
+void hg_proc_list_free(struct hg_proc_list *list);
 
 #endif

@@ -213,6 +213,17 @@ static void hg_warn_skipped(struct hg_run *run, const char *err)
 	run->damaged++;
 }
 
+/* One damaged record of a .proc file (a journal's others are read). */
+static void hg_warn_record(void *ctx, const char *err)
+{
+	struct hg_run *run = ctx;
+
+	fputs("heapguard-report: warning: ", stderr);
+	hg_put_text(stderr, err);
+	fputs(" (record skipped)\n", stderr);
+	run->damaged++;
+}
+
 /* The real path of a file, to match a record's report names: malloc'd or NULL. */
 static char *hg_real(const char *path)
 {
@@ -270,18 +281,17 @@ static int hg_run_processes(struct hg_run *run, char **report_real)
 	bool *claimed = calloc(run->nreports + 1, sizeof(*claimed));
 	size_t i, j;
 
-	run->processes = calloc(run->nrecords + run->nreports + 1, sizeof(*run->processes));
+	run->processes = calloc(run->records.n + run->nreports + 1, sizeof(*run->processes));
 	if (!claimed || !run->processes) {
 		free(claimed);
 		return -1;
 	}
-	for (i = 0; i < run->nrecords; i++) {
+	for (i = 0; i < run->records.n; i++) {
 		struct hg_run_process *p = &run->processes[run->nprocesses++];
-		char *real = run->records[i].report_leaks ? hg_sibling(run->records[i].path,
-								       run->records[i].report_leaks)
-							  : NULL;
+		struct hg_proc *rec = &run->records.procs[i];
+		char *real = rec->report_leaks ? hg_sibling(rec->path, rec->report_leaks) : NULL;
 
-		hg_process_from_record(p, &run->records[i]);
+		hg_process_from_record(p, rec);
 		for (j = 0; real && j < run->nreports; j++)
 			if (!claimed[j] && report_real[j] && strcmp(real, report_real[j]) == 0) {
 				claimed[j] = true;
@@ -325,11 +335,9 @@ static int hg_run_read(struct hg_run *run, const struct hg_file_list *l, char **
 
 	for (i = 0; i < l->n; i++) {
 		if (l->kinds[i] == HG_FILE_RECORD) {
-			if (hg_proc_load(l->paths[i], &run->records[run->nrecords], err,
-					 sizeof(err)) < 0)
+			if (hg_proc_load_all(l->paths[i], &run->records, hg_warn_record, run, err,
+					     sizeof(err)) < 0)
 				hg_warn_skipped(run, err);
-			else
-				run->nrecords++;
 		} else if (l->kinds[i] == HG_FILE_LEAKS) {
 			if (hg_leaks_load(l->paths[i], &run->reports[run->nreports], err,
 					  sizeof(err)) < 0) {
@@ -367,15 +375,14 @@ int hg_run_load(struct hg_run *run, const char *const *operands, size_t n,
 	case -1:
 		goto oom;
 	}
-	run->records = calloc(l.n + 1, sizeof(*run->records));
 	run->reports = calloc(l.n + 1, sizeof(*run->reports));
 	report_real = calloc(l.n + 1, sizeof(*report_real));
 	run->frag_paths = calloc(l.n + 1, sizeof(*run->frag_paths));
-	if (!run->records || !run->reports || !report_real || !run->frag_paths)
+	if (!run->reports || !report_real || !run->frag_paths)
 		goto oom;
 	if (hg_run_read(run, &l, report_real) < 0)
 		goto oom;
-	if (run->nrecords == 0 && run->nreports == 0) {
+	if (run->records.n == 0 && run->nreports == 0) {
 		if (n == 1)
 			fprintf(stderr,
 				"heapguard-report: %s: no process record or leak report could be "
@@ -424,9 +431,7 @@ void hg_run_free(struct hg_run *run)
 	}
 	free(run->sites);
 	hg_leaks_free(&run->table);
-	for (i = 0; i < run->nrecords; i++)
-		hg_proc_free(&run->records[i]);
-	free(run->records);
+	hg_proc_list_free(&run->records);
 	for (i = 0; i < run->nreports; i++)
 		hg_leaks_free(&run->reports[i]);
 	free(run->reports);

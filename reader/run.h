@@ -56,13 +56,12 @@ struct hg_run {
 	size_t noperands;
 	struct hg_run_process *processes;
 	size_t nprocesses;
-	struct hg_proc *records;
-	size_t nrecords;
+	struct hg_proc_list records; /* of every .proc file read */
 	struct hg_leaks *reports;
 	size_t nreports;
 	size_t frag_reports;   /* seen, not read: each is read alone */
 	char **frag_paths;     /* their paths (malloc'd), for --html */
-	size_t damaged;	       /* files skipped with a warning */
+	size_t damaged;	       /* files and records skipped with a warning */
 	struct hg_leaks table; /* the run's modules, stacks and frames */
 	struct hg_symbolizer *sym;
 	struct hg_run_error *errors;

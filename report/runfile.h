@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* A run (run_dir=): where the process's files go (PREFIX =
  * RUN_DIR/PROG.PID.UNIQ, a new UNIQ in every process and fork child) and
- * the process record it leaves there at exit, PREFIX.proc
- * (format/process.h, heapguard-report(5)), written last and never over
- * another file.  Nothing here calls malloc. */
+ * the process record it leaves there at exit (format/process.h,
+ * heapguard-report(5)), written last: appended to RUN_DIR/processes.proc,
+ * or under a file size limit alone in PREFIX.proc, never over another
+ * file.  Nothing here calls malloc. */
 #ifndef HG_RUNFILE_H
 #define HG_RUNFILE_H
 
@@ -37,7 +38,8 @@ struct hg_run_outcome {
 	const char *frag_report;
 };
 
-/* Write PREFIX.proc; a failure is said on stderr in one line. */
+/* Append the record to the journal (or write PREFIX.proc); a failure is
+ * said on stderr in one line. */
 void hg_run_write_record(const struct hg_run_outcome *o);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Totals of a run's process records, read as heapguard-report(5) describes
- * them: first line "heapguard-process VERSION", "key value" lines, unknown
- * keys skipped, and a record without its "end" line is damaged (its writer
- * died while writing, or it was cut), never counted as a process. */
+ * them: a .proc file holds one or more, each a first line
+ * "heapguard-process VERSION", "key value" lines (unknown keys skipped) and
+ * an "end" line; one without its "end" line is damaged (its writer died
+ * while writing, or it was cut), never counted as a process. */
 #define _GNU_SOURCE /* asprintf */
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +21,6 @@ struct hg_record {
 	uint64_t errors;
 	uint64_t lost_bytes, lost_blocks;
 	uint64_t indirect_bytes;
-	bool end;
 };
 
 /* "N" or "N M" after a key: the first number to *a, the second (if b) to *b.
@@ -51,40 +51,66 @@ static const char *hg_record_value(const char *line, const char *key)
 	return strncmp(line, key, n) == 0 && line[n] == ' ' ? line + n + 1 : NULL;
 }
 
-/* Parse one record; false when it is damaged. */
-static bool hg_record_parse(FILE *f, struct hg_record *rec)
+static void hg_record_count(struct hg_run_totals *t, const struct hg_record *rec)
+{
+	t->processes++;
+	t->errors += rec->errors;
+	t->error_processes += rec->errors > 0;
+	t->lost_bytes += rec->lost_bytes;
+	t->lost_blocks += rec->lost_blocks;
+	t->lost_processes += rec->lost_bytes > 0 || rec->indirect_bytes > 0;
+	t->clean += rec->errors == 0 && rec->lost_bytes == 0 && rec->indirect_bytes == 0;
+}
+
+/* Every record of a file (a run's journal holds many, each after an empty
+ * line): a complete one counts, a damaged one (cut short, a bad line, junk
+ * where a first line should be) is skipped up to the next first line. */
+static void hg_records_parse(FILE *f, struct hg_run_totals *t)
 {
 	static const char magic[] = HG_PROCESS_MAGIC " ";
+	enum { OUTSIDE, INSIDE, SKIPPING } state = OUTSIDE;
+	struct hg_record rec;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	bool ok = true, first = true;
 	const char *v;
 	uint64_t ignored;
+	size_t lines = 0;
 
-	memset(rec, 0, sizeof(*rec));
-	while (ok && !rec->end && (n = getline(&line, &cap, f)) >= 0) {
-		if (n == 0 || line[n - 1] != '\n') {
-			ok = false; /* a last line cut short */
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		bool ok = true;
+
+		lines++;
+		if (n == 0 || line[n - 1] != '\n') { /* a last line cut short */
+			t->damaged += state != SKIPPING;
+			state = SKIPPING;
 			break;
 		}
 		line[n - 1] = '\0';
-		if (first) {
-			ok = strncmp(line, magic, sizeof(magic) - 1) == 0 &&
-			     hg_record_numbers(line + sizeof(magic) - 1, &ignored, NULL);
-			first = false;
+		if (strncmp(line, magic, sizeof(magic) - 1) == 0) {
+			t->damaged += state == INSIDE; /* the one before has no end */
+			memset(&rec, 0, sizeof(rec));
+			ok = hg_record_numbers(line + sizeof(magic) - 1, &ignored, NULL);
+			state = INSIDE;
+		} else if (state != INSIDE) {
+			ok = line[0] == '\0' || state == SKIPPING;
 		} else if (strcmp(line, HG_PROCESS_END) == 0) {
-			rec->end = true;
+			hg_record_count(t, &rec);
+			state = OUTSIDE;
 		} else if ((v = hg_record_value(line, HG_PROCESS_ERRORS)) != NULL) {
-			ok = hg_record_numbers(v, &rec->errors, NULL);
+			ok = hg_record_numbers(v, &rec.errors, NULL);
 		} else if ((v = hg_record_value(line, HG_PROCESS_LOST)) != NULL) {
-			ok = hg_record_numbers(v, &rec->lost_bytes, &rec->lost_blocks);
+			ok = hg_record_numbers(v, &rec.lost_bytes, &rec.lost_blocks);
 		} else if ((v = hg_record_value(line, HG_PROCESS_INDIRECT)) != NULL) {
-			ok = hg_record_numbers(v, &rec->indirect_bytes, &ignored);
+			ok = hg_record_numbers(v, &rec.indirect_bytes, &ignored);
+		}
+		if (!ok) {
+			t->damaged++;
+			state = SKIPPING;
 		}
 	}
+	t->damaged += state == INSIDE || lines == 0;
 	free(line);
-	return ok && rec->end;
 }
 
 static bool hg_is_record_name(const char *name)
@@ -103,7 +129,6 @@ int hg_records_read(const char *dir, struct hg_run_totals *t)
 	if (d == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
-		struct hg_record rec;
 		char *path;
 		FILE *f;
 
@@ -113,18 +138,7 @@ int hg_records_read(const char *dir, struct hg_run_totals *t)
 		free(path);
 		if (f == NULL)
 			continue; /* gone, or not ours to read: not a record of the run */
-		if (!hg_record_parse(f, &rec)) {
-			t->damaged++;
-		} else {
-			t->processes++;
-			t->errors += rec.errors;
-			t->error_processes += rec.errors > 0;
-			t->lost_bytes += rec.lost_bytes;
-			t->lost_blocks += rec.lost_blocks;
-			t->lost_processes += rec.lost_bytes > 0 || rec.indirect_bytes > 0;
-			t->clean +=
-				rec.errors == 0 && rec.lost_bytes == 0 && rec.indirect_bytes == 0;
-		}
+		hg_records_parse(f, t);
 		fclose(f);
 	}
 	closedir(d);

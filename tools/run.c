@@ -173,6 +173,30 @@ char *hg_run_part_create(const char *dir)
 	return part;
 }
 
+/* to (NAME.proc) is taken, as the run's journal is when another command
+ * wrote to the run: link from to NAME.N.proc, the first N free.  Linked,
+ * not copied: a process of the command still running that appends to the
+ * journal after the move appends to the same file. */
+static bool hg_link_numbered(const char *from, const char *to)
+{
+	size_t stem = strlen(to) - strlen(".proc");
+
+	for (unsigned n = 1; n < 1000; n++) {
+		char *alt;
+		bool done;
+
+		if (asprintf(&alt, "%.*s.%u.proc", (int)stem, to, n) < 0)
+			return false;
+		done = link(from, alt) == 0;
+		free(alt);
+		if (done)
+			return true;
+		if (errno != EEXIST)
+			return false;
+	}
+	return false;
+}
+
 /* Move part's files of one kind (records or not) into dir: linked under the
  * same name, never replacing a file there, then unlinked.  Hidden names
  * are files still being written. */
@@ -197,7 +221,7 @@ static void hg_run_part_move(const char *part, const char *dir, bool records)
 			free(from);
 			continue;
 		}
-		if (link(from, to) == 0)
+		if (link(from, to) == 0 || (record && errno == EEXIST && hg_link_numbered(from, to)))
 			unlink(from);
 		free(from);
 		free(to);

@@ -162,7 +162,7 @@ cmp -s "$d/stderr" "$tmp/off.want" || { fail "off: stderr, expected:"; sed 's/^/
 [ "$(ls "$d")" = "$(printf 'stderr\nstdout')" ] || { fail "off: files written:"; ls "$d" | sed 's/^/    /'; }
 (cd "$d" && timeout 120 env LD_PRELOAD="$lib" HEAPGUARD_OPTIONS="report=off:run_dir=$d/run" \
 	"$prog" off >stdout 2>stderr) || fail "off: cp_prog off in a run exited $?"
-[ "$(ls "$d/run" | wc -l)" = 1 ] && ls "$d/run" | grep -q '^cp_prog\.[0-9]*\.[0-9a-f]*\.proc$' ||
+[ "$(ls "$d/run")" = processes.proc ] && [ "$(grep -cx end "$d/run/processes.proc")" = 1 ] ||
 	{ fail "off: the run holds other than one record:"; ls "$d/run" | sed 's/^/    /'; }
 [ ! -s "$d/stderr" ] || { fail "off: something on stderr in a run:"; sed 's/^/    /' "$d/stderr"; }
 

@@ -51,7 +51,7 @@ grep -q '^heapguard: 1 process, lost 100 bytes at 1 site in 1 process (make_lost
 # test-suite.log gathers the failing tests' logs: the diagnostics are there too
 grep -q '^heapguard: double-free of 0x' test-suite.log || fail "test-suite.log has no diagnostic"
 # one run directory, every test's record, nothing else (no launcher's part left)
-n=$(ls heapguard-run | grep -c '\.proc$')
+n=$(cat heapguard-run/*.proc | grep -c '^heapguard-process ')
 [ "$n" -eq 3 ] || fail "the run has $n records, not 3: $(ls -A heapguard-run)"
 ls -A heapguard-run | grep -q '^\.heapguard-launch-' && fail "a launcher's part of the run is left: $(ls -A heapguard-run)"
 "$HG_REPORT" heapguard-run >report.out 2>&1

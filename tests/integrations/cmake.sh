@@ -42,7 +42,7 @@ for out in ctest.out "$log"; do
 	grep -q "^heapguard: 1 process, lost 100 bytes at 1 site in 1 process (make_lost_buffer); read it all: heapguard-report $run\$" "$out" ||
 		fail "the leak's summary is not in $out: $(grep '^heapguard: [0-9]' "$out")"
 done
-n=$(ls "$run" | grep -c '\.proc$')
+n=$(cat "$run"/*.proc | grep -c '^heapguard-process ')
 [ "$n" -eq 3 ] || fail "the run has $n records, not 3: $(ls -A "$run")"
 timeout 120 ctest -R tidy >tidy.out 2>&1 || fail "ctest -R tidy failed: $(cat tidy.out)"
 runs_done

@@ -42,7 +42,7 @@ check_log() {
 		fail "$1: the double free's summary is not in $log: $(grep '^heapguard: [0-9]' "$log")"
 	grep -q "^heapguard: 1 process, lost 100 bytes at 1 site in 1 process (make_lost_buffer); read it all: heapguard-report $2\$" "$log" ||
 		fail "$1: the leak's summary is not in $log: $(grep '^heapguard: [0-9]' "$log")"
-	n=$(ls "$2" | grep -c '\.proc$')
+	n=$(cat "$2"/*.proc | grep -c '^heapguard-process ')
 	[ "$n" -eq 3 ] || fail "$1: the run has $n records, not 3: $(ls -A "$2")"
 }
 

@@ -109,7 +109,7 @@ echo 'not a record' >"$d/junk.1.0.proc"
 printf 'heapguard-process 1\n' >"$d/.hidden.2.0.proc"
 run 1 --no-symbols --json "$d"
 [ "$(wc -l <"$tmp/err")" = 4 ] || fail "damaged run: not 4 warnings: $(cat "$tmp/err")"
-grep -q "^heapguard-report: warning: $rec:19: no 'end' line (file truncated?) (file skipped)$" "$tmp/err" ||
+grep -q "^heapguard-report: warning: $rec:19: no 'end' line (file truncated?) (record skipped)$" "$tmp/err" ||
 	fail "no FILE:LINE warning for the truncated record: $(cat "$tmp/err")"
 grep -q "^heapguard-report: warning: $rec2:5: pid '10x4' is not an unsigned decimal number" "$tmp/err" ||
 	fail "no warning for the bad pid: $(cat "$tmp/err")"
@@ -124,6 +124,34 @@ json 'j["processes"] == 11 and j["damaged_files"] == 4' \
 run 0 --no-symbols --summary-line "$d"
 grep -q '^heapguard: 11 processes (1 clean), 1 heap error in 1 process (double-free at double_free), lost 484 bytes at 2 sites in 9 processes' "$tmp/out" ||
 	fail "damaged run summary: $(cat "$tmp/out")"
+# A run's journal (processes.proc): the records one after another, each
+# after an empty line.  One cut short by its writer (no newline, and no
+# end) and one with a bad line cost a warning each, at their line; the
+# records around them are read, the one glued after the cut one too.
+mkdir "$tmp/journal"
+j=$tmp/journal/processes.proc
+for pid in 7 8 9 10 11; do
+	proc_record "$tmp/journal" $pid 1 0 /usr/bin/make 0 0 0 0 0
+done
+for pid in 7 8 9 10 11; do
+	f=$(ls "$tmp/journal"/make.$pid.*.proc)
+	case $pid in
+	8) { echo; head -n 4 "$f" | head -c -3; } >>"$j" ;; # cut in its arg line
+	10) { echo; sed 's/^ppid 1$/ppid x/' "$f"; } >>"$j" ;;
+	*) { echo; cat "$f"; } >>"$j" ;;
+	esac
+	rm "$f"
+done
+run 0 --json "$tmp/journal"
+[ "$(wc -l <"$tmp/err")" = 2 ] || fail "journal: not 2 warnings: $(cat "$tmp/err")"
+grep -q "^heapguard-report: warning: $j:25: a record without its 'end' line before this one (record skipped)$" "$tmp/err" ||
+	fail "journal: no warning for the record cut short: $(cat "$tmp/err")"
+grep -q "^heapguard-report: warning: $j:49: ppid 'x' is not an unsigned decimal number (record skipped)$" "$tmp/err" ||
+	fail "journal: no warning for the bad line: $(cat "$tmp/err")"
+json 'j["processes"] == 3 and j["damaged_files"] == 2 and j["clean"] == 3'
+run 0 --summary-line "$tmp/journal"
+[ "$(cat "$tmp/out")" = "heapguard: 3 processes, all clean; read it all: heapguard-report $tmp/journal" ] ||
+	fail "journal summary: $(cat "$tmp/out")"
 # Nothing readable: exit 2, one line.
 mkdir "$tmp/bad"
 echo junk >"$tmp/bad/a.1.0.proc"

@@ -53,6 +53,12 @@ record() {
 	printf 'printf "heapguard-process 1\\nversion 0.1.0\\nprogram /bin/fake\\narg 0 fake\\npid 7\\nppid 1\\nfork 0\\ntime 1764967000 2026-12-05T20:56:40Z\\nlevel full\\nstatus 0\\nexitcode 0\\nerrors %s\\nlost %s %s\\nindirect 0 0\\nsuppressed 0 0\\nscanned 1\\nend\\n" >"$D/%s.proc"; ' \
 		"$2" "$3" "$(($3 > 0))" "$1"
 }
+# jrecord ERRORS LOST_BYTES: the same record appended to the run's journal,
+# $D/processes.proc, after an empty line, as the library appends it
+jrecord() {
+	printf 'printf "\\nheapguard-process 1\nversion 0.1.0\nprogram /bin/fake\narg 0 fake\npid 7\nppid 1\nfork 0\ntime 1764967000 2026-12-05T20:56:40Z\nlevel full\nstatus 0\nexitcode 0\nerrors %s\nlost %s %s\nindirect 0 0\nsuppressed 0 0\nscanned 1\nend\n" >>"$D/processes.proc"; ' \
+		"$1" "$2" "$(($2 > 0))"
+}
 # the run's directory, as the command sees it
 getdir='D=${HEAPGUARD_OPTIONS##*run_dir=}; '
 
@@ -124,6 +130,12 @@ run 0 "$bin" --skip='*' --run-dir=r -- sh -c "$getdir$(record p.1.a 2 0)$(record
 [ "$(tail -n 1 "$tmp/err")" = "heapguard: 3 processes (1 clean), 2 heap errors in 1 process, lost 100 bytes in 1 block in 1 process, 1 damaged record; read it all: heapguard-report $PWD/r" ] ||
 	fail "summary of a run with findings: '$(tail -n 1 "$tmp/err")'"
 rm -rf r
+# the journal: its records counted, one cut short by its writer (glued to
+# the next one's empty line) damaged alone
+run 0 "$bin" --skip='*' --run-dir=r -- sh -c "$getdir$(jrecord 0 0)"'printf "\nheapguard-process 1\nerrors 5\nlost 1" >>"$D/processes.proc"; '"$(jrecord 1 0)$(jrecord 0 0)"
+[ "$(tail -n 1 "$tmp/err")" = "heapguard: 3 processes (2 clean), 1 heap error in 1 process, 1 damaged record; read it all: heapguard-report $PWD/r" ] ||
+	fail "summary of a journal with a record cut short: '$(tail -n 1 "$tmp/err")'"
+rm -rf r
 run 0 "$bin" --skip='*' --run-dir=r -- true
 case $(tail -n 1 "$tmp/err") in
 "heapguard: 0 processes: an empty run"*"$PWD/r") ;;
@@ -153,12 +165,13 @@ st 42 -- sh -c 'exit 42'
 
 # 5b. one run directory shared by launchers running at once (make -j check
 #     with the launcher as LOG_COMPILER): each one's summary and status are
-#     its own command's, and the directory ends up holding every record
+#     its own command's, and the directory ends up holding every record,
+#     the second journal beside the first under the next free number
 mkdir shared
-"$bin" --skip='*' --run-dir=shared --leak_exitcode=7 -- sh -c "$getdir$(record p.1.a 0 10) sleep 1" \
+"$bin" --skip='*' --run-dir=shared --leak_exitcode=7 -- sh -c "$getdir$(jrecord 0 10) sleep 1" \
 	2>"$tmp/err.a" &
 first=$!
-"$bin" --skip='*' --run-dir=shared --leak_exitcode=7 -- sh -c "sleep 0.3; $getdir$(record p.2.b 0 0)" \
+"$bin" --skip='*' --run-dir=shared --leak_exitcode=7 -- sh -c "sleep 0.3; $getdir$(jrecord 0 0)" \
 	2>"$tmp/err.b"
 got_b=$?
 wait $first
@@ -173,8 +186,10 @@ case $(tail -n 1 "$tmp/err.a") in
 "heapguard: 1 process"*", lost 10 bytes"*"heapguard-report $PWD/shared") ;;
 *) fail "the leaking launcher of a shared run: '$(tail -n 1 "$tmp/err.a")'" ;;
 esac
-[ "$(ls -A shared | tr '\n' ' ')" = "p.1.a.proc p.2.b.proc " ] ||
-	fail "the shared run holds '$(ls -A shared | tr '\n' ' ')', not both records alone"
+[ "$(ls -A shared | tr '\n' ' ')" = "processes.1.proc processes.proc " ] ||
+	fail "the shared run holds '$(ls -A shared | tr '\n' ' ')', not both journals alone"
+[ "$(grep -h '^lost ' shared/processes.proc shared/processes.1.proc | sort | tr '\n' ' ')" = "lost 0 0 lost 10 1 " ] ||
+	fail "the shared run's journals do not hold one record each"
 rm -rf shared
 
 # 6. death by a signal: the launcher dies of it too, after the summary
