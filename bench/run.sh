@@ -148,6 +148,10 @@ set_contender() {
 	heapguard-fast) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:$hg") ;;
 	heapguard-full) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:$hg") ;;
 	heapguard-full-noleaks) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:leaks=0:$hg") ;;
+	# Inside a QA run: every process leaves its record in the run directory
+	# (the startup block's workloads run these too).
+	heapguard-fast-run) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:run_dir=$scratch/run-dir") ;;
+	heapguard-full-run) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:run_dir=$scratch/run-dir") ;;
 	# The default's sampled guard pages (sample=) left out: their cost is
 	# the ratio of heapguard-fast (or -full) to these.
 	heapguard-fast-nosample) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:sample=0:$hg") ;;
@@ -184,10 +188,16 @@ missing() {
 	clean_run
 }
 
-clean_run() { rm -rf "${reports:?}"/* "$scratch"/heaptrack/*; }
+clean_run() { rm -rf "${reports:?}"/* "$scratch"/heaptrack/* "$scratch/run-dir"; }
 
 # Run only when named with --contenders: sample=0 beside the defaults.
 optional=(heapguard-fast-nosample heapguard-full-nosample)
+# Run on the startup block's workloads (exec-loop, bash-script) beside the
+# others, unless --contenders leaves them out.
+in_run=()
+for c in heapguard-fast-run heapguard-full-run; do
+	[ -z "$pick" ] || listed "$c" "$pick" && in_run+=("$c")
+done
 active=()
 all_contenders=$(IFS=,; echo "${contenders[*]}")
 for c in "${contenders[@]}" "${optional[@]}"; do
@@ -349,7 +359,9 @@ for w in "${workloads[@]}"; do
 	esac
 	[ "$kind" = micro ] && microlist+=("$name")
 	worklist+=("$name")
-	for c in "${active[@]}"; do
+	these=("${active[@]}")
+	case $name in exec-loop | bash-script) these+=("${in_run[@]}") ;; esac
+	for c in "${these[@]}"; do
 		# memcheck runs the smallest workloads only: it is 20-100x slower.
 		[ "$c" = valgrind ] && [ "$small" != v ] && continue
 		say "$name: glibc vs $c ($((SECONDS - sections_start)) s so far)"
@@ -388,14 +400,20 @@ if [ $table_started = 1 ]; then
 	echo "In short: the median time ratio / peak-RSS ratio against glibc."
 	echo
 	header="| workload |" rule="|---|"
-	for c in "${active[@]}"; do header+=" $c |" rule+="---|"; done
+	for c in "${active[@]}" "${in_run[@]}"; do header+=" $c |" rule+="---|"; done
 	echo "$header"
 	echo "$rule"
 	for name in "${worklist[@]}"; do
 		row="| $name |"
-		for c in "${active[@]}"; do row+=" ${summary["$name $c"]:--} |"; done
+		for c in "${active[@]}" "${in_run[@]}"; do row+=" ${summary["$name $c"]:--} |"; done
 		echo "$row"
 	done
+	if [ ${#in_run[@]} -gt 0 ]; then
+		echo
+		echo "The -run contenders are heapguard inside a QA run (run_dir=): every"
+		echo "process appends its record to the run's journal, and its reports"
+		echo "go there; they run the startup block's workloads only."
+	fi
 fi
 
 if [ ${#microlist[@]} -gt 0 ]; then
@@ -405,12 +423,12 @@ if [ ${#microlist[@]} -gt 0 ]; then
 	echo "clock around its loop, so process start-up and exit are not in it):"
 	echo
 	header="| workload | glibc |" rule="|---|---|"
-	for c in "${active[@]}"; do header+=" $c |" rule+="---|"; done
+	for c in "${active[@]}" "${in_run[@]}"; do header+=" $c |" rule+="---|"; done
 	echo "$header"
 	echo "$rule"
 	for name in "${microlist[@]}"; do
 		row="| $name | $(printf '%s' "${glibc_ns[$name]:-}" | median | xargs printf '%.1f') |"
-		for c in "${active[@]}"; do
+		for c in "${active[@]}" "${in_run[@]}"; do
 			v=${perop["$name $c"]:-}
 			if [ -n "$v" ]; then row+=" $(printf '%.1f' "$v") |"; else row+=" - |"; fi
 		done
