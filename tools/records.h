@@ -20,8 +20,9 @@ struct hg_run_totals {
 	uint64_t damaged;	  /* records that could not be read (truncated, bad magic) */
 };
 
-/* Add up every PREFIX.proc of dir (hidden files, the writers' temporary
- * names, are not records).  Returns 0, or -1 with errno when dir cannot be
+/* Add up every record of every .proc file of dir, the run's journal
+ * (processes.proc) and records of their own alike (hidden files, the
+ * writers' temporary names, are not records).  Returns 0, or -1 with errno when dir cannot be
  * read. */
 int hg_records_read(const char *dir, struct hg_run_totals *totals);
 
