@@ -10,6 +10,11 @@
  * side by side in one section, so that a child copies one page for them
  * rather than one per file. */
 #define HG_FORK_STATE __attribute__((section("hg_fork_state")))
+/* The fork handlers' code, side by side in a section of its own (which the
+ * linker puts with .text.unlikely, at any optimisation level), so that a
+ * fork child (most exec at once) faults in one window of heapguard's code
+ * for them rather than one per file; cold, as they are. */
+#define HG_FORK_CODE __attribute__((cold, section(".text.unlikely.hg_fork")))
 
 /* A function the program (or glibc on its behalf: exit, fork, thread exit)
  * calls into.  Its stack may be 8 bytes off the ABI's 16-byte alignment

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compiler.h"
 #include "fmt.h"
 #include "lock.h"
 #include "options.h"
@@ -125,7 +126,7 @@ static bool already_reported(enum hg_error_kind kind, const void *addr)
 	return found;
 }
 
-void hg_diag_fork_child(void)
+HG_FORK_CODE void hg_diag_fork_child(void)
 {
 	hg_lock_reset(&seen_lock);
 	hg_lock_reset(&report_lock);

@@ -4,6 +4,7 @@
  * without, first (see hg_protect_find). */
 #include "protect.h"
 
+#include "../base/compiler.h"
 #include "../lib/lib.h"
 #include "canary.h"
 #include "fault.h"
@@ -179,17 +180,17 @@ void hg_protect_before_fork(void)
 	hg_lock_release(&table_lock);
 }
 
-void hg_protect_fork_prepare(void)
+HG_FORK_CODE void hg_protect_fork_prepare(void)
 {
 	hg_lock_acquire(&table_lock);
 }
 
-void hg_protect_fork_parent(void)
+HG_FORK_CODE void hg_protect_fork_parent(void)
 {
 	hg_lock_release(&table_lock);
 }
 
-void hg_protect_fork_child(void)
+HG_FORK_CODE void hg_protect_fork_child(void)
 {
 	hg_lock_reset(&table_lock);
 }

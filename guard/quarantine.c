@@ -163,17 +163,17 @@ size_t hg_quarantine_bytes(void)
 	return __atomic_load_n(&bytes, __ATOMIC_RELAXED);
 }
 
-void hg_quarantine_fork_prepare(void)
+HG_FORK_CODE void hg_quarantine_fork_prepare(void)
 {
 	hg_lock_acquire(&lock);
 }
 
-void hg_quarantine_fork_parent(void)
+HG_FORK_CODE void hg_quarantine_fork_parent(void)
 {
 	hg_lock_release(&lock);
 }
 
-void hg_quarantine_fork_child(bool locked)
+HG_FORK_CODE void hg_quarantine_fork_child(bool locked)
 {
 	if (locked)
 		hg_lock_reset(&lock);

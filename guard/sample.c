@@ -24,6 +24,7 @@
 
 #include <string.h>
 
+#include "../base/compiler.h"
 #include "../lib/lib.h"
 #include "../stack/peak.h"
 #include "../stack/stack.h"
@@ -488,17 +489,17 @@ void hg_sample_stats(struct hg_sample_stats *s)
 	s->live = __atomic_load_n(&n_live, __ATOMIC_RELAXED);
 }
 
-void hg_sample_fork_prepare(void)
+HG_FORK_CODE void hg_sample_fork_prepare(void)
 {
 	hg_lock_acquire(&pool_lock);
 }
 
-void hg_sample_fork_parent(void)
+HG_FORK_CODE void hg_sample_fork_parent(void)
 {
 	hg_lock_release(&pool_lock);
 }
 
-void hg_sample_fork_child(void)
+HG_FORK_CODE void hg_sample_fork_child(void)
 {
 	hg_lock_reset(&pool_lock);
 }

@@ -14,6 +14,7 @@
 #include "hooks.h"
 #include "internal.h"
 #include "usage.h"
+#include "../base/compiler.h"
 
 struct hg_arena hg_main_arena;
 struct hg_lock hg_arena_list_lock = HG_LOCK_INIT;
@@ -386,19 +387,19 @@ void hg_arena_unlock_all(void)
 
 /* fork(): every arena lock is taken before, so the child sees no arena in
  * the middle of an update; the child re-initialises them all. */
-void hg_arena_fork_prepare(void)
+HG_FORK_CODE void hg_arena_fork_prepare(void)
 {
 	if (hg_ready)
 		hg_arena_lock_all();
 }
 
-void hg_arena_fork_parent(void)
+HG_FORK_CODE void hg_arena_fork_parent(void)
 {
 	if (hg_ready)
 		hg_arena_unlock_all();
 }
 
-void hg_arena_fork_child(void)
+HG_FORK_CODE void hg_arena_fork_child(void)
 {
 	if (!hg_ready)
 		return;
@@ -429,7 +430,7 @@ void hg_arena_fork_child(void)
 
 /* Only this thread survives the fork: its count starts over, and another
  * thread that comes to the heap makes the per-thread counts unsummable. */
-void hg_generation_fork_child(void)
+HG_FORK_CODE void hg_generation_fork_child(void)
 {
 	hg_generation++;
 	hg_stamp_owner_bits = ((hg_generation << (HG_GENERATION_SHIFT - HG_OWNER_SHIFT)) &
@@ -443,7 +444,7 @@ void hg_generation_fork_child(void)
 	hg_self.own_log_left = HG_OWN_LOG_MAX;
 }
 
-void hg_generation_fork_parent(void)
+HG_FORK_CODE void hg_generation_fork_parent(void)
 {
 	__atomic_store_n(&generation_forked, true, __ATOMIC_RELAXED);
 }

@@ -4,6 +4,7 @@
 #include "region.h"
 
 #include "internal.h"
+#include "../base/compiler.h"
 
 struct hg_segment hg_region_first;
 struct hg_header_span hg_region_first_headers = { UINTPTR_MAX, 0 };
@@ -257,7 +258,7 @@ struct hg_lock *hg_region_mmap_lock(void)
 	return &mmap_lock;
 }
 
-void hg_region_fork_child(void)
+HG_FORK_CODE void hg_region_fork_child(void)
 {
 	hg_lock_reset(&mmap_lock);
 }

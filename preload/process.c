@@ -16,6 +16,7 @@
 #include <sys/single_threaded.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../base/diag.h"
 #include "../base/os.h"
 #include "../base/path.h"
@@ -102,7 +103,7 @@ static void fork_block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &all, &fork_saved_mask);
 }
 
-HG_ENTRY void hg_process_fork_prepare(void)
+HG_FORK_CODE HG_ENTRY void hg_process_fork_prepare(void)
 {
 	fork_locked = false;
 	if (!hg_ready)
@@ -126,7 +127,7 @@ HG_ENTRY void hg_process_fork_prepare(void)
 	fork_locked = true;
 }
 
-HG_ENTRY void hg_process_fork_parent(void)
+HG_FORK_CODE HG_ENTRY void hg_process_fork_parent(void)
 {
 	hg_generation_fork_parent();
 	if (!fork_locked)
@@ -144,7 +145,7 @@ HG_ENTRY void hg_process_fork_parent(void)
 	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
-HG_ENTRY void hg_process_fork_child(void)
+HG_FORK_CODE HG_ENTRY void hg_process_fork_child(void)
 {
 	if (!hg_ready)
 		return;

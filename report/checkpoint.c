@@ -37,12 +37,12 @@ void hg_checkpoint_start(void)
 
 /* The clock is read before the fork: a child that reads it for the first
  * time pays page faults for the call (and its exit may be all it does). */
-void hg_checkpoint_fork_prepare(void)
+HG_FORK_CODE void hg_checkpoint_fork_prepare(void)
 {
 	fork_us = now_us();
 }
 
-void hg_checkpoint_fork_child(void)
+HG_FORK_CODE void hg_checkpoint_fork_child(void)
 {
 	hg_lock_reset(&checkpointing);
 	made = 0;

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "../base/compiler.h"
 #include "../base/diag.h"
 #include "../base/fmt.h"
 #include "../base/options.h"
@@ -260,7 +261,7 @@ void hg_exit_write_crash_reports(void)
 	finished();
 }
 
-void hg_exit_fork_child(void)
+HG_FORK_CODE void hg_exit_fork_child(void)
 {
 	final_state = FINAL_NONE;
 	final_writer = 0;

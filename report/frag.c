@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/compiler.h"
 #include "../guard/guard.h"
 #include "../guard/protect.h"
 #include "../guard/sample.h"
@@ -978,7 +979,7 @@ out:
 	return err;
 }
 
-void hg_frag_fork_child(void)
+HG_FORK_CODE void hg_frag_fork_child(void)
 {
 	hg_lock_reset(&reporting);
 	hg_timeline_fork_child();

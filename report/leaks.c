@@ -989,7 +989,7 @@ void hg_leaks_done(void)
 	scan_release();
 }
 
-void hg_leaks_fork_child(void)
+HG_FORK_CODE void hg_leaks_fork_child(void)
 {
 	scanning = 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../base/fmt.h"
 #include "../base/path.h"
 #include "../format/common.h"
@@ -178,7 +179,7 @@ bool hg_reportfile_off(void)
 
 static struct hg_lock naming = HG_LOCK_INIT;
 
-void hg_reportfile_fork_child(void)
+HG_FORK_CODE void hg_reportfile_fork_child(void)
 {
 	hg_lock_reset(&naming);
 }

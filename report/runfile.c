@@ -50,7 +50,7 @@ void hg_run_start(void)
 		hg_fmt(run_dir, sizeof(run_dir), "%s", dir);
 }
 
-void hg_run_fork_child(void)
+HG_FORK_CODE void hg_run_fork_child(void)
 {
 	uniq[0] = '\0';
 	fork_generation++;

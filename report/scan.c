@@ -21,6 +21,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../lib/lib.h"
 #include "../stack/modules.h"
 
@@ -991,7 +992,7 @@ static void scan_between_chunks(struct roots *r, uintptr_t lo, uintptr_t hi)
  * for written if pagemap or the note says so.  A fork while other
  * threads run (they may write a page between the note and the fork), or
  * a note that failed, loses it: the scan walks the heap, as before. */
-static struct {
+HG_FORK_STATE static struct {
 	struct hg_range *runs; /* pages noted, sorted, apart */
 	size_t n, cap;
 	bool lost;
@@ -1148,7 +1149,7 @@ bool hg_scan_fork_noted(void)
 	return !noted.lost;
 }
 
-void hg_scan_fork_child(void)
+HG_FORK_CODE void hg_scan_fork_child(void)
 {
 	if (noted.runs != NULL)
 		own_unmap(noted.runs, noted.cap * sizeof(*noted.runs));

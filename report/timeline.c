@@ -5,6 +5,7 @@
  * the lock, so a poll that is not due costs a clock read and a compare. */
 #include "timeline.h"
 
+#include "../base/compiler.h"
 #include "../base/lock.h"
 #include "../base/options.h"
 #include "../base/os.h"
@@ -83,7 +84,7 @@ size_t hg_timeline_get(struct hg_timeline_sample *out)
 	return n;
 }
 
-void hg_timeline_fork_child(void)
+HG_FORK_CODE void hg_timeline_fork_child(void)
 {
 	hg_lock_reset(&lock);
 }

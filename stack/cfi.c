@@ -15,6 +15,7 @@
 #include <link.h>
 #include <string.h>
 
+#include "../base/compiler.h"
 #include "../lib/lib.h"
 #include "../base/lock.h"
 #include "../base/os.h"
@@ -596,17 +597,17 @@ unsigned hg_cfi_memory(uintptr_t lo[HG_CFI_RANGES], uintptr_t hi[HG_CFI_RANGES])
 }
 
 /* fork(): no rule is half written in the child. */
-void hg_cfi_fork_prepare(void)
+HG_FORK_CODE void hg_cfi_fork_prepare(void)
 {
 	hg_lock_acquire(&fill_lock);
 }
 
-void hg_cfi_fork_parent(void)
+HG_FORK_CODE void hg_cfi_fork_parent(void)
 {
 	hg_lock_release(&fill_lock);
 }
 
-void hg_cfi_fork_child(void)
+HG_FORK_CODE void hg_cfi_fork_child(void)
 {
 	hg_lock_reset(&fill_lock);
 }

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 
 #include "../lib/lib.h"
+#include "../base/compiler.h"
 #include "../base/os.h"
 #include "cfi.h"
 #include "stack.h"
@@ -437,17 +438,17 @@ void hg_stack_live_get(uint32_t id, struct hg_stack_live *out)
 	out->blocks = __atomic_load_n(&l[at].blocks, __ATOMIC_RELAXED);
 }
 
-void hg_depot_fork_prepare(void)
+HG_FORK_CODE void hg_depot_fork_prepare(void)
 {
 	hg_lock_acquire(&insert_lock);
 }
 
-void hg_depot_fork_parent(void)
+HG_FORK_CODE void hg_depot_fork_parent(void)
 {
 	hg_lock_release(&insert_lock);
 }
 
-void hg_depot_fork_child(void)
+HG_FORK_CODE void hg_depot_fork_child(void)
 {
 	hg_lock_reset(&insert_lock);
 }

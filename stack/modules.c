@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../base/lock.h"
 #include "../base/os.h"
 #include "../base/path.h"
@@ -150,17 +151,17 @@ void hg_modules_walk(int (*visit)(struct dl_phdr_info *info, size_t size, void *
 	hg_lock_release(&walking);
 }
 
-void hg_modules_fork_prepare(void)
+HG_FORK_CODE void hg_modules_fork_prepare(void)
 {
 	hg_lock_acquire(&walking);
 }
 
-void hg_modules_fork_parent(void)
+HG_FORK_CODE void hg_modules_fork_parent(void)
 {
 	hg_lock_release(&walking);
 }
 
-void hg_modules_fork_child(void)
+HG_FORK_CODE void hg_modules_fork_child(void)
 {
 	hg_lock_reset(&walking);
 }

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "../base/compiler.h"
 #include "../lib/hooks.h"
 #include "../lib/lib.h"
 #include "../lib/usage.h"
@@ -137,7 +138,7 @@ void hg_peak_get(struct hg_peak *out)
 	hg_lock_release(&recording);
 }
 
-void hg_peak_fork_child(void)
+HG_FORK_CODE void hg_peak_fork_child(void)
 {
 	hg_lock_reset(&recording);
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "../base/fmt.h"
 #include "../lib/lib.h"
 #include "cfi.h"
@@ -173,7 +174,7 @@ static struct hg_lock load_lock = HG_LOCK_INIT;
 enum { LOAD_NONE, LOAD_DONE, LOAD_BUSY, LOAD_FAILED };
 static int load_state;
 
-void hg_unwind_fork_prepare(void)
+HG_FORK_CODE void hg_unwind_fork_prepare(void)
 {
 	__atomic_add_fetch(&forks_pending, 1, __ATOMIC_SEQ_CST);
 	/* libunwind's slow path takes microseconds; a thread stuck there
@@ -182,13 +183,13 @@ void hg_unwind_fork_prepare(void)
 		sched_yield();
 }
 
-void hg_unwind_fork_parent(void)
+HG_FORK_CODE void hg_unwind_fork_parent(void)
 {
 	__atomic_sub_fetch(&forks_pending, 1, __ATOMIC_SEQ_CST);
 }
 
 /* The child is this thread alone: no other fork, no other capture. */
-void hg_unwind_fork_child(void)
+HG_FORK_CODE void hg_unwind_fork_child(void)
 {
 	__atomic_store_n(&forks_pending, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&inside_libunwind, 0, __ATOMIC_SEQ_CST);
