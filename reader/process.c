@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The process record parser (process_record.h): a file's records one after
- * another, each "key value" lines after its first line, read with the leak report's field cursor and checks
- * (parse.h), so numbers and escapes are refused as they are there.  A key
- * this reader does not know is skipped: the library may add some. */
+ * another, each "key value" lines after its first line, read with the leak
+ * report's field cursor and checks (parse.h), so numbers and escapes are
+ * refused as they are there.  A key this reader does not know is skipped:
+ * the library may add some. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
