@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The leak report at exit; see leaks.h.  Order matters: modules are listed
- * while the loader's lock can still be taken, then the arenas are locked
- * (try only), the other threads paused, the live chunks copied, scanned and
- * classified; only then does anything else run again.  The file is written
- * from the copies, with mmap'd memory only. */
+/* The leak report at exit; see leaks.h.  Order matters: the arenas are
+ * locked (try only), the other threads paused, the live chunks copied,
+ * scanned and classified; only then does anything else run again.  The
+ * file is written from the copies, with mmap'd memory only, and the
+ * modules its stacks name are listed then, the loader's lock free again. */
 #define _GNU_SOURCE
 #include "leaks.h"
 
@@ -510,8 +510,7 @@ struct memory {
  * They never hold a pointer the program gave us.  When the allocator is
  * linked into the executable itself (unit tests) only the main arena is
  * left out: the rest is the program's. */
-static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
-			       struct hg_range *ex, size_t max)
+static size_t build_exclusions(struct collect *k, struct hg_range *ex, size_t max)
 {
 	size_t n = 0;
 	if (hg_region_first.hi != 0)
@@ -533,10 +532,6 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 	hg_own_log_range(&log_lo, &log_hi);
 	if (log_lo != log_hi && n < max)
 		ex[n++] = (struct hg_range){ log_lo, log_hi };
-	/* The module list: paths and segment bounds, in room mostly untouched. */
-	if (mods->mods != NULL && n < max)
-		ex[n++] = (struct hg_range){ (uintptr_t)mods->mods,
-					     (uintptr_t)mods->mods + mods->map_len };
 	/* The stack depot (return addresses only, and big), the stack walk's
 	 * rule tables and its threads' memos, level=full's side table of
 	 * owners: one buffer for the ranges each of them lists. */
@@ -551,12 +546,9 @@ static size_t build_exclusions(struct collect *k, const struct hg_modules *mods,
 		for (unsigned i = 0; i < count && n < max; i++)
 			ex[n++] = (struct hg_range){ lo[i], hi[i] };
 	}
-	const struct hg_segment_range *self =
-		hg_modules_segment(mods, (uintptr_t)&hg_leaks_scan);
-	if (self != NULL && self->module != 0)
-		for (unsigned i = 0; i < mods->nsegs && n < max; i++)
-			if (mods->segs[i].module == self->module && mods->segs[i].writable)
-				ex[n++] = (struct hg_range){ mods->segs[i].lo, mods->segs[i].hi };
+	unsigned count = hg_modules_own_writable(lo, hi, HG_OWNER_RANGES_MAX);
+	for (unsigned i = 0; i < count && n < max; i++)
+		ex[n++] = (struct hg_range){ lo[i], hi[i] };
 	return n;
 }
 
@@ -571,7 +563,7 @@ static void free_memory(struct memory *mem)
  * inherited memory it wrote as roots besides the usual ones.  1: done, 0:
  * no memory, -1: the log does not add up (chunks overlap), walk the heap
  * instead. */
-static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *tls,
+static int scan_child(const struct hg_tls_span *tls,
 		      uintptr_t caller_sp, const uintptr_t *regs, unsigned nregs,
 		      struct memory *mem, struct collect *k, struct hg_scan_stats *stats,
 		      const struct hg_world *world, struct hg_chunk *const *log, size_t nlog,
@@ -626,8 +618,7 @@ static int scan_child(const struct hg_modules *mods, const struct hg_tls_span *t
 		.chunks = k->chunks,
 		.count = k->count,
 		.exclude = mem->exclude,
-		.nexclude = build_exclusions(k, mods, mem->exclude, nex),
-		.modules = mods,
+		.nexclude = build_exclusions(k, mem->exclude, nex),
 		.tls = *tls,
 		.caller_sp = caller_sp,
 		.caller_regs = regs,
@@ -653,7 +644,7 @@ static void forget_new(const struct collect *k)
 
 /* Copy and classify every live chunk, with the world paused.  False (the
  * heap was busy, or no memory) means no report. */
-static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *tls,
+static bool scan_heap(const struct hg_tls_span *tls,
 		      uintptr_t caller_sp, const uintptr_t *regs, unsigned nregs,
 		      struct memory *mem, struct collect *k, struct hg_scan_stats *stats,
 		      const char **why, bool checkpoint)
@@ -670,7 +661,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 	if (hg_own_log(&log, &nlog, &forked) && (!forked || hg_scan_fork_noted())) {
 		int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
-			int got = scan_child(mods, tls, caller_sp, regs, nregs, mem, k, stats,
+			int got = scan_child(tls, caller_sp, regs, nregs, mem, k, stats,
 					     &world, log, nlog, fd);
 			close(fd);
 			if (got >= 0) {
@@ -705,8 +696,7 @@ static bool scan_heap(const struct hg_modules *mods, const struct hg_tls_span *t
 		.chunks = k->chunks,
 		.count = k->count,
 		.exclude = mem->exclude,
-		.nexclude = build_exclusions(k, mods, mem->exclude, nex),
-		.modules = mods,
+		.nexclude = build_exclusions(k, mem->exclude, nex),
 		.tls = *tls,
 		.caller_sp = caller_sp,
 		.caller_regs = regs,
@@ -800,8 +790,10 @@ static char exe[HG_PATH];
 HG_FORK_STATE static bool scanned;
 static int scan_error; /* why the last scan made no report: EBUSY or ENOMEM */
 
-/* The report's process fields and the modules its stacks name: at the
- * scan, or at the first write for a scan that did not need them. */
+/* The report's process fields and the modules its stacks name, at its
+ * write: the scan needs neither, and a fork child that leaked nothing
+ * writes no report (listing the modules read each one's program headers,
+ * a page fault apiece in a child that never touched them). */
 static bool describe_process(void)
 {
 	if (r.modules != NULL)
@@ -827,17 +819,13 @@ static __attribute__((noinline)) bool leaks_scan(int status, unsigned checkpoint
 	const char *why = "out of memory";
 	struct hg_tls_span tls;
 	hg_scan_own_tls(&tls);
-	if (!describe_process() ||
-	    !scan_heap(&mods, &tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why,
+	if (!scan_heap(&tls, caller_sp, regs, nregs, &mem, &k, &r.scan, &why,
 		       checkpoint != 0) ||
 	    !make_sites(&r, &k, &mem)) {
 		scan_error = why == heap_busy ? EBUSY : ENOMEM;
 		if (!hg_run_active() && checkpoint == 0)
 			hg_fmt_fd(2, "heapguard: no leak report: %s\n", why);
 		free_memory(&mem);
-		if (r.modules != NULL)
-			hg_modules_free(&mods);
-		r.modules = NULL;
 		return false;
 	}
 	suppress_sites(&r);

@@ -187,8 +187,9 @@ struct hg_stopped {
 
 /* Shared with the signal handler, so it lives in static memory: a late
  * handler (a thread that unblocked the signal after we gave up on it) must
- * find it mapped, see `active` false and return at once. */
-static struct {
+ * find it mapped, see `active` false and return at once.  Every scan
+ * writes it, a fork child's at exit too: fork state (compiler.h). */
+HG_FORK_STATE static struct {
 	int signo;
 	int active;  /* a stop is in progress */
 	int release; /* futex: paused threads may go on */
@@ -840,7 +841,7 @@ static void consider_mapping(struct roots *r, const char *line)
 		return;
 	/* A file that is not a loaded module's data may be truncated under
 	 * us (SIGBUS) and holds no pointers of this process anyway. */
-	if (inode != 0 && hg_modules_segment(r->in->modules, lo) == NULL)
+	if (inode != 0 && !hg_modules_contains(lo))
 		return;
 	/* A paused thread's stack counts from its stack pointer up: below it
 	 * lie dead frames, full of stale pointers. */

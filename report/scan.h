@@ -13,8 +13,6 @@
 
 #include "../format/leaks.h"
 
-struct hg_modules;
-
 /* A live chunk as the report sees it.  Arrays of these are sorted by user. */
 struct hg_live {
 	uintptr_t user;	  /* the address malloc returned */
@@ -93,10 +91,9 @@ struct hg_scan_input {
 	size_t count;
 	const struct hg_range *exclude; /* heapguard's heap and memory */
 	size_t nexclude;
-	const struct hg_modules *modules; /* file-backed roots must be module data */
-	struct hg_tls_span tls;		  /* left out of every thread's TLS */
-	uintptr_t caller_sp;		  /* the calling thread's stack from here */
-	const uintptr_t *caller_regs;	  /* its callee-saved registers */
+	struct hg_tls_span tls;	      /* left out of every thread's TLS */
+	uintptr_t caller_sp;	      /* the calling thread's stack from here */
+	const uintptr_t *caller_regs; /* its callee-saved registers */
 	unsigned ncaller_regs;
 	/* A fork child that knows its own blocks (then chunks holds only
 	 * those): the memory it inherited, its heap's segments and inherited

@@ -11,6 +11,7 @@
 #include "cfi.h"
 #include "unwind.h"
 
+#include <dlfcn.h>
 #include <emmintrin.h>
 #include <link.h>
 #include <string.h>
@@ -139,7 +140,7 @@ _Static_assert(sizeof(struct rule) == 8, "a rule is stored as one word");
 /* ---- modules ---- */
 
 struct module {
-	uintptr_t lo, hi;			/* executable segment */
+	uintptr_t lo, hi;			/* its code, or all its mapping */
 	const uint8_t *hdr;			/* .eh_frame_hdr, or NULL */
 };
 
@@ -168,20 +169,34 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-/* Under fill_lock: the module whose code holds ip, reloading the list once
- * when ip is in none (a library loaded since). */
-static const struct module *module_of(uintptr_t ip)
+/* Under fill_lock: the module whose code holds ip.  glibc's
+ * _dl_find_object answers from its own table, no lock taken and no
+ * module's program headers read: a fork child's first walk (at its exit)
+ * read those of every module, a page fault each.  Before ld.so has set
+ * that table up, or for code it does not list, the list of modules is
+ * walked, and walked again once when ip is in none (a library loaded since). */
+static bool module_of(uintptr_t ip, struct module *out)
 {
+	struct dl_find_object found;
+	if (_dl_find_object((void *)ip, &found) == 0) {
+		out->lo = (uintptr_t)found.dlfo_map_start;
+		out->hi = (uintptr_t)found.dlfo_map_end;
+		out->hdr = found.dlfo_eh_frame;
+		return true;
+	}
 	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned i = 0; i < nmodules; i++)
-			if (ip - modules[i].lo < modules[i].hi - modules[i].lo)
-				return &modules[i];
+		for (unsigned i = 0; i < nmodules; i++) {
+			if (ip - modules[i].lo < modules[i].hi - modules[i].lo) {
+				*out = modules[i];
+				return true;
+			}
+		}
 		if (pass == 0) {
 			nmodules = 0;
 			dl_iterate_phdr(add_module, NULL);
 		}
 	}
-	return NULL;
+	return false;
 }
 
 /* ---- DWARF reading ---- */
@@ -532,10 +547,10 @@ static void run_program(struct cursor *c, const struct cie *cie, uintptr_t loc, 
 static struct rule derive(uintptr_t ip)
 {
 	struct rule r = { 0, 0, 0, RULE_UNSUPPORTED };
-	const struct module *m = module_of(ip);
-	if (m == NULL || m->hdr == NULL)
+	struct module m;
+	if (!module_of(ip, &m) || m.hdr == NULL)
 		return r;
-	const uint8_t *fde = find_fde(m->hdr, ip);
+	const uint8_t *fde = find_fde(m.hdr, ip);
 	if (fde == NULL)
 		return r;
 	uint32_t len, cie_off;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The loaded modules (dl_iterate_phdr) at report time: index, load bias,
  * build id and path for the report's module map, and their PT_LOAD spans
- * so that a frame becomes "module+offset" and the scan knows which
- * file-backed mappings are module data.  All memory is mmap'd. */
+ * so that a frame becomes "module+offset".  All memory is mmap'd.  The
+ * scan asks hg_modules_contains instead, which takes no list. */
 #ifndef HG_MODULES_H
 #define HG_MODULES_H
 
@@ -42,6 +42,17 @@ void hg_modules_free(struct hg_modules *m);
 
 /* The segment holding addr, or NULL. */
 const struct hg_segment_range *hg_modules_segment(const struct hg_modules *m, uintptr_t addr);
+
+/* Whether addr lies in a loaded module's mapping.  No list is taken: glibc's
+ * _dl_find_object reads its own sorted table without a lock, so this runs
+ * with other threads paused, and a fork child that never reports reads no
+ * module's program headers (a page fault each). */
+bool hg_modules_contains(uintptr_t addr);
+
+/* heapguard's own writable segments, page-rounded: up to max of them into
+ * lo/hi, and how many.  None when heapguard is linked into the executable
+ * (unit tests): its data is then the program's. */
+unsigned hg_modules_own_writable(uintptr_t *lo, uintptr_t *hi, unsigned max);
 
 /* dl_iterate_phdr for heapguard's report-time walks, never while fork()
  * copies the process: the walk holds the loader's dl_load_write_lock,
