@@ -10,6 +10,12 @@
  * side by side in one section, so that a child copies one page for them
  * rather than one per file. */
 #define HG_FORK_STATE __attribute__((section("hg_fork_state")))
+/* The variables every process writes as it starts (options, parameters,
+ * the main arena's head): side by side in one section, next to the page
+ * of .data that the loader writes anyway, so that a short process faults
+ * in one page for them rather than seven (a fault costs more than all the
+ * rest of heapguard's start on some virtual machines). */
+#define HG_START_STATE __attribute__((section("hg_start_state")))
 /* The fork handlers' code, side by side in a section of its own (which the
  * linker puts with .text.unlikely, at any optimisation level), so that a
  * fork child (most exec at once) faults in one window of heapguard's code

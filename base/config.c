@@ -4,6 +4,7 @@
  * has not set environ yet) or, in AT_SECURE processes, /etc/heapguard.conf.
  * Runs inside the first malloc call: no allocation, no stdio, no getenv;
  * warnings go out with write(2), one line each. */
+#include "compiler.h"
 #include "config_internal.h"
 #include "glob.h"
 
@@ -11,7 +12,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-struct hg_config hg_config;
+HG_START_STATE struct hg_config hg_config;
 
 /* "NAME=value" when entry starts with name and '='. */
 static const char *hg_env_value(const char *entry, const char *name)

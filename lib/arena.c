@@ -16,7 +16,7 @@
 #include "usage.h"
 #include "../base/compiler.h"
 
-struct hg_arena hg_main_arena;
+HG_START_STATE struct hg_arena hg_main_arena;
 struct hg_lock hg_arena_list_lock = HG_LOCK_INIT;
 unsigned hg_narenas = 1;
 static struct hg_arena *free_list;	 /* arenas with no attached thread */

@@ -9,16 +9,17 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "../base/compiler.h"
 #include "hooks.h"
 #include "internal.h"
 #include "usage.h"
 
-struct hg_mparams hg_mp;
-bool hg_ready;
-uintptr_t hg_link_secret;
+HG_START_STATE struct hg_mparams hg_mp;
+HG_START_STATE bool hg_ready;
+HG_START_STATE uintptr_t hg_link_secret;
 __thread struct hg_thread hg_self __attribute__((tls_model("initial-exec")));
 
-static struct hg_lock init_lock = HG_LOCK_INIT;
+HG_START_STATE static struct hg_lock init_lock = HG_LOCK_INIT;
 
 /* The fork handlers, registered as the main program's (no DSO handle), not
  * with pthread_atfork: that passes this library's __dso_handle, and glibc's

@@ -6,9 +6,10 @@
 #include "internal.h"
 #include "../base/compiler.h"
 
-struct hg_segment hg_region_first;
+HG_START_STATE struct hg_segment hg_region_first;
 struct hg_header_span hg_region_first_headers = { UINTPTR_MAX, 0 };
 uint64_t hg_region_heap_bits[HG_HEAP_SLOTS / 64];
+HG_START_STATE bool hg_region_heaps_seen;
 
 /* Further main-arena segments (after brk failed or was moved by someone
  * else): rare, so a short list.  Past its end, pointers there are trusted
@@ -101,6 +102,8 @@ void hg_region_heap_mark(const void *heap, bool live)
 {
 	uintptr_t slot = (uintptr_t)heap >> HG_HEAP_SHIFT;
 	uint64_t bit = (uint64_t)1 << (slot % 64);
+	if (live && !hg_region_heaps_seen)
+		__atomic_store_n(&hg_region_heaps_seen, true, __ATOMIC_RELEASE);
 	if (live)
 		__atomic_fetch_or(&hg_region_heap_bits[slot / 64], bit, __ATOMIC_RELEASE);
 	else

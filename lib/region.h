@@ -27,6 +27,10 @@ struct hg_header_span {
 };
 extern struct hg_header_span hg_region_first_headers;
 extern uint64_t hg_region_heap_bits[HG_HEAP_SLOTS / 64];
+/* Set before the first bit is: until then (a program that never made a
+ * second arena) no lookup reads the bitmap, 256 KiB of which each page
+ * read costs a page fault, three in every leak scan. */
+extern bool hg_region_heaps_seen;
 
 bool hg_region_in_other_segments(uintptr_t a);
 /* The main arena's further segments, for the heap walker. */
@@ -63,7 +67,7 @@ static inline size_t hg_region_heap_size(uintptr_t heap)
 static inline bool hg_region_heap_slot(uintptr_t a)
 {
 	uintptr_t slot = a >> HG_HEAP_SHIFT;
-	if (slot >= HG_HEAP_SLOTS)
+	if (slot >= HG_HEAP_SLOTS || !__atomic_load_n(&hg_region_heaps_seen, __ATOMIC_ACQUIRE))
 		return false;
 	return (__atomic_load_n(&hg_region_heap_bits[slot / 64], __ATOMIC_RELAXED) >>
 		(slot % 64)) & 1;

@@ -6,7 +6,9 @@
 # the fault: one or two faults for all of them, where they were spread over
 # 130 KiB, one per file's window), and the variables a child writes at
 # fork in the one hg_fork_state section (one page copied, not one per
-# file).
+# file).  Likewise the variables every process writes as it starts, in
+# hg_start_state: an exec'd /bin/true faulted in seven pages of heapguard's
+# .bss for them, one now.
 set -u
 lib=${HEAPGUARD_LIB:-}
 [ -n "$lib" ] && [ -f "$lib" ] || { echo "SKIP: HEAPGUARD_LIB not set"; exit 77; }
@@ -32,12 +34,20 @@ elif [ $(($3 - $2)) -ge 65536 ]; then
 	fail=1
 fi
 
-# the section index of hg_fork_state, then that of each variable
-sec=$(readelf -SW "$lib" | sed -n 's/^ *\[ *\([0-9]*\)\] hg_fork_state .*/\1/p')
-[ -n "$sec" ] || { echo "FAIL: no hg_fork_state section"; exit 1; }
-for v in noted ring_inherited batch_inherited final_state fork_generation hg_generation; do
-	got=$(readelf -sW "$lib" | awk -v v="$v" '$8 == v { print $7; exit }')
-	[ "$got" = "$sec" ] || { echo "FAIL: $v is in section ${got:-?}, not hg_fork_state ($sec)"; fail=1; }
-done
+# the section index of each section, then that of each variable
+in_section() { # SECTION VARIABLE...
+	want=$1
+	shift
+	idx=$(readelf -SW "$lib" | sed -n "s/^ *\[ *\([0-9]*\)\] $want .*/\1/p")
+	[ -n "$idx" ] || { echo "FAIL: no $want section"; fail=1; return; }
+	for v in "$@"; do
+		got=$(readelf -sW "$lib" | awk -v v="$v" '$8 == v { print $7; exit }')
+		[ "$got" = "$idx" ] || { echo "FAIL: $v is in section ${got:-?}, not $want ($idx)"; fail=1; }
+	done
+}
+in_section hg_fork_state noted ring_inherited batch_inherited final_state fork_generation \
+	hg_generation stop
+in_section hg_start_state hg_config hg_mp hg_ready hg_link_secret hg_main_arena \
+	hg_region_first hg_region_heaps_seen hg_checksum_key init_lock
 [ $fail = 0 ] && echo "PASS: fork layout ($1 handlers in $(($3 - $2)) bytes)"
 exit $fail
