@@ -8,7 +8,9 @@
 # fork in the one hg_fork_state section (one page copied, not one per
 # file).  Likewise the variables every process writes as it starts, in
 # hg_start_state: an exec'd /bin/true faulted in seven pages of heapguard's
-# .bss for them, one now.
+# .bss for them, one now.  And libheapguard.so needs no libz.so when
+# configure linked zlib's archive into it (six faults fewer), and never
+# exports a name of zlib's, which would take the program's own calls.
 set -u
 lib=${HEAPGUARD_LIB:-}
 [ -n "$lib" ] && [ -f "$lib" ] || { echo "SKIP: HEAPGUARD_LIB not set"; exit 77; }
@@ -49,5 +51,14 @@ in_section hg_fork_state noted ring_inherited batch_inherited final_state fork_g
 	hg_generation stop
 in_section hg_start_state hg_config hg_mp hg_ready hg_link_secret hg_main_arena \
 	hg_region_first hg_region_heaps_seen hg_checksum_key init_lock
+case ${HG_PRELOAD_ZLIB_LIBS:-} in
+-Wl,*libz.a)
+	if readelf -dW "$lib" | grep -q 'NEEDED.*libz\.so'; then
+		echo "FAIL: $lib needs libz.so, though configure linked zlib's archive"
+		fail=1
+	fi ;;
+esac
+zsyms=$(nm -D --defined-only "$lib" | awk '$3 ~ /^(deflate|inflate|crc32|adler32|zlibVersion)/ { print $3 }')
+[ -z "$zsyms" ] || { echo "FAIL: $lib exports zlib's names:" $zsyms; fail=1; }
 [ $fail = 0 ] && echo "PASS: fork layout ($1 handlers in $(($3 - $2)) bytes)"
 exit $fail
