@@ -4,8 +4,10 @@
 #define _GNU_SOURCE
 #include "os.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/auxv.h>
@@ -23,6 +25,39 @@ void hg_os_init(void)
 	unsigned long ps = getauxval(AT_PAGESZ);
 	if (ps >= 4096 && (ps & (ps - 1)) == 0)
 		hg_page_size = ps;
+}
+
+/* heapguard's own ELF header: the start of its first loaded page (GNU ld
+ * and lld define the symbol, hidden, in every output). */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+static pid_t own_code_mapped_in;
+
+void hg_os_map_own_code(void)
+{
+	pid_t pid = getpid();
+	if (own_code_mapped_in == pid)
+		return;
+	own_code_mapped_in = pid;
+	const ElfW(Phdr) *ph =
+		(const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	uintptr_t bias = (uintptr_t)&__ehdr_start, page = hg_page_size;
+	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+			bias -= ph[i].p_vaddr;
+			break;
+		}
+	}
+	int saved = errno;
+	/* The segments after the first (which the loader read): code, then
+	 * read-only data (the stack walk's .eh_frame_hdr among it). */
+	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || ph[i].p_offset == 0 || (ph[i].p_flags & PF_W))
+			continue;
+		uintptr_t lo = (bias + ph[i].p_vaddr) & ~(page - 1);
+		uintptr_t hi = (bias + ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
+		madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
+	}
+	errno = saved;
 }
 
 void *hg_os_map(size_t size, bool huge)

@@ -173,6 +173,7 @@ void hg_init(void)
 		return;
 	}
 	hg_os_init();
+	hg_os_map_own_code();
 	hg_usage_start();
 	char *const *envp = environ != NULL ? environ : early_environment();
 	/* Set-user-ID and set-group-ID programs: not the environment, the

@@ -187,6 +187,7 @@ HG_ENTRY static void at_exit(int status, void *arg)
 	 * that takes its frame address has rbp set up as its frame pointer). */
 	const uintptr_t *fp = __builtin_frame_address(0);
 	hg_unwind_exit_entry((uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0]);
+	hg_os_map_own_code(); /* a fork child's, the exit's code to come */
 	int replaced = hg_exit_write_reports(status);
 	if (replaced >= 0) {
 		fflush(NULL);
