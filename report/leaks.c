@@ -576,8 +576,15 @@ static int scan_child(const struct hg_tls_span *tls,
 	hg_walk_segment_list(count_segment, &nsegs);
 	count_mmapped = 0;
 	hg_region_mmap_each_locked(count_one_mmapped);
-	size_t max = nlog + count_mmapped + 1024, max_mapped = count_mmapped + 1024;
-	size_t nex = max_mapped + 1024 + 64 + HG_OWN_LISTED;
+	/* Room for the chunks and mappings of threads that did not pause, and
+	 * for the main arena's further segments (those are counted: the arena
+	 * is locked).  A child alone (most are) needs no room: each part of
+	 * the two pieces is then written near its start, in two pages or
+	 * three, where the room spread them over six (a page fault each). */
+	size_t room = world->threads + world->not_stopped > 0 ? 1024 : 0;
+	const struct hg_segment *other;
+	size_t max = nlog + count_mmapped + room, max_mapped = count_mmapped + room;
+	size_t nex = max_mapped + hg_region_other_segments(&other) + 64 + HG_OWN_LISTED;
 	ch.max_segs = nsegs;
 	ch.max_inherited = nsegs + count_mmapped;
 	mem->chunks_len = 2 * max * sizeof(struct hg_live);

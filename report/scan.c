@@ -108,6 +108,21 @@ void *hg_scan_map(size_t len)
 	return p;
 }
 
+void hg_scan_unmap_used(void *p, size_t len, size_t used)
+{
+	char *c = p, *base = __atomic_load_n(&scratch.base, __ATOMIC_ACQUIRE);
+	size_t need = (len + 63) & ~(size_t)63;
+	if (c != NULL && base != NULL && c >= base && c < base + HG_SCRATCH_BYTES &&
+	    __atomic_load_n(&scratch.owner, __ATOMIC_ACQUIRE) == (uintptr_t)&hg_self &&
+	    c + need == base + scratch.used && scratch.live > 1) {
+		/* The last piece handed out: zero again, and the next piece
+		 * takes its room, in pages already faulted in. */
+		memset(c, 0, used < len ? used : len);
+		scratch.used -= need;
+	}
+	hg_scan_unmap(p, len);
+}
+
 void hg_scan_unmap(void *p, size_t len)
 {
 	if (p == NULL)
@@ -653,7 +668,7 @@ char *hg_scan_read_file(const char *path, size_t *len, size_t *map_len)
 			return NULL;
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			hg_scan_unmap(buf, cap);
+			hg_scan_unmap_used(buf, cap, 0);
 			return NULL;
 		}
 		size_t n = 0;
@@ -673,7 +688,7 @@ char *hg_scan_read_file(const char *path, size_t *len, size_t *map_len)
 			return buf;
 		}
 		/* Too small to tell the end: again, four times larger. */
-		hg_scan_unmap(buf, cap);
+		hg_scan_unmap_used(buf, cap, cap);
 		cap *= 4;
 	}
 }
@@ -705,9 +720,13 @@ struct roots {
 	bool prev_noaccess; /* and whether it was ---p (a guard page?) */
 	uint64_t bytes;
 	uint64_t heap_bytes;
-	unsigned char vec[4096]; /* mincore's answer, one window */
-	uint64_t pm[512];	 /* pagemap's, one window */
+	unsigned nslots;    /* paused threads' slots read (one that answers late is not) */
+	uint64_t *pm;	    /* pagemap's answer, one window (HG_PM_WINDOW) */
+	unsigned char *vec; /* mincore's, one window (HG_VEC_WINDOW) */
 };
+
+#define HG_PM_WINDOW  512  /* pages whose pagemap entries one read takes */
+#define HG_VEC_WINDOW 4096 /* pages one mincore call asks about */
 
 /* /proc/self/pagemap's bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define HG_PM_PRESENT ((uint64_t)1 << 63)
@@ -734,7 +753,7 @@ static void scan_root(struct roots *r, uintptr_t lo, uintptr_t hi, bool sparse)
 	}
 	uintptr_t page = hg_page_size;
 	for (uintptr_t a = lo & ~(page - 1); a < hi;) {
-		uintptr_t end = a + sizeof(r->vec) * page;
+		uintptr_t end = a + HG_VEC_WINDOW * page;
 		if (end > hi || end < a)
 			end = hi;
 		size_t npages = (end - a + page - 1) / page;
@@ -907,7 +926,7 @@ static size_t build_exclusions(struct roots *r, struct hg_range *ex, size_t max)
 			ex[n++] = own[i];
 	if (n < max)
 		ex[n++] = own_tls(&r->in->tls, (uintptr_t)&hg_self);
-	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
+	unsigned slots = r->nslots;
 	for (unsigned i = 0; stop.slots != NULL && i < slots && n < max; i++)
 		ex[n++] = own_tls(&r->in->tls, stop.slots[i].tls);
 	hg_scan_sort_ranges(ex, n);
@@ -930,7 +949,7 @@ static void scan_roots(struct roots *r, char *maps, size_t len, unsigned *faults
 	if (maps == NULL)
 		return;
 	/* Registers of the paused threads and of the caller. */
-	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
+	unsigned slots = r->nslots;
 	for (unsigned i = 0; stop.slots != NULL && i < slots; i++)
 		scan_thread_words(r->m, (uintptr_t)stop.slots[i].regs,
 				  (uintptr_t)(stop.slots[i].regs + NGREG));
@@ -1199,8 +1218,8 @@ static void scan_pages(struct roots *r, uintptr_t lo, uintptr_t hi, int fd, bool
 	size_t at = 0;
 	for (uintptr_t a = lo & ~(page - 1); a < hi;) {
 		size_t npages = (hi - a + page - 1) / page;
-		if (npages > sizeof(r->pm) / sizeof(r->pm[0]))
-			npages = sizeof(r->pm) / sizeof(r->pm[0]);
+		if (npages > HG_PM_WINDOW)
+			npages = HG_PM_WINDOW;
 		ssize_t got = pread(fd, r->pm, npages * sizeof(r->pm[0]),
 				    (off_t)(a / page * sizeof(r->pm[0])));
 		if (got < (ssize_t)sizeof(r->pm[0])) { /* cannot tell: all of it */
@@ -1277,13 +1296,18 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	if (n == 0)
 		return true;
 	/* start[], state[], the mark stack, the exclusions and the roots'
-	 * state, in one mapping. */
-	size_t nex_max = in->nexclude + HG_OWN_MAX + HG_STOP_MAX + 2;
-	size_t nsps_max = HG_STOP_MAX * 2 + 1;
+	 * state, in one piece: the parts every scan writes first, sized by
+	 * the threads actually paused, then the windows and the dead stacks'
+	 * room, which a scan uses in part or not at all.  A process of one
+	 * thread writes two pages of it, where it wrote five when each part
+	 * had room for HG_STOP_MAX threads (a page fault each). */
+	unsigned nslots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
+	size_t nex_max = in->nexclude + HG_OWN_MAX + nslots + 2;
+	size_t nsps_max = (size_t)nslots * 2 + 1;
 	size_t len = sizeof(struct marker) + sizeof(struct roots) + n * sizeof(uintptr_t) +
 		     n * sizeof(uint32_t) + nex_max * sizeof(struct hg_range) +
-		     nsps_max * sizeof(uintptr_t) +
-		     HG_DEAD_STACKS_MAX * sizeof(struct hg_dead_stack) + n + 64;
+		     nsps_max * sizeof(uintptr_t) + n + 64 + HG_PM_WINDOW * sizeof(uint64_t) +
+		     HG_VEC_WINDOW + HG_DEAD_STACKS_MAX * sizeof(struct hg_dead_stack);
 	char *mem = hg_scan_map(len);
 	if (mem == NULL)
 		return false;
@@ -1293,8 +1317,10 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	m->stack = (uint32_t *)(m->start + n);
 	r->exclude = (struct hg_range *)(((uintptr_t)(m->stack + n) + 7) & ~(uintptr_t)7);
 	r->sps = (uintptr_t *)(r->exclude + nex_max);
-	r->dead = (struct hg_dead_stack *)(r->sps + nsps_max);
-	m->state = (uint8_t *)(r->dead + HG_DEAD_STACKS_MAX);
+	m->state = (uint8_t *)(r->sps + nsps_max);
+	r->pm = (uint64_t *)(((uintptr_t)(m->state + n) + 15) & ~(uintptr_t)15);
+	r->vec = (unsigned char *)(r->pm + HG_PM_WINDOW);
+	r->dead = (struct hg_dead_stack *)(r->vec + HG_VEC_WINDOW);
 	m->map_len = len;
 	m->chunks = in->chunks;
 	m->count = n;
@@ -1313,12 +1339,12 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	index_chunks(m); /* before the exclusions: its mapping is one */
 	r->m = m;
 	r->in = in;
+	r->nslots = nslots;
 	size_t maps_len = 0, maps_map_len = 0;
 	char *maps = roots == NULL ? hg_scan_read_file("/proc/self/maps", &maps_len, &maps_map_len)
 				   : NULL;
 	r->nexclude = build_exclusions(r, r->exclude, nex_max);
-	unsigned slots = stop.nslots < HG_STOP_MAX ? stop.nslots : HG_STOP_MAX;
-	for (unsigned i = 0; stop.slots != NULL && i < slots; i++) {
+	for (unsigned i = 0; stop.slots != NULL && i < nslots; i++) {
 		r->sps[r->nsps++] = stop.slots[i].sp;
 		r->sps[r->nsps++] = stop.slots[i].handler_sp;
 	}
@@ -1350,7 +1376,7 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	drain_reachable(m, &stats->faults);
 	mark_indirect(m, &stats->faults);
 	fault_guard_off();
-	hg_scan_unmap(maps, maps_map_len);
+	hg_scan_unmap_used(maps, maps_map_len, maps_len);
 	if (m->regions != NULL)
 		stats->index_bytes = (m->region_mask + 1) * sizeof(struct region);
 	unindex_chunks(m);

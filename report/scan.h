@@ -36,6 +36,10 @@ void hg_scan_sort_ranges(struct hg_range *v, size_t n);
  * takes its own arrays (full of chunk addresses) for roots. */
 void *hg_scan_map(size_t len);
 void hg_scan_unmap(void *p, size_t len);
+/* The same for a piece of which only the first `used` bytes were written:
+ * the last one handed out is zeroed, and its room handed out again (a
+ * file's buffer, read and done with, becomes the next piece's room). */
+void hg_scan_unmap_used(void *p, size_t len, size_t used);
 /* A whole (/proc) file in such memory, or NULL; free with hg_scan_unmap. */
 char *hg_scan_read_file(const char *path, size_t *len, size_t *map_len);
 

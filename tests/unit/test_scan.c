@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -381,6 +382,78 @@ static void test_scratch_pieces_share_one_mapping_and_are_zero(void **state)
 	assert_int_equal(mincore((void *)((uintptr_t)p[0] & ~(uintptr_t)4095), 1, &vec), -1);
 }
 
+/* A file's buffer, read and done with: given back as the last piece with
+ * the bytes it used, its room is the next piece's, zero again; a piece
+ * that is not the last keeps its room for good. */
+static void test_last_piece_given_back_used_is_handed_out_again_zero(void **state)
+{
+	(void)state;
+	unsigned char *first = hg_scan_map(1000);
+	unsigned char *buf = hg_scan_map(300000);
+	memset(buf, 0x5a, 5000);
+	hg_scan_unmap_used(buf, 300000, 5000);
+	unsigned char *next = hg_scan_map(2000);
+	assert_ptr_equal(next, buf);
+	for (size_t b = 0; b < 2000; b++)
+		if (next[b] != 0)
+			fail_msg("byte %zu of the piece handed out again is %u", b, next[b]);
+	unsigned char *after = hg_scan_map(100);
+	memset(next, 1, 2000);
+	hg_scan_unmap_used(next, 2000, 2000); /* not the last one: room kept */
+	unsigned char *later = hg_scan_map(100);
+	assert_ptr_equal(later, after + 128);
+	hg_scan_unmap(later, 100);
+	hg_scan_unmap(after, 100);
+	hg_scan_unmap(first, 1000);
+	unsigned char vec;
+	assert_int_equal(mincore((void *)((uintptr_t)first & ~(uintptr_t)4095), 1, &vec), -1);
+}
+
+/* Transparent huge pages for every mapping: one page is the whole scratch. */
+static bool thp_always(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (f == NULL)
+		return false;
+	bool always = fgets(buf, sizeof(buf), f) != NULL && strstr(buf, "[always]") != NULL;
+	fclose(f);
+	return always;
+}
+
+/* A scan with no other thread paused writes few pages of its scratch:
+ * each page first written is a page fault (a fork child's exit scans, in
+ * every subshell).  Its parts sized for HG_STOP_MAX threads, with the
+ * windows and the dead stacks' room between them, it wrote five pages of
+ * its own piece. */
+static void test_a_scan_of_one_thread_writes_at_most_three_pages_of_scratch(void **state)
+{
+	(void)state;
+	if (thp_always()) {
+		print_message("transparent huge pages always: the page count says nothing\n");
+		return;
+	}
+	new_heap(40);
+	for (size_t i = 0; i + 1 < 40; i++)
+		point(i, 0, i + 1, 0);
+	roots[0] = addr(0);
+	unsigned char *keep = hg_scan_map(1); /* the scratch stays mapped */
+	classify();
+	uintptr_t base = (uintptr_t)keep & ~(uintptr_t)4095;
+	unsigned pages = 0;
+	for (size_t i = 0; i < 512; i++) { /* to the scratch mapping's end */
+		unsigned char vec;
+		if (mincore((void *)(base + i * 4096), 4096, &vec) != 0)
+			break;
+		pages += vec & 1;
+	}
+	hg_scan_unmap(keep, 1);
+	for (size_t i = 0; i < 40; i++)
+		assert_kind(i, HG_REACHABLE);
+	if (pages > 3)
+		fail_msg("the scan wrote %u pages of scratch, more than 3", pages);
+}
+
 static unsigned char *other_piece;
 
 static void *map_in_other_thread(void *arg)
@@ -457,6 +530,8 @@ int main(void)
 		cmocka_unit_test(test_blocks_far_apart_are_found_from_any_of_their_bytes),
 		cmocka_unit_test(test_a_block_of_300_mib_is_found_from_its_last_word),
 		cmocka_unit_test(test_scratch_pieces_share_one_mapping_and_are_zero),
+		cmocka_unit_test(test_last_piece_given_back_used_is_handed_out_again_zero),
+		cmocka_unit_test(test_a_scan_of_one_thread_writes_at_most_three_pages_of_scratch),
 		cmocka_unit_test(test_scratch_serves_one_thread_at_a_time),
 		cmocka_unit_test(test_scratch_goes_after_a_world_stop),
 	};
