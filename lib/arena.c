@@ -17,7 +17,7 @@
 #include "../base/compiler.h"
 
 HG_START_STATE struct hg_arena hg_main_arena;
-struct hg_lock hg_arena_list_lock = HG_LOCK_INIT;
+HG_FORK_STATE struct hg_lock hg_arena_list_lock = HG_LOCK_INIT; /* reset in each fork child */
 unsigned hg_narenas = 1;
 static struct hg_arena *free_list;	 /* arenas with no attached thread */
 static struct hg_arena *next_to_reuse; /* round-robin start when at the limit */

@@ -569,7 +569,7 @@ static int scan_child(const struct hg_tls_span *tls,
 		      const struct hg_world *world, struct hg_chunk *const *log, size_t nlog,
 		      int pagemap)
 {
-	static struct child ch;
+	HG_FORK_STATE static struct child ch;
 	memset(&ch, 0, sizeof(ch));
 	memset(k, 0, sizeof(*k));
 	size_t nsegs = 0;

@@ -33,8 +33,8 @@
 /* ---- heapguard's own memory ---- */
 
 #define HG_OWN_MAX 64
-static struct hg_range own[HG_OWN_MAX];
-static unsigned nown;
+HG_FORK_STATE static struct hg_range own[HG_OWN_MAX];
+HG_FORK_STATE static unsigned nown;
 
 static void *own_map(size_t len)
 {
@@ -68,13 +68,16 @@ static void own_unmap(void *p, size_t len)
  * its end, and a mapping each cost a fork child's exit 14 system calls,
  * some 30 us of the 500 it took.  The mapping goes when every piece is
  * back; what does not fit gets a mapping of its own.  A piece's room is
- * not handed out twice, so it is zero as a fresh mapping is, and a piece
+ * not handed out twice (but for the last piece given back zeroed, by
+ * hg_scan_unmap_used), so it is zero as a fresh mapping is, and a piece
  * mostly left untouched (a file's buffer, a hash table) costs no page
- * faults beyond its use.  One thread at a time uses it (its pieces come
+ * faults beyond its use.  The pool's state, the list of our mappings and
+ * the fault guard are written by every scan, a fork child's at exit too:
+ * fork state (compiler.h).  One thread at a time uses it (its pieces come
  * back in that thread): a report written on call or on a signal may run
  * beside another thread's scan, and then gets mappings of its own. */
 #define HG_SCRATCH_BYTES ((size_t)2 << 20)
-static struct {
+HG_FORK_STATE static struct {
 	uintptr_t owner; /* the &hg_self of the thread using it, or 0 */
 	char *base;	 /* NULL: not mapped */
 	size_t used;	 /* bytes handed out from base */
@@ -371,7 +374,7 @@ void hg_world_resume(struct hg_world *w)
 
 /* ---- reading memory that may fault ---- */
 
-static struct {
+HG_FORK_STATE static struct {
 	sigjmp_buf env;
 	int armed;
 	pid_t tid;

@@ -48,7 +48,7 @@ in_section() { # SECTION VARIABLE...
 	done
 }
 in_section hg_fork_state noted ring_inherited batch_inherited final_state fork_generation \
-	hg_generation stop
+	hg_generation stop scratch own nown fault hg_arena_list_lock
 in_section hg_start_state hg_config hg_mp hg_ready hg_link_secret hg_main_arena \
 	hg_region_first hg_region_heaps_seen hg_checksum_key init_lock
 case ${HG_PRELOAD_ZLIB_LIBS:-} in
