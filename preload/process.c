@@ -165,6 +165,7 @@ HG_FORK_CODE HG_ENTRY void hg_process_fork_child(void)
 		hg_unwind_fork_child();
 	}
 	hg_quarantine_fork_child(locked);
+	hg_cfi_fork_inherit();
 	/* A new process, one generation down, whichever way it was forked. */
 	hg_generation_fork_child();
 	hg_scan_fork_child();

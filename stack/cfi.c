@@ -60,8 +60,18 @@ static struct bucket first_buckets[1u << CACHE_BITS_FIRST];
 static struct table first_table = { CACHE_BITS_FIRST, 0, first_buckets };
 static struct table *cache = &first_table;
 static struct hg_lock fill_lock = HG_LOCK_INIT;
-static struct table *mapped[HG_CFI_RANGES]; /* every table grown, for the leak scan */
-static unsigned nmapped;
+/* Every table mapped (grown, or a fork child's own), for the leak scan. */
+HG_FORK_STATE static struct table *mapped[HG_CFI_RANGES];
+HG_FORK_STATE static unsigned nmapped;
+/* A fork child's tables are its parent's, shared copy-on-write: a rule put
+ * there, in a bucket the hash puts on any page, cost the child a page
+ * fault (a subshell at level=full: about twenty, each for a rule its
+ * parent never needs).  Its first rule starts a small table of its own
+ * instead, and a lookup that misses there tries the tables it inherited:
+ * its parent's, and its grandparent's if the parent had its own (one
+ * further back is dropped; its rules are derived again). */
+#define CACHE_BITS_CHILD 8
+HG_FORK_STATE static struct table *inherited[2]; /* read only, newest first */
 
 static inline struct bucket *bucket_in(const struct table *t, uintptr_t ip)
 {
@@ -69,9 +79,9 @@ static inline struct bucket *bucket_in(const struct table *t, uintptr_t ip)
 	return &t->b[h >> (64 - t->bits)];
 }
 
-static inline bool cache_get(uintptr_t ip, struct rule *out)
+static inline bool table_get(const struct table *t, uintptr_t ip, struct rule *out)
 {
-	struct bucket *b = bucket_in(__atomic_load_n(&cache, __ATOMIC_ACQUIRE), ip);
+	struct bucket *b = bucket_in(t, ip);
 	uint32_t s1 = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 	if (s1 & 1)
 		return false;
@@ -84,6 +94,17 @@ static inline bool cache_get(uintptr_t ip, struct rule *out)
 		return false;
 	*out = r;
 	return true;
+}
+
+static inline bool cache_get(uintptr_t ip, struct rule *out)
+{
+	const struct table *own = __atomic_load_n(&cache, __ATOMIC_ACQUIRE);
+	if (HG_LIKELY(table_get(own, ip, out)))
+		return true;
+	for (int i = 0; i < 2 && inherited[i] != NULL; i++)
+		if (inherited[i] != own && table_get(inherited[i], ip, out))
+			return true;
+	return false;
 }
 
 /* Under fill_lock: into t, not yet (or already) published. */
@@ -101,18 +122,31 @@ static void bucket_put(struct table *t, uintptr_t ip, const struct rule *r)
 	__atomic_store_n(&b->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* Under fill_lock: a table four times larger, holding t's rules; NULL
- * when there is no memory (t stays, collisions and all). */
-static struct table *grown(const struct table *t)
+/* Under fill_lock: an empty table of 2^bits buckets, listed for the leak
+ * scan; NULL when there is no memory or no room in the list. */
+static struct table *table_new(unsigned bits)
 {
-	unsigned bits = t->bits + 2;
 	size_t n = (size_t)1 << bits;
+	if (nmapped == HG_CFI_RANGES)
+		return NULL;
 	struct table *g = hg_os_map(sizeof(*g) + n * sizeof(struct bucket), false);
 	if (g == NULL)
 		return NULL;
 	g->bits = bits;
 	g->taken = 0;
 	g->b = (struct bucket *)(g + 1);
+	__atomic_store_n(&mapped[nmapped], g, __ATOMIC_RELEASE);
+	__atomic_store_n(&nmapped, nmapped + 1, __ATOMIC_RELEASE);
+	return g;
+}
+
+/* Under fill_lock: a table four times larger, holding t's rules; NULL
+ * when there is no memory (t stays, collisions and all). */
+static struct table *grown(const struct table *t)
+{
+	struct table *g = table_new(t->bits + 2);
+	if (g == NULL)
+		return NULL;
 	for (size_t i = 0; i < (size_t)1 << t->bits; i++)
 		if (t->b[i].ip != 0)
 			bucket_put(g, t->b[i].ip, &t->b[i].rule);
@@ -123,14 +157,14 @@ static struct table *grown(const struct table *t)
 static void cache_put(uintptr_t ip, const struct rule *r)
 {
 	struct table *t = cache;
-	if (t->taken >= (1u << t->bits) / 8 && t->bits < CACHE_BITS_MAX) {
-		struct table *g = nmapped < HG_CFI_RANGES ? grown(t) : NULL;
-		if (g != NULL) {
-			__atomic_store_n(&mapped[nmapped], g, __ATOMIC_RELEASE);
-			__atomic_store_n(&nmapped, nmapped + 1, __ATOMIC_RELEASE);
-			__atomic_store_n(&cache, g, __ATOMIC_RELEASE);
-			t = g;
-		}
+	struct table *g = NULL;
+	if (t == inherited[0]) /* a fork child's first rule */
+		g = table_new(CACHE_BITS_CHILD);
+	else if (t->taken >= (1u << t->bits) / 8 && t->bits < CACHE_BITS_MAX)
+		g = grown(t);
+	if (g != NULL) {
+		__atomic_store_n(&cache, g, __ATOMIC_RELEASE);
+		t = g;
 	}
 	bucket_put(t, ip, r);
 }
@@ -625,6 +659,16 @@ HG_FORK_CODE void hg_cfi_fork_parent(void)
 HG_FORK_CODE void hg_cfi_fork_child(void)
 {
 	hg_lock_reset(&fill_lock);
+}
+
+/* Every fork child, whichever way it was forked: the rule tables it has
+ * are its parent's from now on. */
+HG_FORK_CODE void hg_cfi_fork_inherit(void)
+{
+	if (cache != inherited[0]) { /* the parent had a table of its own */
+		inherited[1] = inherited[0];
+		inherited[0] = cache;
+	}
 }
 
 /* ---- the walk ---- */

@@ -33,7 +33,7 @@ void hg_cfi_stats(struct hg_cfi_stats *out);
 
 /* The rule cache's mapped tables (stack/cfi.c), for the leak scan to
  * leave out: code addresses and rules only.  Returns how many. */
-#define HG_CFI_RANGES 4
+#define HG_CFI_RANGES 8
 unsigned hg_cfi_memory(uintptr_t lo[HG_CFI_RANGES], uintptr_t hi[HG_CFI_RANGES]);
 
 /* The memo tables' pools (stack/cfi.c), for the leak scan to leave out:
@@ -48,5 +48,8 @@ void hg_cfi_thread_exit(void);
 void hg_cfi_fork_prepare(void);
 void hg_cfi_fork_parent(void);
 void hg_cfi_fork_child(void);
+/* In every fork child, locks taken at fork or not: new rules go to a
+ * table of the child's own, the parent's stay read only. */
+void hg_cfi_fork_inherit(void);
 
 #endif
