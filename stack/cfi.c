@@ -72,6 +72,13 @@ HG_FORK_STATE static unsigned nmapped;
  * further back is dropped; its rules are derived again). */
 #define CACHE_BITS_CHILD 8
 HG_FORK_STATE static struct table *inherited[2]; /* read only, newest first */
+/* Likewise a fork child's memos: each walk writes one (540 bytes), and a
+ * subshell's few dozen walks copied every page of its thread's table, nine
+ * page faults for memos it mostly never reads.  A child reads the memos it
+ * inherited and writes none for its first MEMO_QUIET walks; one that lives
+ * on writes them again. */
+#define MEMO_QUIET 256
+HG_FORK_STATE static unsigned memo_quiet;
 
 static inline struct bucket *bucket_in(const struct table *t, uintptr_t ip)
 {
@@ -665,6 +672,7 @@ HG_FORK_CODE void hg_cfi_fork_child(void)
  * are its parent's from now on. */
 HG_FORK_CODE void hg_cfi_fork_inherit(void)
 {
+	memo_quiet = MEMO_QUIET;
 	if (cache != inherited[0]) { /* the parent had a table of its own */
 		inherited[1] = inherited[0];
 		inherited[0] = cache;
@@ -1125,12 +1133,16 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		w->nhead = 0;
 		w->end_at = 0;
 		w->tail = w->truncated = false;
-		/* The oldest memo, replaced if the walk is whole. */
-		unsigned slot = tab->next++ % MEMO_SLOTS;
-		tab->tag[slot] = 0;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		m = &tab->m[slot];
-		m->id = 0;
+		if (__atomic_load_n(&memo_quiet, __ATOMIC_RELAXED) == 0) {
+			/* The oldest memo, replaced if the walk is whole. */
+			unsigned slot = tab->next++ % MEMO_SLOTS;
+			tab->tag[slot] = 0;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			m = &tab->m[slot];
+			m->id = 0;
+		} else {
+			__atomic_fetch_sub(&memo_quiet, 1, __ATOMIC_RELAXED);
+		}
 	}
 	bool bp_used = false;
 	for (unsigned frames = 0; frames < max + HG_OWN_FRAMES_MAX; frames++) {
@@ -1214,7 +1226,7 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 		t->bp_used = bp_used;
 		t->max = max;
 		memo_last = t;
-		if (t->whole)
+		if (t->whole && m != NULL)
 			memo_note(m, t);
 		walk_busy = false;
 	}

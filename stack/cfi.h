@@ -49,7 +49,8 @@ void hg_cfi_fork_prepare(void);
 void hg_cfi_fork_parent(void);
 void hg_cfi_fork_child(void);
 /* In every fork child, locks taken at fork or not: new rules go to a
- * table of the child's own, the parent's stay read only. */
+ * table of the child's own, the parent's stay read only, and its first
+ * walks write no memo. */
 void hg_cfi_fork_inherit(void);
 
 #endif
