@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# sparse_roots.c (see its first comment) at level=fast and level=full: the
+# block whose only pointer lies in a 32 MiB mapping written on two pages
+# is reachable, the other lost, and the scan read less than 1 MiB of roots
+# (it read all 32 MiB before it asked the page map).
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+prog=$top_builddir/tests/leaks/sparse_roots
+reader=$top_builddir/heapguard-report
+lib=${HEAPGUARD_LIB:-}
+[ -n "$lib" ] || { echo "SKIP: HEAPGUARD_LIB is not set"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read the reports"; exit 77; }
+[ -x "$prog" ] && [ -x "$reader" ] || { echo "ERROR: build sparse_roots and heapguard-report first"; exit 99; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hg-sparse.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+for level in fast full; do
+	mkdir "$tmp/$level"
+	LD_PRELOAD=$lib HEAPGUARD_OPTIONS="level=$level:report=$tmp/$level/hg.%p" \
+		"$prog" >"$tmp/$level/out" 2>"$tmp/$level/err"
+	f=$(ls "$tmp/$level"/hg.*.leaks.gz 2>/dev/null | head -n 1)
+	if [ -z "$f" ]; then
+		echo "FAIL: level=$level: no leak report"
+		sed 's/^/    /' "$tmp/$level/err"
+		fails=$((fails + 1))
+		continue
+	fi
+	"$reader" --json --show=all "$f" >"$f.json" 2>"$f.err"
+	if python3 - "$f.json" "$level" <<'PY'; then :; else fails=$((fails + 1)); fi
+import json, sys
+r = json.load(open(sys.argv[1]))
+t, scan = r["totals"], r["scan"]
+got = (t["lost"]["blocks"], t["lost"]["bytes"], t["reachable"]["blocks"] >= 1, scan["root_bytes"])
+print("level=%s: lost %d blocks (%d bytes), kept block reachable: %s, root bytes %d" % ((sys.argv[2],) + got))
+kept = any(s["kind"] == "reachable" and s["bytes"] >= 100 for s in r["sites"])
+if got[0] != 1 or got[1] != 200 or not kept:
+    print("FAIL: want the 200-byte block lost and the 100-byte one reachable")
+    sys.exit(1)
+if scan["root_bytes"] >= 1 << 20:
+    print("FAIL: the scan read %d bytes of roots, 1 MiB or more: the mapping's unwritten pages" % scan["root_bytes"])
+    sys.exit(1)
+PY
+done
+[ $fails -eq 0 ]
