@@ -30,6 +30,13 @@
 #define HG_SPARSE_ROOT	((uintptr_t)64 << 10) /* above this, read the page map first */
 #define HG_STOP_WAIT_NS 200000000L	      /* a thread that has not answered by then won't */
 #define HG_STOP_MAX	4096		      /* threads paused (more are scanned whole) */
+#define HG_PM_WINDOW	512		      /* pages whose pagemap entries one read takes */
+#define HG_VEC_WINDOW	4096		      /* pages one mincore call asks about */
+
+/* /proc/self/pagemap's bits (Documentation/admin-guide/mm/pagemap.rst). */
+#define HG_PM_PRESENT	((uint64_t)1 << 63)
+#define HG_PM_SWAPPED	((uint64_t)1 << 62)
+#define HG_PM_EXCLUSIVE ((uint64_t)1 << 56)
 
 /* ---- heapguard's own memory ---- */
 
@@ -432,6 +439,8 @@ struct marker {
 	struct region *regions; /* the chunk index, or NULL: search all */
 	size_t region_mask;
 	unsigned region_shift, region_bits;
+	int pagemap;  /* /proc/self/pagemap for a block's pages, or -1 */
+	uint64_t *pm; /* its window (the roots', done with by then) */
 };
 
 /* ---- the chunk index ----
@@ -614,9 +623,36 @@ static void scan_thread_words(struct marker *m, uintptr_t lo, uintptr_t hi)
 	m->headers = false;
 }
 
+/* A block over 64 KiB: only the pages the page map says are there or
+ * swapped out, as of a root mapping (scan_root); a big block mostly
+ * never written cost a page fault for each of its pages. */
 static void scan_chunk(struct marker *m, size_t i)
 {
-	scan_words(m, m->chunks[i].user, m->chunks[i].user + m->chunks[i].requested);
+	uintptr_t lo = m->chunks[i].user, hi = lo + m->chunks[i].requested;
+	if (hi - lo <= HG_SPARSE_ROOT || m->pagemap < 0) {
+		scan_words(m, lo, hi);
+		return;
+	}
+	uintptr_t page = hg_page_size;
+	for (uintptr_t a = lo & ~(page - 1); a < hi;) {
+		size_t npages = (hi - a + page - 1) / page;
+		if (npages > HG_PM_WINDOW)
+			npages = HG_PM_WINDOW;
+		ssize_t got = pread(m->pagemap, m->pm, npages * sizeof(m->pm[0]),
+				    (off_t)(a / page * sizeof(m->pm[0])));
+		if (got < (ssize_t)sizeof(m->pm[0])) { /* cannot tell: all of it */
+			scan_words(m, a > lo ? a : lo, hi);
+			return;
+		}
+		size_t n = (size_t)got / sizeof(m->pm[0]);
+		for (size_t k = 0; k < n; k++) {
+			if (!(m->pm[k] & (HG_PM_PRESENT | HG_PM_SWAPPED)))
+				continue;
+			uintptr_t plo = a + k * page, phi = plo + page;
+			scan_words(m, plo > lo ? plo : lo, phi < hi ? phi : hi);
+		}
+		a += n * page;
+	}
 }
 
 /* Pop and scan until the stack is empty.  A chunk that faults (an mmap'd
@@ -729,14 +765,6 @@ struct roots {
 	uint64_t *pm;	    /* pagemap's answer, one window (HG_PM_WINDOW) */
 	unsigned char *vec; /* mincore's, one window (HG_VEC_WINDOW) */
 };
-
-#define HG_PM_WINDOW  512  /* pages whose pagemap entries one read takes */
-#define HG_VEC_WINDOW 4096 /* pages one mincore call asks about */
-
-/* /proc/self/pagemap's bits (Documentation/admin-guide/mm/pagemap.rst). */
-#define HG_PM_PRESENT ((uint64_t)1 << 63)
-#define HG_PM_SWAPPED ((uint64_t)1 << 62)
-#define HG_PM_EXCLUSIVE ((uint64_t)1 << 56)
 
 static void scan_pages(struct roots *r, uintptr_t lo, uintptr_t hi, int fd, bool written,
 		       bool present);
@@ -1362,6 +1390,8 @@ static bool classify(const struct hg_scan_input *in, const struct hg_world *w,
 	r->pagemap = in->pagemap >= 0 ? in->pagemap
 		     : roots == NULL  ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
 				      : -1;
+	m->pagemap = r->pagemap;
+	m->pm = r->pm;
 	size_t maps_len = 0, maps_map_len = 0;
 	char *maps = roots == NULL ? hg_scan_read_file("/proc/self/maps", &maps_len, &maps_map_len)
 				   : NULL;
