@@ -32,25 +32,34 @@ void hg_os_init(void)
 extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 static pid_t own_code_mapped_in;
 
+const void *hg_os_own_phdrs(unsigned *count, uintptr_t *bias)
+{
+	const ElfW(Phdr) *ph =
+		(const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	*count = __ehdr_start.e_phnum;
+	*bias = (uintptr_t)&__ehdr_start;
+	for (unsigned i = 0; i < *count; i++) {
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+			*bias -= ph[i].p_vaddr;
+			break;
+		}
+	}
+	return ph;
+}
+
 void hg_os_map_own_code(void)
 {
 	pid_t pid = getpid();
 	if (own_code_mapped_in == pid)
 		return;
 	own_code_mapped_in = pid;
-	const ElfW(Phdr) *ph =
-		(const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
-	uintptr_t bias = (uintptr_t)&__ehdr_start, page = hg_page_size;
-	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
-			bias -= ph[i].p_vaddr;
-			break;
-		}
-	}
+	unsigned count;
+	uintptr_t bias, page = hg_page_size;
+	const ElfW(Phdr) *ph = hg_os_own_phdrs(&count, &bias);
 	int saved = errno;
 	/* The segments after the first (which the loader read): code, then
 	 * read-only data (the stack walk's .eh_frame_hdr among it). */
-	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++) {
+	for (unsigned i = 0; i < count; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_offset == 0 || (ph[i].p_flags & PF_W))
 			continue;
 		uintptr_t lo = (bias + ph[i].p_vaddr) & ~(page - 1);

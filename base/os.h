@@ -6,16 +6,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 extern size_t hg_page_size;
 
 void hg_os_init(void);
+/* heapguard's own program headers (an array of ElfW(Phdr), from its ELF
+ * header in its first loaded page), their count, and its load bias. */
+const void *hg_os_own_phdrs(unsigned *count, uintptr_t *bias);
 /* Map heapguard's code and read-only data in one call (MADV_POPULATE_READ,
  * Linux 5.14; nothing where the kernel has none), once per process: at
  * start, and at a fork child's exit, whose page tables hold none of them.
- * A page fault costs 17-40 us on the virtual machines QA runs on, where
- * this maps a page for 0.5 us; a short process took four to six faults on
- * these pages, each 64 KiB of them. */
+ * A page fault cost 17-40 us on the virtual machine this was measured on
+ * (Firecracker), where this maps a page for 0.5 us; a short process took
+ * four to six faults on these pages, each 64 KiB of them. */
 void hg_os_map_own_code(void);
 void *hg_os_map(size_t size, bool huge);		     /* RW anonymous; NULL on failure */
 void *hg_os_reserve(size_t size);		     /* PROT_NONE, no swap reserve */

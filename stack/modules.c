@@ -226,22 +226,15 @@ bool hg_modules_contains(uintptr_t addr)
 	return _dl_find_object((void *)addr, &found) == 0;
 }
 
-/* heapguard's own ELF header, which the linker places in its first
- * loaded page (GNU ld and lld define the symbol, hidden, in every output). */
-extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
-
 unsigned hg_modules_own_writable(uintptr_t *lo, uintptr_t *hi, unsigned max)
 {
-	const ElfW(Phdr) *ph =
-		(const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	unsigned count;
+	uintptr_t bias, page = hg_page_size;
+	const ElfW(Phdr) *ph = hg_os_own_phdrs(&count, &bias);
 	if ((uintptr_t)ph == getauxval(AT_PHDR))
 		return 0;
-	struct dl_find_object self;
-	if (_dl_find_object((void *)&hg_modules_own_writable, &self) != 0)
-		return 0;
-	uintptr_t bias = self.dlfo_link_map->l_addr, page = hg_page_size;
 	unsigned n = 0;
-	for (unsigned i = 0; i < __ehdr_start.e_phnum && n < max; i++) {
+	for (unsigned i = 0; i < count && n < max; i++) {
 		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
 			continue;
 		lo[n] = (bias + ph[i].p_vaddr) & ~(page - 1);
