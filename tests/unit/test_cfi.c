@@ -565,6 +565,40 @@ static int pages_written(int pm, uintptr_t lo, uintptr_t hi)
 	return n;
 }
 
+/* In a fork child: its exit status for ranges [lo[i], hi[i]) of its
+ * parent's tables, 0 if it wrote none of their pages, 2 if it did, 77 if
+ * the page map cannot tell. */
+static int child_status_for_ranges(const uintptr_t *lo, const uintptr_t *hi, unsigned n)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	if (pm < 0)
+		return 77;
+	for (unsigned i = 0; i < n; i++) {
+		int w = pages_written(pm, lo[i], hi[i]);
+		if (w != 0)
+			return w < 0 ? 77 : 2;
+	}
+	return 0;
+}
+
+/* In the parent: waits for the child and fails with what its exit status
+ * says (2: it wrote its parent's table; 3: exit3, when not NULL). */
+static void expect_child_wrote_none(pid_t pid, const char *table, const char *exit3)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		print_message("the page map tells nothing here: not checked\n");
+		return;
+	}
+	if (WEXITSTATUS(status) == 2)
+		fail_msg("the child wrote its parent's %s", table);
+	if (WEXITSTATUS(status) == 3 && exit3 != NULL)
+		fail_msg("%s", exit3);
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A fork child's new rules go to a table of its own: the tables it
  * inherited are its parent's, shared copy-on-write, and a rule put there
  * (at a bucket the hash puts on any page) cost it a page fault each. */
@@ -583,37 +617,13 @@ static void test_fork_child_puts_its_rules_in_a_table_of_its_own(void **state)
 		for (int i = 0; i < 80; i++)
 			if (site_n[1][i] < 3)
 				_exit(1);
-		int pm = open("/proc/self/pagemap", O_RDONLY);
-		if (pm < 0)
-			_exit(77);
-		for (unsigned i = 0; i < n; i++) {
-			int w = pages_written(pm, lo[i], hi[i]);
-			if (w != 0)
-				_exit(w < 0 ? 77 : 2);
-		}
+		int verdict = child_status_for_ranges(lo, hi, n);
+		if (verdict != 0)
+			_exit(verdict);
 		uintptr_t lo2[HG_CFI_RANGES], hi2[HG_CFI_RANGES];
 		_exit(hg_cfi_memory(lo2, hi2) > n ? 0 : 3); /* its own, grown maybe */
 	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("the page map tells nothing here: not checked\n");
-		return;
-	}
-	if (WEXITSTATUS(status) == 2)
-		fail_msg("the child wrote its parent's rule table");
-	if (WEXITSTATUS(status) == 3)
-		fail_msg("the child made no table of its own");
-	assert_int_equal(WEXITSTATUS(status), 0);
-}
-
-/* One call site, the same frames each time: the memo's case. */
-static __attribute__((noinline)) uint32_t capture_at_one_site(uint32_t new_id)
-{
-	uint32_t id = capture_as_malloc(new_id, 16, false);
-	__asm__ volatile("" ::: "memory"); /* no tail call */
-	return id;
+	expect_child_wrote_none(pid, "rule table", "the child made no table of its own");
 }
 
 /* A fork child reads the memos it inherited and, for its first walks,
@@ -635,7 +645,7 @@ static void test_fork_child_reads_its_parents_memos_and_writes_none(void **state
 			if (pid != 0)
 				break;
 		}
-		got[i] = capture_at_one_site(700 + i);
+		got[i] = capture_via_helper(700 + i); /* one site, the same frames */
 	}
 	assert_true(pid >= 0);
 	assert_int_equal(got[1], 700);
@@ -647,26 +657,9 @@ static void test_fork_child_reads_its_parents_memos_and_writes_none(void **state
 		for (int i = 0; i < 100; i++) /* walks from elsewhere */
 			if (walk_as_malloc(pcs, 16) < 3)
 				_exit(1);
-		int pm = open("/proc/self/pagemap", O_RDONLY);
-		if (pm < 0)
-			_exit(77);
-		for (unsigned i = 0; i < n; i++) {
-			int w = pages_written(pm, lo[i], hi[i]);
-			if (w != 0)
-				_exit(w < 0 ? 77 : 2);
-		}
-		_exit(0);
+		_exit(child_status_for_ranges(lo, hi, n));
 	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("the page map tells nothing here: not checked\n");
-		return;
-	}
-	if (WEXITSTATUS(status) == 2)
-		fail_msg("the child wrote its parent's memo table");
-	assert_int_equal(WEXITSTATUS(status), 0);
+	expect_child_wrote_none(pid, "memo table", NULL);
 }
 
 /* As malloc's entry with the caller's frame pointer replaced by bp. */
