@@ -27,6 +27,11 @@ static void read_exe(char *exe, size_t len)
 
 void hg_path_exe_read(void)
 {
+	/* Read before the exchange, which writes even when it fails: a write
+	 * at every fork would cost a shell a page fault a subshell, its page
+	 * being shared with the last child. */
+	if (__atomic_load_n(&exe_state, __ATOMIC_ACQUIRE) == EXE_KNOWN)
+		return;
 	int expected = EXE_UNKNOWN;
 	if (!__atomic_compare_exchange_n(&exe_state, &expected, EXE_READING, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))

@@ -446,7 +446,9 @@ HG_FORK_CODE void hg_generation_fork_child(void)
 
 HG_FORK_CODE void hg_generation_fork_parent(void)
 {
-	__atomic_store_n(&generation_forked, true, __ATOMIC_RELAXED);
+	/* Written once: its page is shared with the child just forked. */
+	if (!__atomic_load_n(&generation_forked, __ATOMIC_RELAXED))
+		__atomic_store_n(&generation_forked, true, __ATOMIC_RELAXED);
 }
 
 /* Every block handed to the program since the fork is in the log. */

@@ -105,7 +105,11 @@ static void fork_block_signals(void)
 
 HG_FORK_CODE HG_ENTRY void hg_process_fork_prepare(void)
 {
-	fork_locked = false;
+	/* Written only when set (a fork from a handler that interrupted
+	 * one): its page was shared with the last child, so a write at every
+	 * fork cost the parent a page fault. */
+	if (fork_locked)
+		fork_locked = false;
 	if (!hg_ready)
 		return;
 	hg_path_exe_read(); /* once: every child's reports name the program */
