@@ -27,7 +27,8 @@
 
 #define HG_RED_ZONE	128		      /* below sp, the x86-64 ABI's red zone */
 #define HG_HUGE_ROOT	((uintptr_t)64 << 20) /* above this, skip pages not resident */
-#define HG_SPARSE_ROOT	((uintptr_t)64 << 10) /* above this, read the page map first */
+#define HG_SPARSE_ROOT	((uintptr_t)16 << 10) /* above this, read the page map first */
+#define HG_SPARSE_BLOCK ((uintptr_t)64 << 10) /* the same for a block */
 #define HG_STOP_WAIT_NS 200000000L	      /* a thread that has not answered by then won't */
 #define HG_STOP_MAX	4096		      /* threads paused (more are scanned whole) */
 #define HG_PM_WINDOW	512		      /* pages whose pagemap entries one read takes */
@@ -629,7 +630,7 @@ static void scan_thread_words(struct marker *m, uintptr_t lo, uintptr_t hi)
 static void scan_chunk(struct marker *m, size_t i)
 {
 	uintptr_t lo = m->chunks[i].user, hi = lo + m->chunks[i].requested;
-	if (hi - lo <= HG_SPARSE_ROOT || m->pagemap < 0) {
+	if (hi - lo <= HG_SPARSE_BLOCK || m->pagemap < 0) {
 		scan_words(m, lo, hi);
 		return;
 	}
@@ -769,11 +770,13 @@ struct roots {
 static void scan_pages(struct roots *r, uintptr_t lo, uintptr_t hi, int fd, bool written,
 		       bool present);
 
-/* Scan [lo, hi).  In an anonymous mapping of more than 64 KiB (sparse)
+/* Scan [lo, hi).  In an anonymous mapping of more than 16 KiB (sparse)
  * only the pages the page map says are there or swapped out: the others
  * were never written, hold zeros, and reading one cost a page fault (a
  * python3 that did nothing read 390 of its allocator's arenas' pages at
- * exit, 40% of the faults of its whole run under glibc).  Without the
+ * exit, 40% of the faults of its whole run under glibc; an exec'd sed,
+ * ten of libc's bss, 52 KiB, where the page map's read costs less than
+ * one fault).  Without the
  * page map, a huge mapping's resident pages only (mincore: the price of
  * not reading gigabytes of reservations is missing what is swapped out),
  * any other whole. */
