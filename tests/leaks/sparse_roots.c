@@ -44,6 +44,16 @@ static LK_SITE void lose_block(void)
 
 static void *big; /* the 8 MiB block, reachable from here */
 
+/* Waits for child pid, which must exit with 0: its page faults. */
+static long reaped_faults(pid_t pid)
+{
+	int st;
+	struct rusage ru;
+	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		exit(99);
+	return ru.ru_minflt;
+}
+
 /* A child: the big block, one page of it written with the only pointer
  * to a small block; freed before exit if `drop`.  Its page faults. */
 static long child_faults(int drop)
@@ -64,11 +74,7 @@ static long child_faults(int drop)
 		lk_scrub_stack();
 		exit(0);
 	}
-	int st;
-	struct rusage ru;
-	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		exit(99);
-	return ru.ru_minflt;
+	return reaped_faults(pid);
 }
 
 #define SMALL ((size_t)60 << 10)
@@ -109,11 +115,7 @@ static long exec_faults(const char *self, const char *mode)
 		execl(self, self, mode, (char *)NULL);
 		_exit(97);
 	}
-	int st;
-	struct rusage ru;
-	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		exit(99);
-	return ru.ru_minflt;
+	return reaped_faults(pid);
 }
 
 int main(int argc, char **argv)
