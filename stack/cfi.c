@@ -628,13 +628,20 @@ static struct rule derive(uintptr_t ip)
 	return r;
 }
 
+/* The walk in progress is exit's one walk (hg_cfi_backtrace_once): the
+ * rules it derives are not kept, as no walk will need them again, and
+ * keeping one cost a fork child a table of its own (a mapping and a page
+ * fault) in every subshell that scanned for leaks. */
+static __thread bool walk_once __attribute__((tls_model("initial-exec")));
+
 static bool rule_at(uintptr_t ip, struct rule *r)
 {
 	if (HG_LIKELY(cache_get(ip, r)))
 		return r->kind == RULE_STEP || r->kind == RULE_END;
 	hg_lock_acquire(&fill_lock);
 	*r = derive(ip);
-	cache_put(ip, r);
+	if (!walk_once)
+		cache_put(ip, r);
 	hg_lock_release(&fill_lock);
 	return r->kind == RULE_STEP || r->kind == RULE_END;
 }
@@ -1235,9 +1242,11 @@ int hg_cfi_backtrace(uintptr_t *pcs, unsigned max)
 
 int hg_cfi_backtrace_once(uintptr_t *pcs, unsigned max)
 {
-	bool busy = walk_busy;
+	bool busy = walk_busy, once = walk_once;
 	walk_busy = true; /* as in a signal handler's walk: no memo */
+	walk_once = true; /* and no rule kept */
 	int n = hg_cfi_backtrace(pcs, max);
 	walk_busy = busy;
+	walk_once = once;
 	return n;
 }

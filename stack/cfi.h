@@ -12,7 +12,8 @@
  * leading frames skipped: their count (at most max), or -1 to fall back. */
 int hg_cfi_backtrace(uintptr_t *pcs, unsigned max);
 /* The same for a walk made once (exit's): it neither uses nor keeps a
- * memo, so a thread that never captured a stack maps no memo table. */
+ * memo, so a thread that never captured a stack maps no memo table, and
+ * keeps no rule it derives, so a fork child maps no rule table for it. */
 int hg_cfi_backtrace_once(uintptr_t *pcs, unsigned max);
 
 /* The depot id of the stack a capture from the current malloc-family

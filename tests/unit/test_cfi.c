@@ -626,6 +626,40 @@ static void test_fork_child_puts_its_rules_in_a_table_of_its_own(void **state)
 	expect_child_wrote_none(pid, "rule table", "the child made no table of its own");
 }
 
+/* Exit's walk from a call site no walk has passed through: the child's
+ * rule for it is derived, and not kept. */
+static __attribute__((noinline)) int exit_walk_from_a_new_site(uintptr_t *pcs)
+{
+	int n = walk_once_as_exit(pcs, 8);
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+
+/* Exit's one walk keeps no rule it derives: in a fork child, the first
+ * rule kept makes a table of its own (a mapping and a page fault in every
+ * subshell that scanned for leaks), for rules no walk would read again. */
+static void test_fork_childs_exit_walk_makes_no_rule_table(void **state)
+{
+	(void)state;
+	uintptr_t lo[HG_CFI_RANGES], hi[HG_CFI_RANGES];
+	unsigned n = hg_cfi_memory(lo, hi);
+	assert_true(n >= 1);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(5);
+		uintptr_t pcs[MAX_FRAMES];
+		if (exit_walk_from_a_new_site(pcs) < 3)
+			_exit(1);
+		int verdict = child_status_for_ranges(lo, hi, n);
+		if (verdict != 0)
+			_exit(verdict);
+		uintptr_t lo2[HG_CFI_RANGES], hi2[HG_CFI_RANGES];
+		_exit(hg_cfi_memory(lo2, hi2) == n ? 0 : 3);
+	}
+	expect_child_wrote_none(pid, "rule table", "the child's exit walk made a rule table");
+}
+
 /* A fork child reads the memos it inherited and, for its first walks,
  * writes none: each would copy a page of its thread's table, shared with
  * its parent (a subshell's few dozen walks copied all nine). */
@@ -721,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_rule_cache_starts_small_and_grows_keeping_its_rules),
 		cmocka_unit_test(test_fork_child_puts_its_rules_in_a_table_of_its_own),
 		cmocka_unit_test(test_fork_child_reads_its_parents_memos_and_writes_none),
+		cmocka_unit_test(test_fork_childs_exit_walk_makes_no_rule_table),
 		cmocka_unit_test(test_walk_gives_the_frames_of_glibc_backtrace),
 		cmocka_unit_test(test_walk_gives_the_frames_of_libunwind),
 		cmocka_unit_test(test_walk_stops_at_max_frames),
