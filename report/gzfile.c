@@ -34,15 +34,50 @@ struct hg_gzfile {
 	int error; /* first errno seen, 0 if none */
 	uint64_t written, max_size; /* bytes in the file; RLIMIT_FSIZE or UINT64_MAX */
 	size_t in_len;
-	unsigned char in[HG_GZ_IN];
-	unsigned char out[HG_GZ_OUT];
+	size_t zlib_used;
+	bool started; /* deflateInit2 done */
+	/* The fields above start zeroed; those below are written before read. */
 	char tmp[HG_GZ_PATH]; /* the temporary file's path */
 	char base[HG_GZ_PATH];
 	char suffix[64];
-	size_t zlib_used;
-	bool started; /* deflateInit2 done */
+	unsigned char in[HG_GZ_IN];
+	unsigned char out[HG_GZ_OUT];
 	_Alignas(64) unsigned char zlib[HG_GZ_ZLIB];
 };
+
+/* The mapping of the last report written, kept for the next: a process
+ * that writes two reports at exit faulted in the pages of a second mapping
+ * (the text's, deflate's, the paths': eight for a short process's report)
+ * and mapped and unmapped it.  Taken and given back by exchange (a
+ * crash's report may interrupt another). */
+static struct hg_gzfile *spare;
+
+static struct hg_gzfile *gz_take(void)
+{
+	struct hg_gzfile *gz = __atomic_exchange_n(&spare, NULL, __ATOMIC_ACQ_REL);
+	if (gz == NULL)
+		return hg_os_map(sizeof(*gz), false);
+	memset(gz, 0, offsetof(struct hg_gzfile, tmp));
+	return gz;
+}
+
+static void gz_give_back(struct hg_gzfile *gz)
+{
+	struct hg_gzfile *none = NULL;
+	if (!__atomic_compare_exchange_n(&spare, &none, gz, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		hg_os_unmap(gz, sizeof(*gz));
+}
+
+unsigned hg_gz_memory(uintptr_t lo[HG_GZ_RANGES], uintptr_t hi[HG_GZ_RANGES])
+{
+	const struct hg_gzfile *gz = __atomic_load_n(&spare, __ATOMIC_ACQUIRE);
+	if (gz == NULL)
+		return 0;
+	lo[0] = (uintptr_t)gz;
+	hi[0] = (uintptr_t)(gz + 1);
+	return 1;
+}
 
 /* zlib's allocator: from the file's own mapping, which goes with it (a
  * report costs one mapping, not six: a short process writes two); past
@@ -222,7 +257,7 @@ struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err)
 		*err = ENAMETOOLONG;
 		return NULL;
 	}
-	struct hg_gzfile *gz = hg_os_map(sizeof(*gz), false);
+	struct hg_gzfile *gz = gz_take();
 	if (gz == NULL) {
 		*err = ENOMEM;
 		return NULL;
@@ -238,7 +273,7 @@ struct hg_gzfile *hg_gz_create(const char *base, const char *suffix, int *err)
 	}
 	if (gz->fd < 0) {
 		*err = errno;
-		hg_os_unmap(gz, sizeof(*gz));
+		gz_give_back(gz);
 		return NULL;
 	}
 	struct rlimit fsize;
@@ -254,7 +289,7 @@ static void gz_free_all(struct hg_gzfile *gz)
 		deflateEnd(&gz->z);
 	if (gz->fd >= 0)
 		close(gz->fd);
-	hg_os_unmap(gz, sizeof(*gz));
+	gz_give_back(gz);
 }
 
 void hg_gz_abandon(struct hg_gzfile *gz)

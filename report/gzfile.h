@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct hg_gzfile;
 
@@ -34,5 +35,10 @@ int hg_gz_place(const char *tmp, const char *to);
 
 /* Give up: remove the temporary file, free gz. */
 void hg_gz_abandon(struct hg_gzfile *gz);
+
+/* The mapping kept from the last report for the next (none before the
+ * first), for the leak scan to leave out. */
+#define HG_GZ_RANGES 1
+unsigned hg_gz_memory(uintptr_t lo[HG_GZ_RANGES], uintptr_t hi[HG_GZ_RANGES]);
 
 #endif

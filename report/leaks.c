@@ -36,8 +36,10 @@
 #define HG_SITE_THREADS HG_LEAKS_THREADS_LISTED
 #define HG_PATH		HG_REPORT_PATH
 /* The ranges of heapguard's own mappings that the depot, the stack walk
- * (rules and memos) and level=full's side table of owners list. */
-#define HG_OWN_LISTED (HG_DEPOT_RANGES + HG_CFI_RANGES + HG_CFI_MEMO_POOLS + HG_OWNER_RANGES_MAX)
+ * (rules and memos), level=full's side table of owners and the report
+ * writer list. */
+#define HG_OWN_LISTED                                                                  \
+	(HG_DEPOT_RANGES + HG_CFI_RANGES + HG_CFI_MEMO_POOLS + HG_OWNER_RANGES_MAX + HG_GZ_RANGES)
 
 /* One allocation site of one kind. */
 struct hg_site {
@@ -534,13 +536,16 @@ static size_t build_exclusions(struct collect *k, struct hg_range *ex, size_t ma
 		ex[n++] = (struct hg_range){ log_lo, log_hi };
 	/* The stack depot (return addresses only, and big), the stack walk's
 	 * rule tables and its threads' memos, level=full's side table of
-	 * owners: one buffer for the ranges each of them lists. */
+	 * owners, the last report's mapping: one buffer for the ranges each
+	 * of them lists. */
 	_Static_assert(HG_OWNER_RANGES_MAX >= HG_DEPOT_RANGES && HG_OWNER_RANGES_MAX >= HG_CFI_RANGES &&
-			       HG_OWNER_RANGES_MAX >= HG_CFI_MEMO_POOLS,
+			       HG_OWNER_RANGES_MAX >= HG_CFI_MEMO_POOLS &&
+			       HG_OWNER_RANGES_MAX >= HG_GZ_RANGES,
 		       "one buffer holds every list of ranges");
 	uintptr_t lo[HG_OWNER_RANGES_MAX], hi[HG_OWNER_RANGES_MAX];
-	unsigned (*const lists[])(uintptr_t *, uintptr_t *) = { hg_depot_memory, hg_cfi_memory,
-								 hg_cfi_memo_memory, hg_owner_memory };
+	unsigned (*const lists[])(uintptr_t *, uintptr_t *) = {
+		hg_depot_memory, hg_cfi_memory, hg_cfi_memo_memory, hg_owner_memory, hg_gz_memory
+	};
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
 		unsigned count = lists[l](lo, hi);
 		for (unsigned i = 0; i < count && n < max; i++)

@@ -188,6 +188,51 @@ static void short_reports_touch_few_pages(void **state)
 	}
 }
 
+/* A report's mapping is kept for the next report, which then faults in
+ * none of its pages (a short process writes two reports at exit: the
+ * second cost eight page faults and a mapping of its own); the kept one is
+ * listed for the leak scan to leave out, and a report after a compressed
+ * one reads back as it was written. */
+static void the_next_report_reuses_the_last_ones_mapping(void **state)
+{
+	(void)state;
+	char base[256], final[512];
+	uint64_t x = 0x13198a2e03707344ull;
+	size_t big_len = 0;
+	char *big = malloc(200064);
+	for (unsigned i = 0; big_len < 200000; i++)
+		big_len += (size_t)next_line(big + big_len, 64, i, &x);
+	struct hg_gzfile *gz = create(base, "kept-first", ".frag.gz");
+	hg_gz_write(gz, big, big_len);
+	assert_int_equal(hg_gz_commit(gz, final, sizeof(final)), 0);
+	uintptr_t lo[HG_GZ_RANGES], hi[HG_GZ_RANGES];
+	assert_int_equal(hg_gz_memory(lo, hi), 1);
+	assert_true(hi[0] - lo[0] > 65536);
+	const char short_text[] = "heapguard-leaks 3\nlost 48 bytes\n";
+	long before = minor_faults();
+	gz = create(base, "kept-second", ".leaks.gz");
+	assert_ptr_equal(gz, (void *)lo[0]);
+	uintptr_t lo2[HG_GZ_RANGES], hi2[HG_GZ_RANGES];
+	assert_int_equal(hg_gz_memory(lo2, hi2), 0); /* in use: not kept */
+	hg_gz_puts(gz, short_text);
+	assert_int_equal(hg_gz_commit(gz, final, sizeof(final)), 0);
+	long faults = minor_faults() - before;
+	assert_true(faults <= 2); /* 8 to 10 in a mapping of its own */
+	assert_int_equal(hg_gz_memory(lo2, hi2), 1);
+	assert_int_equal(lo2[0], lo[0]);
+	size_t len;
+	char *text = read_back(final, &len);
+	assert_int_equal(len, strlen(short_text));
+	assert_memory_equal(text, short_text, len);
+	free(text);
+	snprintf(final, sizeof(final), "%s/kept-first.frag.gz", dir);
+	text = read_back(final, &len);
+	assert_int_equal(len, big_len);
+	assert_memory_equal(text, big, len);
+	free(text);
+	free(big);
+}
+
 /* A second report of the same name takes the next free one; an abandoned
  * report leaves no file, not even its temporary one. */
 static void never_replaces_and_abandons_cleanly(void **state)
@@ -272,6 +317,7 @@ int main(void)
 		cmocka_unit_test(writes_what_reads_back),
 		cmocka_unit_test(writes_megabytes_that_read_back),
 		cmocka_unit_test(short_reports_touch_few_pages),
+		cmocka_unit_test(the_next_report_reuses_the_last_ones_mapping),
 		cmocka_unit_test(never_replaces_and_abandons_cleanly),
 		cmocka_unit_test(numbered_in_order),
 		cmocka_unit_test(ten_thousand_taken_names_lose_no_report),
