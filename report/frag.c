@@ -70,11 +70,18 @@ struct segment {
 };
 
 /* The page map's units (format/frag.h), of all segments in turn: bytes of
- * each kind, and the allocation stack with the most live bytes in each. */
+ * each kind, and the allocation stack with the most live bytes in each.
+ * A unit's figures side by side: a small heap's units fill part of one
+ * page, where an array for each figure cost a page fault each. */
+enum unit_kind { UNIT_LIVE, UNIT_FREE, UNIT_TOP };
+struct unit {
+	uint64_t bytes[3]; /* by enum unit_kind */
+	uint64_t best;	   /* the most live bytes of one chunk */
+	uint32_t stack;	   /* its allocation stack */
+};
 struct units {
 	uint64_t size; /* bytes of a unit */
-	uint64_t *live, *free, *top, *best;
-	uint32_t *stack;
+	struct unit *unit;
 	size_t used;
 };
 
@@ -164,7 +171,8 @@ static void cells_add(struct walker *w, uint32_t *cells, uintptr_t a, size_t len
 
 /* Spread [a, a + len) over the page units it covers; a live chunk's stack
  * becomes a unit's when it holds the most of the unit's live bytes yet. */
-static void units_add(struct walker *w, uint64_t *kind, uintptr_t a, size_t len, uint32_t stack)
+static void units_add(struct walker *w, enum unit_kind kind, uintptr_t a, size_t len,
+		      uint32_t stack)
 {
 	const struct segment *s = w->seg;
 	struct units *u = &w->f->units;
@@ -177,11 +185,11 @@ static void units_add(struct walker *w, uint64_t *kind, uintptr_t a, size_t len,
 			return;
 		uintptr_t unit_end = base + (i + 1) * u->size;
 		uintptr_t upto = unit_end < end ? unit_end : end;
-		size_t k = s->unit_first + i;
-		kind[k] += upto - a;
-		if (kind == u->live && upto - a > u->best[k]) {
-			u->best[k] = upto - a;
-			u->stack[k] = stack;
+		struct unit *x = &u->unit[s->unit_first + i];
+		x->bytes[kind] += upto - a;
+		if (kind == UNIT_LIVE && upto - a > x->best) {
+			x->best = upto - a;
+			x->stack = stack;
 		}
 		a = upto;
 	}
@@ -262,7 +270,7 @@ static void note_live(struct walker *w, struct hg_chunk *c, size_t size)
 		w->nlast++;
 	*p = (struct top_pin){ w->seg->arena, w->seg->index, (uintptr_t)c, size, below, stack };
 	cells_add(w, w->cell_live, (uintptr_t)c, size);
-	units_add(w, w->f->units.live, (uintptr_t)c, size, stack);
+	units_add(w, UNIT_LIVE, (uintptr_t)c, size, stack);
 }
 
 static void note_free(struct walker *w, struct hg_chunk *c, size_t size)
@@ -279,7 +287,7 @@ static void note_free(struct walker *w, struct hg_chunk *c, size_t size)
 		w->span_lo = (uintptr_t)c;
 	}
 	cells_add(w, w->cell_free, (uintptr_t)c, size);
-	units_add(w, w->f->units.free, (uintptr_t)c, size, 0);
+	units_add(w, UNIT_FREE, (uintptr_t)c, size, 0);
 }
 
 static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
@@ -302,7 +310,7 @@ static bool visit_chunk(struct hg_arena *av, struct hg_chunk *c, void *ctx)
 		/* fig->top is the list-side figure, taken with the bins. */
 		w->seg->top = (uintptr_t)c;
 		cells_add(w, w->cell_top, (uintptr_t)c, size);
-		units_add(w, w->f->units.top, (uintptr_t)c, size, 0);
+		units_add(w, UNIT_TOP, (uintptr_t)c, size, 0);
 		fig->trimmable += trimmable_top(w, c, size);
 		return true;
 	}
@@ -523,16 +531,11 @@ static bool frag_setup(struct frag *f, struct scratch *mem, unsigned narenas, ui
 	f->stack_ids = carve(mem, &used, (HG_PEAK_SITES + HG_FRAG_PIN_SITES + f->max_pins) *
 						 sizeof(*f->stack_ids));
 	struct units *u = &f->units;
-	u->live = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
-	u->free = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
-	u->top = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
-	u->best = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint64_t));
-	u->stack = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(uint32_t));
+	u->unit = carve(mem, &used, HG_FRAG_UNITS_MAX * sizeof(struct unit));
 	f->text = (char *)mem->base + used;
 	f->text_max = mem->len - used;
 	return f->arenas != NULL && f->sites != NULL && f->segs != NULL && f->pins != NULL &&
-	       f->stack_ids != NULL && u->live != NULL && u->free != NULL && u->top != NULL &&
-	       u->best != NULL && u->stack != NULL;
+	       f->stack_ids != NULL && u->unit != NULL;
 }
 
 static unsigned count_arenas(void)
@@ -737,6 +740,11 @@ static void write_page_run(struct hg_gzfile *gz, char c, size_t count, uint32_t 
 		hg_gz_printf(gz, "%c%u", HG_FRAG_PAGES_STACK, stack);
 }
 
+static char unit_class(const struct unit *x)
+{
+	return hg_frag_page_class(x->bytes[UNIT_LIVE], x->bytes[UNIT_FREE], x->bytes[UNIT_TOP]);
+}
+
 /* The page map of one segment, run-length coded over lines of at most
  * HG_FRAG_PAGES_PER_LINE runs.  A used or pinned run names its stack when
  * the report has that stack's line (the sites at the peak, pinning sites,
@@ -747,16 +755,15 @@ static void write_pages(struct hg_gzfile *gz, const struct frag *f, const struct
 	const struct units *u = &f->units;
 	size_t runs = 0;
 	for (size_t i = 0; i < s->nunits;) {
-		size_t k = s->unit_first + i;
-		char c = hg_frag_page_class(u->live[k], u->free[k], u->top[k]);
+		const struct unit *x = &u->unit[s->unit_first + i];
+		char c = unit_class(x);
 		uint32_t stack = c == HG_FRAG_PAGE_USED || c == HG_FRAG_PAGE_PINNED
-					 ? as_written(done, u->stack[k]) : 0;
+					 ? as_written(done, x->stack) : 0;
 		size_t run = 1;
 		while (i + run < s->nunits) {
-			size_t n = k + run;
-			char cn = hg_frag_page_class(u->live[n], u->free[n], u->top[n]);
+			char cn = unit_class(&x[run]);
 			uint32_t sn = cn == HG_FRAG_PAGE_USED || cn == HG_FRAG_PAGE_PINNED
-					      ? as_written(done, u->stack[n]) : 0;
+					      ? as_written(done, x[run].stack) : 0;
 			if (cn != c || sn != stack)
 				break;
 			run++;

@@ -54,6 +54,18 @@ for level in full fast; do
 		"$tmp/swiss-$level/stderr" || fail "swiss-$level: heapguard_report() did not name its file"
 done
 
+# A report of a small heap touches few pages: its file's mapping is the
+# last report's (ten page faults more in one of its own), and a page
+# unit's figures sit side by side.  The second report: 7 faults at
+# level=fast, 9 at level=full; 12 at both with an array for each figure,
+# 22 with a mapping for each report too.
+for level in fast full; do
+	probe faults-$level level=$level faults
+	got=$(sed -n 's/^known second_report_faults //p' "$tmp/faults-$level/stdout")
+	[ -n "$got" ] && [ "$got" -le 10 ] ||
+		fail "faults-$level: the second report took ${got:-?} page faults (at most 10)"
+done
+
 # report_signal=: written at the next malloc, after the handler returned.
 probe signal report_signal=SIGUSR2 signal
 f=$tmp/signal/r.frag.gz
