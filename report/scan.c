@@ -1098,14 +1098,37 @@ static bool runs_add(struct hg_range **v, size_t *n, size_t *cap, uintptr_t lo, 
 	return true;
 }
 
+/* Runs in increasing order, merged into *v with a note's earlier runs
+ * (sorted, apart) as they come: the union, in one array. */
+struct runs_merge {
+	const struct hg_range *old;
+	size_t nold, next; /* old's runs added so far */
+	struct hg_range **v;
+	size_t *n, *cap;
+};
+
+/* The earlier runs that start before lo (UINTPTR_MAX: all that are left). */
+static bool merge_old_before(struct runs_merge *mg, uintptr_t lo)
+{
+	for (; mg->next < mg->nold && mg->old[mg->next].lo < lo; mg->next++)
+		if (!runs_add(mg->v, mg->n, mg->cap, mg->old[mg->next].lo, mg->old[mg->next].hi))
+			return false;
+	return true;
+}
+
+static bool merge_add(struct runs_merge *mg, uintptr_t lo, uintptr_t hi)
+{
+	return merge_old_before(mg, lo) && runs_add(mg->v, mg->n, mg->cap, lo, hi);
+}
+
 /* Pages a note reads the page map of, at most (4 GiB of 4 KiB pages, 8 MiB
  * of page map): past that (a huge reservation mapped read-write), it is
  * lost rather than make every fork slow. */
 #define HG_NOTE_PAGES_MAX ((size_t)1 << 20)
 
-/* The written pages of one writable mapping, appended to *v. */
-static bool note_mapping(int pm, uintptr_t lo, uintptr_t hi, struct hg_range **v, size_t *n,
-			 size_t *cap, size_t *budget)
+/* The written pages of one writable mapping, merged into mg. */
+static bool note_mapping(int pm, uintptr_t lo, uintptr_t hi, struct runs_merge *mg,
+			 size_t *budget)
 {
 	uint64_t e[512];
 	uintptr_t page = hg_page_size;
@@ -1124,7 +1147,7 @@ static bool note_mapping(int pm, uintptr_t lo, uintptr_t hi, struct hg_range **v
 			bool mine = (e[i] & HG_PM_SWAPPED) ||
 				    (e[i] & (HG_PM_PRESENT | HG_PM_EXCLUSIVE)) ==
 					    (HG_PM_PRESENT | HG_PM_EXCLUSIVE);
-			if (mine && !runs_add(v, n, cap, a + i * page, a + (i + 1) * page))
+			if (mine && !merge_add(mg, a + i * page, a + (i + 1) * page))
 				return false;
 		}
 		a += k * page;
@@ -1135,7 +1158,7 @@ static bool note_mapping(int pm, uintptr_t lo, uintptr_t hi, struct hg_range **v
 /* Every writable private mapping's written pages, from /proc/self/maps
  * read a page at a time (no buffer of the scan's: this runs in a fork's
  * prepare handler, maybe in a signal handler). */
-static bool note_all(struct hg_range **v, size_t *n, size_t *cap)
+static bool note_all(struct runs_merge *mg)
 {
 	int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -1158,7 +1181,7 @@ static bool note_all(struct hg_range **v, size_t *n, size_t *cap)
 			if (*s++ == '-') {
 				hi = parse_hex(&s);
 				if (*s++ == ' ' && s[0] == 'r' && s[1] == 'w' && s[3] == 'p' && hi > lo)
-					ok = note_mapping(pm, lo, hi, v, n, cap, &budget);
+					ok = note_mapping(pm, lo, hi, mg, &budget);
 			}
 			line = nl + 1;
 		}
@@ -1187,20 +1210,14 @@ void hg_scan_fork_note(bool single_threaded)
 		return;
 	}
 	noted.busy = true;
-	struct hg_range *fresh = NULL;
-	size_t nfresh = 0, cfresh = 0;
-	bool ok = note_all(&fresh, &nfresh, &cfresh);
 	/* The union with what earlier forks noted (pages written before them
-	 * and not since are shared now: pagemap no longer shows them). */
+	 * and not since are shared now: pagemap no longer shows them), made
+	 * as the pages come: one array, where the pages found and the union
+	 * had one each (a mapping and a page fault more at every such fork). */
 	struct hg_range *u = NULL;
 	size_t nu = 0, cu = 0;
-	for (size_t i = 0, j = 0; ok && (i < noted.n || j < nfresh);) {
-		bool old = j == nfresh || (i < noted.n && noted.runs[i].lo < fresh[j].lo);
-		struct hg_range x = old ? noted.runs[i++] : fresh[j++];
-		ok = runs_add(&u, &nu, &cu, x.lo, x.hi);
-	}
-	if (fresh != NULL)
-		own_unmap(fresh, cfresh * sizeof(*fresh));
+	struct runs_merge mg = { noted.runs, noted.n, 0, &u, &nu, &cu };
+	bool ok = note_all(&mg) && merge_old_before(&mg, UINTPTR_MAX);
 	if (noted.runs != NULL)
 		own_unmap(noted.runs, noted.cap * sizeof(*noted.runs));
 	noted.runs = u;
