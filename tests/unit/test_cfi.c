@@ -581,6 +581,18 @@ static int child_status_for_ranges(const uintptr_t *lo, const uintptr_t *hi, uns
 	return 0;
 }
 
+/* In a fork child: its exit status for its parent's n rule tables
+ * [lo[i], hi[i]), as child_status_for_ranges, or 3 if it has a table of
+ * its own and own is false, or none and own is true. */
+static int child_rule_tables_status(const uintptr_t *lo, const uintptr_t *hi, unsigned n, bool own)
+{
+	int verdict = child_status_for_ranges(lo, hi, n);
+	if (verdict != 0)
+		return verdict;
+	uintptr_t lo2[HG_CFI_RANGES], hi2[HG_CFI_RANGES];
+	return (hg_cfi_memory(lo2, hi2) > n) == own ? 0 : 3;
+}
+
 /* In the parent: waits for the child and fails with what its exit status
  * says (2: it wrote its parent's table; 3: exit3, when not NULL). */
 static void expect_child_wrote_none(pid_t pid, const char *table, const char *exit3)
@@ -617,11 +629,7 @@ static void test_fork_child_puts_its_rules_in_a_table_of_its_own(void **state)
 		for (int i = 0; i < 80; i++)
 			if (site_n[1][i] < 3)
 				_exit(1);
-		int verdict = child_status_for_ranges(lo, hi, n);
-		if (verdict != 0)
-			_exit(verdict);
-		uintptr_t lo2[HG_CFI_RANGES], hi2[HG_CFI_RANGES];
-		_exit(hg_cfi_memory(lo2, hi2) > n ? 0 : 3); /* its own, grown maybe */
+		_exit(child_rule_tables_status(lo, hi, n, true)); /* its own, grown maybe */
 	}
 	expect_child_wrote_none(pid, "rule table", "the child made no table of its own");
 }
@@ -651,11 +659,7 @@ static void test_fork_childs_exit_walk_makes_no_rule_table(void **state)
 		uintptr_t pcs[MAX_FRAMES];
 		if (exit_walk_from_a_new_site(pcs) < 3)
 			_exit(1);
-		int verdict = child_status_for_ranges(lo, hi, n);
-		if (verdict != 0)
-			_exit(verdict);
-		uintptr_t lo2[HG_CFI_RANGES], hi2[HG_CFI_RANGES];
-		_exit(hg_cfi_memory(lo2, hi2) == n ? 0 : 3);
+		_exit(child_rule_tables_status(lo, hi, n, false));
 	}
 	expect_child_wrote_none(pid, "rule table", "the child's exit walk made a rule table");
 }
