@@ -108,6 +108,25 @@ static void test_held_bytes_stay_within_the_limit(void **state)
 	assert_true(nreleased > 0);
 }
 
+static void test_large_frees_after_many_small_ones_stay_within_the_limit(void **state)
+{
+	(void)state;
+	/* 4,000 chunks of 16 bytes fill the limit; then one batch of 16
+	 * chunks of half the limit each.  Every small chunk and all but the
+	 * last large one must leave at once, not HG_RELEASE_MAX (64) of them
+	 * a batch while the ring holds several times its bound. */
+	const size_t limit = 4000 * 16;
+	for (size_t i = 0; i < 4000; i++)
+		hg_quarantine_put(chunk(i), 16, limit, log_release);
+	assert_int_equal(nreleased, 0);
+	for (size_t i = 4000; i < 4000 + BATCH; i++)
+		hg_quarantine_put(chunk(i), limit / 2, limit, log_release);
+	assert_int_equal(nreleased, 4000 + BATCH - 2);
+	for (size_t i = 0; i < nreleased; i++)
+		assert_int_equal(released_order[i], i);
+	assert_true(hg_quarantine_bytes() <= limit);
+}
+
 static void test_full_ring_releases_its_oldest(void **state)
 {
 	(void)state;
@@ -275,6 +294,8 @@ int main(void)
 				       empty_quarantine),
 		cmocka_unit_test_setup(test_chunks_leave_in_the_order_they_came, empty_quarantine),
 		cmocka_unit_test_setup(test_held_bytes_stay_within_the_limit, empty_quarantine),
+		cmocka_unit_test_setup(test_large_frees_after_many_small_ones_stay_within_the_limit,
+				       empty_quarantine),
 		cmocka_unit_test_setup(test_full_ring_releases_its_oldest, empty_quarantine),
 		cmocka_unit_test_setup(test_release_gets_every_chunk_exactly_once,
 				       empty_quarantine),
