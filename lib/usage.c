@@ -7,9 +7,11 @@
 
 #include <time.h>
 
+#include "../base/compiler.h"
 #include "hooks.h"
 
 static uint64_t start_ns;
+HG_FORK_STATE static uint64_t fork_ns; /* the last fork's, read in the parent */
 static size_t system_total, system_peak, live_total, live_peak, live_mark;
 static uint64_t system_peak_us, live_peak_us;
 /* The clock is read only when a peak grows by more than this part of
@@ -31,6 +33,18 @@ void hg_usage_start(void)
 uint64_t hg_usage_uptime_us(void)
 {
 	return (now_ns() - start_ns) / 1000;
+}
+
+/* The clock is read before the fork: a child that reads it for the first
+ * time pays page faults for the call (and its exit may be all it does). */
+HG_FORK_CODE void hg_usage_fork_prepare(void)
+{
+	fork_ns = now_ns();
+}
+
+HG_FORK_CODE uint64_t hg_usage_fork_uptime_us(void)
+{
+	return (fork_ns - start_ns) / 1000;
 }
 
 /* Raise *peak to v; note the time when it passed *time_mark by 1/1024. */

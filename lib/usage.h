@@ -22,6 +22,10 @@ struct hg_usage {
 void hg_usage_start(void);
 /* Microseconds since then. */
 uint64_t hg_usage_uptime_us(void);
+/* fork(): the prepare handler reads the clock; in the child, that reading
+ * (microseconds since the start) is the child's start. */
+void hg_usage_fork_prepare(void);
+uint64_t hg_usage_fork_uptime_us(void);
 
 void hg_usage_system(ptrdiff_t delta);
 /* A live block of delta chunk bytes appeared (or went, delta < 0).  True

@@ -25,6 +25,7 @@
 #include "../guard/protect.h"
 #include "../guard/sample.h"
 #include "../lib/lib.h"
+#include "../lib/usage.h"
 #include "../report/crash.h"
 #include "../report/exit.h"
 #include "../report/checkpoint.h"
@@ -32,6 +33,7 @@
 #include "../report/request.h"
 #include "../report/runfile.h"
 #include "../report/scan.h"
+#include "../report/timeline.h"
 #include "../stack/cfi.h"
 #include "../stack/modules.h"
 #include "../stack/peak.h"
@@ -113,7 +115,7 @@ HG_FORK_CODE HG_ENTRY void hg_process_fork_prepare(void)
 	if (!hg_ready)
 		return;
 	hg_path_exe_read(); /* once: every child's reports name the program */
-	hg_checkpoint_fork_prepare();
+	hg_usage_fork_prepare();
 	hg_protect_before_fork();
 	hg_scan_fork_note(__libc_single_threaded);
 	if (__libc_single_threaded)
@@ -169,6 +171,7 @@ HG_FORK_CODE HG_ENTRY void hg_process_fork_child(void)
 		hg_unwind_fork_child();
 	}
 	hg_quarantine_fork_child(locked);
+	hg_timeline_fork_child(locked);
 	hg_cfi_fork_inherit();
 	/* A new process, one generation down, whichever way it was forked. */
 	hg_generation_fork_child();

@@ -7,46 +7,33 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "../base/compiler.h"
 #include "../base/fmt.h"
 #include "../base/lock.h"
 #include "../base/options.h"
+#include "../lib/usage.h"
 #include "leaks.h"
 #include "reportfile.h"
 #include "runfile.h"
 
 static struct hg_lock checkpointing = HG_LOCK_INIT;
 HG_FORK_STATE static unsigned made;	/* checkpoints made (scanned) so far */
-HG_FORK_STATE static uint64_t since_us; /* the last one's time, or the start's */
-HG_FORK_STATE static uint64_t fork_us;	/* the last fork's, read in the parent */
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
+/* The last one's time, or the start's (the fork's in a child), in
+ * microseconds since heapguard started. */
+HG_FORK_STATE static uint64_t since_us;
 
 void hg_checkpoint_start(void)
 {
 	if (since_us == 0)
-		since_us = now_us();
-}
-
-/* The clock is read before the fork: a child that reads it for the first
- * time pays page faults for the call (and its exit may be all it does). */
-HG_FORK_CODE void hg_checkpoint_fork_prepare(void)
-{
-	fork_us = now_us();
+		since_us = hg_usage_uptime_us();
 }
 
 HG_FORK_CODE void hg_checkpoint_fork_child(void)
 {
 	hg_lock_reset(&checkpointing);
 	made = 0;
-	since_us = fork_us;
+	since_us = hg_usage_fork_uptime_us();
 	hg_leaks_fork_child();
 }
 
@@ -104,7 +91,7 @@ int hg_checkpoint_now(void)
 	}
 	int saved = errno;
 	unsigned n = made + 1;
-	uint64_t t = now_us();
+	uint64_t t = hg_usage_uptime_us();
 	char final[HG_REPORT_PATH + 64];
 	struct hg_leaks_result o;
 	int err = hg_leaks_checkpoint(n, t - since_us, final, sizeof(final), &o);

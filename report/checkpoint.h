@@ -15,7 +15,6 @@ void hg_checkpoint_start(void);
 int hg_checkpoint_now(void);
 
 /* fork(): the child's checkpoints are its own, from 1, since the fork. */
-void hg_checkpoint_fork_prepare(void);
 void hg_checkpoint_fork_child(void);
 
 #endif

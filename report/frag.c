@@ -989,7 +989,6 @@ out:
 HG_FORK_CODE void hg_frag_fork_child(void)
 {
 	hg_lock_reset(&reporting);
-	hg_timeline_fork_child();
 	hg_reportfile_fork_child();
 }
 

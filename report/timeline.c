@@ -17,7 +17,9 @@ static struct hg_lock lock = HG_LOCK_INIT;
 static struct hg_timeline_sample samples[HG_FRAG_TIMELINE_MAX];
 static size_t nsamples;
 static uint64_t step_us = HG_FRAG_TIMELINE_STEP_US;
-static uint64_t next_us; /* the first poll samples */
+/* The first poll samples; every fork child writes it (on the page of
+ * such variables, which the parent writes at each fork anyway). */
+HG_FORK_STATE static uint64_t next_us;
 
 static void take(struct hg_timeline_sample *s, uint64_t now)
 {
@@ -84,7 +86,11 @@ size_t hg_timeline_get(struct hg_timeline_sample *out)
 	return n;
 }
 
-HG_FORK_CODE void hg_timeline_fork_child(void)
+HG_FORK_CODE void hg_timeline_fork_child(bool locked)
 {
-	hg_lock_reset(&lock);
+	if (locked)
+		hg_lock_reset(&lock);
+	uint64_t due = hg_usage_fork_uptime_us() + step_us;
+	if (next_us < due)
+		next_us = due;
 }

@@ -31,7 +31,12 @@ void hg_timeline_poll(void);
  * run's own) followed by one taken now: the count written to out. */
 size_t hg_timeline_get(struct hg_timeline_sample *out);
 
-/* fork(): a sample another thread was taking is not the child's. */
-void hg_timeline_fork_child(void);
+/* fork(): a sample another thread was taking is not the child's (locked:
+ * the fork was made with other threads), and the child's next sample is
+ * due a step after the fork, not when its parent's was: a child that
+ * lives less than a step (a subshell, a fork-per-test runner's test)
+ * reads /proc/self/statm for no sample it reports (its report, if any,
+ * ends with a sample taken then). */
+void hg_timeline_fork_child(bool locked);
 
 #endif

@@ -4,7 +4,8 @@
  * none before the step has passed, at most 1000 kept however long the run,
  * every other one dropped and the step doubled when they run out, the
  * samples spread over the whole run, the report's moment appended, the
- * figures kept within the system bytes, in use unknown at level=fast. */
+ * figures kept within the system bytes, in use unknown at level=fast, and
+ * a fork child's first sample not before a step after the fork. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -22,13 +23,18 @@
 /* What timeline.c reads, faked. */
 bool hg_ready = true;
 struct hg_config hg_config;
-static uint64_t clock_us;
+static uint64_t clock_us, fork_us;
 static struct hg_usage usage;
 static size_t quarantine_bytes, rss;
 
 uint64_t hg_usage_uptime_us(void)
 {
 	return clock_us;
+}
+
+uint64_t hg_usage_fork_uptime_us(void)
+{
+	return fork_us;
 }
 
 void hg_usage_get(struct hg_usage *u)
@@ -119,10 +125,34 @@ static void test_timeline(void **state)
 	assert_int_equal(got[n - 1].quarantine, 0);
 }
 
+/* A fork child whose parent's next sample is long due: its first heap
+ * change comes right after the fork and takes no sample (and reads no
+ * /proc/self/statm); a poll a step later does. */
+static void test_fork_child_samples_a_step_after_the_fork(void **state)
+{
+	(void)state;
+	hg_config.options.level = 1;
+	clock_us += 100 * 1000000; /* 100 s without a heap change */
+	fork_us = clock_us;
+	size_t before = hg_timeline_get(got) - 1; /* without the moment's */
+	hg_timeline_fork_child(false);
+	clock_us += 10;
+	usage.system += 4096;
+	hg_timeline_poll();
+	assert_int_equal(hg_timeline_get(got) - 1, before);
+	/* The step has doubled with thinning: 64 ms is past any it reached. */
+	clock_us = fork_us + 64000;
+	hg_timeline_poll();
+	size_t n = hg_timeline_get(got) - 1;
+	assert_true(n == before + 1 || n <= HG_FRAG_TIMELINE_MAX / 2 + 1); /* or thinned */
+	assert_int_equal(got[n - 1].t_us, fork_us + 64000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_fork_child_samples_a_step_after_the_fork),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
