@@ -197,15 +197,28 @@ void hg_guard_forget(const struct hg_chunk *c)
 	hg_owner_forget((uintptr_t)c);
 }
 
+/* The chunk this thread is taking out of the quarantine, and its free
+ * owner's word: out of the ring, where hg_chunk_owners looks for it. */
+static __thread struct {
+	const struct hg_chunk *chunk;
+	uint32_t free_word;
+} leaving __attribute__((tls_model("initial-exec")));
+
 bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o)
 {
 	struct hg_owners w;
 	if (hg_config.options.level == 0 || !hg_owner_get((uintptr_t)c, &w))
 		return false;
 	o->alloc_stack = w.alloc_stack;
-	o->free_stack = w.free_stack;
 	o->alloc_thread = (uint16_t)w.alloc_thread;
-	o->free_thread = (uint16_t)w.free_thread;
+	uint32_t word = 0;
+	unsigned thread;
+	if (c == leaving.chunk)
+		word = leaving.free_word;
+	else
+		hg_quarantine_tag(c, &word);
+	hg_owner_split(word, &o->free_stack, &thread);
+	o->free_thread = (uint16_t)thread;
 	return true;
 }
 
@@ -328,9 +341,12 @@ bool hg_guard_fill_ok(struct hg_chunk *c, const char *op)
 	return false;
 }
 
-static void leave_quarantine_for(struct hg_chunk *c, const char *op)
+static void leave_quarantine_for(struct hg_chunk *c, uint32_t free_word, const char *op)
 {
+	leaving.chunk = c;
+	leaving.free_word = free_word;
 	bool ok = hg_guard_fill_ok(c, op);
+	leaving.chunk = NULL;
 	hg_protect_release(c);
 	if (!ok)
 		return;
@@ -340,15 +356,15 @@ static void leave_quarantine_for(struct hg_chunk *c, const char *op)
 }
 
 /* Pushed out by a later free. */
-static void leave_quarantine(struct hg_chunk *c)
+static void leave_quarantine(struct hg_chunk *c, uint32_t free_word)
 {
-	leave_quarantine_for(c, "free");
+	leave_quarantine_for(c, free_word, "free");
 }
 
 /* Emptied at exit: no call of the program's found what is wrong. */
-static void leave_quarantine_at_exit(struct hg_chunk *c)
+static void leave_quarantine_at_exit(struct hg_chunk *c, uint32_t free_word)
 {
-	leave_quarantine_for(c, HG_DIAG_AT_EXIT);
+	leave_quarantine_for(c, free_word, HG_DIAG_AT_EXIT);
 }
 
 /* What merging would have checked, read without the arena lock: the
@@ -402,12 +418,14 @@ void hg_guard_quarantine(struct hg_chunk *c)
 	t->free_stack = hg_stack_capture();
 	t->free_thread = hg_self.number;
 	t->check = trailer_check(c, t);
-	hg_owner_set_free((uintptr_t)c, t->free_stack, t->free_thread);
 	hg_protect_block(c);
 	memset(hg_chunk2mem(c), fill_byte(), fill_length(c));
 	hg_chunk_set_state(c, HG_INUSE, HG_QUARANTINED);
 	size_t limit = (size_t)hg_config.options.quarantine;
-	hg_quarantine_put(c, hg_chunk_size(c), limit, leave_quarantine);
+	/* The free owner's copy out of the block's reach rides with it in
+	 * the quarantine (the side table has the allocation's). */
+	hg_quarantine_put(c, hg_chunk_size(c), hg_owner_word(t->free_stack, t->free_thread),
+			  limit, leave_quarantine);
 }
 
 void hg_guard_thread_exit(void)

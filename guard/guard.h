@@ -51,12 +51,15 @@ struct hg_origin {
 /* The origin of an armed or quarantined chunk whose trailer verifies;
  * false otherwise (level=fast, or a chunk not yet armed). */
 bool hg_chunk_origin(const struct hg_chunk *c, struct hg_origin *o);
-/* Its owners as the side table (owners.h) has them, out of the reach of
- * the block's overflows and of writes after its free: stacks and threads
- * (requested is not set); false when none are recorded.  Reads nothing
- * of the chunk, so it serves one whose header does not verify.  Thread
- * numbers past HG_OWNER_THREAD_MAX (1023) read as that: the trailer's,
- * when it verifies, are exact. */
+/* Its owners as kept out of the reach of the block's overflows and of
+ * writes after its free: the allocation's in the side table (owners.h),
+ * the free's (0 when not found) with its entry in the quarantine, found
+ * in the ring, this thread's batch, or as the chunk this thread is taking
+ * out; stacks and threads (requested is not set); false when no
+ * allocation owner is recorded.  Reads nothing of the chunk, so it serves
+ * one whose header does not verify.  Thread numbers past
+ * HG_OWNER_THREAD_MAX (1023) read as that: the trailer's, when it
+ * verifies, are exact. */
 bool hg_chunk_owners(const struct hg_chunk *c, struct hg_origin *o);
 /* A level=full heap chunk goes back to lib/ without the quarantine
  * (quarantine=0, or left behind by realloc): its side table slot stops

@@ -12,11 +12,11 @@
 
 #include "../base/os.h"
 
-uint64_t **hg_owner_root[HG_OWNER_TOP];
+uint32_t **hg_owner_root[HG_OWNER_TOP];
 static size_t mapped_bytes;
 
-#define MID_BYTES (HG_OWNER_MID * sizeof(uint64_t *))
-#define WINDOW_BYTES (HG_OWNER_WINDOW_SLOTS * sizeof(uint64_t))
+#define MID_BYTES (HG_OWNER_MID * sizeof(uint32_t *))
+#define WINDOW_BYTES (HG_OWNER_WINDOW_SLOTS * sizeof(uint32_t))
 
 /* Every pool and middle array, once installed: appended without a lock,
  * read by the leak scan with the world stopped (an entry whose hi is still
@@ -54,7 +54,7 @@ static bool stopped;
 
 /* Under a finite RLIMIT_AS the table takes at most 1/128 of it: a program
  * that allocates up to its limit gets nearly as many blocks as without
- * the table (each slot array is a quarter of the heap it covers). */
+ * the table (each slot array is an eighth of the heap it covers). */
 static bool within_budget(size_t len)
 {
 	struct rlimit limit;
@@ -158,14 +158,14 @@ static void *install(void **where, bool window)
 	return have;
 }
 
-uint64_t *hg_owner_slot_make(uintptr_t a)
+uint32_t *hg_owner_slot_make(uintptr_t a)
 {
 	if (a >> 47)
 		return NULL;
-	uint64_t **mid = install((void **)&hg_owner_root[a >> HG_OWNER_TOP_SHIFT], false);
+	uint32_t **mid = install((void **)&hg_owner_root[a >> HG_OWNER_TOP_SHIFT], false);
 	if (mid == NULL)
 		return NULL;
-	uint64_t *window =
+	uint32_t *window =
 		install((void **)&mid[(a >> HG_OWNER_WINDOW_SHIFT) & (HG_OWNER_MID - 1)], true);
 	if (window == NULL)
 		return NULL;
@@ -174,9 +174,9 @@ uint64_t *hg_owner_slot_make(uintptr_t a)
 
 __thread struct hg_owner_cache hg_owner_cache;
 
-uint64_t *hg_owner_slot_miss(uintptr_t a, bool make)
+uint32_t *hg_owner_slot_miss(uintptr_t a, bool make)
 {
-	uint64_t *slot = make ? hg_owner_slot_make(a) : hg_owner_slot(a);
+	uint32_t *slot = make ? hg_owner_slot_make(a) : hg_owner_slot(a);
 	if (slot != NULL) {
 		uintptr_t i = (a >> HG_OWNER_GRANULE_SHIFT) & (HG_OWNER_WINDOW_SLOTS - 1);
 		hg_owner_cache.window = slot - i;
@@ -185,7 +185,7 @@ uint64_t *hg_owner_slot_miss(uintptr_t a, bool make)
 	return slot;
 }
 
-static void split(uint32_t word, uint32_t *stack, unsigned *thread)
+void hg_owner_split(uint32_t word, uint32_t *stack, unsigned *thread)
 {
 	uint32_t id = word & HG_OWNER_STACK_MASK;
 	*stack = id == HG_OWNER_STACK_MASK ? HG_STACK_INTERNAL : id;
@@ -194,10 +194,9 @@ static void split(uint32_t word, uint32_t *stack, unsigned *thread)
 
 bool hg_owner_get(uintptr_t chunk, struct hg_owners *o)
 {
-	const uint64_t *slot = hg_owner_slot(chunk);
-	uint64_t v = slot != NULL ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
-	split((uint32_t)(v >> 32), &o->alloc_stack, &o->alloc_thread);
-	split((uint32_t)v, &o->free_stack, &o->free_thread);
+	const uint32_t *slot = hg_owner_slot(chunk);
+	uint32_t v = slot != NULL ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+	hg_owner_split(v, &o->alloc_stack, &o->alloc_thread);
 	return v != 0;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The quarantine: a ring of chunk pointers in static memory under one
  * lock, fed by per-thread batches.  Chunks are released outside the lock
- * (release may take an arena lock), in about the order they came in. */
+ * (release may take an arena lock), in about the order they came in.
+ * Each entry carries its chunk's size (counted up to 4 GiB) and the
+ * caller's tag; 16 bytes an entry with the pointer. */
 #include "quarantine.h"
 
 #include <sys/single_threaded.h>
@@ -13,7 +15,8 @@
 
 static struct hg_lock lock = HG_LOCK_INIT;
 static struct hg_chunk *ring[HG_QUARANTINE_SLOTS];
-static size_t sizes[HG_QUARANTINE_SLOTS];
+static uint32_t sizes[HG_QUARANTINE_SLOTS];
+static uint32_t tags[HG_QUARANTINE_SLOTS];
 static size_t head, count, bytes;
 /* In a fork child: the entries the parent freed, oldest first, at the
  * ring's head and the batch's start (the child's frees come after). */
@@ -28,16 +31,23 @@ HG_FORK_STATE static unsigned batch_inherited;
 
 struct hg_batch {
 	struct hg_chunk *chunk[HG_BATCH];
-	size_t size[HG_BATCH];
+	uint32_t size[HG_BATCH];
+	uint32_t tag[HG_BATCH];
 	unsigned n;
 };
 
 static __thread struct hg_batch batch __attribute__((tls_model("initial-exec")));
 
+/* An entry on its way out, released outside the lock. */
+struct leaving {
+	struct hg_chunk *chunk;
+	uint32_t tag;
+};
+
 /* The oldest entry leaves the ring; under the lock. */
-static struct hg_chunk *ring_pop(void)
+static struct leaving ring_pop(void)
 {
-	struct hg_chunk *c = ring[head];
+	struct leaving c = { ring[head], tags[head] };
 	bytes -= sizes[head];
 	head = (head + 1) % HG_QUARANTINE_SLOTS;
 	count--;
@@ -53,7 +63,7 @@ static struct hg_chunk *ring_pop(void)
  * held 9.9 MiB of a 4 MiB bound, and its heap grew by 10 MiB for it). */
 static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 {
-	struct hg_chunk *out[HG_RELEASE_MAX];
+	struct leaving out[HG_RELEASE_MAX];
 	size_t nout = 0;
 	hg_lock_acquire(&lock);
 	for (unsigned i = 0; i < batch.n; i++) {
@@ -61,8 +71,11 @@ static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 			out[nout++] = ring_pop();
 		if (i < batch_inherited) /* follows the ring's: none of the child's yet */
 			ring_inherited++;
-		ring[(head + count) % HG_QUARANTINE_SLOTS] = batch.chunk[i];
-		sizes[(head + count) % HG_QUARANTINE_SLOTS] = batch.size[i];
+		size_t at = (head + count) % HG_QUARANTINE_SLOTS;
+		/* Stored atomically: hg_quarantine_tag reads without the lock. */
+		__atomic_store_n(&ring[at], batch.chunk[i], __ATOMIC_RELAXED);
+		__atomic_store_n(&tags[at], batch.tag[i], __ATOMIC_RELAXED);
+		sizes[at] = batch.size[i];
 		count++;
 		bytes += batch.size[i];
 	}
@@ -81,9 +94,9 @@ static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 			__builtin_prefetch(ring[(head + i) % HG_QUARANTINE_SLOTS]);
 		hg_lock_release(&lock);
 		for (size_t i = 0; i < nout; i++)
-			__builtin_prefetch(out[i]);
+			__builtin_prefetch(out[i].chunk);
 		for (size_t i = 0; i < nout; i++)
-			release(out[i]);
+			release(out[i].chunk, out[i].tag);
 		if (!over)
 			return;
 		nout = 0;
@@ -91,11 +104,12 @@ static void flush_batch(size_t limit, hg_quarantine_release_fn release)
 	}
 }
 
-void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
+void hg_quarantine_put(struct hg_chunk *c, size_t size, uint32_t tag, size_t limit,
 		       hg_quarantine_release_fn release)
 {
 	batch.chunk[batch.n] = c;
-	batch.size[batch.n] = size;
+	batch.size[batch.n] = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	batch.tag[batch.n] = tag;
 	if (++batch.n == HG_BATCH)
 		flush_batch(limit, release);
 }
@@ -114,7 +128,7 @@ void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited)
 		return;
 	unsigned keep = keep_inherited ? batch_inherited : 0;
 	for (unsigned i = keep; i < batch.n; i++)
-		release(batch.chunk[i]);
+		release(batch.chunk[i], batch.tag[i]);
 	batch.n = keep;
 	batch_inherited = keep;
 	if (!keep_inherited) {
@@ -124,9 +138,9 @@ void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited)
 				hg_lock_release(&lock);
 				return;
 			}
-			struct hg_chunk *c = ring_pop();
+			struct leaving c = ring_pop();
 			hg_lock_release(&lock);
-			release(c);
+			release(c.chunk, c.tag);
 		}
 	}
 	/* The newest first, from the ring's tail down to the inherited ones. */
@@ -139,9 +153,9 @@ void hg_quarantine_drain(hg_quarantine_release_fn release, bool keep_inherited)
 		count--;
 		size_t at = (head + count) % HG_QUARANTINE_SLOTS;
 		bytes -= sizes[at];
-		struct hg_chunk *c = ring[at];
+		struct leaving c = { ring[at], tags[at] };
 		hg_lock_release(&lock);
-		release(c);
+		release(c.chunk, c.tag);
 	}
 }
 
@@ -166,6 +180,28 @@ bool hg_quarantine_try_each(void (*visit)(struct hg_chunk *c, void *ctx), void *
 		visit(ring[(head + i) % HG_QUARANTINE_SLOTS], ctx);
 	hg_lock_release(&lock);
 	return true;
+}
+
+bool hg_quarantine_tag(const struct hg_chunk *c, uint32_t *tag)
+{
+	for (unsigned i = batch.n; i-- > 0;)
+		if (batch.chunk[i] == c) {
+			*tag = batch.tag[i];
+			return true;
+		}
+	/* Without the lock: the heap check reports from inside
+	 * hg_quarantine_each, which holds it, and a crash handler must not
+	 * wait.  Newest first, within the held entries as they are read. */
+	size_t h = __atomic_load_n(&head, __ATOMIC_RELAXED);
+	size_t n = __atomic_load_n(&count, __ATOMIC_RELAXED);
+	for (size_t i = n; i-- > 0;) {
+		size_t at = (h + i) % HG_QUARANTINE_SLOTS;
+		if (__atomic_load_n(&ring[at], __ATOMIC_RELAXED) == c) {
+			*tag = __atomic_load_n(&tags[at], __ATOMIC_RELAXED);
+			return true;
+		}
+	}
+	return false;
 }
 
 size_t hg_quarantine_bytes(void)

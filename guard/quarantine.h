@@ -8,13 +8,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct hg_chunk;
 
-typedef void (*hg_quarantine_release_fn)(struct hg_chunk *c);
+/* c leaves the quarantine; tag is what it was put with. */
+typedef void (*hg_quarantine_release_fn)(struct hg_chunk *c, uint32_t tag);
 
-/* Hold c (size bytes); release the oldest chunks beyond `limit` bytes. */
-void hg_quarantine_put(struct hg_chunk *c, size_t size, size_t limit,
+/* Hold c (size bytes, counted up to 4 GiB) with the caller's tag; release
+ * the oldest chunks beyond `limit` bytes. */
+void hg_quarantine_put(struct hg_chunk *c, size_t size, uint32_t tag, size_t limit,
 		       hg_quarantine_release_fn release);
 /* A thread exits: its batch joins the ring. */
 void hg_quarantine_thread_exit(size_t limit, hg_quarantine_release_fn release);
@@ -27,6 +30,10 @@ void hg_quarantine_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx)
 /* The same without waiting for the lock: false, the ring not visited, when
  * it stayed held (the heap check of a dying process). */
 bool hg_quarantine_try_each(void (*visit)(struct hg_chunk *c, void *ctx), void *ctx);
+/* The tag c was put with, if it is held in the ring or the caller's batch
+ * (other threads' batches are not seen): read without the lock, for a
+ * diagnostic (a chunk put again meanwhile may give its newer tag). */
+bool hg_quarantine_tag(const struct hg_chunk *c, uint32_t *tag);
 /* Bytes in the ring now, read without the lock (the timeline's figure). */
 size_t hg_quarantine_bytes(void);
 void hg_quarantine_fork_prepare(void);

@@ -45,6 +45,10 @@ static void describe_chunk(const struct hg_chunk *c, struct hg_diag_chunk *out)
 		if (in_trailer) { /* exact thread numbers: the table's saturate */
 			out->alloc_thread = trailer.alloc_thread;
 			out->free_thread = trailer.free_thread;
+			/* another thread's batch holds it: its free owner is
+			 * not to be had out of the block */
+			if (out->free_stack == 0)
+				out->free_stack = trailer.free_stack;
 		}
 	} else if (in_trailer) {
 		out->alloc_stack = trailer.alloc_stack;

@@ -106,6 +106,16 @@ has '^  modified: offsets 8\.\.107 of the freed block \(100 bytes\)$'
 has '^  found:( 43){32} \.\.\. \(68 more\)$'
 [ "$fails" -eq 0 ] && echo "ok: the dump of a long modified range is bounded"
 
+# 5b. A write after free over the whole block, its bookkeeping (trailer)
+# included: the free stack comes from the block's quarantine entry, the
+# allocation stack from the side table.
+die after-free-trailer "" after-free 224
+first "heapguard: write-after-free of $X \\(chunk $X\\.\\.$X, 240 bytes\\) at exit \\(heap check\\)"
+has '^  modified: offsets 8\.\.211 of the freed block \(204 bytes\)$'
+then_frame '^  freed by thread 1:$' ' in main\+'
+then_frame '^  allocated by thread 1:$' ' in make_freed[+.]'
+[ "$fails" -eq 0 ] && echo "ok: a write after free over the bookkeeping keeps both stacks"
+
 # 6. check=1: the same report, and the program goes on to its end.
 case=continue
 LD_PRELOAD=$HG_PRELOAD HEAPGUARD_OPTIONS="leaks=0:frag=0:check=1" \

@@ -43,16 +43,29 @@ static size_t index_of(const struct hg_chunk *c)
 	return i;
 }
 
-static void log_release(struct hg_chunk *c)
+/* The tag each chunk is put with: every release must hand it back. */
+static uint32_t tag_of(size_t i)
+{
+	return (uint32_t)(i * 2654435761u) | 1;
+}
+
+static void put(size_t i, size_t size, size_t limit, hg_quarantine_release_fn release)
+{
+	hg_quarantine_put(chunk(i), size, tag_of(i), limit, release);
+}
+
+static void log_release(struct hg_chunk *c, uint32_t tag)
 {
 	size_t i = index_of(c);
+	assert_int_equal(tag, tag_of(i));
 	released_times[i]++;
 	released_order[nreleased++] = (uint32_t)i;
 }
 
-static void ignore_release(struct hg_chunk *c)
+static void ignore_release(struct hg_chunk *c, uint32_t tag)
 {
 	(void)c;
+	(void)tag;
 }
 
 /* Each test starts from an empty quarantine and an empty log. */
@@ -71,7 +84,7 @@ static void test_chunks_leave_in_the_order_they_came(void **state)
 	/* Room for 8 chunks of 100 bytes: of 10 batches, all but the last 8
 	 * chunks leave, oldest first. */
 	for (size_t i = 0; i < 10 * BATCH; i++)
-		hg_quarantine_put(chunk(i), 100, 800, log_release);
+		put(i, 100, 800, log_release);
 	assert_int_equal(nreleased, 10 * BATCH - 8);
 	for (size_t i = 0; i < nreleased; i++)
 		assert_int_equal(released_order[i], i);
@@ -93,7 +106,7 @@ static void test_held_bytes_stay_within_the_limit(void **state)
 	size_t held = 0;
 	for (size_t i = 0; i < 40 * BATCH; i++) {
 		size_t before = nreleased;
-		hg_quarantine_put(chunk(i), size_of(i), limit, log_release);
+		put(i, size_of(i), limit, log_release);
 		held += size_of(i);
 		for (size_t k = before; k < nreleased; k++)
 			held -= size_of(released_order[k]);
@@ -117,14 +130,38 @@ static void test_large_frees_after_many_small_ones_stay_within_the_limit(void **
 	 * a batch while the ring holds several times its bound. */
 	const size_t limit = 4000 * 16;
 	for (size_t i = 0; i < 4000; i++)
-		hg_quarantine_put(chunk(i), 16, limit, log_release);
+		put(i, 16, limit, log_release);
 	assert_int_equal(nreleased, 0);
 	for (size_t i = 4000; i < 4000 + BATCH; i++)
-		hg_quarantine_put(chunk(i), limit / 2, limit, log_release);
+		put(i, limit / 2, limit, log_release);
 	assert_int_equal(nreleased, 4000 + BATCH - 2);
 	for (size_t i = 0; i < nreleased; i++)
 		assert_int_equal(released_order[i], i);
 	assert_true(hg_quarantine_bytes() <= limit);
+}
+
+static void test_a_held_chunks_tag_is_found(void **state)
+{
+	(void)state;
+	/* Room for 40 chunks: 3 batches in, the first 8 released, 40 in the
+	 * ring, 4 in this thread's batch. */
+	for (size_t i = 0; i < 3 * BATCH + 4; i++)
+		put(i, 100, 4000, log_release);
+	assert_int_equal(nreleased, 8);
+	uint32_t tag;
+	for (size_t i = 0; i < 3 * BATCH + 4; i++) {
+		bool held = hg_quarantine_tag(chunk(i), &tag);
+		assert_int_equal(held, i >= 8);
+		if (held)
+			assert_int_equal(tag, tag_of(i));
+	}
+	assert_false(hg_quarantine_tag(chunk(NCHUNKS - 1), &tag));
+	/* A chunk put again (freed, reused, freed) gives its newer tag. */
+	hg_quarantine_put(chunk(20), 100, 12345, 4000, log_release);
+	assert_true(hg_quarantine_tag(chunk(20), &tag));
+	assert_int_equal(tag, 12345);
+	hg_quarantine_drain(ignore_release, false);
+	assert_false(hg_quarantine_tag(chunk(30), &tag));
 }
 
 static void test_full_ring_releases_its_oldest(void **state)
@@ -132,7 +169,7 @@ static void test_full_ring_releases_its_oldest(void **state)
 	(void)state;
 	/* No byte limit to speak of: only the ring's slots bound it. */
 	for (size_t i = 0; i < RING_SLOTS + 2 * BATCH; i++)
-		hg_quarantine_put(chunk(i), 16, SIZE_MAX, log_release);
+		put(i, 16, SIZE_MAX, log_release);
 	assert_int_equal(nreleased, 2 * BATCH);
 	for (size_t i = 0; i < nreleased; i++)
 		assert_int_equal(released_order[i], i);
@@ -145,7 +182,7 @@ static void test_release_gets_every_chunk_exactly_once(void **state)
 	 * then by drain, with some left in this thread's batch. */
 	const size_t n = NCHUNKS - 5;
 	for (size_t i = 0; i < n; i++)
-		hg_quarantine_put(chunk(i), size_of(i), i < n / 4 ? (size_t)1 << 20 : SIZE_MAX,
+		put(i, size_of(i), i < n / 4 ? (size_t)1 << 20 : SIZE_MAX,
 				  log_release);
 	assert_true(nreleased >= n - RING_SLOTS - BATCH); /* a full ring, a batch held */
 	hg_quarantine_drain(log_release, false);
@@ -167,7 +204,7 @@ static void test_drain_releases_the_ring_and_the_callers_batch(void **state)
 	(void)state;
 	/* A batch in the ring and 4 chunks still in this thread's batch. */
 	for (size_t i = 0; i < BATCH + 4; i++)
-		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+		put(i, 64, SIZE_MAX, log_release);
 	assert_int_equal(nreleased, 0);
 	hg_quarantine_drain(log_release, false);
 	assert_int_equal(nreleased, BATCH + 4);
@@ -186,7 +223,7 @@ static void test_each_visits_every_held_chunk_without_releasing(void **state)
 	(void)state;
 	const size_t n = 2 * BATCH + 8;
 	for (size_t i = 0; i < n; i++)
-		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+		put(i, 64, SIZE_MAX, log_release);
 	memset(seen, 0, sizeof(seen));
 	hg_quarantine_each(count_visit, seen);
 	for (size_t i = 0; i < n + 1; i++)
@@ -201,7 +238,7 @@ static void *free_a_few_and_exit(void *arg)
 {
 	size_t limit = *(const size_t *)arg;
 	for (size_t i = 0; i < 5; i++)
-		hg_quarantine_put(chunk(100 + i), 100, limit, log_release);
+		put(100 + i, 100, limit, log_release);
 	hg_quarantine_thread_exit(limit, log_release);
 	return NULL;
 }
@@ -239,7 +276,7 @@ static void test_fork_handlers_leave_the_quarantine_usable(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < 3; i++)
-		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+		put(i, 64, SIZE_MAX, log_release);
 	hg_quarantine_fork_prepare();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -247,7 +284,7 @@ static void test_fork_handlers_leave_the_quarantine_usable(void **state)
 		hg_quarantine_fork_child(true);
 		alarm(2);
 		for (size_t i = 3; i < 3 + BATCH; i++)
-			hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+			put(i, 64, SIZE_MAX, log_release);
 		hg_quarantine_drain(log_release, false);
 		_exit(nreleased == 3 + BATCH ? 0 : 1);
 	}
@@ -258,7 +295,7 @@ static void test_fork_handlers_leave_the_quarantine_usable(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	alarm(2);
 	for (size_t i = 3; i < 3 + BATCH; i++)
-		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+		put(i, 64, SIZE_MAX, log_release);
 	hg_quarantine_drain(log_release, false);
 	alarm(0);
 	assert_int_equal(nreleased, 3 + BATCH);
@@ -272,11 +309,11 @@ static void test_child_drain_keeps_what_the_parent_freed(void **state)
 	(void)state;
 	size_t inherited = 3 * BATCH + 5, own = 2 * BATCH + 3;
 	for (size_t i = 0; i < inherited; i++)
-		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+		put(i, 64, SIZE_MAX, log_release);
 	hg_quarantine_fork_prepare();
 	hg_quarantine_fork_child(true);
 	for (size_t i = inherited; i < inherited + own; i++)
-		hg_quarantine_put(chunk(i), 64, SIZE_MAX, log_release);
+		put(i, 64, SIZE_MAX, log_release);
 	hg_quarantine_drain(log_release, true);
 	assert_int_equal(nreleased, own);
 	for (size_t i = 0; i < inherited + own; i++)
@@ -296,6 +333,7 @@ int main(void)
 		cmocka_unit_test_setup(test_held_bytes_stay_within_the_limit, empty_quarantine),
 		cmocka_unit_test_setup(test_large_frees_after_many_small_ones_stay_within_the_limit,
 				       empty_quarantine),
+		cmocka_unit_test_setup(test_a_held_chunks_tag_is_found, empty_quarantine),
 		cmocka_unit_test_setup(test_full_ring_releases_its_oldest, empty_quarantine),
 		cmocka_unit_test_setup(test_release_gets_every_chunk_exactly_once,
 				       empty_quarantine),
