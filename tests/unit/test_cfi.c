@@ -614,10 +614,11 @@ static void expect_child_wrote_none(pid_t pid, const char *table, const char *ex
 /* A fork child's new rules go to a table of its own: the tables it
  * inherited are its parent's, shared copy-on-write, and a rule put there
  * (at a bucket the hash puts on any page) cost it a page fault each. */
-static void test_fork_child_puts_its_rules_in_a_table_of_its_own(void **state)
+/* Fork a child that walks (walked: false when a walk fell short), then
+ * judge the rule tables it made and the pages of its parent's it wrote
+ * (child_rule_tables_status; own: it must have a table of its own). */
+static void expect_child_rule_tables(bool (*walked)(void), bool own, const char *none_msg)
 {
-	(void)state;
-	walk_from_many_sites(0); /* the parent's rules, in a grown table */
 	uintptr_t lo[HG_CFI_RANGES], hi[HG_CFI_RANGES];
 	unsigned n = hg_cfi_memory(lo, hi);
 	assert_true(n >= 1);
@@ -625,13 +626,28 @@ static void test_fork_child_puts_its_rules_in_a_table_of_its_own(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		alarm(5);
-		walk_from_child_sites();
-		for (int i = 0; i < 80; i++)
-			if (site_n[1][i] < 3)
-				_exit(1);
-		_exit(child_rule_tables_status(lo, hi, n, true)); /* its own, grown maybe */
+		if (!walked())
+			_exit(1);
+		_exit(child_rule_tables_status(lo, hi, n, own));
 	}
-	expect_child_wrote_none(pid, "rule table", "the child made no table of its own");
+	expect_child_wrote_none(pid, "rule table", none_msg);
+}
+
+static bool child_sites_walked(void)
+{
+	walk_from_child_sites();
+	for (int i = 0; i < 80; i++)
+		if (site_n[1][i] < 3)
+			return false;
+	return true;
+}
+
+static void test_fork_child_puts_its_rules_in_a_table_of_its_own(void **state)
+{
+	(void)state;
+	walk_from_many_sites(0); /* the parent's rules, in a grown table */
+	/* its own, grown maybe */
+	expect_child_rule_tables(child_sites_walked, true, "the child made no table of its own");
 }
 
 /* Exit's walk from a call site no walk has passed through: the child's
@@ -646,22 +662,16 @@ static __attribute__((noinline)) int exit_walk_from_a_new_site(uintptr_t *pcs)
 /* Exit's one walk keeps no rule it derives: in a fork child, the first
  * rule kept makes a table of its own (a mapping and a page fault in every
  * subshell that scanned for leaks), for rules no walk would read again. */
+static bool exit_walked(void)
+{
+	uintptr_t pcs[MAX_FRAMES];
+	return exit_walk_from_a_new_site(pcs) >= 3;
+}
+
 static void test_fork_childs_exit_walk_makes_no_rule_table(void **state)
 {
 	(void)state;
-	uintptr_t lo[HG_CFI_RANGES], hi[HG_CFI_RANGES];
-	unsigned n = hg_cfi_memory(lo, hi);
-	assert_true(n >= 1);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(5);
-		uintptr_t pcs[MAX_FRAMES];
-		if (exit_walk_from_a_new_site(pcs) < 3)
-			_exit(1);
-		_exit(child_rule_tables_status(lo, hi, n, false));
-	}
-	expect_child_wrote_none(pid, "rule table", "the child's exit walk made a rule table");
+	expect_child_rule_tables(exit_walked, false, "the child's exit walk made a rule table");
 }
 
 /* A fork child reads the memos it inherited and, for its first walks,
