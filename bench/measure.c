@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Runs a command and prints "<wall seconds> <peak RSS KiB> <end>" on stdout:
- * the wall time from fork to reaping, the peak RSS from wait4()'s resource
- * usage (the largest of the process and its reaped descendants), and the
- * CLOCK_MONOTONIC nanoseconds at which it was reaped.  The harness's only
+/* Runs a command and prints "<wall seconds> <peak RSS KiB> <end> <CPU seconds>"
+ * on stdout: the wall time from fork to reaping, the peak RSS from wait4()'s
+ * resource usage (the largest of the process and its reaped descendants),
+ * the CLOCK_MONOTONIC nanoseconds at which it was reaped, and the user plus
+ * system time of the process and its reaped descendants (wait4() again).  The harness's only
  * clock.  Exits 0 only if the command exited 0.
  * Usage: measure [-p LIBRARY] [-e NAME=VALUE]... [-o FILE] -- program [args...]
  *   -p  run the command with LD_PRELOAD=LIBRARY (without -p: no LD_PRELOAD)
@@ -72,7 +73,9 @@ int main(int argc, char **argv)
 		return 2;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%.4f %ld %llu\n", secs, ru.ru_maxrss,
-	       (unsigned long long)t1.tv_sec * 1000000000u + (unsigned long long)t1.tv_nsec);
+	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	printf("%.4f %ld %llu %.4f\n", secs, ru.ru_maxrss,
+	       (unsigned long long)t1.tv_sec * 1000000000u + (unsigned long long)t1.tv_nsec, cpu);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

@@ -13,10 +13,14 @@
 #   4. the seed loop's brk/mmap/munmap calls (tests/sys/test_syscalls.sh).
 # Results are never asserted here.
 #
-# Usage: bench/run.sh [--quick | --full | --smoke] [--pairs N] [--only W,...]
+# Usage: bench/run.sh [--quick | --full | --qa | --smoke] [--pairs N] [--only W,...]
 #                     [--contenders C,...] [--no-extras]
 #   --quick       smaller workloads, 5 pairs (`make bench`, < 10 minutes on 2 cores)
 #   --full        the full workloads, 7 pairs (`make bench-full`)
+#   --qa          issue 13's table (`make bench-qa`, about 10 minutes): real
+#                 programs and test runners of a QA run (bench/qa.sh), the CPU
+#                 time of their whole process tree, 3 pairs, no extras, with
+#                 reports off (-quiet) and inside a QA run (-run)
 #   --smoke       the seed loop at 1,000 iterations, 2 pairs, no extras (make check)
 #   --only        workloads by name; --contenders: contenders by name
 #                 (heapguard-fast-nosample and heapguard-full-nosample,
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) mode=quick ;;
 	--full) mode=full ;;
+	--qa) mode=qa ;;
 	--smoke) mode=smoke ;;
 	--pairs) pairs=$2; shift ;;
 	--only) only=$2; shift ;;
@@ -49,6 +54,7 @@ done
 case $mode in
 quick) pairs=${pairs:-5} run_limit=300 ;;
 full) pairs=${pairs:-7} run_limit=1800 ;;
+qa) pairs=${pairs:-3} extras=0 run_limit=300 ;;
 smoke) pairs=${pairs:-2} extras=0 run_limit=300 ;;
 esac
 # A contender that hangs (heaptrack's subshells have, in a fork child of
@@ -115,6 +121,26 @@ workloads+=(
 [ $mode = smoke ] && workloads=("seed-loop|micro|v|$bin/seedloop 1000|$bin/seedloop 1000")
 contenders=(heapguard-fast heapguard-full jemalloc tcmalloc mimalloc scudo malloc-check
 	heaptrack jemalloc-prof valgrind)
+# --qa: the rows of issue 13's table, each a QA run's kind of process tree
+# (bench/qa.sh runs the ones that are not a single command); heapguard
+# with reports off, so that the checks alone are timed, and in a run
+# directory, as a QA run has it.
+qa_script="bash $srcdir/bench/qa.sh"
+if [ $mode = qa ]; then
+	workloads=(
+		"regrtest|real||$qa_script regrtest $scratch/qa|"
+		"apt-cache|real||$qa_script apt-cache $scratch/qa|"
+		"perl-threads|real||$qa_script perl-threads $scratch/qa|"
+		"sqlite3|real||sqlite3 -batch :memory: .read@$scratch/small.sql|"
+		"gcc|real||gcc -O1 -c $scratch/small.c -o $scratch/out.o|"
+		"clang|real||clang -O1 -c $scratch/small.c -o $scratch/out.o|"
+		"perl|real||$qa_script perl $scratch/qa|"
+		"make|real||$qa_script make $scratch/qa|"
+		"glib-tests|real||$qa_script glib-tests $scratch/qa|"
+		"bash-script|real||bash $srcdir/bench/script.sh 100|"
+	)
+	contenders=(heapguard-fast-quiet heapguard-full-quiet)
+fi
 
 # find_library FILE: the path of an installed shared library, or nothing
 find_library() {
@@ -147,6 +173,8 @@ set_contender() {
 	glibc) ;;
 	heapguard-fast) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:$hg") ;;
 	heapguard-full) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:$hg") ;;
+	heapguard-fast-quiet) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=fast:report=off") ;;
+	heapguard-full-quiet) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:report=off") ;;
 	heapguard-full-noleaks) RUN_OPTS=(-p "$hg_lib" -e "HEAPGUARD_OPTIONS=level=full:depth=16:leaks=0:$hg") ;;
 	# Inside a QA run: every process leaves its record in the run directory
 	# (the startup block's workloads run these too).
@@ -260,12 +288,12 @@ gen_c() {
 }
 
 # run_one CONTENDER COMMAND...: one measured run; prints
-# "wall_s peak_kib end_ns operations loop_ns exit_at_ns" (0 where the
+# "wall_s peak_kib end_ns operations loop_ns exit_at_ns cpu_s" (0 where the
 # workload prints nothing), or fails after showing the end of its output.
 run_one() {
 	set_contender "$1"
 	shift
-	local line ops ns at st=0
+	local line ops ns at cpu st=0
 	line=$(measured -o "$scratch/out" "${RUN_OPTS[@]}" -- "${RUN_WRAP[@]}" "$@") || st=$?
 	if [ "$st" -ne 0 ]; then
 		if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
@@ -280,7 +308,8 @@ run_one() {
 	ops=$(sed -n 's/^bench: operations=\([0-9]*\) ns=.*/\1/p' "$scratch/out" | tail -n 1)
 	ns=$(sed -n 's/^bench: operations=[0-9]* ns=\([0-9]*\)$/\1/p' "$scratch/out" | tail -n 1)
 	at=$(sed -n 's/^bench: exit_at=\([0-9]*\)$/\1/p' "$scratch/out" | tail -n 1)
-	echo "$line ${ops:-0} ${ns:-0} ${at:-0}"
+	cpu=${line##* } line=${line% *}	# measure's fourth field goes last
+	echo "$line ${ops:-0} ${ns:-0} ${at:-0} $cpu"
 }
 
 # run_pairs A B COMMAND...: a warm-up pair, then $pairs pairs A B A B ...,
@@ -337,10 +366,14 @@ start_table() {
 	[ $table_started = 1 ] && return
 	table_started=1
 	echo
-	echo "| workload | contender | time ratio | peak RSS ratio | glibc s | contender s | glibc MiB | contender MiB |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| workload | contender | time ratio | CPU ratio | peak RSS ratio | glibc s | contender s | glibc CPU s | contender CPU s | glibc MiB | contender MiB |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
+if [ $mode = qa ]; then
+	mkdir "$scratch/qa"
+	$qa_script prepare "$scratch/qa"
+fi
 for w in "${workloads[@]}"; do
 	IFS='|' read -r name kind small _ _ <<<"$w"
 	listed "$name" "$only" || continue
@@ -352,34 +385,50 @@ for w in "${workloads[@]}"; do
 		command -v sqlite3 >/dev/null || { say "skipping sqlite3: not installed"; continue; }
 		gen_sql 20000 "$scratch/small.sql"
 		gen_sql 80000 "$scratch/big.sql" ;;
-	gcc)
-		command -v gcc >/dev/null || { say "skipping gcc: not installed"; continue; }
+	gcc | clang)
+		command -v "$name" >/dev/null || { say "skipping $name: not installed"; continue; }
 		gen_c 60 "$scratch/small.c"
 		gen_c 400 "$scratch/big.c" ;;
 	esac
+	# A workload of bench/qa.sh that cannot run here says why (status 77).
+	if [ $mode = qa ] && [ "${cmd[1]:-}" = "$srcdir/bench/qa.sh" ] &&
+		! "${cmd[@]}" >/dev/null 2>"$scratch/out"; then
+		say "skipping $name: $(tail -n 1 "$scratch/out")"
+		start_table
+		echo "| $name | all | skipped: $(tail -n 1 "$scratch/out") | | | | | | | | |"
+		continue
+	fi
 	[ "$kind" = micro ] && microlist+=("$name")
 	worklist+=("$name")
 	these=("${active[@]}")
-	case $name in exec-loop | bash-script) these+=("${in_run[@]}") ;; esac
+	case $mode:$name in *:exec-loop | *:bash-script | qa:*) these+=("${in_run[@]}") ;; esac
 	for c in "${these[@]}"; do
 		# memcheck runs the smallest workloads only: it is 20-100x slower.
 		[ "$c" = valgrind ] && [ "$small" != v ] && continue
 		say "$name: glibc vs $c ($((SECONDS - sections_start)) s so far)"
 		start_table
 		if ! run_pairs glibc "$c" "${cmd[@]}"; then
-			echo "| $name | $c | failed | | | | | |"
+			echo "| $name | $c | failed | | | | | | | | |"
 			continue
 		fi
 		paste -d' ' "$scratch/A" "$scratch/B" >"$scratch/AB"
-		t=$(awk '{ print $7 / $1 }' "$scratch/AB" | stats %.2f)
-		r=$(awk '{ print $8 / $2 }' "$scratch/AB" | stats %.2f)
+		t=$(awk '{ print $8 / $1 }' "$scratch/AB" | stats %.2f)
+		r=$(awk '{ print $9 / $2 }' "$scratch/AB" | stats %.2f)
+		u=$(awk '{ print $14 / ($7 > 0 ? $7 : 0.0001) }' "$scratch/AB" | stats %.2f)
 		ga=$(cut -d' ' -f1 "$scratch/A" | median)
 		gb=$(cut -d' ' -f1 "$scratch/B" | median)
 		ra=$(cut -d' ' -f2 "$scratch/A" | median)
 		rb=$(cut -d' ' -f2 "$scratch/B" | median)
-		printf '| %s | %s | %s | %s | %.3f | %.3f | %.1f | %.1f |\n' "$name" "$c" "$t" "$r" \
-			"$ga" "$gb" "$(awk "BEGIN { print $ra / 1024 }")" "$(awk "BEGIN { print $rb / 1024 }")"
-		summary["$name $c"]="${t%% *} / ${r%% *}"
+		ua=$(cut -d' ' -f7 "$scratch/A" | median)
+		ub=$(cut -d' ' -f7 "$scratch/B" | median)
+		printf '| %s | %s | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |\n' "$name" "$c" "$t" "$u" "$r" \
+			"$ga" "$gb" "$ua" "$ub" "$(awk "BEGIN { print $ra / 1024 }")" "$(awk "BEGIN { print $rb / 1024 }")"
+		# --qa's table is of CPU time (its trees run processes in parallel).
+		if [ $mode = qa ]; then
+			summary["$name $c"]="${u%% *} / ${r%% *}"
+		else
+			summary["$name $c"]="${t%% *} / ${r%% *}"
+		fi
 		if [ "$kind" = micro ]; then
 			perop["$name $c"]=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/B" | median)
 			glibc_ns[$name]+=$(awk '$4 > 0 { print $5 / $4 }' "$scratch/A")$'\n'
@@ -397,7 +446,12 @@ fi
 
 if [ $table_started = 1 ]; then
 	echo
-	echo "In short: the median time ratio / peak-RSS ratio against glibc."
+	if [ $mode = qa ]; then
+		echo "In short: the median CPU-time ratio (the whole process tree's user and"
+		echo "system time) / peak-RSS ratio against glibc."
+	else
+		echo "In short: the median time ratio / peak-RSS ratio against glibc."
+	fi
 	echo
 	header="| workload |" rule="|---|"
 	for c in "${active[@]}" "${in_run[@]}"; do header+=" $c |" rule+="---|"; done
@@ -412,7 +466,11 @@ if [ $table_started = 1 ]; then
 		echo
 		echo "The -run contenders are heapguard inside a QA run (run_dir=): every"
 		echo "process appends its record to the run's journal, and its reports"
-		echo "go there; they run the startup block's workloads only."
+		if [ $mode = qa ]; then
+			echo "go there."
+		else
+			echo "go there; they run the startup block's workloads only."
+		fi
 	fi
 fi
 
@@ -453,7 +511,7 @@ if [ $extras = 1 ] && listed exit-report "$only"; then
 	if run_pairs heapguard-full heapguard-full-noleaks "$bin/exit_report"; then
 		with=$(awk '$6 > 0 { print ($3 - $6) / 1e9 }' "$scratch/A" | stats %.3f)
 		without=$(awk '$6 > 0 { print ($3 - $6) / 1e9 }' "$scratch/B" | stats %.3f)
-		report=$(paste -d' ' "$scratch/A" "$scratch/B" | awk '{ print (($3 - $6) - ($9 - $12)) / 1e9 }' | stats %.3f)
+		report=$(paste -d' ' "$scratch/A" "$scratch/B" | awk '{ print (($3 - $6) - ($10 - $13)) / 1e9 }' | stats %.3f)
 		echo "| | exit s | whole run s |"
 		echo "|---|---|---|"
 		echo "| leaks=1 | $with | $(cut -d' ' -f1 "$scratch/A" | stats %.3f) |"

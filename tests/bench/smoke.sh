@@ -4,7 +4,7 @@
 # seed loop at 1,000 iterations under glibc and heapguard level=full and
 # must print a well-formed ratio table and per-operation table (numbers in
 # every cell, nothing failed) and leave no file behind; a contender that
-# hangs is killed and marked failed.  Timings are not judged: this machine
+# hangs is killed and marked failed; --qa makes its CPU-time table.  Timings are not judged: this machine
 # may be busy.
 set -u
 lib=${HEAPGUARD_LIB:-}
@@ -30,9 +30,10 @@ fail() {
 
 num='[0-9][0-9]*\.[0-9][0-9]*'
 ratio="$num ($num–$num)"
-grep -qx '| workload | contender | time ratio | peak RSS ratio | glibc s | contender s | glibc MiB | contender MiB |' "$tmp/out" ||
+row="$ratio | $ratio | $ratio | $num | $num | $num | $num | $num | $num"
+grep -qx '| workload | contender | time ratio | CPU ratio | peak RSS ratio | glibc s | contender s | glibc CPU s | contender CPU s | glibc MiB | contender MiB |' "$tmp/out" ||
 	fail "no ratio table header"
-grep -qx "| seed-loop | heapguard-full | $ratio | $ratio | $num | $num | $num | $num |" "$tmp/out" ||
+grep -qx "| seed-loop | heapguard-full | $row |" "$tmp/out" ||
 	fail "no well-formed seed-loop row for heapguard-full"
 grep -qx '| workload | glibc | heapguard-full |' "$tmp/out" || fail "no per-operation table header"
 grep -qx "| seed-loop | $num | $num |" "$tmp/out" || fail "no well-formed per-operation row"
@@ -46,7 +47,7 @@ TMPDIR=$tmp/scratch BENCH_DIR=$builddir/bench top_srcdir=$srcdir \
 status=$?
 [ $status -eq 0 ] || fail "bench/run.sh --smoke without --contenders exited with status $status"
 for c in heapguard-fast heapguard-full; do
-	grep -qx "| seed-loop | $c | $ratio | $ratio | $num | $num | $num | $num |" "$tmp/out" ||
+	grep -qx "| seed-loop | $c | $row |" "$tmp/out" ||
 		fail "without --contenders: no seed-loop row for $c"
 done
 # A contender that hangs is killed after BENCH_RUN_TIMEOUT and its row
@@ -82,4 +83,22 @@ status=$?
 grep -q 'killed after 2 s' "$tmp/out" "$tmp/err" || fail "with a hanging contender: no run was killed"
 grep -q '^| seed-loop | heapguard-full | failed |' "$tmp/out" ||
 	fail "with a hanging contender: its row does not say failed"
+
+# --qa (issue 13's table): bench/qa.sh's perl workload, one pair, makes a
+# row with the CPU time of its tree, and the short table shows the CPU
+# ratio; nothing is left behind.
+TMPDIR=$tmp/scratch BENCH_DIR=$builddir/bench top_srcdir=$srcdir \
+	bash "$srcdir/bench/run.sh" --qa --pairs 1 --only perl --contenders heapguard-fast-quiet \
+	>"$tmp/out" 2>"$tmp/err"
+status=$?
+[ $status -eq 0 ] || fail "bench/run.sh --qa exited with status $status"
+if grep -q '^| perl | all | skipped:' "$tmp/out"; then
+	echo "qa: perl skipped here: $(grep '^| perl | all' "$tmp/out")"
+else
+	grep -qx "| perl | heapguard-fast-quiet | $row |" "$tmp/out" ||
+		fail "--qa: no well-formed perl row for heapguard-fast-quiet"
+	grep -q '^In short: the median CPU-time ratio' "$tmp/out" || fail "--qa: the short table is not of CPU time"
+	grep -qx "| perl | $num / $num |" "$tmp/out" || fail "--qa: no perl row in the short table"
+fi
+[ -z "$(ls -A "$tmp/scratch")" ] || fail "--qa: files left behind: $(ls -A "$tmp/scratch")"
 exit 0
