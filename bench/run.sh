@@ -353,7 +353,7 @@ sections_start=$SECONDS
 echo "## heapguard benchmarks ($mode mode, $pairs pairs after a warm-up pair each)"
 echo
 echo "Machine: $(nproc) cores, $(uname -sr), $(ldd --version 2>/dev/null | head -n 1 | sed 's/^ldd //')."
-echo "Contenders: ${active[*]}."
+echo "Contenders: ${active[*]}${in_run[*]:+ ${in_run[*]}}."
 if [ ${#skipped[@]} -gt 0 ] 2>/dev/null; then
 	echo "Skipped: $(printf '%s; ' "${skipped[@]}" | sed 's/; $//')."
 fi
