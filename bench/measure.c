@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Runs a command and prints "<wall seconds> <peak RSS KiB> <end> <CPU seconds>"
- * on stdout: the wall time from fork to reaping, the peak RSS from wait4()'s
- * resource usage (the largest of the process and its reaped descendants),
- * the CLOCK_MONOTONIC nanoseconds at which it was reaped, and the user plus
- * system time of the process and its reaped descendants (wait4() again).  The harness's only
- * clock.  Exits 0 only if the command exited 0.
+/* Runs a command and prints "<wall seconds> <peak RSS KiB> <end> <CPU
+ * seconds>" on stdout: the wall time from fork to reaping, the peak RSS from
+ * wait4()'s resource usage (the largest of the process and its reaped
+ * descendants), the CLOCK_MONOTONIC nanoseconds at which it was reaped, and
+ * the user plus system time of the process and its reaped descendants
+ * (wait4() again).  The harness's only clock.  Exits 0 only if the command
+ * exited 0.
  * Usage: measure [-p LIBRARY] [-e NAME=VALUE]... [-o FILE] -- program [args...]
  *   -p  run the command with LD_PRELOAD=LIBRARY (without -p: no LD_PRELOAD)
  *   -e  set an environment variable for the command

@@ -17,7 +17,7 @@
 #                     [--contenders C,...] [--no-extras]
 #   --quick       smaller workloads, 5 pairs (`make bench`, < 10 minutes on 2 cores)
 #   --full        the full workloads, 7 pairs (`make bench-full`)
-#   --qa          issue 13's table (`make bench-qa`, about 10 minutes): real
+#   --qa          issue 13's table (`make bench-qa`, about 6 minutes): real
 #                 programs and test runners of a QA run (bench/qa.sh), the CPU
 #                 time of their whole process tree, 3 pairs, no extras, with
 #                 reports off (-quiet) and inside a QA run (-run)
