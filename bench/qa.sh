@@ -7,10 +7,13 @@
 # WORKLOAD: regrtest apt-cache perl-threads perl make glib-tests.
 # SCRATCH: a directory the workload may write in (make's project lives
 # there; `qa.sh prepare SCRATCH` makes it, outside the timed runs).
-# Exits 77 when the workload cannot run on this machine, saying why.
+# Exits 77 when the workload cannot run on this machine, saying why; with
+# QA_CHECK_ONLY=1, only finds that out (exits 0 when it can run).
+# BENCH_PYTHON: the python3 to run (bench/run.sh passes its own).
 set -eu
 workload=$1 scratch=$2
 skip() { echo "qa.sh: $workload: $*" >&2; exit 77; }
+ready() { [ -z "${QA_CHECK_ONLY:-}" ] || exit 0; }
 
 case $workload in
 prepare)
@@ -57,16 +60,17 @@ prepare)
 	;;
 regrtest)
 	# Python's own test runner, two workers (as `make test` runs it).
-	py=/usr/bin/python3
-	[ -x $py ] || py=python3
+	py=${BENCH_PYTHON:-python3}
 	$py -c 'import test.libregrtest' 2>/dev/null ||
 		skip "Python's test suite is not installed (libpython3-testsuite)"
+	ready
 	cd "$scratch"
 	$py -m test -q -j2 test_json test_struct test_bisect test_re test_collections \
 		test_dict test_set test_list test_string test_textwrap test_difflib >/dev/null
 	;;
 apt-cache)
 	command -v apt-cache >/dev/null || skip "apt-cache is not installed"
+	ready
 	apt-cache show bash coreutils libc6 python3 perl >/dev/null
 	apt-cache depends gcc perl python3 >/dev/null
 	apt-cache policy bash gcc >/dev/null
@@ -74,6 +78,7 @@ apt-cache)
 	;;
 perl-threads)
 	perl -Mthreads -e 1 2>/dev/null || skip "this perl has no threads"
+	ready
 	# Four threads each build and walk a hash of strings (every ithread
 	# copies the interpreter: many allocations and frees across threads).
 	perl -Mthreads -e '
@@ -94,6 +99,8 @@ perl-threads)
 	;;
 perl)
 	# Text processing: split, regular expressions, hashes, sort, sprintf.
+	command -v perl >/dev/null || skip "perl is not installed"
+	ready
 	perl -e '
 		my (%count, @lines);
 		for my $i (1 .. 60000) {
@@ -109,6 +116,7 @@ perl)
 make)
 	[ -f "$scratch/make/Makefile" ] || skip "run qa.sh prepare first"
 	command -v cc >/dev/null || skip "no C compiler"
+	ready
 	make -s -C "$scratch/make" clean
 	make -s -j2 -C "$scratch/make" >/dev/null
 	"$scratch/make/prog" >/dev/null
@@ -117,6 +125,7 @@ glib-tests)
 	# GLib's own test programs (Debian's libglib2.0-tests), the quick ones.
 	dir=/usr/libexec/installed-tests/glib
 	[ -x $dir/hash ] || skip "GLib's test programs are not installed (libglib2.0-tests)"
+	ready
 	cd "$scratch"
 	for t in array-test hash list slist string strfuncs utf8-misc utf8-validate tree queue \
 		checksum base64 bytes date regex keyfile markup-parse option-context node sort \
